@@ -1,0 +1,24 @@
+// Three projects: unit (pure code, no processes), integration (real kube-apiserver + moto, started once
+// in globalSetup), e2e (the full sandbox with the capsicum controller running against it).
+const tsJest = ["ts-jest", { tsconfig: { module: "commonjs", moduleResolution: "node", esModuleInterop: true, resolveJsonModule: true, strict: true, target: "ES2022", skipLibCheck: true }, diagnostics: { warnOnly: false }, isolatedModules: true }];
+const common = { preset: undefined, testEnvironment: "node", transform: { "^.+\\.ts$": tsJest }, moduleFileExtensions: ["ts", "js", "json"] };
+module.exports = {
+  testTimeout: 30000,
+  projects: [
+    { ...common, displayName: "unit", testMatch: ["<rootDir>/test/unit/**/*.test.ts"] },
+    {
+      ...common,
+      displayName: "integration",
+      testMatch: ["<rootDir>/test/integration/**/*.test.ts"],
+      globalSetup: "<rootDir>/test/harness/globalSetup.ts",
+      globalTeardown: "<rootDir>/test/harness/globalTeardown.ts",
+    },
+    {
+      ...common,
+      displayName: "e2e",
+      testMatch: ["<rootDir>/test/e2e/**/*.test.ts"],
+      globalSetup: "<rootDir>/test/harness/globalSetup.ts",
+      globalTeardown: "<rootDir>/test/harness/globalTeardown.ts",
+    },
+  ],
+};
