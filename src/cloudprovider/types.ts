@@ -1,0 +1,73 @@
+// The one seam between capsicum's core and a cloud. The core (provisioning, lifecycle, disruption)
+// only ever talks to this interface; `aws/` implements it. Mirrors Karpenter's cloudprovider.CloudProvider.
+
+/** Minimal structural view of a karpenter.sh/v1 NodeClaim the provider needs (generated API types satisfy it). */
+export interface NodeClaimLike {
+  metadata: { name: string; uid?: string; labels?: Record<string, string>; annotations?: Record<string, string>; creationTimestamp?: string };
+  spec: {
+    nodeClassRef: { group: string; kind: string; name: string };
+    requirements: Array<{ key: string; operator: string; values?: string[]; minValues?: number }>;
+    resources?: { requests?: Record<string, string> };
+    taints?: Array<{ key: string; value?: string; effect: string }>;
+    startupTaints?: Array<{ key: string; value?: string; effect: string }>;
+    expireAfter?: string;
+    terminationGracePeriod?: string;
+  };
+  status?: { providerID?: string; imageID?: string; nodeName?: string; capacity?: Record<string, string>; allocatable?: Record<string, string> };
+}
+
+/** What a successful Create returns: enough to fill the NodeClaim's status and labels. */
+export interface LaunchResult {
+  providerID: string; // aws:///<zone>/<instance-id>
+  instanceID: string;
+  imageID: string;
+  instanceType: string;
+  zone: string;
+  capacityType: "spot" | "on-demand" | "reserved";
+  capacity: Record<string, string>;
+  allocatable: Record<string, string>;
+  /** Labels the node will carry (instance type, zone, arch, capacity type, karpenter.k8s.aws/* ...). */
+  labels: Record<string, string>;
+}
+
+/** A cloud instance as the provider sees it, used for GC and for mapping interruption events. */
+export interface CloudInstance {
+  providerID: string;
+  instanceID: string;
+  instanceType: string;
+  zone: string;
+  capacityType: string;
+  state: string; // pending | running | shutting-down | terminated | stopping | stopped
+  launchTime: Date;
+  tags: Record<string, string>;
+  imageID?: string;
+  subnetID?: string;
+  securityGroupIDs?: string[];
+}
+
+/** Thrown by Create when no offering could be launched (e.g. every option was ICE'd). Retryable later. */
+export class InsufficientCapacityError extends Error {
+  readonly retryable = true;
+  constructor(message: string) { super(message); this.name = "InsufficientCapacityError"; }
+}
+/** Thrown by Get/Delete when the instance no longer exists: callers treat it as "done". */
+export class NodeClaimNotFoundError extends Error {
+  constructor(message: string) { super(message); this.name = "NodeClaimNotFoundError"; }
+}
+/** Thrown when the NodeClass is missing or not Ready: the NodeClaim waits, it is not a launch failure. */
+export class NodeClassNotReadyError extends Error {
+  constructor(message: string) { super(message); this.name = "NodeClassNotReadyError"; }
+}
+
+export interface CloudProvider {
+  readonly name: string;
+  /** Launch one instance for the NodeClaim. Idempotent: a retry for the same NodeClaim returns the existing instance. */
+  create(nodeClaim: NodeClaimLike): Promise<LaunchResult>;
+  /** Terminate the NodeClaim's instance. Throws NodeClaimNotFoundError once it is gone, so callers retry until then. */
+  delete(nodeClaim: NodeClaimLike): Promise<void>;
+  get(providerID: string): Promise<CloudInstance>;
+  /** Every instance this cluster's capsicum launched (by tag), in any non-terminated state. */
+  list(): Promise<CloudInstance[]>;
+  /** Returns a drift reason ("AMIDrift", "SubnetDrift", "SecurityGroupDrift", ...) or "" when not drifted. */
+  isDrifted(nodeClaim: NodeClaimLike): Promise<string>;
+}
