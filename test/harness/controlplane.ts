@@ -1,0 +1,114 @@
+// A real, local Kubernetes control plane for tests and the sandbox: etcd, kube-apiserver,
+// kube-controller-manager, kube-scheduler and KWOK (which keeps annotated fake Nodes Ready and runs
+// the pods bound to them, standing in for kubelets). Everything listens on 127.0.0.1 free ports.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import https from "node:https";
+import { execFileSync } from "node:child_process";
+import { Binaries } from "./binaries";
+import { generatePki, writeKubeconfig } from "./certs";
+import { ProcessGroup, freePort, waitFor } from "./procs";
+
+export interface ControlPlane {
+  dir: string;
+  kubeconfig: string;
+  server: string;
+  caFile: string;
+  kubectl: string;
+  timings: Record<string, number>;
+  kubectlRun(args: string[], input?: string): string;
+  stop(): Promise<void>;
+}
+
+/** Annotation KWOK is told to manage: only Nodes that carry it get a simulated kubelet. */
+export const KWOK_NODE_ANNOTATION = "kwok.x-k8s.io/node";
+
+function getJSON(url: string, ca: Buffer, cert: Buffer, key: Buffer): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = https.get(url, { ca, cert, key, timeout: 2000 }, res => {
+      let body = "";
+      res.on("data", c => (body += c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on("error", reject);
+    req.on("timeout", () => req.destroy(new Error("timeout")));
+  });
+}
+
+export async function startControlPlane(bins: Binaries, opts: { keepDir?: boolean } = {}): Promise<ControlPlane> {
+  const timings: Record<string, number> = {};
+  const t0 = Date.now();
+  const dir = mkdtempSync(join(tmpdir(), "capsicum-cp-"));
+  const procs = new ProcessGroup(dir);
+  const onExit = () => procs.killNow();
+  process.once("exit", onExit);
+  const stop = async () => {
+    await procs.stop();
+    process.removeListener("exit", onExit);
+    if (!opts.keepDir) rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    const pki = generatePki(dir);
+    const [etcdPort, peerPort, apiPort, kcmPort, schedPort, kwokPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort(), freePort()]);
+    const server = `https://127.0.0.1:${apiPort}`;
+    const kubeconfig = join(dir, "kubeconfig");
+    writeKubeconfig(kubeconfig, server, pki);
+    timings.pki = Date.now() - t0;
+
+    const etcdURL = `http://127.0.0.1:${etcdPort}`;
+    const etcd = procs.start("etcd", join(bins.etcd, "etcd"), [
+      "--name=default", `--data-dir=${join(dir, "etcd")}`,
+      `--listen-client-urls=${etcdURL}`, `--advertise-client-urls=${etcdURL}`,
+      `--listen-peer-urls=http://127.0.0.1:${peerPort}`, `--initial-advertise-peer-urls=http://127.0.0.1:${peerPort}`,
+      `--initial-cluster=default=http://127.0.0.1:${peerPort}`, "--unsafe-no-fsync=true", "--log-level=warn",
+    ]);
+    await waitFor("etcd health", async () => (await fetch(`${etcdURL}/health`)).ok || undefined, 20000, etcd.logFile);
+    timings.etcd = Date.now() - t0;
+
+    const api = procs.start("kube-apiserver", join(bins.k8s, "kube-apiserver"), [
+      `--etcd-servers=${etcdURL}`, "--bind-address=127.0.0.1", `--secure-port=${apiPort}`, `--advertise-address=127.0.0.1`,
+      `--tls-cert-file=${pki.serverCrt}`, `--tls-private-key-file=${pki.serverKey}`, `--client-ca-file=${pki.caCrt}`,
+      `--service-account-issuer=${server}`, `--service-account-key-file=${pki.saPub}`, `--service-account-signing-key-file=${pki.saKey}`,
+      "--service-cluster-ip-range=10.96.0.0/16", "--authorization-mode=Node,RBAC", "--allow-privileged=true",
+      // No kubelets: pods never need a mounted token, and this avoids the race where a pod is created in a new
+      // namespace before the service-account controller has made its `default` ServiceAccount.
+      "--disable-admission-plugins=ServiceAccount", "--endpoint-reconciler-type=none", "--v=1",
+    ]);
+    const ca = readFileSync(pki.caCrt), cert = readFileSync(pki.adminCrt), key = readFileSync(pki.adminKey);
+    await waitFor("kube-apiserver /readyz", async () => (await getJSON(`${server}/readyz`, ca, cert, key)).status === 200 || undefined, 60000, api.logFile);
+    timings.apiserver = Date.now() - t0;
+
+    procs.start("kube-controller-manager", join(bins.k8s, "kube-controller-manager"), [
+      `--kubeconfig=${kubeconfig}`, `--authentication-kubeconfig=${kubeconfig}`, `--authorization-kubeconfig=${kubeconfig}`,
+      "--leader-elect=false", "--use-service-account-credentials=false", `--service-account-private-key-file=${pki.saKey}`,
+      `--root-ca-file=${pki.caCrt}`, `--cluster-signing-cert-file=${pki.caCrt}`, `--cluster-signing-key-file=${pki.caKey}`,
+      "--controllers=*,-nodeipam,-service,-route,-cloud-node-lifecycle,-bootstrapsigner,-tokencleaner",
+      "--bind-address=127.0.0.1", `--secure-port=${kcmPort}`, "--concurrent-deployment-syncs=10", "--concurrent-replicaset-syncs=10", "--v=1",
+    ]);
+    procs.start("kube-scheduler", join(bins.k8s, "kube-scheduler"), [
+      `--kubeconfig=${kubeconfig}`, `--authentication-kubeconfig=${kubeconfig}`, `--authorization-kubeconfig=${kubeconfig}`,
+      "--leader-elect=false", "--bind-address=127.0.0.1", `--secure-port=${schedPort}`, "--v=1",
+    ]);
+    procs.start("kwok", join(bins.kwok, "kwok"), [
+      `--kubeconfig=${kubeconfig}`, "--manage-all-nodes=false", `--manage-nodes-with-annotation-selector=${KWOK_NODE_ANNOTATION}=fake`,
+      "--cidr=10.244.0.0/16", "--node-ip=10.0.0.1", `--server-address=127.0.0.1:${kwokPort}`, "--node-lease-duration-seconds=40",
+    ]);
+    const kubectl = join(bins.k8s, "kubectl");
+    const kubectlRun = (args: string[], input?: string): string =>
+      execFileSync(kubectl, args, { env: { ...process.env, KUBECONFIG: kubeconfig }, input, encoding: "utf8", stdio: ["pipe", "pipe", "pipe"] });
+    // The controller-manager is ready once it has created the default ServiceAccount in `default`.
+    await waitFor("kube-controller-manager (default ServiceAccount)", async () => {
+      kubectlRun(["get", "serviceaccount", "default", "-n", "default"]);
+      return true;
+    }, 60000, join(dir, "kube-controller-manager.log"));
+    timings.ready = Date.now() - t0;
+    writeFileSync(join(dir, "timings.json"), JSON.stringify(timings));
+    return { dir, kubeconfig, server, caFile: pki.caCrt, kubectl, timings, kubectlRun, stop };
+  } catch (e) {
+    await procs.stop();
+    process.removeListener("exit", onExit);
+    console.error(`[harness] control plane failed to start; logs kept in ${dir}`);
+    throw e;
+  }
+}
