@@ -1,0 +1,57 @@
+// Runs the capsicum Pepr module against the sandbox the way a developer does: `pepr dev`, which builds the
+// module, registers its Mutating/ValidatingWebhookConfigurations with the apiserver (pointing at
+// https://localhost:3000 with a matching caBundle) and runs admission + watch bindings in one process.
+// The apiserver really calls the webhooks; nothing is invoked in-process.
+import { spawn, ChildProcess } from "node:child_process";
+import { createWriteStream, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import https from "node:https";
+import { assertPortFree, waitFor } from "./procs";
+
+const repoRoot = join(__dirname, "..", "..");
+export const MODULE_PORT = 3000; // pepr's controller listens on :3000 (fixed by pepr)
+
+export interface RunningModule { logFile: string; child: ChildProcess; stop(signal?: NodeJS.Signals): Promise<void> }
+
+function healthz(): Promise<boolean> {
+  return new Promise(resolve => {
+    const req = https.get({ host: "127.0.0.1", port: MODULE_PORT, path: "/healthz", rejectUnauthorized: false, timeout: 1000 }, res => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on("error", () => resolve(false));
+    req.on("timeout", () => { req.destroy(); resolve(false); });
+  });
+}
+
+export async function startModule(env: Record<string, string>, opts: { logDir?: string } = {}): Promise<RunningModule> {
+  await assertPortFree(MODULE_PORT, "the capsicum module's webhook server");
+  const logDir = opts.logDir ?? mkdtempSync(join(tmpdir(), "capsicum-module-"));
+  const logFile = join(logDir, `module-${Date.now()}.log`);
+  const out = createWriteStream(logFile);
+  const child = spawn(join(repoRoot, "node_modules/.bin/pepr"), ["dev", "--host", "localhost", "--yes"], {
+    cwd: repoRoot, detached: true, stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ...env, LOG_LEVEL: env.LOG_LEVEL ?? "info", PEPR_PRETTY_LOGS: "false" },
+  });
+  child.stdout?.pipe(out);
+  child.stderr?.pipe(out);
+  const kill = () => { try { if (child.pid) process.kill(-child.pid, "SIGKILL"); } catch { /* gone */ } };
+  process.once("exit", kill);
+  const stop = async (signal: NodeJS.Signals = "SIGINT") => {
+    process.removeListener("exit", kill);
+    if (!child.pid || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>(r => child.once("exit", () => r()));
+    try { process.kill(-child.pid, signal); } catch { return; }
+    const t = setTimeout(kill, 10000);
+    await exited;
+    clearTimeout(t);
+  };
+  try {
+    await waitFor("capsicum module /healthz on :3000", async () => (await healthz()) || undefined, 180000, logFile);
+  } catch (e) {
+    await stop("SIGKILL");
+    throw e;
+  }
+  return { logFile, child, stop };
+}
