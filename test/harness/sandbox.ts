@@ -26,6 +26,7 @@ export async function startSandbox(opts: { kube?: boolean; moto?: boolean } = {}
   if (controlPlane) {
     env.KUBECONFIG = controlPlane.kubeconfig;
     env.CLUSTER_ENDPOINT = controlPlane.server;
+    env.KUBECTL = controlPlane.kubectl;
   }
   if (moto) {
     env.AWS_ENDPOINT_URL = moto.endpoint;
