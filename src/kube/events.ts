@@ -1,0 +1,74 @@
+// Kubernetes Events recorder. Karpenter de-duplicates identical events (same object, reason and message) for a
+// while and rate-limits the rest; without that, one batch of 1,000 unschedulable pods re-evaluated every few
+// seconds would flood etcd with Events.
+import { Clock, realClock } from "./clock";
+import { KubeClient, KubeObject } from "./client";
+
+export interface InvolvedObject { apiVersion?: string; kind: string; name: string; namespace?: string; uid?: string }
+export interface EventSpec { involved: InvolvedObject; type: "Normal" | "Warning"; reason: string; message: string }
+
+export interface EventRecorderOptions {
+  clock?: Clock;
+  /** Identical events inside this window are dropped. Karpenter uses 2 minutes by default. */
+  dedupeMs?: number;
+  /** Token bucket: sustained events per second and burst size. */
+  ratePerSecond?: number;
+  burst?: number;
+  /** Cap of dedupe keys kept in memory (oldest are forgotten first). */
+  maxKeys?: number;
+  onError?: (err: unknown, ev: EventSpec) => void;
+}
+
+export class EventRecorder {
+  private readonly seen = new Map<string, number>();
+  private tokens: number;
+  private lastRefill: number;
+  private seq = 0;
+  private readonly clock: Clock;
+  dropped = 0;
+
+  constructor(private readonly client: KubeClient, private readonly opts: EventRecorderOptions = {}) {
+    this.clock = opts.clock ?? realClock;
+    this.tokens = opts.burst ?? 100;
+    this.lastRefill = this.clock.now();
+  }
+
+  /** Records an event unless it duplicates a recent one or the rate limit is exhausted. Returns whether it was sent. */
+  publish(ev: EventSpec): boolean {
+    const now = this.clock.now();
+    const key = `${ev.involved.kind}/${ev.involved.namespace ?? ""}/${ev.involved.name}/${ev.reason}/${ev.message}`;
+    const last = this.seen.get(key);
+    if (last !== undefined && now - last < (this.opts.dedupeMs ?? 120_000)) return false;
+    this.refill(now);
+    if (this.tokens < 1) { this.dropped++; return false; }
+    this.tokens -= 1;
+    this.seen.delete(key);
+    this.seen.set(key, now);
+    this.evict(now);
+    const ts = new Date(now).toISOString();
+    const obj: KubeObject = {
+      apiVersion: "v1", kind: "Event",
+      metadata: { name: `${ev.involved.name}.${now.toString(16)}${(++this.seq).toString(16)}`, namespace: ev.involved.namespace ?? "default" },
+      involvedObject: { ...ev.involved },
+      reason: ev.reason, message: ev.message, type: ev.type,
+      source: { component: "karpenter" }, reportingComponent: "karpenter", reportingInstance: "capsicum",
+      firstTimestamp: ts, lastTimestamp: ts, count: 1,
+    };
+    this.client.createEvent(obj).catch(err => this.opts.onError?.(err, ev));
+    return true;
+  }
+
+  private refill(now: number): void {
+    const rate = this.opts.ratePerSecond ?? 20, burst = this.opts.burst ?? 100;
+    this.tokens = Math.min(burst, this.tokens + ((now - this.lastRefill) / 1000) * rate);
+    this.lastRefill = now;
+  }
+
+  private evict(now: number): void {
+    const max = this.opts.maxKeys ?? 10_000, ttl = this.opts.dedupeMs ?? 120_000;
+    for (const [k, t] of this.seen) {
+      if (this.seen.size <= max && now - t < ttl) break; // insertion order = age order
+      this.seen.delete(k);
+    }
+  }
+}

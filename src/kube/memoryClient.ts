@@ -1,0 +1,162 @@
+// An in-memory KubeClient with the apiserver semantics the engine relies on: resourceVersions, 409 on
+// duplicate create, finalizers (delete only sets deletionTimestamp until they are gone), status merge-patch,
+// eviction (429 when `evictionBlocked` says so) and a watch stream. For unit tests and benchmarks.
+import { Clock, realClock } from "./clock";
+import { JsonPatchOp, KubeClient, KubeError, KubeObject, ListOptions, ResourceKind, apiVersionOf, Kinds } from "./client";
+import { applyJsonPatch, mergePatch } from "./jsonPatch";
+
+export type WatchPhase = "ADDED" | "MODIFIED" | "DELETED";
+export type WatchListener = (kind: ResourceKind, obj: KubeObject, phase: WatchPhase) => void;
+
+export class MemoryKubeClient implements KubeClient {
+  private readonly store = new Map<string, Map<string, KubeObject>>();
+  private rv = 0;
+  private uid = 0;
+  private readonly listeners: WatchListener[] = [];
+  readonly events: KubeObject[] = [];
+  readonly calls: Array<{ method: string; kind: string; name: string }> = [];
+  /** Return true to make an eviction of this pod fail with 429 (as a PDB would). */
+  evictionBlocked: (pod: KubeObject) => boolean = () => false;
+  private readonly faults: Array<{ method: string; kind?: string; error: Error }> = [];
+
+  constructor(private readonly clock: Clock = realClock) {}
+
+  watch(l: WatchListener): void { this.listeners.push(l); }
+
+  /** Makes the next call of `method` (optionally only for `kind`) throw `error`: simulates crashes and API failures. */
+  failNext(method: keyof KubeClient, error: Error = new KubeError(500, "injected failure"), kind?: string): void {
+    this.faults.push({ method, kind, error });
+  }
+
+  /** Direct view for assertions (a copy). */
+  objects<T extends KubeObject = KubeObject>(kind: ResourceKind): T[] {
+    return [...(this.store.get(kind.plural)?.values() ?? [])].map(o => structuredClone(o) as T);
+  }
+
+  private bucket(kind: ResourceKind): Map<string, KubeObject> {
+    let b = this.store.get(kind.plural);
+    if (!b) this.store.set(kind.plural, (b = new Map()));
+    return b;
+  }
+  private key(kind: ResourceKind, name: string, ns?: string): string { return kind.namespaced ? `${ns ?? "default"}/${name}` : name; }
+  private emit(kind: ResourceKind, obj: KubeObject, phase: WatchPhase): void {
+    for (const l of this.listeners) l(kind, structuredClone(obj), phase);
+  }
+  private checkFault(method: string, kind: ResourceKind): void {
+    const i = this.faults.findIndex(f => f.method === method && (!f.kind || f.kind === kind.kind));
+    if (i >= 0) throw this.faults.splice(i, 1)[0]!.error;
+  }
+  private record(method: string, kind: ResourceKind, name: string): void { this.calls.push({ method, kind: kind.kind, name }); }
+
+  async get<T extends KubeObject>(kind: ResourceKind, name: string, namespace?: string): Promise<T | undefined> {
+    this.checkFault("get", kind);
+    const o = this.bucket(kind).get(this.key(kind, name, namespace));
+    return o ? (structuredClone(o) as T) : undefined;
+  }
+
+  async list<T extends KubeObject>(kind: ResourceKind, opts: ListOptions = {}): Promise<T[]> {
+    this.checkFault("list", kind);
+    return this.objects<T>(kind).filter(o =>
+      (!opts.namespace || o.metadata.namespace === opts.namespace) &&
+      Object.entries(opts.labelSelector ?? {}).every(([k, v]) => (v === "" ? k in (o.metadata.labels ?? {}) : o.metadata.labels?.[k] === v)));
+  }
+
+  /** Seeds an object as if it already existed (e.g. a Node registered by a kubelet); emits ADDED. */
+  async create<T extends KubeObject>(kind: ResourceKind, obj: T): Promise<T> {
+    this.checkFault("create", kind);
+    this.record("create", kind, obj.metadata.name);
+    const b = this.bucket(kind);
+    const k = this.key(kind, obj.metadata.name, obj.metadata.namespace);
+    if (b.has(k)) throw new KubeError(409, `${kind.plural} "${obj.metadata.name}" already exists`);
+    const stored: KubeObject = structuredClone(obj);
+    stored.apiVersion = apiVersionOf(kind);
+    stored.kind = kind.kind;
+    stored.metadata = {
+      ...stored.metadata,
+      namespace: kind.namespaced ? stored.metadata.namespace ?? "default" : undefined,
+      uid: `uid-${++this.uid}`, resourceVersion: String(++this.rv), generation: 1,
+      creationTimestamp: stored.metadata.creationTimestamp ?? new Date(this.clock.now()).toISOString(),
+    };
+    b.set(k, stored);
+    this.emit(kind, stored, "ADDED");
+    return structuredClone(stored) as T;
+  }
+
+  async patch<T extends KubeObject>(kind: ResourceKind, name: string, ops: JsonPatchOp[], namespace?: string): Promise<T> {
+    this.checkFault("patch", kind);
+    this.record("patch", kind, name);
+    const b = this.bucket(kind), k = this.key(kind, name, namespace);
+    const cur = b.get(k);
+    if (!cur) throw new KubeError(404, `${kind.plural} "${name}" not found`);
+    const next = applyJsonPatch(cur, ops);
+    return this.update(kind, k, cur, next) as T;
+  }
+
+  async patchStatus<T extends KubeObject>(kind: ResourceKind, name: string, status: unknown, namespace?: string): Promise<T> {
+    this.checkFault("patchStatus", kind);
+    this.record("patchStatus", kind, name);
+    const b = this.bucket(kind), k = this.key(kind, name, namespace);
+    const cur = b.get(k);
+    if (!cur) throw new KubeError(404, `${kind.plural} "${name}" not found`);
+    const next = structuredClone(cur);
+    next.status = mergePatch(cur.status ?? {}, status);
+    return this.update(kind, k, cur, next) as T;
+  }
+
+  /** Replaces an object wholesale (tests use it to play a kubelet/KWOK updating a Node). */
+  async replace<T extends KubeObject>(kind: ResourceKind, obj: T): Promise<T> {
+    const b = this.bucket(kind), k = this.key(kind, obj.metadata.name, obj.metadata.namespace);
+    const cur = b.get(k);
+    if (!cur) throw new KubeError(404, `${kind.plural} "${obj.metadata.name}" not found`);
+    const next = structuredClone(obj) as KubeObject;
+    next.metadata = { ...next.metadata, uid: cur.metadata.uid, creationTimestamp: cur.metadata.creationTimestamp };
+    return this.update(kind, k, cur, next) as T;
+  }
+
+  private update(kind: ResourceKind, k: string, cur: KubeObject, next: KubeObject): KubeObject {
+    const b = this.bucket(kind);
+    if (next.metadata.resourceVersion !== cur.metadata.resourceVersion && next.metadata.resourceVersion !== undefined) {
+      throw new KubeError(409, `the object has been modified; please apply your changes to the latest version`);
+    }
+    next.metadata = { ...next.metadata, resourceVersion: String(++this.rv) };
+    if (next.metadata.deletionTimestamp && !(next.metadata.finalizers?.length)) {
+      b.delete(k);
+      this.emit(kind, next, "DELETED");
+      return structuredClone(next);
+    }
+    b.set(k, next);
+    this.emit(kind, next, "MODIFIED");
+    return structuredClone(next);
+  }
+
+  async delete(kind: ResourceKind, name: string, namespace?: string): Promise<void> {
+    this.checkFault("delete", kind);
+    this.record("delete", kind, name);
+    const b = this.bucket(kind), k = this.key(kind, name, namespace);
+    const cur = b.get(k);
+    if (!cur) return;
+    if (cur.metadata.finalizers?.length) {
+      if (cur.metadata.deletionTimestamp) return;
+      const next = structuredClone(cur);
+      next.metadata.deletionTimestamp = new Date(this.clock.now()).toISOString();
+      this.update(kind, k, cur, next);
+      return;
+    }
+    b.delete(k);
+    this.emit(kind, cur, "DELETED");
+  }
+
+  async evict(name: string, namespace: string): Promise<void> {
+    this.checkFault("evict", Kinds.Pod);
+    this.record("evict", Kinds.Pod, name);
+    const pod = this.bucket(Kinds.Pod).get(this.key(Kinds.Pod, name, namespace));
+    if (!pod) return;
+    if (this.evictionBlocked(pod)) throw new KubeError(429, `Cannot evict pod as it would violate the pod's disruption budget.`);
+    await this.delete(Kinds.Pod, name, namespace);
+  }
+
+  async createEvent(event: KubeObject): Promise<void> {
+    this.checkFault("createEvent", Kinds.Event);
+    this.events.push(structuredClone(event));
+  }
+}

@@ -1,0 +1,132 @@
+// Controller settings from the environment, validated up front so a typo fails at start with a message naming
+// the variable and the fix, instead of a controller that silently misbehaves. Keys mirror Karpenter's options.
+//
+// Documented keys (defaults in brackets):
+//   CLUSTER_NAME (required)          EKS cluster name; tags `kubernetes.io/cluster/<name>` and user data.
+//   CLUSTER_ENDPOINT                 API server URL put into node user data (https://...).
+//   CLUSTER_CA_BUNDLE                base64 CA of the API server for user data.
+//   AWS_REGION (required)            region of the EC2/SQS/SSM APIs.
+//   INTERRUPTION_QUEUE               SQS queue name; when set the interruption poller runs.
+//   BATCH_IDLE_DURATION [1s]         provisioning batch closes after this long without new pending pods.
+//   BATCH_MAX_DURATION [10s]         ...or after this long in total.
+//   FEATURE_GATES [SpotToSpotConsolidation=false]  comma list Name=true|false.
+//   LOG_LEVEL [info]                 trace|debug|info|warn|error.
+//   REGISTRATION_TTL [15m]           NodeClaims not registered within this are deleted (liveness).
+//   GC_INTERVAL [30s], GC_GRACE_PERIOD [30s]  orphan-instance garbage collection cadence and grace period.
+//   NODECLASS_REFRESH_INTERVAL [1m]  how often EC2NodeClass status is re-resolved.
+//   DISRUPTION_POLL_INTERVAL [10s]   how often the disruption pass runs.
+//   RECONCILE_CONCURRENCY [10]       NodeClaim reconciles running at once.
+//   METRICS_PORT [8080]              Prometheus metrics port (0 disables the server).
+
+export interface Settings {
+  clusterName: string;
+  clusterEndpoint?: string;
+  clusterCABundle?: string;
+  awsRegion: string;
+  interruptionQueue?: string;
+  batchIdleMs: number;
+  batchMaxMs: number;
+  featureGates: Record<string, boolean>;
+  logLevel: "trace" | "debug" | "info" | "warn" | "error";
+  registrationTtlMs: number;
+  gcIntervalMs: number;
+  gcGracePeriodMs: number;
+  nodeClassRefreshMs: number;
+  disruptionPollMs: number;
+  reconcileConcurrency: number;
+  metricsPort: number;
+}
+
+export class SettingsError extends Error {
+  constructor(message: string) { super(message); this.name = "SettingsError"; }
+}
+
+const DEFAULT_FEATURE_GATES: Record<string, boolean> = {
+  NodeRepair: false, ReservedCapacity: true, SpotToSpotConsolidation: false, NodeOverlay: false,
+  StaticCapacity: false, CapacityBuffer: false,
+};
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** Parses Go-style durations like "1s", "500ms", "1h30m". Returns undefined when malformed. */
+export function parseDuration(s: string): number | undefined {
+  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/g;
+  let total = 0, consumed = 0;
+  for (const m of s.matchAll(re)) {
+    if (m.index !== consumed) return undefined;
+    total += Number(m[1]) * UNIT_MS[m[2]];
+    consumed += m[0].length;
+  }
+  return consumed === s.length && consumed > 0 ? total : undefined;
+}
+
+export function loadSettings(env: Record<string, string | undefined> = process.env): Settings {
+  const errors: string[] = [];
+  const str = (key: string, required: boolean): string | undefined => {
+    const v = env[key]?.trim();
+    if (!v) { if (required) errors.push(`${key} is required (set it to ${HINTS[key] ?? "a value"})`); return undefined; }
+    return v;
+  };
+  const dur = (key: string, def: string): number => {
+    const raw = env[key]?.trim() || def;
+    const ms = parseDuration(raw);
+    if (ms === undefined) { errors.push(`${key}="${raw}" is not a duration (use e.g. "1s", "500ms", "1m30s")`); return parseDuration(def)!; }
+    return ms;
+  };
+  const int = (key: string, def: number, min: number): number => {
+    const raw = env[key]?.trim();
+    if (!raw) return def;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min) { errors.push(`${key}="${raw}" must be an integer >= ${min}`); return def; }
+    return n;
+  };
+
+  const clusterName = str("CLUSTER_NAME", true) ?? "";
+  const clusterEndpoint = str("CLUSTER_ENDPOINT", false);
+  if (clusterEndpoint && !/^https?:\/\/\S+$/.test(clusterEndpoint)) {
+    errors.push(`CLUSTER_ENDPOINT="${clusterEndpoint}" must be a URL like https://ABC.gr7.us-east-1.eks.amazonaws.com`);
+  }
+  const awsRegion = str("AWS_REGION", false) ?? str("AWS_DEFAULT_REGION", false) ?? "";
+  if (!awsRegion) errors.push(`AWS_REGION is required (set it to ${HINTS.AWS_REGION})`);
+  const batchIdleMs = dur("BATCH_IDLE_DURATION", "1s");
+  const batchMaxMs = dur("BATCH_MAX_DURATION", "10s");
+  if (batchIdleMs > batchMaxMs) errors.push(`BATCH_IDLE_DURATION must not exceed BATCH_MAX_DURATION`);
+
+  const featureGates = { ...DEFAULT_FEATURE_GATES };
+  const gatesRaw = env.FEATURE_GATES?.trim();
+  if (gatesRaw) {
+    for (const part of gatesRaw.split(",").map(p => p.trim()).filter(Boolean)) {
+      const m = /^([A-Za-z0-9]+)=(true|false)$/.exec(part);
+      if (!m) { errors.push(`FEATURE_GATES entry "${part}" must look like Name=true or Name=false`); continue; }
+      if (!(m[1] in DEFAULT_FEATURE_GATES)) {
+        errors.push(`FEATURE_GATES has unknown gate "${m[1]}" (known: ${Object.keys(DEFAULT_FEATURE_GATES).join(", ")})`);
+        continue;
+      }
+      featureGates[m[1]] = m[2] === "true";
+    }
+  }
+  const level = (env.LOG_LEVEL?.trim() || "info").toLowerCase();
+  const levels = ["trace", "debug", "info", "warn", "error"] as const;
+  if (!(levels as readonly string[]).includes(level)) errors.push(`LOG_LEVEL="${env.LOG_LEVEL}" must be one of ${levels.join(", ")}`);
+
+  const settings: Settings = {
+    clusterName, clusterEndpoint, clusterCABundle: str("CLUSTER_CA_BUNDLE", false), awsRegion,
+    interruptionQueue: str("INTERRUPTION_QUEUE", false),
+    batchIdleMs, batchMaxMs, featureGates,
+    logLevel: ((levels as readonly string[]).includes(level) ? level : "info") as Settings["logLevel"],
+    registrationTtlMs: dur("REGISTRATION_TTL", "15m"),
+    gcIntervalMs: dur("GC_INTERVAL", "30s"),
+    gcGracePeriodMs: dur("GC_GRACE_PERIOD", "30s"),
+    nodeClassRefreshMs: dur("NODECLASS_REFRESH_INTERVAL", "1m"),
+    disruptionPollMs: dur("DISRUPTION_POLL_INTERVAL", "10s"),
+    reconcileConcurrency: int("RECONCILE_CONCURRENCY", 10, 1),
+    metricsPort: int("METRICS_PORT", 8080, 0),
+  };
+  if (errors.length) throw new SettingsError(`invalid capsicum settings:\n  - ${errors.join("\n  - ")}`);
+  return settings;
+}
+
+const HINTS: Record<string, string> = {
+  CLUSTER_NAME: "your EKS cluster name, e.g. CLUSTER_NAME=my-cluster",
+  AWS_REGION: "the cluster's region, e.g. AWS_REGION=us-east-1",
+};
