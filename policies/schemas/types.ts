@@ -1,0 +1,69 @@
+// The shape of a CRD definition in policies/: an OpenAPI v3 structural schema whose CEL rules also carry a
+// TypeScript twin (`check`). The generator emits only rule+message; the webhook runs `check`, so both enforce
+// the same rule with the same message from one place.
+
+/** A CEL rule (`x-kubernetes-validations` entry) plus its TypeScript twin. */
+export interface CelRule {
+  rule: string;
+  message: string;
+  /** Same meaning as `rule`: true when valid. `oldSelf` is set only for transition rules on update. */
+  check: (self: any, oldSelf?: any) => boolean;
+}
+
+export interface Schema {
+  type?: "object" | "array" | "string" | "integer" | "number" | "boolean";
+  description?: string;
+  properties?: Record<string, Schema>;
+  items?: Schema;
+  additionalProperties?: Schema | boolean;
+  required?: string[];
+  enum?: (string | number)[];
+  default?: unknown;
+  pattern?: string;
+  format?: string;
+  minimum?: number;
+  maximum?: number;
+  minItems?: number;
+  maxItems?: number;
+  minLength?: number;
+  maxLength?: number;
+  maxProperties?: number;
+  anyOf?: Schema[];
+  "x-kubernetes-validations"?: CelRule[];
+  "x-kubernetes-int-or-string"?: true;
+  "x-kubernetes-preserve-unknown-fields"?: true;
+  "x-kubernetes-list-type"?: "atomic" | "set" | "map";
+  "x-kubernetes-list-map-keys"?: string[];
+  "x-kubernetes-map-type"?: "atomic" | "granular";
+}
+
+export interface PrinterColumn {
+  name: string;
+  type: "string" | "integer" | "date" | "number" | "boolean";
+  jsonPath: string;
+  priority?: number;
+  description?: string;
+}
+
+export interface CrdDefinition {
+  group: string;
+  version: string;
+  kind: string;
+  plural: string;
+  singular: string;
+  shortNames?: string[];
+  categories: string[];
+  scope: "Cluster" | "Namespaced";
+  spec: Schema;
+  status: Schema;
+  printerColumns: PrinterColumn[];
+  /** Scale subresource paths (static NodePools). */
+  scale?: { specReplicasPath: string; statusReplicasPath: string };
+  /** File stem for crds/<stem>.yaml and src/apis/generated/<stem>.ts. */
+  fileStem: string;
+}
+
+/** Helper so schema files read like the CRD: cel(rule, message, check). */
+export function cel(rule: string, message: string, check: (self: any, oldSelf?: any) => boolean): CelRule {
+  return { rule, message, check };
+}
