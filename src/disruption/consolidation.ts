@@ -1,0 +1,80 @@
+// The shared core of consolidation: simulate removing a set of candidates and decide delete / replace / no.
+// Rules (Karpenter): every pod must reschedule; never replace with more than one NodeClaim; a replacement must be
+// strictly cheaper than what it replaces; spot→spot needs the SpotToSpotConsolidation gate and, for one node,
+// at least 15 cheaper spot instance types (then truncated to the 15 cheapest) to avoid churning onto the
+// cheapest, most-interrupted pool; Balanced pools also require savings to justify disruption.
+import { balancedScore, cheapest, money, sortOptions, sumPrice } from "./pricing";
+import type { Candidate, ClusterSnapshot, Decision, DisruptionSettings, SimulatedNodeClaim, Simulator } from "./types";
+
+export const MIN_INSTANCE_TYPES_FOR_SPOT_TO_SPOT = 15;
+export const DEFAULT_BALANCED_THRESHOLD = 2;
+
+export type ConsolidationOutcome =
+  | { ok: true; decision: Decision; replacements: SimulatedNodeClaim[]; savingsPerHour: number }
+  | { ok: false; reason: string };
+
+export interface ConsolidationInput {
+  snapshot: ClusterSnapshot;
+  candidates: Candidate[];
+  simulator: Simulator;
+  settings: DisruptionSettings;
+  /** "single" applies the 15-option spot-to-spot rule; "multi" only requires cheaper. */
+  mode: "single" | "multi";
+}
+
+export function computeConsolidation(input: ConsolidationInput): ConsolidationOutcome {
+  const { snapshot, candidates, simulator, settings, mode } = input;
+  const pods = candidates.flatMap(c => c.reschedulablePods);
+  const removed = new Set(candidates.map(c => c.node.name));
+  const result = simulator.simulate({ snapshot, pods, removedNodes: removed });
+  if (result.unschedulable.length > 0) {
+    const u = result.unschedulable[0]!;
+    return { ok: false, reason: `not all pods would schedule, ${u.pod.namespace}/${u.pod.name} => ${u.reason}` };
+  }
+  const candidatePrice = sumPrice(candidates);
+  let outcome: ConsolidationOutcome;
+  if (result.newNodeClaims.length === 0) {
+    outcome = { ok: true, decision: "delete", replacements: [], savingsPerHour: candidatePrice };
+  } else if (result.newNodeClaims.length > 1) {
+    return { ok: false, reason: `can't remove without creating ${result.newNodeClaims.length} nodeclaims` };
+  } else {
+    outcome = replacement(result.newNodeClaims[0]!, candidates, candidatePrice, settings, mode);
+  }
+  if (!outcome.ok) return outcome;
+  return applyBalanced(snapshot, candidates, outcome);
+}
+
+function replacement(nc: SimulatedNodeClaim, candidates: Candidate[], candidatePrice: number, settings: DisruptionSettings, mode: "single" | "multi"): ConsolidationOutcome {
+  if (candidates.some(c => !(c.node.pricePerHour > 0))) {
+    return { ok: false, reason: "can't replace a node whose current price is unknown" };
+  }
+  let options = sortOptions(nc.options.filter(o => o.pricePerHour < candidatePrice));
+  if (options.length === 0) return { ok: false, reason: `can't replace with a cheaper node (current ${money(candidatePrice)})` };
+  const allSpot = candidates.every(c => c.node.capacityType === "spot");
+  if (allSpot && options.some(o => o.capacityType === "spot")) {
+    if (!settings.spotToSpotConsolidation) {
+      return { ok: false, reason: "SpotToSpotConsolidation is disabled, can't replace a spot node with a spot node" };
+    }
+    options = options.filter(o => o.capacityType === "spot");
+    if (mode === "single") {
+      const types = [...new Set(options.map(o => o.instanceType))];
+      if (types.length < MIN_INSTANCE_TYPES_FOR_SPOT_TO_SPOT) {
+        return { ok: false, reason: `SpotToSpotConsolidation requires ${MIN_INSTANCE_TYPES_FOR_SPOT_TO_SPOT} cheaper instance type options than the current candidate to consolidate, got ${types.length}` };
+      }
+      const keep = new Set(types.slice(0, MIN_INSTANCE_TYPES_FOR_SPOT_TO_SPOT));
+      options = options.filter(o => keep.has(o.instanceType));
+    }
+  }
+  return { ok: true, decision: "replace", replacements: [{ ...nc, options }], savingsPerHour: candidatePrice - cheapest(options) };
+}
+
+function applyBalanced(snapshot: ClusterSnapshot, candidates: Candidate[], outcome: ConsolidationOutcome & { ok: true }): ConsolidationOutcome {
+  const balancedPools = candidates.map(c => c.nodePool).filter(np => np.spec.disruption?.consolidationPolicy === "Balanced");
+  if (balancedPools.length === 0) return outcome;
+  const k = Math.min(...balancedPools.map(np => np.spec.disruption?.consolidationThreshold ?? DEFAULT_BALANCED_THRESHOLD));
+  const score = balancedScore(snapshot, candidates, outcome.savingsPerHour);
+  if (score < 1 / k) {
+    return { ok: false, reason: `Balanced: savings ${money(outcome.savingsPerHour)} do not justify the disruption (score ${score.toFixed(3)} < ${(1 / k).toFixed(3)})` };
+  }
+  return outcome;
+}

@@ -1,0 +1,62 @@
+// One disruption pass: select candidates, compute budgets, walk the methods in Karpenter's order
+// (emptiness → drift → multi-node → single-node consolidation; core disruption/controller.go) and return at most
+// one command plus the messages the caller turns into Events and log lines. Pure: the caller supplies the
+// snapshot, the clock and the scheduler simulation, then validates (validation.ts) after 15 s and executes.
+import { allowedDisruptionsForCluster } from "./budgets";
+import { selectCandidates } from "./candidates";
+import type { Method, MethodContext } from "./method";
+import { drift } from "./methods/drift";
+import { emptiness } from "./methods/emptiness";
+import { multiNodeConsolidation } from "./methods/multiNodeConsolidation";
+import { singleNodeConsolidation } from "./methods/singleNodeConsolidation";
+import { DEFAULT_SETTINGS, type BlockedNode, type ClusterSnapshot, type Command, type DisruptionReason, type DisruptionSettings, type MethodName, type Simulator } from "./types";
+
+export const METHODS: readonly Method[] = [emptiness, drift, multiNodeConsolidation, singleNodeConsolidation];
+export const POLLING_PERIOD_MS = 10_000;
+export const COMMAND_VALIDATION_DELAY_MS = 15_000;
+
+export interface DisruptionPass {
+  command?: Command;
+  /** Nodes that cannot be disrupted at all, with why: one DisruptionBlocked event each. */
+  blocked: BlockedNode[];
+  /** Per-method rejections (budget exhausted, can't replace cheaper...): Unconsolidatable-style events. */
+  rejections: Array<BlockedNode & { method: MethodName }>;
+  /** Allowed disruptions per NodePool per reason at `now` (for the allowed_disruptions metric). */
+  allowed: Record<string, Record<DisruptionReason, number>>;
+  /** Configuration errors (bad budgets/durations), each naming the field; broken budgets fail closed. */
+  errors: string[];
+  /** Human-readable decision lines (the command's message, or why nothing was done). */
+  messages: string[];
+}
+
+export interface ComputeOptions {
+  simulator: Simulator;
+  settings?: Partial<DisruptionSettings>;
+  /** Methods to walk; defaults to Karpenter's order. */
+  methods?: readonly Method[];
+}
+
+export function computeCommand(snapshot: ClusterSnapshot, now: Date, opts: ComputeOptions): DisruptionPass {
+  const settings: DisruptionSettings = { ...DEFAULT_SETTINGS, ...opts.settings };
+  const selection = selectCandidates(snapshot, now, settings);
+  const budgetInfo = allowedDisruptionsForCluster(snapshot, now);
+  const budgets = new Map<string, Record<DisruptionReason, number>>();
+  const allowed: Record<string, Record<DisruptionReason, number>> = {};
+  const errors = [...selection.errors];
+  for (const [pool, info] of [...budgetInfo].sort(([a], [b]) => a.localeCompare(b))) {
+    budgets.set(pool, info.byReason);
+    allowed[pool] = { ...info.byReason };
+    errors.push(...info.errors);
+  }
+  const ctx: MethodContext = { snapshot, now, settings, simulator: opts.simulator, budgets };
+  const rejections: DisruptionPass["rejections"] = [];
+  for (const method of opts.methods ?? METHODS) {
+    const result = method.computeCommand(ctx, selection.candidates);
+    rejections.push(...result.rejections.map(r => ({ ...r, method: method.name })));
+    if (result.command) {
+      return { command: result.command, blocked: selection.blocked, rejections, allowed, errors, messages: [result.command.message] };
+    }
+  }
+  const messages = [`no disruption: ${selection.candidates.length} candidate(s), ${selection.blocked.length} blocked, ${rejections.length} rejected`];
+  return { blocked: selection.blocked, rejections, allowed, errors, messages };
+}

@@ -1,0 +1,33 @@
+// Multi-node consolidation: binary-search the largest prefix of candidates (sorted cheapest-to-disrupt first,
+// capped at 100, within the Underutilized budget) that can be removed at once with at most one cheaper replacement.
+import { computeConsolidation } from "../consolidation";
+import { byDisruptionCost, consolidationPolicy, makeCommand, takeWithinBudget, type Method, type MethodContext, type MethodResult } from "../method";
+import type { Candidate, Command } from "../types";
+
+export const multiNodeConsolidation: Method = {
+  name: "multi-node-consolidation",
+  reason: "Underutilized",
+  shouldDisrupt: (c: Candidate) => c.consolidatable && consolidationPolicy(c) !== "WhenEmpty",
+  computeCommand(ctx: MethodContext, candidates: Candidate[]): MethodResult {
+    const eligible = candidates.filter(c => this.shouldDisrupt(c)).sort(byDisruptionCost);
+    const { taken, overBudget } = takeWithinBudget(ctx, eligible, "Underutilized");
+    const pool = taken.slice(0, ctx.settings.multiNodeMaxCandidates);
+    // Fewer than two nodes is single-node consolidation's job.
+    if (pool.length < 2) return { rejections: overBudget };
+    let lo = 2;
+    let hi = pool.length;
+    let best: Command | undefined;
+    while (lo <= hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      const prefix = pool.slice(0, mid);
+      const outcome = computeConsolidation({ snapshot: ctx.snapshot, candidates: prefix, simulator: ctx.simulator, settings: ctx.settings, mode: "multi" });
+      if (outcome.ok) {
+        best = makeCommand({ method: "multi-node-consolidation", reason: "Underutilized", decision: outcome.decision, candidates: prefix, replacements: outcome.replacements, savingsPerHour: outcome.savingsPerHour });
+        lo = mid + 1;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    return { command: best, rejections: overBudget };
+  },
+};
