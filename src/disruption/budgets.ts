@@ -33,7 +33,9 @@ export function isBudgetActive(budget: Budget, now: Date, field = "budgets[]"): 
   }
   const ms = parseDuration(budget.duration, `${field}.duration`);
   if (ms === null) throw new Error(`${field}.duration: "Never" is not allowed; use hours/minutes such as "8h"`);
-  return isWindowActive(cachedCron(budget.schedule), ms, now);
+  let schedule: CronSchedule;
+  try { schedule = cachedCron(budget.schedule); } catch (err) { throw new Error(`${field}.schedule: ${(err as Error).message}`); }
+  return isWindowActive(schedule, ms, now);
 }
 
 export interface AllowedDisruptions {
