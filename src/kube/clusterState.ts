@@ -1,0 +1,179 @@
+// The in-memory model every controller reads (Karpenter's state.Cluster): nodes, NodeClaims, pods (bound and
+// pending), daemonsets, NodePools, NodeClasses and PDBs, fed by watch events and by our own writes. Reading it
+// instead of listing the apiserver keeps decisions fast and API load flat (pepr-details §6.6); it stores slim
+// projections only (see slim.ts) because the single watcher replica holds every pod in the cluster.
+import type { NodeClaim } from "../apis/generated/nodeclaims";
+import type { NodePool } from "../apis/generated/nodepools";
+import { KubeObject, KindName } from "./client";
+import { slimCustom, slimDaemonSet, slimNode, slimPdb, slimPod } from "./slim";
+
+export type Phase = "ADDED" | "MODIFIED" | "DELETED";
+export type StateKind = Exclude<KindName, "Event">;
+
+export const podKey = (o: { metadata: { namespace?: string; name: string } }): string => `${o.metadata.namespace ?? "default"}/${o.metadata.name}`;
+
+/** Numeric comparison of resourceVersions (etcd revisions); unknown formats never count as stale. */
+function isStale(incoming: KubeObject, current: KubeObject | undefined): boolean {
+  const a = Number(incoming.metadata.resourceVersion), b = Number(current?.metadata.resourceVersion);
+  return Number.isFinite(a) && Number.isFinite(b) && a < b;
+}
+
+export interface StateChange { kind: StateKind; key: string; phase: Phase; obj: KubeObject; previous?: KubeObject }
+
+export class ClusterState {
+  readonly nodes = new Map<string, KubeObject>();
+  readonly nodeClaims = new Map<string, NodeClaim>();
+  readonly pods = new Map<string, KubeObject>();
+  readonly daemonSets = new Map<string, KubeObject>();
+  readonly nodePools = new Map<string, NodePool>();
+  readonly nodeClasses = new Map<string, KubeObject>();
+  readonly pdbs = new Map<string, KubeObject>();
+  private readonly podsByNode = new Map<string, Set<string>>();
+  private readonly nodeByProvider = new Map<string, string>();
+  private readonly claimByProvider = new Map<string, string>();
+  /** pod key -> NodeClaim name the provisioner planned it onto (cleared when the pod binds or the claim goes). */
+  private readonly nominations = new Map<string, string>();
+  /** Deleted keys remember their last resourceVersion so a late MODIFIED cannot resurrect them. */
+  private readonly tombstones = new Map<string, number>();
+  private synced = false;
+
+  /** True once the initial list of every kind has been applied (the provisioner waits for it). */
+  get isSynced(): boolean { return this.synced; }
+  markSynced(): void { this.synced = true; }
+
+  apply(kind: StateKind, raw: KubeObject, phase: Phase): StateChange | undefined {
+    const key = kind === "Pod" || kind === "DaemonSet" || kind === "PodDisruptionBudget" ? podKey(raw) : raw.metadata.name;
+    const map = this.mapOf(kind);
+    const previous = map.get(key) as KubeObject | undefined;
+    const tomb = this.tombstones.get(`${kind}/${key}`);
+    if (phase !== "DELETED") {
+      if (isStale(raw, previous)) return undefined;
+      if (tomb !== undefined && Number(raw.metadata.resourceVersion) <= tomb) return undefined;
+    }
+    if (phase === "DELETED") {
+      if (!previous) return undefined;
+      map.delete(key);
+      const rv = Number(raw.metadata.resourceVersion);
+      if (Number.isFinite(rv)) this.tombstones.set(`${kind}/${key}`, rv);
+      if (this.tombstones.size > 10_000) this.tombstones.delete(this.tombstones.keys().next().value as string);
+      this.unindex(kind, key, previous);
+      return { kind, key, phase, obj: previous, previous };
+    }
+    const obj = this.slim(kind, raw);
+    if (previous) this.unindex(kind, key, previous);
+    (map as Map<string, KubeObject>).set(key, obj);
+    this.index(kind, key, obj);
+    return { kind, key, phase, obj, previous };
+  }
+
+  private slim(kind: StateKind, o: KubeObject): KubeObject {
+    switch (kind) {
+      case "Pod": return slimPod(o);
+      case "Node": return slimNode(o);
+      case "DaemonSet": return slimDaemonSet(o);
+      case "PodDisruptionBudget": return slimPdb(o);
+      default: return slimCustom(o);
+    }
+  }
+
+  private mapOf(kind: StateKind): Map<string, KubeObject> {
+    switch (kind) {
+      case "Pod": return this.pods;
+      case "Node": return this.nodes;
+      case "NodeClaim": return this.nodeClaims as unknown as Map<string, KubeObject>;
+      case "DaemonSet": return this.daemonSets;
+      case "NodePool": return this.nodePools as unknown as Map<string, KubeObject>;
+      case "EC2NodeClass": return this.nodeClasses;
+      case "PodDisruptionBudget": return this.pdbs;
+    }
+  }
+
+  private index(kind: StateKind, key: string, obj: KubeObject): void {
+    if (kind === "Pod") {
+      const n = obj.spec?.nodeName as string | undefined;
+      if (n) {
+        let s = this.podsByNode.get(n);
+        if (!s) this.podsByNode.set(n, (s = new Set()));
+        s.add(key);
+        this.nominations.delete(key);
+      }
+    } else if (kind === "Node" && obj.spec?.providerID) this.nodeByProvider.set(obj.spec.providerID, key);
+    else if (kind === "NodeClaim" && obj.status?.providerID) this.claimByProvider.set(obj.status.providerID, key);
+  }
+
+  private unindex(kind: StateKind, key: string, obj: KubeObject): void {
+    if (kind === "Pod") {
+      const n = obj.spec?.nodeName as string | undefined;
+      if (n) {
+        const s = this.podsByNode.get(n);
+        s?.delete(key);
+        if (s && s.size === 0) this.podsByNode.delete(n);
+      }
+      if (!this.pods.has(key)) this.nominations.delete(key);
+    } else if (kind === "Node" && obj.spec?.providerID && this.nodeByProvider.get(obj.spec.providerID) === key) {
+      this.nodeByProvider.delete(obj.spec.providerID);
+    } else if (kind === "NodeClaim") {
+      if (obj.status?.providerID && this.claimByProvider.get(obj.status.providerID) === key) this.claimByProvider.delete(obj.status.providerID);
+      if (!this.nodeClaims.has(key)) for (const [p, c] of this.nominations) if (c === key) this.nominations.delete(p);
+    }
+  }
+
+  // ---- queries -------------------------------------------------------------------------------------------
+
+  nodeForProviderID(providerID: string | undefined): KubeObject | undefined {
+    const n = providerID ? this.nodeByProvider.get(providerID) : undefined;
+    return n ? this.nodes.get(n) : undefined;
+  }
+
+  nodeClaimForProviderID(providerID: string | undefined): NodeClaim | undefined {
+    const n = providerID ? this.claimByProvider.get(providerID) : undefined;
+    return n ? this.nodeClaims.get(n) : undefined;
+  }
+
+  /** The NodeClaim backing a Node (by providerID). */
+  nodeClaimForNode(node: KubeObject): NodeClaim | undefined { return this.nodeClaimForProviderID(node.spec?.providerID); }
+
+  podsOnNode(nodeName: string): KubeObject[] {
+    return [...(this.podsByNode.get(nodeName) ?? [])].map(k => this.pods.get(k)!).filter(Boolean);
+  }
+
+  nodeClaimsOfPool(nodePool: string): NodeClaim[] {
+    return [...this.nodeClaims.values()].filter(nc => nc.metadata.labels?.["karpenter.sh/nodepool"] === nodePool);
+  }
+
+  nominate(podKeys: Iterable<string>, nodeClaimName: string): void {
+    for (const k of podKeys) this.nominations.set(k, nodeClaimName);
+  }
+
+  nominatedNodeClaim(podKeyStr: string): string | undefined { return this.nominations.get(podKeyStr); }
+
+  /** Pods kube-scheduler gave up on that Karpenter should provision for (Karpenter's pod.IsProvisionable). */
+  pendingPods(): KubeObject[] {
+    const out: KubeObject[] = [];
+    for (const p of this.pods.values()) if (isProvisionable(p)) out.push(p);
+    return out;
+  }
+
+  counts(): Record<string, number> {
+    return {
+      nodes: this.nodes.size, nodeClaims: this.nodeClaims.size, pods: this.pods.size, daemonSets: this.daemonSets.size,
+      nodePools: this.nodePools.size, nodeClasses: this.nodeClasses.size, pdbs: this.pdbs.size, nominations: this.nominations.size,
+    };
+  }
+}
+
+export function isProvisionable(p: KubeObject): boolean {
+  if (p.spec?.nodeName) return false;
+  if (p.metadata.deletionTimestamp) return false;
+  if (p.status?.phase === "Succeeded" || p.status?.phase === "Failed") return false;
+  if (p.status?.nominatedNodeName) return false; // kube-scheduler is preempting for it
+  if (p.spec?.schedulingGates?.length) return false;
+  const owners = p.metadata.ownerReferences ?? [];
+  if (owners.some(o => o.controller && (o.kind === "DaemonSet" || o.kind === "Node"))) return false;
+  const sched = (p.status?.conditions ?? []).find((c: { type: string }) => c.type === "PodScheduled");
+  return sched?.status === "False" && sched.reason === "Unschedulable";
+}
+
+export function isNodeReady(node: KubeObject): boolean {
+  return (node.status?.conditions ?? []).some((c: { type: string; status: string }) => c.type === "Ready" && c.status === "True");
+}

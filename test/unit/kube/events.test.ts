@@ -1,0 +1,33 @@
+import { FakeClock, flushMicrotasks } from "../../../src/kube/clock";
+import { EventRecorder } from "../../../src/kube/events";
+import { MemoryKubeClient } from "../../../src/kube/memoryClient";
+
+const ev = (msg: string) => ({ involved: { kind: "Pod", name: "p", namespace: "default" }, type: "Normal" as const, reason: "Nominated", message: msg });
+
+describe("EventRecorder", () => {
+  it("drops an identical event inside the dedupe window and sends it again after", async () => {
+    const clock = new FakeClock();
+    const client = new MemoryKubeClient(clock);
+    const r = new EventRecorder(client, { clock, dedupeMs: 60_000 });
+    expect(r.publish(ev("Pod should schedule on: nodeclaim/default-abcde"))).toBe(true);
+    expect(r.publish(ev("Pod should schedule on: nodeclaim/default-abcde"))).toBe(false);
+    expect(r.publish(ev("Pod should schedule on: nodeclaim/default-fghij"))).toBe(true);
+    await clock.advance(60_000);
+    expect(r.publish(ev("Pod should schedule on: nodeclaim/default-abcde"))).toBe(true);
+    await flushMicrotasks();
+    expect(client.events).toHaveLength(3);
+    expect(client.events[0]).toMatchObject({ reason: "Nominated", type: "Normal", involvedObject: { kind: "Pod", name: "p" }, metadata: { namespace: "default" } });
+  });
+
+  it("rate-limits bursts beyond the token bucket and refills over time", async () => {
+    const clock = new FakeClock();
+    const r = new EventRecorder(new MemoryKubeClient(clock), { clock, burst: 5, ratePerSecond: 1 });
+    const sent = Array.from({ length: 10 }, (_, i) => r.publish(ev(`m${i}`))).filter(Boolean).length;
+    expect(sent).toBe(5);
+    expect(r.dropped).toBe(5);
+    await clock.advance(2000);
+    expect(r.publish(ev("late1"))).toBe(true);
+    expect(r.publish(ev("late2"))).toBe(true);
+    expect(r.publish(ev("late3"))).toBe(false);
+  });
+});
