@@ -53,7 +53,7 @@ GO
   go build -trimpath -o "$k8s_bin.tmp/" -ldflags "$ldf" \
     k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
     k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl
-  rm -rf "$k8s_bin"; mv "$k8s_bin.tmp" "$k8s_bin"; rm -rf "$work"
+  cd "$cache"; rm -rf "$k8s_bin"; mv "$k8s_bin.tmp" "$k8s_bin"; rm -rf "$work"
 fi
 
 etcd_bin="$cache/etcd-v$ETCD_VERSION/bin"
@@ -67,7 +67,7 @@ if [ ! -x "$etcd_bin/etcd" ]; then
   go mod tidy >/dev/null 2>&1 || true
   mkdir -p "$etcd_bin.tmp"
   go build -trimpath -ldflags "-s -w" -o "$etcd_bin.tmp/etcd" go.etcd.io/etcd/server/v3
-  rm -rf "$etcd_bin"; mv "$etcd_bin.tmp" "$etcd_bin"; rm -rf "$work"
+  cd "$cache"; rm -rf "$etcd_bin"; mv "$etcd_bin.tmp" "$etcd_bin"; rm -rf "$work"
 fi
 
 kwok_bin="$cache/kwok-v$KWOK_VERSION/bin"
