@@ -1,7 +1,13 @@
 // Three projects: unit (pure code, no processes), integration (real kube-apiserver + moto, started once
 // in globalSetup), e2e (the full sandbox with the capsicum controller running against it).
-const tsJest = ["ts-jest", { tsconfig: { module: "commonjs", moduleResolution: "node", esModuleInterop: true, resolveJsonModule: true, strict: true, target: "ES2022", skipLibCheck: true }, diagnostics: { warnOnly: false }, isolatedModules: true }];
-const common = { preset: undefined, testEnvironment: "node", transform: { "^.+\\.ts$": tsJest }, moduleFileExtensions: ["ts", "js", "json"] };
+const tsJest = ["ts-jest", { tsconfig: { module: "commonjs", moduleResolution: "node", esModuleInterop: true, resolveJsonModule: true, strict: true, target: "ES2022", skipLibCheck: true, isolatedModules: true }, diagnostics: { warnOnly: false } }];
+const common = {
+  testEnvironment: "node",
+  transform: { "^.+\\.ts$": tsJest, "node_modules/.+\\.m?js$": "<rootDir>/test/esmTransform.js" },
+  // ESM-only packages in node_modules are rewritten to CommonJS by test/esmTransform.js.
+  transformIgnorePatterns: [],
+  moduleFileExtensions: ["ts", "js", "mjs", "cjs", "json"],
+};
 module.exports = {
   testTimeout: 30000,
   projects: [
