@@ -1,0 +1,66 @@
+// Adapts the provisioning scheduler (`schedule()` in src/scheduling) to the disruption Simulator seam: "if these
+// nodes were gone, where would their pods go?". Removed nodes are passed as markedForDeletion so they take no pods;
+// their reschedulable pods are re-submitted unbound. The scheduler is injected so this module only depends on its
+// types, and the same function the provisioner uses is reused (no second scheduler).
+import { Requirements } from "../scheduling/requirements";
+import type { ExistingNode, NewNodeClaim, Node, Pod, SchedulingInput, SchedulingResult } from "../scheduling/types";
+import type { NodeInfo, PodInfo, ReplacementOption, SimulatedNodeClaim, Simulator } from "./types";
+
+export type ScheduleFn = (input: SchedulingInput) => SchedulingResult;
+
+/** What a NodeInfo.raw must hold for this adapter: the Node object (pods come from NodeInfo.pods[].raw). */
+export interface SchedulerNodeRaw { node: Node }
+
+function rawPod(p: PodInfo): Pod {
+  if (!p.raw) throw new Error(`pod ${p.namespace}/${p.name}: PodInfo.raw must hold the Pod object for the scheduler simulation`);
+  return p.raw as Pod;
+}
+
+function rawNode(n: NodeInfo): Node {
+  const raw = n.raw as SchedulerNodeRaw | undefined;
+  if (!raw?.node) throw new Error(`node ${n.name}: NodeInfo.raw.node must hold the Node object for the scheduler simulation`);
+  return raw.node;
+}
+
+/** Re-submitted pods must not look bound to the node that is going away. */
+function unbound(p: Pod): Pod {
+  if (p.spec.nodeName === undefined) return p;
+  const { nodeName: _bound, ...spec } = p.spec;
+  return { ...p, spec };
+}
+
+/** Every available offering of every instance-type option compatible with the NodeClaim's requirements. */
+export function replacementOptions(nc: NewNodeClaim): ReplacementOption[] {
+  const reqs = Requirements.fromNodeSelector(nc.requirements);
+  const ct = reqs.get("karpenter.sh/capacity-type");
+  const zone = reqs.get("topology.kubernetes.io/zone");
+  const out: ReplacementOption[] = [];
+  for (const it of nc.instanceTypeOptions) {
+    for (const o of it.offerings) {
+      if (!o.available || (ct && !ct.has(o.capacityType)) || (zone && !zone.has(o.zone))) continue;
+      out.push({ instanceType: it.name, capacityType: o.capacityType, zone: o.zone, pricePerHour: o.price });
+    }
+  }
+  return out;
+}
+
+export function schedulerSimulator(schedule: ScheduleFn, base: Omit<SchedulingInput, "pods" | "existingNodes">): Simulator {
+  return {
+    simulate({ snapshot, pods, removedNodes }) {
+      const existingNodes: ExistingNode[] = snapshot.nodes.map(n => ({
+        node: rawNode(n),
+        pods: n.pods.filter(p => p.raw !== undefined).map(rawPod),
+        markedForDeletion: n.markedForDeletion || removedNodes.has(n.name),
+      }));
+      const byKey = new Map(pods.map(p => [`${p.namespace}/${p.name}`, p]));
+      const result = schedule({ ...base, pods: pods.map(p => unbound(rawPod(p))), existingNodes });
+      return {
+        unschedulable: result.unschedulable.map(u => {
+          const key = `${u.pod.metadata.namespace ?? "default"}/${u.pod.metadata.name ?? ""}`;
+          return { pod: byKey.get(key) ?? { namespace: u.pod.metadata.namespace ?? "default", name: u.pod.metadata.name ?? u.key }, reason: u.reason };
+        }),
+        newNodeClaims: result.newNodeClaims.map((nc): SimulatedNodeClaim => ({ nodePoolName: nc.nodePool, options: replacementOptions(nc), podCount: nc.pods.length, raw: nc })),
+      };
+    },
+  };
+}
