@@ -1,0 +1,89 @@
+// Instance types as seen through requirements: compatibility (labels + offerings), price, minValues, truncation.
+import { LabelCapacityType, LabelHostname, LabelNodePool, LabelTopologyZone, WellKnownLabels } from "../apis/labels";
+import type { InstanceType, Offering } from "../cloudprovider/aws/catalog/types";
+import type { Requirements } from "./requirements";
+
+/** Keys an instance type has an opinion on: a type lacking such a label means "DoesNotExist" (e.g. gpu-name). */
+const NOT_TYPE_KEYS = new Set([LabelNodePool, LabelHostname, LabelTopologyZone, LabelCapacityType, "topology.k8s.aws/zone-id"]);
+export function isTypeKey(key: string): boolean { return WellKnownLabels.has(key) && !NOT_TYPE_KEYS.has(key); }
+
+export function offeringMatches(o: Offering, reqs: Requirements): boolean {
+  if (!o.available) return false;
+  const z = reqs.get(LabelTopologyZone);
+  if (z && !z.has(o.zone)) return false;
+  const ct = reqs.get(LabelCapacityType);
+  return !ct || ct.has(o.capacityType);
+}
+
+/** Why the type cannot satisfy `reqs`, or undefined. */
+export function typeIncompatibility(it: InstanceType, reqs: Requirements): string | undefined {
+  for (const r of reqs.values()) {
+    if (!isTypeKey(r.key)) continue;
+    const v = it.labels[r.key];
+    if (v === undefined ? !r.allowsAbsent() : !r.has(v)) return `${r.key}=${v ?? "<absent>"} not in ${r}`;
+  }
+  if (!it.offerings.some(o => offeringMatches(o, reqs))) return "no available offering in the allowed zones/capacity types";
+  return undefined;
+}
+
+export function cheapestOffering(it: InstanceType, reqs: Requirements, capacityType?: string): Offering | undefined {
+  let best: Offering | undefined;
+  for (const o of it.offerings) {
+    if (!offeringMatches(o, reqs) || (capacityType && o.capacityType !== capacityType)) continue;
+    if (!best || o.price < best.price || (o.price === best.price && o.zone < best.zone)) best = o;
+  }
+  return best;
+}
+
+export function price(it: InstanceType, reqs: Requirements): number {
+  return cheapestOffering(it, reqs)?.price ?? Infinity;
+}
+
+/** Sorts by price under reqs, then name (deterministic). */
+export function sortByPrice(types: InstanceType[], reqs: Requirements): InstanceType[] {
+  const p = new Map(types.map(t => [t, price(t, reqs)]));
+  return [...types].sort((a, b) => p.get(a)! - p.get(b)! || (a.name < b.name ? -1 : 1));
+}
+
+/** Distinct values of `key` across the types (zone / capacity type from matching offerings). */
+export function valuesOf(types: InstanceType[], key: string, reqs: Requirements): Set<string> {
+  const out = new Set<string>();
+  for (const t of types) {
+    if (key === LabelTopologyZone || key === LabelCapacityType) {
+      for (const o of t.offerings) if (offeringMatches(o, reqs)) out.add(key === LabelTopologyZone ? o.zone : o.capacityType);
+    } else if (t.labels[key] !== undefined) out.add(t.labels[key]!);
+  }
+  return out;
+}
+
+/** The first minValues requirement the types cannot satisfy, as a reason, or undefined. */
+export function minValuesViolation(types: InstanceType[], reqs: Requirements): string | undefined {
+  for (const r of reqs.values()) {
+    if (r.minValues === undefined) continue;
+    const n = valuesOf(types, r.key, reqs).size;
+    if (n < r.minValues) return `minValues ${r.minValues} on ${r.key} needs ${r.minValues} distinct values but only ${n} remain`;
+  }
+  return undefined;
+}
+
+/**
+ * Keeps at most `max` types, cheapest first, while preserving minValues: if the cheapest `max` do not cover the
+ * required distinct values, the cheapest type of each missing value is pulled in first.
+ */
+export function truncate(sorted: InstanceType[], reqs: Requirements, max: number): InstanceType[] {
+  if (sorted.length <= max) return sorted;
+  const head = sorted.slice(0, max);
+  if (!minValuesViolation(head, reqs)) return head;
+  const picked = new Set<InstanceType>();
+  for (const r of reqs.values()) {
+    if (r.minValues === undefined) continue;
+    const seen = valuesOf([...picked], r.key, reqs);
+    for (const t of sorted) {
+      if (seen.size >= r.minValues) break;
+      const vs = valuesOf([t], r.key, reqs);
+      if ([...vs].some(v => !seen.has(v))) { picked.add(t); vs.forEach(v => seen.add(v)); }
+    }
+  }
+  for (const t of sorted) { if (picked.size >= max) break; picked.add(t); }
+  return sorted.filter(t => picked.has(t));
+}

@@ -1,0 +1,489 @@
+// The scheduling simulation (Karpenter provisioning/scheduling/scheduler.go): pods sorted by cpu then memory
+// (descending) are placed on (1) existing nodes, (2) in-flight NodeClaims, (3) NodeClaims planned in this run,
+// (4) a new NodeClaim from the highest-weight compatible NodePool. A planned NodeClaim keeps every instance type
+// that still fits all its pods; the cheapest is launched. Preferences are relaxed one at a time on failure.
+// Pure, synchronous and deterministic.
+import * as L from "../apis/labels";
+import { addResources, fits, formatResources, parseResources, subtractResources, type ResourceMap } from "../apis/quantity";
+import type { InstanceType } from "../cloudprovider/aws/catalog/types";
+import { cheapestOffering, minValuesViolation, sortByPrice, truncate, typeIncompatibility, valuesOf } from "./instancetypes";
+import { applyOverlays } from "./overlay";
+import { hostPortsConflict, isDaemonSetPod, podHostPorts, podKey, podRequests, untoleratedTaint, type HostPort } from "./pods";
+import { dropPreferences, relax, relaxableCopy } from "./preferences";
+import { Requirement, Requirements } from "./requirements";
+import { Topology, type PodTopology } from "./topology";
+import type { ExistingAssignment, NewNodeClaim, NodePool, Pod, SchedulingInput, SchedulingResult, Taint, UnschedulablePod } from "./types";
+import { improve } from "./improve";
+
+export const DEFAULT_MAX_INSTANCE_TYPES = 60;
+
+interface Template {
+  name: string;
+  nodePool: NodePool;
+  weight: number;
+  requirements: Requirements;
+  labels: Record<string, string>;
+  taints: Taint[];
+  startupTaints: Taint[];
+  types: InstanceType[];
+  daemonOverhead: ResourceMap;
+  daemonPorts: HostPort[];
+  limits?: ResourceMap;
+  remaining?: ResourceMap;
+  compatCache: Map<string, InstanceType[] | string>;
+}
+
+/** A compiled pod attempt (after any relaxation). */
+interface PodCtx {
+  pod: Pod;
+  key: string;
+  requests: ResourceMap;
+  ports: HostPort[];
+  reqs: Requirements;
+  reqsKey: string;
+  pt: PodTopology;
+  topoKeys: string[];
+}
+
+export class NodeTarget {
+  readonly pods: Pod[] = [];
+  readonly newPods: Pod[] = [];
+  ports: HostPort[] = [];
+  constructor(
+    readonly name: string,
+    readonly kind: "Node" | "NodeClaim",
+    readonly labels: Record<string, string>,
+    readonly taints: Taint[],
+    readonly allocatable: ResourceMap,
+    public used: ResourceMap,
+    readonly schedulable: boolean,
+  ) {}
+  domain(key: string): string | undefined { return key === L.LabelHostname ? (this.labels[key] ?? this.name) : this.labels[key]; }
+}
+
+export class ClaimTarget {
+  readonly pods: Pod[] = [];
+  ports: HostPort[];
+  requests: ResourceMap;
+  maxAlloc: ResourceMap = {};
+  reserved: ResourceMap = {};
+  constructor(readonly name: string, readonly template: Template, public reqs: Requirements, public options: InstanceType[]) {
+    this.requests = { ...template.daemonOverhead };
+    this.ports = [...template.daemonPorts];
+    this.refreshMax();
+  }
+  refreshMax(): void {
+    const m: ResourceMap = {};
+    for (const t of this.options) for (const k in t.allocatable) if ((m[k] ?? -1) < t.allocatable[k]!) m[k] = t.allocatable[k]!;
+    this.maxAlloc = m;
+  }
+  domain(key: string): string | undefined {
+    if (key === L.LabelHostname) return this.name;
+    const r = this.reqs.get(key);
+    return r && !r.complement && r.values.size === 1 ? [...r.values][0] : undefined;
+  }
+}
+
+function sortPods(pods: Array<{ pod: Pod; requests: ResourceMap; key: string }>): void {
+  pods.sort((a, b) => (b.requests.cpu ?? 0) - (a.requests.cpu ?? 0) || (b.requests.memory ?? 0) - (a.requests.memory ?? 0) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+/** Node requirements of a pod: nodeSelector, first required node-affinity term, heaviest preferred term. */
+export function podRequirements(pod: Pod): Requirements {
+  const f = `pod ${podKey(pod)}`;
+  const r = Requirements.fromLabels(pod.spec.nodeSelector);
+  const na = pod.spec.affinity?.nodeAffinity;
+  const pref = [...(na?.preferredDuringSchedulingIgnoredDuringExecution ?? [])].sort((a, b) => b.weight - a.weight)[0];
+  if (pref) r.addAll(Requirements.fromNodeSelector(pref.preference.matchExpressions, `${f} preferred node affinity`));
+  const term = na?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms?.[0];
+  if (term) r.addAll(Requirements.fromNodeSelector(term.matchExpressions, `${f} spec.affinity.nodeAffinity.required.nodeSelectorTerms[0]`));
+  return r;
+}
+
+function nodePoolRequirements(np: NodePool): { reqs: Requirements; labels: Record<string, string> } {
+  const name = np.metadata.name ?? "";
+  const field = `NodePool ${name} spec.template.spec.requirements`;
+  const reqs = Requirements.fromNodeSelector(np.spec.template.spec.requirements, field);
+  const labels = { ...(np.spec.template.metadata?.labels ?? {}), [L.LabelNodePool]: name };
+  reqs.addAll(Requirements.fromLabels(labels));
+  return { reqs, labels };
+}
+
+export function schedule(input: SchedulingInput): SchedulingResult {
+  return new Scheduler(input).run();
+}
+
+class Scheduler {
+  private readonly maxTypes: number;
+  private readonly templates: Template[] = [];
+  private readonly nodes: NodeTarget[] = [];
+  private readonly claims: ClaimTarget[] = [];
+  private readonly topology: Topology;
+  private readonly unschedulable: UnschedulablePod[] = [];
+  private claimSeq = 0;
+
+  constructor(private readonly input: SchedulingInput) {
+    this.maxTypes = input.options?.maxInstanceTypes ?? DEFAULT_MAX_INSTANCE_TYPES;
+    const domains = new Map<string, Set<string>>();
+    const addDomain = (k: string, v: string): void => { if (!domains.has(k)) domains.set(k, new Set()); domains.get(k)!.add(v); };
+    const usage = this.usageByNodePool();
+    for (const np of [...input.nodePools].sort((a, b) => (b.spec.weight ?? 0) - (a.spec.weight ?? 0) || ((a.metadata.name ?? "") < (b.metadata.name ?? "") ? -1 : 1))) {
+      if (np.spec.replicas !== undefined && np.spec.replicas !== null) continue; // static NodePools are not scheduled into
+      const name = np.metadata.name ?? "";
+      const { reqs, labels } = nodePoolRequirements(np);
+      const catalog = applyOverlays(input.instanceTypesByNodePool?.[name] ?? input.instanceTypes, input.nodeOverlays);
+      const types = sortByPrice(catalog.filter(t => typeIncompatibility(t, reqs) === undefined), reqs);
+      const tpl: Template = {
+        name, nodePool: np, weight: np.spec.weight ?? 0, requirements: reqs, labels,
+        taints: np.spec.template.spec.taints ?? [], startupTaints: np.spec.template.spec.startupTaints ?? [],
+        types, daemonOverhead: { pods: 0 }, daemonPorts: [], compatCache: new Map(),
+      };
+      if (np.spec.limits) {
+        tpl.limits = parseResources(np.spec.limits, `NodePool ${name} spec.limits`);
+        tpl.remaining = subtractResources(tpl.limits, usage.get(name) ?? {});
+      }
+      this.computeDaemonOverhead(tpl);
+      this.templates.push(tpl);
+      for (const t of types) for (const o of t.offerings) if (o.available && reqs.get(L.LabelTopologyZone)?.has(o.zone) !== false && reqs.get(L.LabelCapacityType)?.has(o.capacityType) !== false) {
+        addDomain(L.LabelTopologyZone, o.zone);
+        addDomain(L.LabelCapacityType, o.capacityType);
+      }
+      for (const r of reqs.values()) if (!r.complement && r.key !== L.LabelTopologyZone && r.key !== L.LabelCapacityType) r.values.forEach(v => addDomain(r.key, v));
+    }
+    this.topology = new Topology(domains);
+    this.buildNodes(addDomain);
+  }
+
+  private usageByNodePool(): Map<string, ResourceMap> {
+    const out = new Map<string, ResourceMap>();
+    const add = (np: string | undefined, cap: ResourceMap): void => {
+      if (!np) return;
+      out.set(np, addResources(out.get(np) ?? {}, { ...cap, nodes: 1 }));
+    };
+    for (const n of this.input.existingNodes ?? []) {
+      add(n.node.metadata.labels?.[L.LabelNodePool], parseResources(n.node.status?.capacity ?? n.node.status?.allocatable, `Node ${n.node.metadata.name} status.capacity`));
+    }
+    for (const c of this.input.inFlightNodeClaims ?? []) {
+      const nc = c.nodeClaim;
+      add(nc.metadata.labels?.[L.LabelNodePool], this.claimCapacity(nc.metadata.labels, nc.status?.capacity, nc.spec.resources?.requests, `NodeClaim ${nc.metadata.name}`, "capacity"));
+    }
+    return out;
+  }
+
+  private claimCapacity(labels: Record<string, string> | undefined, status: Record<string, string | number> | undefined, requests: Record<string, string | number> | undefined, field: string, which: "capacity" | "allocatable"): ResourceMap {
+    if (status) return parseResources(status, `${field} status.${which}`);
+    const it = this.input.instanceTypes.find(t => t.name === labels?.[L.LabelInstanceType]);
+    if (it) return { ...it[which] };
+    return parseResources(requests, `${field} spec.resources.requests`);
+  }
+
+  private computeDaemonOverhead(tpl: Template): void {
+    for (const ds of [...(this.input.daemonSets ?? [])].sort((a, b) => ((a.metadata.namespace ?? "") + "/" + (a.metadata.name ?? "") < (b.metadata.namespace ?? "") + "/" + (b.metadata.name ?? "") ? -1 : 1))) {
+      const pod: Pod = { metadata: { ...(ds.spec.template.metadata ?? {}), name: ds.metadata.name, namespace: ds.metadata.namespace }, spec: ds.spec.template.spec };
+      if (untoleratedTaint(tpl.taints, pod.spec.tolerations)) continue;
+      if (tpl.requirements.compatible(podRequirements(pod))) continue;
+      tpl.daemonOverhead = addResources(tpl.daemonOverhead, podRequests(pod));
+      tpl.daemonPorts.push(...podHostPorts(pod));
+    }
+  }
+
+  private buildNodes(addDomain: (k: string, v: string) => void): void {
+    const existing = [...(this.input.existingNodes ?? [])].sort((a, b) => ((a.node.metadata.name ?? "") < (b.node.metadata.name ?? "") ? -1 : 1));
+    for (const n of existing) {
+      const name = n.node.metadata.name ?? "";
+      const labels = { [L.LabelHostname]: name, ...(n.node.metadata.labels ?? {}) };
+      const alloc = parseResources(n.node.status?.allocatable ?? n.node.status?.capacity, `Node ${name} status.allocatable`);
+      this.addNodeTarget(new NodeTarget(name, "Node", labels, n.node.spec?.taints ?? [], alloc, {}, !n.markedForDeletion && !n.node.spec?.unschedulable), n.pods, addDomain);
+    }
+    const inflight = [...(this.input.inFlightNodeClaims ?? [])].sort((a, b) => ((a.nodeClaim.metadata.name ?? "") < (b.nodeClaim.metadata.name ?? "") ? -1 : 1));
+    for (const c of inflight) {
+      const nc = c.nodeClaim;
+      const name = nc.status?.nodeName ?? nc.metadata.name ?? "";
+      const reqs = Requirements.fromNodeSelector(nc.spec.requirements, `NodeClaim ${nc.metadata.name} spec.requirements`);
+      const labels = { [L.LabelHostname]: name, ...reqs.singleValueLabels(), ...(nc.metadata.labels ?? {}) };
+      let alloc = this.claimCapacity(labels, nc.status?.allocatable, undefined, `NodeClaim ${nc.metadata.name}`, "allocatable");
+      if (Object.keys(alloc).length === 0) {
+        // Not launched yet and type unknown: assume the smallest compatible type (never over-commit).
+        const types = this.input.instanceTypes.filter(t => typeIncompatibility(t, reqs) === undefined && fits(parseResources(nc.spec.resources?.requests), t.allocatable));
+        alloc = types.length ? types.reduce((m, t) => (t.allocatable.cpu! < m.cpu! ? t.allocatable : m), types[0]!.allocatable) : parseResources(nc.spec.resources?.requests);
+      }
+      this.addNodeTarget(new NodeTarget(name, "NodeClaim", labels, nc.spec.taints ?? [], alloc, {}, !c.markedForDeletion), c.pods ?? [], addDomain);
+    }
+  }
+
+  private addNodeTarget(t: NodeTarget, pods: Pod[], addDomain: (k: string, v: string) => void): void {
+    for (const [k, v] of Object.entries(t.labels)) if (k !== L.LabelHostname) addDomain(k, v);
+    for (const p of pods) {
+      t.used = addResources(t.used, podRequests(p));
+      t.ports.push(...podHostPorts(p));
+      t.pods.push(p);
+      this.topology.recordExisting({ pod: p, domain: k => t.domain(k) });
+    }
+    this.nodes.push(t);
+  }
+
+  run(): SchedulingResult {
+    const policy = this.input.options?.preferencePolicy ?? "Respect";
+    const queue = this.input.pods
+      .filter(p => !p.spec.nodeName && !isDaemonSetPod(p))
+      .map(p => ({ pod: p, key: podKey(p), requests: podRequests(p) }));
+    sortPods(queue);
+    const seen = new Set<string>();
+    for (const q of queue) {
+      if (seen.has(q.key)) continue;
+      seen.add(q.key);
+      let pod = policy === "Ignore" ? dropPreferences(q.pod) : q.pod;
+      let reason = this.tryPod(this.compile(pod, q.requests));
+      let copied = policy === "Ignore";
+      while (reason !== undefined) {
+        if (!copied) { pod = relaxableCopy(pod); copied = true; }
+        if (relax(pod) === undefined) break;
+        reason = this.tryPod(this.compile(pod, q.requests));
+      }
+      if (reason !== undefined) this.unschedulable.push({ pod: q.pod, key: q.key, reason });
+    }
+    if (this.input.options?.improve !== false) improve(this.claims, c => this.claimPrice(c), (c, pods) => this.refit(c, pods));
+    return this.result();
+  }
+
+  private compile(pod: Pod, requests: ResourceMap): PodCtx {
+    const reqs = podRequirements(pod);
+    const pt = this.topology.podTopology(pod);
+    const keys = new Set<string>(pt.owned.map(g => g.key));
+    for (const g of this.topology.inverseSelecting(pod)) keys.add(g.key);
+    for (const g of this.topology.groupsSelecting(pod)) keys.add(g.key);
+    return { pod, key: podKey(pod), requests, ports: podHostPorts(pod), reqs, reqsKey: reqs.toString(), pt, topoKeys: [...keys].sort() };
+  }
+
+  /** Places the pod somewhere; returns undefined on success or the reason it could not be placed. */
+  private tryPod(c: PodCtx): string | undefined {
+    for (const n of this.nodes) if (this.tryNode(n, c) === undefined) return undefined;
+    const claimReasons: string[] = [];
+    for (const cl of this.claims) {
+      const r = this.tryClaim(cl, c);
+      if (r === undefined) return undefined;
+      if (claimReasons.length < 1) claimReasons.push(r);
+    }
+    const reasons: string[] = [];
+    for (const tpl of this.templates) {
+      const r = this.tryNewClaim(tpl, c);
+      if (r === undefined) return undefined;
+      reasons.push(`NodePool "${tpl.name}": ${r}`);
+    }
+    if (this.templates.length === 0) return "no NodePool can provision nodes (none defined, or all are static with spec.replicas)";
+    return reasons.join("; ");
+  }
+
+  private tryNode(n: NodeTarget, c: PodCtx): string | undefined {
+    if (!n.schedulable) return "node is not schedulable";
+    const taint = untoleratedTaint(n.taints, c.pod.spec.tolerations);
+    if (taint) return `taint ${taint.key}=${taint.value ?? ""}:${taint.effect} not tolerated`;
+    const m = c.reqs.matchLabels(n.labels);
+    if (m) return m;
+    const used = addResources(n.used, c.requests);
+    if (!fits(used, n.allocatable)) return "insufficient resources";
+    if (c.ports.some(p => n.ports.some(q => hostPortsConflict(p, q)))) return "host port conflict";
+    for (const k of c.topoKeys) {
+      const d = n.domain(k);
+      if (d === undefined) {
+        if (c.pt.owned.some(g => g.key === k && g.type !== "antiAffinity")) return `node has no ${k} label`;
+        continue;
+      }
+      const a = this.topology.allowed(c.pod, c.pt, k, [d], v => c.reqs.get(k)?.has(v) ?? true);
+      if ("reason" in a || a.domains.length === 0) return "reason" in a ? a.reason : "topology";
+    }
+    n.used = used;
+    n.ports.push(...c.ports);
+    n.pods.push(c.pod);
+    n.newPods.push(c.pod);
+    this.topology.record({ pod: c.pod, domain: k => n.domain(k) }, c.pt);
+    return undefined;
+  }
+
+  /** Candidate domains a planned NodeClaim can still take for a topology key. */
+  private claimDomains(cl: { name: string; options: InstanceType[] }, reqs: Requirements, key: string): string[] | undefined {
+    if (key === L.LabelHostname) return [cl.name];
+    if (key === L.LabelTopologyZone || key === L.LabelCapacityType) return [...valuesOf(cl.options, key, reqs)].sort();
+    const r = reqs.get(key);
+    if (!r) return undefined;
+    if (!r.complement) return r.sortedValues();
+    return [...(this.topology.domains.get(key) ?? [])].filter(v => r.has(v)).sort();
+  }
+
+  /** Applies topology to a (tentative) claim: narrows reqs by pinning domains. Returns a reason on failure. */
+  private applyTopology(cl: { name: string; options: InstanceType[] }, reqs: Requirements, c: PodCtx): string | undefined {
+    for (const k of c.topoKeys) {
+      const cands = this.claimDomains(cl, reqs, k);
+      if (cands === undefined) {
+        if (c.pt.owned.some(g => g.key === k && g.type !== "antiAffinity")) return `NodeClaim would have no ${k} label`;
+        continue;
+      }
+      const a = this.topology.allowed(c.pod, c.pt, k, cands, v => c.reqs.get(k)?.has(v) ?? true);
+      if ("reason" in a) return a.reason;
+      if (a.domains.length === 0) return `no ${k} domain left`;
+      if (k !== L.LabelHostname) {
+        const pick = this.topology.rank(c.pt, k, a.domains)[0]!;
+        reqs.add(Requirement.in(k, pick));
+        if (k === L.LabelTopologyZone || k === L.LabelCapacityType) cl.options = cl.options.filter(t => typeIncompatibility(t, reqs) === undefined);
+      }
+    }
+    return undefined;
+  }
+
+  private tryClaim(cl: ClaimTarget, c: PodCtx): string | undefined {
+    const tpl = cl.template;
+    const requests = addResources(cl.requests, c.requests);
+    if (!fits(requests, cl.maxAlloc)) return "insufficient resources";
+    if (untoleratedTaint(tpl.taints, c.pod.spec.tolerations)) return "taint not tolerated";
+    const incompatible = cl.reqs.compatible(c.reqs);
+    if (incompatible) return incompatible;
+    if (c.ports.some(p => cl.ports.some(q => hostPortsConflict(p, q)))) return "host port conflict";
+    const reqs = cl.reqs.clone().addAll(c.reqs);
+    let options = cl.options.filter(t => fits(requests, t.allocatable));
+    if (c.reqs.size > 0) options = options.filter(t => typeIncompatibility(t, reqs) === undefined);
+    if (options.length === 0) return "no instance type fits";
+    const tentative = { name: cl.name, options };
+    const topo = this.applyTopology(tentative, reqs, c);
+    if (topo) return topo;
+    if (tentative.options.length === 0) return "no instance type fits";
+    const mv = minValuesViolation(tentative.options, reqs);
+    if (mv && this.input.options?.minValuesPolicy !== "BestEffort") return mv;
+    this.commitClaim(cl, reqs, tentative.options, requests, c);
+    return undefined;
+  }
+
+  private commitClaim(cl: ClaimTarget, reqs: Requirements, options: InstanceType[], requests: ResourceMap, c: PodCtx): void {
+    cl.reqs = reqs;
+    cl.options = options;
+    cl.requests = requests;
+    cl.ports.push(...c.ports);
+    cl.pods.push(c.pod);
+    cl.refreshMax();
+    this.updateReserved(cl);
+    this.topology.record({ pod: c.pod, domain: k => cl.domain(k) }, c.pt);
+  }
+
+  /** NodePool limits: a planned claim reserves the largest capacity among its options (Karpenter's worst case). */
+  private updateReserved(cl: ClaimTarget): void {
+    const tpl = cl.template;
+    if (!tpl.limits || !tpl.remaining) return;
+    const reserved: ResourceMap = { nodes: 1 };
+    for (const k in tpl.limits) if (k !== "nodes") for (const t of cl.options) reserved[k] = Math.max(reserved[k] ?? 0, t.capacity[k] ?? 0);
+    tpl.remaining = subtractResources(addResources(tpl.remaining, cl.reserved), reserved);
+    cl.reserved = reserved;
+  }
+
+  private withinLimits(tpl: Template, t: InstanceType): boolean {
+    if (!tpl.limits || !tpl.remaining) return true;
+    for (const k in tpl.limits) {
+      const need = k === "nodes" ? 1 : (t.capacity[k] ?? 0);
+      if (need > (tpl.remaining[k] ?? 0)) return false;
+    }
+    return true;
+  }
+
+  private compatibleTypes(tpl: Template, reqs: Requirements): InstanceType[] | string {
+    const key = reqs.toString();
+    const hit = tpl.compatCache.get(key);
+    if (hit !== undefined) return hit;
+    let out: InstanceType[] | string = tpl.types.filter(t => typeIncompatibility(t, reqs) === undefined);
+    if (out.length === 0) {
+      const sample = tpl.types.length ? typeIncompatibility(tpl.types[0]!, reqs) : "the NodePool's requirements match no instance type with an available offering";
+      out = `no instance type satisfies the combined requirements (${reqs.toString()})${sample ? ` — e.g. ${tpl.types[0]?.name ?? ""} ${sample}` : ""}`;
+    }
+    if (tpl.compatCache.size > 5000) tpl.compatCache.clear();
+    tpl.compatCache.set(key, out);
+    return out;
+  }
+
+  private tryNewClaim(tpl: Template, c: PodCtx): string | undefined {
+    const taint = untoleratedTaint(tpl.taints, c.pod.spec.tolerations);
+    if (taint) return `the pod does not tolerate taint ${taint.key}${taint.value ? `=${taint.value}` : ""}:${taint.effect} (add a toleration or use another NodePool)`;
+    const incompatible = tpl.requirements.compatible(c.reqs);
+    if (incompatible) return incompatible;
+    const reqs = tpl.requirements.clone().addAll(c.reqs);
+    const compat = this.compatibleTypes(tpl, reqs);
+    if (typeof compat === "string") return compat;
+    const requests = addResources(tpl.daemonOverhead, c.requests);
+    let options = compat.filter(t => fits(requests, t.allocatable));
+    if (options.length === 0) {
+      const biggest = compat.reduce((m, t) => (t.allocatable.cpu! > m.allocatable.cpu! ? t : m), compat[0]!);
+      return `no instance type has enough allocatable for requests ${fmtRes(c.requests)} plus daemonset overhead ${fmtRes(tpl.daemonOverhead)} (largest compatible: ${biggest.name} with ${fmtRes(biggest.allocatable)})`;
+    }
+    const beforeLimits = options.length;
+    options = options.filter(t => this.withinLimits(tpl, t));
+    if (options.length === 0) return `NodePool limits exceeded (${beforeLimits} instance types would fit, remaining ${fmtRes(tpl.remaining ?? {})}); raise spec.limits or free capacity`;
+    const name = `${this.input.options?.namePrefix ?? ""}${tpl.name}-${String(++this.claimSeq).padStart(4, "0")}`;
+    const tentative = { name, options };
+    const topo = this.applyTopology(tentative, reqs, c);
+    if (topo) { this.claimSeq--; return topo; }
+    if (tentative.options.length === 0) { this.claimSeq--; return "no instance type offers the zone/capacity type chosen for topology"; }
+    const mv = minValuesViolation(tentative.options, reqs);
+    if (mv && this.input.options?.minValuesPolicy !== "BestEffort") { this.claimSeq--; return mv; }
+    const cl = new ClaimTarget(name, tpl, reqs, tentative.options);
+    this.claims.push(cl);
+    this.commitClaim(cl, reqs, tentative.options, requests, c);
+    return undefined;
+  }
+
+  /** Whether the claim can hold exactly `pods` (used by the improvement pass); updates it when it can. */
+  private refit(cl: ClaimTarget, pods: Pod[]): boolean {
+    let requests: ResourceMap = { ...cl.template.daemonOverhead };
+    for (const p of pods) requests = addResources(requests, podRequests(p));
+    const options = this.compatibleTypes(cl.template, cl.reqs);
+    if (typeof options === "string") return false;
+    const fitting = options.filter(t => fits(requests, t.allocatable) && (cl.options.includes(t) || this.withinLimits(cl.template, t)));
+    if (fitting.length === 0 || (minValuesViolation(fitting, cl.reqs) && this.input.options?.minValuesPolicy !== "BestEffort")) return false;
+    cl.options = fitting;
+    cl.requests = requests;
+    cl.pods.length = 0;
+    cl.pods.push(...pods);
+    cl.refreshMax();
+    this.updateReserved(cl);
+    return true;
+  }
+
+  private claimPrice(cl: ClaimTarget): number {
+    const ct = this.chooseCapacityType(cl, cl.options);
+    let best = Infinity;
+    for (const t of cl.options) best = Math.min(best, cheapestOffering(t, cl.reqs, ct)?.price ?? Infinity);
+    return best;
+  }
+
+  /** Karpenter launches spot when allowed and offered (reserved is not modelled), else on-demand. */
+  private chooseCapacityType(cl: ClaimTarget, options: InstanceType[]): string {
+    const cts = valuesOf(options, L.LabelCapacityType, cl.reqs);
+    return cts.has(L.CapacityTypeSpot) ? L.CapacityTypeSpot : L.CapacityTypeOnDemand;
+  }
+
+  private result(): SchedulingResult {
+    const out: NewNodeClaim[] = [];
+    let total = 0;
+    for (const cl of this.claims) {
+      if (cl.pods.length === 0) continue;
+      const ct = this.chooseCapacityType(cl, cl.options);
+      const priced = new Requirements(cl.reqs.values()).add(Requirement.in(L.LabelCapacityType, ct));
+      const sorted = sortByPrice(cl.options.filter(t => cheapestOffering(t, priced) !== undefined), priced);
+      const options = truncate(sorted, cl.reqs, this.maxTypes);
+      const cheapest = options[0]!;
+      const offering = cheapestOffering(cheapest, priced)!;
+      const reqs = cl.reqs.clone().add(Requirement.in(L.LabelInstanceType, ...options.map(t => t.name)));
+      const zoneReq = cl.reqs.get(L.LabelTopologyZone);
+      const zone = zoneReq && !zoneReq.complement && zoneReq.values.size === 1 ? [...zoneReq.values][0] : undefined;
+      total += offering.price;
+      out.push({
+        name: cl.name, nodePool: cl.template.name, nodeClassRef: cl.template.nodePool.spec.template.spec.nodeClassRef,
+        requirements: reqs.toNodeSelector(), labels: { ...cl.template.labels, ...cl.reqs.singleValueLabels() },
+        taints: cl.template.taints, startupTaints: cl.template.startupTaints,
+        instanceTypeOptions: options, instanceType: cheapest.name, capacityType: ct, zone, pricePerHour: offering.price,
+        requests: cl.requests, daemonOverhead: cl.template.daemonOverhead, pods: [...cl.pods],
+      });
+    }
+    const existing: ExistingAssignment[] = this.nodes.filter(n => n.newPods.length > 0).map(n => ({ name: n.name, kind: n.kind, pods: n.newPods }));
+    return { newNodeClaims: out, existingNodes: existing, unschedulable: this.unschedulable, totalPricePerHour: Math.round(total * 1e6) / 1e6 };
+  }
+}
+
+function fmtRes(r: ResourceMap): string {
+  return Object.entries(formatResources(r)).map(([k, v]) => `${k}=${v}`).join(",");
+}
