@@ -1,0 +1,294 @@
+// The AWS CloudProvider: composes the per-concern providers (subnets, security groups, AMIs, instance profiles,
+// launch templates, instances, spot prices, ICE cache) into Karpenter's create/delete/get/list/isDrifted.
+import type { Logger } from "pino";
+import type { CreateFleetCommandOutput } from "@aws-sdk/client-ec2";
+import { CreateFleetCommand } from "@aws-sdk/client-ec2";
+import {
+  CloudInstance, CloudProvider, InsufficientCapacityError, LaunchResult, NodeClaimLike, NodeClaimNotFoundError,
+  NodeClassNotReadyError,
+} from "../types";
+import { loadCatalog, InstanceType } from "./catalog";
+import * as L from "../../apis/labels";
+import { formatResources } from "../../apis/quantity";
+import { silentLogger } from "../../log";
+import { createAwsClients, AwsClients } from "./clients";
+import type { EC2NodeClassLike } from "./nodeClass";
+import { isReady } from "./nodeClass";
+import { SubnetProvider, subnetPerZone } from "./subnets";
+import { SecurityGroupProvider } from "./securityGroups";
+import { SsmParameterProvider } from "./ssmParameters";
+import { AmiProvider, amiFor } from "./amis";
+import { InstanceProfileProvider } from "./instanceProfiles";
+import { NodeClassResolver, NodeClassResolution } from "./nodeClassStatus";
+import { LaunchTemplateProvider } from "./launchTemplates";
+import { InstanceProvider, parseProviderID, TAG_NODECLAIM, TAG_NODECLASS, TAG_NODEPOOL, clusterTag } from "./instances";
+import { SpotPriceProvider } from "./spotPrices";
+import { UnavailableOfferings } from "./unavailableOfferings";
+import { planLaunch, NoLaunchOptionError, LaunchOption } from "./launchOptions";
+import { buildCreateFleetInput, clientToken, parseFleetErrors, TemplateGroup } from "./fleetRequest";
+import { TtlCache, TTL } from "./ttlCache";
+
+export interface AwsCloudProviderSettings {
+  clusterName: string;
+  clusterEndpoint: string;
+  clusterCABundle?: string;
+  region: string;
+  endpoint?: string;
+  interruptionQueue?: string;
+  nodeClassLookup: (name: string) => Promise<EC2NodeClassLike | undefined>;
+  /** Kubernetes minor the AMI aliases resolve for, e.g. "1.34" (Karpenter asks the API server; so should the caller). */
+  kubernetesVersion?: string;
+  /** Service CIDR written into node user data. */
+  serviceCIDR?: string;
+  logger?: Logger;
+  now?: () => number;
+  clients?: AwsClients;
+}
+
+export const DEFAULT_KUBERNETES_VERSION = "1.34";
+
+/** "v1.34.4" / "1.34" -> "1.34". */
+export function kubernetesMinor(v: string): string {
+  const m = /^v?(\d+)\.(\d+)/.exec(v.trim());
+  if (!m) throw new Error(`kubernetesVersion "${v}" must look like 1.34 or v1.34.4`);
+  return `${m[1]}.${m[2]}`;
+}
+
+export class AwsCloudProvider implements CloudProvider {
+  readonly name = "aws";
+  readonly clients: AwsClients;
+  readonly unavailableOfferings: UnavailableOfferings;
+  readonly subnets: SubnetProvider;
+  readonly securityGroups: SecurityGroupProvider;
+  readonly amis: AmiProvider;
+  readonly instanceProfiles: InstanceProfileProvider;
+  readonly launchTemplates: LaunchTemplateProvider;
+  readonly instances: InstanceProvider;
+  readonly spotPrices: SpotPriceProvider;
+  private readonly resolver: NodeClassResolver;
+  private readonly log: Logger;
+  private readonly now: () => number;
+  private readonly catalogs: TtlCache<InstanceType[]>;
+  private k8sMinor: string;
+
+  constructor(private readonly settings: AwsCloudProviderSettings) {
+    if (!settings.clusterName) throw new Error("AwsCloudProvider: clusterName is required (settings CLUSTER_NAME)");
+    this.now = settings.now ?? Date.now;
+    this.log = settings.logger ?? silentLogger();
+    this.k8sMinor = kubernetesMinor(settings.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION);
+    this.clients = settings.clients ?? createAwsClients({ region: settings.region, endpoint: settings.endpoint });
+    const { ec2, ssm, iam } = this.clients;
+    this.unavailableOfferings = new UnavailableOfferings(this.now);
+    this.subnets = new SubnetProvider(ec2, this.now);
+    this.securityGroups = new SecurityGroupProvider(ec2, this.now);
+    this.amis = new AmiProvider(ec2, new SsmParameterProvider(ssm, this.now), this.now);
+    this.instanceProfiles = new InstanceProfileProvider(iam, settings.clusterName, settings.region, this.now);
+    this.launchTemplates = new LaunchTemplateProvider(ec2, settings.clusterName, this.now);
+    this.instances = new InstanceProvider(ec2, settings.clusterName);
+    this.spotPrices = new SpotPriceProvider(ec2, this.log, this.now);
+    this.resolver = new NodeClassResolver(
+      { subnets: this.subnets, securityGroups: this.securityGroups, amis: this.amis, instanceProfiles: this.instanceProfiles },
+      () => this.k8sMinor, this.now);
+    this.catalogs = new TtlCache(TTL.instanceTypes, this.now);
+  }
+
+  /** Updates the Kubernetes version AMI aliases resolve for (after discovering the API server version). */
+  setKubernetesVersion(v: string): void { this.k8sMinor = kubernetesMinor(v); this.amis.invalidate(); }
+
+  /** EC2NodeClass status + Ready condition from its selectors (the EC2NodeClass controller writes it). */
+  resolveNodeClass(nc: EC2NodeClassLike): Promise<NodeClassResolution> { return this.resolver.resolve(nc); }
+
+  /**
+   * Instance types with offerings for a NodeClass (kubelet settings change allocatable); ICE'd offerings are
+   * marked unavailable. Spot prices are real when EC2 reports a believable market, estimates otherwise.
+   */
+  async getInstanceTypes(nodeClass?: EC2NodeClassLike): Promise<InstanceType[]> {
+    const kubelet = nodeClass?.spec.kubelet;
+    const prices = await this.spotPrices.prices();
+    const key = JSON.stringify([kubelet ?? null, prices.size]);
+    const base = await this.catalogs.getOrLoad(key, async () => loadCatalog({
+      region: this.settings.region,
+      kubelet: kubelet && { maxPods: kubelet.maxPods, podsPerCore: kubelet.podsPerCore, kubeReserved: kubelet.kubeReserved, systemReserved: kubelet.systemReserved, evictionHard: kubelet.evictionHard },
+      spotPrices: prices.size ? prices : undefined,
+    }));
+    if (this.unavailableOfferings.list().length === 0) return base;
+    return base.map(it => ({ ...it, offerings: it.offerings.map(o => this.unavailableOfferings.isUnavailable(it.name, o.zone, o.capacityType) ? { ...o, available: false } : o) }));
+  }
+
+  private async readyNodeClass(nodeClaim: NodeClaimLike): Promise<EC2NodeClassLike> {
+    const ref = nodeClaim.spec.nodeClassRef;
+    const nc = await this.settings.nodeClassLookup(ref.name);
+    if (!nc) throw new NodeClassNotReadyError(`EC2NodeClass "${ref.name}" not found (nodeClassRef of NodeClaim ${nodeClaim.metadata.name})`);
+    if (!isReady(nc)) {
+      const ready = nc.status?.conditions?.find(c => c.type === "Ready");
+      throw new NodeClassNotReadyError(`EC2NodeClass "${ref.name}" is not ready${ready?.message ? `: ${ready.message}` : " (status not resolved yet)"}`);
+    }
+    return nc;
+  }
+
+  async create(nodeClaim: NodeClaimLike): Promise<LaunchResult> {
+    const nc = await this.readyNodeClass(nodeClaim);
+    const catalog = await this.getInstanceTypes(nc);
+    const existing = await this.instances.findByNodeClaim(nodeClaim.metadata.name);
+    if (existing) {
+      this.log.info({ NodeClaim: { name: nodeClaim.metadata.name }, "provider-id": existing.providerID }, "found existing instance for nodeclaim");
+      return this.launchResult(existing.instanceID, existing.zone, existing.instanceType, existing.capacityType as LaunchResult["capacityType"], existing.imageID ?? "", catalog, nc);
+    }
+    const status = nc.status!;
+    let plan;
+    try {
+      plan = planLaunch({
+        requirements: nodeClaim.spec.requirements, requests: nodeClaim.spec.resources?.requests, catalog,
+        subnets: subnetPerZone(status.subnets ?? []), isUnavailable: this.unavailableOfferings.predicate,
+      });
+    } catch (e) {
+      if (e instanceof NoLaunchOptionError) throw new InsufficientCapacityError(`creating instance for NodeClaim ${nodeClaim.metadata.name}: ${e.message}`);
+      throw e;
+    }
+    if (plan.instanceTypes.length < 5) {
+      this.log.warn({ NodeClaim: { name: nodeClaim.metadata.name }, "instance-types": plan.instanceTypes.map(t => t.name) }, "NodeClaim has less than 5 instance types: launches may fail more often");
+    }
+    const groups = await this.templateGroups(nodeClaim, nc, plan.capacityType, plan.options);
+    const tags = this.tagsFor(nodeClaim, nc);
+    const token = clientToken(nodeClaim.metadata.uid ?? nodeClaim.metadata.name, groups);
+    const input = buildCreateFleetInput({ capacityType: plan.capacityType, groups, tags, clientToken: token });
+    let out: CreateFleetCommandOutput;
+    try {
+      out = await this.clients.ec2.send(new CreateFleetCommand(input));
+    } catch (e) {
+      if (/LaunchTemplateName\.NotFound|InvalidLaunchTemplate/.test((e as { name?: string }).name ?? "")) for (const g of groups) this.launchTemplates.forget(g.launchTemplateName);
+      throw e;
+    }
+    const zoneOf = (id: string) => (status.subnets ?? []).find(s => s.id === id)?.zone;
+    for (const f of parseFleetErrors(out.Errors, plan.capacityType, zoneOf)) {
+      if (f.unfulfillable && f.instanceType && f.zone) {
+        this.unavailableOfferings.markUnavailable(f.instanceType, f.zone, f.capacityType, f.code);
+        this.log.info({ "instance-type": f.instanceType, zone: f.zone, "capacity-type": f.capacityType, reason: f.code, ttl: "3m0s" }, "removing offering from offerings");
+      }
+    }
+    const launched = out.Instances?.find(i => i.InstanceIds?.length);
+    if (!launched) {
+      const reasons = [...new Set((out.Errors ?? []).map(e => `${e.ErrorCode}: ${e.ErrorMessage}`))].join("; ");
+      throw new InsufficientCapacityError(`creating instance for NodeClaim ${nodeClaim.metadata.name}, ${reasons || "CreateFleet launched no instance"}`);
+    }
+    const instanceId = launched.InstanceIds![0]!;
+    const ov = launched.LaunchTemplateAndOverrides?.Overrides;
+    const typeName = String(launched.InstanceType ?? ov?.InstanceType ?? "");
+    const zone = ov?.AvailabilityZone ?? (ov?.SubnetId ? zoneOf(ov.SubnetId) : undefined) ?? plan.options.find(o => o.instanceType.name === typeName)?.zone ?? "";
+    const group = groups.find(g => g.options.some(o => o.instanceType.name === typeName && o.zone === zone)) ?? groups[0]!;
+    const imageId = this.imageOf.get(group.launchTemplateName) ?? "";
+    return this.launchResult(instanceId, zone, typeName, (launched.Lifecycle ?? plan.capacityType) as LaunchResult["capacityType"], imageId, catalog, nc);
+  }
+
+  private readonly imageOf = new Map<string, string>();
+
+  /** One launch template per (AMI, max pods): the AMI follows the type's architecture, max pods its ENI limits. */
+  private async templateGroups(nodeClaim: NodeClaimLike, nc: EC2NodeClassLike, capacityType: string, options: LaunchOption[]): Promise<TemplateGroup[]> {
+    const status = nc.status!;
+    const byKey = new Map<string, { ami: string; maxPods?: number; options: LaunchOption[] }>();
+    for (const o of options) {
+      const ami = amiFor(status.amis ?? [], o.instanceType.labels);
+      if (!ami) continue;
+      const maxPods = nc.spec.kubelet?.maxPods ?? o.instanceType.capacity.pods;
+      const key = `${ami}/${maxPods}`;
+      const g = byKey.get(key) ?? { ami, maxPods, options: [] };
+      g.options.push(o);
+      byKey.set(key, g);
+    }
+    if (byKey.size === 0) throw new InsufficientCapacityError(`no AMI in EC2NodeClass "${nc.metadata.name}" status matches the architectures of the NodeClaim's instance types`);
+    const labels: Record<string, string> = { ...(nodeClaim.metadata.labels ?? {}), [L.LabelCapacityType]: capacityType };
+    delete labels[L.LabelHostname];
+    const taints = [...(nodeClaim.spec.taints ?? []), ...(nodeClaim.spec.startupTaints ?? [])];
+    const tags = this.tagsFor(nodeClaim, nc);
+    delete tags[TAG_NODECLAIM];
+    delete tags.Name;
+    const groups: TemplateGroup[] = [];
+    for (const g of [...byKey.values()]) {
+      const name = await this.launchTemplates.ensure({
+        nodeClass: nc, clusterName: this.settings.clusterName, clusterEndpoint: this.settings.clusterEndpoint,
+        caBundle: this.settings.clusterCABundle, serviceCIDR: this.settings.serviceCIDR, imageId: g.ami, capacityType,
+        instanceProfile: status.instanceProfile ?? "", securityGroupIds: (status.securityGroups ?? []).map(s => s.id),
+        labels, taints, maxPods: g.maxPods, tags,
+      });
+      this.imageOf.set(name, g.ami);
+      groups.push({ launchTemplateName: name, options: g.options });
+    }
+    return groups;
+  }
+
+  private tagsFor(nodeClaim: NodeClaimLike, nc: EC2NodeClassLike): Record<string, string> {
+    return {
+      Name: nodeClaim.metadata.name,
+      ...(nc.spec.tags ?? {}),
+      [clusterTag(this.settings.clusterName)]: "owned",
+      "eks:eks-cluster-name": this.settings.clusterName,
+      [TAG_NODEPOOL]: nodeClaim.metadata.labels?.[L.LabelNodePool] ?? "",
+      [TAG_NODECLAIM]: nodeClaim.metadata.name,
+      [TAG_NODECLASS]: nc.metadata.name,
+    };
+  }
+
+  private launchResult(instanceId: string, zone: string, typeName: string, capacityType: LaunchResult["capacityType"], imageId: string, catalog: InstanceType[], nc: EC2NodeClassLike): LaunchResult {
+    const it = catalog.find(t => t.name === typeName);
+    const zoneID = nc.status?.subnets?.find(s => s.zone === zone)?.zoneID;
+    const labels: Record<string, string> = {
+      ...(it?.labels ?? { [L.LabelInstanceType]: typeName }),
+      [L.LabelTopologyZone]: zone,
+      [L.LabelTopologyRegion]: this.settings.region,
+      [L.LabelCapacityType]: capacityType,
+      ...(zoneID ? { [L.LabelZoneID]: zoneID } : {}),
+    };
+    return {
+      providerID: `aws:///${zone}/${instanceId}`, instanceID: instanceId, imageID: imageId, instanceType: typeName, zone, capacityType,
+      capacity: it ? formatResources(it.capacity) : {}, allocatable: it ? formatResources(it.allocatable) : {}, labels,
+    };
+  }
+
+  async delete(nodeClaim: NodeClaimLike): Promise<void> {
+    const pid = nodeClaim.status?.providerID;
+    const inst = pid ? await this.instances.get(parseProviderID(pid)) : await this.instances.findByNodeClaim(nodeClaim.metadata.name);
+    if (!inst) throw new NodeClaimNotFoundError(`instance of NodeClaim ${nodeClaim.metadata.name} not found${pid ? ` (${pid})` : ""}`);
+    if (inst.state === "shutting-down") return;
+    await this.instances.terminate(inst.instanceID);
+  }
+
+  async get(providerID: string): Promise<CloudInstance> {
+    const inst = await this.instances.get(parseProviderID(providerID));
+    if (!inst) throw new NodeClaimNotFoundError(`instance ${providerID} not found`);
+    return inst;
+  }
+
+  list(): Promise<CloudInstance[]> { return this.instances.list(); }
+
+  async isDrifted(nodeClaim: NodeClaimLike): Promise<string> {
+    const pid = nodeClaim.status?.providerID;
+    if (!pid) return "";
+    const nc = await this.settings.nodeClassLookup(nodeClaim.spec.nodeClassRef.name);
+    if (!nc?.status) return "";
+    const hashKey = "karpenter.k8s.aws/ec2nodeclass-hash", verKey = "karpenter.k8s.aws/ec2nodeclass-hash-version";
+    const a = nodeClaim.metadata.annotations ?? {}, b = nc.metadata.annotations ?? {};
+    if (a[hashKey] && b[hashKey] && a[verKey] === b[verKey] && a[hashKey] !== b[hashKey]) return "NodeClassDrift";
+    const inst = await this.instances.get(parseProviderID(pid));
+    if (!inst) return "";
+    const arch = (await this.getInstanceTypes(nc)).find(t => t.name === inst.instanceType)?.labels[L.LabelArch];
+    return driftReason(inst, nc, arch);
+  }
+}
+
+/**
+ * Karpenter's dynamic drift checks, in its order: AMI (the instance does not run the AMI a launch of its
+ * architecture would get now), security groups (set differs), subnet (no longer selected).
+ */
+export function driftReason(inst: CloudInstance, nc: EC2NodeClassLike, arch?: string): string {
+  const status = nc.status ?? {};
+  if (status.amis?.length && inst.imageID) {
+    const expected = arch ? amiFor(status.amis, { [L.LabelArch]: arch }) : undefined;
+    if (expected ? expected !== inst.imageID : !status.amis.some(a => a.id === inst.imageID)) return "AMIDrift";
+  }
+  if (status.securityGroups?.length && inst.securityGroupIDs) {
+    const want = status.securityGroups.map(g => g.id).sort().join(",");
+    if (want !== [...inst.securityGroupIDs].sort().join(",")) return "SecurityGroupDrift";
+  }
+  if (status.subnets?.length && inst.subnetID && !status.subnets.some(s => s.id === inst.subnetID)) return "SubnetDrift";
+  return "";
+}

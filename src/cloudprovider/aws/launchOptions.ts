@@ -1,0 +1,89 @@
+// Pure launch planning: which instance types, zones and capacity type a CreateFleet request offers EC2 for a
+// NodeClaim, in price order. Mirrors Karpenter: filter by requirements, resources and available offerings;
+// one capacity type per request (spot preferred when allowed and offered); at most 60 instance types.
+import type { InstanceType } from "./catalog";
+import { LabelCapacityType, LabelTopologyZone, LabelZoneID } from "../../apis/labels";
+import { fits, parseResources } from "../../apis/quantity";
+import { compatible, allowedCapacityTypes, Requirement } from "./requirements";
+
+export const MAX_INSTANCE_TYPES = 60;
+
+export interface SubnetChoice { id: string; zone: string; zoneID?: string }
+
+export interface LaunchOption {
+  instanceType: InstanceType;
+  zone: string;
+  subnetId: string;
+  capacityType: "spot" | "on-demand";
+  price: number;
+}
+
+export interface LaunchPlan {
+  capacityType: "spot" | "on-demand";
+  /** Ordered cheapest first; at most MAX_INSTANCE_TYPES distinct types. */
+  options: LaunchOption[];
+  instanceTypes: InstanceType[];
+}
+
+export interface PlanInput {
+  requirements: Requirement[];
+  requests?: Record<string, string>;
+  catalog: InstanceType[];
+  /** One subnet per zone (the one Karpenter would pick: most free addresses). */
+  subnets: SubnetChoice[];
+  isUnavailable?: (type: string, zone: string, capacityType: string) => boolean;
+  maxInstanceTypes?: number;
+}
+
+export class NoLaunchOptionError extends Error {
+  constructor(message: string) { super(message); this.name = "NoLaunchOptionError"; }
+}
+
+function offeringAllowed(it: InstanceType, o: InstanceType["offerings"][number], reqs: Requirement[], subnet: SubnetChoice | undefined, unavailable: PlanInput["isUnavailable"]): boolean {
+  if (!subnet || !o.available) return false;
+  if (unavailable?.(it.name, o.zone, o.capacityType)) return false;
+  const labels: Record<string, string> = { ...it.labels, [LabelTopologyZone]: o.zone, [LabelCapacityType]: o.capacityType };
+  if (subnet.zoneID) labels[LabelZoneID] = subnet.zoneID;
+  return compatible(reqs, labels);
+}
+
+export function planLaunch(input: PlanInput): LaunchPlan {
+  const reqs = input.requirements;
+  const requests = parseResources(input.requests ?? {}, "spec.resources.requests");
+  const byZone = new Map(input.subnets.map(s => [s.zone, s]));
+  const candidates = input.catalog.filter(it => compatible(reqs, it.labels) && fits(requests, it.allocatable));
+  if (candidates.length === 0) {
+    throw new NoLaunchOptionError(`no instance type satisfies the NodeClaim's requirements and resource requests (${JSON.stringify(input.requests ?? {})})`);
+  }
+  const allowed = allowedCapacityTypes(reqs);
+  if (allowed.length === 0) throw new NoLaunchOptionError(`requirements allow neither spot nor on-demand capacity (karpenter.sh/capacity-type)`);
+  const optionsFor = (ct: string): LaunchOption[] => {
+    const out: LaunchOption[] = [];
+    for (const it of candidates) {
+      for (const o of it.offerings) {
+        if (o.capacityType !== ct) continue;
+        const subnet = byZone.get(o.zone);
+        if (!offeringAllowed(it, o, reqs, subnet, input.isUnavailable)) continue;
+        out.push({ instanceType: it, zone: o.zone, subnetId: subnet!.id, capacityType: ct as LaunchOption["capacityType"], price: o.price });
+      }
+    }
+    return out;
+  };
+  // Karpenter's order: reserved (not modelled) -> spot -> on-demand, among the allowed types with offerings.
+  for (const ct of ["spot", "on-demand"] as const) {
+    if (!allowed.includes(ct)) continue;
+    const opts = optionsFor(ct);
+    if (opts.length === 0) continue;
+    const cheapest = new Map<string, number>();
+    for (const o of opts) cheapest.set(o.instanceType.name, Math.min(cheapest.get(o.instanceType.name) ?? Infinity, o.price));
+    const types = [...cheapest.entries()].sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0]))
+      .slice(0, input.maxInstanceTypes ?? MAX_INSTANCE_TYPES).map(e => e[0]);
+    const keep = new Set(types);
+    const ordered = opts.filter(o => keep.has(o.instanceType.name))
+      .sort((a, b) => a.price - b.price || a.instanceType.name.localeCompare(b.instanceType.name) || a.zone.localeCompare(b.zone));
+    const instanceTypes = types.map(n => candidates.find(c => c.name === n)!);
+    return { capacityType: ct, options: ordered, instanceTypes };
+  }
+  const zones = [...byZone.keys()].sort().join(", ");
+  throw new NoLaunchOptionError(`all ${candidates.length} compatible instance types have no available ${allowed.join("/")} offering in the NodeClass's zones (${zones}); recently failed offerings are skipped for 3m`);
+}

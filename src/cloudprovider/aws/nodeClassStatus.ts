@@ -1,0 +1,77 @@
+// Resolves an EC2NodeClass's selectors into its status (subnets, security groups, AMIs, instance profile) and
+// the conditions Karpenter reports: SubnetsReady, SecurityGroupsReady, AMIsReady, InstanceProfileReady -> Ready,
+// with a reason and a message that says what matched nothing (e.g. "no subnet matches tag karpenter.sh/discovery=demo").
+import type { Condition, EC2NodeClassLike, EC2NodeClassStatus } from "./nodeClass";
+import type { SubnetProvider } from "./subnets";
+import type { SecurityGroupProvider } from "./securityGroups";
+import type { AmiProvider } from "./amis";
+import { InstanceProfileError, InstanceProfileProvider } from "./instanceProfiles";
+import { describeTerms } from "./selectors";
+
+export interface NodeClassResolution { status: EC2NodeClassStatus; ready: boolean; message: string }
+
+interface Part { type: string; ok: boolean; reason: string; message: string }
+
+export class NodeClassResolver {
+  constructor(
+    private readonly deps: { subnets: SubnetProvider; securityGroups: SecurityGroupProvider; amis: AmiProvider; instanceProfiles: InstanceProfileProvider },
+    private readonly k8sMinor: () => string,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async resolve(nc: EC2NodeClassLike): Promise<NodeClassResolution> {
+    const status: EC2NodeClassStatus = {};
+    const parts: Part[] = [];
+    const spec = nc.spec;
+
+    const subnets = await this.deps.subnets.list(spec.subnetSelectorTerms ?? []);
+    status.subnets = subnets.map(s => ({ id: s.id, zone: s.zone, zoneID: s.zoneID }));
+    parts.push(subnets.length
+      ? { type: "SubnetsReady", ok: true, reason: "SubnetsReady", message: "" }
+      : { type: "SubnetsReady", ok: false, reason: "SubnetsNotFound", message: `no subnet matches ${describeTerms(spec.subnetSelectorTerms ?? [])}` });
+
+    const groups = await this.deps.securityGroups.list(spec.securityGroupSelectorTerms ?? []);
+    status.securityGroups = groups.map(g => ({ id: g.id, name: g.name }));
+    parts.push(groups.length
+      ? { type: "SecurityGroupsReady", ok: true, reason: "SecurityGroupsReady", message: "" }
+      : { type: "SecurityGroupsReady", ok: false, reason: "SecurityGroupsNotFound", message: `no security group matches ${describeTerms(spec.securityGroupSelectorTerms ?? [])}` });
+
+    try {
+      const amis = await this.deps.amis.list(spec.amiSelectorTerms ?? [], this.k8sMinor());
+      status.amis = amis.map(a => ({ id: a.id, ...(a.name ? { name: a.name } : {}), ...(a.deprecated ? { deprecated: true } : {}), requirements: a.requirements }));
+      parts.push(amis.length
+        ? { type: "AMIsReady", ok: true, reason: "AMIsReady", message: "" }
+        : { type: "AMIsReady", ok: false, reason: "AMINotFound", message: `no AMI matches ${describeTerms(spec.amiSelectorTerms ?? [])} (Kubernetes ${this.k8sMinor()})` });
+    } catch (e) {
+      status.amis = [];
+      parts.push({ type: "AMIsReady", ok: false, reason: "AMINotFound", message: (e as Error).message });
+    }
+
+    try {
+      status.instanceProfile = await this.deps.instanceProfiles.resolve(nc);
+      parts.push({ type: "InstanceProfileReady", ok: true, reason: "InstanceProfileReady", message: "" });
+    } catch (e) {
+      if (!(e instanceof InstanceProfileError)) throw e;
+      parts.push({ type: "InstanceProfileReady", ok: false, reason: e.reason, message: e.message });
+    }
+
+    const failing = parts.filter(p => !p.ok);
+    const ready = failing.length === 0;
+    const message = failing.map(p => p.message).join("; ");
+    const conds: Part[] = [...parts, { type: "Ready", ok: ready, reason: ready ? "Ready" : failing[0]!.reason, message }];
+    status.conditions = conds.map(p => condition(p, nc, this.now()));
+    return { status, ready, message };
+  }
+}
+
+function condition(p: Part, nc: EC2NodeClassLike, now: number): Condition {
+  const prev = nc.status?.conditions?.find(c => c.type === p.type);
+  const s = p.ok ? "True" : "False";
+  const c: Condition = {
+    type: p.type, status: s, reason: p.reason, message: p.message,
+    // Keep the transition time when the status did not flip, so re-resolution does not churn the object.
+    lastTransitionTime: prev && prev.status === s && prev.lastTransitionTime ? prev.lastTransitionTime : new Date(now).toISOString(),
+  };
+  if (nc.metadata.generation !== undefined) c.observedGeneration = nc.metadata.generation;
+  return c;
+}
