@@ -52,8 +52,8 @@ function limitChecks(limits: unknown, errors: FieldError[]): void {
     if (typeof q !== "string" && typeof q !== "number") continue; // schema layer reports it
     try {
       if (parseQuantity(q, path) < 0) errors.push({ path, message: `limit ${JSON.stringify(q)} is negative; use a quantity >= 0`, source: "check" });
-    } catch (e) {
-      errors.push({ path, message: `invalid quantity ${JSON.stringify(q)}; use e.g. "1000", "500m" for cpu or "1000Gi" for memory`, source: "check" });
+    } catch {
+      // unparseable quantities are reported by the schema layer (pattern), with the same hint
     }
   }
 }

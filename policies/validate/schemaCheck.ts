@@ -4,6 +4,7 @@ import addFormats from "ajv-formats";
 import { definitionFor, openAPISchemaFor, type KindName } from "../schemas";
 import { toPlainSchema } from "../generate";
 import type { Schema } from "../schemas/types";
+import { LABEL_KEY_PATTERN, LABEL_VALUE_PATTERN, QUANTITY_PATTERN } from "../schemas/common";
 import { pointerToPath } from "./paths";
 import type { FieldError } from "./types";
 
@@ -35,6 +36,9 @@ function validatorFor(kind: KindName): { fn: ValidateFunction; schema: Schema } 
 
 /** Human hints for the patterns users most often get wrong. */
 const PATTERN_HINTS: Record<string, string> = {
+  [QUANTITY_PATTERN]: "use a quantity such as 1000, 500m, 64Gi or 1e3",
+  [LABEL_VALUE_PATTERN]: "label values are at most 63 characters of [A-Za-z0-9._-], starting and ending alphanumeric",
+  [LABEL_KEY_PATTERN]: "use a qualified name such as example.com/team or team",
   "^(([0-9]+(s|m|h))+|Never)$": "use a duration such as 30s, 10m, 720h or 1h30m, or Never",
   "^([0-9]+(s|m|h))+$": "use a duration such as 30s, 10m or 24h",
   "^((100|[0-9]{1,2})%|[0-9]+)$": "use a node count such as 5 or a percentage 0%-100% such as 10%",
