@@ -1,0 +1,19 @@
+// Provisioning inputs: pods (pending ones drive launches, bound ones are capacity in use), daemonsets
+// (per-node overhead) and NodePools. Logic: src/provisioning/.
+import { Capability, a } from "pepr";
+import { NodePool } from "./kinds";
+import { feed } from "./controllers";
+
+export const Provisioning = new Capability({
+  name: "provisioning",
+  description: "Pending pods → NodeClaims (Karpenter provisioning) — feeds the engine's cluster state",
+});
+const { When } = Provisioning;
+
+// Two pod bindings (pepr 1.1.4 exposes no "any event" selector): created/updated and deleted.
+When(a.Pod).IsCreatedOrUpdated().Watch(feed("Pod"));
+When(a.Pod).IsDeleted().Watch(feed("Pod"));
+When(a.DaemonSet).IsCreatedOrUpdated().Watch(feed("DaemonSet"));
+When(a.DaemonSet).IsDeleted().Watch(feed("DaemonSet"));
+When(NodePool).IsCreatedOrUpdated().Watch(feed("NodePool"));
+When(NodePool).IsDeleted().Watch(feed("NodePool"));

@@ -1,0 +1,140 @@
+// Issue: pending pods → NodeClaims → EC2 CreateFleet → registered nodes, end to end on the sandbox, with the
+// module running as `pepr dev` (webhooks + watch bindings), moto as EC2 and the node agent as kubelets.
+import { join } from "node:path";
+import { startE2E, E2EEnv, kubectl, getJSON, waitFor, root, sleep } from "./support";
+import { clusterInstances, tag } from "./aws";
+
+const CLUSTER = process.env.CLUSTER_NAME ?? "capsicum-sandbox";
+const NS = "inflate-e2e";
+let e2e: E2EEnv;
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Obj = any;
+const nodeClaims = (): Obj[] => getJSON(["get", "nodeclaims"]).items;
+const pods = (selector = "app=inflate"): Obj[] => getJSON(["get", "pods", "-n", NS, "-l", selector]).items;
+const running = (ps: Obj[]) => ps.filter(p => p.status?.phase === "Running");
+
+function scale(replicas: number, name = "inflate"): void {
+  kubectl(["scale", "deployment", name, "-n", NS, `--replicas=${replicas}`]);
+}
+
+async function timeToRunning(replicas: number): Promise<{ toClaim: number; toRunning: number }> {
+  const t0 = Date.now();
+  const before = new Set(nodeClaims().map(c => c.metadata.name));
+  scale(replicas);
+  let toClaim = -1;
+  await waitFor(`${replicas} inflate pods Running`, async () => {
+    if (toClaim < 0 && nodeClaims().some(c => !before.has(c.metadata.name))) toClaim = Date.now() - t0;
+    return running(pods()).length === replicas || undefined;
+  }, 240000);
+  return { toClaim, toRunning: Date.now() - t0 };
+}
+
+beforeAll(async () => {
+  e2e = await startE2E({ BATCH_IDLE_DURATION: "1s", BATCH_MAX_DURATION: "10s" });
+  kubectl(["create", "namespace", NS]);
+  kubectl(["apply", "-f", join(root, "examples/ec2nodeclass.yaml")]);
+  kubectl(["apply", "-f", join(root, "examples/nodepool.yaml")]);
+}, 300000);
+
+afterAll(async () => {
+  kubectl(["delete", "namespace", NS, "--wait=false"]);
+  await e2e?.stop();
+}, 120000);
+
+test("the EC2NodeClass from examples/ becomes Ready with 3 subnets, 1 security group and the AL2023 AMI", async () => {
+  const nc = await waitFor("EC2NodeClass Ready", async () => {
+    const o = getJSON(["get", "ec2nodeclass", "default"]);
+    return o.status?.conditions?.some((c: Obj) => c.type === "Ready" && c.status === "True") ? o : undefined;
+  }, 60000);
+  expect(nc.status.subnets).toHaveLength(3);
+  expect(new Set(nc.status.subnets.map((s: Obj) => s.zone))).toEqual(new Set(["us-east-1a", "us-east-1b", "us-east-1c"]));
+  expect(nc.status.securityGroups).toHaveLength(1);
+  expect(nc.status.amis.length).toBeGreaterThanOrEqual(1);
+  expect(nc.status.amis.map((a: Obj) => a.name).join(",")).toMatch(/al2023/i);
+});
+
+test("inflate 10 × 500m: NodeClaims launch spot instances, nodes register, all 10 pods run", async () => {
+  kubectl(["apply", "-n", NS, "-f", join(root, "examples/inflate.yaml")]);
+  const t = await timeToRunning(10);
+  console.log(`[e2e figures] 10 pods: pending → NodeClaim created ${t.toClaim} ms; pending → all Running ${t.toRunning} ms`);
+  const claims = nodeClaims();
+  expect(claims.length).toBeGreaterThan(0);
+  const instances = await clusterInstances(CLUSTER);
+  expect(instances).toHaveLength(claims.length);
+  for (const i of instances) {
+    expect(i.InstanceLifecycle).toBe("spot");
+    expect(tag(i, "karpenter.sh/nodepool")).toBe("default");
+    expect(tag(i, "karpenter.k8s.aws/ec2nodeclass")).toBe("default");
+    expect(tag(i, "eks:eks-cluster-name")).toBe(CLUSTER);
+    expect(claims.map(c => c.metadata.name)).toContain(tag(i, "karpenter.sh/nodeclaim"));
+  }
+  for (const c of claims) {
+    expect(c.status.providerID).toMatch(/^aws:\/\/\/us-east-1[abc]\/i-/);
+    expect(c.status.conditions.find((x: Obj) => x.type === "Ready")?.status).toBe("True");
+    expect(c.metadata.labels["karpenter.sh/capacity-type"]).toBe("spot");
+  }
+  const launched = e2e.logs().split("\n").filter(l => l.includes("launched nodeclaim"));
+  expect(launched).toHaveLength(claims.length);
+}, 300000);
+
+test("scaling inflate to 30 adds capacity", async () => {
+  const before = nodeClaims().length;
+  await timeToRunning(30);
+  expect(nodeClaims().length).toBeGreaterThan(before);
+}, 300000);
+
+test("NodePool limits stop launches at the limit and pending pods get an event saying so", async () => {
+  const cpuInUse = nodeClaims().reduce((s, c) => s + Number(c.status?.capacity?.cpu ?? 0), 0);
+  kubectl(["patch", "nodepool", "default", "--type=merge", "-p", JSON.stringify({ spec: { limits: { cpu: String(cpuInUse) } } })]);
+  const claimsBefore = nodeClaims().length;
+  scale(60);
+  await waitFor("a limit event on a pending pod", async () => {
+    const ev = getJSON(["get", "events", "-n", NS, "--field-selector", "involvedObject.kind=Pod"]).items;
+    return ev.some((e: Obj) => /limit/i.test(e.message)) || undefined;
+  }, 90000);
+  await sleep(5000);
+  expect(nodeClaims().length).toBe(claimsBefore);
+  expect(pods().filter(p => p.status?.phase === "Pending").length).toBeGreaterThan(0);
+  kubectl(["patch", "nodepool", "default", "--type=merge", "-p", JSON.stringify({ spec: { limits: { cpu: "1000" } } })]);
+  scale(30);
+}, 180000);
+
+test("deleting a NodeClaim drains its node and terminates its instance", async () => {
+  const claim = nodeClaims()[0];
+  const id = claim.status.providerID.split("/").pop();
+  kubectl(["delete", "nodeclaim", claim.metadata.name, "--wait=false"]);
+  await waitFor("NodeClaim gone", async () => !nodeClaims().some(c => c.metadata.name === claim.metadata.name) || undefined, 120000);
+  const live = await clusterInstances(CLUSTER);
+  expect(live.map(i => i.InstanceId)).not.toContain(id);
+  expect(getJSON(["get", "nodes"]).items.map((n: Obj) => n.spec.providerID)).not.toContain(claim.status.providerID);
+  await waitFor("30 pods Running again", async () => running(pods()).length === 30 || undefined, 180000);
+}, 300000);
+
+test("killing the controller while a launch is in flight leaks nothing and duplicates nothing", async () => {
+  scale(45);
+  await waitFor("a new NodeClaim without providerID (launch in flight)", async () =>
+    nodeClaims().some(c => !c.status?.providerID) || undefined, 60000);
+  await e2e.restart();
+  await waitFor("45 pods Running", async () => running(pods()).length === 45 || undefined, 240000);
+  const claims = nodeClaims();
+  const instances = await clusterInstances(CLUSTER);
+  const byClaim = new Map<string, number>();
+  for (const i of instances) byClaim.set(tag(i, "karpenter.sh/nodeclaim") ?? "", (byClaim.get(tag(i, "karpenter.sh/nodeclaim") ?? "") ?? 0) + 1);
+  for (const c of claims) expect(byClaim.get(c.metadata.name)).toBe(1);
+  expect(instances).toHaveLength(claims.length);
+}, 360000);
+
+test("100 pods: pending → NodeClaims → Running figures", async () => {
+  scale(0);
+  await waitFor("inflate at 0", async () => pods().length === 0 || undefined, 60000);
+  const t = await timeToRunning(100);
+  console.log(`[e2e figures] 100 pods: pending → NodeClaim created ${t.toClaim} ms; pending → all Running ${t.toRunning} ms`);
+  expect(running(pods())).toHaveLength(100);
+}, 360000);
+
+test("at the end no capsicum-tagged instance exists without a NodeClaim", async () => {
+  const claims = new Set(nodeClaims().map(c => c.metadata.name));
+  const orphans = (await clusterInstances(CLUSTER)).filter(i => !claims.has(tag(i, "karpenter.sh/nodeclaim") ?? ""));
+  expect(orphans).toEqual([]);
+});

@@ -1,0 +1,71 @@
+// Shared e2e plumbing: the capsicum module running via `pepr dev` against the sandbox started by the
+// jest globalSetup, the sandbox node agent, CRDs applied, and small kubectl/wait helpers.
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { startModule, RunningModule } from "../harness/module";
+import { waitFor } from "../harness/procs";
+import { NodeAgent } from "../sandbox/nodeAgent";
+
+export const root = join(__dirname, "../..");
+
+export function kubectl(args: string[], input?: string): string {
+  return execFileSync(process.env.KUBECTL ?? "kubectl", args, { encoding: "utf8", input, stdio: ["pipe", "pipe", "pipe"] });
+}
+
+/** kubectl that returns its combined failure text instead of throwing (for asserting admission messages). */
+export function kubectlResult(args: string[], input?: string): { ok: boolean; out: string } {
+  try {
+    return { ok: true, out: kubectl(args, input) };
+  } catch (e) {
+    const err = e as { stdout?: string; stderr?: string };
+    return { ok: false, out: `${err.stdout ?? ""}${err.stderr ?? ""}` };
+  }
+}
+
+export function getJSON<T = any>(args: string[]): T { // eslint-disable-line @typescript-eslint/no-explicit-any
+  return JSON.parse(kubectl([...args, "-o", "json"])) as T;
+}
+
+export function applyCrds(): void {
+  kubectl(["apply", "--server-side", "--force-conflicts", "-f", join(root, "crds")]);
+  kubectl(["wait", "--for=condition=Established", "--timeout=60s", "crd/nodepools.karpenter.sh", "crd/nodeclaims.karpenter.sh", "crd/ec2nodeclasses.karpenter.k8s.aws"]);
+}
+
+export interface E2EEnv { module: RunningModule; agent: NodeAgent; restart(): Promise<void>; stop(): Promise<void>; logs(): string }
+
+/** Module env for the sandbox: short windows so e2e runs quickly, everything else as a user would set it. */
+export function moduleEnv(extra: Record<string, string> = {}): Record<string, string> {
+  const keys = ["KUBECONFIG", "AWS_ENDPOINT_URL", "AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "CLUSTER_NAME", "CLUSTER_ENDPOINT", "INTERRUPTION_QUEUE"];
+  const env: Record<string, string> = {};
+  for (const k of keys) if (process.env[k]) env[k] = process.env[k]!;
+  return { ...env, ...extra };
+}
+
+export async function startE2E(extraEnv: Record<string, string> = {}): Promise<E2EEnv> {
+  applyCrds();
+  const env = moduleEnv(extraEnv);
+  let module = await startModule(env);
+  const logs: string[] = [];
+  const agent = new NodeAgent({ clusterName: env.CLUSTER_NAME, bootDelayMs: 1000, pollMs: 500 });
+  agent.start();
+  const self: E2EEnv = {
+    get module() { return module; },
+    agent,
+    async restart() {
+      logs.push(readFileSync(module.logFile, "utf8"));
+      await module.stop("SIGKILL");
+      module = await startModule(env);
+    },
+    async stop() {
+      await module.stop();
+      await agent.stop();
+    },
+    logs() { return logs.join("") + readFileSync(module.logFile, "utf8"); },
+  };
+  return self;
+}
+
+export { waitFor };
+
+export const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
