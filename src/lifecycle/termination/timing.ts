@@ -1,0 +1,40 @@
+// Termination clocks: eviction retry backoff, the terminationGracePeriod deadline (after which pods are deleted
+// regardless of PDBs or do-not-disrupt), and expireAfter.
+import { parseDuration } from "../../disruption/duration";
+
+export const TERMINATION_TIMESTAMP_ANNOTATION = "karpenter.sh/nodeclaim-termination-timestamp";
+export const EVICTION_BACKOFF_BASE_MS = 100;
+export const EVICTION_BACKOFF_MAX_MS = 10_000;
+
+/** Delay before retry number `attempt` (1-based) of a blocked eviction: 100ms doubling, capped at 10s. */
+export function evictionBackoffMs(attempt: number): number {
+  return Math.min(EVICTION_BACKOFF_MAX_MS, EVICTION_BACKOFF_BASE_MS * 2 ** Math.max(0, attempt - 1));
+}
+
+/** When draining must be forced: termination start + terminationGracePeriod; undefined = wait forever. */
+export function terminationDeadline(startedAt: Date, terminationGracePeriod: string | undefined): Date | undefined {
+  if (!terminationGracePeriod) return undefined;
+  const ms = parseDuration(terminationGracePeriod, "spec.terminationGracePeriod");
+  return ms === null ? undefined : new Date(startedAt.getTime() + ms);
+}
+
+/**
+ * When a pod must be deleted so it finishes exactly by the deadline: deadline - its own grace period
+ * (Karpenter deletes each pod at deadline - pod.terminationGracePeriodSeconds). Default grace period 30 s.
+ */
+export function podDeleteTime(deadline: Date, terminationGracePeriodSeconds = 30): Date {
+  return new Date(deadline.getTime() - terminationGracePeriodSeconds * 1000);
+}
+
+/** When the NodeClaim expires (createdAt + expireAfter); undefined for "Never"/unset. */
+export function expirationTime(createdAt: Date, expireAfter: string | undefined): Date | undefined {
+  if (!expireAfter) return undefined;
+  const ms = parseDuration(expireAfter, "spec.expireAfter");
+  return ms === null ? undefined : new Date(createdAt.getTime() + ms);
+}
+
+/** Expiration is forceful (not budgeted): an expired NodeClaim is deleted and then drained. */
+export function isExpired(createdAt: Date, expireAfter: string | undefined, now: Date): boolean {
+  const t = expirationTime(createdAt, expireAfter);
+  return t !== undefined && now.getTime() >= t.getTime();
+}
