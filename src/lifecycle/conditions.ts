@@ -1,0 +1,64 @@
+// Status conditions as Karpenter writes them: lastTransitionTime only moves when the status flips, and the
+// root `Ready` is True only when Launched, Registered and Initialized all are.
+export interface Condition {
+  type: string;
+  status: "True" | "False" | "Unknown";
+  reason: string;
+  message: string;
+  lastTransitionTime: string;
+  observedGeneration?: number;
+}
+
+export const Launched = "Launched";
+export const Registered = "Registered";
+export const Initialized = "Initialized";
+export const Ready = "Ready";
+export const InstanceTerminating = "InstanceTerminating";
+const READY_DEPENDS_ON = [Launched, Registered, Initialized];
+
+export function getCondition(conds: Condition[] | undefined, type: string): Condition | undefined {
+  return conds?.find(c => c.type === type);
+}
+
+export function isTrue(conds: Condition[] | undefined, type: string): boolean {
+  return getCondition(conds, type)?.status === "True";
+}
+
+/** Returns a new list with `type` set; keeps lastTransitionTime when the status does not change. */
+export function setCondition(conds: Condition[] | undefined, type: string, status: Condition["status"], reason: string, message: string, now: number): Condition[] {
+  const list = (conds ?? []).filter(c => c.type !== type);
+  const prev = getCondition(conds, type);
+  list.push({
+    type, status, reason: reason || type, message,
+    lastTransitionTime: prev && prev.status === status ? prev.lastTransitionTime : new Date(now).toISOString(),
+  });
+  return withReady(list, now);
+}
+
+/** Initial conditions of a fresh NodeClaim: everything Unknown. */
+export function initialConditions(now: number): Condition[] {
+  let c: Condition[] = [];
+  for (const t of READY_DEPENDS_ON) c = setCondition(c, t, "Unknown", "AwaitingReconciliation", "object is awaiting reconciliation", now);
+  return c;
+}
+
+function withReady(list: Condition[], now: number): Condition[] {
+  const deps = READY_DEPENDS_ON.map(t => getCondition(list, t));
+  const rest = list.filter(c => c.type !== Ready);
+  const prev = getCondition(list, Ready);
+  let status: Condition["status"] = "True", reason = Ready, message = "";
+  const notTrue = deps.find(d => d?.status !== "True");
+  if (notTrue || deps.some(d => !d)) {
+    const failed = deps.find(d => d?.status === "False");
+    status = failed ? "False" : "Unknown";
+    const culprit = failed ?? notTrue;
+    reason = failed ? `${failed.type}False` : "UnhealthyDependents";
+    message = culprit ? `${culprit.type}=${culprit.status}` : "dependents not reconciled";
+  }
+  rest.push({ type: Ready, status, reason, message, lastTransitionTime: prev && prev.status === status ? prev.lastTransitionTime : new Date(now).toISOString() });
+  return rest.sort((a, b) => a.type.localeCompare(b.type));
+}
+
+export function sameConditions(a: Condition[] | undefined, b: Condition[] | undefined): boolean {
+  return JSON.stringify(a ?? []) === JSON.stringify(b ?? []);
+}

@@ -1,0 +1,102 @@
+// Deletion path behind the `karpenter.sh/termination` finalizer: cordon (taint karpenter.sh/disrupted:NoSchedule),
+// drain through the termination step function, honour terminationGracePeriod, terminate the instance until the
+// cloud says NotFound, delete the Node, and only then drop the finalizer. Each call does the next missing step
+// and returns; the work queue calls again (on events or after requeueAfterMs), so a crash anywhere just resumes.
+import type { NodeClaim } from "../apis/generated/nodeclaims";
+import { NodeClaimNotFoundError } from "../cloudprovider/types";
+import { JsonPatchOp, KubeObject, Kinds, isNotFound, jsonPointerEscape } from "../kube/client";
+import { ReconcileResult } from "../kube/workqueue";
+import { parseDuration } from "../settings";
+import { Condition, InstanceTerminating, setCondition } from "./conditions";
+import type { LifecycleDeps } from "./nodeClaimLifecycle";
+import { TaintDisrupted, TerminationFinalizer, TerminationTimestampAnnotation, involvedNodeClaim, nodeClaimRef, nodePoolOf } from "./constants";
+
+/** One drain step for a node: evict what can be evicted now; `drained` once no evictable pods remain. */
+export type Drainer = (node: KubeObject, nodeClaim: NodeClaim, now: number, deadline?: number) =>
+  Promise<{ drained: boolean; requeueAfterMs?: number }>;
+
+export async function finalizeNodeClaim(deps: LifecycleDeps, nc: NodeClaim): Promise<ReconcileResult | void> {
+  if (!nc.metadata.finalizers?.includes(TerminationFinalizer)) return;
+  const now = deps.clock.now();
+  const name = nc.metadata.name!;
+  const node = deps.state.nodeForProviderID(nc.status?.providerID);
+
+  // terminationGracePeriod: the absolute deadline is recorded once so restarts do not extend it.
+  let deadline: number | undefined;
+  const tgp = nc.spec.terminationGracePeriod ? parseDuration(nc.spec.terminationGracePeriod) : undefined;
+  if (tgp !== undefined) {
+    const recorded = Date.parse(nc.metadata.annotations?.[TerminationTimestampAnnotation] ?? "");
+    deadline = Number.isFinite(recorded) ? recorded : (Date.parse(nc.metadata.deletionTimestamp ?? "") || now) + tgp;
+    if (!Number.isFinite(recorded)) {
+      const ops: JsonPatchOp[] = [{ op: "test", path: "/metadata/resourceVersion", value: nc.metadata.resourceVersion }];
+      ops.push(nc.metadata.annotations
+        ? { op: "add", path: `/metadata/annotations/${jsonPointerEscape(TerminationTimestampAnnotation)}`, value: new Date(deadline).toISOString() }
+        : { op: "add", path: "/metadata/annotations", value: { [TerminationTimestampAnnotation]: new Date(deadline).toISOString() } });
+      const out = await deps.client.patch<KubeObject>(Kinds.NodeClaim, name, ops);
+      deps.state.apply("NodeClaim", out, "MODIFIED");
+      nc = out as unknown as NodeClaim;
+    }
+  }
+
+  if (node) {
+    // Cordon: nothing new lands here while we drain.
+    const taints = (node.spec?.taints ?? []) as Array<{ key: string; effect: string }>;
+    if (!taints.some(t => t.key === TaintDisrupted.key && t.effect === TaintDisrupted.effect)) {
+      try {
+        const out = await deps.client.patch<KubeObject>(Kinds.Node, node.metadata.name, [
+          { op: "test", path: "/metadata/resourceVersion", value: node.metadata.resourceVersion },
+          { op: "add", path: "/spec/taints", value: [...taints, { ...TaintDisrupted }] },
+        ]);
+        deps.state.apply("Node", out, "MODIFIED");
+        deps.log.info({ Node: { name: node.metadata.name }, ...nodeClaimRef(nc), taint: TaintDisrupted.key }, "tainted node");
+      } catch (e) { if (!isNotFound(e)) throw e; }
+    }
+    const fresh = deps.state.nodes.get(node.metadata.name) ?? node;
+    const res = await deps.drain(fresh, nc, now, deadline);
+    if (!res.drained) return { requeueAfterMs: res.requeueAfterMs ?? 1000 };
+  }
+
+  // Terminate the instance; Karpenter keeps calling Delete until the provider answers NotFound.
+  if (nc.status?.providerID) {
+    try {
+      await deps.cloud.delete(nc as never);
+      const conds = setCondition(nc.status?.conditions as Condition[], InstanceTerminating, "True", InstanceTerminating, "Instance is terminating", now);
+      if (!(nc.status?.conditions as Condition[] | undefined)?.some(c => c.type === InstanceTerminating && c.status === "True")) {
+        const out = await deps.client.patchStatus<KubeObject>(Kinds.NodeClaim, name, { conditions: conds });
+        deps.state.apply("NodeClaim", out, "MODIFIED");
+      }
+      return { requeueAfterMs: 5000 };
+    } catch (e) {
+      if (!(e instanceof NodeClaimNotFoundError)) throw e;
+    }
+  }
+
+  // The instance is gone: remove the Node (dropping our finalizer on it first), then our own finalizer.
+  if (node) {
+    const cur = deps.state.nodes.get(node.metadata.name) ?? node;
+    if (cur.metadata.finalizers?.includes(TerminationFinalizer)) {
+      try {
+        const out = await deps.client.patch<KubeObject>(Kinds.Node, cur.metadata.name, [
+          { op: "test", path: "/metadata/resourceVersion", value: cur.metadata.resourceVersion },
+          { op: "add", path: "/metadata/finalizers", value: cur.metadata.finalizers.filter(f => f !== TerminationFinalizer) },
+        ]);
+        deps.state.apply("Node", out, out.metadata.deletionTimestamp && !out.metadata.finalizers?.length ? "DELETED" : "MODIFIED");
+      } catch (e) { if (!isNotFound(e)) throw e; }
+    }
+    await deps.client.delete(Kinds.Node, cur.metadata.name);
+    deps.log.info({ Node: { name: cur.metadata.name }, ...nodeClaimRef(nc) }, "deleted node");
+    deps.metrics.nodesTerminated.inc({ nodepool: nodePoolOf(nc) });
+  }
+  const fresh = deps.state.nodeClaims.get(name) ?? nc;
+  try {
+    await deps.client.patch<KubeObject>(Kinds.NodeClaim, name, [
+      { op: "test", path: "/metadata/resourceVersion", value: fresh.metadata.resourceVersion },
+      { op: "add", path: "/metadata/finalizers", value: (fresh.metadata.finalizers ?? []).filter(f => f !== TerminationFinalizer) },
+    ]);
+  } catch (e) { if (!isNotFound(e)) throw e; }
+  const deletedAt = Date.parse(nc.metadata.deletionTimestamp ?? "");
+  if (Number.isFinite(deletedAt)) deps.metrics.nodesTerminationDuration.observe({ nodepool: nodePoolOf(nc) }, Math.max(0, (now - deletedAt) / 1000));
+  deps.metrics.nodeClaimsTerminated.inc({ nodepool: nodePoolOf(nc), capacity_type: nc.metadata.labels?.["karpenter.sh/capacity-type"] ?? "" });
+  deps.log.info({ ...nodeClaimRef(nc), "provider-id": nc.status?.providerID, Node: node ? { name: node.metadata.name } : undefined }, "deleted nodeclaim");
+  deps.events.publish({ involved: involvedNodeClaim(nc), type: "Normal", reason: "Finalized", message: `Finalized ${TerminationFinalizer}` });
+}
