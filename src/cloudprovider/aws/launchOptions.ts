@@ -2,11 +2,12 @@
 // NodeClaim, in price order. Mirrors Karpenter: filter by requirements, resources and available offerings;
 // one capacity type per request (spot preferred when allowed and offered); at most 60 instance types.
 import type { InstanceType } from "./catalog";
-import { LabelCapacityType, LabelTopologyZone, LabelZoneID } from "../../apis/labels";
+import { LabelCapacityType, LabelTopologyZone, LabelZoneID, normalizeLabelKey } from "../../apis/labels";
 import { fits, parseResources } from "../../apis/quantity";
 import { compatible, allowedCapacityTypes, Requirement } from "./requirements";
 
 export const MAX_INSTANCE_TYPES = 60;
+const OFFERING_KEYS = new Set([LabelCapacityType, LabelTopologyZone, LabelZoneID]);
 
 export interface SubnetChoice { id: string; zone: string; zoneID?: string }
 
@@ -51,7 +52,9 @@ export function planLaunch(input: PlanInput): LaunchPlan {
   const reqs = input.requirements;
   const requests = parseResources(input.requests ?? {}, "spec.resources.requests");
   const byZone = new Map(input.subnets.map(s => [s.zone, s]));
-  const candidates = input.catalog.filter(it => compatible(reqs, it.labels) && fits(requests, it.allocatable));
+  // Zone, zone-id and capacity type are offering properties: checked per offering below, not per type.
+  const typeReqs = reqs.filter(r => !OFFERING_KEYS.has(normalizeLabelKey(r.key)));
+  const candidates = input.catalog.filter(it => compatible(typeReqs, it.labels) && fits(requests, it.allocatable));
   if (candidates.length === 0) {
     throw new NoLaunchOptionError(`no instance type satisfies the NodeClaim's requirements and resource requests (${JSON.stringify(input.requests ?? {})})`);
   }
