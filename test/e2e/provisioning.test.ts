@@ -3,6 +3,7 @@
 import { join } from "node:path";
 import { startE2E, E2EEnv, kubectl, getJSON, waitFor, root, sleep } from "./support";
 import { clusterInstances, tag } from "./aws";
+import { parseResource } from "../../src/apis/quantity";
 
 const CLUSTER = process.env.CLUSTER_NAME ?? "capsicum-sandbox";
 const NS = "inflate-e2e";
@@ -85,8 +86,8 @@ test("scaling inflate to 30 adds capacity", async () => {
 }, 300000);
 
 test("NodePool limits stop launches at the limit and pending pods get an event saying so", async () => {
-  const cpuInUse = nodeClaims().reduce((s, c) => s + Number(c.status?.capacity?.cpu ?? 0), 0);
-  kubectl(["patch", "nodepool", "default", "--type=merge", "-p", JSON.stringify({ spec: { limits: { cpu: String(cpuInUse) } } })]);
+  const cpuInUse = nodeClaims().reduce((s, c) => s + parseResource("cpu", c.status?.capacity?.cpu ?? "0"), 0);
+  kubectl(["patch", "nodepool", "default", "--type=merge", "-p", JSON.stringify({ spec: { limits: { cpu: `${cpuInUse}m` } } })]);
   const claimsBefore = nodeClaims().length;
   scale(60);
   await waitFor("a limit event on a pending pod", async () => {
