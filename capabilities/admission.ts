@@ -1,0 +1,81 @@
+// Admission: validating webhooks for capsicum's API kinds and the pod-defaulting mutating webhook.
+// Glue only: every rule lives in policies/validate and policies/podDefaults.
+import { Capability, K8s, Log, a } from "pepr";
+import { loadCatalog } from "../src/cloudprovider/aws/catalog";
+import {
+  formatDenial, validateEC2NodeClass, validateNodeClaim, validateNodeOverlay, validateNodePool,
+  type CatalogInstanceType, type ValidationResult,
+} from "../policies/validate";
+import { POLICY_CONFIGMAP_NAME, defaultPod, parsePodDefaultsConfigMap, type PodDefaultsPolicy, type PodLike } from "../policies/podDefaults";
+import { cachedExistence, cachedLoader } from "../policies/lookups";
+import { EC2NodeClass, NodeClaim, NodeOverlay, NodePool } from "./kinds";
+
+export const Admission = new Capability({
+  name: "admission",
+  description: "Validates NodePool/EC2NodeClass/NodeClaim/NodeOverlay with Karpenter's rules and capsicum's checks; defaults pod requests and node requirements",
+});
+const { When } = Admission;
+
+const MODULE_NAMESPACE = process.env.PEPR_NAMESPACE ?? "pepr-system";
+
+let catalog: CatalogInstanceType[] | undefined;
+function catalogOnce(): CatalogInstanceType[] | undefined {
+  if (catalog === undefined && process.env.CAPSICUM_SKIP_SATISFIABILITY !== "true") {
+    try {
+      catalog = loadCatalog({ region: process.env.AWS_REGION });
+    } catch (e) {
+      Log.warn({ err: String(e) }, "instance-type catalog unavailable; NodePool satisfiability checks skipped");
+      catalog = [];
+    }
+  }
+  return catalog && catalog.length > 0 ? catalog : undefined;
+}
+
+const nodeClassExists = cachedExistence(name => K8s(EC2NodeClass).Get(name));
+
+const podPolicy = cachedLoader<PodDefaultsPolicy | undefined>(async namespace => {
+  for (const ns of [namespace, MODULE_NAMESPACE]) {
+    try {
+      const cm = await K8s(a.ConfigMap).InNamespace(ns).Get(POLICY_CONFIGMAP_NAME);
+      return parsePodDefaultsConfigMap(cm.data, MODULE_NAMESPACE);
+    } catch (e) {
+      if ((e as { status?: number }).status !== 404) {
+        Log.warn({ namespace: ns, err: String(e) }, "pod-defaults policy unreadable; pods left as they are");
+        return undefined;
+      }
+    }
+  }
+  return undefined;
+});
+
+type Responder<R> = { Approve: (w?: string[]) => R; Deny: (m?: string, c?: number, w?: string[]) => R };
+function respond<R>(req: Responder<R>, r: ValidationResult): R {
+  return r.allowed ? req.Approve(r.warnings.length ? r.warnings : undefined) : req.Deny(formatDenial(r.errors), 422, r.warnings);
+}
+
+When(NodePool).IsCreatedOrUpdated().Validate(async req => {
+  const ref = req.Raw.spec?.template?.spec?.nodeClassRef;
+  const exists = ref?.kind === "EC2NodeClass" && ref.name ? await nodeClassExists(ref.name) : undefined;
+  return respond(req, validateNodePool(req.Raw, {
+    oldObject: req.OldResource,
+    nodeClassExists: () => exists,
+    catalog: catalogOnce(),
+  }));
+});
+
+When(EC2NodeClass).IsCreatedOrUpdated().Validate(req => respond(req, validateEC2NodeClass(req.Raw, { oldObject: req.OldResource })));
+When(NodeClaim).IsCreatedOrUpdated().Validate(req => respond(req, validateNodeClaim(req.Raw, { oldObject: req.OldResource })));
+When(NodeOverlay).IsCreatedOrUpdated().Validate(req => respond(req, validateNodeOverlay(req.Raw, { oldObject: req.OldResource })));
+
+When(a.Pod).IsCreated().Mutate(async req => {
+  const ns = req.Raw.metadata?.namespace ?? req.Request.namespace ?? "default";
+  if (ns === MODULE_NAMESPACE || ns === "kube-system") return;
+  const policy = await podPolicy(ns);
+  if (!policy) return;
+  const pod = { ...req.Raw, metadata: { ...req.Raw.metadata, namespace: ns } } as PodLike;
+  const { patchedPod, changes } = defaultPod(pod, policy, MODULE_NAMESPACE);
+  if (changes.length === 0) return;
+  req.Raw.spec = patchedPod.spec as typeof req.Raw.spec;
+  req.Raw.metadata = { ...req.Raw.metadata, annotations: patchedPod.metadata?.annotations };
+  Log.info({ pod: req.Raw.metadata?.name, namespace: ns, changes }, "defaulted pod");
+});
