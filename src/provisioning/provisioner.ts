@@ -1,0 +1,180 @@
+// The provisioning pass (Karpenter's provisioner.Schedule + CreateNodeClaims): on each closed batch window it
+// snapshots the cluster state, runs the pure scheduler over existing nodes, in-flight NodeClaims, daemonsets and
+// NodePools, creates one NodeClaim per planned node, nominates the pods (events), and tells unschedulable pods
+// why. The state is the duplicate guard: in-flight NodeClaims are capacity the scheduler fills first, and on a
+// restart the state is rebuilt from the apiserver (isSynced) before the first pass runs.
+import type { NodeClaim } from "../apis/generated/nodeclaims";
+import type { NodePool } from "../apis/generated/nodepools";
+import type { InstanceType } from "../cloudprovider/aws/catalog/types";
+import { Clock } from "../kube/clock";
+import { ClusterState, podKey } from "../kube/clusterState";
+import { KubeClient, KubeObject, Kinds, isConflict } from "../kube/client";
+import { EventRecorder } from "../kube/events";
+import type { Logger } from "../log";
+import type { Metrics } from "../metrics";
+import type { SchedulingInput, SchedulingResult, Pod } from "../scheduling/types";
+import { TaintDisrupted } from "../lifecycle/constants";
+import { describeInstanceTypes, nodeClaimFromPlan, randomSuffix } from "./nodeClaimFromPlan";
+
+export interface ProvisionerDeps {
+  client: KubeClient;
+  state: ClusterState;
+  clock: Clock;
+  log: Logger;
+  metrics: Metrics;
+  events: EventRecorder;
+  schedule: (input: SchedulingInput) => SchedulingResult;
+  /** Instance types (with offerings/availability) a NodePool can launch; usually via its EC2NodeClass. */
+  instanceTypes: (nodePool: NodePool) => Promise<InstanceType[]>;
+  random?: () => number;
+}
+
+export interface ProvisionResult {
+  created: string[];
+  unschedulable: Array<{ pod: string; reason: string }>;
+  skipped?: string;
+}
+
+type Cond = { type: string; status: string };
+const isReadyCond = (o: { status?: { conditions?: Cond[] } } | undefined): boolean =>
+  !!o?.status?.conditions?.some(c => c.type === "Ready" && c.status === "True");
+
+export class Provisioner {
+  private running?: Promise<ProvisionResult>;
+  private again = false;
+
+  constructor(private readonly deps: ProvisionerDeps) {}
+
+  /** Runs one pass; a call while a pass runs schedules exactly one more pass afterwards (never two at once). */
+  async provision(): Promise<ProvisionResult> {
+    if (this.running) { this.again = true; return this.running; }
+    this.running = (async () => {
+      let res: ProvisionResult;
+      do {
+        this.again = false;
+        res = await this.passOnce();
+      } while (this.again);
+      return res;
+    })();
+    try { return await this.running; } finally { this.running = undefined; }
+  }
+
+  /** Builds the scheduler input from the current cluster state (exported for the disruption simulator and tests). */
+  async schedulingInput(pods: KubeObject[]): Promise<{ input: SchedulingInput; nodePools: NodePool[]; skippedPools: string[] }> {
+    const { state } = this.deps;
+    const nodePools: NodePool[] = [];
+    const skippedPools: string[] = [];
+    for (const np of [...state.nodePools.values()].sort((a, b) => a.metadata.name!.localeCompare(b.metadata.name!))) {
+      if (np.metadata.deletionTimestamp || np.spec.replicas !== undefined) continue; // static pools are not scheduled into
+      const nc = state.nodeClasses.get(np.spec.template.spec.nodeClassRef.name);
+      if (!nc || !isReadyCond(nc as never)) { skippedPools.push(np.metadata.name!); continue; }
+      nodePools.push(np);
+    }
+    const byPool: Record<string, InstanceType[]> = {};
+    for (const np of nodePools) byPool[np.metadata.name!] = await this.deps.instanceTypes(np);
+    const first = nodePools[0];
+    const existingNodes = [...state.nodes.values()].map(n => ({
+      node: n as never,
+      pods: state.podsOnNode(n.metadata.name) as unknown as Pod[],
+      markedForDeletion: !!n.metadata.deletionTimestamp || ((n.spec?.taints ?? []) as Array<{ key: string }>).some(t => t.key === TaintDisrupted.key),
+    }));
+    const inFlightNodeClaims = [...state.nodeClaims.values()]
+      .filter(nc => !state.nodeForProviderID(nc.status?.providerID))
+      .map(nc => ({ nodeClaim: nc as never, markedForDeletion: !!nc.metadata.deletionTimestamp }));
+    const input: SchedulingInput = {
+      pods: pods as unknown as Pod[],
+      nodePools: nodePools as never,
+      instanceTypes: first ? byPool[first.metadata.name!]! : [],
+      instanceTypesByNodePool: byPool,
+      existingNodes,
+      inFlightNodeClaims,
+      daemonSets: [...state.daemonSets.values()] as never,
+    };
+    return { input, nodePools, skippedPools };
+  }
+
+  private async passOnce(): Promise<ProvisionResult> {
+    const { state, log, metrics, events, clock } = this.deps;
+    if (!state.isSynced) return { created: [], unschedulable: [], skipped: "cluster state not synced" };
+    const pending = state.pendingPods().sort((a, b) => podKey(a).localeCompare(podKey(b)));
+    metrics.schedulerQueueDepth.set({ controller: "provisioner" }, pending.length);
+    if (pending.length === 0) return { created: [], unschedulable: [] };
+
+    const { input, nodePools, skippedPools } = await this.schedulingInput(pending);
+    if (nodePools.length === 0) {
+      const why = state.nodePools.size === 0 ? "no nodepools found" : `no ready nodepools (nodeclass not ready for: ${skippedPools.join(", ")})`;
+      for (const p of pending) events.publish({ involved: podRef(p), type: "Warning", reason: "FailedScheduling", message: `Failed to schedule pod, ${why}` });
+      log.error({ pods: pending.length }, `could not schedule pods, ${why}`);
+      return { created: [], unschedulable: pending.map(p => ({ pod: podKey(p), reason: why })) };
+    }
+    const t0 = clock.now();
+    const started = process.hrtime.bigint();
+    const result = this.deps.schedule(input);
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    metrics.schedulingDuration.observe({ controller: "provisioner" }, seconds);
+    metrics.provisionerSchedulingDuration.observe(seconds);
+    log.debug({ pods: pending.length, "duration-ms": clock.now() - t0, nodeclaims: result.newNodeClaims.length }, "computed scheduling decision");
+
+    const poolByName = new Map(nodePools.map(np => [np.metadata.name!, np]));
+    const created: string[] = [];
+    for (const plan of result.newNodeClaims) {
+      const np = poolByName.get(plan.nodePool);
+      if (!np) continue;
+      const nc = await this.createNodeClaim(plan, np);
+      if (!nc) continue;
+      created.push(nc.metadata.name!);
+      const keys = plan.pods.map(p => podKey(p as never));
+      state.nominate(keys, nc.metadata.name!);
+      for (const p of plan.pods) {
+        events.publish({ involved: podRef(p as never), type: "Normal", reason: "Nominated", message: `Pod should schedule on: nodeclaim/${nc.metadata.name}` });
+      }
+    }
+    for (const a of result.existingNodes) {
+      for (const p of a.pods) {
+        const target = a.kind === "Node" ? `node/${a.name}` : `nodeclaim/${state.nodeClaims.has(a.name) ? a.name : inFlightName(state, a.name)}`;
+        events.publish({ involved: podRef(p as never), type: "Normal", reason: "Nominated", message: `Pod should schedule on: ${target}` });
+      }
+    }
+    for (const u of result.unschedulable) {
+      events.publish({ involved: podRef(u.pod as never), type: "Warning", reason: "FailedScheduling", message: `Failed to schedule pod, ${u.reason}` });
+    }
+    if (result.unschedulable.length) {
+      log.error({ pods: result.unschedulable.length, example: `${u0(result).key}: ${u0(result).reason}` }, "could not schedule pods");
+    }
+    return { created, unschedulable: result.unschedulable.map(u => ({ pod: u.key, reason: u.reason })) };
+  }
+
+  private async createNodeClaim(plan: SchedulingResult["newNodeClaims"][number], np: NodePool): Promise<NodeClaim | undefined> {
+    const { client, state, log, metrics } = this.deps;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const name = `${np.metadata.name}-${randomSuffix(this.deps.random)}`;
+      const obj = nodeClaimFromPlan(plan, np, name);
+      try {
+        const out = await client.create<KubeObject>(Kinds.NodeClaim, obj as unknown as KubeObject);
+        state.apply("NodeClaim", out, "ADDED");
+        metrics.nodeClaimsCreated.inc({ nodepool: np.metadata.name!, reason: "provisioning", min_values_relaxed: "false" });
+        log.info({
+          NodePool: { name: np.metadata.name }, NodeClaim: { name }, requests: obj.spec.resources?.requests,
+          "instance-types": describeInstanceTypes(plan.instanceTypeOptions.map(it => it.name)),
+        }, "created nodeclaim");
+        return out as unknown as NodeClaim;
+      } catch (e) {
+        if (isConflict(e)) continue; // name collision: draw another suffix
+        log.error({ NodePool: { name: np.metadata.name }, error: (e as Error).message }, "failed creating nodeclaim");
+        return undefined;
+      }
+    }
+    return undefined;
+  }
+}
+
+function u0(r: SchedulingResult) { return r.unschedulable[0]!; }
+
+function inFlightName(state: ClusterState, nodeName: string): string {
+  for (const nc of state.nodeClaims.values()) if (nc.status?.nodeName === nodeName) return nc.metadata.name!;
+  return nodeName;
+}
+
+function podRef(p: KubeObject) {
+  return { apiVersion: "v1", kind: "Pod", name: p.metadata.name, namespace: p.metadata.namespace ?? "default", uid: p.metadata.uid };
+}
