@@ -1,0 +1,112 @@
+// Processes one batch of interruption messages. Crash-safety: a message is deleted only after every action it
+// implies succeeded, so a crash (or a failed API call) leaves it on the queue to be redelivered; actions are
+// idempotent (cordoning an already-disrupting NodeClaim is a no-op), so duplicates are harmless. Unknown or
+// malformed messages and events for instances we do not manage are logged and deleted.
+import { parseInterruptionMessage, type InterruptionEvent } from "./messages";
+
+export interface QueueMessage {
+  messageId?: string;
+  body: string;
+  receiptHandle?: string;
+}
+
+/** The NodeClaim behind an instance, as far as interruption handling needs it. */
+export interface InterruptedNodeClaim {
+  name: string;
+  instanceType: string;
+  zone: string;
+  capacityType: string;
+  /** Already being deleted/disrupted: nothing more to do. */
+  deleting?: boolean;
+}
+
+/** Event reasons as in Karpenter's aws interruption controller. */
+export type InterruptionReason = "SpotInterrupted" | "RebalanceRecommendation" | "Unhealthy" | "Stopping" | "Terminating" | "CapacityReservationInterrupted";
+
+export interface InterruptionDeps<M extends QueueMessage = QueueMessage> {
+  receive(): Promise<M[]>;
+  deleteMessage(message: M): Promise<void>;
+  nodeClaimForInstance(instanceId: string): Promise<InterruptedNodeClaim | undefined>;
+  /** Taint/cordon, pre-spin a replacement and delete the NodeClaim (the termination finalizer drains it). */
+  cordonAndDisrupt(nodeClaim: InterruptedNodeClaim, reason: InterruptionReason): Promise<void>;
+  /** ICE-cache the offering so the replacement is not launched into the same spot pool. */
+  markUnavailable(instanceType: string, zone: string, capacityType: string): void | Promise<void>;
+  recordEvent?(nodeClaim: InterruptedNodeClaim, reason: InterruptionReason, message: string): void | Promise<void>;
+  log?: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
+}
+
+export type MessageOutcome =
+  | { status: "handled"; event: InterruptionEvent; actions: string[] }
+  | { status: "ignored"; event: InterruptionEvent; reason: string }
+  | { status: "failed"; event: InterruptionEvent; error: string };
+
+export interface BatchResult {
+  received: number;
+  deleted: number;
+  outcomes: MessageOutcome[];
+}
+
+function reasonFor(event: InterruptionEvent): InterruptionReason | undefined {
+  switch (event.kind) {
+    case "spotInterruption": return "SpotInterrupted";
+    case "rebalanceRecommendation": return "RebalanceRecommendation";
+    case "scheduledChange": return "Unhealthy";
+    case "capacityReservationInterruption": return "CapacityReservationInterrupted";
+    case "stateChange": return event.state === "stopping" || event.state === "stopped" ? "Stopping" : "Terminating";
+    default: return undefined;
+  }
+}
+
+export class InterruptionHandler<M extends QueueMessage = QueueMessage> {
+  constructor(private readonly deps: InterruptionDeps<M>) {}
+
+  /** Receive one batch (long poll), handle each message, delete the ones fully handled. */
+  async processBatch(): Promise<BatchResult> {
+    const messages = await this.deps.receive();
+    const result: BatchResult = { received: messages.length, deleted: 0, outcomes: [] };
+    for (const m of messages) {
+      const outcome = await this.handle(m);
+      result.outcomes.push(outcome);
+      if (outcome.status === "failed") continue; // stays on the queue; redelivered after the visibility timeout
+      try {
+        await this.deps.deleteMessage(m);
+        result.deleted++;
+      } catch (err) {
+        this.deps.log?.warn({ messageId: m.messageId, err: String(err) }, "failed to delete interruption message; it will be redelivered");
+      }
+    }
+    return result;
+  }
+
+  async handle(message: M): Promise<MessageOutcome> {
+    const event = parseInterruptionMessage(message.body);
+    if (event.kind === "unknown" || event.kind === "noop") {
+      const reason = event.reason;
+      this.deps.log?.info({ messageId: message.messageId, kind: event.kind, reason }, "ignoring interruption message");
+      return { status: "ignored", event, reason };
+    }
+    const reason = reasonFor(event)!;
+    const actions: string[] = [];
+    try {
+      for (const instanceId of event.instanceIds) {
+        const nc = await this.deps.nodeClaimForInstance(instanceId);
+        if (!nc) { actions.push(`${instanceId}: not managed`); continue; }
+        const text = `${reason} for instance ${instanceId} (${nc.instanceType}, ${nc.zone}, ${nc.capacityType})`;
+        await this.deps.recordEvent?.(nc, reason, text);
+        if (event.kind === "spotInterruption" && nc.capacityType === "spot") {
+          await this.deps.markUnavailable(nc.instanceType, nc.zone, "spot");
+          actions.push(`${instanceId}: marked ${nc.instanceType}/${nc.zone}/spot unavailable`);
+        }
+        if (event.kind === "rebalanceRecommendation") { actions.push(`${instanceId}: event only`); continue; }
+        if (nc.deleting) { actions.push(`${instanceId}: nodeclaim ${nc.name} already disrupting`); continue; }
+        await this.deps.cordonAndDisrupt(nc, reason);
+        actions.push(`${instanceId}: cordoned and disrupting nodeclaim ${nc.name}`);
+      }
+    } catch (err) {
+      this.deps.log?.warn({ messageId: message.messageId, kind: event.kind, err: String(err) }, "interruption action failed; message kept for retry");
+      return { status: "failed", event, error: String(err instanceof Error ? err.message : err) };
+    }
+    this.deps.log?.info({ messageId: message.messageId, kind: event.kind, actions }, "handled interruption message");
+    return { status: "handled", event, actions };
+  }
+}
