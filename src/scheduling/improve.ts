@@ -1,41 +1,58 @@
-// Cost improvement after first-fit-decreasing: try to empty the cheapest-to-remove planned NodeClaims by moving
-// their pods into other planned NodeClaims (which may grow to a larger instance type) whenever the fleet's total
-// $/h drops. Only pods without topology or host-port constraints move, so no spread/affinity decision changes.
+// Cost improvement after first-fit-decreasing: try to empty the least-loaded planned NodeClaims by moving their
+// pods into other planned NodeClaims of the same NodePool (which may grow to a larger instance type) whenever the
+// fleet's total $/h drops. Only pods without topology or host-port constraints move, so no spread/affinity
+// decision changes.
+import { fits, type ResourceMap } from "../apis/quantity";
 import type { Pod } from "./types";
 
-interface Claim { pods: Pod[]; reqs: unknown }
+export interface ImproveOps<C> {
+  price(c: C): number;
+  /** Re-fits the claim to exactly `pods`; false (and unchanged) when no instance type can hold them. */
+  refit(c: C, pods: Pod[]): boolean;
+  /** Requests of the claim's pods (no daemon overhead). */
+  load(c: C): ResourceMap;
+  /** How much more the claim could take if it grew to its largest compatible type. */
+  spare(c: C): ResourceMap;
+  group(c: C): unknown;
+}
 
 const movable = (p: Pod): boolean =>
   !p.spec.topologySpreadConstraints?.length && !p.spec.affinity?.podAffinity && !p.spec.affinity?.podAntiAffinity &&
-  !p.spec.containers.some(c => c.ports?.some(x => x.hostPort)) && !(p.spec.initContainers ?? []).some(c => c.ports?.some(x => x.hostPort));
+  ![...p.spec.containers, ...(p.spec.initContainers ?? [])].some(c => c.ports?.some(x => x.hostPort));
 
-export function improve<C extends Claim>(claims: C[], price: (c: C) => number, refit: (c: C, pods: Pod[]) => boolean, maxClaims = 200): void {
-  if (claims.length < 2 || claims.length > maxClaims) return;
-  // Candidates to empty: smallest first (fewest pods), deterministic by index.
+export function improve<C extends { pods: Pod[] }>(claims: C[], ops: ImproveOps<C>, maxVictims = 8): number {
+  let saved = 0;
+  if (claims.length < 2) return saved;
   const order = claims.map((c, i) => ({ c, i })).sort((a, b) => a.c.pods.length - b.c.pods.length || a.i - b.i);
-  for (const { c: victim } of order) {
+  for (const { c: victim } of order.slice(0, maxVictims)) {
     if (victim.pods.length === 0 || !victim.pods.every(movable)) continue;
-    const before = price(victim);
-    // Snapshot of receivers so we can roll back.
-    const snapshot = claims.map(c => ({ c, pods: [...c.pods] }));
-    let added = 0;
+    const receivers = claims.filter(r => r !== victim && r.pods.length > 0 && ops.group(r) === ops.group(victim));
+    // Cheap gate: the receivers' total headroom must cover the victim's load.
+    const room: ResourceMap = {};
+    for (const r of receivers) for (const [k, v] of Object.entries(ops.spare(r))) room[k] = (room[k] ?? 0) + Math.max(0, v);
+    if (!fits(ops.load(victim), room)) continue;
+    const before = new Map<C, number>();
+    const snapshot = new Map<C, Pod[]>();
     let ok = true;
-    const touched = new Set<C>();
-    for (const p of [...victim.pods]) {
+    for (const p of victim.pods) {
       let placed = false;
-      for (const r of claims) {
-        if (r === victim || r.pods.length === 0) continue;
-        if ((r as unknown as { template: unknown }).template !== (victim as unknown as { template: unknown }).template) continue;
-        const old = touched.has(r) ? 0 : price(r);
-        if (refit(r, [...r.pods, p])) { if (!touched.has(r)) { added -= old; touched.add(r); } placed = true; break; }
+      for (const r of receivers) {
+        if (!before.has(r)) { before.set(r, ops.price(r)); snapshot.set(r, [...r.pods]); }
+        if (ops.refit(r, [...r.pods, p])) { placed = true; break; }
       }
       if (!placed) { ok = false; break; }
     }
+    let delta = Infinity;
     if (ok) {
-      for (const r of touched) added += price(r);
-      if (added < before - 1e-9) { refit(victim, []) || (victim.pods.length = 0); victim.pods.length = 0; continue; }
+      delta = -ops.price(victim);
+      for (const [r, old] of before) delta += ops.price(r) - old;
     }
-    // Roll back.
-    for (const s of snapshot) if (s.c.pods.length !== s.pods.length) refit(s.c, s.pods);
+    if (ok && delta < -1e-9) {
+      victim.pods.length = 0;
+      saved -= delta;
+      continue;
+    }
+    for (const [r, pods] of snapshot) if (r.pods.length !== pods.length) ops.refit(r, pods);
   }
+  return saved;
 }

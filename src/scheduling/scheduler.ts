@@ -226,7 +226,7 @@ class Scheduler {
     const policy = this.input.options?.preferencePolicy ?? "Respect";
     const queue = this.input.pods
       .filter(p => !p.spec.nodeName && !isDaemonSetPod(p))
-      .map(p => ({ pod: p, key: podKey(p), requests: podRequests(p) }));
+      .map(p => ({ pod: p, key: podKey(p), requests: this.requestsOf(p) }));
     sortPods(queue);
     const seen = new Set<string>();
     for (const q of queue) {
@@ -242,7 +242,13 @@ class Scheduler {
       }
       if (reason !== undefined) this.unschedulable.push({ pod: q.pod, key: q.key, reason });
     }
-    if (this.input.options?.improve !== false) improve(this.claims, c => this.claimPrice(c), (c, pods) => this.refit(c, pods));
+    if (this.input.options?.improve !== false) improve(this.claims, {
+      price: c => this.claimPrice(c),
+      refit: (c, pods) => this.refit(c, pods),
+      load: c => { let r: ResourceMap = {}; for (const p of c.pods) r = addResources(r, this.requestsOf(p)); return r; },
+      spare: c => { const opts = this.compatibleTypes(c.template, c.reqs); return typeof opts === "string" ? {} : subtractResources(this.maxAllocOf(opts), c.requests); },
+      group: c => c.template,
+    });
     return this.result();
   }
 
@@ -303,8 +309,10 @@ class Scheduler {
   /** Candidate domains a planned NodeClaim can still take for a topology key. */
   private claimDomains(cl: { name: string; options: InstanceType[] }, reqs: Requirements, key: string): string[] | undefined {
     if (key === L.LabelHostname) return [cl.name];
-    if (key === L.LabelTopologyZone || key === L.LabelCapacityType) return [...valuesOf(cl.options, key, reqs)].sort();
     const r = reqs.get(key);
+    // Options are always kept consistent with reqs, so a pinned value is offered by some option.
+    if (r && !r.complement && r.values.size === 1) return [...r.values];
+    if (key === L.LabelTopologyZone || key === L.LabelCapacityType) return [...valuesOf(cl.options, key, reqs)].sort();
     if (!r) return undefined;
     if (!r.complement) return r.sortedValues();
     return [...(this.topology.domains.get(key) ?? [])].filter(v => r.has(v)).sort();
@@ -338,6 +346,14 @@ class Scheduler {
     const incompatible = cl.reqs.compatible(c.reqs);
     if (incompatible) return incompatible;
     if (c.ports.some(p => cl.ports.some(q => hostPortsConflict(p, q)))) return "host port conflict";
+    // Cheap topology pre-check on domains the claim already has fixed (hostname, pinned zone...).
+    for (const k of c.topoKeys) {
+      const d = cl.domain(k);
+      if (d === undefined) continue;
+      const a = this.topology.allowed(c.pod, c.pt, k, [d], v => c.reqs.get(k)?.has(v) ?? true);
+      if ("reason" in a) return a.reason;
+      if (a.domains.length === 0) return `no ${k} domain left`;
+    }
     const reqs = cl.reqs.clone().addAll(c.reqs);
     let options = cl.options.filter(t => fits(requests, t.allocatable));
     if (c.reqs.size > 0) options = options.filter(t => typeIncompatibility(t, reqs) === undefined);
@@ -429,9 +445,10 @@ class Scheduler {
   /** Whether the claim can hold exactly `pods` (used by the improvement pass); updates it when it can. */
   private refit(cl: ClaimTarget, pods: Pod[]): boolean {
     let requests: ResourceMap = { ...cl.template.daemonOverhead };
-    for (const p of pods) requests = addResources(requests, podRequests(p));
+    for (const p of pods) requests = addResources(requests, this.requestsOf(p));
     const options = this.compatibleTypes(cl.template, cl.reqs);
     if (typeof options === "string") return false;
+    if (!fits(requests, this.maxAllocOf(options))) return false;
     const fitting = options.filter(t => fits(requests, t.allocatable) && (cl.options.includes(t) || this.withinLimits(cl.template, t)));
     if (fitting.length === 0 || (minValuesViolation(fitting, cl.reqs) && this.input.options?.minValuesPolicy !== "BestEffort")) return false;
     cl.options = fitting;
@@ -441,6 +458,23 @@ class Scheduler {
     cl.refreshMax();
     this.updateReserved(cl);
     return true;
+  }
+
+  private readonly reqCache = new WeakMap<Pod, ResourceMap>();
+  private requestsOf(p: Pod): ResourceMap {
+    let r = this.reqCache.get(p);
+    if (!r) { r = podRequests(p); this.reqCache.set(p, r); }
+    return r;
+  }
+  private readonly maxAllocCache = new WeakMap<InstanceType[], ResourceMap>();
+  private maxAllocOf(types: InstanceType[]): ResourceMap {
+    let m = this.maxAllocCache.get(types);
+    if (!m) {
+      m = {};
+      for (const t of types) for (const k in t.allocatable) if ((m[k] ?? -1) < t.allocatable[k]!) m[k] = t.allocatable[k]!;
+      this.maxAllocCache.set(types, m);
+    }
+    return m;
   }
 
   private claimPrice(cl: ClaimTarget): number {
