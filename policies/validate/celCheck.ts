@@ -19,11 +19,11 @@ function typeMatches(schema: Schema, v: unknown): boolean {
 }
 
 /** For a failing list/map rule, the first element that fails the rule on its own (so the path can name it). */
-function offendingChild(check: (s: any, o?: any) => boolean, value: unknown, path: string): string {
+function offendingChild(schema: Schema, check: (s: any, o?: any) => boolean, value: unknown, path: string): string {
   if (Array.isArray(value) && value.length > 1) {
     const bad = value.map((x, i) => (safe(() => check([x])) ? -1 : i)).filter(i => i >= 0);
     if (bad.length > 0 && bad.length < value.length) return childPath(path, bad[0]!);
-  } else if (isObject(value) && Object.keys(value).length > 1) {
+  } else if (isObject(value) && !schema.properties && Object.keys(value).length > 1) {
     const keys = Object.keys(value).sort();
     const bad = keys.filter(k => !safe(() => check({ [k]: value[k] })));
     if (bad.length > 0 && bad.length < keys.length) return `${path}[${bad[0]}]`;
@@ -47,7 +47,7 @@ export function celErrors(schema: Schema, value: unknown, oldValue: unknown, pat
       ok = false; // CEL evaluation errors (e.g. no such key) reject the object too
     }
     if (!ok) {
-      const where = transition ? path : offendingChild(rule.check, value, path);
+      const where = transition ? path : offendingChild(schema, rule.check, value, path);
       out.push({ path: where, message: rule.message, source: "cel" });
     }
   }
