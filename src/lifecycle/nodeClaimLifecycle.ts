@@ -75,6 +75,12 @@ export async function reconcileNodeClaim(deps: LifecycleDeps, name: string): Pro
 
   // 3. Registration (and liveness while waiting for it).
   const node = deps.state.nodeForProviderID(nc.status?.providerID);
+  if (node?.metadata.deletionTimestamp) {
+    // Someone deleted the Node (kubectl delete node): terminate through the NodeClaim so the instance goes too.
+    deps.log.info({ ...nodeClaimRef(nc), Node: { name: node.metadata.name } }, "deleting nodeclaim, its node is being deleted");
+    await deps.client.delete(Kinds.NodeClaim, name);
+    return;
+  }
   if (!isTrue(conds(), Registered)) {
     if (!node) {
       const left = created + deps.registrationTtlMs - now;

@@ -1,0 +1,229 @@
+// Composition root, started once in the watcher process: builds the cluster state, rebuilds it from the
+// apiserver before anything acts (so a restart never duplicates a NodeClaim), then wires watch events to work
+// queues (NodeClaim lifecycle, NodePool counter, EC2NodeClass status), the provisioning batcher, and the
+// periodic loops Pepr does not provide (GC, NodeClass refresh, liveness/expiry requeues).
+import { AwsCloudProvider } from "./cloudprovider/aws";
+import type { EC2NodeClassLike } from "./cloudprovider/aws";
+import { loadCatalog } from "./cloudprovider/aws/catalog";
+import type { InstanceType } from "./cloudprovider/aws/catalog/types";
+import type { CloudProvider } from "./cloudprovider/types";
+import type { NodePool } from "./apis/generated/nodepools";
+import { Clock, realClock, TimerHandle } from "./kube/clock";
+import { ClusterState, Phase, StateKind, isProvisionable } from "./kube/clusterState";
+import { KindName, KubeClient, KubeObject, Kinds, isNotFound } from "./kube/client";
+import { EventRecorder } from "./kube/events";
+import { KfcKubeClient } from "./kube/kfcClient";
+import { WorkQueue } from "./kube/workqueue";
+import { Drainer } from "./lifecycle/finalize";
+import { makeDrainer } from "./lifecycle/drainAdapter";
+import { garbageCollect } from "./lifecycle/garbageCollection";
+import { LifecycleDeps, reconcileNodeClaim } from "./lifecycle/nodeClaimLifecycle";
+import { createLogger, Logger } from "./log";
+import { Metrics } from "./metrics";
+import { Batcher } from "./provisioning/batcher";
+import { updateNodePoolStatus } from "./provisioning/nodePoolCounter";
+import { Provisioner } from "./provisioning/provisioner";
+import { schedule as defaultSchedule } from "./scheduling/scheduler";
+import type { SchedulingInput, SchedulingResult } from "./scheduling/types";
+import { Settings } from "./settings";
+
+/** Cloud provider plus the AWS extras the controllers use when present (NodeClass status, per-class catalog). */
+export type ControllerCloud = CloudProvider & {
+  resolveNodeClass?: (nc: EC2NodeClassLike) => Promise<{ status: unknown; ready: boolean; message: string }>;
+  getInstanceTypes?: (nodeClass?: EC2NodeClassLike) => Promise<InstanceType[]>;
+};
+
+export interface ControllerOverrides {
+  client?: KubeClient;
+  cloud?: ControllerCloud;
+  clock?: Clock;
+  log?: Logger;
+  metrics?: Metrics;
+  drain?: Drainer;
+  schedule?: (input: SchedulingInput) => SchedulingResult;
+  random?: () => number;
+  /** Skip the initial LIST (tests that feed every object through onEvent) and mark the state synced. */
+  skipInitialSync?: boolean;
+}
+
+export interface Controllers {
+  readonly state: ClusterState;
+  readonly metrics: Metrics;
+  readonly provisioner: Provisioner;
+  readonly log: Logger;
+  /** Feed one watch event (Pepr Watch callback). */
+  onEvent(kind: KindName, obj: KubeObject, phase: Phase): void;
+  /** Resolves when the queues are idle (tests and graceful shutdown). */
+  settle(): Promise<void>;
+  /** One GC pass now (also runs on its timer). */
+  gc(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const SYNC_KINDS: StateKind[] = ["NodePool", "EC2NodeClass", "NodeClaim", "Node", "DaemonSet", "PodDisruptionBudget", "Pod"];
+
+export async function startControllers(settings: Settings, o: ControllerOverrides = {}): Promise<Controllers> {
+  const clock = o.clock ?? realClock;
+  const log = o.log ?? createLogger({ level: settings.logLevel });
+  const metrics = o.metrics ?? new Metrics();
+  const client = o.client ?? new KfcKubeClient();
+  const state = new ClusterState();
+  const events = new EventRecorder(client, { clock, onError: err => log.debug({ error: String((err as Error)?.message ?? err) }, "failed to record event") });
+  const cloud: ControllerCloud = o.cloud ?? new AwsCloudProvider({
+    clusterName: settings.clusterName, clusterEndpoint: settings.clusterEndpoint ?? "", clusterCABundle: settings.clusterCABundle,
+    region: settings.awsRegion, endpoint: process.env.AWS_ENDPOINT_URL, interruptionQueue: settings.interruptionQueue,
+    nodeClassLookup: async name => state.nodeClasses.get(name) as unknown as EC2NodeClassLike | undefined,
+    logger: log.child({ controller: "cloudprovider" }),
+  });
+  const drain = o.drain ?? makeDrainer({ client, state, log: log.child({ controller: "node.termination" }) });
+
+  // 1. Rebuild the state from the apiserver before any controller acts.
+  if (!o.skipInitialSync) {
+    for (const kind of SYNC_KINDS) {
+      for (const obj of await client.list(Kinds[kind])) state.apply(kind, obj, "ADDED");
+    }
+  }
+  state.markSynced();
+  metrics.clusterStateSynced.set(1);
+
+  const lifecycleDeps: LifecycleDeps = {
+    client, state, cloud, clock, metrics, events, drain, registrationTtlMs: settings.registrationTtlMs,
+    log: log.child({ controller: "nodeclaim.lifecycle" }),
+  };
+  const queueLog = (name: string) => (key: string, err: unknown, attempt: number, retryInMs: number) =>
+    log.error({ controller: name, key, attempt, "retry-in-ms": retryInMs, error: String((err as Error)?.message ?? err) }, "reconciler error");
+
+  const lifecycle = new WorkQueue(key => reconcileNodeClaim(lifecycleDeps, key), {
+    name: "nodeclaim.lifecycle", concurrency: settings.reconcileConcurrency, clock, baseDelayMs: 1000, maxDelayMs: 60_000,
+    onError: queueLog("nodeclaim.lifecycle"), onRetry: () => metrics.workqueueRetries.inc({ name: "nodeclaim.lifecycle" }),
+    onDepth: d => metrics.workqueueDepth.set({ name: "nodeclaim.lifecycle" }, d),
+  });
+  const counter = new WorkQueue(async key => { await updateNodePoolStatus({ client, state, metrics }, key); }, {
+    name: "nodepool.counter", concurrency: 2, clock, baseDelayMs: 1000, maxDelayMs: 30_000, onError: queueLog("nodepool.counter"),
+  });
+  const nodeClasses = new WorkQueue(async key => reconcileNodeClass(key), {
+    name: "nodeclass.status", concurrency: 2, clock, baseDelayMs: 5000, maxDelayMs: 300_000, onError: queueLog("nodeclass.status"),
+  });
+
+  const instanceTypes = async (np: NodePool): Promise<InstanceType[]> => {
+    const ncl = state.nodeClasses.get(np.spec.template.spec.nodeClassRef.name) as unknown as EC2NodeClassLike | undefined;
+    return cloud.getInstanceTypes ? cloud.getInstanceTypes(ncl) : loadCatalog({ region: settings.awsRegion });
+  };
+  const provisioner = new Provisioner({
+    client, state, clock, metrics, events, instanceTypes, schedule: o.schedule ?? defaultSchedule, random: o.random,
+    log: log.child({ controller: "provisioner" }),
+  });
+  let provisioning: Promise<unknown> = Promise.resolve();
+  let retryTimer: TimerHandle | undefined;
+  const batcher = new Batcher(() => {
+    provisioning = provisioner.provision().then(res => {
+      // Pods we could not place are retried periodically (limits raised, NodeClass became ready, ICE expired).
+      if (res.unschedulable.length || res.skipped) {
+        clock.clearTimeout(retryTimer);
+        retryTimer = clock.setTimeout(() => { if (state.pendingPods().length) batcher.trigger(); }, 10_000);
+      }
+    }).catch(err => log.error({ error: String(err?.message ?? err) }, "provisioning failed"));
+  }, { idleMs: settings.batchIdleMs, maxMs: settings.batchMaxMs, clock });
+
+  async function reconcileNodeClass(name: string): Promise<void> {
+    const ncl = state.nodeClasses.get(name);
+    if (!ncl || ncl.metadata.deletionTimestamp || !cloud.resolveNodeClass) return;
+    const res = await cloud.resolveNodeClass(ncl as unknown as EC2NodeClassLike);
+    if (JSON.stringify(res.status) === JSON.stringify(ncl.status ?? {})) return;
+    try {
+      const out = await client.patchStatus<KubeObject>(Kinds.EC2NodeClass, name, res.status);
+      const wasReady = (ncl.status?.conditions ?? []).some((c: { type: string; status: string }) => c.type === "Ready" && c.status === "True");
+      state.apply("EC2NodeClass", out, "MODIFIED");
+      if (res.ready && !wasReady && state.pendingPods().length) batcher.trigger();
+      if (!res.ready) log.error({ EC2NodeClass: { name }, message: res.message }, "ec2nodeclass not ready");
+    } catch (e) { if (!isNotFound(e)) throw e; }
+  }
+
+  // 2. Route watch events.
+  function onEvent(kind: KindName, obj: KubeObject, phase: Phase): void {
+    if (kind === "Event" || !obj?.metadata?.name) return;
+    const change = state.apply(kind, obj, phase);
+    if (!change) return;
+    const cur = change.obj;
+    switch (kind) {
+      case "Pod":
+        if (phase !== "DELETED" && isProvisionable(cur)) batcher.trigger();
+        break;
+      case "Node": {
+        const nc = state.nodeClaimForNode(cur) ?? state.nodeClaimForNode(change.previous ?? cur);
+        if (nc) lifecycle.add(nc.metadata.name!);
+        break;
+      }
+      case "NodeClaim": {
+        if (phase !== "DELETED") lifecycle.add(change.key);
+        const pool = cur.metadata.labels?.["karpenter.sh/nodepool"];
+        if (pool) counter.add(pool);
+        if (phase === "DELETED" && state.pendingPods().length) batcher.trigger();
+        break;
+      }
+      case "NodePool":
+        if (phase !== "DELETED") counter.add(change.key);
+        if (state.pendingPods().length) batcher.trigger();
+        break;
+      case "EC2NodeClass":
+        if (phase !== "DELETED" && (phase === "ADDED" || cur.metadata.generation !== change.previous?.metadata.generation)) nodeClasses.add(change.key);
+        break;
+      default:
+        break;
+    }
+  }
+
+  // 3. Kick everything once, then the periodic loops.
+  for (const name of state.nodeClaims.keys()) lifecycle.add(name);
+  for (const name of state.nodePools.keys()) counter.add(name);
+  for (const name of state.nodeClasses.keys()) nodeClasses.add(name);
+  if (state.pendingPods().length) batcher.trigger();
+
+  const gcLog = log.child({ controller: "nodeclaim.garbagecollection" });
+  const gc = async () => {
+    try {
+      await garbageCollect({ client, state, cloud, clock, metrics, log: gcLog, gracePeriodMs: settings.gcGracePeriodMs });
+    } catch (e) { gcLog.error({ error: String((e as Error)?.message ?? e) }, "garbage collection failed"); }
+  };
+  const timers: Record<string, TimerHandle | undefined> = {};
+  let stopped = false;
+  const every = (name: string, ms: number, fn: () => Promise<void> | void) => {
+    const tick = () => {
+      if (stopped) return;
+      void Promise.resolve(fn()).finally(() => { if (!stopped) timers[name] = clock.setTimeout(tick, ms); });
+    };
+    timers[name] = clock.setTimeout(tick, ms);
+  };
+  every("gc", settings.gcIntervalMs, gc);
+  every("nodeclass", settings.nodeClassRefreshMs, () => { for (const n of state.nodeClasses.keys()) nodeClasses.add(n); });
+  every("metrics", 15_000, () => {
+    metrics.clusterStateNodeCount.set(state.nodes.size);
+    metrics.podsState.reset();
+    for (const p of state.pods.values()) {
+      const node = p.spec?.nodeName as string | undefined;
+      const nc = node ? state.nodeClaimForNode(state.nodes.get(node) ?? { metadata: { name: node } }) : undefined;
+      metrics.podsState.set({ name: p.metadata.name, namespace: p.metadata.namespace ?? "", node: node ?? "", nodepool: nc?.metadata.labels?.["karpenter.sh/nodepool"] ?? "", phase: p.status?.phase ?? "", schedulable: String(!isProvisionable(p)) }, 1);
+    }
+  });
+
+  log.info({ "cluster-name": settings.clusterName, counts: state.counts() }, "capsicum controllers started");
+
+  return {
+    state, metrics, provisioner, log,
+    onEvent,
+    gc,
+    async settle() {
+      for (let i = 0; i < 20; i++) {
+        await Promise.all([lifecycle.whenIdle(), counter.whenIdle(), nodeClasses.whenIdle(), provisioning]);
+        if (lifecycle.depth + counter.depth + nodeClasses.depth + lifecycle.active === 0) return;
+      }
+    },
+    async stop() {
+      stopped = true;
+      for (const t of Object.values(timers)) clock.clearTimeout(t);
+      clock.clearTimeout(retryTimer);
+      batcher.stop();
+      await Promise.all([lifecycle.shutdown(), counter.shutdown(), nodeClasses.shutdown(), provisioning]);
+    },
+  };
+}
