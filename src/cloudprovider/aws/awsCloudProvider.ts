@@ -3,6 +3,7 @@
 import type { Logger } from "pino";
 import type { CreateFleetCommandOutput } from "@aws-sdk/client-ec2";
 import { CreateFleetCommand } from "@aws-sdk/client-ec2";
+import { GetQueueUrlCommand } from "@aws-sdk/client-sqs";
 import {
   CloudInstance, CloudProvider, InsufficientCapacityError, LaunchResult, NodeClaimLike, NodeClaimNotFoundError,
   NodeClassNotReadyError,
@@ -94,6 +95,16 @@ export class AwsCloudProvider implements CloudProvider {
 
   /** Updates the Kubernetes version AMI aliases resolve for (after discovering the API server version). */
   setKubernetesVersion(v: string): void { this.k8sMinor = kubernetesMinor(v); this.amis.invalidate(); }
+
+  /** URL of the interruption queue (settings INTERRUPTION_QUEUE), or undefined when interruption handling is off. */
+  async interruptionQueueUrl(): Promise<string | undefined> {
+    const name = this.settings.interruptionQueue;
+    if (!name) return undefined;
+    if (/^https?:\/\//.test(name)) return name;
+    const out = await this.clients.sqs.send(new GetQueueUrlCommand({ QueueName: name }));
+    if (!out.QueueUrl) throw new Error(`SQS queue "${name}" (INTERRUPTION_QUEUE) not found: create it or unset INTERRUPTION_QUEUE`);
+    return out.QueueUrl;
+  }
 
   /** EC2NodeClass status + Ready condition from its selectors (the EC2NodeClass controller writes it). */
   resolveNodeClass(nc: EC2NodeClassLike): Promise<NodeClassResolution> { return this.resolver.resolve(nc); }

@@ -1,5 +1,5 @@
 // Where integration tests find moto: the endpoint the jest globalSetup exported (AWS_ENDPOINT_URL, cluster
-// name in CAPSICUM_CLUSTER_NAME), or a private moto started for this test file.
+// name in CAPSICUM_CLUSTER_NAME or CLUSTER_NAME), or a private moto started for this test file.
 import { startMoto, awsEnv } from "../../harness/moto";
 
 export interface TestMoto {
@@ -14,7 +14,7 @@ export interface TestMoto {
 export async function motoForTests(fallbackClusterName = "capsicum-it"): Promise<TestMoto> {
   const shared = process.env.AWS_ENDPOINT_URL;
   if (shared) {
-    const clusterName = process.env.CAPSICUM_CLUSTER_NAME ?? fallbackClusterName;
+    const clusterName = process.env.CAPSICUM_CLUSTER_NAME ?? process.env.CLUSTER_NAME ?? fallbackClusterName;
     const faultsUrl = `${shared.replace(/\/$/, "")}/_capsicum/faults`;
     const call = async (method: string, body?: unknown) => {
       const res = await fetch(faultsUrl, { method, body: body === undefined ? undefined : JSON.stringify(body) });

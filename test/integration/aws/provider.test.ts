@@ -59,7 +59,7 @@ beforeAll(async () => {
   ec2 = new EC2Client(cfg);
   provider = new AwsCloudProvider({
     clusterName: moto.clusterName, clusterEndpoint: "https://127.0.0.1:6443", clusterCABundle: "Q0EK", region: moto.region,
-    endpoint: moto.endpoint, kubernetesVersion: "v1.34.4", nodeClassLookup: async n => nodeClasses.get(n),
+    endpoint: moto.endpoint, kubernetesVersion: "v1.34.4", interruptionQueue: moto.clusterName, nodeClassLookup: async n => nodeClasses.get(n),
   });
   await resolved(nodeClass("default"));
 }, 90_000);
@@ -175,6 +175,10 @@ describe("launching", () => {
 });
 
 describe("lifecycle", () => {
+  test("the interruption queue named in settings resolves to its SQS URL", async () => {
+    expect(await provider.interruptionQueueUrl()).toMatch(new RegExp(`/${moto.clusterName}$`));
+  });
+
   test("delete terminates the instance; afterwards get and delete report NodeClaimNotFoundError", async () => {
     const nc = nodeClaim(["m5.large"]);
     const res = await provider.create(nc);
