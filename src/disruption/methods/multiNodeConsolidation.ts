@@ -14,19 +14,22 @@ export const multiNodeConsolidation: Method = {
     const pool = taken.slice(0, ctx.settings.multiNodeMaxCandidates);
     // Fewer than two nodes is single-node consolidation's job.
     if (pool.length < 2) return { rejections: overBudget };
+    const attempt = (n: number): Command | undefined => {
+      const prefix = pool.slice(0, n);
+      const outcome = computeConsolidation({ snapshot: ctx.snapshot, candidates: prefix, simulator: ctx.simulator, settings: ctx.settings, mode: "multi" });
+      return outcome.ok
+        ? makeCommand({ method: "multi-node-consolidation", reason: "Underutilized", decision: outcome.decision, candidates: prefix, replacements: outcome.replacements, savingsPerHour: outcome.savingsPerHour })
+        : undefined;
+    };
+    // Scale-down commonly frees the whole prefix: probe it first (same answer as the search, one simulation).
+    let best = attempt(pool.length);
+    if (best) return { command: best, rejections: overBudget };
     let lo = 2;
-    let hi = pool.length;
-    let best: Command | undefined;
+    let hi = pool.length - 1;
     while (lo <= hi) {
       const mid = Math.floor((lo + hi) / 2);
-      const prefix = pool.slice(0, mid);
-      const outcome = computeConsolidation({ snapshot: ctx.snapshot, candidates: prefix, simulator: ctx.simulator, settings: ctx.settings, mode: "multi" });
-      if (outcome.ok) {
-        best = makeCommand({ method: "multi-node-consolidation", reason: "Underutilized", decision: outcome.decision, candidates: prefix, replacements: outcome.replacements, savingsPerHour: outcome.savingsPerHour });
-        lo = mid + 1;
-      } else {
-        hi = mid - 1;
-      }
+      const cmd = attempt(mid);
+      if (cmd) { best = cmd; lo = mid + 1; } else { hi = mid - 1; }
     }
     return { command: best, rejections: overBudget };
   },
