@@ -1,0 +1,190 @@
+import { Kinds, KubeObject } from "../../../src/kube/client";
+import { KubeError } from "../../../src/kube/client";
+import { FakeCloud, InsufficientCapacityError, cond, miniCluster, nodeClass, nodePool, registerNode, setNodeReady } from "./fakes";
+
+const nodeClaim = (name: string, spec: Record<string, unknown> = {}): KubeObject => ({
+  metadata: { name, labels: { "karpenter.sh/nodepool": "default" } },
+  spec: {
+    nodeClassRef: { group: "karpenter.k8s.aws", kind: "EC2NodeClass", name: "default" },
+    requirements: [{ key: "node.kubernetes.io/instance-type", operator: "In", values: ["m5.large"] }],
+    resources: { requests: { cpu: "1" } },
+    taints: [{ key: "dedicated", value: "batch", effect: "NoSchedule" }],
+    startupTaints: [{ key: "cilium.io/agent-not-ready", effect: "NoExecute" }],
+    expireAfter: "720h",
+    ...spec,
+  },
+});
+
+async function cluster() {
+  return miniCluster({ seed: async c => { await c.create(Kinds.EC2NodeClass, nodeClass()); await c.create(Kinds.NodePool, nodePool()); } });
+}
+
+describe("NodeClaim lifecycle", () => {
+  it("adds the termination finalizer, launches the instance and records it in status and labels", async () => {
+    const mc = await cluster();
+    await mc.client.create(Kinds.NodeClaim, nodeClaim("default-abcde"));
+    await mc.tick(0);
+    const nc = (await mc.client.get(Kinds.NodeClaim, "default-abcde"))!;
+    expect(nc.metadata.finalizers).toContain("karpenter.sh/termination");
+    expect(cond(nc, "Launched")).toBe("True");
+    expect(cond(nc, "Registered")).toBe("Unknown");
+    expect(cond(nc, "Ready")).toBe("Unknown");
+    expect(nc.status).toMatchObject({ providerID: "aws:///us-east-1a/i-00000001", imageID: "ami-123", allocatable: { cpu: "1930m" } });
+    expect(nc.metadata.labels).toMatchObject({ "node.kubernetes.io/instance-type": "m5.large", "topology.kubernetes.io/zone": "us-east-1a", "karpenter.sh/capacity-type": "spot", "karpenter.sh/nodepool": "default" });
+    const launched = mc.logs.messages("launched nodeclaim");
+    expect(launched).toHaveLength(1);
+    expect(launched[0]).toMatchObject({ level: "INFO", NodeClaim: { name: "default-abcde" }, "provider-id": "aws:///us-east-1a/i-00000001", "instance-type": "m5.large", zone: "us-east-1a", "capacity-type": "spot", allocatable: { cpu: "1930m" } });
+  });
+
+  it("registers the Node: syncs labels and taints, removes the unregistered taint, owns and finalizes it", async () => {
+    const mc = await cluster();
+    await mc.client.create(Kinds.NodeClaim, nodeClaim("default-abcde"));
+    await mc.tick(0);
+    await registerNode(mc.client, "aws:///us-east-1a/i-00000001", "ip-10-0-0-1.ec2.internal");
+    await mc.tick(0);
+    const node = (await mc.client.get(Kinds.Node, "ip-10-0-0-1.ec2.internal"))!;
+    expect(node.metadata.labels).toMatchObject({ "karpenter.sh/registered": "true", "karpenter.sh/nodepool": "default", "node.kubernetes.io/instance-type": "m5.large" });
+    expect(node.spec.taints).toEqual([{ key: "dedicated", value: "batch", effect: "NoSchedule" }, { key: "cilium.io/agent-not-ready", effect: "NoExecute" }]);
+    expect(node.metadata.finalizers).toEqual(["karpenter.sh/termination"]);
+    expect(node.metadata.ownerReferences).toEqual([expect.objectContaining({ kind: "NodeClaim", name: "default-abcde" })]);
+    const nc = (await mc.client.get(Kinds.NodeClaim, "default-abcde"))!;
+    expect(cond(nc, "Registered")).toBe("True");
+    expect(nc.status.nodeName).toBe("ip-10-0-0-1.ec2.internal");
+    expect(mc.logs.messages("registered nodeclaim")).toHaveLength(1);
+  });
+
+  it("initializes only once the Node is Ready and the startup taints are gone", async () => {
+    const mc = await cluster();
+    await mc.client.create(Kinds.NodeClaim, nodeClaim("default-abcde"));
+    await mc.tick(0);
+    await registerNode(mc.client, "aws:///us-east-1a/i-00000001", "n1");
+    await mc.tick(0);
+    await setNodeReady(mc.client, "n1");
+    await mc.tick(0);
+    let nc = (await mc.client.get(Kinds.NodeClaim, "default-abcde"))!;
+    expect(cond(nc, "Initialized")).toBe("Unknown");
+    expect(nc.status.conditions.find((c: { type: string }) => c.type === "Initialized").reason).toBe("StartupTaintsExist");
+    await setNodeReady(mc.client, "n1", n => { n.spec.taints = n.spec.taints.filter((t: { key: string }) => t.key !== "cilium.io/agent-not-ready"); });
+    await mc.tick(0);
+    nc = (await mc.client.get(Kinds.NodeClaim, "default-abcde"))!;
+    expect(cond(nc, "Initialized")).toBe("True");
+    expect(cond(nc, "Ready")).toBe("True");
+    expect((await mc.client.get(Kinds.Node, "n1"))!.metadata.labels!["karpenter.sh/initialized"]).toBe("true");
+  });
+
+  it("deletes a NodeClaim whose Node never registers within 15 minutes, terminating its instance", async () => {
+    const mc = await cluster();
+    await mc.client.create(Kinds.NodeClaim, nodeClaim("default-abcde"));
+    await mc.tick(0);
+    await mc.tick(14 * 60_000);
+    expect(await mc.client.get(Kinds.NodeClaim, "default-abcde")).toBeDefined();
+    await mc.tick(60_000);
+    await mc.tick(10_000);
+    expect(await mc.client.get(Kinds.NodeClaim, "default-abcde")).toBeUndefined();
+    expect(mc.cloud.running()).toHaveLength(0);
+  });
+
+  it("deletes a NodeClaim once it is older than expireAfter", async () => {
+    const mc = await cluster();
+    await mc.client.create(Kinds.NodeClaim, nodeClaim("default-abcde", { expireAfter: "1h" }));
+    await mc.tick(0);
+    await registerNode(mc.client, "aws:///us-east-1a/i-00000001", "n1", true);
+    await setNodeReady(mc.client, "n1", n => { n.spec.taints = []; });
+    await mc.tick(0);
+    await mc.tick(59 * 60_000);
+    expect((await mc.client.get(Kinds.NodeClaim, "default-abcde"))?.metadata.deletionTimestamp).toBeUndefined();
+    await mc.tick(60_000);
+    await mc.tick(10_000);
+    expect(await mc.client.get(Kinds.NodeClaim, "default-abcde")).toBeUndefined();
+    expect(await mc.client.get(Kinds.Node, "n1")).toBeUndefined();
+    expect(mc.cloud.running()).toHaveLength(0);
+  });
+
+  it("on deletion cordons, evicts pods, terminates the instance, deletes the Node and only then drops the finalizer", async () => {
+    const mc = await cluster();
+    await mc.client.create(Kinds.NodeClaim, nodeClaim("default-abcde"));
+    await mc.tick(0);
+    await registerNode(mc.client, "aws:///us-east-1a/i-00000001", "n1", true);
+    await mc.tick(0);
+    await mc.client.create(Kinds.Pod, { metadata: { name: "web", namespace: "default", ownerReferences: [{ apiVersion: "apps/v1", kind: "ReplicaSet", name: "rs", uid: "u", controller: true }] }, spec: { nodeName: "n1", containers: [] }, status: { phase: "Running" } });
+    let blocked = true;
+    mc.client.evictionBlocked = () => blocked;
+    await mc.client.delete(Kinds.NodeClaim, "default-abcde");
+    await mc.tick(0);
+    const node = (await mc.client.get(Kinds.Node, "n1"))!;
+    expect(node.spec.taints).toContainEqual({ key: "karpenter.sh/disrupted", effect: "NoSchedule" });
+    expect(mc.cloud.running()).toHaveLength(1); // PDB blocks the drain, so the instance stays
+    expect(await mc.client.get(Kinds.NodeClaim, "default-abcde")).toBeDefined();
+    blocked = false;
+    for (let i = 0; i < 5; i++) await mc.tick(2_000);
+    expect(mc.client.calls.some(c => c.method === "evict" && c.name === "web")).toBe(true);
+    expect(mc.cloud.running()).toHaveLength(0);
+    expect(await mc.client.get(Kinds.Node, "n1")).toBeUndefined();
+    expect(await mc.client.get(Kinds.NodeClaim, "default-abcde")).toBeUndefined();
+    expect(mc.logs.messages("deleted nodeclaim")).toHaveLength(1);
+  });
+
+  it("deletes the NodeClaim (and the instance) when someone deletes its Node", async () => {
+    const mc = await cluster();
+    await mc.client.create(Kinds.NodeClaim, nodeClaim("default-abcde"));
+    await mc.tick(0);
+    await registerNode(mc.client, "aws:///us-east-1a/i-00000001", "n1", true);
+    await mc.tick(0);
+    await mc.client.delete(Kinds.Node, "n1");
+    for (let i = 0; i < 4; i++) await mc.tick(5_000);
+    expect(await mc.client.get(Kinds.NodeClaim, "default-abcde")).toBeUndefined();
+    expect(mc.cloud.running()).toHaveLength(0);
+  });
+
+  it("deletes the NodeClaim on insufficient capacity so the next provisioning pass re-plans", async () => {
+    const mc = await cluster();
+    mc.cloud.failCreate = new InsufficientCapacityError("all offerings ICE'd");
+    await mc.client.create(Kinds.NodeClaim, nodeClaim("default-abcde"));
+    await mc.tick(0);
+    await mc.tick(1000);
+    expect(await mc.client.get(Kinds.NodeClaim, "default-abcde")).toBeUndefined();
+    expect(mc.client.events.some(e => e.reason === "InsufficientCapacityError")).toBe(true);
+  });
+
+  it("a crash after launch but before status is written does not launch a second instance", async () => {
+    const mc = await cluster();
+    // The finalizer is already there, so the next NodeClaim patch is the label write that follows create().
+    mc.client.failNext("patch", new KubeError(500, "connection reset"), "NodeClaim");
+    await mc.client.create(Kinds.NodeClaim, { ...nodeClaim("default-abcde"), metadata: { name: "default-abcde", labels: { "karpenter.sh/nodepool": "default" }, finalizers: ["karpenter.sh/termination"] } });
+    await mc.tick(0);
+    expect(mc.cloud.createCalls).toBe(1);
+    await mc.restart();
+    await mc.tick(5_000);
+    const nc = (await mc.client.get(Kinds.NodeClaim, "default-abcde"))!;
+    expect(cond(nc, "Launched")).toBe("True");
+    expect(mc.cloud.createCalls).toBeGreaterThanOrEqual(2);
+    expect(mc.cloud.running()).toHaveLength(1);
+    expect(mc.cloud.running()[0]!.providerID).toBe(nc.status.providerID);
+  });
+
+  it("restarting at every step leaves exactly one instance per NodeClaim", async () => {
+    const cloudClock = await cluster();
+    const { client, clock, cloud } = cloudClock;
+    await client.create(Kinds.NodeClaim, nodeClaim("default-abcde"));
+    // Fail the status write right after the instance was created.
+    client.failNext("patchStatus", new KubeError(500, "apiserver went away"), "NodeClaim");
+    client.failNext("patchStatus", new KubeError(500, "apiserver went away"), "NodeClaim");
+    await cloudClock.tick(0);
+    expect(cloud.createCalls).toBeGreaterThanOrEqual(1);
+    let mc = cloudClock;
+    for (let i = 0; i < 3; i++) {
+      await mc.controllers.stop();
+      mc = await miniCluster({ clock, client, cloud });
+      await mc.tick(2_000);
+    }
+    await registerNode(client, cloud.running()[0]!.providerID, "n1", true);
+    await mc.tick(0);
+    await mc.restart();
+    await mc.tick(1_000);
+    const nc = (await client.get(Kinds.NodeClaim, "default-abcde"))!;
+    expect(cond(nc, "Registered")).toBe("True");
+    expect(cloud.running()).toHaveLength(1);
+    expect(new Set([...cloud.instances.values()].map(i => i.nodeClaim)).size).toBe(1);
+    expect(cloud instanceof FakeCloud).toBe(true);
+  });
+});
