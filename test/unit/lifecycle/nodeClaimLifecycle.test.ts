@@ -152,7 +152,8 @@ describe("NodeClaim lifecycle", () => {
     mc.client.failNext("patch", new KubeError(500, "connection reset"), "NodeClaim");
     await mc.client.create(Kinds.NodeClaim, { ...nodeClaim("default-abcde"), metadata: { name: "default-abcde", labels: { "karpenter.sh/nodepool": "default" }, finalizers: ["karpenter.sh/termination"] } });
     await mc.tick(0);
-    expect(mc.cloud.createCalls).toBe(1);
+    expect(mc.cloud.createCalls).toBeGreaterThanOrEqual(1);
+    expect(mc.cloud.running()).toHaveLength(1);
     await mc.restart();
     await mc.tick(5_000);
     const nc = (await mc.client.get(Kinds.NodeClaim, "default-abcde"))!;
