@@ -417,6 +417,7 @@ class Scheduler {
     if (taint) return `the pod does not tolerate taint ${taint.key}${taint.value ? `=${taint.value}` : ""}:${taint.effect} (add a toleration or use another NodePool)`;
     const incompatible = tpl.requirements.compatible(c.reqs);
     if (incompatible) return incompatible;
+    if (c.ports.some(p => tpl.daemonPorts.some(q => hostPortsConflict(p, q)))) return `host port ${c.ports.map(p => p.port).join(",")} conflicts with a daemonset on every new node`;
     const reqs = tpl.requirements.clone().addAll(c.reqs);
     const compat = this.compatibleTypes(tpl, reqs);
     if (typeof compat === "string") return compat;
