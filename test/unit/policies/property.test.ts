@@ -18,6 +18,9 @@ const junk = fc.oneof(fc.string({ maxLength: 8 }), fc.integer({ min: -5, max: 20
 const pick = <T>(values: T[]) =>
   fc.oneof({ weight: 12, arbitrary: fc.constant(values[0]!) }, { weight: 3, arbitrary: fc.constantFrom(...values) }, { weight: 1, arbitrary: junk });
 
+/** Map keys must be strings: mostly the first, sometimes the others. */
+const pickKey = (values: string[]) => fc.oneof({ weight: 4, arbitrary: fc.constant(values[0]!) }, { weight: 1, arbitrary: fc.constantFrom(...values) });
+
 const requirement = fc.record({
   key: pick(["kubernetes.io/arch", "karpenter.sh/capacity-type", "karpenter.k8s.aws/instance-cpu", "team", "karpenter.sh/x", "kubernetes.io/hostname", "Bad Key"]),
   operator: pick(["In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt", "Gte", "Lte", "Equals"]),
@@ -31,7 +34,7 @@ const nodePoolDoc = fc.record({
   metadata: fc.constant({ name: "p" }),
   spec: fc.record({
     template: fc.record({
-      metadata: fc.record({ labels: fc.dictionary(pick(["team", "karpenter.sh/nodepool", "karpenter.k8s.aws/x", "a/b"]), pick(["x", "bad value", ""]), { maxKeys: 2 }) }, { requiredKeys: [] }),
+      metadata: fc.record({ labels: fc.dictionary(pickKey(["team", "karpenter.sh/nodepool", "karpenter.k8s.aws/x", "a/b"]), pick(["x", "bad value", ""]), { maxKeys: 2 }) }, { requiredKeys: [] }),
       spec: fc.record({
         requirements: fc.oneof({ weight: 10, arbitrary: fc.array(requirement, { maxLength: 3 }) }, { weight: 1, arbitrary: junk }),
         nodeClassRef: fc.record({ group: pick(["karpenter.k8s.aws", "", "a/b"]), kind: pick(["EC2NodeClass", ""]), name: pick(["default", ""]) }),
@@ -50,13 +53,13 @@ const nodePoolDoc = fc.record({
         reasons: fc.array(pick(["Empty", "Drifted", "Expired"]), { maxLength: 2 }),
       }, { requiredKeys: [] }), { maxLength: 3 }),
     }, { requiredKeys: [] }),
-    limits: fc.dictionary(pick(["cpu", "memory", "nodes", "cpus"]), pick(["1000", "10Gi", "lots", "-1"]), { maxKeys: 2 }),
+    limits: fc.dictionary(pickKey(["cpu", "memory", "nodes", "cpus"]), pick(["1000", "10Gi", "lots", "-1"]), { maxKeys: 2 }),
     weight: fc.oneof({ weight: 10, arbitrary: fc.integer({ min: 0, max: 101 }) }, { weight: 1, arbitrary: junk }),
     replicas: fc.oneof({ weight: 10, arbitrary: fc.integer({ min: -1, max: 5 }) }, { weight: 1, arbitrary: junk }),
   }, { requiredKeys: ["template"] }),
 }, { requiredKeys: ["apiVersion", "kind", "metadata"] });
 
-const tags = fc.dictionary(pick(["karpenter.sh/discovery", "", "aws:x", "kubernetes.io/cluster/c"]), pick(["c", ""]), { maxKeys: 2 });
+const tags = fc.dictionary(pickKey(["karpenter.sh/discovery", "", "aws:x", "kubernetes.io/cluster/c"]), pick(["c", ""]), { maxKeys: 2 });
 const ec2Doc = fc.record({
   apiVersion: fc.constant("karpenter.k8s.aws/v1"),
   kind: fc.constant("EC2NodeClass"),
@@ -71,7 +74,7 @@ const ec2Doc = fc.record({
     tags,
     metadataOptions: fc.record({ httpTokens: pick(["required", "optional", "maybe"]), httpPutResponseHopLimit: fc.integer({ min: 0, max: 70 }) }, { requiredKeys: [] }),
     blockDeviceMappings: fc.array(fc.record({ deviceName: pick(["/dev/xvda"]), rootVolume: fc.boolean(), ebs: fc.record({ volumeSize: pick(["20Gi", "100GB", "64T"]), volumeType: pick(["gp3", "gp2", "magnetic"]), throughput: fc.integer({ min: 0, max: 3000 }) }, { requiredKeys: [] }) }, { requiredKeys: [] }), { maxLength: 2 }),
-    kubelet: fc.record({ maxPods: fc.integer({ min: -2, max: 300 }), imageGCHighThresholdPercent: fc.integer({ min: -1, max: 101 }), imageGCLowThresholdPercent: fc.integer({ min: -1, max: 101 }), systemReserved: fc.dictionary(pick(["cpu", "gpu"]), pick(["100m", "-1"]), { maxKeys: 2 }) }, { requiredKeys: [] }),
+    kubelet: fc.record({ maxPods: fc.integer({ min: -2, max: 300 }), imageGCHighThresholdPercent: fc.integer({ min: -1, max: 101 }), imageGCLowThresholdPercent: fc.integer({ min: -1, max: 101 }), systemReserved: fc.dictionary(pickKey(["cpu", "gpu"]), pick(["100m", "-1"]), { maxKeys: 2 }) }, { requiredKeys: [] }),
   }, { requiredKeys: ["amiSelectorTerms", "subnetSelectorTerms", "securityGroupSelectorTerms"] }),
 }, { requiredKeys: ["apiVersion", "kind", "metadata"] });
 
