@@ -75,6 +75,7 @@ export function allowedDisruptions(nodePool: NodePoolLike, now: Date, totalNodes
 export function allowedDisruptionsForCluster(snapshot: ClusterSnapshot, now: Date): Map<string, AllowedDisruptions> {
   const totals = new Map<string, { total: number; disrupting: number }>();
   for (const n of snapshot.nodes) {
+    if (n.unmanaged) continue;
     const t = totals.get(n.nodePoolName) ?? { total: 0, disrupting: 0 };
     t.total++;
     if (n.markedForDeletion) t.disrupting++;

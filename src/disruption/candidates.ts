@@ -109,7 +109,7 @@ export function selectCandidates(snapshot: ClusterSnapshot, now: Date, settings:
   const nodes = [...snapshot.nodes].sort((a, b) => a.name.localeCompare(b.name));
   for (const node of nodes) {
     const block = (reason: string): void => { blocked.push({ node: node.name, nodeClaim: node.nodeClaimName, reason }); };
-    if (node.markedForDeletion || !isInitialized(node)) continue;
+    if (node.unmanaged || node.markedForDeletion || !isInitialized(node)) continue;
     const nodePool = pools.get(node.nodePoolName);
     if (!nodePool) { block(`nodepool "${node.nodePoolName}" not found`); continue; }
     if (node.nodeAnnotations?.[DO_NOT_DISRUPT_ANNOTATION] === "true" || node.nodeClaimAnnotations?.[DO_NOT_DISRUPT_ANNOTATION] === "true") {

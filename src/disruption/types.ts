@@ -58,6 +58,8 @@ export interface NodeInfo {
   name: string;
   nodeClaimName: string;
   nodePoolName: string;
+  /** A node capsicum did not launch (no NodeClaim): capacity for the simulation, never a candidate. */
+  unmanaged?: boolean;
   labels: Record<string, string>;
   nodeAnnotations?: Record<string, string>;
   nodeClaimAnnotations?: Record<string, string>;
