@@ -9,6 +9,17 @@ import { MemoryKubeClient } from "../../../src/kube/memoryClient";
 import { Controllers, startControllers } from "../../../src/controllers";
 import { createLogger } from "../../../src/log";
 import { loadSettings, Settings } from "../../../src/settings";
+import { loadCatalog } from "../../../src/cloudprovider/aws/catalog";
+import { formatResources } from "../../../src/apis/quantity";
+
+let catalog: Map<string, ReturnType<typeof loadCatalog>[number]> | undefined;
+/** Capacity/allocatable a real instance of this type reports (from the shipped catalog). */
+export function typeResources(type: string): { capacity: Record<string, string>; allocatable: Record<string, string> } {
+  catalog ??= new Map(loadCatalog().map(t => [t.name, t]));
+  const it = catalog.get(type)!;
+  const pick = (r: Record<string, number>) => formatResources(Object.fromEntries(Object.entries(r).filter(([k]) => ["cpu", "memory", "pods"].includes(k))));
+  return { capacity: pick(it.capacity), allocatable: pick(it.allocatable) };
+}
 
 export class FakeCloud implements CloudProvider {
   readonly name = "fake";
@@ -35,7 +46,7 @@ export class FakeCloud implements CloudProvider {
     }
     return {
       providerID: inst.providerID, instanceID: inst.instanceID, imageID: "ami-123", instanceType: inst.instanceType, zone: inst.zone,
-      capacityType: "spot", capacity: { cpu: "2", memory: "8Gi", pods: "29" }, allocatable: { cpu: "1930m", memory: "7Gi", pods: "29" },
+      capacityType: "spot", ...typeResources(inst.instanceType),
       labels: { "kubernetes.io/arch": "amd64", "karpenter.k8s.aws/instance-family": "m5" },
     };
   }
