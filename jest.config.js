@@ -7,6 +7,7 @@ const common = {
   // ESM-only packages in node_modules are rewritten to CommonJS by test/esmTransform.js.
   transformIgnorePatterns: [],
   moduleFileExtensions: ["ts", "js", "mjs", "cjs", "json"],
+  modulePathIgnorePatterns: ["<rootDir>/dist/", "<rootDir>/build/"],
 };
 module.exports = {
   testTimeout: 30000,
