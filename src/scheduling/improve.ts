@@ -14,6 +14,8 @@ export interface ImproveOps<C> {
   /** How much more the claim could take if it grew to its largest compatible type. */
   spare(c: C): ResourceMap;
   group(c: C): unknown;
+  save(c: C): unknown;
+  restore(c: C, state: unknown): void;
 }
 
 const movable = (p: Pod): boolean =>
@@ -32,12 +34,12 @@ export function improve<C extends { pods: Pod[] }>(claims: C[], ops: ImproveOps<
     for (const r of receivers) for (const [k, v] of Object.entries(ops.spare(r))) room[k] = (room[k] ?? 0) + Math.max(0, v);
     if (!fits(ops.load(victim), room)) continue;
     const before = new Map<C, number>();
-    const snapshot = new Map<C, Pod[]>();
+    const snapshot = new Map<C, unknown>();
     let ok = true;
     for (const p of victim.pods) {
       let placed = false;
       for (const r of receivers) {
-        if (!before.has(r)) { before.set(r, ops.price(r)); snapshot.set(r, [...r.pods]); }
+        if (!before.has(r)) { before.set(r, ops.price(r)); snapshot.set(r, ops.save(r)); }
         if (ops.refit(r, [...r.pods, p])) { placed = true; break; }
       }
       if (!placed) { ok = false; break; }
@@ -52,7 +54,7 @@ export function improve<C extends { pods: Pod[] }>(claims: C[], ops: ImproveOps<
       saved -= delta;
       continue;
     }
-    for (const [r, pods] of snapshot) if (r.pods.length !== pods.length) ops.refit(r, pods);
+    for (const [r, state] of snapshot) ops.restore(r, state);
   }
   return saved;
 }

@@ -248,6 +248,14 @@ class Scheduler {
       load: c => { let r: ResourceMap = {}; for (const p of c.pods) r = addResources(r, this.requestsOf(p)); return r; },
       spare: c => { const opts = this.compatibleTypes(c.template, c.reqs); return typeof opts === "string" ? {} : subtractResources(this.maxAllocOf(opts), c.requests); },
       group: c => c.template,
+      save: c => ({ reqs: c.reqs, options: c.options, requests: c.requests, pods: [...c.pods] }),
+      restore: (c, st) => {
+        const s = st as { reqs: Requirements; options: InstanceType[]; requests: ResourceMap; pods: Pod[] };
+        c.reqs = s.reqs; c.options = s.options; c.requests = s.requests;
+        c.pods.length = 0; c.pods.push(...s.pods);
+        c.refreshMax();
+        this.updateReserved(c);
+      },
     });
     return this.result();
   }
@@ -446,12 +454,20 @@ class Scheduler {
   /** Whether the claim can hold exactly `pods` (used by the improvement pass); updates it when it can. */
   private refit(cl: ClaimTarget, pods: Pod[]): boolean {
     let requests: ResourceMap = { ...cl.template.daemonOverhead };
-    for (const p of pods) requests = addResources(requests, this.requestsOf(p));
-    const options = this.compatibleTypes(cl.template, cl.reqs);
+    const reqs = cl.reqs.clone();
+    for (const p of pods) {
+      requests = addResources(requests, this.requestsOf(p));
+      if (cl.pods.includes(p)) continue;
+      const pr = podRequirements(p);
+      if (reqs.compatible(pr) !== undefined || untoleratedTaint(cl.template.taints, p.spec.tolerations)) return false;
+      reqs.addAll(pr);
+    }
+    const options = this.compatibleTypes(cl.template, reqs);
     if (typeof options === "string") return false;
     if (!fits(requests, this.maxAllocOf(options))) return false;
     const fitting = options.filter(t => fits(requests, t.allocatable) && (cl.options.includes(t) || this.withinLimits(cl.template, t)));
-    if (fitting.length === 0 || (minValuesViolation(fitting, cl.reqs) && this.input.options?.minValuesPolicy !== "BestEffort")) return false;
+    if (fitting.length === 0 || (minValuesViolation(fitting, reqs) && this.input.options?.minValuesPolicy !== "BestEffort")) return false;
+    cl.reqs = reqs;
     cl.options = fitting;
     cl.requests = requests;
     cl.pods.length = 0;
