@@ -75,3 +75,12 @@ export interface KubeClient {
 
 /** Escapes a key for a JSON pointer path segment (labels like `karpenter.sh/nodepool` contain "/"). */
 export function jsonPointerEscape(s: string): string { return s.replace(/~/g, "~0").replace(/\//g, "~1"); }
+
+/**
+ * Optimistic-concurrency guard for a JSON patch. A patch that sets metadata.resourceVersion makes the apiserver
+ * reject it with 409 Conflict when the object changed since that version (a `test` op cannot do this: the
+ * apiserver applies patches to the current object, whose version is not what the patch saw).
+ */
+export function rvGuard(resourceVersion: string | undefined): JsonPatchOp {
+  return { op: "add", path: "/metadata/resourceVersion", value: resourceVersion ?? "" };
+}

@@ -4,7 +4,7 @@
 // and returns; the work queue calls again (on events or after requeueAfterMs), so a crash anywhere just resumes.
 import type { NodeClaim } from "../apis/generated/nodeclaims";
 import { NodeClaimNotFoundError } from "../cloudprovider/types";
-import { JsonPatchOp, KubeObject, Kinds, isNotFound, jsonPointerEscape } from "../kube/client";
+import { JsonPatchOp, KubeObject, Kinds, isNotFound, jsonPointerEscape, rvGuard } from "../kube/client";
 import { ReconcileResult } from "../kube/workqueue";
 import { parseDuration } from "../settings";
 import { Condition, InstanceTerminating, setCondition } from "./conditions";
@@ -28,7 +28,7 @@ export async function finalizeNodeClaim(deps: LifecycleDeps, nc: NodeClaim): Pro
     const recorded = Date.parse(nc.metadata.annotations?.[TerminationTimestampAnnotation] ?? "");
     deadline = Number.isFinite(recorded) ? recorded : (Date.parse(nc.metadata.deletionTimestamp ?? "") || now) + tgp;
     if (!Number.isFinite(recorded)) {
-      const ops: JsonPatchOp[] = [{ op: "test", path: "/metadata/resourceVersion", value: nc.metadata.resourceVersion }];
+      const ops: JsonPatchOp[] = [rvGuard(nc.metadata.resourceVersion)];
       ops.push(nc.metadata.annotations
         ? { op: "add", path: `/metadata/annotations/${jsonPointerEscape(TerminationTimestampAnnotation)}`, value: new Date(deadline).toISOString() }
         : { op: "add", path: "/metadata/annotations", value: { [TerminationTimestampAnnotation]: new Date(deadline).toISOString() } });
@@ -44,7 +44,7 @@ export async function finalizeNodeClaim(deps: LifecycleDeps, nc: NodeClaim): Pro
     if (!taints.some(t => t.key === TaintDisrupted.key && t.effect === TaintDisrupted.effect)) {
       try {
         const out = await deps.client.patch<KubeObject>(Kinds.Node, node.metadata.name, [
-          { op: "test", path: "/metadata/resourceVersion", value: node.metadata.resourceVersion },
+          rvGuard(node.metadata.resourceVersion),
           { op: "add", path: "/spec/taints", value: [...taints, { ...TaintDisrupted }] },
         ]);
         deps.state.apply("Node", out, "MODIFIED");
@@ -77,7 +77,7 @@ export async function finalizeNodeClaim(deps: LifecycleDeps, nc: NodeClaim): Pro
     if (cur.metadata.finalizers?.includes(TerminationFinalizer)) {
       try {
         const out = await deps.client.patch<KubeObject>(Kinds.Node, cur.metadata.name, [
-          { op: "test", path: "/metadata/resourceVersion", value: cur.metadata.resourceVersion },
+          rvGuard(cur.metadata.resourceVersion),
           { op: "add", path: "/metadata/finalizers", value: cur.metadata.finalizers.filter(f => f !== TerminationFinalizer) },
         ]);
         deps.state.apply("Node", out, out.metadata.deletionTimestamp && !out.metadata.finalizers?.length ? "DELETED" : "MODIFIED");
@@ -90,7 +90,7 @@ export async function finalizeNodeClaim(deps: LifecycleDeps, nc: NodeClaim): Pro
   const fresh = deps.state.nodeClaims.get(name) ?? nc;
   try {
     await deps.client.patch<KubeObject>(Kinds.NodeClaim, name, [
-      { op: "test", path: "/metadata/resourceVersion", value: fresh.metadata.resourceVersion },
+      rvGuard(fresh.metadata.resourceVersion),
       { op: "add", path: "/metadata/finalizers", value: (fresh.metadata.finalizers ?? []).filter(f => f !== TerminationFinalizer) },
     ]);
   } catch (e) { if (!isNotFound(e)) throw e; }

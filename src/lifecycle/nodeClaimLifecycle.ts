@@ -8,7 +8,7 @@ import type { NodeClaim } from "../apis/generated/nodeclaims";
 import { CloudProvider, InsufficientCapacityError, LaunchResult, NodeClassNotReadyError } from "../cloudprovider/types";
 import { Clock } from "../kube/clock";
 import { ClusterState, isNodeReady } from "../kube/clusterState";
-import { JsonPatchOp, KubeClient, KubeObject, Kinds, isNotFound, jsonPointerEscape } from "../kube/client";
+import { JsonPatchOp, KubeClient, KubeObject, Kinds, isNotFound, jsonPointerEscape, rvGuard } from "../kube/client";
 import { EventRecorder } from "../kube/events";
 import { ReconcileResult } from "../kube/workqueue";
 import type { Logger } from "../log";
@@ -56,7 +56,7 @@ export async function reconcileNodeClaim(deps: LifecycleDeps, name: string): Pro
 
   // 1. Finalizer first, so no instance can exist for a NodeClaim that could vanish without cleanup.
   if (!nc.metadata.finalizers?.includes(TerminationFinalizer)) {
-    const ops: JsonPatchOp[] = [{ op: "test", path: "/metadata/resourceVersion", value: nc.metadata.resourceVersion }];
+    const ops: JsonPatchOp[] = [rvGuard(nc.metadata.resourceVersion)];
     ops.push(nc.metadata.finalizers ? { op: "add", path: "/metadata/finalizers/-", value: TerminationFinalizer }
       : { op: "add", path: "/metadata/finalizers", value: [TerminationFinalizer] });
     nc = remember(deps, "NodeClaim", await deps.client.patch<KubeObject>(Kinds.NodeClaim, name, ops)) as unknown as NodeClaim;
@@ -112,7 +112,7 @@ export async function reconcileNodeClaim(deps: LifecycleDeps, name: string): Pro
     }
     if (current.metadata.labels?.[LabelInitialized] !== "true") {
       remember(deps, "Node", await deps.client.patch<KubeObject>(Kinds.Node, current.metadata.name, [
-        { op: "test", path: "/metadata/resourceVersion", value: current.metadata.resourceVersion },
+        rvGuard(current.metadata.resourceVersion),
         { op: "add", path: `/metadata/labels/${jsonPointerEscape(LabelInitialized)}`, value: "true" },
       ]));
     }
@@ -169,7 +169,7 @@ async function launch(deps: LifecycleDeps, nc: NodeClaim): Promise<{ nodeClaim?:
     "topology.kubernetes.io/zone": result.zone,
     "karpenter.sh/capacity-type": result.capacityType,
   };
-  const ops: JsonPatchOp[] = [{ op: "test", path: "/metadata/resourceVersion", value: nc.metadata.resourceVersion }];
+  const ops: JsonPatchOp[] = [rvGuard(nc.metadata.resourceVersion)];
   ops.push({ op: "add", path: "/metadata/labels", value: { ...labels, ...(nc.metadata.labels ?? {}) } });
   const labelled = remember(deps, "NodeClaim", await deps.client.patch<KubeObject>(Kinds.NodeClaim, nc.metadata.name!, ops)) as unknown as NodeClaim;
   const updated = await patchConditions(deps, labelled, setCondition(labelled.status?.conditions as Condition[], Launched, "True", Launched, "", now), {
@@ -197,7 +197,7 @@ async function syncNodeOnRegistration(deps: LifecycleDeps, nc: NodeClaim, node: 
   const finalizers = [...new Set([...(node.metadata.finalizers ?? []), TerminationFinalizer])];
   taints = taints.length ? taints : [];
   const ops: JsonPatchOp[] = [
-    { op: "test", path: "/metadata/resourceVersion", value: node.metadata.resourceVersion },
+    rvGuard(node.metadata.resourceVersion),
     { op: "add", path: "/metadata/labels", value: labels },
     { op: "add", path: "/metadata/ownerReferences", value: owners },
     { op: "add", path: "/metadata/finalizers", value: finalizers },
