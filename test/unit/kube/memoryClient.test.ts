@@ -1,10 +1,10 @@
-import { Kinds, rvGuard } from "../../../src/kube/client";
+import { Kinds, KubeObject, rvGuard } from "../../../src/kube/client";
 import { MemoryKubeClient } from "../../../src/kube/memoryClient";
 
 describe("MemoryKubeClient (apiserver semantics the engine relies on)", () => {
   it("rejects a patch guarded by a stale resourceVersion with 409, as the apiserver does", async () => {
     const c = new MemoryKubeClient();
-    const n = await c.create(Kinds.Node, { metadata: { name: "n" }, spec: {} });
+    const n = await c.create<KubeObject>(Kinds.Node, { metadata: { name: "n" }, spec: {} });
     await c.patch(Kinds.Node, "n", [rvGuard(n.metadata.resourceVersion), { op: "add", path: "/metadata/labels", value: { a: "1" } }]);
     await expect(c.patch(Kinds.Node, "n", [rvGuard(n.metadata.resourceVersion), { op: "add", path: "/metadata/labels", value: { a: "2" } }]))
       .rejects.toMatchObject({ status: 409 });
