@@ -1,0 +1,108 @@
+// Admission through the real apiserver: the module's webhooks are registered by `pepr dev` and called by
+// kube-apiserver exactly as in a cluster; every assertion reads what `kubectl apply` prints.
+import { join } from "node:path";
+import { INVALID_CASES } from "../unit/policies/invalidCases";
+import { startE2E, E2EEnv, kubectl, kubectlResult, getJSON, root, waitFor } from "./support";
+
+let e2e: E2EEnv;
+const NS = "admission-e2e";
+
+const plural = { NodePool: "nodepool", EC2NodeClass: "ec2nodeclass", NodeClaim: "nodeclaim" } as const;
+
+/** Field paths as the apiserver prints them: `limits[memory]` → `limits.memory`. */
+const apiserverPath = (p: string) => p.replace(/\[([^\]0-9][^\]]*)\]/g, ".$1");
+
+beforeAll(async () => {
+  e2e = await startE2E();
+  kubectl(["create", "namespace", NS]);
+}, 300000);
+
+afterAll(async () => {
+  kubectlResult(["delete", "namespace", NS, "--wait=false"]);
+  await e2e?.stop();
+}, 120000);
+
+test("the Karpenter v1 getting-started NodePool and EC2NodeClass apply and read back with defaults", () => {
+  const res = kubectlResult(["apply", "-f", join(root, "examples/nodepool.yaml"), "-f", join(root, "examples/ec2nodeclass.yaml")]);
+  expect(res.out).not.toMatch(/denied/);
+  expect(res.ok).toBe(true);
+  const np = getJSON(["get", "nodepool", "default"]);
+  expect(np.spec.template.spec.expireAfter).toBeDefined();
+  expect(np.spec.disruption.budgets).toEqual([{ nodes: "10%" }]);
+  const nc = getJSON(["get", "ec2nodeclass", "default"]);
+  expect(nc.spec.metadataOptions).toMatchObject({ httpTokens: "required", httpPutResponseHopLimit: 1 });
+  expect(kubectl(["get", "nodepools"]).split("\n")[0]).toMatch(/NAME\s+NODECLASS\s+NODES\s+READY\s+AGE/);
+});
+
+test("a NodePool whose EC2NodeClass does not exist yet is admitted with a warning (Git sync order)", () => {
+  const doc = getJSON(["get", "nodepool", "default"]);
+  const np = { apiVersion: "karpenter.sh/v1", kind: "NodePool", metadata: { name: "early" }, spec: { ...doc.spec, template: { ...doc.spec.template, spec: { ...doc.spec.template.spec, nodeClassRef: { group: "karpenter.k8s.aws", kind: "EC2NodeClass", name: "not-yet" } } } } };
+  const res = kubectlResult(["apply", "-f", "-"], JSON.stringify(np));
+  expect(res.ok).toBe(true);
+  expect(res.out).toMatch(/Warning: .*not-yet/);
+  kubectl(["delete", "nodepool", "early"]);
+});
+
+describe("invalid documents are rejected with a message naming the field", () => {
+  // Each case gets a unique name so cases never interact.
+  test.each(INVALID_CASES.map((c, i) => [c.name, c, i] as const))("%s", (_name, c, i) => {
+    const name = `invalid-${i}`;
+    const withName = (d: any) => ({ ...d, metadata: { ...(d.metadata ?? {}), name } }); // eslint-disable-line @typescript-eslint/no-explicit-any
+    if (c.old) {
+      const created = kubectlResult(["apply", "-f", "-"], JSON.stringify(withName(c.old)));
+      expect(created.out).not.toMatch(/denied|invalid/i);
+    }
+    const res = kubectlResult(["apply", "-f", "-"], JSON.stringify(withName(c.doc)));
+    kubectlResult(["delete", plural[c.kind], name, "--ignore-not-found", "--wait=false"]);
+    expect(res.ok).toBe(false);
+    if (c.layer === "webhook") {
+      expect(res.out).toContain("denied the request");
+      expect(res.out).toContain(c.message);
+      expect(res.out).toContain(c.path);
+    } else {
+      // Rejected by the CRD schema/CEL before (or by) the webhook: the apiserver names the field.
+      expect(res.out.includes(c.path) || res.out.includes(apiserverPath(c.path))).toBe(true);
+    }
+  });
+});
+
+describe("pod defaulting", () => {
+  beforeAll(() => {
+    kubectl(["apply", "-f", "-"], JSON.stringify({
+      apiVersion: "v1", kind: "ConfigMap", metadata: { name: "capsicum-pod-defaults", namespace: NS },
+      data: {
+        namespaces: NS, defaultCpuRequest: "100m", defaultMemoryRequest: "128Mi",
+        nodeRequirements: "- key: kubernetes.io/arch\n  operator: In\n  values: [amd64]\n",
+      },
+    }));
+  });
+
+  const pod = (name: string, spec: Record<string, unknown> = {}) => JSON.stringify({
+    apiVersion: "v1", kind: "Pod", metadata: { name, namespace: NS },
+    spec: { containers: [{ name: "c", image: "registry.k8s.io/pause:3.10" }], ...spec },
+  });
+
+  test("a pod without requests gets them, plus the default arch requirement, and an annotation saying so", async () => {
+    // The policy ConfigMap is read through a short cache: retry until it is seen.
+    const got = await waitFor("defaulted pod", async () => {
+      kubectlResult(["delete", "pod", "bare", "-n", NS, "--ignore-not-found", "--grace-period=0", "--force"]);
+      kubectl(["apply", "-f", "-"], pod("bare"));
+      const p = getJSON(["get", "pod", "bare", "-n", NS]);
+      return p.metadata.annotations?.["capsicum.dev/defaulted"] ? p : undefined;
+    }, 60000);
+    expect(got.spec.containers[0].resources.requests).toEqual({ cpu: "100m", memory: "128Mi" });
+    const terms = got.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms;
+    expect(terms[0].matchExpressions).toContainEqual({ key: "kubernetes.io/arch", operator: "In", values: ["amd64"] });
+  });
+
+  test("a pod with its own nodeSelector and requests keeps them", () => {
+    kubectl(["apply", "-f", "-"], pod("own", {
+      nodeSelector: { "kubernetes.io/arch": "arm64" },
+      containers: [{ name: "c", image: "registry.k8s.io/pause:3.10", resources: { requests: { cpu: "2", memory: "1Gi" } } }],
+    }));
+    const p = getJSON(["get", "pod", "own", "-n", NS]);
+    expect(p.spec.nodeSelector).toEqual({ "kubernetes.io/arch": "arm64" });
+    expect(p.spec.containers[0].resources.requests).toEqual({ cpu: "2", memory: "1Gi" });
+    expect(p.spec.affinity?.nodeAffinity).toBeUndefined();
+  });
+});
