@@ -7,8 +7,8 @@ import type { Pod } from "./types";
 
 export interface ImproveOps<C> {
   price(c: C): number;
-  /** Re-fits the claim to exactly `pods`; false (and unchanged) when no instance type can hold them. */
-  refit(c: C, pods: Pod[]): boolean;
+  /** Adds the pod if the claim can still hold it; false (and unchanged) otherwise. */
+  tryAdd(c: C, p: Pod): boolean;
   /** Requests of the claim's pods (no daemon overhead). */
   load(c: C): ResourceMap;
   /** How much more the claim could take if it grew to its largest compatible type. */
@@ -40,7 +40,7 @@ export function improve<C extends { pods: Pod[] }>(claims: C[], ops: ImproveOps<
       let placed = false;
       for (const r of receivers) {
         if (!before.has(r)) { before.set(r, ops.price(r)); snapshot.set(r, ops.save(r)); }
-        if (ops.refit(r, [...r.pods, p])) { placed = true; break; }
+        if (ops.tryAdd(r, p)) { placed = true; break; }
       }
       if (!placed) { ok = false; break; }
     }

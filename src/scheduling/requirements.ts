@@ -151,7 +151,7 @@ export class Requirements {
 
   addAll(rs: Requirements): this { for (const r of rs.values()) this.add(r); return this; }
 
-  get(key: string): Requirement | undefined { return this.map.get(normalizeLabelKey(key)); }
+  get(key: string): Requirement | undefined { return this.map.get(key) ?? this.map.get(normalizeLabelKey(key)); }
   has(key: string): boolean { return this.map.has(normalizeLabelKey(key)); }
   keys(): string[] { return [...this.map.keys()]; }
   values(): Requirement[] { return [...this.map.values()]; }

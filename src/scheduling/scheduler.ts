@@ -67,12 +67,18 @@ export class ClaimTarget {
   requests: ResourceMap;
   maxAlloc: ResourceMap = {};
   reserved: ResourceMap = {};
+  /** Cheapest option's price now, and the $/unit above which the claim may not grow (cost-aware packing). */
+  price = 0;
+  unitCap = Infinity;
   constructor(readonly name: string, readonly template: Template, public reqs: Requirements, public options: InstanceType[]) {
     this.requests = { ...template.daemonOverhead };
     this.ports = [...template.daemonPorts];
     this.refreshMax();
   }
+  private maxFor?: InstanceType[];
   refreshMax(): void {
+    if (this.maxFor === this.options) return;
+    this.maxFor = this.options;
     const m: ResourceMap = {};
     for (const t of this.options) for (const k in t.allocatable) if ((m[k] ?? -1) < t.allocatable[k]!) m[k] = t.allocatable[k]!;
     this.maxAlloc = m;
@@ -243,15 +249,15 @@ class Scheduler {
       if (reason !== undefined) this.unschedulable.push({ pod: q.pod, key: q.key, reason });
     }
     if (this.input.options?.improve !== false) improve(this.claims, {
-      price: c => this.claimPrice(c),
-      refit: (c, pods) => this.refit(c, pods),
+      price: c => c.price,
+      tryAdd: (c, p) => this.tryAdd(c, p),
       load: c => { let r: ResourceMap = {}; for (const p of c.pods) r = addResources(r, this.requestsOf(p)); return r; },
-      spare: c => { const opts = this.compatibleTypes(c.template, c.reqs); return typeof opts === "string" ? {} : subtractResources(this.maxAllocOf(opts), c.requests); },
+      spare: c => subtractResources(c.maxAlloc, c.requests),
       group: c => c.template,
-      save: c => ({ reqs: c.reqs, options: c.options, requests: c.requests, pods: [...c.pods] }),
+      save: c => ({ reqs: c.reqs, options: c.options, requests: c.requests, pods: [...c.pods], price: c.price }),
       restore: (c, st) => {
-        const s = st as { reqs: Requirements; options: InstanceType[]; requests: ResourceMap; pods: Pod[] };
-        c.reqs = s.reqs; c.options = s.options; c.requests = s.requests;
+        const s = st as { reqs: Requirements; options: InstanceType[]; requests: ResourceMap; pods: Pod[]; price: number };
+        c.reqs = s.reqs; c.options = s.options; c.requests = s.requests; c.price = s.price;
         c.pods.length = 0; c.pods.push(...s.pods);
         c.refreshMax();
         this.updateReserved(c);
@@ -340,7 +346,7 @@ class Scheduler {
       if (k !== L.LabelHostname) {
         const pick = this.topology.rank(c.pt, k, a.domains)[0]!;
         reqs.add(Requirement.in(k, pick));
-        if (k === L.LabelTopologyZone || k === L.LabelCapacityType) cl.options = cl.options.filter(t => typeIncompatibility(t, reqs) === undefined);
+        if (k === L.LabelTopologyZone || k === L.LabelCapacityType) { const tbl = this.priceTable(reqs); cl.options = cl.options.filter(t => this.typePrice(t, reqs, tbl) < Infinity); }
       }
     }
     return undefined;
@@ -357,13 +363,17 @@ class Scheduler {
     // Cheap topology pre-check on domains the claim already has fixed (hostname, pinned zone...).
     for (const k of c.topoKeys) {
       const d = cl.domain(k);
-      if (d === undefined) continue;
-      const a = this.topology.allowed(c.pod, c.pt, k, [d], v => c.reqs.get(k)?.has(v) ?? true);
+      let cands: string[];
+      if (d !== undefined) cands = [d];
+      else if (k === L.LabelTopologyZone || k === L.LabelCapacityType) cands = this.cachedDomains(cl.options, k, cl.reqs);
+      else continue;
+      const a = this.topology.allowed(c.pod, c.pt, k, cands, v => c.reqs.get(k)?.has(v) ?? true);
       if ("reason" in a) return a.reason;
       if (a.domains.length === 0) return `no ${k} domain left`;
     }
     const reqs = cl.reqs.clone().addAll(c.reqs);
     let options = cl.options.filter(t => fits(requests, t.allocatable));
+    if (options.length === cl.options.length) options = cl.options; // unchanged: keep identity for caches
     if (c.reqs.size > 0) options = options.filter(t => typeIncompatibility(t, reqs) === undefined);
     if (options.length === 0) return "no instance type fits";
     const tentative = { name: cl.name, options };
@@ -372,8 +382,54 @@ class Scheduler {
     if (tentative.options.length === 0) return "no instance type fits";
     const mv = minValuesViolation(tentative.options, reqs);
     if (mv && this.input.options?.minValuesPolicy !== "BestEffort") return mv;
+    const cheapest = this.cheapestOf(tentative.options, reqs);
+    if (cheapest.price > cl.price + 1e-12 && this.unitPrice(cheapest.type, cheapest.price) > cl.unitCap) return "growing this NodeClaim would need a cost-inefficient instance type";
     this.commitClaim(cl, reqs, tentative.options, requests, c);
     return undefined;
+  }
+
+  private readonly priceCache = new Map<string, Map<InstanceType, number>>();
+  /** Cheapest available price of a type under the zone/capacity-type requirements (cached). */
+  private priceTable(reqs: Requirements): Map<InstanceType, number> {
+    const z = reqs.get(L.LabelTopologyZone);
+    const ct = reqs.get(L.LabelCapacityType);
+    const key = `${z ? z.toString() : ""}|${ct ? ct.toString() : ""}`;
+    let m = this.priceCache.get(key);
+    if (!m) { m = new Map(); this.priceCache.set(key, m); }
+    return m;
+  }
+  private typePrice(t: InstanceType, reqs: Requirements, table = this.priceTable(reqs)): number {
+    const m = table;
+    let p = m.get(t);
+    if (p === undefined) { p = cheapestOffering(t, reqs)?.price ?? Infinity; m.set(t, p); }
+    return p;
+  }
+  private cheapestOf(types: InstanceType[], reqs: Requirements): { type: InstanceType; price: number } {
+    let best = { type: types[0]!, price: Infinity };
+    const table = this.priceTable(reqs);
+    for (const t of types) { const p = this.typePrice(t, reqs, table); if (p < best.price) best = { type: t, price: p }; }
+    return best;
+  }
+  /** $/h per normalised capacity unit (1 vCPU + 8 GiB ~ 1 unit each), roughly flat across c/m/r families. */
+  private unitPrice(t: InstanceType, price: number): number {
+    const units = (t.capacity.cpu ?? 0) / 1000 + (t.capacity.memory ?? 0) / (8 * 2 ** 30);
+    return units > 0 ? price / units : Infinity;
+  }
+  /** Growth threshold: 1.5x the 10th-percentile unit price of the claim's initial options. */
+  private initGrowthCap(cl: ClaimTarget, compat: InstanceType[]): void {
+    const table = this.priceTable(cl.reqs);
+    const ups = compat.map(t => this.unitPrice(t, this.typePrice(t, cl.reqs, table))).filter(Number.isFinite).sort((a, b) => a - b);
+    cl.unitCap = ups.length ? 1.5 * ups[Math.floor(ups.length * 0.1)]! : Infinity;
+  }
+
+  private readonly domainCache = new WeakMap<InstanceType[], Map<string, string[]>>();
+  private cachedDomains(options: InstanceType[], key: string, reqs: Requirements): string[] {
+    let m = this.domainCache.get(options);
+    if (!m) { m = new Map(); this.domainCache.set(options, m); }
+    const k = `${key}|${reqs.get(L.LabelTopologyZone)?.toString() ?? ""}|${reqs.get(L.LabelCapacityType)?.toString() ?? ""}`;
+    let v = m.get(k);
+    if (!v) { v = [...valuesOf(options, key, reqs)].sort(); m.set(k, v); }
+    return v;
   }
 
   private commitClaim(cl: ClaimTarget, reqs: Requirements, options: InstanceType[], requests: ResourceMap, c: PodCtx): void {
@@ -383,6 +439,7 @@ class Scheduler {
     cl.ports.push(...c.ports);
     cl.pods.push(c.pod);
     cl.refreshMax();
+    cl.price = this.cheapestOf(options, reqs).price;
     this.updateReserved(cl);
     this.topology.record({ pod: c.pod, domain: k => cl.domain(k) }, c.pt);
   }
@@ -446,33 +503,29 @@ class Scheduler {
     const mv = minValuesViolation(tentative.options, reqs);
     if (mv && this.input.options?.minValuesPolicy !== "BestEffort") { this.claimSeq--; return mv; }
     const cl = new ClaimTarget(name, tpl, reqs, tentative.options);
+    this.initGrowthCap(cl, compat);
     this.claims.push(cl);
     this.commitClaim(cl, reqs, tentative.options, requests, c);
     return undefined;
   }
 
-  /** Whether the claim can hold exactly `pods` (used by the improvement pass); updates it when it can. */
-  private refit(cl: ClaimTarget, pods: Pod[]): boolean {
-    let requests: ResourceMap = { ...cl.template.daemonOverhead };
-    const reqs = cl.reqs.clone();
-    for (const p of pods) {
-      requests = addResources(requests, this.requestsOf(p));
-      if (cl.pods.includes(p)) continue;
-      const pr = podRequirements(p);
-      if (reqs.compatible(pr) !== undefined || untoleratedTaint(cl.template.taints, p.spec.tolerations)) return false;
-      reqs.addAll(pr);
-    }
-    const options = this.compatibleTypes(cl.template, reqs);
-    if (typeof options === "string") return false;
-    if (!fits(requests, this.maxAllocOf(options))) return false;
-    const fitting = options.filter(t => fits(requests, t.allocatable) && (cl.options.includes(t) || this.withinLimits(cl.template, t)));
-    if (fitting.length === 0 || (minValuesViolation(fitting, reqs) && this.input.options?.minValuesPolicy !== "BestEffort")) return false;
+  /** Adds a (constraint-free) pod to a planned claim if some remaining option still fits; used by improve(). */
+  private tryAdd(cl: ClaimTarget, p: Pod): boolean {
+    const requests = addResources(cl.requests, this.requestsOf(p));
+    if (!fits(requests, cl.maxAlloc)) return false;
+    if (untoleratedTaint(cl.template.taints, p.spec.tolerations)) return false;
+    const pr = podRequirements(p);
+    if (cl.reqs.compatible(pr) !== undefined) return false;
+    const reqs = pr.size ? cl.reqs.clone().addAll(pr) : cl.reqs;
+    let options = cl.options.filter(t => fits(requests, t.allocatable));
+    if (pr.size) options = options.filter(t => typeIncompatibility(t, reqs) === undefined);
+    if (options.length === 0 || (minValuesViolation(options, reqs) && this.input.options?.minValuesPolicy !== "BestEffort")) return false;
     cl.reqs = reqs;
-    cl.options = fitting;
+    cl.options = options;
     cl.requests = requests;
-    cl.pods.length = 0;
-    cl.pods.push(...pods);
+    cl.pods.push(p);
     cl.refreshMax();
+    cl.price = this.cheapestOf(options, reqs).price;
     this.updateReserved(cl);
     return true;
   }
