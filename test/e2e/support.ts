@@ -1,6 +1,6 @@
 // Shared e2e plumbing: the capsicum module running via `pepr dev` against the sandbox started by the
 // jest globalSetup, the sandbox node agent, CRDs applied, and small kubectl/wait helpers.
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { startModule, RunningModule } from "../harness/module";
@@ -13,14 +13,10 @@ export function kubectl(args: string[], input?: string): string {
   return execFileSync(process.env.KUBECTL ?? "kubectl", args, { encoding: "utf8", input, stdio: ["pipe", "pipe", "pipe"] });
 }
 
-/** kubectl that returns its combined failure text instead of throwing (for asserting admission messages). */
+/** kubectl returning success and its combined stdout+stderr (admission messages and warnings go to stderr). */
 export function kubectlResult(args: string[], input?: string): { ok: boolean; out: string } {
-  try {
-    return { ok: true, out: kubectl(args, input) };
-  } catch (e) {
-    const err = e as { stdout?: string; stderr?: string };
-    return { ok: false, out: `${err.stdout ?? ""}${err.stderr ?? ""}` };
-  }
+  const r = spawnSync(process.env.KUBECTL ?? "kubectl", args, { encoding: "utf8", input });
+  return { ok: r.status === 0, out: `${r.stdout ?? ""}${r.stderr ?? ""}` };
 }
 
 export function getJSON<T = any>(args: string[]): T { // eslint-disable-line @typescript-eslint/no-explicit-any
