@@ -18,11 +18,11 @@ export interface ImproveOps<C> {
   restore(c: C, state: unknown): void;
 }
 
-const movable = (p: Pod): boolean =>
+export const isMovable = (p: Pod): boolean =>
   !p.spec.topologySpreadConstraints?.length && !p.spec.affinity?.podAffinity && !p.spec.affinity?.podAntiAffinity &&
   ![...p.spec.containers, ...(p.spec.initContainers ?? [])].some(c => c.ports?.some(x => x.hostPort));
 
-export function improve<C extends { pods: Pod[] }>(claims: C[], ops: ImproveOps<C>, maxVictims = 8): number {
+export function improve<C extends { pods: Pod[] }>(claims: C[], ops: ImproveOps<C>, maxVictims = 8, movable: (p: Pod) => boolean = isMovable): number {
   let saved = 0;
   if (claims.length < 2) return saved;
   const order = claims.map((c, i) => ({ c, i })).sort((a, b) => a.c.pods.length - b.c.pods.length || a.i - b.i);

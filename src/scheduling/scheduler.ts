@@ -13,7 +13,7 @@ import { dropPreferences, relax, relaxableCopy } from "./preferences";
 import { Requirement, Requirements } from "./requirements";
 import { Topology, type PodTopology } from "./topology";
 import type { ExistingAssignment, NewNodeClaim, NodePool, Pod, SchedulingInput, SchedulingResult, Taint, UnschedulablePod } from "./types";
-import { improve } from "./improve";
+import { improve, isMovable } from "./improve";
 
 export const DEFAULT_MAX_INSTANCE_TYPES = 60;
 
@@ -248,7 +248,66 @@ class Scheduler {
       }
       if (reason !== undefined) this.unschedulable.push({ pod: q.pod, key: q.key, reason });
     }
-    if (this.input.options?.improve !== false) improve(this.claims, {
+    if (this.input.options?.improve !== false) {
+      for (const cl of [...this.claims]) this.spill(cl);
+      this.merge();
+    }
+    return this.result();
+  }
+
+  /** Pods that can move between planned claims without changing any topology, port or affinity decision. */
+  private isFree(p: Pod): boolean {
+    return isMovable(p) && this.topology.groupsSelecting(p).length === 0 && this.topology.inverseSelecting(p).length === 0;
+  }
+
+  /**
+   * Splitting improvement: a claim that just overflowed a size boundary (e.g. 65 vCPU on a 96-vCPU type) is often
+   * cheaper as a smaller type plus a small claim for its smallest pods. Tries spilling 1..50 smallest free pods.
+   */
+  private spill(cl: ClaimTarget): void {
+    if (cl.pods.length < 2) return;
+    const compat = this.compatibleTypes(cl.template, cl.reqs);
+    if (typeof compat === "string") return;
+    const table = this.priceTable(cl.reqs);
+    const cheapestFit = (req: ResourceMap, extraLimit: boolean): { types: InstanceType[]; price: number } => {
+      const types = compat.filter(t => fits(req, t.allocatable) && (!extraLimit || this.withinLimits(cl.template, t)));
+      let price = Infinity;
+      for (const t of types) price = Math.min(price, this.typePrice(t, cl.reqs, table));
+      return { types, price };
+    };
+    const free = cl.pods.filter(p => this.isFree(p)).sort((a, b) => (this.requestsOf(a).cpu ?? 0) - (this.requestsOf(b).cpu ?? 0) || (this.requestsOf(a).memory ?? 0) - (this.requestsOf(b).memory ?? 0));
+    let spilled: ResourceMap = {};
+    for (let k = 1; k <= Math.min(50, free.length, cl.pods.length - 1); k++) {
+      spilled = addResources(spilled, this.requestsOf(free[k - 1]!));
+      const keep = cheapestFit(subtractResources(cl.requests, spilled), false);
+      if (keep.price >= cl.price - 1e-9) continue;
+      const out = cheapestFit(addResources(cl.template.daemonOverhead, spilled), true);
+      if (keep.price + out.price >= cl.price - 1e-9) continue;
+      if (minValuesViolation(keep.types, cl.reqs) || minValuesViolation(out.types, cl.reqs)) continue;
+      const moved = new Set(free.slice(0, k));
+      const name = `${this.input.options?.namePrefix ?? ""}${cl.template.name}-${String(++this.claimSeq).padStart(4, "0")}`;
+      const nc = new ClaimTarget(name, cl.template, cl.reqs.clone(), out.types);
+      nc.requests = addResources(cl.template.daemonOverhead, spilled);
+      nc.pods.push(...moved);
+      nc.price = out.price;
+      nc.unitCap = cl.unitCap;
+      nc.refreshMax();
+      this.updateReserved(nc);
+      this.claims.push(nc);
+      const kept = cl.pods.filter(p => !moved.has(p));
+      cl.pods.length = 0;
+      cl.pods.push(...kept);
+      cl.requests = subtractResources(cl.requests, spilled);
+      cl.options = keep.types;
+      cl.price = keep.price;
+      cl.refreshMax();
+      this.updateReserved(cl);
+      return;
+    }
+  }
+
+  private merge(): void {
+    improve(this.claims, {
       price: c => c.price,
       tryAdd: (c, p) => this.tryAdd(c, p),
       load: c => { let r: ResourceMap = {}; for (const p of c.pods) r = addResources(r, this.requestsOf(p)); return r; },
@@ -262,8 +321,7 @@ class Scheduler {
         c.refreshMax();
         this.updateReserved(c);
       },
-    });
-    return this.result();
+    }, undefined, p => this.isFree(p));
   }
 
   private compile(pod: Pod, requests: ResourceMap): PodCtx {
@@ -545,13 +603,6 @@ class Scheduler {
       this.maxAllocCache.set(types, m);
     }
     return m;
-  }
-
-  private claimPrice(cl: ClaimTarget): number {
-    const ct = this.chooseCapacityType(cl, cl.options);
-    let best = Infinity;
-    for (const t of cl.options) best = Math.min(best, cheapestOffering(t, cl.reqs, ct)?.price ?? Infinity);
-    return best;
   }
 
   /** Karpenter launches spot when allowed and offered (reserved is not modelled), else on-demand. */

@@ -22,7 +22,7 @@ describe("capsicum plan", () => {
       expect(Object.keys(c).sort()).toEqual(["capacityType", "instanceType", "instanceTypeOptions", "name", "nodePool", "pods", "pricePerHour", "requests", "zone"].sort());
       expect(c.instanceType).toBe(c.instanceTypeOptions[0]);
       for (const t of c.instanceTypeOptions) expect(t).toMatch(/^(c|m|r)([3-9]|[1-9][0-9])[a-z-]*\./);
-      expect(c.requests).toEqual({ cpu: "5", memory: "0", pods: "10" });
+      expect(c.requests).toEqual({ cpu: `${c.pods.length * 500}m`.replace(/^(\d+)000m$/, "$1"), memory: "0", pods: String(c.pods.length) });
     }
     expect(plan.totalPricePerHour).toBeGreaterThan(0);
     expect(err).toMatch(/estimate/);

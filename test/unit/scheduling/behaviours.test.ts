@@ -44,10 +44,18 @@ describe("resources", () => {
     expect(r.newNodeClaims).toHaveLength(0);
     expect(r.unschedulable[0]!.reason).toMatch(/no instance type has enough allocatable.*largest compatible/);
   });
-  it("pods are packed onto a shared NodeClaim instead of one node each", () => {
-    const r = run({ pods: pods(10, () => pod({ cpu: "500m" })) });
+  it("pods are packed onto a shared NodeClaim instead of one node each (first-fit-decreasing)", () => {
+    const r = run({ pods: pods(10, () => pod({ cpu: "500m" })), options: { improve: false } });
     expect(r.newNodeClaims).toHaveLength(1);
     expect(r.newNodeClaims[0]!.pods).toHaveLength(10);
+  });
+  it("splitting a NodeClaim is kept only when it lowers the fleet price", () => {
+    const ps = pods(10, () => pod({ cpu: "500m" }));
+    const ffd = run({ pods: ps, options: { improve: false } });
+    const r = run({ pods: ps });
+    expect(r.newNodeClaims.length).toBeLessThan(10);
+    expect(r.totalPricePerHour).toBeLessThanOrEqual(ffd.totalPricePerHour);
+    expect(r.newNodeClaims.flatMap(c => c.pods)).toHaveLength(10);
   });
   it("max-pods limits how many pods share a node", () => {
     const r = run({ pods: pods(40, () => pod({ cpu: "10m" })), nodePools: [nodePool("default", { requirements: [{ key: IT, operator: "In", values: ["t3.small"] }] })] });
@@ -322,7 +330,7 @@ describe("existing capacity", () => {
   it("existing capacity fills before the remainder overflows to a new NodeClaim", () => {
     const r = run({ pods: pods(6, () => pod({ cpu: "1" })), existingNodes: [big()] });
     expect(r.existingNodes[0]!.pods.length).toBe(4);
-    expect(r.newNodeClaims[0]!.pods.length).toBe(2);
+    expect(r.newNodeClaims.flatMap(c => c.pods)).toHaveLength(2);
   });
 });
 
