@@ -1,7 +1,9 @@
 // Composition root, started once in the watcher process: builds the cluster state, rebuilds it from the
 // apiserver before anything acts (so a restart never duplicates a NodeClaim), then wires watch events to work
 // queues (NodeClaim lifecycle, NodePool counter, EC2NodeClass status), the provisioning batcher, and the
-// periodic loops Pepr does not provide (GC, NodeClass refresh, liveness/expiry requeues).
+// periodic loops Pepr does not provide (GC, NodeClass refresh, liveness/expiry requeues), the disruption loop,
+// the SQS interruption poller (when INTERRUPTION_QUEUE is set) and the /metrics server (METRICS_PORT).
+import type { SQSClient } from "@aws-sdk/client-sqs";
 import { AwsCloudProvider } from "./cloudprovider/aws";
 import type { EC2NodeClassLike } from "./cloudprovider/aws";
 import { loadCatalog } from "./cloudprovider/aws/catalog";
@@ -14,12 +16,14 @@ import { KindName, KubeClient, KubeObject, Kinds, isNotFound } from "./kube/clie
 import { EventRecorder } from "./kube/events";
 import { KfcKubeClient } from "./kube/kfcClient";
 import { WorkQueue } from "./kube/workqueue";
+import { DisruptionRunner } from "./disruption/runner";
+import { startInterruptionController, type RunningInterruption } from "./interruption/controller";
 import { Drainer } from "./lifecycle/finalize";
 import { makeDrainer } from "./lifecycle/drainAdapter";
 import { garbageCollect } from "./lifecycle/garbageCollection";
 import { LifecycleDeps, reconcileNodeClaim } from "./lifecycle/nodeClaimLifecycle";
 import { createLogger, Logger } from "./log";
-import { Metrics } from "./metrics";
+import { Metrics, serveMetrics } from "./metrics";
 import { Batcher } from "./provisioning/batcher";
 import { updateNodePoolStatus } from "./provisioning/nodePoolCounter";
 import { Provisioner } from "./provisioning/provisioner";
@@ -31,6 +35,10 @@ import { Settings } from "./settings";
 export type ControllerCloud = CloudProvider & {
   resolveNodeClass?: (nc: EC2NodeClassLike) => Promise<{ status: unknown; ready: boolean; message: string }>;
   getInstanceTypes?: (nodeClass?: EC2NodeClassLike) => Promise<InstanceType[]>;
+  /** ICE cache: interrupted spot offerings are marked here. */
+  unavailableOfferings?: { markUnavailable(instanceType: string, zone: string, capacityType: string, reason: string): void };
+  /** AWS clients; `sqs` polls the interruption queue. */
+  clients?: { sqs?: Pick<SQSClient, "send"> };
 };
 
 export interface ControllerOverrides {
@@ -42,6 +50,8 @@ export interface ControllerOverrides {
   drain?: Drainer;
   schedule?: (input: SchedulingInput) => SchedulingResult;
   random?: () => number;
+  /** SQS client for the interruption queue (defaults to the cloud provider's). */
+  sqs?: Pick<SQSClient, "send">;
   /** Skip the initial LIST (tests that feed every object through onEvent) and mark the state synced. */
   skipInitialSync?: boolean;
 }
@@ -50,11 +60,16 @@ export interface Controllers {
   readonly state: ClusterState;
   readonly metrics: Metrics;
   readonly provisioner: Provisioner;
+  readonly disruption: DisruptionRunner;
   readonly log: Logger;
+  /** Port the /metrics server listens on (undefined when METRICS_PORT=0). */
+  readonly metricsPort?: number;
   /** Feed one watch event (Pepr Watch callback). */
   onEvent(kind: KindName, obj: KubeObject, phase: Phase): void;
   /** Resolves when the queues are idle (tests and graceful shutdown). */
   settle(): Promise<void>;
+  /** One disruption pass now (also runs every DISRUPTION_POLL_INTERVAL). */
+  disrupt(): Promise<void>;
   /** One GC pass now (also runs on its timer). */
   gc(): Promise<void>;
   stop(): Promise<void>;
@@ -113,6 +128,15 @@ export async function startControllers(settings: Settings, o: ControllerOverride
     client, state, clock, metrics, events, instanceTypes, schedule: o.schedule ?? defaultSchedule, random: o.random,
     log: log.child({ controller: "provisioner" }),
   });
+  const disruption = new DisruptionRunner({
+    client, state, clock, metrics, events, cloud, instanceTypes, schedule: o.schedule ?? defaultSchedule,
+    schedulingBase: async () => { const { input } = await provisioner.schedulingInput([]); const { pods: _p, existingNodes: _e, ...base } = input; return base; },
+    validationDelayMs: settings.consolidationValidationDelayMs,
+    settings: { spotToSpotConsolidation: settings.featureGates.SpotToSpotConsolidation ?? false },
+    log: log.child({ controller: "disruption" }),
+  });
+  // After a restart nothing is known about recent pod events: count the start as one (never consolidate early).
+  for (const name of state.nodes.keys()) disruption.recordPodEvent(name);
   let provisioning: Promise<unknown> = Promise.resolve();
   let retryTimer: TimerHandle | undefined;
   const batcher = new Batcher(() => {
@@ -146,10 +170,18 @@ export async function startControllers(settings: Settings, o: ControllerOverride
     if (!change) return;
     const cur = change.obj;
     switch (kind) {
-      case "Pod":
+      case "Pod": {
         if (phase !== "DELETED" && isProvisionable(cur)) batcher.trigger();
+        // consolidateAfter counts from the last pod bound to / removed from a node (Karpenter's lastPodEventTime).
+        const node = cur.spec?.nodeName as string | undefined;
+        const prevNode = change.previous?.spec?.nodeName as string | undefined;
+        if (phase === "DELETED" && prevNode) disruption.recordPodEvent(prevNode);
+        else if (node && (node !== prevNode || (cur.metadata.deletionTimestamp && !change.previous?.metadata.deletionTimestamp)
+          || (isTerminalPod(cur) && !isTerminalPod(change.previous)))) disruption.recordPodEvent(node);
         break;
+      }
       case "Node": {
+        if (phase === "DELETED") disruption.forgetNode(change.key);
         const nc = state.nodeClaimForNode(cur) ?? state.nodeClaimForNode(change.previous ?? cur);
         if (nc) lifecycle.add(nc.metadata.name!);
         break;
@@ -159,6 +191,8 @@ export async function startControllers(settings: Settings, o: ControllerOverride
         const pool = cur.metadata.labels?.["karpenter.sh/nodepool"];
         if (pool) counter.add(pool);
         if (phase === "DELETED" && state.pendingPods().length) batcher.trigger();
+        // A NodeClaim started deleting: provision for its pods now, before the drain evicts them (pre-spin).
+        if (phase !== "DELETED" && cur.metadata.deletionTimestamp && !change.previous?.metadata.deletionTimestamp) batcher.trigger();
         break;
       }
       case "NodePool":
@@ -195,6 +229,7 @@ export async function startControllers(settings: Settings, o: ControllerOverride
     timers[name] = clock.setTimeout(tick, ms);
   };
   every("gc", settings.gcIntervalMs, gc);
+  every("disruption", settings.disruptionPollMs, () => disruption.tick());
   every("nodeclass", settings.nodeClassRefreshMs, () => { for (const n of state.nodeClasses.keys()) nodeClasses.add(n); });
   every("metrics", 15_000, () => {
     metrics.clusterStateNodeCount.set(state.nodes.size);
@@ -206,12 +241,34 @@ export async function startControllers(settings: Settings, o: ControllerOverride
     }
   });
 
-  log.info({ "cluster-name": settings.clusterName, counts: state.counts() }, "capsicum controllers started");
+  let interruption: RunningInterruption | undefined;
+  const sqs = o.sqs ?? cloud.clients?.sqs;
+  if (settings.interruptionQueue && sqs) {
+    interruption = startInterruptionController({
+      client, state, metrics, events, log: log.child({ controller: "interruption" }),
+      markUnavailable: cloud.unavailableOfferings ? (t, z, c, r) => cloud.unavailableOfferings!.markUnavailable(t, z, c, r) : undefined,
+      onDisrupted: () => batcher.trigger(),
+    }, sqs, settings.interruptionQueue);
+  } else if (settings.interruptionQueue) {
+    log.error({ queue: settings.interruptionQueue }, "INTERRUPTION_QUEUE is set but the cloud provider has no SQS client; interruption handling is off");
+  }
+
+  let metricsServer: Awaited<ReturnType<typeof serveMetrics>> | undefined;
+  if (settings.metricsPort > 0) {
+    try {
+      metricsServer = await serveMetrics(metrics.registry, settings.metricsPort);
+    } catch (e) {
+      log.error({ port: settings.metricsPort, error: String((e as Error)?.message ?? e) }, "metrics server failed to start; set METRICS_PORT to a free port (0 disables it)");
+    }
+  }
+
+  log.info({ "cluster-name": settings.clusterName, counts: state.counts(), "metrics-port": metricsServer?.port }, "capsicum controllers started");
 
   return {
-    state, metrics, provisioner, log,
+    state, metrics, provisioner, disruption, log, metricsPort: metricsServer?.port,
     onEvent,
     gc,
+    disrupt: () => disruption.tick(),
     async settle() {
       for (let i = 0; i < 20; i++) {
         await Promise.all([lifecycle.whenIdle(), counter.whenIdle(), nodeClasses.whenIdle(), provisioning]);
@@ -223,7 +280,10 @@ export async function startControllers(settings: Settings, o: ControllerOverride
       for (const t of Object.values(timers)) clock.clearTimeout(t);
       clock.clearTimeout(retryTimer);
       batcher.stop();
-      await Promise.all([lifecycle.shutdown(), counter.shutdown(), nodeClasses.shutdown(), provisioning]);
+      disruption.stop();
+      await Promise.all([lifecycle.shutdown(), counter.shutdown(), nodeClasses.shutdown(), provisioning, interruption?.stop(), metricsServer?.close()]);
     },
   };
 }
+
+const isTerminalPod = (p: KubeObject | undefined): boolean => p?.status?.phase === "Succeeded" || p?.status?.phase === "Failed";

@@ -1,5 +1,7 @@
 // Prometheus metrics under Karpenter's names and labels, so existing Karpenter dashboards and alerts work.
 // One Registry per Metrics instance (not prom-client's global) so tests and restarts never collide.
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 
 export class Metrics {
@@ -84,4 +86,49 @@ export class Metrics {
     name: "karpenter_workqueue_retries_total", help: "Total number of retries handled by the work queue.",
     labelNames: ["name"] as const, registers: [this.registry],
   });
+  readonly nodePoolsAllowedDisruptions = new Gauge({
+    name: "karpenter_nodepools_allowed_disruptions", help: "The number of nodes for a given NodePool that can be concurrently disrupting at a point in time.",
+    labelNames: ["nodepool", "reason"] as const, registers: [this.registry],
+  });
+  readonly disruptionDecisions = new Counter({
+    name: "karpenter_voluntary_disruption_decisions_total", help: "Number of disruption decisions performed.",
+    labelNames: ["decision", "reason", "consolidation_type"] as const, registers: [this.registry],
+  });
+  readonly disruptionEligibleNodes = new Gauge({
+    name: "karpenter_voluntary_disruption_eligible_nodes", help: "Number of nodes eligible for disruption by Karpenter.",
+    labelNames: ["reason"] as const, registers: [this.registry],
+  });
+  readonly disruptionDecisionEvaluationDuration = new Histogram({
+    name: "karpenter_voluntary_disruption_decision_evaluation_duration_seconds", help: "Duration of the disruption decision evaluation process in seconds.",
+    labelNames: ["method", "consolidation_type"] as const, buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60], registers: [this.registry],
+  });
+  readonly interruptionReceivedMessages = new Counter({
+    name: "karpenter_interruption_received_messages_total", help: "Count of messages received from the SQS queue.",
+    labelNames: ["message_type"] as const, registers: [this.registry],
+  });
+  readonly interruptionDeletedMessages = new Counter({
+    name: "karpenter_interruption_deleted_messages_total", help: "Count of messages deleted from the SQS queue.", registers: [this.registry],
+  });
+}
+
+/** Serves `registry` at GET /metrics on `port` (0 = an ephemeral port, for tests). Resolves once listening. */
+export async function serveMetrics(registry: Registry, port: number, host?: string): Promise<{ server: Server; port: number; close(): Promise<void> }> {
+  const server = createServer((req, res) => {
+    if (req.method !== "GET" || (req.url ?? "").split("?")[0] !== "/metrics") {
+      res.writeHead(404, { "content-type": "text/plain" }).end("not found; metrics are served at /metrics\n");
+      return;
+    }
+    registry.metrics().then(
+      body => res.writeHead(200, { "content-type": registry.contentType }).end(body),
+      err => res.writeHead(500, { "content-type": "text/plain" }).end(String(err)),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => { server.off("error", reject); resolve(); });
+  });
+  return {
+    server, port: (server.address() as AddressInfo).port,
+    close: () => new Promise<void>(r => { server.close(() => r()); server.closeAllConnections?.(); }),
+  };
 }

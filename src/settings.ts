@@ -15,6 +15,7 @@
 //   GC_INTERVAL [30s], GC_GRACE_PERIOD [30s]  orphan-instance garbage collection cadence and grace period.
 //   NODECLASS_REFRESH_INTERVAL [1m]  how often EC2NodeClass status is re-resolved.
 //   DISRUPTION_POLL_INTERVAL [10s]   how often the disruption pass runs.
+//   CONSOLIDATION_VALIDATION_DELAY [15s]  wait between computing a disruption command and re-validating it.
 //   RECONCILE_CONCURRENCY [10]       NodeClaim reconciles running at once.
 //   METRICS_PORT [8080]              Prometheus metrics port (0 disables the server).
 
@@ -33,6 +34,7 @@ export interface Settings {
   gcGracePeriodMs: number;
   nodeClassRefreshMs: number;
   disruptionPollMs: number;
+  consolidationValidationDelayMs: number;
   reconcileConcurrency: number;
   metricsPort: number;
 }
@@ -119,6 +121,7 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     gcGracePeriodMs: dur("GC_GRACE_PERIOD", "30s"),
     nodeClassRefreshMs: dur("NODECLASS_REFRESH_INTERVAL", "1m"),
     disruptionPollMs: dur("DISRUPTION_POLL_INTERVAL", "10s"),
+    consolidationValidationDelayMs: dur("CONSOLIDATION_VALIDATION_DELAY", "15s"),
     reconcileConcurrency: int("RECONCILE_CONCURRENCY", 10, 1),
     metricsPort: int("METRICS_PORT", 8080, 0),
   };

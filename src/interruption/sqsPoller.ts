@@ -10,8 +10,11 @@ export const MAX_MESSAGES = 10;
 export class SqsInterruptionQueue {
   private url?: string;
 
-  /** @param queue the queue name from settings (a full https:// URL is also accepted) */
-  constructor(private readonly client: Pick<SQSClient, "send">, private readonly queue: string) {
+  /**
+   * @param queue the queue name from settings (a full https:// URL is also accepted)
+   * @param signal aborts an in-progress long poll (shutdown must not wait up to 20 s)
+   */
+  constructor(private readonly client: Pick<SQSClient, "send">, private readonly queue: string, private readonly signal?: AbortSignal) {
     if (!queue) throw new Error("interruption queue: empty name; set INTERRUPTION_QUEUE to the SQS queue name");
     if (/^https?:\/\//.test(queue)) this.url = queue;
   }
@@ -28,7 +31,7 @@ export class SqsInterruptionQueue {
   async receive(): Promise<QueueMessage[]> {
     const out = await this.client.send(new ReceiveMessageCommand({
       QueueUrl: await this.queueUrl(), MaxNumberOfMessages: MAX_MESSAGES, WaitTimeSeconds: LONG_POLL_SECONDS,
-    }));
+    }), this.signal ? { abortSignal: this.signal } : undefined);
     return (out.Messages ?? []).map(m => ({ messageId: m.MessageId, body: m.Body ?? "", receiptHandle: m.ReceiptHandle }));
   }
 
@@ -50,6 +53,7 @@ export async function runInterruptionLoop(
       await handler.processBatch();
       backoff = 1000;
     } catch (err) {
+      if (opts.signal.aborted) return; // shutdown interrupted the long poll: not an error
       opts.onError?.(err);
       await sleep(backoff);
       backoff = Math.min(30_000, backoff * 2);

@@ -76,7 +76,7 @@ export class Provisioner {
     const existingNodes = [...state.nodes.values()].map(n => ({
       node: n as never,
       pods: state.podsOnNode(n.metadata.name) as unknown as Pod[],
-      markedForDeletion: !!n.metadata.deletionTimestamp || ((n.spec?.taints ?? []) as Array<{ key: string }>).some(t => t.key === TaintDisrupted.key),
+      markedForDeletion: isNodeDeleting(state, n),
     }));
     const inFlightNodeClaims = [...state.nodeClaims.values()]
       .filter(nc => !state.nodeForProviderID(nc.status?.providerID))
@@ -96,7 +96,9 @@ export class Provisioner {
   private async passOnce(): Promise<ProvisionResult> {
     const { state, log, metrics, events, clock } = this.deps;
     if (!state.isSynced) return { created: [], unschedulable: [], skipped: "cluster state not synced" };
-    const pending = state.pendingPods().sort((a, b) => podKey(a).localeCompare(podKey(b)));
+    // Pods of nodes whose NodeClaim is being deleted are scheduled too (Karpenter's deleting-node pods), so their
+    // capacity is launched while the node drains instead of after the pods turn Pending.
+    const pending = [...state.pendingPods(), ...deletingNodePods(state)].sort((a, b) => podKey(a).localeCompare(podKey(b)));
     metrics.schedulerQueueDepth.set({ controller: "provisioner" }, pending.length);
     if (pending.length === 0) return { created: [], unschedulable: [] };
 
@@ -177,4 +179,29 @@ function inFlightName(state: ClusterState, nodeName: string): string {
 
 function podRef(p: KubeObject) {
   return { apiVersion: "v1", kind: "Pod", name: p.metadata.name, namespace: p.metadata.namespace ?? "default", uid: p.metadata.uid };
+}
+
+/** The node is going away: being deleted, its NodeClaim is, or it carries karpenter.sh/disrupted. */
+export function isNodeDeleting(state: ClusterState, n: KubeObject): boolean {
+  if (n.metadata.deletionTimestamp) return true;
+  if (((n.spec?.taints ?? []) as Array<{ key: string }>).some(t => t.key === TaintDisrupted.key)) return true;
+  return !!state.nodeClaimForNode(n)?.metadata.deletionTimestamp;
+}
+
+/** Reschedulable pods (not daemonset/node-owned, not terminating or finished) on nodes whose NodeClaim is deleting, unbound. */
+export function deletingNodePods(state: ClusterState): KubeObject[] {
+  const out: KubeObject[] = [];
+  for (const nc of state.nodeClaims.values()) {
+    if (!nc.metadata.deletionTimestamp) continue;
+    const node = state.nodeForProviderID(nc.status?.providerID);
+    if (!node) continue;
+    for (const p of state.podsOnNode(node.metadata.name)) {
+      if (p.metadata.deletionTimestamp || p.status?.phase === "Succeeded" || p.status?.phase === "Failed") continue;
+      if ((p.metadata.ownerReferences ?? []).some(o => o.controller && (o.kind === "DaemonSet" || o.kind === "Node"))) continue;
+      if (p.metadata.annotations?.["kubernetes.io/config.mirror"] !== undefined) continue;
+      const { nodeName: _n, ...spec } = p.spec ?? {};
+      out.push({ ...p, spec });
+    }
+  }
+  return out;
 }

@@ -92,7 +92,7 @@ export class LogCapture extends Writable {
 }
 
 export const testSettings = (extra: Record<string, string> = {}): Settings =>
-  loadSettings({ CLUSTER_NAME: "test", AWS_REGION: "us-east-1", LOG_LEVEL: "debug", ...extra });
+  loadSettings({ CLUSTER_NAME: "test", AWS_REGION: "us-east-1", LOG_LEVEL: "debug", METRICS_PORT: "0", ...extra });
 
 export interface MiniCluster {
   clock: FakeClock; client: MemoryKubeClient; cloud: FakeCloud; logs: LogCapture; controllers: Controllers;

@@ -1,0 +1,91 @@
+// Binds the interruption handler to the cluster: instance id → NodeClaim via the cluster state, cordon (the
+// karpenter.sh/disrupted taint) + delete the NodeClaim (the termination finalizer drains it; the provisioner
+// pre-spins capacity for the pods of deleting nodes), ICE-cache interrupted spot offerings, record events and
+// metrics. `startInterruptionController` runs the SQS long-poll loop until `stop()`.
+import type { SQSClient } from "@aws-sdk/client-sqs";
+import { addDisruptedTaint } from "../disruption/taints";
+import { ClusterState } from "../kube/clusterState";
+import { KubeClient, Kinds } from "../kube/client";
+import type { EventRecorder } from "../kube/events";
+import { involvedNodeClaim } from "../lifecycle/constants";
+import type { Logger } from "../log";
+import type { Metrics } from "../metrics";
+import { InterruptionHandler, type InterruptedNodeClaim, type InterruptionReason, type QueueMessage } from "./handler";
+import { parseInterruptionMessage } from "./messages";
+import { SqsInterruptionQueue, runInterruptionLoop } from "./sqsPoller";
+
+export interface InterruptionControllerDeps {
+  client: KubeClient;
+  state: ClusterState;
+  log: Logger;
+  metrics: Metrics;
+  events: EventRecorder;
+  /** The provider's ICE cache (AWS: `unavailableOfferings.markUnavailable`). */
+  markUnavailable?: (instanceType: string, zone: string, capacityType: string, reason: string) => void;
+  /** Called after a NodeClaim was deleted so the provisioner pre-spins capacity for its pods. */
+  onDisrupted?: () => void;
+}
+
+/** The NodeClaim whose providerID names this instance (aws:///<zone>/<instance-id>). */
+export function nodeClaimForInstance(state: ClusterState, instanceId: string): InterruptedNodeClaim | undefined {
+  for (const nc of state.nodeClaims.values()) {
+    const pid = nc.status?.providerID as string | undefined;
+    if (!pid || pid.split("/").pop() !== instanceId) continue;
+    const l = nc.metadata.labels ?? {};
+    return {
+      name: nc.metadata.name!, instanceType: l["node.kubernetes.io/instance-type"] ?? "", zone: l["topology.kubernetes.io/zone"] ?? "",
+      capacityType: l["karpenter.sh/capacity-type"] ?? "", deleting: !!nc.metadata.deletionTimestamp,
+    };
+  }
+  return undefined;
+}
+
+const METRIC_KIND: Record<string, string> = {
+  spotInterruption: "spot_interrupted", rebalanceRecommendation: "rebalance_recommendation", scheduledChange: "scheduled_change",
+  stateChange: "state_change", capacityReservationInterruption: "capacity_reservation_interrupted", noop: "noop", unknown: "unknown",
+};
+
+export function makeInterruptionHandler<M extends QueueMessage>(deps: InterruptionControllerDeps, queue: { receive(): Promise<M[]>; deleteMessage(m: M): Promise<void> }): InterruptionHandler<M> {
+  const { client, state, log, metrics, events } = deps;
+  return new InterruptionHandler<M>({
+    receive: async () => {
+      const ms = await queue.receive();
+      for (const m of ms) metrics.interruptionReceivedMessages.inc({ message_type: METRIC_KIND[parseInterruptionMessage(m.body).kind] ?? "unknown" });
+      return ms;
+    },
+    deleteMessage: async m => { await queue.deleteMessage(m); metrics.interruptionDeletedMessages.inc(); },
+    nodeClaimForInstance: async id => nodeClaimForInstance(state, id),
+    cordonAndDisrupt: async (ref: InterruptedNodeClaim, reason: InterruptionReason) => {
+      const nc = state.nodeClaims.get(ref.name);
+      if (!nc) return;
+      const node = state.nodeForProviderID(nc.status?.providerID);
+      if (node) await addDisruptedTaint(client, state, node.metadata.name, log);
+      await client.delete(Kinds.NodeClaim, ref.name);
+      metrics.nodeClaimsDisrupted.inc({ nodepool: nc.metadata.labels?.["karpenter.sh/nodepool"] ?? "", reason: "interruption", capacity_type: ref.capacityType });
+      log.info({ NodeClaim: { name: ref.name }, Node: node ? { name: node.metadata.name } : undefined, reason }, "initiating delete from interruption message");
+      deps.onDisrupted?.();
+    },
+    markUnavailable: (it, zone, ct) => deps.markUnavailable?.(it, zone, ct, "SpotInterruption"),
+    recordEvent: (ref, reason, message) => {
+      const nc = state.nodeClaims.get(ref.name);
+      if (nc) events.publish({ involved: involvedNodeClaim(nc), type: "Warning", reason, message });
+    },
+    log: { info: (o, m) => log.info(o, m), warn: (o, m) => log.warn(o, m) },
+  });
+}
+
+export interface RunningInterruption { stop(): Promise<void> }
+
+export function startInterruptionController(deps: InterruptionControllerDeps, sqs: Pick<SQSClient, "send">, queueName: string): RunningInterruption {
+  const abort = new AbortController();
+  const queue = new SqsInterruptionQueue(sqs, queueName, abort.signal);
+  const handler = makeInterruptionHandler(deps, queue);
+  deps.log.info({ queue: queueName }, "starting interruption controller");
+  const loop = runInterruptionLoop(handler, {
+    signal: abort.signal,
+    onError: err => deps.log.error({ queue: queueName, error: String((err as Error)?.message ?? err) }, "failed polling interruption queue"),
+  });
+  return {
+    async stop() { abort.abort(); await loop; },
+  };
+}

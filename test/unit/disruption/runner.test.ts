@@ -1,0 +1,153 @@
+// The disruption loop wired into the controllers (fake clock, in-memory apiserver, fake cloud): emptiness after
+// consolidateAfter counted from the last pod event, validation delay, do-not-disrupt, drift marking and rolling
+// with replacement-before-delete, and one command at a time.
+import { Kinds, KubeObject } from "../../../src/kube/client";
+import { cond, miniCluster, MiniCluster, nodeClass, nodePool, pendingPod, registerNode, setNodeReady, typeResources } from "../lifecycle/fakes";
+
+const SETTINGS = { DISRUPTION_POLL_INTERVAL: "2s", CONSOLIDATION_VALIDATION_DELAY: "2s", BATCH_IDLE_DURATION: "1s", BATCH_MAX_DURATION: "2s" };
+
+/** Plays kubelet + kube-scheduler: registers a Ready Node for every launched NodeClaim and binds pending pods to them. */
+async function kubelet(mc: MiniCluster): Promise<void> {
+  for (const nc of mc.client.objects(Kinds.NodeClaim)) {
+    const pid = nc.status?.providerID;
+    if (!pid || nc.metadata.deletionTimestamp) continue;
+    const name = `node-${nc.metadata.name}`;
+    if (!(await mc.client.get(Kinds.Node, name))) {
+      await registerNode(mc.client, pid, name);
+      await mc.tick(10);
+      const res = typeResources(nc.metadata.labels!["node.kubernetes.io/instance-type"]!);
+      await setNodeReady(mc.client, name, n => { n.status.allocatable = res.allocatable; n.status.capacity = res.capacity; });
+      await mc.tick(10);
+    }
+  }
+}
+
+async function bindPending(mc: MiniCluster): Promise<void> {
+  for (const p of mc.client.objects(Kinds.Pod)) {
+    if (p.spec.nodeName) continue;
+    const ncName = mc.controllers.state.nominatedNodeClaim(`default/${p.metadata.name}`);
+    const nc = ncName ? mc.client.objects(Kinds.NodeClaim).find(c => c.metadata.name === ncName) : undefined;
+    const node = nc ? `node-${nc.metadata.name}` : mc.client.objects(Kinds.Node).find(n => !(n.spec.taints ?? []).length)?.metadata.name;
+    if (!node || !(await mc.client.get(Kinds.Node, node))) continue;
+    await mc.client.replace(Kinds.Pod, { ...p, metadata: { ...p.metadata, resourceVersion: undefined }, spec: { ...p.spec, nodeName: node }, status: { phase: "Running", startTime: new Date(mc.clock.now()).toISOString(), conditions: [{ type: "PodScheduled", status: "True" }] } });
+  }
+  await mc.tick(10);
+}
+
+async function cluster(pods: KubeObject[], pool: KubeObject = nodePool("default", { disruption: { consolidationPolicy: "WhenEmptyOrUnderutilized", consolidateAfter: "30s", budgets: [{ nodes: "100%" }] } })): Promise<MiniCluster> {
+  const mc = await miniCluster({ settings: SETTINGS, seed: async c => { await c.create(Kinds.EC2NodeClass, nodeClass()); await c.create(Kinds.NodePool, pool); } });
+  for (const p of pods) await mc.client.create(Kinds.Pod, p);
+  await mc.tick(1_500); // batch window → NodeClaims → launched
+  await mc.tick(100);
+  await kubelet(mc);
+  await mc.tick(100);
+  await bindPending(mc);
+  return mc;
+}
+
+const liveClaims = (mc: MiniCluster) => mc.client.objects(Kinds.NodeClaim).filter(c => !c.metadata.deletionTimestamp);
+
+async function deletePods(mc: MiniCluster, prefix: string): Promise<void> {
+  for (const p of mc.client.objects(Kinds.Pod)) if (p.metadata.name.startsWith(prefix)) await mc.client.delete(Kinds.Pod, p.metadata.name, p.metadata.namespace);
+  await mc.tick(10);
+}
+
+describe("disruption loop", () => {
+  it("removes an empty node only after consolidateAfter since its last pod left, then terminates the instance", async () => {
+    const mc = await cluster([pendingPod("a-0"), pendingPod("a-1")]);
+    const claims = liveClaims(mc);
+    expect(claims.length).toBeGreaterThan(0);
+    for (const c of claims) expect(cond(c, "Initialized")).toBe("True");
+    await mc.tick(60_000); // pods still there: nothing to do
+    expect(liveClaims(mc)).toHaveLength(claims.length);
+
+    await deletePods(mc, "a-");
+    await mc.tick(20_000); // < consolidateAfter (30s) since the pods left
+    expect(liveClaims(mc)).toHaveLength(claims.length);
+    await mc.tick(20_000); // > 30s + validation delay
+    for (let i = 0; i < 10; i++) await mc.tick(2_000);
+    expect(mc.client.objects(Kinds.NodeClaim)).toHaveLength(0);
+    expect(mc.cloud.running()).toHaveLength(0);
+    const line = mc.logs.messages("disrupting node(s)")[0]!;
+    expect(line).toMatchObject({ method: "emptiness", reason: "Empty", decision: "delete" });
+    expect(line["savings-per-hour"]).toBeGreaterThan(0);
+    expect(mc.client.events.some(e => e.reason === "DisruptionTerminating" && /Empty\/Delete/.test(String(e.message)))).toBe(true);
+    const metrics = await mc.controllers.metrics.registry.metrics();
+    expect(metrics).toMatch(/karpenter_voluntary_disruption_decisions_total\{decision="delete",reason="empty",consolidation_type="empty"\} 1/);
+    expect(metrics).toMatch(/karpenter_nodeclaims_disrupted_total\{nodepool="default",reason="empty"/);
+  });
+
+  it("abandons the command when a pod lands on the node during the validation delay", async () => {
+    const mc = await cluster([pendingPod("a-0")]);
+    const [claim] = liveClaims(mc);
+    await deletePods(mc, "a-");
+    // Let consolidateAfter pass, then stop right after the command is computed (mid validation delay).
+    for (let i = 0; i < 16; i++) {
+      await mc.tick(2_000);
+      if (mc.logs.messages("computed disruption command, validating").length) break;
+    }
+    expect(mc.logs.messages("computed disruption command, validating").length).toBe(1);
+    const node = `node-${claim!.metadata.name}`;
+    const p = pendingPod("b-0");
+    await mc.client.create(Kinds.Pod, { ...p, spec: { ...p.spec, nodeName: node }, status: { phase: "Running" } });
+    await mc.tick(2_500);
+    expect(mc.logs.messages("abandoning disruption command, validation failed").length).toBe(1);
+    expect(liveClaims(mc).map(c => c.metadata.name)).toContain(claim!.metadata.name);
+  });
+
+  it("keeps a node whose pod is annotated karpenter.sh/do-not-disrupt and says why", async () => {
+    const p = pendingPod("keep-0", "100m");
+    p.metadata.annotations = { "karpenter.sh/do-not-disrupt": "true" };
+    const mc = await cluster([p, pendingPod("a-0"), pendingPod("a-1")]);
+    await deletePods(mc, "a-");
+    for (let i = 0; i < 40; i++) await mc.tick(2_000);
+    const keeper = mc.client.objects(Kinds.Pod).find(x => x.metadata.name === "keep-0")!;
+    expect(keeper.spec.nodeName).toBeDefined();
+    expect(mc.client.objects(Kinds.Node).map(n => n.metadata.name)).toContain(keeper.spec.nodeName);
+    const blocked = mc.client.events.filter(e => e.reason === "DisruptionBlocked");
+    expect(blocked.some(e => /do-not-disrupt/.test(String(e.message)))).toBe(true);
+  });
+
+  it("marks NodeClaims Drifted when the NodePool template changes and replaces before deleting", async () => {
+    const mc = await cluster([pendingPod("a-0"), pendingPod("a-1")]);
+    const original = liveClaims(mc).map(c => c.metadata.name);
+    const np = (await mc.client.get(Kinds.NodePool, "default"))!;
+    np.spec.template.metadata = { labels: { rev: "2" } };
+    await mc.client.replace(Kinds.NodePool, np);
+    await mc.tick(2_000);
+    const drifted = mc.client.objects(Kinds.NodeClaim).filter(c => original.includes(c.metadata.name));
+    for (const c of drifted) {
+      const d = c.status.conditions.find((x: { type: string }) => x.type === "Drifted");
+      expect(d).toMatchObject({ status: "True", reason: "NodePoolDrifted" });
+    }
+    // Validation delay, then the replacement is launched while the original still exists.
+    await mc.tick(2_500);
+    await mc.tick(100);
+    const replacement = liveClaims(mc).find(c => !original.includes(c.metadata.name));
+    expect(replacement).toBeDefined();
+    expect(replacement!.metadata.labels!.rev).toBe("2");
+    expect(mc.client.objects(Kinds.NodeClaim).filter(c => original.includes(c.metadata.name) && c.metadata.deletionTimestamp)).toHaveLength(0);
+    const tainted = mc.client.objects(Kinds.Node).filter(n => (n.spec.taints ?? []).some((t: { key: string }) => t.key === "karpenter.sh/disrupted"));
+    expect(tainted.length).toBeGreaterThan(0);
+    // Replacement registers and initializes → the drifted NodeClaim is deleted.
+    await kubelet(mc);
+    for (let i = 0; i < 3; i++) await mc.tick(2_000);
+    expect(mc.client.objects(Kinds.NodeClaim).some(c => original.includes(c.metadata.name) && c.metadata.deletionTimestamp) ||
+      mc.client.objects(Kinds.NodeClaim).filter(c => original.includes(c.metadata.name)).length < original.length).toBe(true);
+  });
+
+  it("a replacement NodeClaim is created once per command even if the launch step is retried", async () => {
+    const mc = await cluster([pendingPod("a-0"), pendingPod("a-1")]);
+    const np = (await mc.client.get(Kinds.NodePool, "default"))!;
+    np.spec.template.metadata = { labels: { rev: "3" } };
+    await mc.client.replace(Kinds.NodePool, np);
+    mc.client.failNext("create", new Error("apiserver timeout"), "NodeClaim"); // first launch attempt fails → rollback
+    for (let i = 0; i < 4; i++) await mc.tick(2_000);
+    const failed = mc.logs.messages("disruption command failed, rolled back");
+    expect(failed.length).toBe(1);
+    // After the rollback the candidate is untainted and the next command launches exactly one replacement.
+    for (let i = 0; i < 4; i++) await mc.tick(2_000);
+    const rev3 = mc.client.objects(Kinds.NodeClaim).filter(c => c.metadata.labels?.rev === "3");
+    expect(rev3).toHaveLength(1);
+  });
+});
