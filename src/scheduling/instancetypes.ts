@@ -1,18 +1,18 @@
 // Instance types as seen through requirements: compatibility (labels + offerings), price, minValues, truncation.
 import { LabelCapacityType, LabelHostname, LabelNodePool, LabelTopologyZone, WellKnownLabels } from "../apis/labels";
 import type { InstanceType, Offering } from "../cloudprovider/aws/catalog/types";
-import type { Requirements } from "./requirements";
+import type { Requirement, Requirements } from "./requirements";
 
 /** Keys an instance type has an opinion on: a type lacking such a label means "DoesNotExist" (e.g. gpu-name). */
 const NOT_TYPE_KEYS = new Set([LabelNodePool, LabelHostname, LabelTopologyZone, LabelCapacityType, "topology.k8s.aws/zone-id"]);
 export function isTypeKey(key: string): boolean { return WellKnownLabels.has(key) && !NOT_TYPE_KEYS.has(key); }
 
 export function offeringMatches(o: Offering, reqs: Requirements): boolean {
-  if (!o.available) return false;
-  const z = reqs.get(LabelTopologyZone);
-  if (z && !z.has(o.zone)) return false;
-  const ct = reqs.get(LabelCapacityType);
-  return !ct || ct.has(o.capacityType);
+  return offeringMatchesReq(o, reqs.get(LabelTopologyZone), reqs.get(LabelCapacityType));
+}
+
+function offeringMatchesReq(o: Offering, z: Requirement | undefined, ct: Requirement | undefined): boolean {
+  return o.available && (!z || z.has(o.zone)) && (!ct || ct.has(o.capacityType));
 }
 
 /** Why the type cannot satisfy `reqs`, or undefined. */
@@ -22,14 +22,18 @@ export function typeIncompatibility(it: InstanceType, reqs: Requirements): strin
     const v = it.labels[r.key];
     if (v === undefined ? !r.allowsAbsent() : !r.has(v)) return `${r.key}=${v ?? "<absent>"} not in ${r}`;
   }
-  if (!it.offerings.some(o => offeringMatches(o, reqs))) return "no available offering in the allowed zones/capacity types";
+  const z = reqs.get(LabelTopologyZone);
+  const ct = reqs.get(LabelCapacityType);
+  if (!it.offerings.some(o => offeringMatchesReq(o, z, ct))) return "no available offering in the allowed zones/capacity types";
   return undefined;
 }
 
 export function cheapestOffering(it: InstanceType, reqs: Requirements, capacityType?: string): Offering | undefined {
   let best: Offering | undefined;
+  const z = reqs.get(LabelTopologyZone);
+  const ct = reqs.get(LabelCapacityType);
   for (const o of it.offerings) {
-    if (!offeringMatches(o, reqs) || (capacityType && o.capacityType !== capacityType)) continue;
+    if (!offeringMatchesReq(o, z, ct) || (capacityType && o.capacityType !== capacityType)) continue;
     if (!best || o.price < best.price || (o.price === best.price && o.zone < best.zone)) best = o;
   }
   return best;
@@ -48,9 +52,11 @@ export function sortByPrice(types: InstanceType[], reqs: Requirements): Instance
 /** Distinct values of `key` across the types (zone / capacity type from matching offerings). */
 export function valuesOf(types: InstanceType[], key: string, reqs: Requirements): Set<string> {
   const out = new Set<string>();
+  const z = reqs.get(LabelTopologyZone);
+  const ct = reqs.get(LabelCapacityType);
   for (const t of types) {
     if (key === LabelTopologyZone || key === LabelCapacityType) {
-      for (const o of t.offerings) if (offeringMatches(o, reqs)) out.add(key === LabelTopologyZone ? o.zone : o.capacityType);
+      for (const o of t.offerings) if (offeringMatchesReq(o, z, ct)) out.add(key === LabelTopologyZone ? o.zone : o.capacityType);
     } else if (t.labels[key] !== undefined) out.add(t.labels[key]!);
   }
   return out;

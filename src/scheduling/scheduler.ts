@@ -76,9 +76,16 @@ export class ClaimTarget {
     this.refreshMax();
   }
   private maxFor?: InstanceType[];
-  refreshMax(): void {
+  private maxForLen = 0;
+  /**
+   * maxAlloc is an upper bound used for quick rejection. Options only shrink, so a stale bound stays valid;
+   * recompute only when the options shrank noticeably (or when forced after a failed fit).
+   */
+  refreshMax(force = false): void {
     if (this.maxFor === this.options) return;
+    if (!force && this.maxFor && this.options.length > 0.8 * this.maxForLen) return;
     this.maxFor = this.options;
+    this.maxForLen = this.options.length;
     const m: ResourceMap = {};
     for (const t of this.options) for (const k in t.allocatable) if ((m[k] ?? -1) < t.allocatable[k]!) m[k] = t.allocatable[k]!;
     this.maxAlloc = m;
@@ -291,7 +298,7 @@ class Scheduler {
       nc.pods.push(...moved);
       nc.price = out.price;
       nc.unitCap = cl.unitCap;
-      nc.refreshMax();
+      nc.refreshMax(true);
       this.updateReserved(nc);
       this.claims.push(nc);
       const kept = cl.pods.filter(p => !moved.has(p));
@@ -300,7 +307,7 @@ class Scheduler {
       cl.requests = subtractResources(cl.requests, spilled);
       cl.options = keep.types;
       cl.price = keep.price;
-      cl.refreshMax();
+      cl.refreshMax(true);
       this.updateReserved(cl);
       return;
     }
@@ -318,7 +325,7 @@ class Scheduler {
         const s = st as { reqs: Requirements; options: InstanceType[]; requests: ResourceMap; pods: Pod[]; price: number };
         c.reqs = s.reqs; c.options = s.options; c.requests = s.requests; c.price = s.price;
         c.pods.length = 0; c.pods.push(...s.pods);
-        c.refreshMax();
+        c.refreshMax(true);
         this.updateReserved(c);
       },
     }, undefined, p => this.isFree(p));
@@ -384,7 +391,7 @@ class Scheduler {
     const r = reqs.get(key);
     // Options are always kept consistent with reqs, so a pinned value is offered by some option.
     if (r && !r.complement && r.values.size === 1) return [...r.values];
-    if (key === L.LabelTopologyZone || key === L.LabelCapacityType) return [...valuesOf(cl.options, key, reqs)].sort();
+    if (key === L.LabelTopologyZone || key === L.LabelCapacityType) return this.cachedDomains(cl.options, key, reqs);
     if (!r) return undefined;
     if (!r.complement) return r.sortedValues();
     return [...(this.topology.domains.get(key) ?? [])].filter(v => r.has(v)).sort();
@@ -432,6 +439,7 @@ class Scheduler {
     const reqs = cl.reqs.clone().addAll(c.reqs);
     let options = cl.options.filter(t => fits(requests, t.allocatable));
     if (options.length === cl.options.length) options = cl.options; // unchanged: keep identity for caches
+    if (options.length === 0) { cl.refreshMax(true); return "no instance type fits"; }
     if (c.reqs.size > 0) options = options.filter(t => typeIncompatibility(t, reqs) === undefined);
     if (options.length === 0) return "no instance type fits";
     const tentative = { name: cl.name, options };
