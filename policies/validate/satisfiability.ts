@@ -77,9 +77,19 @@ export interface SatisfiabilityResult {
  * Only keys the catalog knows about constrain instance types; custom labels (team=x) are node labels Karpenter
  * applies at launch and never eliminate an instance type.
  */
+/** Types with at least one available offering, computed once per catalog (admission runs this per request). */
+const availableByCatalog = new WeakMap<readonly CatalogInstanceType[], Candidate[]>();
+function availableCandidates(catalog: readonly CatalogInstanceType[]): Candidate[] {
+  let c = availableByCatalog.get(catalog);
+  if (!c) {
+    c = catalog.map(type => ({ type, offerings: type.offerings.filter(o => o.available) })).filter(x => x.offerings.length > 0);
+    availableByCatalog.set(catalog, c);
+  }
+  return c;
+}
+
 export function checkSatisfiable(reqs: readonly Req[], catalog: readonly CatalogInstanceType[]): SatisfiabilityResult {
-  let cands: Candidate[] = catalog.map(type => ({ type, offerings: type.offerings.filter(o => o.available) }))
-    .filter(c => c.offerings.length > 0);
+  let cands: Candidate[] = availableCandidates(catalog);
   if (cands.length === 0) return { ok: false, message: "the instance-type catalog has no available offerings", remaining: 0 };
   const applied: string[] = [];
   for (let i = 0; i < reqs.length; i++) {
