@@ -237,21 +237,30 @@ class Scheduler {
 
   run(): SchedulingResult {
     const policy = this.input.options?.preferencePolicy ?? "Respect";
-    const queue = this.input.pods
-      .filter(p => !p.spec.nodeName && !isDaemonSetPod(p))
-      .map(p => ({ pod: p, key: podKey(p), requests: this.requestsOf(p) }));
+    const queue: Array<{ pod: Pod; key: string; requests: ResourceMap }> = [];
+    for (const p of this.input.pods) {
+      if (p.spec.nodeName || isDaemonSetPod(p)) continue;
+      // One malformed pod must not block the others: it becomes unschedulable with the parse error as reason.
+      try { queue.push({ pod: p, key: podKey(p), requests: this.requestsOf(p) }); }
+      catch (e) { this.unschedulable.push({ pod: p, key: podKey(p), reason: (e as Error).message }); }
+    }
     sortPods(queue);
     const seen = new Set<string>();
     for (const q of queue) {
       if (seen.has(q.key)) continue;
       seen.add(q.key);
       let pod = policy === "Ignore" ? dropPreferences(q.pod) : q.pod;
-      let reason = this.tryPod(this.compile(pod, q.requests));
-      let copied = policy === "Ignore";
-      while (reason !== undefined) {
-        if (!copied) { pod = relaxableCopy(pod); copied = true; }
-        if (relax(pod) === undefined) break;
+      let reason: string | undefined;
+      try {
         reason = this.tryPod(this.compile(pod, q.requests));
+        let copied = policy === "Ignore";
+        while (reason !== undefined) {
+          if (!copied) { pod = relaxableCopy(pod); copied = true; }
+          if (relax(pod) === undefined) break;
+          reason = this.tryPod(this.compile(pod, q.requests));
+        }
+      } catch (e) {
+        reason = (e as Error).message;
       }
       if (reason !== undefined) this.unschedulable.push({ pod: q.pod, key: q.key, reason });
     }

@@ -1,5 +1,6 @@
 import { schedule } from "../../../src/scheduling/scheduler";
 import { podRequests } from "../../../src/scheduling/pods";
+import { toNodeClaimManifest } from "../../../src/scheduling/nodeclaim";
 import type { Pod } from "../../../src/scheduling/types";
 import { byName, catalog, claimOf, CT, daemonSet, HOST, IT, labelOf, node, nodePool, pod, pods, run, ZONE, zoneOf } from "./helpers";
 
@@ -575,5 +576,25 @@ describe("instance type options and cost", () => {
   it("pods already bound (spec.nodeName) are not rescheduled", () => {
     const p: Pod = pod(); p.spec.nodeName = "somewhere";
     expect(run({ pods: [p] }).newNodeClaims).toHaveLength(0);
+  });
+});
+
+describe("robustness and outputs", () => {
+  it("a pod with a malformed quantity is unschedulable with the field named, others still schedule", () => {
+    const bad = pod({ name: "bad", cpu: "lots" });
+    const r = run({ pods: [bad, pod({ name: "good" })] });
+    expect(r.unschedulable.map(u => u.key)).toEqual(["default/bad"]);
+    expect(r.unschedulable[0]!.reason).toMatch(/containers\[0\]\.resources\.requests\.cpu/);
+    expect(claimOf(r, "good")).toBeDefined();
+  });
+  it("a planned NodeClaim becomes a karpenter.sh/v1 NodeClaim manifest with requests and instance-type requirement", () => {
+    const np = nodePool("default", { taints: [{ key: "t", effect: "NoSchedule" }] });
+    const r = run({ pods: [pod({ cpu: "1", tolerations: [{ key: "t", operator: "Exists" }] })], nodePools: [np] });
+    const m = toNodeClaimManifest(r.newNodeClaims[0]!, np);
+    expect(m.apiVersion).toBe("karpenter.sh/v1");
+    expect(m.metadata.labels!["karpenter.sh/nodepool"]).toBe("default");
+    expect((m.spec.resources as { requests: Record<string, string> }).requests.cpu).toBe("1");
+    expect((m.spec.requirements as Array<{ key: string }>).some(q => q.key === IT)).toBe(true);
+    expect(m.spec.taints).toEqual([{ key: "t", effect: "NoSchedule" }]);
   });
 });
