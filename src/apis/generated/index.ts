@@ -3,3 +3,5 @@ export * from "./nodepools";
 export * from "./nodeclaims";
 export * from "./ec2nodeclasses";
 export * from "./nodeoverlays";
+export * from "./provisioners";
+export * from "./awsnodetemplates";
