@@ -3,16 +3,16 @@
 import { Capability, K8s, Log, a } from "pepr";
 import { loadCatalog } from "../src/cloudprovider/aws/catalog";
 import {
-  formatDenial, validateEC2NodeClass, validateNodeClaim, validateNodeOverlay, validateNodePool,
+  formatDenial, validateAWSNodeTemplate, validateEC2NodeClass, validateProvisioner, validateNodeClaim, validateNodeOverlay, validateNodePool,
   type CatalogInstanceType, type ValidationResult,
 } from "../policies/validate";
 import { POLICY_CONFIGMAP_NAME, defaultPod, parsePodDefaultsConfigMap, type PodDefaultsPolicy, type PodLike } from "../policies/podDefaults";
 import { cachedExistence, cachedLoader } from "../policies/lookups";
-import { EC2NodeClass, NodeClaim, NodeOverlay, NodePool } from "./kinds";
+import { AWSNodeTemplate, EC2NodeClass, NodeClaim, NodeOverlay, NodePool, Provisioner } from "./kinds";
 
 export const Admission = new Capability({
   name: "admission",
-  description: "Validates NodePool/EC2NodeClass/NodeClaim/NodeOverlay with Karpenter's rules and capsicum's checks; defaults pod requests and node requirements",
+  description: "Validates NodePool/EC2NodeClass/NodeClaim/NodeOverlay (and v1alpha5 Provisioner/AWSNodeTemplate) with Karpenter's rules and capsicum's checks; defaults pod requests and node requirements",
 });
 const { When } = Admission;
 
@@ -66,6 +66,17 @@ When(NodePool).IsCreatedOrUpdated().Validate(async req => {
 When(EC2NodeClass).IsCreatedOrUpdated().Validate(req => respond(req, validateEC2NodeClass(req.Raw, { oldObject: req.OldResource })));
 When(NodeClaim).IsCreatedOrUpdated().Validate(req => respond(req, validateNodeClaim(req.Raw, { oldObject: req.OldResource })));
 When(NodeOverlay).IsCreatedOrUpdated().Validate(req => respond(req, validateNodeOverlay(req.Raw, { oldObject: req.OldResource })));
+
+// v1alpha5: approve Karpenter-valid YAML with the conversion's warnings ("converted to NodePool default; ...").
+const DEFAULT_INSTANCE_PROFILE = process.env.DEFAULT_INSTANCE_PROFILE || undefined;
+When(Provisioner).IsCreatedOrUpdated().Validate(async req => {
+  const ref = req.Raw.spec?.providerRef?.name;
+  const awsNodeTemplate = ref && req.Raw.spec?.kubeletConfiguration
+    ? await K8s(AWSNodeTemplate).Get(ref).catch(() => undefined) : undefined;
+  return respond(req, validateProvisioner(req.Raw, { oldObject: req.OldResource, awsNodeTemplate, defaultInstanceProfile: DEFAULT_INSTANCE_PROFILE }));
+});
+When(AWSNodeTemplate).IsCreatedOrUpdated().Validate(req =>
+  respond(req, validateAWSNodeTemplate(req.Raw, { oldObject: req.OldResource, defaultInstanceProfile: DEFAULT_INSTANCE_PROFILE })));
 
 When(a.Pod).IsCreated().Mutate(async req => {
   const ns = req.Raw.metadata?.namespace ?? req.Request.namespace ?? "default";

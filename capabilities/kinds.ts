@@ -2,6 +2,7 @@
 // Registered once so When(NodePool)/K8s(NodePool) know their group/version/kind.
 import { RegisterKind, a } from "pepr";
 import type {
+  AWSNodeTemplateSpec, AWSNodeTemplateStatus, ProvisionerSpec, ProvisionerStatus,
   EC2NodeClassSpec, EC2NodeClassStatus, NodeClaimSpec, NodeClaimStatus, NodeOverlaySpec, NodeOverlayStatus,
   NodePoolSpec, NodePoolStatus,
 } from "../src/apis/generated";
@@ -23,7 +24,19 @@ export class NodeOverlay extends a.GenericKind {
   declare status?: NodeOverlayStatus;
 }
 
+/** v1alpha5-era kinds, served for compatibility; capabilities/migration.ts converts them to v1. */
+export class Provisioner extends a.GenericKind {
+  declare spec?: ProvisionerSpec;
+  declare status?: ProvisionerStatus;
+}
+export class AWSNodeTemplate extends a.GenericKind {
+  declare spec?: AWSNodeTemplateSpec;
+  declare status?: AWSNodeTemplateStatus;
+}
+
 RegisterKind(NodePool, { group: "karpenter.sh", version: "v1", kind: "NodePool", plural: "nodepools" });
 RegisterKind(NodeClaim, { group: "karpenter.sh", version: "v1", kind: "NodeClaim", plural: "nodeclaims" });
 RegisterKind(EC2NodeClass, { group: "karpenter.k8s.aws", version: "v1", kind: "EC2NodeClass", plural: "ec2nodeclasses" });
 RegisterKind(NodeOverlay, { group: "karpenter.sh", version: "v1alpha1", kind: "NodeOverlay", plural: "nodeoverlays" });
+RegisterKind(Provisioner, { group: "karpenter.sh", version: "v1alpha5", kind: "Provisioner", plural: "provisioners" });
+RegisterKind(AWSNodeTemplate, { group: "karpenter.k8s.aws", version: "v1alpha1", kind: "AWSNodeTemplate", plural: "awsnodetemplates" });
