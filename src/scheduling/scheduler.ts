@@ -11,7 +11,7 @@ import { applyOverlays } from "./overlay";
 import { hostPortsConflict, isDaemonSetPod, podHostPorts, podKey, podRequests, untoleratedTaint, type HostPort } from "./pods";
 import { dropPreferences, relax, relaxableCopy } from "./preferences";
 import { Requirement, Requirements } from "./requirements";
-import { Topology, type PodTopology } from "./topology";
+import { Topology, type PodTopology, type TopologyGroup } from "./topology";
 import type { ExistingAssignment, NewNodeClaim, NodePool, Pod, SchedulingInput, SchedulingResult, Taint, UnschedulablePod } from "./types";
 import { improve, isMovable } from "./improve";
 
@@ -43,6 +43,7 @@ interface PodCtx {
   reqsKey: string;
   pt: PodTopology;
   topoKeys: string[];
+  selecting: TopologyGroup[];
 }
 
 export class NodeTarget {
@@ -245,6 +246,9 @@ class Scheduler {
       catch (e) { this.unschedulable.push({ pod: p, key: podKey(p), reason: (e as Error).message }); }
     }
     sortPods(queue);
+    // Like Karpenter, build every pending pod's topology groups up front so that pods placed early are counted
+    // (and their domain pinned) for groups whose owners are scheduled later.
+    for (const q of queue) { try { this.topology.podTopology(q.pod); } catch { /* reported when the pod is tried */ } }
     const seen = new Set<string>();
     for (const q of queue) {
       if (seen.has(q.key)) continue;
@@ -345,8 +349,9 @@ class Scheduler {
     const pt = this.topology.podTopology(pod);
     const keys = new Set<string>(pt.owned.map(g => g.key));
     for (const g of this.topology.inverseSelecting(pod)) keys.add(g.key);
-    for (const g of this.topology.groupsSelecting(pod)) keys.add(g.key);
-    return { pod, key: podKey(pod), requests, ports: podHostPorts(pod), reqs, reqsKey: reqs.toString(), pt, topoKeys: [...keys].sort() };
+    const selecting = this.topology.groupsSelecting(pod);
+    for (const g of selecting) keys.add(g.key);
+    return { pod, key: podKey(pod), requests, ports: podHostPorts(pod), reqs, reqsKey: reqs.toString(), pt, topoKeys: [...keys].sort(), selecting };
   }
 
   /** Places the pod somewhere; returns undefined on success or the reason it could not be placed. */
@@ -418,7 +423,7 @@ class Scheduler {
       if ("reason" in a) return a.reason;
       if (a.domains.length === 0) return `no ${k} domain left`;
       if (k !== L.LabelHostname) {
-        const pick = this.topology.rank(c.pt, k, a.domains)[0]!;
+        const pick = this.topology.rank(c.pt, k, a.domains, c.selecting)[0]!;
         reqs.add(Requirement.in(k, pick));
         if (k === L.LabelTopologyZone || k === L.LabelCapacityType) { const tbl = this.priceTable(reqs); cl.options = cl.options.filter(t => this.typePrice(t, reqs, tbl) < Infinity); }
       }

@@ -134,9 +134,9 @@ export class Topology {
     return { domains: out };
   }
 
-  /** Preferred order to pin a domain: fewest matching pods for the pod's spread groups first, then name. */
-  rank(pt: PodTopology, key: string, domains: string[]): string[] {
-    const spread = pt.owned.filter(g => g.key === key && g.type === "spread");
+  /** Preferred order to pin a domain: fewest matching pods in the spread groups owning or selecting the pod, then name. */
+  rank(pt: PodTopology, key: string, domains: string[], selecting: TopologyGroup[] = []): string[] {
+    const spread = [...pt.owned, ...selecting.filter(g => !pt.owned.includes(g))].filter(g => g.key === key && g.type === "spread");
     const score = (d: string): number => spread.reduce((s, g) => s + g.count(d), 0);
     return [...domains].sort((a, b) => score(a) - score(b) || (a < b ? -1 : a > b ? 1 : 0));
   }

@@ -598,3 +598,18 @@ describe("robustness and outputs", () => {
     expect(m.spec.taints).toEqual([{ key: "t", effect: "NoSchedule" }]);
   });
 });
+
+describe("topology groups are known up front", () => {
+  it("pods scheduled before the spread pods that select them are counted in the spread", () => {
+    const web = { app: "web" };
+    const np = nodePool("default", { requirements: [{ key: ZONE, operator: "In", values: ["us-east-1a", "us-east-1b", "us-east-1c"] }] });
+    // Big unconstrained pods carry the label and are placed first (cpu-descending order).
+    const big = pods(3, i => pod({ name: `big${i}`, labels: web, cpu: "3" }));
+    const small = pods(3, i => pod({ name: `small${i}`, labels: web, cpu: "100m", topologySpreadConstraints: spread(ZONE, web) }));
+    const r = run({ pods: [...big, ...small], nodePools: [np] });
+    for (const c of r.newNodeClaims) expect(c.zone).toBeDefined(); // every pod counted by a zone group has a pinned zone
+    const bigZones = new Set(big.map(p => zoneOf(r, p.metadata.name!)));
+    // The big pods count towards the spread, so the spread pods avoid their (already most loaded) zone.
+    for (const p of small) expect(bigZones.has(zoneOf(r, p.metadata.name!))).toBe(false);
+  });
+});
