@@ -19,6 +19,7 @@ const groupArb = fc.record({
   maxSkew: fc.integer({ min: 1, max: 2 }),
   anti: fc.constantFrom(undefined, undefined, "kubernetes.io/hostname", "topology.kubernetes.io/zone"),
   hostPort: fc.constantFrom(undefined, undefined, 8080),
+  affinity: fc.constantFrom(undefined, undefined, "kubernetes.io/hostname", "topology.kubernetes.io/zone"),
   tolerate: fc.boolean(),
   ct: fc.constantFrom(undefined, "on-demand"),
   init: fc.boolean(),
@@ -48,6 +49,7 @@ function build(groups: Array<Record<string, any>>, pools: Array<Record<string, a
       if (Object.keys(sel).length) p.spec.nodeSelector = sel;
       if (g.spread) p.spec.topologySpreadConstraints = [{ maxSkew: g.maxSkew, topologyKey: g.spread, whenUnsatisfiable: "DoNotSchedule", labelSelector: { matchLabels: labels } }];
       if (g.anti) p.spec.affinity = { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: g.anti, labelSelector: { matchLabels: labels } }] } };
+      if (g.affinity && !g.anti) p.spec.affinity = { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: g.affinity, labelSelector: { matchLabels: labels } }] } };
       if (g.hostPort) p.spec.containers[0]!.ports = [{ containerPort: 80, hostPort: g.hostPort }];
       if (g.tolerate) p.spec.tolerations = [{ key: "dedicated", operator: "Exists" }];
       pods.push(p);

@@ -147,6 +147,13 @@ export function checkPlan(input: SchedulingInput, result: SchedulingResult, cata
       for (const y of placed) if (y !== x && y.labels[t.topologyKey] === d && (y.pod.metadata.namespace ?? "default") === (x.pod.metadata.namespace ?? "default") && selects(t.labelSelector, y.pod))
         errors.push(`pod ${key(x.pod)} anti-affinity on ${t.topologyKey}=${d} violated by ${key(y.pod)}`);
     }
+    for (const t of x.pod.spec.affinity?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []) {
+      const d = x.labels[t.topologyKey];
+      if (d === undefined) { errors.push(`pod ${key(x.pod)}: pod affinity on ${t.topologyKey} but domain not pinned`); continue; }
+      const partners = placed.filter(y => y !== x && y.labels[t.topologyKey] === d && selects(t.labelSelector, y.pod));
+      const anyElsewhere = placed.some(y => y !== x && selects(t.labelSelector, y.pod) && y.labels[t.topologyKey] !== d);
+      if (partners.length === 0 && !(selects(t.labelSelector, x.pod) && !anyElsewhere)) errors.push(`pod ${key(x.pod)}: pod affinity on ${t.topologyKey}=${d} has no matching pod there`);
+    }
     for (const c of x.pod.spec.topologySpreadConstraints ?? []) {
       if (c.whenUnsatisfiable !== "DoNotSchedule") continue;
       const counts = new Map<string, number>();
