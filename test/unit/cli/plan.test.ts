@@ -1,3 +1,5 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../../../src/cli/main";
 
@@ -46,5 +48,67 @@ describe("capsicum plan", () => {
     const { code, err } = await cli(["plan", "-f", examples, "-o", "yaml"]);
     expect(code).toBe(2);
     expect(err).toMatch(/use -o json or -o table/);
+  });
+});
+
+describe("capsicum plan inputs", () => {
+  function dir(files: Record<string, string>): string {
+    const d = mkdtempSync(join(tmpdir(), "capsicum-plan-"));
+    for (const [n, c] of Object.entries(files)) writeFileSync(join(d, n), c);
+    return d;
+  }
+  const nodePool = `apiVersion: karpenter.sh/v1
+kind: NodePool
+metadata: {name: default}
+spec:
+  template:
+    spec:
+      nodeClassRef: {group: karpenter.k8s.aws, kind: EC2NodeClass, name: small}
+      requirements:
+        - {key: kubernetes.io/arch, operator: In, values: [amd64]}
+`;
+  it("EC2NodeClass kubelet.maxPods limits pods per NodeClaim", async () => {
+    const d = dir({
+      "np.yaml": nodePool,
+      "nc.yaml": "apiVersion: karpenter.k8s.aws/v1\nkind: EC2NodeClass\nmetadata: {name: small}\nspec:\n  kubelet: {maxPods: 3}\n",
+      "deploy.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\nspec:\n  replicas: 9\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers: [{name: c, image: x, resources: {requests: {cpu: 10m}}}]\n",
+    });
+    const { code, out } = await cli(["plan", "-f", d, "-o", "json"]);
+    expect(code).toBe(0);
+    const plan = JSON.parse(out);
+    expect(plan.nodeClaims.length).toBeGreaterThanOrEqual(3);
+    for (const c of plan.nodeClaims) expect(Number(c.requests.pods)).toBeLessThanOrEqual(3);
+    expect(plan.nodeClaims.flatMap((c: { pods: string[] }) => c.pods)).toContain("shop/web-0");
+  });
+  it("existing Nodes with bound pods are used first and DaemonSets add overhead", async () => {
+    const d = dir({
+      "all.yaml": `${nodePool}---
+apiVersion: v1
+kind: Node
+metadata: {name: n1, labels: {kubernetes.io/arch: amd64, topology.kubernetes.io/zone: us-east-1a}}
+status: {allocatable: {cpu: "2", memory: 4Gi, pods: "20"}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: bound, namespace: default}
+spec: {nodeName: n1, containers: [{name: c, resources: {requests: {cpu: 1500m}}}]}
+---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent, namespace: kube-system}
+spec: {template: {spec: {containers: [{name: a, resources: {requests: {cpu: 250m}}}]}}}
+---
+apiVersion: batch/v1
+kind: Job
+metadata: {name: batch}
+spec: {parallelism: 2, template: {spec: {containers: [{name: c, resources: {requests: {cpu: 400m}}}]}}}
+`,
+    });
+    const { out } = await cli(["plan", "-f", d, "-o", "json"]);
+    const plan = JSON.parse(out);
+    expect(plan.existingNodes).toEqual([{ name: "n1", pods: ["default/batch-0"] }]);
+    expect(plan.nodeClaims).toHaveLength(1);
+    expect(plan.nodeClaims[0].pods).toEqual(["default/batch-1"]);
+    expect(plan.nodeClaims[0].requests.cpu).toBe("650m");
   });
 });
