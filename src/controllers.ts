@@ -130,7 +130,8 @@ export async function startControllers(settings: Settings, o: ControllerOverride
   });
   const disruption = new DisruptionRunner({
     client, state, clock, metrics, events, cloud, instanceTypes, schedule: o.schedule ?? defaultSchedule,
-    schedulingBase: async () => { const { input } = await provisioner.schedulingInput([]); const { pods: _p, existingNodes: _e, ...base } = input; return base; },
+    // The provisioner's view of NodePools/instance types/daemonsets; the runner supplies pods and nodes.
+    schedulingBase: async () => (await provisioner.schedulingInput([])).input,
     validationDelayMs: settings.consolidationValidationDelayMs,
     settings: { spotToSpotConsolidation: settings.featureGates.SpotToSpotConsolidation ?? false },
     log: log.child({ controller: "disruption" }),

@@ -142,8 +142,9 @@ test("a pod annotated karpenter.sh/do-not-disrupt keeps its node", async () => {
 
 test("changing template labels marks NodeClaims Drifted and rolls them one at a time (budget nodes: 1)", async () => {
   kubectl(["apply", "-f", "-"], nodePool({ budgets: [{ nodes: "1" }] }));
-  kubectl(["scale", "deployment", "web", "-n", NS, "--replicas=12"]);
-  await settle("web", 12);
+  // 20 × 500m = 10 vCPU: more than the largest allowed type (8 vCPU), so the fleet has at least two nodes to roll.
+  kubectl(["scale", "deployment", "web", "-n", NS, "--replicas=20"]);
+  await settle("web", 20);
   const original = new Set(claims().map(c => c.metadata.name));
   expect(original.size).toBeGreaterThanOrEqual(2);
   kubectl(["apply", "-f", "-"], nodePool({ labels: { "e2e/rev": "2" }, budgets: [{ nodes: "1" }] }));
@@ -157,7 +158,7 @@ test("changing template labels marks NodeClaims Drifted and rolls them one at a 
   }, 480000);
   expect(maxDisrupting).toBeLessThanOrEqual(1);
   for (const c of claims()) expect(c.metadata.labels["e2e/rev"]).toBe("2");
-  await settle("web", 12);
+  await settle("web", 20);
 }, 600000);
 
 test("a spot interruption warning on the SQS queue replaces the node, drains and terminates it, and deletes the message", async () => {
@@ -175,7 +176,7 @@ test("a spot interruption warning on the SQS queue replaces the node, drains and
   }));
   await waitFor("interrupted NodeClaim gone", async () => !claims().some(c => c.metadata.name === target.metadata.name) || undefined, 180000);
   expect((await clusterInstances(CLUSTER)).map(i => i.InstanceId)).not.toContain(instanceId);
-  await settle("web", 12);
+  await settle("web", 20);
   const attrs = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"] }));
   expect(Number(attrs.Attributes?.ApproximateNumberOfMessages ?? 0) + Number(attrs.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0)).toBe(0);
 }, 300000);

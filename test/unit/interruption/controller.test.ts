@@ -100,7 +100,7 @@ describe("controllers", () => {
     };
     const logs = new LogCapture();
     const c = await startControllers(testSettings({ INTERRUPTION_QUEUE: "capsicum", METRICS_PORT: "0" }), {
-      client: new MemoryKubeClient(clock), cloud: new FakeCloud(clock), clock, sqs, log: createLogger({ level: "debug", destination: logs }),
+      client: new MemoryKubeClient(clock), cloud: new FakeCloud(clock), clock, sqs: sqs as never, log: createLogger({ level: "debug", destination: logs }),
     });
     await new Promise(r => setImmediate(r));
     expect(receives).toBe(1);
