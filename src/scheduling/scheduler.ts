@@ -289,8 +289,11 @@ class Scheduler {
     const compat = this.compatibleTypes(cl.template, cl.reqs);
     if (typeof compat === "string") return;
     const table = this.priceTable(cl.reqs);
-    const cheapestFit = (req: ResourceMap, extraLimit: boolean): { types: InstanceType[]; price: number } => {
-      const types = compat.filter(t => fits(req, t.allocatable) && (!extraLimit || this.withinLimits(cl.template, t)));
+    const limits = cl.template.limits;
+    // The kept claim may not reserve more than it already does; the new one must fit the remaining limits.
+    const withinOwn = (t: InstanceType): boolean => !limits || Object.keys(limits).every(k => k === "nodes" || (t.capacity[k] ?? 0) <= (cl.reserved[k] ?? 0));
+    const cheapestFit = (req: ResourceMap, isNew: boolean): { types: InstanceType[]; price: number } => {
+      const types = compat.filter(t => fits(req, t.allocatable) && (isNew ? this.withinLimits(cl.template, t) : withinOwn(t)));
       let price = Infinity;
       for (const t of types) price = Math.min(price, this.typePrice(t, cl.reqs, table));
       return { types, price };

@@ -613,3 +613,14 @@ describe("topology groups are known up front", () => {
     for (const p of small) expect(bigZones.has(zoneOf(r, p.metadata.name!))).toBe(false);
   });
 });
+
+describe("limits with cost improvement", () => {
+  it("splitting a NodeClaim never exceeds NodePool limits", () => {
+    const np = nodePool("default", { limits: { cpu: "50" }, requirements: [{ key: "kubernetes.io/arch", operator: "In", values: ["amd64"] }, { key: "karpenter.k8s.aws/instance-category", operator: "In", values: ["c", "m", "r"] }] });
+    const r = run({ pods: pods(10, () => pod({ cpu: "500m" })), nodePools: [np], options: { maxInstanceTypes: 5000 } });
+    const maxCpu = r.newNodeClaims.reduce((s, c) => s + Math.max(...c.instanceTypeOptions.map(t => t.capacity.cpu!)), 0);
+    expect(r.newNodeClaims.length).toBe(2); // split happened
+    expect(maxCpu).toBeLessThanOrEqual(50000);
+    expect(r.unschedulable).toHaveLength(0);
+  });
+});
