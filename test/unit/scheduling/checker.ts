@@ -110,8 +110,11 @@ export function checkPlan(input: SchedulingInput, result: SchedulingResult, cata
     }
     for (const p of c.pods) if (!tolerated(p, tplTaints)) errors.push(`${c.name}: pod ${key(p)} does not tolerate NodePool taints`);
     const chosen = types.get(c.instanceType)!;
+    // Any option may be launched (spot uses price-capacity-optimized), so limits must hold for the largest one.
     const use = limitUse.get(c.nodePool) ?? {};
-    for (const [k, v] of Object.entries(chosen.capacity)) use[k] = (use[k] ?? 0) + v;
+    const worst: Record<string, number> = {};
+    for (const t of c.instanceTypeOptions) for (const [k, v] of Object.entries(t.capacity)) worst[k] = Math.max(worst[k] ?? 0, v);
+    for (const [k, v] of Object.entries(worst)) use[k] = (use[k] ?? 0) + v;
     use.nodes = (use.nodes ?? 0) + 1;
     limitUse.set(c.nodePool, use);
     const labels = { ...chosen.labels, ...c.labels, [HOST]: c.name, [CT]: c.capacityType, ...(c.zone ? { [ZONE]: c.zone } : {}) };
