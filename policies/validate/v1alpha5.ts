@@ -1,7 +1,7 @@
 // Provisioner (karpenter.sh/v1alpha5) admission: schema + CRD rules, Karpenter v0.32's webhook checks, and the
 // v1 conversion's warnings (so `kubectl apply` shows what the Provisioner became). v1alpha5 YAML that Karpenter
 // accepted is never denied for a v1-only reason: conversion problems are warnings and a Converted=False status.
-/* eslint-disable @typescript-eslint/no-explicit-any */
+ 
 import { provisionerToNodePool, type ConversionContext } from "../../src/migration";
 import { awsNodeTemplateToEC2NodeClass } from "../../src/migration";
 import { validateEC2NodeClass } from "./ec2nodeclass";

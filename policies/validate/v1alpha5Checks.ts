@@ -1,7 +1,7 @@
 // Karpenter v0.31/v0.32 webhook rules for the v1alpha5 kinds (core pkg/apis/v1alpha5/provisioner_validation.go and
 // the AWS provider's v1alpha1 validation), with Karpenter's messages plus the fix. Karpenter checked these in Go,
 // not CEL, so they live here rather than in the CRD.
-/* eslint-disable @typescript-eslint/no-explicit-any */
+ 
 import { parseQuantity } from "../../src/apis/quantity";
 import { AWS_ALLOWED_REQUIREMENT_KEYS, KARPENTER_SH_ALLOWED_KEYS, LABEL_KEY_PATTERN, LABEL_VALUE_PATTERN, labelDomain } from "../schemas/common";
 import { EVICTION_SIGNALS, RESERVED_RESOURCES } from "../schemas/ec2nodeclass";

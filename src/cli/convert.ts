@@ -2,7 +2,7 @@
 // karpenter.k8s.aws/v1 EC2NodeClasses for v1alpha5 Provisioners / v1alpha1 AWSNodeTemplates, each preceded by
 // `# WARNING:` lines for every lossy or changed mapping. Other kinds are skipped. Exit 1 when something could
 // not be converted (reported on stderr), 2 on usage errors.
-/* eslint-disable @typescript-eslint/no-explicit-any */
+ 
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { parseAllDocuments, stringify } from "yaml";

@@ -2,7 +2,7 @@
 // migration (pkg/utils/nodeclass + karpenter-convert) and then its v1beta1 -> v1 changes. capsicum-specific: AMI
 // aliases resolve only for al2023 and nodes boot with AL2023 nodeadm user data, so AL2/unset families map to
 // al2023@latest (Kubernetes >= 1.33 has no AL2 EKS AMIs) — always with a warning saying so.
-/* eslint-disable @typescript-eslint/no-explicit-any */
+ 
 import type { EC2NodeClass, EC2NodeClassSpec } from "../apis/generated/ec2nodeclasses";
 import { parseQuantity } from "../apis/quantity";
 import { carriedLabels, type ConversionContext, type ConversionOutcome, isObject } from "./common";

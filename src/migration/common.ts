@@ -37,4 +37,4 @@ export function carriedLabels(src: { labels?: Record<string, string> } | undefin
   return { ...(src?.labels ?? {}), [ConvertedFromLabel]: provenance(kind, name) };
 }
 
-export const isObject = (x: unknown): x is Record<string, any> => x !== null && typeof x === "object" && !Array.isArray(x); // eslint-disable-line @typescript-eslint/no-explicit-any
+export const isObject = (x: unknown): x is Record<string, any> => x !== null && typeof x === "object" && !Array.isArray(x);  

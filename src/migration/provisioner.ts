@@ -1,7 +1,7 @@
 // Provisioner (karpenter.sh/v1alpha5) -> NodePool (karpenter.sh/v1), following Karpenter's own migration
 // (karpenter-core pkg/utils/nodepool.New, the AWS v1alpha5 defaulting webhook, then the v1beta1 -> v1 changes:
 // kubelet moved to the EC2NodeClass, WhenUnderutilized became WhenEmptyOrUnderutilized).
-/* eslint-disable @typescript-eslint/no-explicit-any */
+ 
 import type { EC2NodeClass, EC2NodeClassSpec } from "../apis/generated/ec2nodeclasses";
 import type { NodePool, NodePoolSpec } from "../apis/generated/nodepools";
 import { LabelArch, LabelCapacityType, LabelInstanceCategory, LabelInstanceFamily, LabelInstanceGeneration, LabelInstanceType, LabelOS, NormalizedLabels } from "../apis/labels";

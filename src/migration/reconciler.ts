@@ -3,7 +3,7 @@
 // no server-side apply), owned by the source object so deleting the Provisioner garbage-collects the NodePool.
 // Idempotent: a hash annotation of the desired object decides whether to write, because the apiserver adds
 // defaults that a plain comparison would always see as a difference.
-/* eslint-disable @typescript-eslint/no-explicit-any */
+ 
 import { createHash } from "node:crypto";
 import { KubeError, Kinds, rvGuard, type JsonPatchOp, type KubeClient, type KubeObject, type ResourceKind } from "../kube/client";
 import { awsNodeTemplateToEC2NodeClass } from "./awsNodeTemplate";
