@@ -31,6 +31,14 @@ interface Template {
   limits?: ResourceMap;
   remaining?: ResourceMap;
   compatCache: Map<string, InstanceType[] | string>;
+  compatPrefix: string;
+}
+
+const catalogCaches = new WeakMap<InstanceType[], Map<string, InstanceType[] | string>>();
+function sharedCache(catalog: InstanceType[]): Map<string, InstanceType[] | string> {
+  let m = catalogCaches.get(catalog);
+  if (!m || m.size > 20000) { m = new Map(); catalogCaches.set(catalog, m); }
+  return m;
 }
 
 /** A compiled pod attempt (after any relaxation). */
@@ -145,12 +153,18 @@ class Scheduler {
       if (np.spec.replicas !== undefined && np.spec.replicas !== null) continue; // static NodePools are not scheduled into
       const name = np.metadata.name ?? "";
       const { reqs, labels } = nodePoolRequirements(np);
-      const catalog = applyOverlays(input.instanceTypesByNodePool?.[name] ?? input.instanceTypes, input.nodeOverlays);
-      const types = sortByPrice(catalog.filter(t => typeIncompatibility(t, reqs) === undefined), reqs);
+      const base = input.instanceTypesByNodePool?.[name] ?? input.instanceTypes;
+      const catalog = applyOverlays(base, input.nodeOverlays);
+      // Catalog-derived lists depend only on (catalog, requirements): share them across schedule() calls so
+      // repeated simulations (consolidation) skip the per-call filtering/sorting of ~1,300 types.
+      const shared = catalog === base ? sharedCache(base) : new Map<string, InstanceType[] | string>();
+      const tkey = `tpl|${reqs.toString()}`;
+      let types = shared.get(tkey) as InstanceType[] | undefined;
+      if (!types) { types = sortByPrice(catalog.filter(t => typeIncompatibility(t, reqs) === undefined), reqs); shared.set(tkey, types); }
       const tpl: Template = {
         name, nodePool: np, weight: np.spec.weight ?? 0, requirements: reqs, labels,
         taints: np.spec.template.spec.taints ?? [], startupTaints: np.spec.template.spec.startupTaints ?? [],
-        types, daemonOverhead: { pods: 0 }, daemonPorts: [], compatCache: new Map(),
+        types, daemonOverhead: { pods: 0 }, daemonPorts: [], compatCache: shared, compatPrefix: `${tkey}|`,
       };
       if (np.spec.limits) {
         tpl.limits = parseResources(np.spec.limits, `NodePool ${name} spec.limits`);
@@ -547,7 +561,7 @@ class Scheduler {
   }
 
   private compatibleTypes(tpl: Template, reqs: Requirements): InstanceType[] | string {
-    const key = reqs.toString();
+    const key = tpl.compatPrefix + reqs.toString();
     const hit = tpl.compatCache.get(key);
     if (hit !== undefined) return hit;
     let out: InstanceType[] | string = tpl.types.filter(t => typeIncompatibility(t, reqs) === undefined);
@@ -555,7 +569,6 @@ class Scheduler {
       const sample = tpl.types.length ? typeIncompatibility(tpl.types[0]!, reqs) : "the NodePool's requirements match no instance type with an available offering";
       out = `no instance type satisfies the combined requirements (${reqs.toString()})${sample ? ` — e.g. ${tpl.types[0]?.name ?? ""} ${sample}` : ""}`;
     }
-    if (tpl.compatCache.size > 5000) tpl.compatCache.clear();
     tpl.compatCache.set(key, out);
     return out;
   }

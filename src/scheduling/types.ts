@@ -127,7 +127,10 @@ export interface SchedulingOptions {
 export interface SchedulingInput {
   pods: Pod[];
   nodePools: NodePool[];
-  /** The catalog (all instance types, including ones without available offerings). */
+  /**
+   * The catalog (all instance types, including ones without available offerings). Treated as immutable: derived
+   * lists are cached per array identity, so pass a new array (e.g. a fresh loadCatalog()) when offerings change.
+   */
   instanceTypes: InstanceType[];
   /** Per-NodePool catalog (e.g. when EC2NodeClass kubelet settings change allocatable); falls back to instanceTypes. */
   instanceTypesByNodePool?: Record<string, InstanceType[]>;
