@@ -7,5 +7,6 @@ import { Admission } from "./capabilities/admission";
 import { Provisioning } from "./capabilities/provisioning";
 import { Lifecycle } from "./capabilities/lifecycle";
 import { Disruption } from "./capabilities/disruption";
+import { Migration } from "./capabilities/migration";
 
-new PeprModule(cfg, [Admission, Provisioning, Lifecycle, Disruption]);
+new PeprModule(cfg, [Admission, Provisioning, Lifecycle, Disruption, Migration]);
