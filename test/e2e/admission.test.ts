@@ -109,3 +109,57 @@ describe("pod defaulting", () => {
     expect(p.spec.affinity?.nodeAffinity).toBeUndefined();
   });
 });
+
+describe("v1alpha5 YAML applies unchanged", () => {
+  const legacy = `apiVersion: karpenter.k8s.aws/v1alpha1
+kind: AWSNodeTemplate
+metadata:
+  name: legacy
+spec:
+  subnetSelector:
+    karpenter.sh/discovery: capsicum-sandbox
+  securityGroupSelector:
+    karpenter.sh/discovery: capsicum-sandbox
+  instanceProfile: KarpenterNodeRole-capsicum-sandbox
+---
+apiVersion: karpenter.sh/v1alpha5
+kind: Provisioner
+metadata:
+  name: legacy
+spec:
+  requirements:
+    - key: karpenter.sh/capacity-type
+      operator: In
+      values: ["spot"]
+  providerRef:
+    name: legacy
+  ttlSecondsAfterEmpty: 30
+`;
+
+  test("a Provisioner + AWSNodeTemplate are admitted with conversion warnings and become an owned NodePool + EC2NodeClass", async () => {
+    const res = kubectlResult(["apply", "-f", "-"], legacy);
+    expect(res.ok).toBe(true);
+    expect(res.out).toMatch(/Warning: .*NodePool legacy/);
+    const np = await waitFor("converted NodePool", async () => {
+      const r = kubectlResult(["get", "nodepool", "legacy", "-o", "json"]);
+      return r.ok ? JSON.parse(r.out) : undefined;
+    }, 60000);
+    expect(np.metadata.ownerReferences[0]).toMatchObject({ kind: "Provisioner", name: "legacy" });
+    expect(np.spec.disruption).toMatchObject({ consolidationPolicy: "WhenEmpty", consolidateAfter: "30s" });
+    const nc = await waitFor("converted EC2NodeClass", async () => {
+      const r = kubectlResult(["get", "ec2nodeclass", "legacy", "-o", "json"]);
+      return r.ok ? JSON.parse(r.out) : undefined;
+    }, 60000);
+    expect(nc.spec.amiSelectorTerms).toEqual([{ alias: "al2023@latest" }]);
+    kubectl(["delete", "provisioner", "legacy"]);
+    await waitFor("NodePool garbage-collected with its Provisioner", async () =>
+      !kubectlResult(["get", "nodepool", "legacy"]).ok || undefined, 60000);
+  });
+
+  test("an invalid Provisioner is rejected with the field named", () => {
+    const bad = legacy.split("---\n")[1].replace("ttlSecondsAfterEmpty: 30", "ttlSecondsAfterEmpty: 30\n  consolidation:\n    enabled: true");
+    const res = kubectlResult(["apply", "-f", "-"], bad.replace("name: legacy\nspec", "name: legacy-bad\nspec"));
+    expect(res.ok).toBe(false);
+    expect(res.out).toMatch(/consolidation|ttlSecondsAfterEmpty/);
+  });
+});
