@@ -1,18 +1,10 @@
 // The engine's only way to write to Kubernetes. A narrow interface (not kfc directly) so every controller is
 // unit-testable against MemoryKubeClient and the kfc adapter stays the one place that knows about HTTP.
+import type { ObjectMeta as ApiObjectMeta } from "../apis/meta";
 
-export interface ObjectMeta {
+/** The API types' ObjectMeta, with `name` required: every object the engine reads or writes has one. */
+export interface ObjectMeta extends Omit<ApiObjectMeta, "name"> {
   name: string;
-  namespace?: string;
-  uid?: string;
-  resourceVersion?: string;
-  generation?: number;
-  creationTimestamp?: string;
-  deletionTimestamp?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  finalizers?: string[];
-  ownerReferences?: Array<{ apiVersion: string; kind: string; name: string; uid: string; controller?: boolean; blockOwnerDeletion?: boolean }>;
   [k: string]: unknown;
 }
 

@@ -1,6 +1,6 @@
 // The migration reconciler against the in-memory KubeClient: create-or-update with ownerReferences, the
 // provenance label, idempotence, status conditions, and refusal to take over a user's own NodePool.
-import { Kinds } from "../../../src/kube/client";
+import { Kinds, type KubeObject } from "../../../src/kube/client";
 import { MemoryKubeClient } from "../../../src/kube/memoryClient";
 import { V1alpha5Kinds, reconcileAWSNodeTemplate, reconcileProvisioner } from "../../../src/migration";
 
@@ -9,7 +9,7 @@ async function setup() {
   const client = new MemoryKubeClient();
   const deps = { client, ctx: { defaultInstanceProfile: "prof" }, now: () => new Date("2024-01-01T00:00:00Z") };
   const t = await client.create(V1alpha5Kinds.AWSNodeTemplate, { apiVersion: "karpenter.k8s.aws/v1alpha1", kind: "AWSNodeTemplate", metadata: { name: "default" }, spec: { subnetSelector: disc, securityGroupSelector: disc } });
-  const p = await client.create(V1alpha5Kinds.Provisioner, { apiVersion: "karpenter.sh/v1alpha5", kind: "Provisioner", metadata: { name: "default" }, spec: { providerRef: { name: "default" }, ttlSecondsAfterEmpty: 30 } });
+  const p: KubeObject = await client.create(V1alpha5Kinds.Provisioner, { apiVersion: "karpenter.sh/v1alpha5", kind: "Provisioner", metadata: { name: "default" }, spec: { providerRef: { name: "default" }, ttlSecondsAfterEmpty: 30 } });
   return { client, deps, t, p };
 }
 
