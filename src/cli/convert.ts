@@ -3,35 +3,13 @@
 // `# WARNING:` lines for every lossy or changed mapping. Other kinds are skipped. Exit 1 when something could
 // not be converted (reported on stderr), 2 on usage errors.
  
-import { readFileSync, readdirSync, statSync } from "node:fs";
-import { join } from "node:path";
-import { parseAllDocuments, stringify } from "yaml";
+import { stringify } from "yaml";
+import { readManifests } from "./load";
 import { awsNodeTemplateToEC2NodeClass, provisionerToNodePool, type ConversionContext } from "../migration";
 
 const USAGE = "usage: capsicum convert -f <files or dirs>... [--default-instance-profile NAME]";
 
-function yamlFiles(path: string): string[] {
-  const st = statSync(path, { throwIfNoEntry: false });
-  if (!st) throw new Error(`-f ${path}: no such file or directory`);
-  if (st.isFile()) return [path];
-  return readdirSync(path).sort().flatMap(f => {
-    const p = join(path, f);
-    return statSync(p).isDirectory() ? yamlFiles(p) : /\.(ya?ml|json)$/.test(f) ? [p] : [];
-  });
-}
-
-function readObjects(paths: string[]): any[] {
-  const out: any[] = [];
-  for (const file of paths.flatMap(yamlFiles)) {
-    for (const doc of parseAllDocuments(readFileSync(file, "utf8"))) {
-      if (doc.errors.length) throw new Error(`${file}: invalid YAML: ${doc.errors[0]!.message}`);
-      const obj = doc.toJS() as any;
-      if (!obj || typeof obj !== "object") continue;
-      out.push(...(obj.kind === "List" ? obj.items ?? [] : [obj]));
-    }
-  }
-  return out;
-}
+const readObjects = (paths: string[]): any[] => readManifests(paths).map(m => m.obj);
 
 const doc = (warnings: string[], obj: unknown): string =>
   warnings.map(w => `# WARNING: ${w}`).join("\n") + (warnings.length ? "\n" : "") + stringify(obj, { lineWidth: 0 });

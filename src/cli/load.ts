@@ -30,6 +30,20 @@ function yamlFiles(path: string): string[] {
   });
 }
 
+/** Every object in the given YAML/JSON files or directories (recursively, sorted), with `List`s flattened. */
+export function readManifests(paths: string[]): Array<{ file: string; obj: any }> {
+  const out: Array<{ file: string; obj: any }> = [];
+  for (const file of paths.flatMap(yamlFiles)) {
+    for (const doc of parseAllDocuments(readFileSync(file, "utf8"))) {
+      if (doc.errors.length) throw new Error(`${file}: invalid YAML: ${doc.errors[0]!.message}`);
+      const obj = doc.toJS() as any;
+      if (!obj || typeof obj !== "object") continue;
+      for (const o of obj.kind === "List" ? obj.items ?? [] : [obj]) out.push({ file, obj: o });
+    }
+  }
+  return out;
+}
+
 function replicaPods(obj: any, count: number, file: string): Pod[] {
   const tpl = obj.spec?.template;
   if (!tpl?.spec?.containers) throw new Error(`${file}: ${obj.kind} ${obj.metadata?.name}: spec.template.spec.containers is required`);
@@ -44,29 +58,20 @@ function replicaPods(obj: any, count: number, file: string): Pod[] {
 export function loadObjects(paths: string[]): LoadedObjects {
   const out: LoadedObjects = { nodePools: [], nodeClasses: [], pods: [], daemonSets: [], existingNodes: [], inFlightNodeClaims: [], nodeOverlays: [] };
   const nodes: Node[] = [];
-  for (const file of paths.flatMap(yamlFiles)) {
-    const docs = parseAllDocuments(readFileSync(file, "utf8"));
-    for (const doc of docs) {
-      if (doc.errors.length) throw new Error(`${file}: invalid YAML: ${doc.errors[0]!.message}`);
-      const obj = doc.toJS() as any;
-      if (!obj || typeof obj !== "object") continue;
-      const items: any[] = obj.kind === "List" ? obj.items ?? [] : [obj];
-      for (const o of items) {
-        const replicas = (n: unknown): number => (n === undefined || n === null ? 1 : Number(n));
-        switch (o.kind) {
-          case "NodePool": out.nodePools.push(o); break;
-          case "EC2NodeClass": out.nodeClasses.push(o); break;
-          case "NodeOverlay": out.nodeOverlays.push(o); break;
-          case "Pod": out.pods.push({ ...o, metadata: { namespace: "default", ...o.metadata } }); break;
-          case "Deployment": case "ReplicaSet": case "StatefulSet": case "ReplicationController":
-            out.pods.push(...replicaPods(o, replicas(o.spec?.replicas), file)); break;
-          case "Job": out.pods.push(...replicaPods(o, Math.min(replicas(o.spec?.parallelism), replicas(o.spec?.completions ?? o.spec?.parallelism)), file)); break;
-          case "DaemonSet": out.daemonSets.push(o); break;
-          case "Node": nodes.push(o); break;
-          case "NodeClaim": out.inFlightNodeClaims.push({ nodeClaim: o as NodeClaim, pods: [] }); break;
-          default: break; // Services, ConfigMaps, ... do not affect scheduling
-        }
-      }
+  for (const { file, obj: o } of readManifests(paths)) {
+    const replicas = (n: unknown): number => (n === undefined || n === null ? 1 : Number(n));
+    switch (o.kind) {
+      case "NodePool": out.nodePools.push(o); break;
+      case "EC2NodeClass": out.nodeClasses.push(o); break;
+      case "NodeOverlay": out.nodeOverlays.push(o); break;
+      case "Pod": out.pods.push({ ...o, metadata: { namespace: "default", ...o.metadata } }); break;
+      case "Deployment": case "ReplicaSet": case "StatefulSet": case "ReplicationController":
+        out.pods.push(...replicaPods(o, replicas(o.spec?.replicas), file)); break;
+      case "Job": out.pods.push(...replicaPods(o, Math.min(replicas(o.spec?.parallelism), replicas(o.spec?.completions ?? o.spec?.parallelism)), file)); break;
+      case "DaemonSet": out.daemonSets.push(o); break;
+      case "Node": nodes.push(o); break;
+      case "NodeClaim": out.inFlightNodeClaims.push({ nodeClaim: o as NodeClaim, pods: [] }); break;
+      default: break; // Services, ConfigMaps, ... do not affect scheduling
     }
   }
   const byNode = new Map<string, Pod[]>();
