@@ -2,7 +2,7 @@
 // kube-apiserver exactly as in a cluster; every assertion reads what `kubectl apply` prints.
 import { join } from "node:path";
 import { INVALID_CASES } from "../unit/policies/invalidCases";
-import { startE2E, E2EEnv, kubectl, kubectlResult, getJSON, root, waitFor } from "./support";
+import { startE2E, cleanup, E2EEnv, kubectl, kubectlResult, getJSON, root, waitFor } from "./support";
 
 let e2e: E2EEnv;
 const NS = "admission-e2e";
@@ -18,8 +18,11 @@ beforeAll(async () => {
 }, 300000);
 
 afterAll(async () => {
-  kubectlResult(["delete", "namespace", NS, "--wait=false"]);
-  await e2e?.stop();
+  try {
+    await cleanup(NS, ["default"]);
+  } finally {
+    await e2e?.stop();
+  }
 }, 120000);
 
 test("the Karpenter v1 getting-started NodePool and EC2NodeClass apply and read back with defaults", () => {

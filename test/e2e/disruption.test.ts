@@ -3,7 +3,7 @@
 import { SQSClient, SendMessageCommand, GetQueueUrlCommand, GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
 import { join } from "node:path";
 import { loadCatalog } from "../../src/cloudprovider/aws/catalog";
-import { startE2E, E2EEnv, kubectl, getJSON, waitFor, root, sleep } from "./support";
+import { startE2E, cleanup, E2EEnv, kubectl, getJSON, waitFor, root, sleep } from "./support";
 import { clusterInstances } from "./aws";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -76,8 +76,11 @@ beforeAll(async () => {
 }, 300000);
 
 afterAll(async () => {
-  kubectl(["delete", "namespace", NS, "--wait=false"]);
-  await e2e?.stop();
+  try {
+    await cleanup(NS, ["disrupt"]);
+  } finally {
+    await e2e?.stop();
+  }
 }, 120000);
 
 test("inflate 10 → 0: empty nodes are removed after consolidateAfter and their instances terminated", async () => {

@@ -1,7 +1,7 @@
 // Issue: pending pods → NodeClaims → EC2 CreateFleet → registered nodes, end to end on the sandbox, with the
 // module running as `pepr dev` (webhooks + watch bindings), moto as EC2 and the node agent as kubelets.
 import { join } from "node:path";
-import { startE2E, E2EEnv, kubectl, getJSON, waitFor, root, sleep } from "./support";
+import { startE2E, cleanup, E2EEnv, kubectl, getJSON, waitFor, root, sleep } from "./support";
 import { clusterInstances, tag } from "./aws";
 import { parseResource } from "../../src/apis/quantity";
 
@@ -39,8 +39,11 @@ beforeAll(async () => {
 }, 300000);
 
 afterAll(async () => {
-  kubectl(["delete", "namespace", NS, "--wait=false"]);
-  await e2e?.stop();
+  try {
+    await cleanup(NS, ["default"]);
+  } finally {
+    await e2e?.stop();
+  }
 }, 120000);
 
 test("the EC2NodeClass from examples/ becomes Ready with 3 subnets, 1 security group and the AL2023 AMI", async () => {

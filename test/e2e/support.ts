@@ -62,6 +62,19 @@ export async function startE2E(extraEnv: Record<string, string> = {}): Promise<E
   return self;
 }
 
+/**
+ * Leaves the shared sandbox as the test found it: deletes the namespace and the NodePools, then waits (with the
+ * module still running) until their NodeClaims are drained and gone, so the next e2e file starts with no nodes.
+ */
+export async function cleanup(namespace: string, nodePools: string[]): Promise<void> {
+  kubectlResult(["delete", "namespace", namespace, "--wait=false"]);
+  for (const np of nodePools) kubectlResult(["delete", "nodepool", np, "--ignore-not-found", "--wait=false"]);
+  await waitFor(`NodeClaims of ${nodePools.join(", ")} gone`, async () => {
+    const claims = JSON.parse(kubectl(["get", "nodeclaims", "-o", "json"])).items as Array<{ metadata: { labels?: Record<string, string> } }>;
+    return !claims.some(c => nodePools.includes(c.metadata.labels?.["karpenter.sh/nodepool"] ?? "")) || undefined;
+  }, 180000);
+}
+
 export { waitFor };
 
 export const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
