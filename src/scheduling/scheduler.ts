@@ -590,7 +590,7 @@ class Scheduler {
     }
     const beforeLimits = options.length;
     options = options.filter(t => this.withinLimits(tpl, t));
-    if (options.length === 0) return `NodePool limits exceeded (${beforeLimits} instance types would fit, remaining ${fmtRes(tpl.remaining ?? {})}); raise spec.limits or free capacity`;
+    if (options.length === 0) return `NodePool limits exceeded (${beforeLimits} instance types would fit, remaining ${fmtRes(limitedRemaining(tpl))}); raise spec.limits or free capacity`;
     const name = `${this.input.options?.namePrefix ?? ""}${tpl.name}-${String(++this.claimSeq).padStart(4, "0")}`;
     const tentative = { name, options };
     const topo = this.applyTopology(tentative, reqs, c);
@@ -675,6 +675,13 @@ class Scheduler {
     const existing: ExistingAssignment[] = this.nodes.filter(n => n.newPods.length > 0).map(n => ({ name: n.name, kind: n.kind, pods: n.newPods }));
     return { newNodeClaims: out, existingNodes: existing, unschedulable: this.unschedulable, totalPricePerHour: Math.round(total * 1e6) / 1e6 };
   }
+}
+
+/** What is left of each resource the NodePool actually limits (unlimited resources are not worth printing). */
+function limitedRemaining(tpl: Template): ResourceMap {
+  const out: ResourceMap = {};
+  for (const k in tpl.limits ?? {}) out[k] = Math.max(0, tpl.remaining?.[k] ?? 0);
+  return out;
 }
 
 function fmtRes(r: ResourceMap): string {

@@ -36,6 +36,9 @@ beforeAll(async () => {
   kubectl(["create", "namespace", NS]);
   kubectl(["apply", "-f", join(root, "examples/ec2nodeclass.yaml")]);
   kubectl(["apply", "-f", join(root, "examples/nodepool.yaml")]);
+  // This file measures provisioning alone: a zero disruption budget (Karpenter's own switch) keeps consolidation
+  // from replacing nodes while the tests count NodeClaims. test/e2e/disruption.test.ts covers disruption.
+  kubectl(["patch", "nodepool", "default", "--type=merge", "-p", JSON.stringify({ spec: { disruption: { budgets: [{ nodes: "0" }] } } })]);
 }, 300000);
 
 afterAll(async () => {
@@ -92,16 +95,19 @@ test("NodePool limits stop launches at the limit and pending pods get an event s
   const cpuInUse = nodeClaims().reduce((s, c) => s + parseResource("cpu", c.status?.capacity?.cpu ?? "0"), 0);
   kubectl(["patch", "nodepool", "default", "--type=merge", "-p", JSON.stringify({ spec: { limits: { cpu: `${cpuInUse}m` } } })]);
   const claimsBefore = nodeClaims().length;
-  scale(60);
-  await waitFor("a limit event on a pending pod", async () => {
-    const ev = getJSON(["get", "events", "-n", NS, "--field-selector", "involvedObject.kind=Pod"]).items;
-    return ev.some((e: Obj) => /limit/i.test(e.message)) || undefined;
-  }, 90000);
-  await sleep(5000);
-  expect(nodeClaims().length).toBe(claimsBefore);
-  expect(pods().filter(p => p.status?.phase === "Pending").length).toBeGreaterThan(0);
-  kubectl(["patch", "nodepool", "default", "--type=merge", "-p", JSON.stringify({ spec: { limits: { cpu: "1000" } } })]);
-  scale(30);
+  try {
+    scale(60);
+    await waitFor("a limit event on a pending pod", async () => {
+      const ev = getJSON(["get", "events", "-n", NS, "--field-selector", "involvedObject.kind=Pod"]).items;
+      return ev.some((e: Obj) => /limits exceeded/i.test(e.message)) || undefined;
+    }, 90000);
+    await sleep(5000);
+    expect(nodeClaims().length).toBe(claimsBefore);
+    expect(pods().filter(p => p.status?.phase === "Pending").length).toBeGreaterThan(0);
+  } finally {
+    kubectl(["patch", "nodepool", "default", "--type=merge", "-p", JSON.stringify({ spec: { limits: { cpu: "1000" } } })]);
+    scale(30);
+  }
 }, 180000);
 
 test("deleting a NodeClaim drains its node and terminates its instance", async () => {

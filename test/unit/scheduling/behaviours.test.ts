@@ -272,6 +272,13 @@ describe("NodePools: weight, limits, static", () => {
     expect(r.newNodeClaims).toHaveLength(0);
     expect(r.unschedulable[0]!.reason).toMatch(/limits/);
   });
+  it("the limits message reports only the resources the NodePool limits, never a negative remainder", () => {
+    const np = nodePool("default", { limits: { cpu: "8" } });
+    const n = node("full", { "karpenter.sh/nodepool": "default" }, { cpu: "8", memory: "16Gi", pods: "10" }, [pod({ cpu: "8" })]);
+    const r = run({ pods: [pod()], nodePools: [np], existingNodes: [n] });
+    expect(r.unschedulable[0]!.reason).toMatch(/remaining cpu=0\)/);
+    expect(r.unschedulable[0]!.reason).not.toMatch(/memory=|pods=|-\d/);
+  });
   it("NodePool limits count in-flight NodeClaims", () => {
     const np = nodePool("default", { limits: { cpu: "4" } });
     const inflight = { nodeClaim: { metadata: { name: "nc-1", labels: { "karpenter.sh/nodepool": "default", [IT]: "m5.xlarge" } }, spec: { requirements: [{ key: IT, operator: "In", values: ["m5.xlarge"] }] }, status: { capacity: { cpu: "4", memory: "16Gi", pods: "58" }, allocatable: { cpu: "100m", memory: "1Gi", pods: "58" } } } };
