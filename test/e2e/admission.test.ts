@@ -23,7 +23,7 @@ afterAll(async () => {
   } finally {
     await e2e?.stop();
   }
-}, 120000);
+}, 300000);
 
 test("the Karpenter v1 getting-started NodePool and EC2NodeClass apply and read back with defaults", () => {
   const res = kubectlResult(["apply", "-f", join(root, "examples/nodepool.yaml"), "-f", join(root, "examples/ec2nodeclass.yaml")]);

@@ -81,7 +81,7 @@ afterAll(async () => {
   } finally {
     await e2e?.stop();
   }
-}, 120000);
+}, 300000);
 
 test("inflate 10 → 0: empty nodes are removed after consolidateAfter and their instances terminated", async () => {
   kubectl(["apply", "-f", "-"], deployment("empty", 10, "500m"));

@@ -47,7 +47,7 @@ afterAll(async () => {
   } finally {
     await e2e?.stop();
   }
-}, 120000);
+}, 300000);
 
 test("the EC2NodeClass from examples/ becomes Ready with 3 subnets, 1 security group and the AL2023 AMI", async () => {
   const nc = await waitFor("EC2NodeClass Ready", async () => {

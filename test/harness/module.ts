@@ -26,7 +26,9 @@ function healthz(): Promise<boolean> {
 }
 
 export async function startModule(env: Record<string, string>, opts: { logDir?: string } = {}): Promise<RunningModule> {
-  await assertPortFree(MODULE_PORT, "the capsicum module's webhook server");
+  // A module killed a moment ago (restart tests) may still hold the port until the kernel reaps it.
+  await waitFor(`port ${MODULE_PORT} free`, async () => { await assertPortFree(MODULE_PORT, "the capsicum module's webhook server"); return true; }, 15000)
+    .catch(() => assertPortFree(MODULE_PORT, "the capsicum module's webhook server"));
   const logDir = opts.logDir ?? mkdtempSync(join(tmpdir(), "capsicum-module-"));
   const logFile = join(logDir, `module-${Date.now()}.log`);
   const out = createWriteStream(logFile);

@@ -1,6 +1,6 @@
 import { schedule } from "../../../src/scheduling/scheduler";
 import { podRequests } from "../../../src/scheduling/pods";
-import { toNodeClaimManifest } from "../../../src/scheduling/nodeclaim";
+import { nodeClaimFromPlan } from "../../../src/provisioning/nodeClaimFromPlan";
 import type { Pod } from "../../../src/scheduling/types";
 import { byName, catalog, claimOf, CT, daemonSet, HOST, IT, labelOf, node, nodePool, pod, pods, run, ZONE, zoneOf } from "./helpers";
 
@@ -597,7 +597,7 @@ describe("robustness and outputs", () => {
   it("a planned NodeClaim becomes a karpenter.sh/v1 NodeClaim manifest with requests and instance-type requirement", () => {
     const np = nodePool("default", { taints: [{ key: "t", effect: "NoSchedule" }] });
     const r = run({ pods: [pod({ cpu: "1", tolerations: [{ key: "t", operator: "Exists" }] })], nodePools: [np] });
-    const m = toNodeClaimManifest(r.newNodeClaims[0]!, np);
+    const m = nodeClaimFromPlan(r.newNodeClaims[0]!, np as never, "default-abcde");
     expect(m.apiVersion).toBe("karpenter.sh/v1");
     expect(m.metadata.labels!["karpenter.sh/nodepool"]).toBe("default");
     expect((m.spec.resources as { requests: Record<string, string> }).requests.cpu).toBe("1");
