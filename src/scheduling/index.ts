@@ -5,5 +5,4 @@ export type { NodeSelectorRequirement, Operator } from "./requirements";
 export { podKey, podRequests, podHostPorts, tolerates, untoleratedTaint, matchesSelector } from "./pods";
 export { typeIncompatibility, cheapestOffering, sortByPrice, minValuesViolation } from "./instancetypes";
 export { applyOverlays } from "./overlay";
-export { toNodeClaimManifest } from "./nodeclaim";
 export type * from "./types";
