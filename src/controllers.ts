@@ -113,7 +113,7 @@ export async function startControllers(settings: Settings, o: ControllerOverride
     onError: queueLog("nodeclaim.lifecycle"), onRetry: () => metrics.workqueueRetries.inc({ name: "nodeclaim.lifecycle" }),
     onDepth: d => metrics.workqueueDepth.set({ name: "nodeclaim.lifecycle" }, d),
   });
-  const counter = new WorkQueue(async key => { await updateNodePoolStatus({ client, state, metrics }, key); }, {
+  const counter = new WorkQueue(async key => { await updateNodePoolStatus({ client, state, metrics, now: () => clock.now() }, key); }, {
     name: "nodepool.counter", concurrency: 2, clock, baseDelayMs: 1000, maxDelayMs: 30_000, onError: queueLog("nodepool.counter"),
   });
   const nodeClasses = new WorkQueue(async key => reconcileNodeClass(key), {
@@ -202,6 +202,8 @@ export async function startControllers(settings: Settings, o: ControllerOverride
         break;
       case "EC2NodeClass":
         if (phase !== "DELETED" && (phase === "ADDED" || cur.metadata.generation !== change.previous?.metadata.generation)) nodeClasses.add(change.key);
+        // NodePools mirror their node class's readiness (NodeClassReady → Ready).
+        for (const [name, np] of state.nodePools) if (np.spec.template.spec.nodeClassRef?.name === change.key) counter.add(name);
         break;
       default:
         break;

@@ -1,5 +1,5 @@
 // Status conditions as Karpenter writes them: lastTransitionTime only moves when the status flips, and the
-// root `Ready` is True only when Launched, Registered and Initialized all are.
+// root `Ready` is True only when its dependents all are (a NodeClaim's: Launched, Registered, Initialized).
 export interface Condition {
   type: string;
   status: "True" | "False" | "Unknown";
@@ -25,14 +25,14 @@ export function isTrue(conds: Condition[] | undefined, type: string): boolean {
 }
 
 /** Returns a new list with `type` set; keeps lastTransitionTime when the status does not change. */
-export function setCondition(conds: Condition[] | undefined, type: string, status: Condition["status"], reason: string, message: string, now: number): Condition[] {
+export function setCondition(conds: Condition[] | undefined, type: string, status: Condition["status"], reason: string, message: string, now: number, readyDependsOn: readonly string[] = READY_DEPENDS_ON): Condition[] {
   const list = (conds ?? []).filter(c => c.type !== type);
   const prev = getCondition(conds, type);
   list.push({
     type, status, reason: reason || type, message,
     lastTransitionTime: prev && prev.status === status ? prev.lastTransitionTime : new Date(now).toISOString(),
   });
-  return withReady(list, now);
+  return withReady(list, now, readyDependsOn);
 }
 
 /** Initial conditions of a fresh NodeClaim: everything Unknown. */
@@ -42,8 +42,9 @@ export function initialConditions(now: number): Condition[] {
   return c;
 }
 
-function withReady(list: Condition[], now: number): Condition[] {
-  const deps = READY_DEPENDS_ON.map(t => getCondition(list, t));
+/** Recomputes the root `Ready` from its dependents (NodeClaim: Launched, Registered, Initialized by default). */
+function withReady(list: Condition[], now: number, readyDependsOn: readonly string[]): Condition[] {
+  const deps = readyDependsOn.map(t => getCondition(list, t));
   const rest = list.filter(c => c.type !== Ready);
   const prev = getCondition(list, Ready);
   let status: Condition["status"] = "True", reason = Ready, message = "";

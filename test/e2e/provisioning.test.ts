@@ -59,6 +59,10 @@ test("the EC2NodeClass from examples/ becomes Ready with 3 subnets, 1 security g
   expect(nc.status.securityGroups).toHaveLength(1);
   expect(nc.status.amis.length).toBeGreaterThanOrEqual(1);
   expect(nc.status.amis.map((a: Obj) => a.name).join(",")).toMatch(/al2023/i);
+  // The NodePool follows its node class: READY=True in `kubectl get nodepools`.
+  await waitFor("NodePool Ready", async () =>
+    getJSON(["get", "nodepool", "default"]).status?.conditions?.some((c: Obj) => c.type === "Ready" && c.status === "True") || undefined, 30000);
+  expect(kubectl(["get", "nodepool", "default", "--no-headers"])).toMatch(/^default\s+default\s+\d+\s+True/);
 });
 
 test("inflate 10 × 500m: NodeClaims launch spot instances, nodes register, all 10 pods run", async () => {

@@ -1,0 +1,53 @@
+// NodePool status conditions as Karpenter v1 writes them: Ready = ValidationSucceeded ∧ NodeClassReady, so
+// `kubectl get nodepools` shows READY and Argo CD health can follow it.
+import { ClusterState } from "../../../src/kube/clusterState";
+import { nodePoolConditions } from "../../../src/provisioning/nodePoolCounter";
+import { nodeClass, nodePool } from "../lifecycle/fakes";
+
+const NOW = Date.parse("2025-06-01T00:00:00Z");
+const status = (conds: Array<{ type: string; status: string; reason?: string; message?: string }>, type: string) => conds.find(c => c.type === type);
+
+function stateWith(...objs: Array<["NodePool" | "EC2NodeClass", ReturnType<typeof nodePool>]>): ClusterState {
+  const s = new ClusterState();
+  for (const [kind, o] of objs) s.apply(kind, o, "ADDED");
+  return s;
+}
+
+test("a valid NodePool whose EC2NodeClass is Ready is Ready", () => {
+  const np = nodePool();
+  const c = nodePoolConditions(np, stateWith(["EC2NodeClass", nodeClass()], ["NodePool", np]), NOW);
+  expect(status(c, "ValidationSucceeded")?.status).toBe("True");
+  expect(status(c, "NodeClassReady")?.status).toBe("True");
+  expect(status(c, "Ready")?.status).toBe("True");
+});
+
+test("a missing EC2NodeClass makes the NodePool not Ready with NodeClassNotFound", () => {
+  const np = nodePool();
+  const c = nodePoolConditions(np, stateWith(["NodePool", np]), NOW);
+  expect(status(c, "NodeClassReady")).toMatchObject({ status: "False", reason: "NodeClassNotFound" });
+  expect(status(c, "Ready")?.status).toBe("False");
+});
+
+test("a node class that is not Ready is reflected with its reason", () => {
+  const nc = nodeClass();
+  nc.status.conditions = [{ type: "Ready", status: "False", reason: "SubnetsNotFound", message: "no subnet matches tag karpenter.sh/discovery=demo", lastTransitionTime: "2025-01-01T00:00:00Z" }];
+  const np = nodePool();
+  const c = nodePoolConditions(np, stateWith(["EC2NodeClass", nc], ["NodePool", np]), NOW);
+  expect(status(c, "NodeClassReady")).toMatchObject({ status: "False", reason: "NodeClassSubnetsNotFound", message: expect.stringContaining("karpenter.sh/discovery=demo") });
+  expect(status(c, "Ready")?.status).toBe("False");
+});
+
+test("requirements the engine cannot use fail ValidationSucceeded with the field named", () => {
+  const np = nodePool("default", {}, { requirements: [{ key: "karpenter.k8s.aws/instance-cpu", operator: "Gt", values: ["many"] }] });
+  const c = nodePoolConditions(np, stateWith(["EC2NodeClass", nodeClass()], ["NodePool", np]), NOW);
+  expect(status(c, "ValidationSucceeded")).toMatchObject({ status: "False", reason: "NodePoolValidationFailed", message: expect.stringContaining("spec.template.spec.requirements") });
+  expect(status(c, "Ready")?.status).toBe("False");
+});
+
+test("recomputing unchanged conditions keeps their transition times (no status churn)", () => {
+  const np = nodePool();
+  const s = stateWith(["EC2NodeClass", nodeClass()], ["NodePool", np]);
+  const first = nodePoolConditions(np, s, NOW);
+  const again = nodePoolConditions({ ...np, status: { conditions: first } }, s, NOW + 60_000);
+  expect(again).toEqual(first);
+});
