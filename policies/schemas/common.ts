@@ -1,5 +1,5 @@
 // Schema fragments shared by the karpenter.sh and karpenter.k8s.aws kinds (patterns, requirements, taints,
-// conditions). Values are Karpenter v1.14 facts (see /work/shared/reference/karpenter-crd-rules.md).
+// conditions). Values are Karpenter v1.14 facts (see ../shared/reference/karpenter-crd-rules.md).
 import { cel, type CelRule, type Schema } from "./types";
 
 export const QUANTITY_PATTERN =
