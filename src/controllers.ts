@@ -1,6 +1,6 @@
 // Composition root, started once in the watcher process: builds the cluster state, rebuilds it from the
 // apiserver before anything acts (so a restart never duplicates a NodeClaim), then wires watch events to work
-// queues (NodeClaim lifecycle, NodePool counter, EC2NodeClass status), the provisioning batcher, and the
+// queues (NodeClaim lifecycle, NodePool counter, static NodePool replicas, EC2NodeClass status), the provisioning batcher, and the
 // periodic loops Pepr does not provide (GC, NodeClass refresh, liveness/expiry requeues), the disruption loop,
 // the SQS interruption poller (when INTERRUPTION_QUEUE is set) and the /metrics server (METRICS_PORT).
 import type { SQSClient } from "@aws-sdk/client-sqs";
@@ -27,6 +27,7 @@ import { Metrics, serveMetrics } from "./metrics";
 import { Batcher } from "./provisioning/batcher";
 import { updateNodePoolStatus } from "./provisioning/nodePoolCounter";
 import { Provisioner } from "./provisioning/provisioner";
+import { isStaticNodePool, reconcileStaticNodePool } from "./provisioning/staticProvisioner";
 import { schedule as defaultSchedule } from "./scheduling/scheduler";
 import type { SchedulingInput, SchedulingResult } from "./scheduling/types";
 import { Settings } from "./settings";
@@ -138,6 +139,12 @@ export async function startControllers(settings: Settings, o: ControllerOverride
   });
   // After a restart nothing is known about recent pod events: count the start as one (never consolidate early).
   for (const name of state.nodes.keys()) disruption.recordPodEvent(name);
+  // Static NodePools (spec.replicas): one pass per pool at a time keeps the count without duplicates.
+  const staticLog = log.child({ controller: "static.provisioning" });
+  const staticPools = new WorkQueue(async key => {
+    await reconcileStaticNodePool({ client, state, log: staticLog, metrics, events, instanceTypes, random: o.random }, key);
+  }, { name: "nodepool.static", concurrency: 1, clock, baseDelayMs: 1000, maxDelayMs: 60_000, onError: queueLog("nodepool.static") });
+  const enqueueStatic = (pool: string | undefined) => { if (pool && isStaticNodePool(state.nodePools.get(pool) as never)) staticPools.add(pool); };
   let provisioning: Promise<unknown> = Promise.resolve();
   let retryTimer: TimerHandle | undefined;
   const batcher = new Batcher(() => {
@@ -191,6 +198,7 @@ export async function startControllers(settings: Settings, o: ControllerOverride
         if (phase !== "DELETED") lifecycle.add(change.key);
         const pool = cur.metadata.labels?.["karpenter.sh/nodepool"];
         if (pool) counter.add(pool);
+        if (phase === "DELETED" || (cur.metadata.deletionTimestamp && !change.previous?.metadata.deletionTimestamp)) enqueueStatic(pool);
         if (phase === "DELETED" && state.pendingPods().length) batcher.trigger();
         // A NodeClaim started deleting: provision for its pods now, before the drain evicts them (pre-spin).
         if (phase !== "DELETED" && cur.metadata.deletionTimestamp && !change.previous?.metadata.deletionTimestamp) batcher.trigger();
@@ -198,6 +206,7 @@ export async function startControllers(settings: Settings, o: ControllerOverride
       }
       case "NodePool":
         if (phase !== "DELETED") counter.add(change.key);
+        if (phase !== "DELETED") enqueueStatic(change.key);
         if (state.pendingPods().length) batcher.trigger();
         break;
       case "EC2NodeClass":
@@ -212,7 +221,7 @@ export async function startControllers(settings: Settings, o: ControllerOverride
 
   // 3. Kick everything once, then the periodic loops.
   for (const name of state.nodeClaims.keys()) lifecycle.add(name);
-  for (const name of state.nodePools.keys()) counter.add(name);
+  for (const name of state.nodePools.keys()) { counter.add(name); enqueueStatic(name); }
   for (const name of state.nodeClasses.keys()) nodeClasses.add(name);
   if (state.pendingPods().length) batcher.trigger();
 
@@ -274,8 +283,8 @@ export async function startControllers(settings: Settings, o: ControllerOverride
     disrupt: () => disruption.tick(),
     async settle() {
       for (let i = 0; i < 20; i++) {
-        await Promise.all([lifecycle.whenIdle(), counter.whenIdle(), nodeClasses.whenIdle(), provisioning]);
-        if (lifecycle.depth + counter.depth + nodeClasses.depth + lifecycle.active === 0) return;
+        await Promise.all([lifecycle.whenIdle(), counter.whenIdle(), nodeClasses.whenIdle(), staticPools.whenIdle(), provisioning]);
+        if (lifecycle.depth + counter.depth + nodeClasses.depth + staticPools.depth + lifecycle.active === 0) return;
       }
     },
     async stop() {
@@ -284,7 +293,7 @@ export async function startControllers(settings: Settings, o: ControllerOverride
       clock.clearTimeout(retryTimer);
       batcher.stop();
       disruption.stop();
-      await Promise.all([lifecycle.shutdown(), counter.shutdown(), nodeClasses.shutdown(), provisioning, interruption?.stop(), metricsServer?.close()]);
+      await Promise.all([lifecycle.shutdown(), counter.shutdown(), nodeClasses.shutdown(), staticPools.shutdown(), provisioning, interruption?.stop(), metricsServer?.close()]);
     },
   };
 }

@@ -122,7 +122,8 @@ export function podRequirements(pod: Pod): Requirements {
   return r;
 }
 
-function nodePoolRequirements(np: NodePool): { reqs: Requirements; labels: Record<string, string> } {
+/** A NodePool template's requirements plus its labels (the nodepool label included). */
+export function nodePoolRequirements(np: NodePool): { reqs: Requirements; labels: Record<string, string> } {
   const name = np.metadata.name ?? "";
   const field = `NodePool ${name} spec.template.spec.requirements`;
   const reqs = Requirements.fromNodeSelector(np.spec.template.spec.requirements, field);
