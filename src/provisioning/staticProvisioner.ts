@@ -28,6 +28,8 @@ export interface StaticProvisionerDeps {
   /** The pool's instance-type catalog (per EC2NodeClass). */
   instanceTypes: (np: NodePool) => Promise<InstanceType[]>;
   random?: () => number;
+  /** Hands a created NodeClaim to its lifecycle (launch) without waiting for the watch event. */
+  onCreated?: (nodeClaim: string) => void;
 }
 
 export interface StaticPassResult { created: string[]; deleted: string[]; desired: number; skipped?: string }
@@ -151,6 +153,7 @@ async function createOne(deps: StaticProvisionerDeps, np: NodePool, plan: NewNod
     try {
       const out = await client.create<KubeObject>(Kinds.NodeClaim, obj as unknown as KubeObject);
       state.apply("NodeClaim", out, "ADDED");
+      deps.onCreated?.(name);
       metrics.nodeClaimsCreated.inc({ nodepool: np.metadata.name!, reason: "static", min_values_relaxed: "false" });
       log.info({ NodePool: { name: np.metadata.name }, NodeClaim: { name }, "instance-types": describeInstanceTypes(plan.instanceTypeOptions.map(t => t.name)) }, "created static nodeclaim");
       return name;
