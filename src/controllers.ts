@@ -142,7 +142,8 @@ export async function startControllers(settings: Settings, o: ControllerOverride
   // Static NodePools (spec.replicas): one pass per pool at a time keeps the count without duplicates.
   const staticLog = log.child({ controller: "static.provisioning" });
   const staticPools = new WorkQueue(async key => {
-    await reconcileStaticNodePool({ client, state, log: staticLog, metrics, events, instanceTypes, random: o.random, onCreated: n => lifecycle.add(n) }, key);
+    await reconcileStaticNodePool({ client, state, log: staticLog, metrics, events, instanceTypes, random: o.random,
+      enabled: settings.featureGates.StaticCapacity ?? false, onCreated: n => lifecycle.add(n) }, key);
   }, { name: "nodepool.static", concurrency: 1, clock, baseDelayMs: 1000, maxDelayMs: 60_000, onError: queueLog("nodepool.static") });
   const enqueueStatic = (pool: string | undefined) => { if (pool && isStaticNodePool(state.nodePools.get(pool) as never)) staticPools.add(pool); };
   let provisioning: Promise<unknown> = Promise.resolve();

@@ -28,6 +28,8 @@ export interface StaticProvisionerDeps {
   /** The pool's instance-type catalog (per EC2NodeClass). */
   instanceTypes: (np: NodePool) => Promise<InstanceType[]>;
   random?: () => number;
+  /** Karpenter's StaticCapacity feature gate (default off): when false static pools are reported, not provisioned. */
+  enabled?: boolean;
   /** Hands a created NodeClaim to its lifecycle (launch) without waiting for the watch event. */
   onCreated?: (nodeClaim: string) => void;
 }
@@ -103,10 +105,16 @@ export async function reconcileStaticNodePool(deps: StaticProvisionerDeps, name:
   const np = state.nodePools.get(name) as NodePool | undefined;
   if (!state.isSynced) return { ...result, skipped: "cluster state not synced" };
   if (!np || np.metadata.deletionTimestamp || !isStaticNodePool(np)) return { ...result, skipped: "not a live static NodePool" };
+  const involved = { apiVersion: "karpenter.sh/v1", kind: "NodePool", name, uid: np.metadata.uid };
+  if (deps.enabled === false) {
+    const why = "NodePool sets spec.replicas but the StaticCapacity feature gate is off; set FEATURE_GATES=StaticCapacity=true to provision static NodePools";
+    events.publish({ involved, type: "Warning", reason: "StaticCapacityDisabled", message: why });
+    log.error({ NodePool: { name } }, why);
+    return { ...result, skipped: why };
+  }
   const desired = desiredReplicas(np);
   result.desired = desired;
   const live = state.nodeClaimsOfPool(name).filter(nc => !nc.metadata.deletionTimestamp);
-  const involved = { apiVersion: "karpenter.sh/v1", kind: "NodePool", name, uid: np.metadata.uid };
   if (desired < Number(np.spec.replicas) && live.length < Number(np.spec.replicas)) {
     events.publish({ involved, type: "Warning", reason: "NodePoolLimitReached", message: `replicas ${np.spec.replicas} capped at limits.nodes ${desired}` });
   }

@@ -12,7 +12,7 @@ import { loadCatalog } from "../../../src/cloudprovider/aws/catalog";
 import { reconcileStaticNodePool, staticNodeClaimPlan, desiredReplicas } from "../../../src/provisioning/staticProvisioner";
 import { LogCapture, MiniCluster, miniCluster, nodeClass, nodePool, pendingPod, registerNode, setNodeReady, typeResources } from "../lifecycle/fakes";
 
-const SETTINGS = { DISRUPTION_POLL_INTERVAL: "2s", CONSOLIDATION_VALIDATION_DELAY: "2s", BATCH_IDLE_DURATION: "1s", BATCH_MAX_DURATION: "2s" };
+const SETTINGS = { DISRUPTION_POLL_INTERVAL: "2s", CONSOLIDATION_VALIDATION_DELAY: "2s", BATCH_IDLE_DURATION: "1s", BATCH_MAX_DURATION: "2s", FEATURE_GATES: "StaticCapacity=true" };
 const DISRUPTION = { consolidationPolicy: "WhenEmptyOrUnderutilized", consolidateAfter: "30s", budgets: [{ nodes: "100%" }] };
 const staticPool = (replicas: number, extra: Record<string, unknown> = {}): KubeObject => nodePool("static", { replicas, disruption: DISRUPTION, ...extra });
 
@@ -198,6 +198,14 @@ describe("reconcileStaticNodePool", () => {
     const res = await reconcileStaticNodePool({ ...d, state: fresh }, "static");
     expect(res.skipped).toMatch(/not synced/);
     expect(d.client.objects(Kinds.NodeClaim)).toHaveLength(0);
+  });
+
+  it("with the StaticCapacity feature gate off, reports the fix on the NodePool and creates nothing", async () => {
+    const d = await deps(staticPool(2));
+    const res = await reconcileStaticNodePool({ ...d, enabled: false }, "static");
+    expect(res.skipped).toMatch(/FEATURE_GATES=StaticCapacity=true/);
+    expect(d.client.objects(Kinds.NodeClaim)).toHaveLength(0);
+    expect(d.client.events.some(e => e.reason === "StaticCapacityDisabled")).toBe(true);
   });
 
   it("ignores dynamic pools", async () => {
