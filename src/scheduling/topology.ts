@@ -1,7 +1,7 @@
 // Topology groups (Karpenter scheduling/topology.go, topologygroup.go): each topology spread constraint and each
 // required pod (anti-)affinity term becomes a group that counts matching pods per domain of its topology key
-// (zone, hostname, capacity-type or any node label). Anti-affinity is also tracked "inversely": a placed pod's
-// anti-affinity term blocks its domains for every later pod the term selects.
+// (zone, hostname, capacity-type or any node label). Required anti-affinity is also tracked "inversely": a placed
+// pod's required anti-affinity term blocks its domains for every later pod the term selects.
 import { LabelHostname } from "../apis/labels";
 import { matchesSelector, podNamespace } from "./pods";
 import type { LabelSelector, Pod, PodAffinityTerm } from "./types";
@@ -75,13 +75,16 @@ export class Topology {
     }
     const aff = pod.spec.affinity;
     const terms = (type: "affinity" | "antiAffinity", req?: PodAffinityTerm[], pref?: Array<{ podAffinityTerm: PodAffinityTerm }>): void => {
-      for (const t of [...(req ?? []), ...(pref ?? []).map(p => p.podAffinityTerm)]) {
+      const required = req ?? [];
+      for (const [i, t] of [...required, ...(pref ?? []).map(p => p.podAffinityTerm)].entries()) {
         const sel = withMatchLabelKeys(t.labelSelector, t.matchLabelKeys, pod);
         const nss = termNamespaces(t, pod);
         const id = JSON.stringify([type, t.topologyKey, nss === "all" ? "*" : [...nss].sort(), sel ?? null]);
         const g = this.getGroup(this.groups, new TopologyGroup(id, type, t.topologyKey, nss, sel));
         owned.push(g);
-        if (type === "antiAffinity") antiTerms.push(g);
+        // Like Karpenter, only REQUIRED anti-affinity is tracked inversely: a placed pod's preferred term must not
+        // block later pods, which cannot relax a term they do not own (topology.go updateInverseAntiAffinity).
+        if (type === "antiAffinity" && i < required.length) antiTerms.push(g);
       }
     };
     terms("affinity", aff?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution, aff?.podAffinity?.preferredDuringSchedulingIgnoredDuringExecution);
