@@ -51,6 +51,8 @@ interface PodCtx {
   reqsKey: string;
   pt: PodTopology;
   topoKeys: string[];
+  /** Keys of the pod's own anti-affinity groups (fast reject in tryClaim). */
+  antiKeys: string[];
   selecting: TopologyGroup[];
 }
 
@@ -369,7 +371,8 @@ class Scheduler {
     for (const g of this.topology.inverseSelecting(pod)) keys.add(g.key);
     const selecting = this.topology.groupsSelecting(pod);
     for (const g of selecting) keys.add(g.key);
-    return { pod, key: podKey(pod), requests, ports: podHostPorts(pod), reqs, reqsKey: reqs.toString(), pt, topoKeys: [...keys].sort(), selecting };
+    const antiKeys = [...new Set(pt.owned.filter(g => g.type === "antiAffinity").map(g => g.key))].sort();
+    return { pod, key: podKey(pod), requests, ports: podHostPorts(pod), reqs, reqsKey: reqs.toString(), pt, topoKeys: [...keys].sort(), antiKeys, selecting };
   }
 
   /** Places the pod somewhere; returns undefined on success or the reason it could not be placed. */
@@ -451,6 +454,8 @@ class Scheduler {
 
   private tryClaim(cl: ClaimTarget, c: PodCtx): string | undefined {
     const tpl = cl.template;
+    // A pod with hostname (or pinned-zone) anti-affinity rejects most planned claims; say so before costlier checks.
+    for (const k of c.antiKeys) { const d = cl.domain(k); if (d !== undefined && this.topology.antiBlocks(c.pt, k, d)) return `pod anti-affinity on ${k}: ${d} already runs a matching pod`; }
     const requests = addResources(cl.requests, c.requests);
     if (!fits(requests, cl.maxAlloc)) return "insufficient resources";
     if (untoleratedTaint(tpl.taints, c.pod.spec.tolerations)) return "taint not tolerated";

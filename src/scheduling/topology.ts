@@ -137,6 +137,12 @@ export class Topology {
     return { domains: out };
   }
 
+  /** Cheap early reject (no strings, no spread minimum): the pod's own anti-affinity already has a match in `d`. */
+  antiBlocks(pt: PodTopology, key: string, d: string): boolean {
+    for (const g of pt.owned) if (g.type === "antiAffinity" && g.key === key && g.count(d) > 0) return true;
+    return false;
+  }
+
   /** Preferred order to pin a domain: fewest matching pods in the spread groups owning or selecting the pod, then name. */
   rank(pt: PodTopology, key: string, domains: string[], selecting: TopologyGroup[] = []): string[] {
     const spread = [...pt.owned, ...selecting.filter(g => !pt.owned.includes(g))].filter(g => g.key === key && g.type === "spread");
