@@ -56,8 +56,9 @@ export async function finalizeNodeClaim(deps: LifecycleDeps, nc: NodeClaim): Pro
     if (!res.drained) return { requeueAfterMs: res.requeueAfterMs ?? 1000 };
   }
 
-  // Terminate the instance; Karpenter keeps calling Delete until the provider answers NotFound.
-  if (nc.status?.providerID) {
+  // Terminate the instance; Karpenter keeps calling Delete until the provider answers NotFound. Without a
+  // providerID (deleted while its launch had not reached status) the provider finds it by the NodeClaim tag.
+  {
     try {
       await deps.cloud.delete(nc as never);
       const conds = setCondition(nc.status?.conditions as Condition[], InstanceTerminating, "True", InstanceTerminating, "Instance is terminating", now);

@@ -53,7 +53,9 @@ export class FakeCloud implements CloudProvider {
 
   async delete(nc: NodeClaimLike): Promise<void> {
     this.deleteCalls++;
-    const inst = [...this.instances.values()].find(i => i.providerID === nc.status?.providerID);
+    // Like the AWS provider: by providerID, or by the NodeClaim tag when the launch never reached status.
+    const pid = nc.status?.providerID;
+    const inst = [...this.instances.values()].find(i => (pid ? i.providerID === pid : i.nodeClaim === nc.metadata.name) && i.state !== "terminated");
     if (!inst || inst.state === "terminated") throw new NodeClaimNotFoundError(`instance for ${nc.metadata.name} not found`);
     inst.state = "terminated";
   }

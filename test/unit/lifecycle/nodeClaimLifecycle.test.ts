@@ -163,6 +163,19 @@ describe("NodeClaim lifecycle", () => {
     expect(mc.cloud.running()[0]!.providerID).toBe(nc.status.providerID);
   });
 
+  it("deleting a NodeClaim whose launch never reached status still terminates its instance", async () => {
+    const mc = await cluster();
+    // The instance exists (tagged with the NodeClaim) but the NodeClaim's status never got its providerID, and the
+    // NodeClaim is deleted before any reconcile writes it.
+    mc.cloud.orphan("default-fghij", 0);
+    await mc.client.create(Kinds.NodeClaim, { ...nodeClaim("default-fghij"), metadata: { name: "default-fghij", labels: { "karpenter.sh/nodepool": "default" }, finalizers: ["karpenter.sh/termination"] } });
+    await mc.client.delete(Kinds.NodeClaim, "default-fghij");
+    // Well inside the garbage collector's grace period: the finalizer itself must terminate the instance.
+    await mc.tick(5_000);
+    expect(await mc.client.get(Kinds.NodeClaim, "default-fghij")).toBeUndefined();
+    expect(mc.cloud.running()).toHaveLength(0);
+  });
+
   it("restarting at every step leaves exactly one instance per NodeClaim", async () => {
     const cloudClock = await cluster();
     const { client, clock, cloud } = cloudClock;
