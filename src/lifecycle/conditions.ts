@@ -1,5 +1,6 @@
 // Status conditions as Karpenter writes them: lastTransitionTime only moves when the status flips, and the
 // root `Ready` is True only when its dependents all are (a NodeClaim's: Launched, Registered, Initialized).
+import { transitionTime } from "../apis/conditions";
 export interface Condition {
   type: string;
   status: "True" | "False" | "Unknown";
@@ -30,7 +31,7 @@ export function setCondition(conds: Condition[] | undefined, type: string, statu
   const prev = getCondition(conds, type);
   list.push({
     type, status, reason: reason || type, message,
-    lastTransitionTime: prev && prev.status === status ? prev.lastTransitionTime : new Date(now).toISOString(),
+    lastTransitionTime: transitionTime(prev, status, now),
   });
   return withReady(list, now, readyDependsOn);
 }
@@ -56,7 +57,7 @@ function withReady(list: Condition[], now: number, readyDependsOn: readonly stri
     reason = failed ? `${failed.type}False` : "UnhealthyDependents";
     message = culprit ? `${culprit.type}=${culprit.status}` : "dependents not reconciled";
   }
-  rest.push({ type: Ready, status, reason, message, lastTransitionTime: prev && prev.status === status ? prev.lastTransitionTime : new Date(now).toISOString() });
+  rest.push({ type: Ready, status, reason, message, lastTransitionTime: transitionTime(prev, status, now) });
   return rest.sort((a, b) => a.type.localeCompare(b.type));
 }
 

@@ -4,6 +4,7 @@
 // Idempotent: a hash annotation of the desired object decides whether to write, because the apiserver adds
 // defaults that a plain comparison would always see as a difference.
  
+import { transitionTime } from "../apis/conditions";
 import { createHash } from "node:crypto";
 import { KubeError, Kinds, rvGuard, type JsonPatchOp, type KubeClient, type KubeObject, type ResourceKind } from "../kube/client";
 import { awsNodeTemplateToEC2NodeClass } from "./awsNodeTemplate";
@@ -80,7 +81,7 @@ async function writeConditions(deps: MigrationDeps, kind: ResourceKind, src: Kub
   const msg = message.slice(0, 32000);
   const next = (type: string, reason: string): Condition => {
     const prev = current.find(c => c.type === type);
-    return { type, status, reason, message: msg, lastTransitionTime: prev && prev.status === status ? prev.lastTransitionTime : now };
+    return { type, status, reason, message: msg, lastTransitionTime: transitionTime(prev, status, now) };
   };
   const conditions = [next("Converted", ok ? "Converted" : "ConversionFailed"), next("Ready", ok ? "Ready" : "NotConverted")];
   const same = conditions.every(c => current.some(p => p.type === c.type && p.status === c.status && p.reason === c.reason && p.message === c.message));

@@ -1,6 +1,7 @@
 // Resolves an EC2NodeClass's selectors into its status (subnets, security groups, AMIs, instance profile) and
 // the conditions Karpenter reports: SubnetsReady, SecurityGroupsReady, AMIsReady, InstanceProfileReady -> Ready,
 // with a reason and a message that says what matched nothing (e.g. "no subnet matches tag karpenter.sh/discovery=demo").
+import { transitionTime } from "../../apis/conditions";
 import type { Condition, EC2NodeClassLike, EC2NodeClassStatus } from "./nodeClass";
 import type { SubnetProvider } from "./subnets";
 import type { SecurityGroupProvider } from "./securityGroups";
@@ -69,8 +70,7 @@ function condition(p: Part, nc: EC2NodeClassLike, now: number): Condition {
   const s = p.ok ? "True" : "False";
   const c: Condition = {
     type: p.type, status: s, reason: p.reason, message: p.message,
-    // Keep the transition time when the status did not flip, so re-resolution does not churn the object.
-    lastTransitionTime: prev && prev.status === s && prev.lastTransitionTime ? prev.lastTransitionTime : new Date(now).toISOString(),
+    lastTransitionTime: transitionTime(prev, s, now),
   };
   if (nc.metadata.generation !== undefined) c.observedGeneration = nc.metadata.generation;
   return c;
