@@ -3,16 +3,30 @@
 import { Capability, K8s, Log, a } from "pepr";
 import { loadCatalog } from "../src/cloudprovider/aws/catalog";
 import {
-  formatDenial, validateAWSNodeTemplate, validateEC2NodeClass, validateProvisioner, validateNodeClaim, validateNodeOverlay, validateNodePool,
-  type CatalogInstanceType, type ValidationResult,
+  formatDenial,
+  validateAWSNodeTemplate,
+  validateEC2NodeClass,
+  validateProvisioner,
+  validateNodeClaim,
+  validateNodeOverlay,
+  validateNodePool,
+  type CatalogInstanceType,
+  type ValidationResult,
 } from "../policies/validate";
-import { POLICY_CONFIGMAP_NAME, defaultPod, parsePodDefaultsConfigMap, type PodDefaultsPolicy, type PodLike } from "../policies/podDefaults";
+import {
+  POLICY_CONFIGMAP_NAME,
+  defaultPod,
+  parsePodDefaultsConfigMap,
+  type PodDefaultsPolicy,
+  type PodLike,
+} from "../policies/podDefaults";
 import { cachedExistence, cachedLoader } from "../policies/lookups";
 import { AWSNodeTemplate, EC2NodeClass, NodeClaim, NodeOverlay, NodePool, Provisioner } from "./kinds";
 
 export const Admission = new Capability({
   name: "admission",
-  description: "Validates NodePool/EC2NodeClass/NodeClaim/NodeOverlay (and v1alpha5 Provisioner/AWSNodeTemplate) with Karpenter's rules and capsicum's checks; defaults pod requests and node requirements",
+  description:
+    "Validates NodePool/EC2NodeClass/NodeClaim/NodeOverlay (and v1alpha5 Provisioner/AWSNodeTemplate) with Karpenter's rules and capsicum's checks; defaults pod requests and node requirements",
 });
 const { When } = Admission;
 
@@ -31,9 +45,9 @@ function catalogOnce(): CatalogInstanceType[] | undefined {
   return catalog && catalog.length > 0 ? catalog : undefined;
 }
 
-const nodeClassExists = cachedExistence(name => K8s(EC2NodeClass).Get(name));
+const nodeClassExists = cachedExistence((name) => K8s(EC2NodeClass).Get(name));
 
-const podPolicy = cachedLoader<PodDefaultsPolicy | undefined>(async namespace => {
+const podPolicy = cachedLoader<PodDefaultsPolicy | undefined>(async (namespace) => {
   for (const ns of [namespace, MODULE_NAMESPACE]) {
     try {
       const cm = await K8s(a.ConfigMap).InNamespace(ns).Get(POLICY_CONFIGMAP_NAME);
@@ -50,43 +64,80 @@ const podPolicy = cachedLoader<PodDefaultsPolicy | undefined>(async namespace =>
 
 type Responder<R> = { Approve: (w?: string[]) => R; Deny: (m?: string, c?: number, w?: string[]) => R };
 function respond<R>(req: Responder<R>, r: ValidationResult): R {
-  return r.allowed ? req.Approve(r.warnings.length ? r.warnings : undefined) : req.Deny(formatDenial(r.errors), 422, r.warnings);
+  return r.allowed
+    ? req.Approve(r.warnings.length ? r.warnings : undefined)
+    : req.Deny(formatDenial(r.errors), 422, r.warnings);
 }
 
-When(NodePool).IsCreatedOrUpdated().Validate(async req => {
-  const ref = req.Raw.spec?.template?.spec?.nodeClassRef;
-  const exists = ref?.kind === "EC2NodeClass" && ref.name ? await nodeClassExists(ref.name) : undefined;
-  return respond(req, validateNodePool(req.Raw, {
-    oldObject: req.OldResource,
-    nodeClassExists: () => exists,
-    catalog: catalogOnce(),
-  }));
-});
+When(NodePool)
+  .IsCreatedOrUpdated()
+  .Validate(async (req) => {
+    const ref = req.Raw.spec?.template?.spec?.nodeClassRef;
+    const exists = ref?.kind === "EC2NodeClass" && ref.name ? await nodeClassExists(ref.name) : undefined;
+    return respond(
+      req,
+      validateNodePool(req.Raw, {
+        oldObject: req.OldResource,
+        nodeClassExists: () => exists,
+        catalog: catalogOnce(),
+      }),
+    );
+  });
 
-When(EC2NodeClass).IsCreatedOrUpdated().Validate(req => respond(req, validateEC2NodeClass(req.Raw, { oldObject: req.OldResource })));
-When(NodeClaim).IsCreatedOrUpdated().Validate(req => respond(req, validateNodeClaim(req.Raw, { oldObject: req.OldResource })));
-When(NodeOverlay).IsCreatedOrUpdated().Validate(req => respond(req, validateNodeOverlay(req.Raw, { oldObject: req.OldResource })));
+When(EC2NodeClass)
+  .IsCreatedOrUpdated()
+  .Validate((req) => respond(req, validateEC2NodeClass(req.Raw, { oldObject: req.OldResource })));
+When(NodeClaim)
+  .IsCreatedOrUpdated()
+  .Validate((req) => respond(req, validateNodeClaim(req.Raw, { oldObject: req.OldResource })));
+When(NodeOverlay)
+  .IsCreatedOrUpdated()
+  .Validate((req) => respond(req, validateNodeOverlay(req.Raw, { oldObject: req.OldResource })));
 
 // v1alpha5: approve Karpenter-valid YAML with the conversion's warnings ("converted to NodePool default; ...").
 const DEFAULT_INSTANCE_PROFILE = process.env.DEFAULT_INSTANCE_PROFILE || undefined;
-When(Provisioner).IsCreatedOrUpdated().Validate(async req => {
-  const ref = req.Raw.spec?.providerRef?.name;
-  const awsNodeTemplate = ref && req.Raw.spec?.kubeletConfiguration
-    ? await K8s(AWSNodeTemplate).Get(ref).catch(() => undefined) : undefined;
-  return respond(req, validateProvisioner(req.Raw, { oldObject: req.OldResource, awsNodeTemplate, defaultInstanceProfile: DEFAULT_INSTANCE_PROFILE }));
-});
-When(AWSNodeTemplate).IsCreatedOrUpdated().Validate(req =>
-  respond(req, validateAWSNodeTemplate(req.Raw, { oldObject: req.OldResource, defaultInstanceProfile: DEFAULT_INSTANCE_PROFILE })));
+When(Provisioner)
+  .IsCreatedOrUpdated()
+  .Validate(async (req) => {
+    const ref = req.Raw.spec?.providerRef?.name;
+    const awsNodeTemplate =
+      ref && req.Raw.spec?.kubeletConfiguration
+        ? await K8s(AWSNodeTemplate)
+            .Get(ref)
+            .catch(() => undefined)
+        : undefined;
+    return respond(
+      req,
+      validateProvisioner(req.Raw, {
+        oldObject: req.OldResource,
+        awsNodeTemplate,
+        defaultInstanceProfile: DEFAULT_INSTANCE_PROFILE,
+      }),
+    );
+  });
+When(AWSNodeTemplate)
+  .IsCreatedOrUpdated()
+  .Validate((req) =>
+    respond(
+      req,
+      validateAWSNodeTemplate(req.Raw, {
+        oldObject: req.OldResource,
+        defaultInstanceProfile: DEFAULT_INSTANCE_PROFILE,
+      }),
+    ),
+  );
 
-When(a.Pod).IsCreated().Mutate(async req => {
-  const ns = req.Raw.metadata?.namespace ?? req.Request.namespace ?? "default";
-  if (ns === MODULE_NAMESPACE || ns === "kube-system") return;
-  const policy = await podPolicy(ns);
-  if (!policy) return;
-  const pod = { ...req.Raw, metadata: { ...req.Raw.metadata, namespace: ns } } as PodLike;
-  const { patchedPod, changes } = defaultPod(pod, policy, MODULE_NAMESPACE);
-  if (changes.length === 0) return;
-  req.Raw.spec = patchedPod.spec as typeof req.Raw.spec;
-  req.Raw.metadata = { ...req.Raw.metadata, annotations: patchedPod.metadata?.annotations };
-  Log.info({ pod: req.Raw.metadata?.name, namespace: ns, changes }, "defaulted pod");
-});
+When(a.Pod)
+  .IsCreated()
+  .Mutate(async (req) => {
+    const ns = req.Raw.metadata?.namespace ?? req.Request.namespace ?? "default";
+    if (ns === MODULE_NAMESPACE || ns === "kube-system") return;
+    const policy = await podPolicy(ns);
+    if (!policy) return;
+    const pod = { ...req.Raw, metadata: { ...req.Raw.metadata, namespace: ns } } as PodLike;
+    const { patchedPod, changes } = defaultPod(pod, policy, MODULE_NAMESPACE);
+    if (changes.length === 0) return;
+    req.Raw.spec = patchedPod.spec as typeof req.Raw.spec;
+    req.Raw.metadata = { ...req.Raw.metadata, annotations: patchedPod.metadata?.annotations };
+    Log.info({ pod: req.Raw.metadata?.name, namespace: ns, changes }, "defaulted pod");
+  });

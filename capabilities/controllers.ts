@@ -9,7 +9,7 @@ import type { Phase } from "../src/kube/clusterState";
 let running: Promise<Controllers> | undefined;
 
 function controllers(): Promise<Controllers> {
-  running ??= startControllers(loadSettings(process.env)).catch(err => {
+  running ??= startControllers(loadSettings(process.env)).catch((err) => {
     Log.error({ err: String(err?.message ?? err) }, "capsicum controllers failed to start");
     running = undefined; // the next event retries the start
     throw err;

@@ -2,9 +2,18 @@
 // Registered once so When(NodePool)/K8s(NodePool) know their group/version/kind.
 import { RegisterKind, a } from "pepr";
 import type {
-  AWSNodeTemplateSpec, AWSNodeTemplateStatus, ProvisionerSpec, ProvisionerStatus,
-  EC2NodeClassSpec, EC2NodeClassStatus, NodeClaimSpec, NodeClaimStatus, NodeOverlaySpec, NodeOverlayStatus,
-  NodePoolSpec, NodePoolStatus,
+  AWSNodeTemplateSpec,
+  AWSNodeTemplateStatus,
+  ProvisionerSpec,
+  ProvisionerStatus,
+  EC2NodeClassSpec,
+  EC2NodeClassStatus,
+  NodeClaimSpec,
+  NodeClaimStatus,
+  NodeOverlaySpec,
+  NodeOverlayStatus,
+  NodePoolSpec,
+  NodePoolStatus,
 } from "../src/apis/generated";
 
 export class NodePool extends a.GenericKind {
@@ -36,7 +45,17 @@ export class AWSNodeTemplate extends a.GenericKind {
 
 RegisterKind(NodePool, { group: "karpenter.sh", version: "v1", kind: "NodePool", plural: "nodepools" });
 RegisterKind(NodeClaim, { group: "karpenter.sh", version: "v1", kind: "NodeClaim", plural: "nodeclaims" });
-RegisterKind(EC2NodeClass, { group: "karpenter.k8s.aws", version: "v1", kind: "EC2NodeClass", plural: "ec2nodeclasses" });
+RegisterKind(EC2NodeClass, {
+  group: "karpenter.k8s.aws",
+  version: "v1",
+  kind: "EC2NodeClass",
+  plural: "ec2nodeclasses",
+});
 RegisterKind(NodeOverlay, { group: "karpenter.sh", version: "v1alpha1", kind: "NodeOverlay", plural: "nodeoverlays" });
 RegisterKind(Provisioner, { group: "karpenter.sh", version: "v1alpha5", kind: "Provisioner", plural: "provisioners" });
-RegisterKind(AWSNodeTemplate, { group: "karpenter.k8s.aws", version: "v1alpha1", kind: "AWSNodeTemplate", plural: "awsnodetemplates" });
+RegisterKind(AWSNodeTemplate, {
+  group: "karpenter.k8s.aws",
+  version: "v1alpha1",
+  kind: "AWSNodeTemplate",
+  plural: "awsnodetemplates",
+});

@@ -20,7 +20,7 @@ export function toPlainSchema(s: Schema): Record<string, unknown> {
     } else if (k === "anyOf") {
       out[k] = (v as Schema[]).map(toPlainSchema);
     } else if (k === "x-kubernetes-validations") {
-      out[k] = (v as CelRule[]).map(r => ({ message: r.message, rule: r.rule }));
+      out[k] = (v as CelRule[]).map((r) => ({ message: r.message, rule: r.rule }));
     } else {
       out[k] = v;
     }
@@ -69,18 +69,23 @@ const ind = (n: number): string => "  ".repeat(n);
 
 function tsType(s: Schema, depth: number): string {
   if (s["x-kubernetes-int-or-string"]) return "number | string";
-  if (s.enum) return s.enum.map(e => JSON.stringify(e)).join(" | ");
+  if (s.enum) return s.enum.map((e) => JSON.stringify(e)).join(" | ");
   switch (s.type) {
-    case "string": return "string";
+    case "string":
+      return "string";
     case "integer":
-    case "number": return "number";
-    case "boolean": return "boolean";
-    case "array": return `Array<${s.items ? tsType(s.items, depth) : "unknown"}>`;
+    case "number":
+      return "number";
+    case "boolean":
+      return "boolean";
+    case "array":
+      return `Array<${s.items ? tsType(s.items, depth) : "unknown"}>`;
     case "object": {
       if (s.properties) {
         const req = new Set(s.required ?? []);
         const lines = Object.entries(s.properties).map(
-          ([k, v]) => `${ind(depth + 1)}${/^[A-Za-z_$][\w$]*$/.test(k) ? k : JSON.stringify(k)}${req.has(k) ? "" : "?"}: ${tsType(v, depth + 1)};`,
+          ([k, v]) =>
+            `${ind(depth + 1)}${/^[A-Za-z_$][\w$]*$/.test(k) ? k : JSON.stringify(k)}${req.has(k) ? "" : "?"}: ${tsType(v, depth + 1)};`,
         );
         return `{\n${lines.join("\n")}\n${ind(depth)}}`;
       }
@@ -89,7 +94,8 @@ function tsType(s: Schema, depth: number): string {
       }
       return "Record<string, unknown>";
     }
-    default: return "unknown";
+    default:
+      return "unknown";
   }
 }
 
@@ -117,7 +123,10 @@ export function renderTypes(def: CrdDefinition): string {
   ].join("\n");
 }
 
-export interface GeneratedFile { path: string; content: string }
+export interface GeneratedFile {
+  path: string;
+  content: string;
+}
 
 /** Every generated file, relative to the repository root, in a stable order. */
 export function generatedFiles(): GeneratedFile[] {
@@ -128,7 +137,10 @@ export function generatedFiles(): GeneratedFile[] {
   }
   files.push({
     path: "src/apis/generated/index.ts",
-    content: `// ${HEADER}\n` + Definitions.map(d => `export * from "./${d.fileStem.replace(/^.*_/, "")}";`).join("\n") + "\n",
+    content:
+      `// ${HEADER}\n` +
+      Definitions.map((d) => `export * from "./${d.fileStem.replace(/^.*_/, "")}";`).join("\n") +
+      "\n",
   });
   return files;
 }

@@ -1,7 +1,9 @@
 // Small async lookups the admission capability needs, with a short TTL cache so a burst of NodePool applies
 // (Argo CD syncs) costs one apiserver GET. The getter is injected, so this stays free of pepr/kfc.
 
-export interface Clock { now(): number }
+export interface Clock {
+  now(): number;
+}
 const systemClock: Clock = { now: () => Date.now() };
 
 /**
@@ -18,7 +20,8 @@ export function cachedExistence(get: (name: string) => Promise<unknown>, ttlMs =
       await get(name);
       value = true;
     } catch (e) {
-      const status = (e as { status?: number; statusCode?: number })?.status ?? (e as { statusCode?: number })?.statusCode;
+      const status =
+        (e as { status?: number; statusCode?: number })?.status ?? (e as { statusCode?: number })?.statusCode;
       value = status === 404 ? false : undefined;
     }
     if (value !== undefined) cache.set(name, { at: clock.now(), value });

@@ -37,7 +37,9 @@ export type ControllerCloud = CloudProvider & {
   resolveNodeClass?: (nc: EC2NodeClassLike) => Promise<{ status: unknown; ready: boolean; message: string }>;
   getInstanceTypes?: (nodeClass?: EC2NodeClassLike) => Promise<InstanceType[]>;
   /** ICE cache: interrupted spot offerings are marked here. */
-  unavailableOfferings?: { markUnavailable(instanceType: string, zone: string, capacityType: string, reason: string): void };
+  unavailableOfferings?: {
+    markUnavailable(instanceType: string, zone: string, capacityType: string, reason: string): void;
+  };
   /** AWS clients; `sqs` polls the interruption queue. */
   clients?: { sqs?: Pick<SQSClient, "send"> };
 };
@@ -76,7 +78,15 @@ export interface Controllers {
   stop(): Promise<void>;
 }
 
-const SYNC_KINDS: StateKind[] = ["NodePool", "EC2NodeClass", "NodeClaim", "Node", "DaemonSet", "PodDisruptionBudget", "Pod"];
+const SYNC_KINDS: StateKind[] = [
+  "NodePool",
+  "EC2NodeClass",
+  "NodeClaim",
+  "Node",
+  "DaemonSet",
+  "PodDisruptionBudget",
+  "Pod",
+];
 
 export async function startControllers(settings: Settings, o: ControllerOverrides = {}): Promise<Controllers> {
   const clock = o.clock ?? realClock;
@@ -84,13 +94,22 @@ export async function startControllers(settings: Settings, o: ControllerOverride
   const metrics = o.metrics ?? new Metrics();
   const client = o.client ?? new KfcKubeClient();
   const state = new ClusterState();
-  const events = new EventRecorder(client, { clock, onError: err => log.debug({ error: String((err as Error)?.message ?? err) }, "failed to record event") });
-  const cloud: ControllerCloud = o.cloud ?? new AwsCloudProvider({
-    clusterName: settings.clusterName, clusterEndpoint: settings.clusterEndpoint ?? "", clusterCABundle: settings.clusterCABundle,
-    region: settings.awsRegion, endpoint: process.env.AWS_ENDPOINT_URL, interruptionQueue: settings.interruptionQueue,
-    nodeClassLookup: async name => state.nodeClasses.get(name) as unknown as EC2NodeClassLike | undefined,
-    logger: log.child({ controller: "cloudprovider" }),
+  const events = new EventRecorder(client, {
+    clock,
+    onError: (err) => log.debug({ error: String((err as Error)?.message ?? err) }, "failed to record event"),
   });
+  const cloud: ControllerCloud =
+    o.cloud ??
+    new AwsCloudProvider({
+      clusterName: settings.clusterName,
+      clusterEndpoint: settings.clusterEndpoint ?? "",
+      clusterCABundle: settings.clusterCABundle,
+      region: settings.awsRegion,
+      endpoint: process.env.AWS_ENDPOINT_URL,
+      interruptionQueue: settings.interruptionQueue,
+      nodeClassLookup: async (name) => state.nodeClasses.get(name) as unknown as EC2NodeClassLike | undefined,
+      logger: log.child({ controller: "cloudprovider" }),
+    });
   const drain = o.drain ?? makeDrainer({ client, state, log: log.child({ controller: "node.termination" }) });
 
   // 1. Rebuild the state from the apiserver before any controller acts.
@@ -103,34 +122,80 @@ export async function startControllers(settings: Settings, o: ControllerOverride
   metrics.clusterStateSynced.set(1);
 
   const lifecycleDeps: LifecycleDeps = {
-    client, state, cloud, clock, metrics, events, drain, registrationTtlMs: settings.registrationTtlMs,
+    client,
+    state,
+    cloud,
+    clock,
+    metrics,
+    events,
+    drain,
+    registrationTtlMs: settings.registrationTtlMs,
     log: log.child({ controller: "nodeclaim.lifecycle" }),
   };
   const queueLog = (name: string) => (key: string, err: unknown, attempt: number, retryInMs: number) =>
-    log.error({ controller: name, key, attempt, "retry-in-ms": retryInMs, error: String((err as Error)?.message ?? err) }, "reconciler error");
+    log.error(
+      { controller: name, key, attempt, "retry-in-ms": retryInMs, error: String((err as Error)?.message ?? err) },
+      "reconciler error",
+    );
 
-  const lifecycle = new WorkQueue(key => reconcileNodeClaim(lifecycleDeps, key), {
-    name: "nodeclaim.lifecycle", concurrency: settings.reconcileConcurrency, clock, baseDelayMs: 1000, maxDelayMs: 60_000,
-    onError: queueLog("nodeclaim.lifecycle"), onRetry: () => metrics.workqueueRetries.inc({ name: "nodeclaim.lifecycle" }),
-    onDepth: d => metrics.workqueueDepth.set({ name: "nodeclaim.lifecycle" }, d),
+  const lifecycle = new WorkQueue((key) => reconcileNodeClaim(lifecycleDeps, key), {
+    name: "nodeclaim.lifecycle",
+    concurrency: settings.reconcileConcurrency,
+    clock,
+    baseDelayMs: 1000,
+    maxDelayMs: 60_000,
+    onError: queueLog("nodeclaim.lifecycle"),
+    onRetry: () => metrics.workqueueRetries.inc({ name: "nodeclaim.lifecycle" }),
+    onDepth: (d) => metrics.workqueueDepth.set({ name: "nodeclaim.lifecycle" }, d),
   });
-  const counter = new WorkQueue(async key => { await updateNodePoolStatus({ client, state, metrics, now: () => clock.now() }, key); }, {
-    name: "nodepool.counter", concurrency: 2, clock, baseDelayMs: 1000, maxDelayMs: 30_000, onError: queueLog("nodepool.counter"),
-  });
-  const nodeClasses = new WorkQueue(async key => reconcileNodeClass(key), {
-    name: "nodeclass.status", concurrency: 2, clock, baseDelayMs: 5000, maxDelayMs: 300_000, onError: queueLog("nodeclass.status"),
+  const counter = new WorkQueue(
+    async (key) => {
+      await updateNodePoolStatus({ client, state, metrics, now: () => clock.now() }, key);
+    },
+    {
+      name: "nodepool.counter",
+      concurrency: 2,
+      clock,
+      baseDelayMs: 1000,
+      maxDelayMs: 30_000,
+      onError: queueLog("nodepool.counter"),
+    },
+  );
+  const nodeClasses = new WorkQueue(async (key) => reconcileNodeClass(key), {
+    name: "nodeclass.status",
+    concurrency: 2,
+    clock,
+    baseDelayMs: 5000,
+    maxDelayMs: 300_000,
+    onError: queueLog("nodeclass.status"),
   });
 
   const instanceTypes = async (np: NodePool): Promise<InstanceType[]> => {
-    const ncl = state.nodeClasses.get(np.spec.template.spec.nodeClassRef.name) as unknown as EC2NodeClassLike | undefined;
+    const ncl = state.nodeClasses.get(np.spec.template.spec.nodeClassRef.name) as unknown as
+      | EC2NodeClassLike
+      | undefined;
     return cloud.getInstanceTypes ? cloud.getInstanceTypes(ncl) : loadCatalog({ region: settings.awsRegion });
   };
   const provisioner = new Provisioner({
-    client, state, clock, metrics, events, instanceTypes, schedule: o.schedule ?? defaultSchedule, random: o.random,
+    client,
+    state,
+    clock,
+    metrics,
+    events,
+    instanceTypes,
+    schedule: o.schedule ?? defaultSchedule,
+    random: o.random,
     log: log.child({ controller: "provisioner" }),
   });
   const disruption = new DisruptionRunner({
-    client, state, clock, metrics, events, cloud, instanceTypes, schedule: o.schedule ?? defaultSchedule,
+    client,
+    state,
+    clock,
+    metrics,
+    events,
+    cloud,
+    instanceTypes,
+    schedule: o.schedule ?? defaultSchedule,
     // The provisioner's view of NodePools/instance types/daemonsets; the runner supplies pods and nodes.
     schedulingBase: async () => (await provisioner.schedulingInput([])).input,
     validationDelayMs: settings.consolidationValidationDelayMs,
@@ -141,22 +206,54 @@ export async function startControllers(settings: Settings, o: ControllerOverride
   for (const name of state.nodes.keys()) disruption.recordPodEvent(name);
   // Static NodePools (spec.replicas): one pass per pool at a time keeps the count without duplicates.
   const staticLog = log.child({ controller: "static.provisioning" });
-  const staticPools = new WorkQueue(async key => {
-    await reconcileStaticNodePool({ client, state, log: staticLog, metrics, events, instanceTypes, random: o.random,
-      enabled: settings.featureGates.StaticCapacity ?? false, onCreated: n => lifecycle.add(n) }, key);
-  }, { name: "nodepool.static", concurrency: 1, clock, baseDelayMs: 1000, maxDelayMs: 60_000, onError: queueLog("nodepool.static") });
-  const enqueueStatic = (pool: string | undefined) => { if (pool && isStaticNodePool(state.nodePools.get(pool) as never)) staticPools.add(pool); };
+  const staticPools = new WorkQueue(
+    async (key) => {
+      await reconcileStaticNodePool(
+        {
+          client,
+          state,
+          log: staticLog,
+          metrics,
+          events,
+          instanceTypes,
+          random: o.random,
+          enabled: settings.featureGates.StaticCapacity ?? false,
+          onCreated: (n) => lifecycle.add(n),
+        },
+        key,
+      );
+    },
+    {
+      name: "nodepool.static",
+      concurrency: 1,
+      clock,
+      baseDelayMs: 1000,
+      maxDelayMs: 60_000,
+      onError: queueLog("nodepool.static"),
+    },
+  );
+  const enqueueStatic = (pool: string | undefined) => {
+    if (pool && isStaticNodePool(state.nodePools.get(pool) as never)) staticPools.add(pool);
+  };
   let provisioning: Promise<unknown> = Promise.resolve();
   let retryTimer: TimerHandle | undefined;
-  const batcher = new Batcher(() => {
-    provisioning = provisioner.provision().then(res => {
-      // Pods we could not place are retried periodically (limits raised, NodeClass became ready, ICE expired).
-      if (res.unschedulable.length || res.skipped) {
-        clock.clearTimeout(retryTimer);
-        retryTimer = clock.setTimeout(() => { if (state.pendingPods().length) batcher.trigger(); }, 10_000);
-      }
-    }).catch(err => log.error({ error: String(err?.message ?? err) }, "provisioning failed"));
-  }, { idleMs: settings.batchIdleMs, maxMs: settings.batchMaxMs, clock });
+  const batcher = new Batcher(
+    () => {
+      provisioning = provisioner
+        .provision()
+        .then((res) => {
+          // Pods we could not place are retried periodically (limits raised, NodeClass became ready, ICE expired).
+          if (res.unschedulable.length || res.skipped) {
+            clock.clearTimeout(retryTimer);
+            retryTimer = clock.setTimeout(() => {
+              if (state.pendingPods().length) batcher.trigger();
+            }, 10_000);
+          }
+        })
+        .catch((err) => log.error({ error: String(err?.message ?? err) }, "provisioning failed"));
+    },
+    { idleMs: settings.batchIdleMs, maxMs: settings.batchMaxMs, clock },
+  );
 
   async function reconcileNodeClass(name: string): Promise<void> {
     const ncl = state.nodeClasses.get(name);
@@ -165,11 +262,15 @@ export async function startControllers(settings: Settings, o: ControllerOverride
     if (JSON.stringify(res.status) === JSON.stringify(ncl.status ?? {})) return;
     try {
       const out = await client.patchStatus<KubeObject>(Kinds.EC2NodeClass, name, res.status);
-      const wasReady = (ncl.status?.conditions ?? []).some((c: { type: string; status: string }) => c.type === "Ready" && c.status === "True");
+      const wasReady = (ncl.status?.conditions ?? []).some(
+        (c: { type: string; status: string }) => c.type === "Ready" && c.status === "True",
+      );
       state.apply("EC2NodeClass", out, "MODIFIED");
       if (res.ready && !wasReady && state.pendingPods().length) batcher.trigger();
       if (!res.ready) log.error({ EC2NodeClass: { name }, message: res.message }, "ec2nodeclass not ready");
-    } catch (e) { if (!isNotFound(e)) throw e; }
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
   }
 
   // 2. Route watch events.
@@ -185,8 +286,13 @@ export async function startControllers(settings: Settings, o: ControllerOverride
         const node = cur.spec?.nodeName as string | undefined;
         const prevNode = change.previous?.spec?.nodeName as string | undefined;
         if (phase === "DELETED" && prevNode) disruption.recordPodEvent(prevNode);
-        else if (node && (node !== prevNode || (cur.metadata.deletionTimestamp && !change.previous?.metadata.deletionTimestamp)
-          || (isTerminalPod(cur) && !isTerminalPod(change.previous)))) disruption.recordPodEvent(node);
+        else if (
+          node &&
+          (node !== prevNode ||
+            (cur.metadata.deletionTimestamp && !change.previous?.metadata.deletionTimestamp) ||
+            (isTerminalPod(cur) && !isTerminalPod(change.previous)))
+        )
+          disruption.recordPodEvent(node);
         break;
       }
       case "Node": {
@@ -199,10 +305,12 @@ export async function startControllers(settings: Settings, o: ControllerOverride
         if (phase !== "DELETED") lifecycle.add(change.key);
         const pool = cur.metadata.labels?.["karpenter.sh/nodepool"];
         if (pool) counter.add(pool);
-        if (phase === "DELETED" || (cur.metadata.deletionTimestamp && !change.previous?.metadata.deletionTimestamp)) enqueueStatic(pool);
+        if (phase === "DELETED" || (cur.metadata.deletionTimestamp && !change.previous?.metadata.deletionTimestamp))
+          enqueueStatic(pool);
         if (phase === "DELETED" && state.pendingPods().length) batcher.trigger();
         // A NodeClaim started deleting: provision for its pods now, before the drain evicts them (pre-spin).
-        if (phase !== "DELETED" && cur.metadata.deletionTimestamp && !change.previous?.metadata.deletionTimestamp) batcher.trigger();
+        if (phase !== "DELETED" && cur.metadata.deletionTimestamp && !change.previous?.metadata.deletionTimestamp)
+          batcher.trigger();
         break;
       }
       case "NodePool":
@@ -211,9 +319,14 @@ export async function startControllers(settings: Settings, o: ControllerOverride
         if (state.pendingPods().length) batcher.trigger();
         break;
       case "EC2NodeClass":
-        if (phase !== "DELETED" && (phase === "ADDED" || cur.metadata.generation !== change.previous?.metadata.generation)) nodeClasses.add(change.key);
+        if (
+          phase !== "DELETED" &&
+          (phase === "ADDED" || cur.metadata.generation !== change.previous?.metadata.generation)
+        )
+          nodeClasses.add(change.key);
         // NodePools mirror their node class's readiness (NodeClassReady → Ready).
-        for (const [name, np] of state.nodePools) if (np.spec.template.spec.nodeClassRef?.name === change.key) counter.add(name);
+        for (const [name, np] of state.nodePools)
+          if (np.spec.template.spec.nodeClassRef?.name === change.key) counter.add(name);
         break;
       default:
         break;
@@ -222,48 +335,88 @@ export async function startControllers(settings: Settings, o: ControllerOverride
 
   // 3. Kick everything once, then the periodic loops.
   for (const name of state.nodeClaims.keys()) lifecycle.add(name);
-  for (const name of state.nodePools.keys()) { counter.add(name); enqueueStatic(name); }
+  for (const name of state.nodePools.keys()) {
+    counter.add(name);
+    enqueueStatic(name);
+  }
   for (const name of state.nodeClasses.keys()) nodeClasses.add(name);
   if (state.pendingPods().length) batcher.trigger();
 
   const gcLog = log.child({ controller: "nodeclaim.garbagecollection" });
   const gc = async () => {
     try {
-      await garbageCollect({ client, state, cloud, clock, metrics, log: gcLog, gracePeriodMs: settings.gcGracePeriodMs });
-    } catch (e) { gcLog.error({ error: String((e as Error)?.message ?? e) }, "garbage collection failed"); }
+      await garbageCollect({
+        client,
+        state,
+        cloud,
+        clock,
+        metrics,
+        log: gcLog,
+        gracePeriodMs: settings.gcGracePeriodMs,
+      });
+    } catch (e) {
+      gcLog.error({ error: String((e as Error)?.message ?? e) }, "garbage collection failed");
+    }
   };
   const timers: Record<string, TimerHandle | undefined> = {};
   let stopped = false;
   const every = (name: string, ms: number, fn: () => Promise<void> | void) => {
     const tick = () => {
       if (stopped) return;
-      void Promise.resolve(fn()).finally(() => { if (!stopped) timers[name] = clock.setTimeout(tick, ms); });
+      void Promise.resolve(fn()).finally(() => {
+        if (!stopped) timers[name] = clock.setTimeout(tick, ms);
+      });
     };
     timers[name] = clock.setTimeout(tick, ms);
   };
   every("gc", settings.gcIntervalMs, gc);
   every("disruption", settings.disruptionPollMs, () => disruption.tick());
-  every("nodeclass", settings.nodeClassRefreshMs, () => { for (const n of state.nodeClasses.keys()) nodeClasses.add(n); });
+  every("nodeclass", settings.nodeClassRefreshMs, () => {
+    for (const n of state.nodeClasses.keys()) nodeClasses.add(n);
+  });
   every("metrics", 15_000, () => {
     metrics.clusterStateNodeCount.set(state.nodes.size);
     metrics.podsState.reset();
     for (const p of state.pods.values()) {
       const node = p.spec?.nodeName as string | undefined;
       const nc = node ? state.nodeClaimForNode(state.nodes.get(node) ?? { metadata: { name: node } }) : undefined;
-      metrics.podsState.set({ name: p.metadata.name, namespace: p.metadata.namespace ?? "", node: node ?? "", nodepool: nc?.metadata.labels?.["karpenter.sh/nodepool"] ?? "", phase: p.status?.phase ?? "", schedulable: String(!isProvisionable(p)) }, 1);
+      metrics.podsState.set(
+        {
+          name: p.metadata.name,
+          namespace: p.metadata.namespace ?? "",
+          node: node ?? "",
+          nodepool: nc?.metadata.labels?.["karpenter.sh/nodepool"] ?? "",
+          phase: p.status?.phase ?? "",
+          schedulable: String(!isProvisionable(p)),
+        },
+        1,
+      );
     }
   });
 
   let interruption: RunningInterruption | undefined;
   const sqs = o.sqs ?? cloud.clients?.sqs;
   if (settings.interruptionQueue && sqs) {
-    interruption = startInterruptionController({
-      client, state, metrics, events, log: log.child({ controller: "interruption" }),
-      markUnavailable: cloud.unavailableOfferings ? (t, z, c, r) => cloud.unavailableOfferings!.markUnavailable(t, z, c, r) : undefined,
-      onDisrupted: () => batcher.trigger(),
-    }, sqs, settings.interruptionQueue);
+    interruption = startInterruptionController(
+      {
+        client,
+        state,
+        metrics,
+        events,
+        log: log.child({ controller: "interruption" }),
+        markUnavailable: cloud.unavailableOfferings
+          ? (t, z, c, r) => cloud.unavailableOfferings!.markUnavailable(t, z, c, r)
+          : undefined,
+        onDisrupted: () => batcher.trigger(),
+      },
+      sqs,
+      settings.interruptionQueue,
+    );
   } else if (settings.interruptionQueue) {
-    log.error({ queue: settings.interruptionQueue }, "INTERRUPTION_QUEUE is set but the cloud provider has no SQS client; interruption handling is off");
+    log.error(
+      { queue: settings.interruptionQueue },
+      "INTERRUPTION_QUEUE is set but the cloud provider has no SQS client; interruption handling is off",
+    );
   }
 
   let metricsServer: Awaited<ReturnType<typeof serveMetrics>> | undefined;
@@ -271,20 +424,37 @@ export async function startControllers(settings: Settings, o: ControllerOverride
     try {
       metricsServer = await serveMetrics(metrics.registry, settings.metricsPort);
     } catch (e) {
-      log.error({ port: settings.metricsPort, error: String((e as Error)?.message ?? e) }, "metrics server failed to start; set METRICS_PORT to a free port (0 disables it)");
+      log.error(
+        { port: settings.metricsPort, error: String((e as Error)?.message ?? e) },
+        "metrics server failed to start; set METRICS_PORT to a free port (0 disables it)",
+      );
     }
   }
 
-  log.info({ "cluster-name": settings.clusterName, counts: state.counts(), "metrics-port": metricsServer?.port }, "capsicum controllers started");
+  log.info(
+    { "cluster-name": settings.clusterName, counts: state.counts(), "metrics-port": metricsServer?.port },
+    "capsicum controllers started",
+  );
 
   return {
-    state, metrics, provisioner, disruption, log, metricsPort: metricsServer?.port,
+    state,
+    metrics,
+    provisioner,
+    disruption,
+    log,
+    metricsPort: metricsServer?.port,
     onEvent,
     gc,
     disrupt: () => disruption.tick(),
     async settle() {
       for (let i = 0; i < 20; i++) {
-        await Promise.all([lifecycle.whenIdle(), counter.whenIdle(), nodeClasses.whenIdle(), staticPools.whenIdle(), provisioning]);
+        await Promise.all([
+          lifecycle.whenIdle(),
+          counter.whenIdle(),
+          nodeClasses.whenIdle(),
+          staticPools.whenIdle(),
+          provisioning,
+        ]);
         if (lifecycle.depth + counter.depth + nodeClasses.depth + staticPools.depth + lifecycle.active === 0) return;
       }
     },
@@ -294,9 +464,18 @@ export async function startControllers(settings: Settings, o: ControllerOverride
       clock.clearTimeout(retryTimer);
       batcher.stop();
       disruption.stop();
-      await Promise.all([lifecycle.shutdown(), counter.shutdown(), nodeClasses.shutdown(), staticPools.shutdown(), provisioning, interruption?.stop(), metricsServer?.close()]);
+      await Promise.all([
+        lifecycle.shutdown(),
+        counter.shutdown(),
+        nodeClasses.shutdown(),
+        staticPools.shutdown(),
+        provisioning,
+        interruption?.stop(),
+        metricsServer?.close(),
+      ]);
     },
   };
 }
 
-const isTerminalPod = (p: KubeObject | undefined): boolean => p?.status?.phase === "Succeeded" || p?.status?.phase === "Failed";
+const isTerminalPod = (p: KubeObject | undefined): boolean =>
+  p?.status?.phase === "Succeeded" || p?.status?.phase === "Failed";

@@ -12,7 +12,7 @@ export function createLogger(opts: { level?: string; destination?: DestinationSt
       messageKey: "message",
       timestamp: () => `,"time":"${new Date().toISOString()}"`,
       base: { logger: "controller" },
-      formatters: { level: label => ({ level: label.toUpperCase() }) },
+      formatters: { level: (label) => ({ level: label.toUpperCase() }) },
     },
     opts.destination,
   );

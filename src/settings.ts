@@ -40,12 +40,19 @@ export interface Settings {
 }
 
 export class SettingsError extends Error {
-  constructor(message: string) { super(message); this.name = "SettingsError"; }
+  constructor(message: string) {
+    super(message);
+    this.name = "SettingsError";
+  }
 }
 
 const DEFAULT_FEATURE_GATES: Record<string, boolean> = {
-  NodeRepair: false, ReservedCapacity: true, SpotToSpotConsolidation: false, NodeOverlay: false,
-  StaticCapacity: false, CapacityBuffer: false,
+  NodeRepair: false,
+  ReservedCapacity: true,
+  SpotToSpotConsolidation: false,
+  NodeOverlay: false,
+  StaticCapacity: false,
+  CapacityBuffer: false,
 };
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
@@ -53,7 +60,8 @@ const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_00
 /** Parses Go-style durations like "1s", "500ms", "1h30m". Returns undefined when malformed. */
 export function parseDuration(s: string): number | undefined {
   const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/g;
-  let total = 0, consumed = 0;
+  let total = 0,
+    consumed = 0;
   for (const m of s.matchAll(re)) {
     if (m.index !== consumed) return undefined;
     total += Number(m[1]) * UNIT_MS[m[2]];
@@ -66,20 +74,29 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
   const errors: string[] = [];
   const str = (key: string, required: boolean): string | undefined => {
     const v = env[key]?.trim();
-    if (!v) { if (required) errors.push(`${key} is required (set it to ${HINTS[key] ?? "a value"})`); return undefined; }
+    if (!v) {
+      if (required) errors.push(`${key} is required (set it to ${HINTS[key] ?? "a value"})`);
+      return undefined;
+    }
     return v;
   };
   const dur = (key: string, def: string): number => {
     const raw = env[key]?.trim() || def;
     const ms = parseDuration(raw);
-    if (ms === undefined) { errors.push(`${key}="${raw}" is not a duration (use e.g. "1s", "500ms", "1m30s")`); return parseDuration(def)!; }
+    if (ms === undefined) {
+      errors.push(`${key}="${raw}" is not a duration (use e.g. "1s", "500ms", "1m30s")`);
+      return parseDuration(def)!;
+    }
     return ms;
   };
   const int = (key: string, def: number, min: number): number => {
     const raw = env[key]?.trim();
     if (!raw) return def;
     const n = Number(raw);
-    if (!Number.isInteger(n) || n < min) { errors.push(`${key}="${raw}" must be an integer >= ${min}`); return def; }
+    if (!Number.isInteger(n) || n < min) {
+      errors.push(`${key}="${raw}" must be an integer >= ${min}`);
+      return def;
+    }
     return n;
   };
 
@@ -97,11 +114,19 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
   const featureGates = { ...DEFAULT_FEATURE_GATES };
   const gatesRaw = env.FEATURE_GATES?.trim();
   if (gatesRaw) {
-    for (const part of gatesRaw.split(",").map(p => p.trim()).filter(Boolean)) {
+    for (const part of gatesRaw
+      .split(",")
+      .map((p) => p.trim())
+      .filter(Boolean)) {
       const m = /^([A-Za-z0-9]+)=(true|false)$/.exec(part);
-      if (!m) { errors.push(`FEATURE_GATES entry "${part}" must look like Name=true or Name=false`); continue; }
+      if (!m) {
+        errors.push(`FEATURE_GATES entry "${part}" must look like Name=true or Name=false`);
+        continue;
+      }
       if (!(m[1] in DEFAULT_FEATURE_GATES)) {
-        errors.push(`FEATURE_GATES has unknown gate "${m[1]}" (known: ${Object.keys(DEFAULT_FEATURE_GATES).join(", ")})`);
+        errors.push(
+          `FEATURE_GATES has unknown gate "${m[1]}" (known: ${Object.keys(DEFAULT_FEATURE_GATES).join(", ")})`,
+        );
         continue;
       }
       featureGates[m[1]] = m[2] === "true";
@@ -109,12 +134,18 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
   }
   const level = (env.LOG_LEVEL?.trim() || "info").toLowerCase();
   const levels = ["trace", "debug", "info", "warn", "error"] as const;
-  if (!(levels as readonly string[]).includes(level)) errors.push(`LOG_LEVEL="${env.LOG_LEVEL}" must be one of ${levels.join(", ")}`);
+  if (!(levels as readonly string[]).includes(level))
+    errors.push(`LOG_LEVEL="${env.LOG_LEVEL}" must be one of ${levels.join(", ")}`);
 
   const settings: Settings = {
-    clusterName, clusterEndpoint, clusterCABundle: str("CLUSTER_CA_BUNDLE", false), awsRegion,
+    clusterName,
+    clusterEndpoint,
+    clusterCABundle: str("CLUSTER_CA_BUNDLE", false),
+    awsRegion,
     interruptionQueue: str("INTERRUPTION_QUEUE", false),
-    batchIdleMs, batchMaxMs, featureGates,
+    batchIdleMs,
+    batchMaxMs,
+    featureGates,
     logLevel: ((levels as readonly string[]).includes(level) ? level : "info") as Settings["logLevel"],
     registrationTtlMs: dur("REGISTRATION_TTL", "15m"),
     gcIntervalMs: dur("GC_INTERVAL", "30s"),

@@ -5,22 +5,44 @@ export interface PodLike {
   metadata?: { name?: string; namespace?: string; annotations?: Record<string, string> };
   spec?: {
     nodeSelector?: Record<string, string>;
-    affinity?: { nodeAffinity?: { requiredDuringSchedulingIgnoredDuringExecution?: { nodeSelectorTerms?: Array<{ matchExpressions?: Array<{ key: string; operator: string; values?: string[] }>; matchFields?: unknown[] }> } } & Record<string, unknown> } & Record<string, unknown>;
-    containers?: Array<{ name: string; resources?: { requests?: Record<string, string | number>; limits?: Record<string, string | number> } } & Record<string, unknown>>;
+    affinity?: {
+      nodeAffinity?: {
+        requiredDuringSchedulingIgnoredDuringExecution?: {
+          nodeSelectorTerms?: Array<{
+            matchExpressions?: Array<{ key: string; operator: string; values?: string[] }>;
+            matchFields?: unknown[];
+          }>;
+        };
+      } & Record<string, unknown>;
+    } & Record<string, unknown>;
+    containers?: Array<
+      {
+        name: string;
+        resources?: { requests?: Record<string, string | number>; limits?: Record<string, string | number> };
+      } & Record<string, unknown>
+    >;
   } & Record<string, unknown>;
 }
 
-export interface DefaultPodResult<P> { patchedPod: P; changes: string[] }
+export interface DefaultPodResult<P> {
+  patchedPod: P;
+  changes: string[];
+}
 
 /** Keys the pod already constrains: nodeSelector keys and keys in ANY required node-affinity term. */
 export function constrainedKeys(pod: PodLike): Set<string> {
   const keys = new Set(Object.keys(pod.spec?.nodeSelector ?? {}));
-  const terms = pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
+  const terms =
+    pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
   for (const t of terms) for (const e of t.matchExpressions ?? []) keys.add(e.key);
   return keys;
 }
 
-export function defaultPod<P extends PodLike>(pod: P, policy: PodDefaultsPolicy, moduleNamespace = "pepr-system"): DefaultPodResult<P> {
+export function defaultPod<P extends PodLike>(
+  pod: P,
+  policy: PodDefaultsPolicy,
+  moduleNamespace = "pepr-system",
+): DefaultPodResult<P> {
   const ns = pod.metadata?.namespace ?? "default";
   if (ns === moduleNamespace || ALWAYS_SKIPPED_NAMESPACES.includes(ns) || !appliesTo(policy, ns)) {
     return { patchedPod: pod, changes: [] };
@@ -45,7 +67,9 @@ export function defaultPod<P extends PodLike>(pod: P, policy: PodDefaultsPolicy,
   const taken = constrainedKeys(out);
   for (const r of policy.nodeRequirements) {
     if (taken.has(r.key)) continue;
-    const expr = r.values ? { key: r.key, operator: r.operator, values: [...r.values] } : { key: r.key, operator: r.operator };
+    const expr = r.values
+      ? { key: r.key, operator: r.operator, values: [...r.values] }
+      : { key: r.key, operator: r.operator };
     spec.affinity ??= {};
     spec.affinity.nodeAffinity ??= {};
     const req = (spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution ??= {});

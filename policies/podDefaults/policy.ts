@@ -8,7 +8,11 @@ export const DEFAULTED_ANNOTATION = "capsicum.dev/defaulted";
 /** Namespaces never defaulted, whatever the policy says. */
 export const ALWAYS_SKIPPED_NAMESPACES = ["kube-system"];
 
-export interface NodeRequirementDefault { key: string; operator: "In" | "NotIn" | "Exists" | "DoesNotExist"; values?: string[] }
+export interface NodeRequirementDefault {
+  key: string;
+  operator: "In" | "NotIn" | "Exists" | "DoesNotExist";
+  values?: string[];
+}
 
 export interface PodDefaultsPolicy {
   /** Namespaces the policy applies to; ["*"] = all (minus excluded). */
@@ -20,19 +24,32 @@ export interface PodDefaultsPolicy {
 }
 
 export class PolicyError extends Error {
-  constructor(readonly field: string, message: string) {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
     super(`${POLICY_CONFIGMAP_NAME} ${field}: ${message}`);
     this.name = "PolicyError";
   }
 }
 
-const list = (s: string | undefined): string[] => (s ?? "").split(/[,\s]+/).map(x => x.trim()).filter(Boolean);
+const list = (s: string | undefined): string[] =>
+  (s ?? "")
+    .split(/[,\s]+/)
+    .map((x) => x.trim())
+    .filter(Boolean);
 
 /** Parses the ConfigMap `data`; throws PolicyError naming the key and the fix. */
-export function parsePodDefaultsConfigMap(data: Record<string, string> | undefined, moduleNamespace = "pepr-system"): PodDefaultsPolicy {
+export function parsePodDefaultsConfigMap(
+  data: Record<string, string> | undefined,
+  moduleNamespace = "pepr-system",
+): PodDefaultsPolicy {
   const d = data ?? {};
   const requests: PodDefaultsPolicy["requests"] = {};
-  for (const [key, res] of [["defaultCpuRequest", "cpu"], ["defaultMemoryRequest", "memory"]] as const) {
+  for (const [key, res] of [
+    ["defaultCpuRequest", "cpu"],
+    ["defaultMemoryRequest", "memory"],
+  ] as const) {
     const v = d[key]?.trim();
     if (!v) continue;
     try {
@@ -45,14 +62,21 @@ export function parsePodDefaultsConfigMap(data: Record<string, string> | undefin
   let nodeRequirements: NodeRequirementDefault[] = [];
   if (d.nodeRequirements?.trim()) {
     let parsed: unknown;
-    try { parsed = YAML.parse(d.nodeRequirements); } catch (e) {
+    try {
+      parsed = YAML.parse(d.nodeRequirements);
+    } catch (e) {
       throw new PolicyError("data.nodeRequirements", `is not valid YAML: ${(e as Error).message}`);
     }
-    if (!Array.isArray(parsed)) throw new PolicyError("data.nodeRequirements", "must be a YAML list of {key, operator, values}");
+    if (!Array.isArray(parsed))
+      throw new PolicyError("data.nodeRequirements", "must be a YAML list of {key, operator, values}");
     nodeRequirements = parsed.map((r: any, i: number) => {
-      if (!r || typeof r.key !== "string" || !r.key) throw new PolicyError(`data.nodeRequirements[${i}].key`, "is required");
+      if (!r || typeof r.key !== "string" || !r.key)
+        throw new PolicyError(`data.nodeRequirements[${i}].key`, "is required");
       if (!["In", "NotIn", "Exists", "DoesNotExist"].includes(r.operator)) {
-        throw new PolicyError(`data.nodeRequirements[${i}].operator`, `"${r.operator}" is not supported; use In, NotIn, Exists or DoesNotExist`);
+        throw new PolicyError(
+          `data.nodeRequirements[${i}].operator`,
+          `"${r.operator}" is not supported; use In, NotIn, Exists or DoesNotExist`,
+        );
       }
       const values = Array.isArray(r.values) ? r.values.map(String) : undefined;
       if ((r.operator === "In" || r.operator === "NotIn") && !values?.length) {

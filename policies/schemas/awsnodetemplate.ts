@@ -29,7 +29,11 @@ export function awsProviderProperties(): Record<string, Schema> {
               kmsKeyID: { type: "string" },
               snapshotID: { type: "string" },
               throughput: { type: "integer", format: "int64" },
-              volumeSize: { anyOf: [{ type: "integer" }, { type: "string" }], pattern: QUANTITY_PATTERN, "x-kubernetes-int-or-string": true },
+              volumeSize: {
+                anyOf: [{ type: "integer" }, { type: "string" }],
+                pattern: QUANTITY_PATTERN,
+                "x-kubernetes-int-or-string": true,
+              },
               volumeType: { type: "string" },
             },
           },
@@ -62,10 +66,16 @@ const spec: Schema = {
   type: "object",
   properties: awsProviderProperties(),
   "x-kubernetes-validations": [
-    cel("!(has(self.launchTemplate) && has(self.securityGroupSelector))", "expected exactly one, got both: launchTemplate, securityGroupSelector",
-      s => !(has(s, "launchTemplate") && has(s, "securityGroupSelector"))),
-    cel("!(has(self.launchTemplate) && has(self.userData))", "expected exactly one, got both: launchTemplate, userData",
-      s => !(has(s, "launchTemplate") && has(s, "userData"))),
+    cel(
+      "!(has(self.launchTemplate) && has(self.securityGroupSelector))",
+      "expected exactly one, got both: launchTemplate, securityGroupSelector",
+      (s) => !(has(s, "launchTemplate") && has(s, "securityGroupSelector")),
+    ),
+    cel(
+      "!(has(self.launchTemplate) && has(self.userData))",
+      "expected exactly one, got both: launchTemplate, userData",
+      (s) => !(has(s, "launchTemplate") && has(s, "userData")),
+    ),
   ],
 };
 
@@ -85,15 +95,29 @@ const status: Schema = {
             items: {
               type: "object",
               required: ["key", "operator"],
-              properties: { key: { type: "string" }, operator: { type: "string" }, values: { type: "array", items: { type: "string" } } },
+              properties: {
+                key: { type: "string" },
+                operator: { type: "string" },
+                values: { type: "array", items: { type: "string" } },
+              },
             },
           },
         },
       },
     },
     conditions: v1alpha5Conditions(),
-    securityGroups: { type: "array", items: { type: "object", required: ["id"], properties: { id: { type: "string" }, name: { type: "string" } } } },
-    subnets: { type: "array", items: { type: "object", required: ["id", "zone"], properties: { id: { type: "string" }, zone: { type: "string" } } } },
+    securityGroups: {
+      type: "array",
+      items: { type: "object", required: ["id"], properties: { id: { type: "string" }, name: { type: "string" } } },
+    },
+    subnets: {
+      type: "array",
+      items: {
+        type: "object",
+        required: ["id", "zone"],
+        properties: { id: { type: "string" }, zone: { type: "string" } },
+      },
+    },
   },
 };
 

@@ -12,27 +12,43 @@ export const DURATION_PATTERN = "^([0-9]+(s|m|h))+$";
 
 /** `karpenter.k8s.aws/*` keys a NodePool/NodeClaim may use (the AWS provider's CRD allow-list, in its order). */
 export const AWS_ALLOWED_REQUIREMENT_KEYS = [
-  "karpenter.k8s.aws/instance-tenancy", "karpenter.k8s.aws/capacity-reservation-type",
-  "karpenter.k8s.aws/capacity-reservation-id", "karpenter.k8s.aws/capacity-reservation-interruptible",
-  "karpenter.k8s.aws/ec2nodeclass", "karpenter.k8s.aws/instance-encryption-in-transit-supported",
-  "karpenter.k8s.aws/nitro-sandbox", "karpenter.k8s.aws/instance-category", "karpenter.k8s.aws/instance-hypervisor",
-  "karpenter.k8s.aws/instance-family", "karpenter.k8s.aws/instance-generation", "karpenter.k8s.aws/instance-local-nvme",
-  "karpenter.k8s.aws/instance-size", "karpenter.k8s.aws/instance-cpu", "karpenter.k8s.aws/instance-cpu-manufacturer",
-  "karpenter.k8s.aws/instance-cpu-sustained-clock-speed-mhz", "karpenter.k8s.aws/instance-memory",
-  "karpenter.k8s.aws/instance-ebs-bandwidth", "karpenter.k8s.aws/instance-network-bandwidth",
-  "karpenter.k8s.aws/instance-gpu-name", "karpenter.k8s.aws/instance-gpu-manufacturer",
-  "karpenter.k8s.aws/instance-gpu-count", "karpenter.k8s.aws/instance-gpu-memory",
-  "karpenter.k8s.aws/instance-accelerator-name", "karpenter.k8s.aws/instance-accelerator-manufacturer",
-  "karpenter.k8s.aws/instance-accelerator-count", "karpenter.k8s.aws/instance-capability-flex",
-  "karpenter.k8s.aws/placement-group-id", "karpenter.k8s.aws/placement-group-partition",
+  "karpenter.k8s.aws/instance-tenancy",
+  "karpenter.k8s.aws/capacity-reservation-type",
+  "karpenter.k8s.aws/capacity-reservation-id",
+  "karpenter.k8s.aws/capacity-reservation-interruptible",
+  "karpenter.k8s.aws/ec2nodeclass",
+  "karpenter.k8s.aws/instance-encryption-in-transit-supported",
+  "karpenter.k8s.aws/nitro-sandbox",
+  "karpenter.k8s.aws/instance-category",
+  "karpenter.k8s.aws/instance-hypervisor",
+  "karpenter.k8s.aws/instance-family",
+  "karpenter.k8s.aws/instance-generation",
+  "karpenter.k8s.aws/instance-local-nvme",
+  "karpenter.k8s.aws/instance-size",
+  "karpenter.k8s.aws/instance-cpu",
+  "karpenter.k8s.aws/instance-cpu-manufacturer",
+  "karpenter.k8s.aws/instance-cpu-sustained-clock-speed-mhz",
+  "karpenter.k8s.aws/instance-memory",
+  "karpenter.k8s.aws/instance-ebs-bandwidth",
+  "karpenter.k8s.aws/instance-network-bandwidth",
+  "karpenter.k8s.aws/instance-gpu-name",
+  "karpenter.k8s.aws/instance-gpu-manufacturer",
+  "karpenter.k8s.aws/instance-gpu-count",
+  "karpenter.k8s.aws/instance-gpu-memory",
+  "karpenter.k8s.aws/instance-accelerator-name",
+  "karpenter.k8s.aws/instance-accelerator-manufacturer",
+  "karpenter.k8s.aws/instance-accelerator-count",
+  "karpenter.k8s.aws/instance-capability-flex",
+  "karpenter.k8s.aws/placement-group-id",
+  "karpenter.k8s.aws/placement-group-partition",
 ];
 /** NodeOverlay's allow-list is shorter: no tenancy, reservation or placement-group keys. */
 export const AWS_ALLOWED_OVERLAY_KEYS = AWS_ALLOWED_REQUIREMENT_KEYS.filter(
-  k => !/instance-tenancy|capacity-reservation|placement-group/.test(k),
+  (k) => !/instance-tenancy|capacity-reservation|placement-group/.test(k),
 );
 export const KARPENTER_SH_ALLOWED_KEYS = ["karpenter.sh/capacity-type", "karpenter.sh/nodepool"];
 
-const celList = (xs: string[]): string => `[${xs.map(x => JSON.stringify(x)).join(", ")}]`;
+const celList = (xs: string[]): string => `[${xs.map((x) => JSON.stringify(x)).join(", ")}]`;
 /** CEL `key.find("^([^/]+)")`: the text before the first "/" (the whole key when there is none). */
 export const labelDomain = (key: string): string => String(key).split("/")[0] ?? "";
 
@@ -51,11 +67,16 @@ export function mapKeyDomainRule(domain: string, allowed: string[]): CelRule {
   return cel(
     `self.all(x, x in ${celList(allowed)} || !x.find("^([^/]+)").endsWith("${domain}"))`,
     `label domain "${domain}" is restricted`,
-    (m: Record<string, unknown>) => Object.keys(m).every(k => allowed.includes(k) || !labelDomain(k).endsWith(domain)),
+    (m: Record<string, unknown>) =>
+      Object.keys(m).every((k) => allowed.includes(k) || !labelDomain(k).endsWith(domain)),
   );
 }
 export function mapKeyNotRule(label: string): CelRule {
-  return cel(`self.all(x, x != "${label}")`, `label "${label}" is restricted`, (m: Record<string, unknown>) => !(label in m));
+  return cel(
+    `self.all(x, x != "${label}")`,
+    `label "${label}" is restricted`,
+    (m: Record<string, unknown>) => !(label in m),
+  );
 }
 
 /** CEL `int(s) >= 0`: int() accepts an optional sign and decimal digits only. */
@@ -71,11 +92,17 @@ export type RequirementFlavor = "nodepool" | "nodeclaim" | "overlay";
 export function requirementsSchema(flavor: RequirementFlavor): Schema {
   const keyRules: CelRule[] =
     flavor === "overlay"
-      ? [keyDomainRule("karpenter.sh", KARPENTER_SH_ALLOWED_KEYS), keyNotRule("kubernetes.io/hostname"),
-         keyDomainRule("karpenter.k8s.aws", AWS_ALLOWED_OVERLAY_KEYS)]
-      : [keyDomainRule("karpenter.sh", KARPENTER_SH_ALLOWED_KEYS),
-         ...(flavor === "nodepool" ? [keyNotRule("karpenter.sh/nodepool")] : []),
-         keyNotRule("kubernetes.io/hostname"), keyDomainRule("karpenter.k8s.aws", AWS_ALLOWED_REQUIREMENT_KEYS)];
+      ? [
+          keyDomainRule("karpenter.sh", KARPENTER_SH_ALLOWED_KEYS),
+          keyNotRule("kubernetes.io/hostname"),
+          keyDomainRule("karpenter.k8s.aws", AWS_ALLOWED_OVERLAY_KEYS),
+        ]
+      : [
+          keyDomainRule("karpenter.sh", KARPENTER_SH_ALLOWED_KEYS),
+          ...(flavor === "nodepool" ? [keyNotRule("karpenter.sh/nodepool")] : []),
+          keyNotRule("kubernetes.io/hostname"),
+          keyDomainRule("karpenter.k8s.aws", AWS_ALLOWED_REQUIREMENT_KEYS),
+        ];
   const item: Schema = {
     type: "object",
     required: ["key", "operator"],
@@ -93,26 +120,48 @@ export function requirementsSchema(flavor: RequirementFlavor): Schema {
   const inRule = cel(
     "self.all(x, x.operator == 'In' ? x.values.size() != 0 : true)",
     "requirements with operator 'In' must have a value defined",
-    (xs: any[]) => xs.every(x => (x?.operator === "In" ? vals(x).length !== 0 : true)),
+    (xs: any[]) => xs.every((x) => (x?.operator === "In" ? vals(x).length !== 0 : true)),
   );
   const orderRule = cel(
     "self.all(x, (x.operator == 'Gt' || x.operator == 'Lt' || x.operator == 'Gte' || x.operator == 'Lte') ? (x.values.size() == 1 && int(x.values[0]) >= 0) : true)",
     flavor === "overlay"
       ? "requirements operator 'Gt', 'Lt', 'Gte' or 'Lte' must have a single positive integer value"
       : "requirements operator 'Gt', 'Lt', 'Gte', or 'Lte' must have a single positive integer value",
-    (xs: any[]) => xs.every(x => (ORDER_OPS.includes(x?.operator) ? vals(x).length === 1 && isNonNegativeIntString(vals(x)[0]) : true)),
+    (xs: any[]) =>
+      xs.every((x) =>
+        ORDER_OPS.includes(x?.operator) ? vals(x).length === 1 && isNonNegativeIntString(vals(x)[0]) : true,
+      ),
   );
   const rules: CelRule[] =
     flavor === "overlay"
-      ? [cel("self.all(x, x.operator == 'NotIn' ? x.values.size() != 0 : true)",
-             "requirements with operator 'NotIn' must have a value defined",
-             (xs: any[]) => xs.every(x => (x?.operator === "NotIn" ? vals(x).length !== 0 : true))),
-         inRule, orderRule]
-      : [inRule, orderRule,
-         cel("self.all(x, (x.operator == 'In' && has(x.minValues)) ? x.values.size() >= x.minValues : true)",
-             "requirements with 'minValues' must have at least that many values specified in the 'values' field",
-             (xs: any[]) => xs.every(x => (x?.operator === "In" && x?.minValues !== undefined ? vals(x).length >= x.minValues : true)))];
-  return { type: "array", maxItems: 100, "x-kubernetes-list-type": "atomic", items: item, "x-kubernetes-validations": rules };
+      ? [
+          cel(
+            "self.all(x, x.operator == 'NotIn' ? x.values.size() != 0 : true)",
+            "requirements with operator 'NotIn' must have a value defined",
+            (xs: any[]) => xs.every((x) => (x?.operator === "NotIn" ? vals(x).length !== 0 : true)),
+          ),
+          inRule,
+          orderRule,
+        ]
+      : [
+          inRule,
+          orderRule,
+          cel(
+            "self.all(x, (x.operator == 'In' && has(x.minValues)) ? x.values.size() >= x.minValues : true)",
+            "requirements with 'minValues' must have at least that many values specified in the 'values' field",
+            (xs: any[]) =>
+              xs.every((x) =>
+                x?.operator === "In" && x?.minValues !== undefined ? vals(x).length >= x.minValues : true,
+              ),
+          ),
+        ];
+  return {
+    type: "array",
+    maxItems: 100,
+    "x-kubernetes-list-type": "atomic",
+    items: item,
+    "x-kubernetes-validations": rules,
+  };
 }
 
 export function taintsSchema(): Schema {
@@ -173,7 +222,8 @@ export function conditionsSchema(reasonPattern = "^[A-Za-z]([A-Za-z0-9_,:]*[A-Za
         type: {
           type: "string",
           maxLength: 316,
-          pattern: "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$",
+          pattern:
+            "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$",
         },
       },
     },
@@ -187,8 +237,11 @@ export function selectorTags(): Schema {
     maxProperties: 20,
     additionalProperties: { type: "string" },
     "x-kubernetes-validations": [
-      cel("self.all(k, k != '' && self[k] != '')", "empty tag keys or values aren't supported",
-        (m: Record<string, string>) => Object.entries(m).every(([k, v]) => k !== "" && v !== "")),
+      cel(
+        "self.all(k, k != '' && self[k] != '')",
+        "empty tag keys or values aren't supported",
+        (m: Record<string, string>) => Object.entries(m).every(([k, v]) => k !== "" && v !== ""),
+      ),
     ],
   };
 }

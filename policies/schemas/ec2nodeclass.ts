@@ -4,7 +4,14 @@ import { cel, type CelRule, type CrdDefinition, type Schema } from "./types";
 
 export const AMI_FAMILIES = ["AL2", "AL2023", "Bottlerocket", "Custom", "Windows2019", "Windows2022", "Windows2025"];
 export const ALIAS_FAMILIES = ["al2", "al2023", "bottlerocket", "windows2019", "windows2022", "windows2025"];
-export const EVICTION_SIGNALS = ["memory.available", "nodefs.available", "nodefs.inodesFree", "imagefs.available", "imagefs.inodesFree", "pid.available"];
+export const EVICTION_SIGNALS = [
+  "memory.available",
+  "nodefs.available",
+  "nodefs.inodesFree",
+  "imagefs.available",
+  "imagefs.inodesFree",
+  "pid.available",
+];
 export const RESERVED_RESOURCES = ["cpu", "memory", "ephemeral-storage", "pid"];
 export const VOLUME_SIZE_PATTERN =
   "^((?:[1-9][0-9]{0,3}|[1-4][0-9]{4}|[5][0-8][0-9]{3}|59000)Gi|(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|[6][0-3][0-9]{3}|64000)G|([1-9]||[1-5][0-7]|58)Ti|([1-9]||[1-5][0-9]|6[0-3]|64)T)$";
@@ -18,17 +25,20 @@ function exclusive(field: string, others: string[], message: string, quantifier:
   // Karpenter's subnet/security-group/capacity-reservation rules use `!self.all(...)` (fires only when every term
   // violates, and also on an empty list); the AMI rule uses `!self.exists(...)`. Keep each exactly as Karpenter has it;
   // the extra per-term check in policies/validate reports the mixed terms `all` misses.
-  const inner = `has(x.${field}) && (${others.map(o => `has(x.${o})`).join(" || ")})`;
+  const inner = `has(x.${field}) && (${others.map((o) => `has(x.${o})`).join(" || ")})`;
   const rule = quantifier === "all" ? `!self.all(x, ${inner})` : `!self.exists(x, ${inner})`;
-  const bad = (x: any) => has(x, field) && others.some(o => has(x, o));
+  const bad = (x: any) => has(x, field) && others.some((o) => has(x, o));
   return cel(rule, message, (xs: any[]) => (quantifier === "all" ? !xs.every(bad) : !xs.some(bad)));
 }
 function atLeastOne(fields: string[]): CelRule {
-  return cel(`self.all(x, ${fields.map(f => `has(x.${f})`).join(" || ")})`,
-    `expected at least one, got none, [${fields.map(f => `'${f}'`).join(", ")}]`,
-    (xs: any[]) => xs.every(x => fields.some(f => has(x, f))));
+  return cel(
+    `self.all(x, ${fields.map((f) => `has(x.${f})`).join(" || ")})`,
+    `expected at least one, got none, [${fields.map((f) => `'${f}'`).join(", ")}]`,
+    (xs: any[]) => xs.every((x) => fields.some((f) => has(x, f))),
+  );
 }
-const notEmptyList = (name: string): CelRule => cel("self.size() != 0", `${name} cannot be empty`, (xs: any[]) => xs.length !== 0);
+const notEmptyList = (name: string): CelRule =>
+  cel("self.size() != 0", `${name} cannot be empty`, (xs: any[]) => xs.length !== 0);
 
 const amiSelectorTerms: Schema = {
   type: "array",
@@ -41,14 +51,24 @@ const amiSelectorTerms: Schema = {
         type: "string",
         maxLength: 30,
         "x-kubernetes-validations": [
-          cel("self.matches('^[a-zA-Z0-9]+@.+$')", "'alias' is improperly formatted, must match the format 'family@version'",
-            (s: string) => /^[a-zA-Z0-9]+@.+$/.test(s)),
-          cel("self.split('@')[0] in ['al2','al2023','bottlerocket','windows2019','windows2022','windows2025']",
+          cel(
+            "self.matches('^[a-zA-Z0-9]+@.+$')",
+            "'alias' is improperly formatted, must match the format 'family@version'",
+            (s: string) => /^[a-zA-Z0-9]+@.+$/.test(s),
+          ),
+          cel(
+            "self.split('@')[0] in ['al2','al2023','bottlerocket','windows2019','windows2022','windows2025']",
             "family is not supported, must be one of the following: 'al2', 'al2023', 'bottlerocket', 'windows2019', 'windows2022', 'windows2025'",
-            (s: string) => ALIAS_FAMILIES.includes(s.split("@")[0] ?? "")),
-          cel("self.split('@')[0] in ['windows2019','windows2022','windows2025'] ? self.split('@')[1] == 'latest' : true",
+            (s: string) => ALIAS_FAMILIES.includes(s.split("@")[0] ?? ""),
+          ),
+          cel(
+            "self.split('@')[0] in ['windows2019','windows2022','windows2025'] ? self.split('@')[1] == 'latest' : true",
             "windows families may only specify version 'latest'",
-            (s: string) => (["windows2019", "windows2022", "windows2025"].includes(s.split("@")[0] ?? "") ? s.split("@")[1] === "latest" : true)),
+            (s: string) =>
+              ["windows2019", "windows2022", "windows2025"].includes(s.split("@")[0] ?? "")
+                ? s.split("@")[1] === "latest"
+                : true,
+          ),
         ],
       },
       id: { type: "string", pattern: "ami-[0-9a-z]+" },
@@ -60,10 +80,23 @@ const amiSelectorTerms: Schema = {
   },
   "x-kubernetes-validations": [
     atLeastOne(["tags", "id", "name", "alias", "ssmParameter"]),
-    exclusive("id", ["alias", "tags", "name", "owner"], "'id' is mutually exclusive, cannot be set with a combination of other fields in amiSelectorTerms", "exists"),
-    exclusive("alias", ["id", "tags", "name", "owner"], "'alias' is mutually exclusive, cannot be set with a combination of other fields in amiSelectorTerms", "exists"),
-    cel("!(self.exists(x, has(x.alias)) && self.size() != 1)", "'alias' is mutually exclusive, cannot be set with a combination of other amiSelectorTerms",
-      (xs: any[]) => !(xs.some(x => has(x, "alias")) && xs.length !== 1)),
+    exclusive(
+      "id",
+      ["alias", "tags", "name", "owner"],
+      "'id' is mutually exclusive, cannot be set with a combination of other fields in amiSelectorTerms",
+      "exists",
+    ),
+    exclusive(
+      "alias",
+      ["id", "tags", "name", "owner"],
+      "'alias' is mutually exclusive, cannot be set with a combination of other fields in amiSelectorTerms",
+      "exists",
+    ),
+    cel(
+      "!(self.exists(x, has(x.alias)) && self.size() != 1)",
+      "'alias' is mutually exclusive, cannot be set with a combination of other amiSelectorTerms",
+      (xs: any[]) => !(xs.some((x) => has(x, "alias")) && xs.length !== 1),
+    ),
   ],
 };
 
@@ -71,19 +104,25 @@ const reservedMap = (name: string): Schema => ({
   type: "object",
   additionalProperties: { type: "string" },
   "x-kubernetes-validations": [
-    cel("self.all(x, x=='cpu' || x=='memory' || x=='ephemeral-storage' || x=='pid')",
-      `valid keys for ${name} are ['cpu','memory','ephemeral-storage','pid']`, m => keys(m).every(k => RESERVED_RESOURCES.includes(k))),
-    cel("self.all(x, !self[x].startsWith('-'))", `${name} value cannot be a negative resource quantity`,
-      m => keys(m).every(k => !String(m[k]).startsWith("-"))),
+    cel(
+      "self.all(x, x=='cpu' || x=='memory' || x=='ephemeral-storage' || x=='pid')",
+      `valid keys for ${name} are ['cpu','memory','ephemeral-storage','pid']`,
+      (m) => keys(m).every((k) => RESERVED_RESOURCES.includes(k)),
+    ),
+    cel("self.all(x, !self[x].startsWith('-'))", `${name} value cannot be a negative resource quantity`, (m) =>
+      keys(m).every((k) => !String(m[k]).startsWith("-")),
+    ),
   ],
 });
 const evictionMap = (name: string, valuePattern?: string): Schema => ({
   type: "object",
   additionalProperties: valuePattern ? { type: "string", pattern: valuePattern } : { type: "string" },
   "x-kubernetes-validations": [
-    cel(`self.all(x, x in ['memory.available','nodefs.available','nodefs.inodesFree','imagefs.available','imagefs.inodesFree','pid.available'])`,
+    cel(
+      `self.all(x, x in ['memory.available','nodefs.available','nodefs.inodesFree','imagefs.available','imagefs.inodesFree','pid.available'])`,
       `valid keys for ${name} are ['memory.available','nodefs.available','nodefs.inodesFree','imagefs.available','imagefs.inodesFree','pid.available']`,
-      m => keys(m).every(k => EVICTION_SIGNALS.includes(k))),
+      (m) => keys(m).every((k) => EVICTION_SIGNALS.includes(k)),
+    ),
   ],
 });
 
@@ -104,24 +143,45 @@ const kubelet: Schema = {
     systemReserved: reservedMap("systemReserved"),
   },
   "x-kubernetes-validations": [
-    cel("has(self.imageGCHighThresholdPercent) && has(self.imageGCLowThresholdPercent) ?  self.imageGCHighThresholdPercent > self.imageGCLowThresholdPercent  : true",
+    cel(
+      "has(self.imageGCHighThresholdPercent) && has(self.imageGCLowThresholdPercent) ?  self.imageGCHighThresholdPercent > self.imageGCLowThresholdPercent  : true",
       "imageGCHighThresholdPercent must be greater than imageGCLowThresholdPercent",
-      s => (has(s, "imageGCHighThresholdPercent") && has(s, "imageGCLowThresholdPercent") ? s.imageGCHighThresholdPercent > s.imageGCLowThresholdPercent : true)),
-    cel("has(self.evictionSoft) ? self.evictionSoft.all(e, (e in self.evictionSoftGracePeriod)):true",
+      (s) =>
+        has(s, "imageGCHighThresholdPercent") && has(s, "imageGCLowThresholdPercent")
+          ? s.imageGCHighThresholdPercent > s.imageGCLowThresholdPercent
+          : true,
+    ),
+    cel(
+      "has(self.evictionSoft) ? self.evictionSoft.all(e, (e in self.evictionSoftGracePeriod)):true",
       "evictionSoft OwnerKey does not have a matching evictionSoftGracePeriod",
-      s => (has(s, "evictionSoft") ? keys(s.evictionSoft).every(e => keys(s.evictionSoftGracePeriod).includes(e)) : true)),
-    cel("has(self.evictionSoftGracePeriod) ? self.evictionSoftGracePeriod.all(e, (e in self.evictionSoft)):true",
+      (s) =>
+        has(s, "evictionSoft") ? keys(s.evictionSoft).every((e) => keys(s.evictionSoftGracePeriod).includes(e)) : true,
+    ),
+    cel(
+      "has(self.evictionSoftGracePeriod) ? self.evictionSoftGracePeriod.all(e, (e in self.evictionSoft)):true",
       "evictionSoftGracePeriod OwnerKey does not have a matching evictionSoft",
-      s => (has(s, "evictionSoftGracePeriod") ? keys(s.evictionSoftGracePeriod).every(e => keys(s.evictionSoft).includes(e)) : true)),
+      (s) =>
+        has(s, "evictionSoftGracePeriod")
+          ? keys(s.evictionSoftGracePeriod).every((e) => keys(s.evictionSoft).includes(e))
+          : true,
+    ),
   ],
 };
 
 const RESTRICTED_TAGS: Array<[string, string, (k: string) => boolean]> = [
-  ["self.all(k, k !='eks:eks-cluster-name')", "eks:eks-cluster-name", k => k !== "eks:eks-cluster-name"],
-  ["self.all(k, !k.startsWith('kubernetes.io/cluster') )", "kubernetes.io/cluster/", k => !k.startsWith("kubernetes.io/cluster")],
-  ["self.all(k, k != 'karpenter.sh/nodepool')", "karpenter.sh/nodepool", k => k !== "karpenter.sh/nodepool"],
-  ["self.all(k, k !='karpenter.sh/nodeclaim')", "karpenter.sh/nodeclaim", k => k !== "karpenter.sh/nodeclaim"],
-  ["self.all(k, k !='karpenter.k8s.aws/ec2nodeclass')", "karpenter.k8s.aws/ec2nodeclass", k => k !== "karpenter.k8s.aws/ec2nodeclass"],
+  ["self.all(k, k !='eks:eks-cluster-name')", "eks:eks-cluster-name", (k) => k !== "eks:eks-cluster-name"],
+  [
+    "self.all(k, !k.startsWith('kubernetes.io/cluster') )",
+    "kubernetes.io/cluster/",
+    (k) => !k.startsWith("kubernetes.io/cluster"),
+  ],
+  ["self.all(k, k != 'karpenter.sh/nodepool')", "karpenter.sh/nodepool", (k) => k !== "karpenter.sh/nodepool"],
+  ["self.all(k, k !='karpenter.sh/nodeclaim')", "karpenter.sh/nodeclaim", (k) => k !== "karpenter.sh/nodeclaim"],
+  [
+    "self.all(k, k !='karpenter.k8s.aws/ec2nodeclass')",
+    "karpenter.k8s.aws/ec2nodeclass",
+    (k) => k !== "karpenter.k8s.aws/ec2nodeclass",
+  ],
 ];
 
 const aliasFamilyRule = (family: string, article: string): CelRule => {
@@ -129,9 +189,11 @@ const aliasFamilyRule = (family: string, article: string): CelRule => {
   return cel(
     `!has(self.amiFamily) || (self.amiSelectorTerms.exists(x, has(x.alias) && x.alias.find('^[^@]+') == '${lower}') ? (self.amiFamily == 'Custom' || self.amiFamily == '${family}') : true)`,
     `if set, amiFamily must be '${family}' or 'Custom' when using ${article} ${family} alias`,
-    s => !has(s, "amiFamily") ||
+    (s) =>
+      !has(s, "amiFamily") ||
       ((s.amiSelectorTerms ?? []).some((x: any) => has(x, "alias") && aliasFamily(String(x.alias)) === lower)
-        ? s.amiFamily === "Custom" || s.amiFamily === family : true),
+        ? s.amiFamily === "Custom" || s.amiFamily === family
+        : true),
   );
 };
 
@@ -163,19 +225,27 @@ const spec: Schema = {
               volumeType: { type: "string", enum: ["standard", "io1", "io2", "gp2", "sc1", "st1", "gp3"] },
             },
             "x-kubernetes-validations": [
-              cel("has(self.snapshotID) || has(self.volumeSize)", "snapshotID or volumeSize must be defined",
-                s => has(s, "snapshotID") || has(s, "volumeSize")),
-              cel("!has(self.volumeInitializationRate) || (has(self.snapshotID) && self.snapshotID != '')",
+              cel(
+                "has(self.snapshotID) || has(self.volumeSize)",
+                "snapshotID or volumeSize must be defined",
+                (s) => has(s, "snapshotID") || has(s, "volumeSize"),
+              ),
+              cel(
+                "!has(self.volumeInitializationRate) || (has(self.snapshotID) && self.snapshotID != '')",
                 "snapshotID must be set when volumeInitializationRate is set",
-                s => !has(s, "volumeInitializationRate") || (has(s, "snapshotID") && s.snapshotID !== "")),
+                (s) => !has(s, "volumeInitializationRate") || (has(s, "snapshotID") && s.snapshotID !== ""),
+              ),
             ],
           },
           rootVolume: { type: "boolean" },
         },
       },
       "x-kubernetes-validations": [
-        cel("self.filter(x, has(x.rootVolume)?x.rootVolume==true:false).size() <= 1", "must have only one blockDeviceMappings with rootVolume",
-          (xs: any[]) => xs.filter(x => x?.rootVolume === true).length <= 1),
+        cel(
+          "self.filter(x, has(x.rootVolume)?x.rootVolume==true:false).size() <= 1",
+          "must have only one blockDeviceMappings with rootVolume",
+          (xs: any[]) => xs.filter((x) => x?.rootVolume === true).length <= 1,
+        ),
       ],
     },
     capacityReservationSelectorTerms: {
@@ -192,7 +262,12 @@ const spec: Schema = {
       },
       "x-kubernetes-validations": [
         atLeastOne(["tags", "id", "instanceMatchCriteria"]),
-        exclusive("id", ["tags", "ownerID", "instanceMatchCriteria"], "'id' is mutually exclusive, cannot be set along with other fields in a capacity reservation selector term", "all"),
+        exclusive(
+          "id",
+          ["tags", "ownerID", "instanceMatchCriteria"],
+          "'id' is mutually exclusive, cannot be set along with other fields in a capacity reservation selector term",
+          "all",
+        ),
       ],
     },
     connectionTracking: {
@@ -203,13 +278,18 @@ const spec: Schema = {
         udpTimeout: { type: "integer", format: "int32", minimum: 30, maximum: 60 },
       },
       "x-kubernetes-validations": [
-        cel("has(self.tcpEstablishedTimeout) || has(self.udpStreamTimeout) || has(self.udpTimeout)",
+        cel(
+          "has(self.tcpEstablishedTimeout) || has(self.udpStreamTimeout) || has(self.udpTimeout)",
           "at least one of tcpEstablishedTimeout, udpStreamTimeout, or udpTimeout must be set",
-          s => has(s, "tcpEstablishedTimeout") || has(s, "udpStreamTimeout") || has(s, "udpTimeout")),
+          (s) => has(s, "tcpEstablishedTimeout") || has(s, "udpStreamTimeout") || has(s, "udpTimeout"),
+        ),
       ],
     },
     context: { type: "string" },
-    cpuOptions: { type: "object", properties: { nestedVirtualization: { type: "string", enum: ["enabled", "disabled"] } } },
+    cpuOptions: {
+      type: "object",
+      properties: { nestedVirtualization: { type: "string", enum: ["enabled", "disabled"] } },
+    },
     detailedMonitoring: { type: "boolean" },
     instanceProfile: {
       type: "string",
@@ -220,7 +300,12 @@ const spec: Schema = {
     kubelet,
     metadataOptions: {
       type: "object",
-      default: { httpEndpoint: "enabled", httpProtocolIPv6: "disabled", httpPutResponseHopLimit: 1, httpTokens: "required" },
+      default: {
+        httpEndpoint: "enabled",
+        httpProtocolIPv6: "disabled",
+        httpPutResponseHopLimit: 1,
+        httpTokens: "required",
+      },
       properties: {
         httpEndpoint: { type: "string", enum: ["enabled", "disabled"], default: "enabled" },
         httpProtocolIPv6: { type: "string", enum: ["enabled", "disabled"], default: "disabled" },
@@ -241,14 +326,26 @@ const spec: Schema = {
         },
       },
       "x-kubernetes-validations": [
-        cel("self.size() == 0 || self.exists(x, x.deviceIndex == 0 && x.networkCardIndex == 0 && x.interfaceType == 'interface')",
+        cel(
+          "self.size() == 0 || self.exists(x, x.deviceIndex == 0 && x.networkCardIndex == 0 && x.interfaceType == 'interface')",
           "networkInterfaces must include a primary interface with interfaceType='interface'",
-          (xs: any[]) => xs.length === 0 || xs.some(x => x?.deviceIndex === 0 && x?.networkCardIndex === 0 && x?.interfaceType === "interface")),
-        cel("self.all(x, self.filter(y, x.networkCardIndex == y.networkCardIndex && x.deviceIndex == y.deviceIndex).size() == 1 && (x.interfaceType != 'efa-only' || self.filter(y, x.networkCardIndex == y.networkCardIndex && y.interfaceType == 'efa-only').size() == 1))",
+          (xs: any[]) =>
+            xs.length === 0 ||
+            xs.some((x) => x?.deviceIndex === 0 && x?.networkCardIndex === 0 && x?.interfaceType === "interface"),
+        ),
+        cel(
+          "self.all(x, self.filter(y, x.networkCardIndex == y.networkCardIndex && x.deviceIndex == y.deviceIndex).size() == 1 && (x.interfaceType != 'efa-only' || self.filter(y, x.networkCardIndex == y.networkCardIndex && y.interfaceType == 'efa-only').size() == 1))",
           "networkInterfaces must not have duplicate networkCardIndex and deviceIndex pairs, and can have at most one efa device per network card",
-          (xs: any[]) => xs.every(x =>
-            xs.filter(y => x?.networkCardIndex === y?.networkCardIndex && x?.deviceIndex === y?.deviceIndex).length === 1 &&
-            (x?.interfaceType !== "efa-only" || xs.filter(y => x?.networkCardIndex === y?.networkCardIndex && y?.interfaceType === "efa-only").length === 1))),
+          (xs: any[]) =>
+            xs.every(
+              (x) =>
+                xs.filter((y) => x?.networkCardIndex === y?.networkCardIndex && x?.deviceIndex === y?.deviceIndex)
+                  .length === 1 &&
+                (x?.interfaceType !== "efa-only" ||
+                  xs.filter((y) => x?.networkCardIndex === y?.networkCardIndex && y?.interfaceType === "efa-only")
+                    .length === 1),
+            ),
+        ),
       ],
     },
     placementGroupSelector: {
@@ -258,11 +355,22 @@ const spec: Schema = {
         name: { type: "string", minLength: 1 },
       },
       "x-kubernetes-validations": [
-        cel("has(self.name) || has(self.id)", "expected at least one, got none, ['name', 'id']", s => has(s, "name") || has(s, "id")),
-        cel("!(has(self.name) && has(self.id))", "'name' and 'id' are mutually exclusive", s => !(has(s, "name") && has(s, "id"))),
+        cel(
+          "has(self.name) || has(self.id)",
+          "expected at least one, got none, ['name', 'id']",
+          (s) => has(s, "name") || has(s, "id"),
+        ),
+        cel(
+          "!(has(self.name) && has(self.id))",
+          "'name' and 'id' are mutually exclusive",
+          (s) => !(has(s, "name") && has(s, "id")),
+        ),
       ],
     },
-    role: { type: "string", "x-kubernetes-validations": [cel("self != ''", "role cannot be empty", (s: string) => s !== "")] },
+    role: {
+      type: "string",
+      "x-kubernetes-validations": [cel("self != ''", "role cannot be empty", (s: string) => s !== "")],
+    },
     securityGroupSelectorTerms: {
       type: "array",
       maxItems: 30,
@@ -273,43 +381,67 @@ const spec: Schema = {
       "x-kubernetes-validations": [
         notEmptyList("securityGroupSelectorTerms"),
         atLeastOne(["tags", "id", "name"]),
-        exclusive("id", ["tags", "name"], "'id' is mutually exclusive, cannot be set with a combination of other fields in a security group selector term", "all"),
-        exclusive("name", ["tags", "id"], "'name' is mutually exclusive, cannot be set with a combination of other fields in a security group selector term", "all"),
+        exclusive(
+          "id",
+          ["tags", "name"],
+          "'id' is mutually exclusive, cannot be set with a combination of other fields in a security group selector term",
+          "all",
+        ),
+        exclusive(
+          "name",
+          ["tags", "id"],
+          "'name' is mutually exclusive, cannot be set with a combination of other fields in a security group selector term",
+          "all",
+        ),
       ],
     },
     subnetSelectorTerms: {
       type: "array",
       maxItems: 30,
-      items: { type: "object", properties: { id: { type: "string", pattern: "subnet-[0-9a-z]+" }, tags: selectorTags() } },
+      items: {
+        type: "object",
+        properties: { id: { type: "string", pattern: "subnet-[0-9a-z]+" }, tags: selectorTags() },
+      },
       "x-kubernetes-validations": [
         notEmptyList("subnetSelectorTerms"),
         atLeastOne(["tags", "id"]),
-        exclusive("id", ["tags"], "'id' is mutually exclusive, cannot be set with a combination of other fields in a subnet selector term", "all"),
+        exclusive(
+          "id",
+          ["tags"],
+          "'id' is mutually exclusive, cannot be set with a combination of other fields in a subnet selector term",
+          "all",
+        ),
       ],
     },
     tags: {
       type: "object",
       additionalProperties: { type: "string" },
       "x-kubernetes-validations": [
-        cel("self.all(k, k != '')", "empty tag keys aren't supported", m => keys(m).every(k => k !== "")),
+        cel("self.all(k, k != '')", "empty tag keys aren't supported", (m) => keys(m).every((k) => k !== "")),
         ...RESTRICTED_TAGS.map(([rule, tag, ok]) =>
-          cel(rule, `tag contains a restricted tag matching ${tag}`, m => keys(m).every(ok))),
+          cel(rule, `tag contains a restricted tag matching ${tag}`, (m) => keys(m).every(ok)),
+        ),
       ],
     },
     userData: { type: "string" },
   },
   "x-kubernetes-validations": [
-    cel("(has(self.role) && !has(self.instanceProfile)) || (!has(self.role) && has(self.instanceProfile))",
-      "must specify exactly one of ['role', 'instanceProfile']", s => has(s, "role") !== has(s, "instanceProfile")),
+    cel(
+      "(has(self.role) && !has(self.instanceProfile)) || (!has(self.role) && has(self.instanceProfile))",
+      "must specify exactly one of ['role', 'instanceProfile']",
+      (s) => has(s, "role") !== has(s, "instanceProfile"),
+    ),
     aliasFamilyRule("AL2", "an"),
     aliasFamilyRule("AL2023", "an"),
     aliasFamilyRule("Bottlerocket", "a"),
     aliasFamilyRule("Windows2019", "a"),
     aliasFamilyRule("Windows2022", "a"),
     aliasFamilyRule("Windows2025", "a"),
-    cel("self.amiSelectorTerms.exists(x, has(x.alias)) ? true : has(self.amiFamily)",
+    cel(
+      "self.amiSelectorTerms.exists(x, has(x.alias)) ? true : has(self.amiFamily)",
       "must specify amiFamily if amiSelectorTerms does not contain an alias",
-      s => (s.amiSelectorTerms ?? []).some((x: any) => has(x, "alias")) || has(s, "amiFamily")),
+      (s) => (s.amiSelectorTerms ?? []).some((x: any) => has(x, "alias")) || has(s, "amiFamily"),
+    ),
   ],
 };
 

@@ -8,15 +8,19 @@ import { ProvisionerDefinition } from "./provisioner";
 import type { CrdDefinition } from "./types";
 
 export const Definitions: readonly CrdDefinition[] = [
-  NodePoolDefinition, NodeClaimDefinition, EC2NodeClassDefinition, NodeOverlayDefinition,
+  NodePoolDefinition,
+  NodeClaimDefinition,
+  EC2NodeClassDefinition,
+  NodeOverlayDefinition,
   // v1alpha5-era kinds, served for compatibility and converted to v1 by src/migration
-  ProvisionerDefinition, AWSNodeTemplateDefinition,
+  ProvisionerDefinition,
+  AWSNodeTemplateDefinition,
 ];
 export type KindName = "NodePool" | "NodeClaim" | "EC2NodeClass" | "NodeOverlay" | "Provisioner" | "AWSNodeTemplate";
 
 export function definitionFor(kind: KindName): CrdDefinition {
-  const d = Definitions.find(x => x.kind === kind);
-  if (!d) throw new Error(`unknown kind ${kind}: expected one of ${Definitions.map(x => x.kind).join(", ")}`);
+  const d = Definitions.find((x) => x.kind === kind);
+  if (!d) throw new Error(`unknown kind ${kind}: expected one of ${Definitions.map((x) => x.kind).join(", ")}`);
   return d;
 }
 
@@ -35,5 +39,12 @@ export function openAPISchemaFor(def: CrdDefinition): import("./types").Schema {
   };
 }
 
-export { AWSNodeTemplateDefinition, EC2NodeClassDefinition, NodeClaimDefinition, NodeOverlayDefinition, NodePoolDefinition, ProvisionerDefinition };
+export {
+  AWSNodeTemplateDefinition,
+  EC2NodeClassDefinition,
+  NodeClaimDefinition,
+  NodeOverlayDefinition,
+  NodePoolDefinition,
+  ProvisionerDefinition,
+};
 export type { CrdDefinition };

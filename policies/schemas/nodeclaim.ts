@@ -1,7 +1,12 @@
 // NodeClaim karpenter.sh/v1 — core pkg/apis/v1/nodeclaim.go. The whole spec is immutable.
 import {
-  DURATION_PATTERN, NILLABLE_DURATION_PATTERN, conditionsSchema, nodeClassRefSchema, quantityMap,
-  requirementsSchema, taintsSchema,
+  DURATION_PATTERN,
+  NILLABLE_DURATION_PATTERN,
+  conditionsSchema,
+  nodeClassRefSchema,
+  quantityMap,
+  requirementsSchema,
+  taintsSchema,
 } from "./common";
 import { cel, type CrdDefinition, type Schema } from "./types";
 
@@ -10,9 +15,11 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== typeof b || a === null || b === null || typeof a !== "object") return false;
   if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a)) return a.length === (b as unknown[]).length && a.every((x, i) => deepEqual(x, (b as unknown[])[i]));
-  const ka = Object.keys(a as object), kb = Object.keys(b as object);
-  return ka.length === kb.length && ka.every(k => deepEqual((a as any)[k], (b as any)[k]));
+  if (Array.isArray(a))
+    return a.length === (b as unknown[]).length && a.every((x, i) => deepEqual(x, (b as unknown[])[i]));
+  const ka = Object.keys(a as object),
+    kb = Object.keys(b as object);
+  return ka.length === kb.length && ka.every((k) => deepEqual((a as any)[k], (b as any)[k]));
 }
 
 const spec: Schema = {

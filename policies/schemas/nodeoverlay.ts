@@ -8,20 +8,31 @@ const spec: Schema = {
   properties: {
     capacity: {
       type: "object",
-      additionalProperties: { anyOf: [{ type: "integer" }, { type: "string" }], pattern: QUANTITY_PATTERN, "x-kubernetes-int-or-string": true },
+      additionalProperties: {
+        anyOf: [{ type: "integer" }, { type: "string" }],
+        pattern: QUANTITY_PATTERN,
+        "x-kubernetes-int-or-string": true,
+      },
       "x-kubernetes-validations": [
-        cel("self.all(x, !(x in ['cpu', 'memory', 'ephemeral-storage', 'pods']))", "invalid resource restricted",
-          m => Object.keys(m ?? {}).every(k => !["cpu", "memory", "ephemeral-storage", "pods"].includes(k))),
+        cel("self.all(x, !(x in ['cpu', 'memory', 'ephemeral-storage', 'pods']))", "invalid resource restricted", (m) =>
+          Object.keys(m ?? {}).every((k) => !["cpu", "memory", "ephemeral-storage", "pods"].includes(k)),
+        ),
       ],
     },
     price: { type: "string", pattern: "^\\d+(\\.\\d+)?$" },
-    priceAdjustment: { type: "string", pattern: "^(([+-]{1}(\\d*\\.?\\d+))|(\\+{1}\\d*\\.?\\d+%)|(^(-\\d{1,2}(\\.\\d+)?%)$)|(-100%))$" },
+    priceAdjustment: {
+      type: "string",
+      pattern: "^(([+-]{1}(\\d*\\.?\\d+))|(\\+{1}\\d*\\.?\\d+%)|(^(-\\d{1,2}(\\.\\d+)?%)$)|(-100%))$",
+    },
     requirements: requirementsSchema("overlay"),
     weight: { type: "integer", format: "int32", minimum: 1, maximum: 10000 },
   },
   "x-kubernetes-validations": [
-    cel("!has(self.price) || !has(self.priceAdjustment)", "cannot set both 'price' and 'priceAdjustment'",
-      s => !has(s, "price") || !has(s, "priceAdjustment")),
+    cel(
+      "!has(self.price) || !has(self.priceAdjustment)",
+      "cannot set both 'price' and 'priceAdjustment'",
+      (s) => !has(s, "price") || !has(s, "priceAdjustment"),
+    ),
   ],
 };
 

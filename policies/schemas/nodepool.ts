@@ -1,8 +1,19 @@
 // NodePool karpenter.sh/v1 — field for field as Karpenter v1.14 (core pkg/apis/v1/nodepool.go + AWS-injected rules).
 import {
-  AWS_ALLOWED_REQUIREMENT_KEYS, DURATION_PATTERN, KARPENTER_SH_ALLOWED_KEYS, LABEL_VALUE_PATTERN,
-  NILLABLE_DURATION_PATTERN, QUANTITY_PATTERN, conditionsSchema, has, mapKeyDomainRule, mapKeyNotRule,
-  nodeClassRefSchema, quantityMap, requirementsSchema, taintsSchema,
+  AWS_ALLOWED_REQUIREMENT_KEYS,
+  DURATION_PATTERN,
+  KARPENTER_SH_ALLOWED_KEYS,
+  LABEL_VALUE_PATTERN,
+  NILLABLE_DURATION_PATTERN,
+  QUANTITY_PATTERN,
+  conditionsSchema,
+  has,
+  mapKeyDomainRule,
+  mapKeyNotRule,
+  nodeClassRefSchema,
+  quantityMap,
+  requirementsSchema,
+  taintsSchema,
 } from "./common";
 import { cel, type CrdDefinition, type Schema } from "./types";
 
@@ -49,8 +60,11 @@ const spec: Schema = {
             },
           },
           "x-kubernetes-validations": [
-            cel("self.all(x, has(x.schedule) == has(x.duration))", "'schedule' must be set with 'duration'",
-              (xs: any[]) => xs.every(x => has(x, "schedule") === has(x, "duration"))),
+            cel(
+              "self.all(x, has(x.schedule) == has(x.duration))",
+              "'schedule' must be set with 'duration'",
+              (xs: any[]) => xs.every((x) => has(x, "schedule") === has(x, "duration")),
+            ),
           ],
         },
         consolidateAfter: { type: "string", pattern: NILLABLE_DURATION_PATTERN },
@@ -59,7 +73,11 @@ const spec: Schema = {
     },
     limits: {
       type: "object",
-      additionalProperties: { anyOf: [{ type: "integer" }, { type: "string" }], pattern: QUANTITY_PATTERN, "x-kubernetes-int-or-string": true },
+      additionalProperties: {
+        anyOf: [{ type: "integer" }, { type: "string" }],
+        pattern: QUANTITY_PATTERN,
+        "x-kubernetes-int-or-string": true,
+      },
     },
     replicas: { type: "integer", format: "int64", minimum: 0 },
     template: {
@@ -69,7 +87,11 @@ const spec: Schema = {
         metadata: {
           type: "object",
           properties: {
-            annotations: { type: "object", additionalProperties: { type: "string" }, "x-kubernetes-map-type": "granular" },
+            annotations: {
+              type: "object",
+              additionalProperties: { type: "string" },
+              "x-kubernetes-map-type": "granular",
+            },
             labels: {
               type: "object",
               maxProperties: 100,
@@ -101,18 +123,25 @@ const spec: Schema = {
     weight: { type: "integer", format: "int32", minimum: 1, maximum: 100 },
   },
   "x-kubernetes-validations": [
-    cel("has(self.replicas) == has(oldSelf.replicas)",
+    cel(
+      "has(self.replicas) == has(oldSelf.replicas)",
       "Cannot transition NodePool between static (replicas set) and dynamic (replicas unset) provisioning modes",
-      (s, o) => has(s, "replicas") === has(o, "replicas")),
-    cel("!has(self.replicas) || (!has(self.limits) || size(self.limits) == 0 || (size(self.limits) == 1 && 'nodes' in self.limits))",
+      (s, o) => has(s, "replicas") === has(o, "replicas"),
+    ),
+    cel(
+      "!has(self.replicas) || (!has(self.limits) || size(self.limits) == 0 || (size(self.limits) == 1 && 'nodes' in self.limits))",
       "only 'limits.nodes' is supported on static NodePools",
-      s => {
+      (s) => {
         if (!has(s, "replicas") || !has(s, "limits")) return true;
         const keys = Object.keys(s.limits ?? {});
         return keys.length === 0 || (keys.length === 1 && keys[0] === "nodes");
-      }),
-    cel("!has(self.replicas) || !has(self.weight)", "'weight' is not supported on static NodePools",
-      s => !has(s, "replicas") || !has(s, "weight")),
+      },
+    ),
+    cel(
+      "!has(self.replicas) || !has(self.weight)",
+      "'weight' is not supported on static NodePools",
+      (s) => !has(s, "replicas") || !has(s, "weight"),
+    ),
   ],
 };
 

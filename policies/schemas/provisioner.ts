@@ -7,7 +7,11 @@ import { cel, type CrdDefinition, type Schema } from "./types";
 
 const quantityMap = (): Schema => ({
   type: "object",
-  additionalProperties: { anyOf: [{ type: "integer" }, { type: "string" }], pattern: QUANTITY_PATTERN, "x-kubernetes-int-or-string": true },
+  additionalProperties: {
+    anyOf: [{ type: "integer" }, { type: "string" }],
+    pattern: QUANTITY_PATTERN,
+    "x-kubernetes-int-or-string": true,
+  },
 });
 const stringMap = (): Schema => ({ type: "object", additionalProperties: { type: "string" } });
 
@@ -71,16 +75,29 @@ const spec: Schema = {
     },
     startupTaints: taints(),
     taints: taints(),
-    ttlSecondsAfterEmpty: { type: "integer", format: "int64", "x-kubernetes-validations": [nonNegative("ttlSecondsAfterEmpty")] },
-    ttlSecondsUntilExpired: { type: "integer", format: "int64", "x-kubernetes-validations": [nonNegative("ttlSecondsUntilExpired")] },
+    ttlSecondsAfterEmpty: {
+      type: "integer",
+      format: "int64",
+      "x-kubernetes-validations": [nonNegative("ttlSecondsAfterEmpty")],
+    },
+    ttlSecondsUntilExpired: {
+      type: "integer",
+      format: "int64",
+      "x-kubernetes-validations": [nonNegative("ttlSecondsUntilExpired")],
+    },
     weight: { type: "integer", format: "int32", minimum: 1, maximum: 100 },
   },
   "x-kubernetes-validations": [
-    cel("!(has(self.ttlSecondsAfterEmpty) && has(self.consolidation) && has(self.consolidation.enabled) && self.consolidation.enabled)",
+    cel(
+      "!(has(self.ttlSecondsAfterEmpty) && has(self.consolidation) && has(self.consolidation.enabled) && self.consolidation.enabled)",
       "expected exactly one, got both: consolidation.enabled, ttlSecondsAfterEmpty",
-      s => !(has(s, "ttlSecondsAfterEmpty") && s.consolidation?.enabled === true)),
-    cel("!(has(self.provider) && has(self.providerRef))", "expected exactly one, got both: provider, providerRef",
-      s => !(has(s, "provider") && has(s, "providerRef"))),
+      (s) => !(has(s, "ttlSecondsAfterEmpty") && s.consolidation?.enabled === true),
+    ),
+    cel(
+      "!(has(self.provider) && has(self.providerRef))",
+      "expected exactly one, got both: provider, providerRef",
+      (s) => !(has(s, "provider") && has(s, "providerRef")),
+    ),
   ],
 };
 

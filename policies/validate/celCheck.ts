@@ -8,34 +8,51 @@ const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typ
 
 function typeMatches(schema: Schema, v: unknown): boolean {
   switch (schema.type) {
-    case "object": return isObject(v);
-    case "array": return Array.isArray(v);
-    case "string": return typeof v === "string";
-    case "integer": return Number.isInteger(v);
-    case "number": return typeof v === "number";
-    case "boolean": return typeof v === "boolean";
-    default: return true;
+    case "object":
+      return isObject(v);
+    case "array":
+      return Array.isArray(v);
+    case "string":
+      return typeof v === "string";
+    case "integer":
+      return Number.isInteger(v);
+    case "number":
+      return typeof v === "number";
+    case "boolean":
+      return typeof v === "boolean";
+    default:
+      return true;
   }
 }
 
 /** For a failing list/map rule, the first element that fails the rule on its own (so the path can name it). */
 function offendingChild(schema: Schema, check: (s: any, o?: any) => boolean, value: unknown, path: string): string {
   if (Array.isArray(value) && value.length > 1) {
-    const bad = value.map((x, i) => (safe(() => check([x])) ? -1 : i)).filter(i => i >= 0);
+    const bad = value.map((x, i) => (safe(() => check([x])) ? -1 : i)).filter((i) => i >= 0);
     if (bad.length > 0 && bad.length < value.length) return childPath(path, bad[0]!);
   } else if (isObject(value) && !schema.properties && Object.keys(value).length > 1) {
     const keys = Object.keys(value).sort();
-    const bad = keys.filter(k => !safe(() => check({ [k]: value[k] })));
+    const bad = keys.filter((k) => !safe(() => check({ [k]: value[k] })));
     if (bad.length > 0 && bad.length < keys.length) return `${path}[${bad[0]}]`;
   }
   return path;
 }
 
 function safe(f: () => boolean): boolean {
-  try { return f(); } catch { return false; }
+  try {
+    return f();
+  } catch {
+    return false;
+  }
 }
 
-export function celErrors(schema: Schema, value: unknown, oldValue: unknown, path: string, out: FieldError[] = []): FieldError[] {
+export function celErrors(
+  schema: Schema,
+  value: unknown,
+  oldValue: unknown,
+  path: string,
+  out: FieldError[] = [],
+): FieldError[] {
   if (value === undefined || value === null || !typeMatches(schema, value)) return out; // schema layer reports type errors
   for (const rule of schema["x-kubernetes-validations"] ?? []) {
     const transition = rule.rule.includes("oldSelf");
@@ -53,13 +70,15 @@ export function celErrors(schema: Schema, value: unknown, oldValue: unknown, pat
   }
   if (schema.properties && isObject(value)) {
     const old = isObject(oldValue) ? oldValue : undefined;
-    for (const [k, sub] of Object.entries(schema.properties)) celErrors(sub, value[k], old?.[k], childPath(path, k), out);
+    for (const [k, sub] of Object.entries(schema.properties))
+      celErrors(sub, value[k], old?.[k], childPath(path, k), out);
   } else if (schema.items && Array.isArray(value)) {
     // Lists here are atomic (no map keys), so elements have no old counterpart: transition rules do not apply.
     value.forEach((x, i) => celErrors(schema.items!, x, undefined, childPath(path, i), out));
   } else if (typeof schema.additionalProperties === "object" && isObject(value)) {
     const old = isObject(oldValue) ? oldValue : undefined;
-    for (const k of Object.keys(value).sort()) celErrors(schema.additionalProperties, value[k], old?.[k], `${path}[${k}]`, out);
+    for (const k of Object.keys(value).sort())
+      celErrors(schema.additionalProperties, value[k], old?.[k], `${path}[${k}]`, out);
   }
   return out;
 }

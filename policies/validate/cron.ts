@@ -27,7 +27,7 @@ function checkField(expr: string, f: (typeof FIELDS)[number]): string | undefine
     if (range === "*" || range === "?") continue;
     const bounds = range.split("-");
     if (bounds.length > 2) return `${f.name} range "${range}" is malformed`;
-    const nums = bounds.map(b => parseValue(b, f));
+    const nums = bounds.map((b) => parseValue(b, f));
     for (let i = 0; i < nums.length; i++) {
       const n = nums[i];
       if (n === undefined) return `${f.name} value "${bounds[i]}" is not a number${f.names ? " or name" : ""}`;
@@ -40,7 +40,8 @@ function checkField(expr: string, f: (typeof FIELDS)[number]): string | undefine
 
 export function cronError(schedule: string): string | undefined {
   const s = schedule.trim();
-  if (s.startsWith("@")) return MACROS.includes(s) ? undefined : `unknown macro "${s}"; use one of ${MACROS.join(", ")}`;
+  if (s.startsWith("@"))
+    return MACROS.includes(s) ? undefined : `unknown macro "${s}"; use one of ${MACROS.join(", ")}`;
   if (/^(TZ|CRON_TZ)=/.test(s)) return "time zones are not supported in budget schedules (they use UTC)";
   const parts = s.split(/\s+/);
   if (parts.length !== 5) return `expected 5 fields (minute hour day-of-month month day-of-week), got ${parts.length}`;

@@ -6,7 +6,10 @@ import { withHint } from "./hints";
 import { schemaErrors } from "./schemaCheck";
 import type { FieldError, ValidationResult } from "./types";
 
-export interface Layered { defaulted: any; errors: FieldError[] }
+export interface Layered {
+  defaulted: any;
+  errors: FieldError[];
+}
 
 /** Schema + CEL layers for any kind. The object is defaulted first, like the apiserver does before webhooks run. */
 export function baseLayers(kind: KindName, obj: unknown, oldObject: unknown): Layered {
@@ -23,7 +26,7 @@ export function baseLayers(kind: KindName, obj: unknown, oldObject: unknown): La
 
 export function result(errors: FieldError[], warnings: string[]): ValidationResult {
   const seen = new Set<string>();
-  const unique = errors.filter(e => {
+  const unique = errors.filter((e) => {
     const k = `${e.path}\u0000${e.message}`;
     if (seen.has(k)) return false;
     seen.add(k);

@@ -9,4 +9,11 @@ export { applyDefaults } from "./defaults";
 export { schemaErrors, newKubeAjv } from "./schemaCheck";
 export { checkSatisfiable } from "./satisfiability";
 export { cronError } from "./cron";
-export type { FieldError, ValidationResult, ValidationContext, CatalogInstanceType, CatalogOffering, NodeClassRef } from "./types";
+export type {
+  FieldError,
+  ValidationResult,
+  ValidationContext,
+  CatalogInstanceType,
+  CatalogOffering,
+  NodeClassRef,
+} from "./types";

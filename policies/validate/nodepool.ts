@@ -15,15 +15,29 @@ export const KNOWN_LIMIT_RESOURCES = ["cpu", "memory", "ephemeral-storage", "pod
 const REQS = "spec.template.spec.requirements";
 
 function nodeClassRefChecks(ref: any, ctx: ValidationContext, errors: FieldError[], warnings: string[]): void {
-  if (!ref || typeof ref !== "object" || typeof ref.group !== "string" || typeof ref.kind !== "string" || !ref.group || !ref.kind) return;
-  const known = KNOWN_NODE_CLASSES.some(k => k.group === ref.group && k.kind === ref.kind);
+  if (
+    !ref ||
+    typeof ref !== "object" ||
+    typeof ref.group !== "string" ||
+    typeof ref.kind !== "string" ||
+    !ref.group ||
+    !ref.kind
+  )
+    return;
+  const known = KNOWN_NODE_CLASSES.some((k) => k.group === ref.group && k.kind === ref.kind);
   if (!known) {
-    const valid = KNOWN_NODE_CLASSES.map(k => `group: ${k.group}, kind: ${k.kind}`).join(" or ");
-    errors.push({ path: "spec.template.spec.nodeClassRef", message: `unknown node class ${ref.kind}.${ref.group}; valid: ${valid}`, source: "check" });
+    const valid = KNOWN_NODE_CLASSES.map((k) => `group: ${k.group}, kind: ${k.kind}`).join(" or ");
+    errors.push({
+      path: "spec.template.spec.nodeClassRef",
+      message: `unknown node class ${ref.kind}.${ref.group}; valid: ${valid}`,
+      source: "check",
+    });
     return;
   }
   if (typeof ref.name === "string" && ref.name && ctx.nodeClassExists?.(ref) === false) {
-    warnings.push(`spec.template.spec.nodeClassRef.name: ${ref.kind} "${ref.name}" does not exist yet; nodes will not launch until it is created`);
+    warnings.push(
+      `spec.template.spec.nodeClassRef.name: ${ref.kind} "${ref.name}" does not exist yet; nodes will not launch until it is created`,
+    );
   }
 }
 
@@ -32,10 +46,20 @@ function budgetChecks(budgets: unknown, errors: FieldError[]): void {
   budgets.forEach((b: any, i) => {
     if (b && typeof b.schedule === "string") {
       const why = cronError(b.schedule);
-      if (why) errors.push({ path: `spec.disruption.budgets[${i}].schedule`, message: `invalid cron schedule "${b.schedule}": ${why}; e.g. "0 9 * * 1-5" or @daily`, source: "check" });
+      if (why)
+        errors.push({
+          path: `spec.disruption.budgets[${i}].schedule`,
+          message: `invalid cron schedule "${b.schedule}": ${why}; e.g. "0 9 * * 1-5" or @daily`,
+          source: "check",
+        });
     }
     if (b && Array.isArray(b.reasons) && b.reasons.length === 0) {
-      errors.push({ path: `spec.disruption.budgets[${i}].reasons`, message: "empty reasons list; omit reasons to apply the budget to all reasons, or list Underutilized, Empty, Drifted", source: "check" });
+      errors.push({
+        path: `spec.disruption.budgets[${i}].reasons`,
+        message:
+          "empty reasons list; omit reasons to apply the budget to all reasons, or list Underutilized, Empty, Drifted",
+        source: "check",
+      });
     }
   });
 }
@@ -46,12 +70,17 @@ function limitChecks(limits: unknown, errors: FieldError[]): void {
     const path = `spec.limits[${name}]`;
     if (!name.includes("/") && !KNOWN_LIMIT_RESOURCES.includes(name)) {
       const near = closest(name, KNOWN_LIMIT_RESOURCES, 3);
-      errors.push({ path, message: `unknown resource "${name}"${near ? `; did you mean "${near}"?` : ""}; valid: ${KNOWN_LIMIT_RESOURCES.join(", ")} or an extended resource such as nvidia.com/gpu`, source: "check" });
+      errors.push({
+        path,
+        message: `unknown resource "${name}"${near ? `; did you mean "${near}"?` : ""}; valid: ${KNOWN_LIMIT_RESOURCES.join(", ")} or an extended resource such as nvidia.com/gpu`,
+        source: "check",
+      });
       continue;
     }
     if (typeof q !== "string" && typeof q !== "number") continue; // schema layer reports it
     try {
-      if (parseQuantity(q, path) < 0) errors.push({ path, message: `limit ${JSON.stringify(q)} is negative; use a quantity >= 0`, source: "check" });
+      if (parseQuantity(q, path) < 0)
+        errors.push({ path, message: `limit ${JSON.stringify(q)} is negative; use a quantity >= 0`, source: "check" });
     } catch {
       // unparseable quantities are reported by the schema layer (pattern), with the same hint
     }
@@ -62,7 +91,12 @@ function labelChecks(labels: unknown, errors: FieldError[]): void {
   if (!labels || typeof labels !== "object") return;
   for (const key of Object.keys(labels as object).sort()) {
     const near = unknownKeySuggestion(key);
-    if (near) errors.push({ path: `spec.template.metadata.labels[${key}]`, message: `unknown well-known label "${key}"; did you mean "${near}"?`, source: "check" });
+    if (near)
+      errors.push({
+        path: `spec.template.metadata.labels[${key}]`,
+        message: `unknown well-known label "${key}"; did you mean "${near}"?`,
+        source: "check",
+      });
   }
 }
 
@@ -85,7 +119,11 @@ export function validateNodePool(obj: unknown, ctx: ValidationContext = {}): Val
   if (ctx.catalog && errors.length === 0 && Array.isArray(tmplSpec.requirements)) {
     const sat = checkSatisfiable(tmplSpec.requirements as Req[], ctx.catalog);
     if (!sat.ok) {
-      errors.push({ path: sat.index !== undefined ? `${REQS}[${sat.index}]` : REQS, message: sat.message!, source: "check" });
+      errors.push({
+        path: sat.index !== undefined ? `${REQS}[${sat.index}]` : REQS,
+        message: sat.message!,
+        source: "check",
+      });
     }
   }
   return result(errors, warnings);

@@ -10,7 +10,10 @@ export function childPath(parent: string, key: string | number): string {
 
 /** ajv instancePath (`/spec/limits/cpu`) to kubectl path (`spec.limits[cpu]`), guided by the schema. */
 export function pointerToPath(pointer: string, root: Schema): string {
-  const segs = pointer.split("/").slice(1).map(s => s.replace(/~1/g, "/").replace(/~0/g, "~"));
+  const segs = pointer
+    .split("/")
+    .slice(1)
+    .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
   let out = "";
   let schema: Schema | undefined = root;
   for (const seg of segs) {
@@ -49,7 +52,10 @@ export function closest(word: string, candidates: Iterable<string>, max = 3): st
   let bestD = max + 1;
   for (const c of [...candidates].sort()) {
     const d = editDistance(word, c);
-    if (d < bestD) { best = c; bestD = d; }
+    if (d < bestD) {
+      best = c;
+      bestD = d;
+    }
   }
   return bestD <= max ? best : undefined;
 }

@@ -1,30 +1,59 @@
 // Does a NodePool's requirement set match at least one instance type with an available offering? Requirements
 // are applied in order; when the candidate set becomes empty we name the requirement that emptied it and what
 // the survivors just before it looked like (e.g. the largest instance-cpu value left).
-import { LabelCapacityType, LabelTopologyZone, NormalizedLabels, NumericLabels, WellKnownLabels } from "../../src/apis/labels";
+import {
+  LabelCapacityType,
+  LabelTopologyZone,
+  NormalizedLabels,
+  NumericLabels,
+  WellKnownLabels,
+} from "../../src/apis/labels";
 import type { CatalogInstanceType, CatalogOffering } from "./types";
 
-export interface Req { key: string; operator: string; values?: string[]; minValues?: number }
+export interface Req {
+  key: string;
+  operator: string;
+  values?: string[];
+  minValues?: number;
+}
 
 const OFFERING_KEYS = new Set([LabelCapacityType, LabelTopologyZone]);
 
 function matchesValue(r: Req, v: string | undefined): boolean {
   const values = r.values ?? [];
   switch (r.operator) {
-    case "In": return v !== undefined && values.includes(v);
-    case "NotIn": return v === undefined || !values.includes(v);
-    case "Exists": return v !== undefined;
-    case "DoesNotExist": return v === undefined;
-    case "Gt": case "Lt": case "Gte": case "Lte": {
+    case "In":
+      return v !== undefined && values.includes(v);
+    case "NotIn":
+      return v === undefined || !values.includes(v);
+    case "Exists":
+      return v !== undefined;
+    case "DoesNotExist":
+      return v === undefined;
+    case "Gt":
+    case "Lt":
+    case "Gte":
+    case "Lte": {
       if (v === undefined || !/^-?[0-9]+$/.test(v)) return false;
-      const n = Number(v), bound = Number(values[0]);
-      return r.operator === "Gt" ? n > bound : r.operator === "Lt" ? n < bound : r.operator === "Gte" ? n >= bound : n <= bound;
+      const n = Number(v),
+        bound = Number(values[0]);
+      return r.operator === "Gt"
+        ? n > bound
+        : r.operator === "Lt"
+          ? n < bound
+          : r.operator === "Gte"
+            ? n >= bound
+            : n <= bound;
     }
-    default: return true;
+    default:
+      return true;
   }
 }
 
-interface Candidate { type: CatalogInstanceType; offerings: CatalogOffering[] }
+interface Candidate {
+  type: CatalogInstanceType;
+  offerings: CatalogOffering[];
+}
 
 function offeringValue(o: CatalogOffering, key: string): string {
   return key === LabelCapacityType ? o.capacityType : o.zone;
@@ -37,17 +66,17 @@ export function describeRequirement(r: Req): string {
 
 /** The largest/smallest numeric values of `key` among candidates, to explain Gt/Lt eliminations. */
 function rangeHint(key: string, before: Candidate[], op: string): string {
-  const nums = before.map(c => Number(c.type.labels[key])).filter(n => Number.isFinite(n));
+  const nums = before.map((c) => Number(c.type.labels[key])).filter((n) => Number.isFinite(n));
   if (nums.length === 0) return "";
   const short = key.replace(/^.*\//, "");
   if (op === "Gt" || op === "Gte") {
     const max = Math.max(...nums);
-    const who = before.find(c => Number(c.type.labels[key]) === max)!.type.name;
+    const who = before.find((c) => Number(c.type.labels[key]) === max)!.type.name;
     return `; the largest ${short} among them is ${max} (${who})`;
   }
   if (op === "Lt" || op === "Lte") {
     const min = Math.min(...nums);
-    const who = before.find(c => Number(c.type.labels[key]) === min)!.type.name;
+    const who = before.find((c) => Number(c.type.labels[key]) === min)!.type.name;
     return `; the smallest ${short} among them is ${min} (${who})`;
   }
   return "";
@@ -82,7 +111,9 @@ const availableByCatalog = new WeakMap<readonly CatalogInstanceType[], Candidate
 function availableCandidates(catalog: readonly CatalogInstanceType[]): Candidate[] {
   let c = availableByCatalog.get(catalog);
   if (!c) {
-    c = catalog.map(type => ({ type, offerings: type.offerings.filter(o => o.available) })).filter(x => x.offerings.length > 0);
+    c = catalog
+      .map((type) => ({ type, offerings: type.offerings.filter((o) => o.available) }))
+      .filter((x) => x.offerings.length > 0);
     availableByCatalog.set(catalog, c);
   }
   return c;
@@ -90,17 +121,19 @@ function availableCandidates(catalog: readonly CatalogInstanceType[]): Candidate
 
 export function checkSatisfiable(reqs: readonly Req[], catalog: readonly CatalogInstanceType[]): SatisfiabilityResult {
   let cands: Candidate[] = availableCandidates(catalog);
-  if (cands.length === 0) return { ok: false, message: "the instance-type catalog has no available offerings", remaining: 0 };
+  if (cands.length === 0)
+    return { ok: false, message: "the instance-type catalog has no available offerings", remaining: 0 };
   const applied: string[] = [];
   for (let i = 0; i < reqs.length; i++) {
     const r = { ...reqs[i]!, key: NormalizedLabels[reqs[i]!.key] ?? reqs[i]!.key };
     if (!WellKnownLabels.has(r.key) || r.key === "karpenter.sh/nodepool") continue;
     const before = cands;
     if (OFFERING_KEYS.has(r.key)) {
-      cands = cands.map(c => ({ type: c.type, offerings: c.offerings.filter(o => matchesValue(r, offeringValue(o, r.key))) }))
-        .filter(c => c.offerings.length > 0);
+      cands = cands
+        .map((c) => ({ type: c.type, offerings: c.offerings.filter((o) => matchesValue(r, offeringValue(o, r.key))) }))
+        .filter((c) => c.offerings.length > 0);
     } else {
-      cands = cands.filter(c => matchesValue(r, c.type.labels[r.key]));
+      cands = cands.filter((c) => matchesValue(r, c.type.labels[r.key]));
     }
     if (cands.length === 0) {
       const prior = applied.length ? ` and ${applied.join(" and ")}` : "";
@@ -121,13 +154,15 @@ export function checkSatisfiable(reqs: readonly Req[], catalog: readonly Catalog
     const key = NormalizedLabels[r.key] ?? r.key;
     const distinct = new Set<string>();
     for (const c of cands) {
-      if (OFFERING_KEYS.has(key)) c.offerings.forEach(o => distinct.add(offeringValue(o, key)));
+      if (OFFERING_KEYS.has(key)) c.offerings.forEach((o) => distinct.add(offeringValue(o, key)));
       else if (c.type.labels[key] !== undefined) distinct.add(c.type.labels[key]!);
       else if (key === "node.kubernetes.io/instance-type") distinct.add(c.type.name);
     }
     if (distinct.size < r.minValues) {
       return {
-        ok: false, index: i, remaining: cands.length,
+        ok: false,
+        index: i,
+        remaining: cands.length,
         message: `minValues ${r.minValues} for ${key} cannot be met: the requirements leave only ${distinct.size} distinct value(s) (${[...distinct].sort().slice(0, 10).join(", ")}); lower minValues or widen the requirements`,
       };
     }

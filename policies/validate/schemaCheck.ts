@@ -9,13 +9,24 @@ import { pointerToPath } from "./paths";
 import type { FieldError } from "./types";
 
 const K8S_KEYWORDS = [
-  "x-kubernetes-validations", "x-kubernetes-int-or-string", "x-kubernetes-preserve-unknown-fields",
-  "x-kubernetes-list-type", "x-kubernetes-list-map-keys", "x-kubernetes-map-type",
+  "x-kubernetes-validations",
+  "x-kubernetes-int-or-string",
+  "x-kubernetes-preserve-unknown-fields",
+  "x-kubernetes-list-type",
+  "x-kubernetes-list-map-keys",
+  "x-kubernetes-map-type",
 ];
 
 /** An ajv instance that understands the Kubernetes vendor keywords as annotations (CEL runs elsewhere). */
 export function newKubeAjv(): Ajv {
-  const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, strictTypes: false, strictRequired: false, allowUnionTypes: true });
+  const ajv = new Ajv({
+    allErrors: true,
+    verbose: true,
+    strict: true,
+    strictTypes: false,
+    strictRequired: false,
+    allowUnionTypes: true,
+  });
   addFormats(ajv);
   for (const keyword of K8S_KEYWORDS) ajv.addKeyword({ keyword });
   return ajv;
@@ -47,7 +58,8 @@ const PATTERN_HINTS: Record<string, string> = {
 
 /** What to put in commonly forgotten required fields. */
 const REQUIRED_HINTS: Record<string, string> = {
-  consolidateAfter: "set how long to wait before consolidating, e.g. consolidateAfter: 0s, 1m or Never (required whenever spec.disruption is given)",
+  consolidateAfter:
+    "set how long to wait before consolidating, e.g. consolidateAfter: 0s, 1m or Never (required whenever spec.disruption is given)",
   nodeClassRef: "reference the EC2NodeClass, e.g. {group: karpenter.k8s.aws, kind: EC2NodeClass, name: default}",
   requirements: "list node requirements (may be empty: requirements: [])",
   template: "add spec.template.spec with nodeClassRef and requirements",
@@ -61,7 +73,7 @@ function describe(e: ErrorObject): string {
   const value = JSON.stringify(e.data);
   switch (e.keyword) {
     case "enum":
-      return `Unsupported value: ${value}: supported values: ${(e.params as { allowedValues: unknown[] }).allowedValues.map(v => JSON.stringify(v)).join(", ")}`;
+      return `Unsupported value: ${value}: supported values: ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(", ")}`;
     case "pattern": {
       const p = (e.params as { pattern: string }).pattern;
       return `Invalid value: ${value}: should match '${p}'${PATTERN_HINTS[p] ? ` (${PATTERN_HINTS[p]})` : ""}`;
@@ -73,14 +85,22 @@ function describe(e: ErrorObject): string {
       const { comparison, limit } = e.params as { comparison: string; limit: number };
       return `Invalid value: ${value}: should be ${comparison === ">=" ? "greater than or equal to" : "less than or equal to"} ${limit}`;
     }
-    case "maxItems": return `Too many: ${(e.data as unknown[]).length}: must have at most ${(e.params as { limit: number }).limit} items`;
-    case "minItems": return `Required value: must have at least ${(e.params as { limit: number }).limit} item(s)`;
-    case "maxLength": return `Too long: may not be longer than ${(e.params as { limit: number }).limit}`;
-    case "minLength": return `Invalid value: ${value}: should be at least ${(e.params as { limit: number }).limit} chars long`;
-    case "maxProperties": return `Too many: must have at most ${(e.params as { limit: number }).limit} items`;
-    case "format": return `Invalid value: ${value}: must be a valid ${(e.params as { format: string }).format}`;
-    case "anyOf": return `Invalid value: ${value}: must be an integer or a string`;
-    default: return e.message ?? e.keyword;
+    case "maxItems":
+      return `Too many: ${(e.data as unknown[]).length}: must have at most ${(e.params as { limit: number }).limit} items`;
+    case "minItems":
+      return `Required value: must have at least ${(e.params as { limit: number }).limit} item(s)`;
+    case "maxLength":
+      return `Too long: may not be longer than ${(e.params as { limit: number }).limit}`;
+    case "minLength":
+      return `Invalid value: ${value}: should be at least ${(e.params as { limit: number }).limit} chars long`;
+    case "maxProperties":
+      return `Too many: must have at most ${(e.params as { limit: number }).limit} items`;
+    case "format":
+      return `Invalid value: ${value}: must be a valid ${(e.params as { format: string }).format}`;
+    case "anyOf":
+      return `Invalid value: ${value}: must be an integer or a string`;
+    default:
+      return e.message ?? e.keyword;
   }
 }
 
@@ -89,7 +109,7 @@ export function schemaErrors(kind: KindName, obj: unknown): FieldError[] {
   const { fn, schema } = validatorFor(kind);
   if (fn(obj)) return [];
   const errs = fn.errors ?? [];
-  const anyOfPaths = new Set(errs.filter(e => e.keyword === "anyOf").map(e => e.instancePath));
+  const anyOfPaths = new Set(errs.filter((e) => e.keyword === "anyOf").map((e) => e.instancePath));
   const out: FieldError[] = [];
   const seen = new Set<string>();
   for (const e of errs) {

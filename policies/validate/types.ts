@@ -15,7 +15,12 @@ export interface ValidationResult {
 }
 
 /** Documented catalog shape (src/cloudprovider/aws/catalog): only what satisfiability needs. */
-export interface CatalogOffering { zone: string; capacityType: string; price: number; available: boolean }
+export interface CatalogOffering {
+  zone: string;
+  capacityType: string;
+  price: number;
+  available: boolean;
+}
 export interface CatalogInstanceType {
   name: string;
   labels: Record<string, string>;
@@ -24,7 +29,11 @@ export interface CatalogInstanceType {
   allocatable?: Record<string, unknown>;
 }
 
-export interface NodeClassRef { group: string; kind: string; name: string }
+export interface NodeClassRef {
+  group: string;
+  kind: string;
+  name: string;
+}
 
 export interface ValidationContext {
   /** The stored object on UPDATE; enables transition (immutability) rules. */

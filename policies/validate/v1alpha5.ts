@@ -1,14 +1,20 @@
 // Provisioner (karpenter.sh/v1alpha5) admission: schema + CRD rules, Karpenter v0.32's webhook checks, and the
 // v1 conversion's warnings (so `kubectl apply` shows what the Provisioner became). v1alpha5 YAML that Karpenter
 // accepted is never denied for a v1-only reason: conversion problems are warnings and a Converted=False status.
- 
+
 import { provisionerToNodePool, type ConversionContext } from "../../src/migration";
 import { awsNodeTemplateToEC2NodeClass } from "../../src/migration";
 import { validateEC2NodeClass } from "./ec2nodeclass";
 import { baseLayers, result } from "./engine";
 import { validateNodePool } from "./nodepool";
 import type { ValidationResult } from "./types";
-import { awsProviderErrors, kubeletErrors, labelErrors, requirementErrorsV1alpha5, taintErrors } from "./v1alpha5Checks";
+import {
+  awsProviderErrors,
+  kubeletErrors,
+  labelErrors,
+  requirementErrorsV1alpha5,
+  taintErrors,
+} from "./v1alpha5Checks";
 
 export interface V1alpha5Context extends ConversionContext {
   oldObject?: unknown;
@@ -19,7 +25,10 @@ export interface V1alpha5Context extends ConversionContext {
 /** Warnings describing the conversion, or why it cannot happen yet; also what v1 would reject in the result. */
 export function conversionWarnings(kind: "Provisioner" | "AWSNodeTemplate", obj: any, ctx: V1alpha5Context): string[] {
   const out: string[] = [];
-  const rejected = (what: string, r: ValidationResult) => r.errors.forEach(e => out.push(`converted ${what} would be rejected: ${e.path ? `${e.path}: ` : ""}${e.message}`));
+  const rejected = (what: string, r: ValidationResult) =>
+    r.errors.forEach((e) =>
+      out.push(`converted ${what} would be rejected: ${e.path ? `${e.path}: ` : ""}${e.message}`),
+    );
   if (kind === "Provisioner") {
     const c = provisionerToNodePool(obj, ctx.awsNodeTemplate, ctx);
     if (c.errors.length) return [`not converted to a NodePool: ${c.errors.join("; ")}`, ...c.warnings];

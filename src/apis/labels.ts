@@ -48,20 +48,49 @@ export const CapacityTypeReserved = "reserved";
 
 /** Labels whose values come from the cloud (instance types / offerings); a NodePool cannot invent values for them. */
 export const WellKnownLabels: ReadonlySet<string> = new Set([
-  LabelNodePool, LabelCapacityType, LabelTopologyZone, LabelTopologyRegion, LabelInstanceType, LabelArch, LabelOS,
-  LabelWindowsBuild, LabelZoneID,
-  LabelInstanceCategory, LabelInstanceFamily, LabelInstanceGeneration, LabelInstanceSize, LabelInstanceCPU,
-  LabelInstanceCPUManufacturer, LabelInstanceCPUSustainedClockSpeedMhz, LabelInstanceMemory, LabelInstanceHypervisor,
-  LabelInstanceEncryptionInTransitSupported, LabelInstanceLocalNVME, LabelInstanceEBSBandwidth,
-  LabelInstanceNetworkBandwidth, LabelInstanceGPUName, LabelInstanceGPUManufacturer, LabelInstanceGPUCount,
-  LabelInstanceGPUMemory, LabelInstanceAcceleratorName, LabelInstanceAcceleratorManufacturer,
-  LabelInstanceAcceleratorCount, LabelInstanceCapabilityFlex, LabelInstanceTenancy, LabelCapacityReservationID,
-  LabelCapacityReservationType, LabelCapacityReservationInterruptible, LabelPlacementGroupID, LabelPlacementGroupPartition,
+  LabelNodePool,
+  LabelCapacityType,
+  LabelTopologyZone,
+  LabelTopologyRegion,
+  LabelInstanceType,
+  LabelArch,
+  LabelOS,
+  LabelWindowsBuild,
+  LabelZoneID,
+  LabelInstanceCategory,
+  LabelInstanceFamily,
+  LabelInstanceGeneration,
+  LabelInstanceSize,
+  LabelInstanceCPU,
+  LabelInstanceCPUManufacturer,
+  LabelInstanceCPUSustainedClockSpeedMhz,
+  LabelInstanceMemory,
+  LabelInstanceHypervisor,
+  LabelInstanceEncryptionInTransitSupported,
+  LabelInstanceLocalNVME,
+  LabelInstanceEBSBandwidth,
+  LabelInstanceNetworkBandwidth,
+  LabelInstanceGPUName,
+  LabelInstanceGPUManufacturer,
+  LabelInstanceGPUCount,
+  LabelInstanceGPUMemory,
+  LabelInstanceAcceleratorName,
+  LabelInstanceAcceleratorManufacturer,
+  LabelInstanceAcceleratorCount,
+  LabelInstanceCapabilityFlex,
+  LabelInstanceTenancy,
+  LabelCapacityReservationID,
+  LabelCapacityReservationType,
+  LabelCapacityReservationInterruptible,
+  LabelPlacementGroupID,
+  LabelPlacementGroupPartition,
 ]);
 
 /** The `karpenter.k8s.aws/*` keys NodePools may use (the CRD allow-list); every other key in that domain is restricted. */
 export const AllowedAWSLabels: ReadonlySet<string> = new Set(
-  [...WellKnownLabels].filter(k => k.startsWith("karpenter.k8s.aws/")).concat([LabelEC2NodeClass, aws("nitro-sandbox")]),
+  [...WellKnownLabels]
+    .filter((k) => k.startsWith("karpenter.k8s.aws/"))
+    .concat([LabelEC2NodeClass, aws("nitro-sandbox")]),
 );
 
 /** Deprecated aliases that Karpenter rewrites to their stable key before matching. */
@@ -96,18 +125,29 @@ export function restrictedLabelReason(key: string): string | undefined {
   if (key === LabelHostname) return `label "kubernetes.io/hostname" is restricted`;
   const domain = domainOf(key);
   if (domain.endsWith("karpenter.sh") && key !== LabelCapacityType) return `label domain "karpenter.sh" is restricted`;
-  if (domain.endsWith("karpenter.k8s.aws") && !AllowedAWSLabels.has(key)) return `label domain "karpenter.k8s.aws" is restricted`;
+  if (domain.endsWith("karpenter.k8s.aws") && !AllowedAWSLabels.has(key))
+    return `label domain "karpenter.k8s.aws" is restricted`;
   return undefined;
 }
 
 /** Integer-valued labels (Gt/Lt/Gte/Lte make sense on them). */
 export const NumericLabels: ReadonlySet<string> = new Set([
-  LabelInstanceGeneration, LabelInstanceCPU, LabelInstanceCPUSustainedClockSpeedMhz, LabelInstanceMemory,
-  LabelInstanceLocalNVME, LabelInstanceEBSBandwidth, LabelInstanceNetworkBandwidth, LabelInstanceGPUCount,
-  LabelInstanceGPUMemory, LabelInstanceAcceleratorCount,
+  LabelInstanceGeneration,
+  LabelInstanceCPU,
+  LabelInstanceCPUSustainedClockSpeedMhz,
+  LabelInstanceMemory,
+  LabelInstanceLocalNVME,
+  LabelInstanceEBSBandwidth,
+  LabelInstanceNetworkBandwidth,
+  LabelInstanceGPUCount,
+  LabelInstanceGPUMemory,
+  LabelInstanceAcceleratorCount,
 ]);
 
 /** "NVIDIA T4 Tensor Core" -> "nvidia-t4-tensor-core": how Karpenter turns AWS names into label values. */
 export function toLabelValue(s: string): string {
-  return s.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
+  return s
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "");
 }

@@ -2,25 +2,41 @@
 // an integer count of its base unit (bytes, pods, devices); both round up, as Kubernetes does for requests.
 
 export class QuantityError extends Error {
-  constructor(readonly field: string, readonly value: unknown, hint: string) {
+  constructor(
+    readonly field: string,
+    readonly value: unknown,
+    hint: string,
+  ) {
     super(`${field}: invalid quantity ${JSON.stringify(value)} — ${hint}`);
     this.name = "QuantityError";
   }
 }
 
 const BINARY: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60 };
-const DECIMAL: Record<string, number> = { n: 1e-9, u: 1e-6, m: 1e-3, "": 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18 };
-const QUANTITY_RE = /^([+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))(?:([eE][+-]?[0-9]+)|(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E))?$/;
+const DECIMAL: Record<string, number> = {
+  n: 1e-9,
+  u: 1e-6,
+  m: 1e-3,
+  "": 1,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  P: 1e15,
+  E: 1e18,
+};
+const QUANTITY_RE =
+  /^([+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))(?:([eE][+-]?[0-9]+)|(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E))?$/;
 
 /** Parses "500m", "1Gi", "1.5", "2e3", 4 ... into a plain number of base units (cores for cpu, bytes for memory). */
 export function parseQuantity(q: string | number, field = "quantity"): number {
   if (typeof q === "number") {
-    if (!Number.isFinite(q)) throw new QuantityError(field, q, "use a finite number such as 2 or \"500m\"");
+    if (!Number.isFinite(q)) throw new QuantityError(field, q, 'use a finite number such as 2 or "500m"');
     return q;
   }
-  if (typeof q !== "string") throw new QuantityError(field, q, "use a string such as \"500m\", \"1Gi\" or a number");
+  if (typeof q !== "string") throw new QuantityError(field, q, 'use a string such as "500m", "1Gi" or a number');
   const m = QUANTITY_RE.exec(q.trim());
-  if (!m) throw new QuantityError(field, q, "use a Kubernetes quantity such as \"500m\", \"2\", \"1Gi\", \"512Mi\" or \"2e3\"");
+  if (!m) throw new QuantityError(field, q, 'use a Kubernetes quantity such as "500m", "2", "1Gi", "512Mi" or "2e3"');
   const base = Number(m[1]);
   if (m[2]) return base * 10 ** Number(m[2].slice(1));
   const suffix = m[3] ?? "";

@@ -3,10 +3,23 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
-import type { DaemonSet, ExistingNode, InFlightNodeClaim, Node, NodeClaim, NodeOverlay, NodePool, Pod, PodSpec } from "../scheduling/types";
+import type {
+  DaemonSet,
+  ExistingNode,
+  InFlightNodeClaim,
+  Node,
+  NodeClaim,
+  NodeOverlay,
+  NodePool,
+  Pod,
+  PodSpec,
+} from "../scheduling/types";
 import type { KubeletConfig } from "../cloudprovider/aws/catalog/types";
 
-export interface EC2NodeClassLike { metadata: { name?: string }; spec?: { kubelet?: KubeletConfig } }
+export interface EC2NodeClassLike {
+  metadata: { name?: string };
+  spec?: { kubelet?: KubeletConfig };
+}
 
 export interface LoadedObjects {
   nodePools: NodePool[];
@@ -23,11 +36,13 @@ function yamlFiles(path: string): string[] {
   const st = statSync(path, { throwIfNoEntry: false });
   if (!st) throw new Error(`-f ${path}: no such file or directory`);
   if (st.isFile()) return [path];
-  return readdirSync(path).sort().flatMap(f => {
-    const p = join(path, f);
-    const s = statSync(p);
-    return s.isDirectory() ? yamlFiles(p) : /\.(ya?ml|json)$/.test(f) ? [p] : [];
-  });
+  return readdirSync(path)
+    .sort()
+    .flatMap((f) => {
+      const p = join(path, f);
+      const s = statSync(p);
+      return s.isDirectory() ? yamlFiles(p) : /\.(ya?ml|json)$/.test(f) ? [p] : [];
+    });
 }
 
 /** Every object in the given YAML/JSON files or directories (recursively, sorted), with `List`s flattened. */
@@ -38,7 +53,7 @@ export function readManifests(paths: string[]): Array<{ file: string; obj: any }
       if (doc.errors.length) throw new Error(`${file}: invalid YAML: ${doc.errors[0]!.message}`);
       const obj = doc.toJS() as any;
       if (!obj || typeof obj !== "object") continue;
-      for (const o of obj.kind === "List" ? obj.items ?? [] : [obj]) out.push({ file, obj: o });
+      for (const o of obj.kind === "List" ? (obj.items ?? []) : [obj]) out.push({ file, obj: o });
     }
   }
   return out;
@@ -46,42 +61,88 @@ export function readManifests(paths: string[]): Array<{ file: string; obj: any }
 
 function replicaPods(obj: any, count: number, file: string): Pod[] {
   const tpl = obj.spec?.template;
-  if (!tpl?.spec?.containers) throw new Error(`${file}: ${obj.kind} ${obj.metadata?.name}: spec.template.spec.containers is required`);
+  if (!tpl?.spec?.containers)
+    throw new Error(`${file}: ${obj.kind} ${obj.metadata?.name}: spec.template.spec.containers is required`);
   const ns = obj.metadata?.namespace ?? "default";
   return Array.from({ length: count }, (_, i) => ({
-    apiVersion: "v1", kind: "Pod",
-    metadata: { name: `${obj.metadata.name}-${i}`, namespace: ns, labels: { ...(tpl.metadata?.labels ?? {}) }, annotations: tpl.metadata?.annotations, ownerReferences: [{ kind: obj.kind, name: obj.metadata.name }] },
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: {
+      name: `${obj.metadata.name}-${i}`,
+      namespace: ns,
+      labels: { ...(tpl.metadata?.labels ?? {}) },
+      annotations: tpl.metadata?.annotations,
+      ownerReferences: [{ kind: obj.kind, name: obj.metadata.name }],
+    },
     spec: structuredClone(tpl.spec) as PodSpec,
   }));
 }
 
 export function loadObjects(paths: string[]): LoadedObjects {
-  const out: LoadedObjects = { nodePools: [], nodeClasses: [], pods: [], daemonSets: [], existingNodes: [], inFlightNodeClaims: [], nodeOverlays: [] };
+  const out: LoadedObjects = {
+    nodePools: [],
+    nodeClasses: [],
+    pods: [],
+    daemonSets: [],
+    existingNodes: [],
+    inFlightNodeClaims: [],
+    nodeOverlays: [],
+  };
   const nodes: Node[] = [];
   for (const { file, obj: o } of readManifests(paths)) {
     const replicas = (n: unknown): number => (n === undefined || n === null ? 1 : Number(n));
     switch (o.kind) {
-      case "NodePool": out.nodePools.push(o); break;
-      case "EC2NodeClass": out.nodeClasses.push(o); break;
-      case "NodeOverlay": out.nodeOverlays.push(o); break;
-      case "Pod": out.pods.push({ ...o, metadata: { namespace: "default", ...o.metadata } }); break;
-      case "Deployment": case "ReplicaSet": case "StatefulSet": case "ReplicationController":
-        out.pods.push(...replicaPods(o, replicas(o.spec?.replicas), file)); break;
-      case "Job": out.pods.push(...replicaPods(o, Math.min(replicas(o.spec?.parallelism), replicas(o.spec?.completions ?? o.spec?.parallelism)), file)); break;
-      case "DaemonSet": out.daemonSets.push(o); break;
-      case "Node": nodes.push(o); break;
-      case "NodeClaim": out.inFlightNodeClaims.push({ nodeClaim: o as NodeClaim, pods: [] }); break;
-      default: break; // Services, ConfigMaps, ... do not affect scheduling
+      case "NodePool":
+        out.nodePools.push(o);
+        break;
+      case "EC2NodeClass":
+        out.nodeClasses.push(o);
+        break;
+      case "NodeOverlay":
+        out.nodeOverlays.push(o);
+        break;
+      case "Pod":
+        out.pods.push({ ...o, metadata: { namespace: "default", ...o.metadata } });
+        break;
+      case "Deployment":
+      case "ReplicaSet":
+      case "StatefulSet":
+      case "ReplicationController":
+        out.pods.push(...replicaPods(o, replicas(o.spec?.replicas), file));
+        break;
+      case "Job":
+        out.pods.push(
+          ...replicaPods(
+            o,
+            Math.min(replicas(o.spec?.parallelism), replicas(o.spec?.completions ?? o.spec?.parallelism)),
+            file,
+          ),
+        );
+        break;
+      case "DaemonSet":
+        out.daemonSets.push(o);
+        break;
+      case "Node":
+        nodes.push(o);
+        break;
+      case "NodeClaim":
+        out.inFlightNodeClaims.push({ nodeClaim: o as NodeClaim, pods: [] });
+        break;
+      default:
+        break; // Services, ConfigMaps, ... do not affect scheduling
     }
   }
   const byNode = new Map<string, Pod[]>();
   const pending: Pod[] = [];
   for (const p of out.pods) {
-    if (p.spec.nodeName) { if (!byNode.has(p.spec.nodeName)) byNode.set(p.spec.nodeName, []); byNode.get(p.spec.nodeName)!.push(p); }
-    else pending.push(p);
+    if (p.spec.nodeName) {
+      if (!byNode.has(p.spec.nodeName)) byNode.set(p.spec.nodeName, []);
+      byNode.get(p.spec.nodeName)!.push(p);
+    } else pending.push(p);
   }
   out.pods = pending;
-  out.existingNodes = nodes.map(n => ({ node: n, pods: byNode.get(n.metadata.name ?? "") ?? [] }));
-  for (const c of out.inFlightNodeClaims) c.pods = byNode.get(c.nodeClaim.status?.nodeName ?? c.nodeClaim.metadata.name ?? "") ?? [];
+  out.existingNodes = nodes.map((n) => ({ node: n, pods: byNode.get(n.metadata.name ?? "") ?? [] }));
+  for (const c of out.inFlightNodeClaims)
+    c.pods = byNode.get(c.nodeClaim.status?.nodeName ?? c.nodeClaim.metadata.name ?? "") ?? [];
   return out;
 }

@@ -10,12 +10,24 @@ commands:
                                                print v1 NodePools/EC2NodeClasses for v1alpha5 Provisioners/AWSNodeTemplates
   help                                         show this help`;
 
-export async function main(argv: string[], out: (s: string) => void = s => console.log(s), err: (s: string) => void = s => console.error(s)): Promise<number> {
+export async function main(
+  argv: string[],
+  out: (s: string) => void = (s) => console.log(s),
+  err: (s: string) => void = (s) => console.error(s),
+): Promise<number> {
   const [cmd, ...rest] = argv;
   switch (cmd) {
-    case "plan": return runPlan(rest, out, err);
-    case "convert": return runConvert(rest, out, err);
-    case "help": case "--help": case "-h": out(USAGE); return 0;
-    default: err(cmd ? `unknown command "${cmd}"\n${USAGE}` : USAGE); return 2;
+    case "plan":
+      return runPlan(rest, out, err);
+    case "convert":
+      return runConvert(rest, out, err);
+    case "help":
+    case "--help":
+    case "-h":
+      out(USAGE);
+      return 0;
+    default:
+      err(cmd ? `unknown command "${cmd}"\n${USAGE}` : USAGE);
+      return 2;
   }
 }

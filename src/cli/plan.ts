@@ -8,14 +8,24 @@ import type { SchedulingResult } from "../scheduling/types";
 import { loadObjects, type LoadedObjects } from "./load";
 
 export interface PlanJson {
-  nodeClaims: Array<{ name: string; nodePool: string; instanceType: string; instanceTypeOptions: string[]; capacityType: string; zone: string | null; pricePerHour: number; requests: { cpu: string; memory: string; pods: string }; pods: string[] }>;
+  nodeClaims: Array<{
+    name: string;
+    nodePool: string;
+    instanceType: string;
+    instanceTypeOptions: string[];
+    capacityType: string;
+    zone: string | null;
+    pricePerHour: number;
+    requests: { cpu: string; memory: string; pods: string };
+    pods: string[];
+  }>;
   existingNodes: Array<{ name: string; pods: string[] }>;
   unschedulable: Array<{ pod: string; reason: string }>;
   totalPricePerHour: number;
 }
 
 export function planObjects(objs: LoadedObjects): SchedulingResult {
-  const classes = new Map(objs.nodeClasses.map(c => [c.metadata.name ?? "", c]));
+  const classes = new Map(objs.nodeClasses.map((c) => [c.metadata.name ?? "", c]));
   const base = loadCatalog();
   const byPool: Record<string, InstanceType[]> = {};
   for (const np of objs.nodePools) {
@@ -23,35 +33,72 @@ export function planObjects(objs: LoadedObjects): SchedulingResult {
     if (kubelet) byPool[np.metadata.name ?? ""] = loadCatalog({ kubelet });
   }
   return schedule({
-    pods: objs.pods, nodePools: objs.nodePools, instanceTypes: base, instanceTypesByNodePool: byPool,
-    existingNodes: objs.existingNodes, inFlightNodeClaims: objs.inFlightNodeClaims, daemonSets: objs.daemonSets, nodeOverlays: objs.nodeOverlays,
+    pods: objs.pods,
+    nodePools: objs.nodePools,
+    instanceTypes: base,
+    instanceTypesByNodePool: byPool,
+    existingNodes: objs.existingNodes,
+    inFlightNodeClaims: objs.inFlightNodeClaims,
+    daemonSets: objs.daemonSets,
+    nodeOverlays: objs.nodeOverlays,
   });
 }
 
 export function toPlanJson(r: SchedulingResult): PlanJson {
   return {
-    nodeClaims: r.newNodeClaims.map(c => ({
-      name: c.name, nodePool: c.nodePool, instanceType: c.instanceType, instanceTypeOptions: c.instanceTypeOptions.map(t => t.name),
-      capacityType: c.capacityType, zone: c.zone ?? null, pricePerHour: c.pricePerHour,
-      requests: { cpu: formatResource("cpu", c.requests.cpu ?? 0), memory: formatResource("memory", c.requests.memory ?? 0), pods: formatResource("pods", c.requests.pods ?? 0) },
+    nodeClaims: r.newNodeClaims.map((c) => ({
+      name: c.name,
+      nodePool: c.nodePool,
+      instanceType: c.instanceType,
+      instanceTypeOptions: c.instanceTypeOptions.map((t) => t.name),
+      capacityType: c.capacityType,
+      zone: c.zone ?? null,
+      pricePerHour: c.pricePerHour,
+      requests: {
+        cpu: formatResource("cpu", c.requests.cpu ?? 0),
+        memory: formatResource("memory", c.requests.memory ?? 0),
+        pods: formatResource("pods", c.requests.pods ?? 0),
+      },
       pods: c.pods.map(podKey),
     })),
-    existingNodes: r.existingNodes.map(n => ({ name: n.name, pods: n.pods.map(podKey) })),
-    unschedulable: r.unschedulable.map(u => ({ pod: u.key, reason: u.reason })),
+    existingNodes: r.existingNodes.map((n) => ({ name: n.name, pods: n.pods.map(podKey) })),
+    unschedulable: r.unschedulable.map((u) => ({ pod: u.key, reason: u.reason })),
     totalPricePerHour: r.totalPricePerHour,
   };
 }
 
 function table(rows: string[][]): string {
-  const w = rows[0]!.map((_, i) => Math.max(...rows.map(r => (r[i] ?? "").length)));
-  return rows.map(r => r.map((c, i) => c.padEnd(w[i]!)).join("  ").trimEnd()).join("\n");
+  const w = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(w[i]!))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
 }
 
 export function toTable(p: PlanJson): string {
   const out: string[] = [];
   if (p.nodeClaims.length) {
-    out.push(table([["NODECLAIM", "NODEPOOL", "TYPE", "CAPACITY", "ZONE", "$/H", "CPU", "MEMORY", "PODS", "OPTIONS"],
-      ...p.nodeClaims.map(c => [c.name, c.nodePool, c.instanceType, c.capacityType, c.zone ?? "(any)", c.pricePerHour.toFixed(4), c.requests.cpu, c.requests.memory, String(c.pods.length), String(c.instanceTypeOptions.length)])]));
+    out.push(
+      table([
+        ["NODECLAIM", "NODEPOOL", "TYPE", "CAPACITY", "ZONE", "$/H", "CPU", "MEMORY", "PODS", "OPTIONS"],
+        ...p.nodeClaims.map((c) => [
+          c.name,
+          c.nodePool,
+          c.instanceType,
+          c.capacityType,
+          c.zone ?? "(any)",
+          c.pricePerHour.toFixed(4),
+          c.requests.cpu,
+          c.requests.memory,
+          String(c.pods.length),
+          String(c.instanceTypeOptions.length),
+        ]),
+      ]),
+    );
   } else out.push("No new NodeClaims needed.");
   for (const n of p.existingNodes) out.push(`existing node ${n.name}: ${n.pods.length} pod(s)`);
   if (p.unschedulable.length) {
@@ -67,19 +114,36 @@ export function runPlan(args: string[], write: (s: string) => void, writeErr: (s
   let output = "table";
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
-    if (a === "-f" || a === "--filename") { const v = args[++i]; if (!v) { writeErr("-f needs a file or directory"); return 2; } files.push(v); }
-    else if (a.startsWith("-f=") || a.startsWith("--filename=")) files.push(a.slice(a.indexOf("=") + 1));
+    if (a === "-f" || a === "--filename") {
+      const v = args[++i];
+      if (!v) {
+        writeErr("-f needs a file or directory");
+        return 2;
+      }
+      files.push(v);
+    } else if (a.startsWith("-f=") || a.startsWith("--filename=")) files.push(a.slice(a.indexOf("=") + 1));
     else if (a === "-o" || a === "--output") output = args[++i] ?? "";
     else if (a.startsWith("-o=") || a.startsWith("--output=")) output = a.slice(a.indexOf("=") + 1);
     else if (!a.startsWith("-")) files.push(a);
-    else { writeErr(`unknown flag ${a}\nusage: capsicum plan -f <files or dirs>... [-o json|table]`); return 2; }
+    else {
+      writeErr(`unknown flag ${a}\nusage: capsicum plan -f <files or dirs>... [-o json|table]`);
+      return 2;
+    }
   }
-  if (output !== "json" && output !== "table") { writeErr(`-o ${output}: unsupported output, use -o json or -o table`); return 2; }
-  if (files.length === 0) { writeErr("usage: capsicum plan -f <files or dirs>... [-o json|table]"); return 2; }
+  if (output !== "json" && output !== "table") {
+    writeErr(`-o ${output}: unsupported output, use -o json or -o table`);
+    return 2;
+  }
+  if (files.length === 0) {
+    writeErr("usage: capsicum plan -f <files or dirs>... [-o json|table]");
+    return 2;
+  }
   const objs = loadObjects(files);
   if (objs.nodePools.length === 0) writeErr("warning: no NodePool found in the input; nothing can be provisioned");
   const plan = toPlanJson(planObjects(objs));
-  if (output === "json") { write(JSON.stringify(plan, null, 2)); writeErr(`note: ${spotPriceNote()}`); }
-  else write(toTable(plan));
+  if (output === "json") {
+    write(JSON.stringify(plan, null, 2));
+    writeErr(`note: ${spotPriceNote()}`);
+  } else write(toTable(plan));
   return plan.unschedulable.length ? 3 : 0;
 }

@@ -3,7 +3,13 @@
 
 /** Minimal structural view of a karpenter.sh/v1 NodeClaim the provider needs (generated API types satisfy it). */
 export interface NodeClaimLike {
-  metadata: { name: string; uid?: string; labels?: Record<string, string>; annotations?: Record<string, string>; creationTimestamp?: string };
+  metadata: {
+    name: string;
+    uid?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    creationTimestamp?: string;
+  };
   spec: {
     nodeClassRef: { group: string; kind: string; name: string };
     requirements: Array<{ key: string; operator: string; values?: string[]; minValues?: number }>;
@@ -13,7 +19,13 @@ export interface NodeClaimLike {
     expireAfter?: string;
     terminationGracePeriod?: string;
   };
-  status?: { providerID?: string; imageID?: string; nodeName?: string; capacity?: Record<string, string>; allocatable?: Record<string, string> };
+  status?: {
+    providerID?: string;
+    imageID?: string;
+    nodeName?: string;
+    capacity?: Record<string, string>;
+    allocatable?: Record<string, string>;
+  };
 }
 
 /** What a successful Create returns: enough to fill the NodeClaim's status and labels. */
@@ -48,15 +60,24 @@ export interface CloudInstance {
 /** Thrown by Create when no offering could be launched (e.g. every option was ICE'd). Retryable later. */
 export class InsufficientCapacityError extends Error {
   readonly retryable = true;
-  constructor(message: string) { super(message); this.name = "InsufficientCapacityError"; }
+  constructor(message: string) {
+    super(message);
+    this.name = "InsufficientCapacityError";
+  }
 }
 /** Thrown by Get/Delete when the instance no longer exists: callers treat it as "done". */
 export class NodeClaimNotFoundError extends Error {
-  constructor(message: string) { super(message); this.name = "NodeClaimNotFoundError"; }
+  constructor(message: string) {
+    super(message);
+    this.name = "NodeClaimNotFoundError";
+  }
 }
 /** Thrown when the NodeClass is missing or not Ready: the NodeClaim waits, it is not a launch failure. */
 export class NodeClassNotReadyError extends Error {
-  constructor(message: string) { super(message); this.name = "NodeClassNotReadyError"; }
+  constructor(message: string) {
+    super(message);
+    this.name = "NodeClassNotReadyError";
+  }
 }
 
 export interface CloudProvider {

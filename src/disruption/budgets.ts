@@ -13,7 +13,10 @@ export const DEFAULT_BUDGETS: readonly Budget[] = [{ nodes: "10%" }];
 const cronCache = new Map<string, CronSchedule>();
 function cachedCron(expr: string): CronSchedule {
   let s = cronCache.get(expr);
-  if (!s) { s = parseCron(expr); cronCache.set(expr, s); }
+  if (!s) {
+    s = parseCron(expr);
+    cronCache.set(expr, s);
+  }
   return s;
 }
 
@@ -34,7 +37,11 @@ export function isBudgetActive(budget: Budget, now: Date, field = "budgets[]"): 
   const ms = parseDuration(budget.duration, `${field}.duration`);
   if (ms === null) throw new Error(`${field}.duration: "Never" is not allowed; use hours/minutes such as "8h"`);
   let schedule: CronSchedule;
-  try { schedule = cachedCron(budget.schedule); } catch (err) { throw new Error(`${field}.schedule: ${(err as Error).message}`); }
+  try {
+    schedule = cachedCron(budget.schedule);
+  } catch (err) {
+    throw new Error(`${field}.schedule: ${(err as Error).message}`);
+  }
   return isWindowActive(schedule, ms, now);
 }
 
@@ -49,9 +56,18 @@ export interface AllowedDisruptions {
  * @param totalNodes nodes currently owned by the pool (including ones being deleted)
  * @param disrupting nodes of the pool already being disrupted or deleted
  */
-export function allowedDisruptions(nodePool: NodePoolLike, now: Date, totalNodes: number, disrupting: number): AllowedDisruptions {
+export function allowedDisruptions(
+  nodePool: NodePoolLike,
+  now: Date,
+  totalNodes: number,
+  disrupting: number,
+): AllowedDisruptions {
   const budgets = nodePool.spec.disruption?.budgets ?? DEFAULT_BUDGETS;
-  const byReason = { Empty: Number.MAX_SAFE_INTEGER, Underutilized: Number.MAX_SAFE_INTEGER, Drifted: Number.MAX_SAFE_INTEGER };
+  const byReason = {
+    Empty: Number.MAX_SAFE_INTEGER,
+    Underutilized: Number.MAX_SAFE_INTEGER,
+    Drifted: Number.MAX_SAFE_INTEGER,
+  };
   const errors: string[] = [];
   budgets.forEach((budget, i) => {
     const field = `NodePool ${nodePool.metadata.name} spec.disruption.budgets[${i}]`;

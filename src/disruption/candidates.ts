@@ -2,7 +2,15 @@
 // disruption is. Mirrors Karpenter's candidate filtering (state node + pod checks) and disruption cost:
 //   cost = sum(clamp(1 + priority/2^25 + deletionCost/2^27, -10, 10)) * lifetimeRemaining
 import { parseDuration } from "./duration";
-import type { BlockedNode, Candidate, ClusterSnapshot, DisruptionSettings, NodeInfo, NodePoolLike, PodInfo } from "./types";
+import type {
+  BlockedNode,
+  Candidate,
+  ClusterSnapshot,
+  DisruptionSettings,
+  NodeInfo,
+  NodePoolLike,
+  PodInfo,
+} from "./types";
 
 export const DO_NOT_DISRUPT_ANNOTATION = "karpenter.sh/do-not-disrupt";
 export const POD_DELETION_COST_ANNOTATION = "controller.kubernetes.io/pod-deletion-cost";
@@ -12,7 +20,8 @@ export const isTerminal = (p: PodInfo): boolean => p.phase === "Succeeded" || p.
 export const isTerminating = (p: PodInfo): boolean => p.deletionTimestamp !== undefined;
 export const isDaemonSetPod = (p: PodInfo): boolean => p.ownerKind === "DaemonSet";
 /** Static/mirror pods are owned by the Node and cannot be evicted or rescheduled. */
-export const isOwnedByNode = (p: PodInfo): boolean => p.ownerKind === "Node" || p.annotations?.[MIRROR_POD_ANNOTATION] !== undefined;
+export const isOwnedByNode = (p: PodInfo): boolean =>
+  p.ownerKind === "Node" || p.annotations?.[MIRROR_POD_ANNOTATION] !== undefined;
 
 /** Pods that must land somewhere else if the node goes away. */
 export function isReschedulable(p: PodInfo): boolean {
@@ -50,7 +59,11 @@ export function podDoNotDisruptActive(p: PodInfo, now: Date): boolean {
   if (v === undefined) return false;
   if (v === "true") return true;
   let ms: number | null;
-  try { ms = parseDuration(v, "do-not-disrupt"); } catch { return false; }
+  try {
+    ms = parseDuration(v, "do-not-disrupt");
+  } catch {
+    return false;
+  }
   if (ms === null || p.startTime === undefined) return false;
   return now.getTime() < Date.parse(p.startTime) + ms;
 }
@@ -62,8 +75,9 @@ export function podBlockReason(p: PodInfo, now: Date, settings: DisruptionSettin
   if (podDoNotDisruptActive(p, now)) return `pod ${id} has "${DO_NOT_DISRUPT_ANNOTATION}" annotation`;
   if (isDaemonSetPod(p)) return undefined;
   const pdbs = p.pdbs ?? [];
-  if (pdbs.length > 1) return `pod ${id} is selected by multiple PDBs (${pdbs.map(b => `${b.namespace}/${b.name}`).join(", ")}), eviction would fail`;
-  const blocking = pdbs.find(b => b.disruptionsAllowed <= 0);
+  if (pdbs.length > 1)
+    return `pod ${id} is selected by multiple PDBs (${pdbs.map((b) => `${b.namespace}/${b.name}`).join(", ")}), eviction would fail`;
+  const blocking = pdbs.find((b) => b.disruptionsAllowed <= 0);
   if (blocking) return `pdb ${blocking.namespace}/${blocking.name} prevents pod evictions`;
   if (settings.blockPodsWithoutController && p.ownerKind === undefined) {
     return `pod ${id} has no controller owner and would not be recreated`;
@@ -72,18 +86,21 @@ export function podBlockReason(p: PodInfo, now: Date, settings: DisruptionSettin
 }
 
 export function isInitialized(node: NodeInfo): boolean {
-  return node.conditions.some(c => c.type === "Initialized" && c.status === "True");
+  return node.conditions.some((c) => c.type === "Initialized" && c.status === "True");
 }
 
 function initializedAt(node: NodeInfo): Date {
-  const c = node.conditions.find(x => x.type === "Initialized" && x.status === "True");
+  const c = node.conditions.find((x) => x.type === "Initialized" && x.status === "True");
   return c?.lastTransitionTime ? new Date(c.lastTransitionTime) : node.createdAt;
 }
 
 /** consolidateAfter elapsed since the last pod event; false when "Never", static pools, or no policy applies. */
 export function isConsolidatable(node: NodeInfo, nodePool: NodePoolLike, now: Date): boolean {
   if (nodePool.spec.replicas !== undefined) return false; // static pools keep their count
-  const after = parseDuration(nodePool.spec.disruption?.consolidateAfter ?? "0s", `NodePool ${nodePool.metadata.name} spec.disruption.consolidateAfter`);
+  const after = parseDuration(
+    nodePool.spec.disruption?.consolidateAfter ?? "0s",
+    `NodePool ${nodePool.metadata.name} spec.disruption.consolidateAfter`,
+  );
   if (after === null) return false;
   const since = node.lastPodEventTime ?? initializedAt(node);
   return now.getTime() - since.getTime() >= after;
@@ -101,33 +118,52 @@ export interface CandidateSelection {
  * reasons the rest cannot. Nodes not yet initialized or already being deleted are skipped silently (not
  * "blocked": they are simply in transit). Output order is deterministic (by node name).
  */
-export function selectCandidates(snapshot: ClusterSnapshot, now: Date, settings: DisruptionSettings): CandidateSelection {
-  const pools = new Map(snapshot.nodePools.map(np => [np.metadata.name, np]));
+export function selectCandidates(
+  snapshot: ClusterSnapshot,
+  now: Date,
+  settings: DisruptionSettings,
+): CandidateSelection {
+  const pools = new Map(snapshot.nodePools.map((np) => [np.metadata.name, np]));
   const candidates: Candidate[] = [];
   const blocked: BlockedNode[] = [];
   const errors: string[] = [];
   const nodes = [...snapshot.nodes].sort((a, b) => a.name.localeCompare(b.name));
   for (const node of nodes) {
-    const block = (reason: string): void => { blocked.push({ node: node.name, nodeClaim: node.nodeClaimName, reason }); };
+    const block = (reason: string): void => {
+      blocked.push({ node: node.name, nodeClaim: node.nodeClaimName, reason });
+    };
     if (node.unmanaged || node.markedForDeletion || !isInitialized(node)) continue;
     const nodePool = pools.get(node.nodePoolName);
-    if (!nodePool) { block(`nodepool "${node.nodePoolName}" not found`); continue; }
-    if (node.nodeAnnotations?.[DO_NOT_DISRUPT_ANNOTATION] === "true" || node.nodeClaimAnnotations?.[DO_NOT_DISRUPT_ANNOTATION] === "true") {
+    if (!nodePool) {
+      block(`nodepool "${node.nodePoolName}" not found`);
+      continue;
+    }
+    if (
+      node.nodeAnnotations?.[DO_NOT_DISRUPT_ANNOTATION] === "true" ||
+      node.nodeClaimAnnotations?.[DO_NOT_DISRUPT_ANNOTATION] === "true"
+    ) {
       block(`disruption is blocked through the "${DO_NOT_DISRUPT_ANNOTATION}" annotation`);
       continue;
     }
-    const drift = node.conditions.find(c => c.type === "Drifted" && c.status === "True");
+    const drift = node.conditions.find((c) => c.type === "Drifted" && c.status === "True");
     // Eventual methods (drift) may proceed past blocking pods when a terminationGracePeriod bounds the drain.
     const podBlocksIgnored = drift !== undefined && node.terminationGracePeriod !== undefined;
-    const podBlock = podBlocksIgnored ? undefined : node.pods.map(p => podBlockReason(p, now, settings)).find(r => r !== undefined);
-    if (podBlock) { block(podBlock); continue; }
+    const podBlock = podBlocksIgnored
+      ? undefined
+      : node.pods.map((p) => podBlockReason(p, now, settings)).find((r) => r !== undefined);
+    if (podBlock) {
+      block(podBlock);
+      continue;
+    }
     try {
       const reschedulablePods = node.pods.filter(isReschedulable);
       candidates.push({
-        node, nodePool, reschedulablePods,
+        node,
+        nodePool,
+        reschedulablePods,
         disruptionCost: disruptionCost(node, reschedulablePods, now),
         consolidatable: isConsolidatable(node, nodePool, now),
-        driftReason: drift ? drift.reason ?? "Drifted" : undefined,
+        driftReason: drift ? (drift.reason ?? "Drifted") : undefined,
       });
     } catch (err) {
       errors.push((err as Error).message);

@@ -24,8 +24,8 @@ export interface ConsolidationInput {
 
 export function computeConsolidation(input: ConsolidationInput): ConsolidationOutcome {
   const { snapshot, candidates, simulator, settings, mode } = input;
-  const pods = candidates.flatMap(c => c.reschedulablePods);
-  const removed = new Set(candidates.map(c => c.node.name));
+  const pods = candidates.flatMap((c) => c.reschedulablePods);
+  const removed = new Set(candidates.map((c) => c.node.name));
   const result = simulator.simulate({ snapshot, pods, removedNodes: removed });
   if (result.unschedulable.length > 0) {
     const u = result.unschedulable[0]!;
@@ -44,37 +44,63 @@ export function computeConsolidation(input: ConsolidationInput): ConsolidationOu
   return applyBalanced(snapshot, candidates, outcome);
 }
 
-function replacement(nc: SimulatedNodeClaim, candidates: Candidate[], candidatePrice: number, settings: DisruptionSettings, mode: "single" | "multi"): ConsolidationOutcome {
-  if (candidates.some(c => !(c.node.pricePerHour > 0))) {
+function replacement(
+  nc: SimulatedNodeClaim,
+  candidates: Candidate[],
+  candidatePrice: number,
+  settings: DisruptionSettings,
+  mode: "single" | "multi",
+): ConsolidationOutcome {
+  if (candidates.some((c) => !(c.node.pricePerHour > 0))) {
     return { ok: false, reason: "can't replace a node whose current price is unknown" };
   }
-  let options = sortOptions(nc.options.filter(o => o.pricePerHour < candidatePrice));
-  if (options.length === 0) return { ok: false, reason: `can't replace with a cheaper node (current ${money(candidatePrice)})` };
-  const allSpot = candidates.every(c => c.node.capacityType === "spot");
-  if (allSpot && options.some(o => o.capacityType === "spot")) {
+  let options = sortOptions(nc.options.filter((o) => o.pricePerHour < candidatePrice));
+  if (options.length === 0)
+    return { ok: false, reason: `can't replace with a cheaper node (current ${money(candidatePrice)})` };
+  const allSpot = candidates.every((c) => c.node.capacityType === "spot");
+  if (allSpot && options.some((o) => o.capacityType === "spot")) {
     if (!settings.spotToSpotConsolidation) {
       return { ok: false, reason: "SpotToSpotConsolidation is disabled, can't replace a spot node with a spot node" };
     }
-    options = options.filter(o => o.capacityType === "spot");
+    options = options.filter((o) => o.capacityType === "spot");
     if (mode === "single") {
-      const types = [...new Set(options.map(o => o.instanceType))];
+      const types = [...new Set(options.map((o) => o.instanceType))];
       if (types.length < MIN_INSTANCE_TYPES_FOR_SPOT_TO_SPOT) {
-        return { ok: false, reason: `SpotToSpotConsolidation requires ${MIN_INSTANCE_TYPES_FOR_SPOT_TO_SPOT} cheaper instance type options than the current candidate to consolidate, got ${types.length}` };
+        return {
+          ok: false,
+          reason: `SpotToSpotConsolidation requires ${MIN_INSTANCE_TYPES_FOR_SPOT_TO_SPOT} cheaper instance type options than the current candidate to consolidate, got ${types.length}`,
+        };
       }
       const keep = new Set(types.slice(0, MIN_INSTANCE_TYPES_FOR_SPOT_TO_SPOT));
-      options = options.filter(o => keep.has(o.instanceType));
+      options = options.filter((o) => keep.has(o.instanceType));
     }
   }
-  return { ok: true, decision: "replace", replacements: [{ ...nc, options }], savingsPerHour: candidatePrice - cheapest(options) };
+  return {
+    ok: true,
+    decision: "replace",
+    replacements: [{ ...nc, options }],
+    savingsPerHour: candidatePrice - cheapest(options),
+  };
 }
 
-function applyBalanced(snapshot: ClusterSnapshot, candidates: Candidate[], outcome: ConsolidationOutcome & { ok: true }): ConsolidationOutcome {
-  const balancedPools = candidates.map(c => c.nodePool).filter(np => np.spec.disruption?.consolidationPolicy === "Balanced");
+function applyBalanced(
+  snapshot: ClusterSnapshot,
+  candidates: Candidate[],
+  outcome: ConsolidationOutcome & { ok: true },
+): ConsolidationOutcome {
+  const balancedPools = candidates
+    .map((c) => c.nodePool)
+    .filter((np) => np.spec.disruption?.consolidationPolicy === "Balanced");
   if (balancedPools.length === 0) return outcome;
-  const k = Math.min(...balancedPools.map(np => np.spec.disruption?.consolidationThreshold ?? DEFAULT_BALANCED_THRESHOLD));
+  const k = Math.min(
+    ...balancedPools.map((np) => np.spec.disruption?.consolidationThreshold ?? DEFAULT_BALANCED_THRESHOLD),
+  );
   const score = balancedScore(snapshot, candidates, outcome.savingsPerHour);
   if (score < 1 / k) {
-    return { ok: false, reason: `Balanced: savings ${money(outcome.savingsPerHour)} do not justify the disruption (score ${score.toFixed(3)} < ${(1 / k).toFixed(3)})` };
+    return {
+      ok: false,
+      reason: `Balanced: savings ${money(outcome.savingsPerHour)} do not justify the disruption (score ${score.toFixed(3)} < ${(1 / k).toFixed(3)})`,
+    };
   }
   return outcome;
 }

@@ -14,7 +14,12 @@ const MACROS: Record<string, string> = {
 const MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
 const DAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
 
-interface FieldSpec { min: number; max: number; names?: string[]; nameBase?: number }
+interface FieldSpec {
+  min: number;
+  max: number;
+  names?: string[];
+  nameBase?: number;
+}
 const FIELDS: FieldSpec[] = [
   { min: 0, max: 59 },
   { min: 0, max: 23 },
@@ -51,14 +56,17 @@ function parseField(text: string, spec: FieldSpec, field: string, expr: string):
   for (const part of text.split(",")) {
     const [rangePart, stepPart] = part.split("/");
     const step = stepPart === undefined ? 1 : Number(stepPart);
-    if (!Number.isInteger(step) || step < 1) throw new Error(`budget schedule "${expr}": invalid step in ${field} "${part}"`);
+    if (!Number.isInteger(step) || step < 1)
+      throw new Error(`budget schedule "${expr}": invalid step in ${field} "${part}"`);
     let lo: number;
     let hi: number;
     if (rangePart === "*" || rangePart === "?") {
-      lo = spec.min; hi = spec.max;
+      lo = spec.min;
+      hi = spec.max;
     } else if (rangePart!.includes("-")) {
       const [a, b] = rangePart!.split("-");
-      lo = parseValue(a!, spec, field, expr); hi = parseValue(b!, spec, field, expr);
+      lo = parseValue(a!, spec, field, expr);
+      hi = parseValue(b!, spec, field, expr);
       if (lo > hi) throw new Error(`budget schedule "${expr}": ${field} range "${rangePart}" is backwards`);
     } else {
       lo = parseValue(rangePart!, spec, field, expr);
@@ -74,14 +82,23 @@ export function parseCron(expr: string): CronSchedule {
   const normalized = MACROS[expr.trim().toLowerCase()] ?? expr.trim();
   const parts = normalized.split(/\s+/);
   if (parts.length !== 5) {
-    throw new Error(`budget schedule "${expr}": expected 5 fields (minute hour day-of-month month day-of-week) or @daily etc.`);
+    throw new Error(
+      `budget schedule "${expr}": expected 5 fields (minute hour day-of-month month day-of-week) or @daily etc.`,
+    );
   }
   const names = ["minute", "hour", "day-of-month", "month", "day-of-week"];
   const sets = parts.map((p, i) => parseField(p, FIELDS[i]!, names[i]!, expr));
   const dow = sets[4]!;
-  if (dow.has(7)) { dow.delete(7); dow.add(0); }
+  if (dow.has(7)) {
+    dow.delete(7);
+    dow.add(0);
+  }
   return {
-    minutes: sets[0]!, hours: sets[1]!, daysOfMonth: sets[2]!, months: sets[3]!, daysOfWeek: dow,
+    minutes: sets[0]!,
+    hours: sets[1]!,
+    daysOfMonth: sets[2]!,
+    months: sets[3]!,
+    daysOfWeek: dow,
     domRestricted: !parts[2]!.startsWith("*") && !parts[2]!.startsWith("?"),
     dowRestricted: !parts[4]!.startsWith("*") && !parts[4]!.startsWith("?"),
   };
@@ -89,7 +106,8 @@ export function parseCron(expr: string): CronSchedule {
 
 /** Whether the schedule fires at the (UTC) minute containing `t`. */
 export function firesAt(s: CronSchedule, t: Date): boolean {
-  if (!s.minutes.has(t.getUTCMinutes()) || !s.hours.has(t.getUTCHours()) || !s.months.has(t.getUTCMonth() + 1)) return false;
+  if (!s.minutes.has(t.getUTCMinutes()) || !s.hours.has(t.getUTCHours()) || !s.months.has(t.getUTCMonth() + 1))
+    return false;
   const dom = s.daysOfMonth.has(t.getUTCDate());
   const dow = s.daysOfWeek.has(t.getUTCDay());
   if (s.domRestricted && s.dowRestricted) return dom || dow;

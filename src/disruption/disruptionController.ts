@@ -9,7 +9,16 @@ import { drift } from "./methods/drift";
 import { emptiness } from "./methods/emptiness";
 import { multiNodeConsolidation } from "./methods/multiNodeConsolidation";
 import { singleNodeConsolidation } from "./methods/singleNodeConsolidation";
-import { DEFAULT_SETTINGS, type BlockedNode, type ClusterSnapshot, type Command, type DisruptionReason, type DisruptionSettings, type MethodName, type Simulator } from "./types";
+import {
+  DEFAULT_SETTINGS,
+  type BlockedNode,
+  type ClusterSnapshot,
+  type Command,
+  type DisruptionReason,
+  type DisruptionSettings,
+  type MethodName,
+  type Simulator,
+} from "./types";
 
 export const METHODS: readonly Method[] = [emptiness, drift, multiNodeConsolidation, singleNodeConsolidation];
 export const POLLING_PERIOD_MS = 10_000;
@@ -52,11 +61,20 @@ export function computeCommand(snapshot: ClusterSnapshot, now: Date, opts: Compu
   const rejections: DisruptionPass["rejections"] = [];
   for (const method of opts.methods ?? METHODS) {
     const result = method.computeCommand(ctx, selection.candidates);
-    rejections.push(...result.rejections.map(r => ({ ...r, method: method.name })));
+    rejections.push(...result.rejections.map((r) => ({ ...r, method: method.name })));
     if (result.command) {
-      return { command: result.command, blocked: selection.blocked, rejections, allowed, errors, messages: [result.command.message] };
+      return {
+        command: result.command,
+        blocked: selection.blocked,
+        rejections,
+        allowed,
+        errors,
+        messages: [result.command.message],
+      };
     }
   }
-  const messages = [`no disruption: ${selection.candidates.length} candidate(s), ${selection.blocked.length} blocked, ${rejections.length} rejected`];
+  const messages = [
+    `no disruption: ${selection.candidates.length} candidate(s), ${selection.blocked.length} blocked, ${rejections.length} rejected`,
+  ];
   return { blocked: selection.blocked, rejections, allowed, errors, messages };
 }

@@ -1,7 +1,12 @@
 // Drift detection (what sets the NodeClaim `Drifted` condition) and the Drift method (which rolls drifted nodes,
 // replacement first). Detection order follows Karpenter: NodePool static hash, then requirements, then the cloud
 // provider's own reason (AMI/subnet/security group/NodeClass hash), computed by the caller via CloudProvider.isDrifted.
-import { NODEPOOL_HASH_ANNOTATION, NODEPOOL_HASH_VERSION, NODEPOOL_HASH_VERSION_ANNOTATION, nodePoolHash } from "./hash";
+import {
+  NODEPOOL_HASH_ANNOTATION,
+  NODEPOOL_HASH_VERSION,
+  NODEPOOL_HASH_VERSION_ANNOTATION,
+  nodePoolHash,
+} from "./hash";
 import type { NodeInfo, NodePoolLike } from "./types";
 
 type Requirement = { key: string; operator: string; values?: string[] };
@@ -9,18 +14,32 @@ type Requirement = { key: string; operator: string; values?: string[] };
 function satisfies(req: Requirement, value: string | undefined): boolean {
   const values = req.values ?? [];
   switch (req.operator) {
-    case "In": return value === undefined || values.includes(value);
-    case "NotIn": return value === undefined || !values.includes(value);
-    case "Exists": return true; // absent labels are not treated as drift (the launch path guarantees them)
-    case "DoesNotExist": return value === undefined;
-    case "Gt": case "Lt": case "Gte": case "Lte": {
+    case "In":
+      return value === undefined || values.includes(value);
+    case "NotIn":
+      return value === undefined || !values.includes(value);
+    case "Exists":
+      return true; // absent labels are not treated as drift (the launch path guarantees them)
+    case "DoesNotExist":
+      return value === undefined;
+    case "Gt":
+    case "Lt":
+    case "Gte":
+    case "Lte": {
       if (value === undefined) return true;
       const v = Number(value);
       const bound = Number(values[0]);
       if (!Number.isFinite(v) || !Number.isFinite(bound)) return false;
-      return req.operator === "Gt" ? v > bound : req.operator === "Lt" ? v < bound : req.operator === "Gte" ? v >= bound : v <= bound;
+      return req.operator === "Gt"
+        ? v > bound
+        : req.operator === "Lt"
+          ? v < bound
+          : req.operator === "Gte"
+            ? v >= bound
+            : v <= bound;
     }
-    default: return true;
+    default:
+      return true;
   }
 }
 
@@ -34,7 +53,11 @@ export function driftReason(node: NodeInfo, nodePool: NodePoolLike, cloudProvide
   const ann = node.nodeClaimAnnotations ?? {};
   const recorded = ann[NODEPOOL_HASH_ANNOTATION];
   const version = ann[NODEPOOL_HASH_VERSION_ANNOTATION];
-  if (recorded !== undefined && (version === undefined || version === NODEPOOL_HASH_VERSION) && recorded !== nodePoolHash(nodePool)) {
+  if (
+    recorded !== undefined &&
+    (version === undefined || version === NODEPOOL_HASH_VERSION) &&
+    recorded !== nodePoolHash(nodePool)
+  ) {
     return "NodePoolDrifted";
   }
   for (const req of nodePool.spec.template.spec.requirements ?? []) {
@@ -45,6 +68,6 @@ export function driftReason(node: NodeInfo, nodePool: NodePoolLike, cloudProvide
 
 /** The Drifted condition as recorded on the NodeClaim by the lifecycle controller. */
 export function isMarkedDrifted(node: NodeInfo): string | undefined {
-  const c = node.conditions.find(x => x.type === "Drifted" && x.status === "True");
-  return c ? c.reason ?? "Drifted" : undefined;
+  const c = node.conditions.find((x) => x.type === "Drifted" && x.status === "True");
+  return c ? (c.reason ?? "Drifted") : undefined;
 }

@@ -15,9 +15,12 @@ type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 function canonical(value: unknown): Json | undefined {
   if (value === null || value === undefined || value === "" || value === 0 || value === false) return undefined;
   if (Array.isArray(value)) {
-    const items = value.map(canonical).filter((v): v is Json => v !== undefined).map(v => JSON.stringify(v));
+    const items = value
+      .map(canonical)
+      .filter((v): v is Json => v !== undefined)
+      .map((v) => JSON.stringify(v));
     if (items.length === 0) return undefined;
-    return [...new Set(items)].sort().map(s => JSON.parse(s) as Json);
+    return [...new Set(items)].sort().map((s) => JSON.parse(s) as Json);
   }
   if (typeof value === "object") {
     const out: { [k: string]: Json } = {};
@@ -32,17 +35,26 @@ function canonical(value: unknown): Json | undefined {
 
 /** The hashed projection of a NodePool: template metadata + template spec minus requirements. */
 export function hashedTemplate(nodePool: NodePoolLike): Json | undefined {
-  const { requirements: _requirements, resources: _resources, ...rest } = nodePool.spec.template.spec as Record<string, unknown>;
+  const {
+    requirements: _requirements,
+    resources: _resources,
+    ...rest
+  } = nodePool.spec.template.spec as Record<string, unknown>;
   return canonical({ metadata: nodePool.spec.template.metadata ?? {}, spec: rest });
 }
 
 /** Deterministic decimal hash string (64 bits of SHA-256) of the NodePool's static template fields. */
 export function nodePoolHash(nodePool: NodePoolLike): string {
-  const digest = createHash("sha256").update(JSON.stringify(hashedTemplate(nodePool) ?? {})).digest();
+  const digest = createHash("sha256")
+    .update(JSON.stringify(hashedTemplate(nodePool) ?? {}))
+    .digest();
   return digest.readBigUInt64BE(0).toString(10);
 }
 
 /** Annotations the provisioner stamps on a NodeClaim (and the NodePool controller on the NodePool). */
 export function nodePoolHashAnnotations(nodePool: NodePoolLike): Record<string, string> {
-  return { [NODEPOOL_HASH_ANNOTATION]: nodePoolHash(nodePool), [NODEPOOL_HASH_VERSION_ANNOTATION]: NODEPOOL_HASH_VERSION };
+  return {
+    [NODEPOOL_HASH_ANNOTATION]: nodePoolHash(nodePool),
+    [NODEPOOL_HASH_VERSION_ANNOTATION]: NODEPOOL_HASH_VERSION,
+  };
 }

@@ -1,6 +1,15 @@
 // The Method interface (Karpenter pkg/controllers/disruption/types.go) and helpers shared by the four methods.
 import { money } from "./pricing";
-import type { BlockedNode, Candidate, ClusterSnapshot, Command, DisruptionReason, DisruptionSettings, MethodName, Simulator } from "./types";
+import type {
+  BlockedNode,
+  Candidate,
+  ClusterSnapshot,
+  Command,
+  DisruptionReason,
+  DisruptionSettings,
+  MethodName,
+  Simulator,
+} from "./types";
 
 export interface MethodContext {
   snapshot: ClusterSnapshot;
@@ -27,11 +36,19 @@ export interface Method {
 
 /** Ascending disruption cost, then most expensive first, then name: cheapest-to-disrupt, most-saving first. */
 export function byDisruptionCost(a: Candidate, b: Candidate): number {
-  return a.disruptionCost - b.disruptionCost || b.node.pricePerHour - a.node.pricePerHour || a.node.name.localeCompare(b.node.name);
+  return (
+    a.disruptionCost - b.disruptionCost ||
+    b.node.pricePerHour - a.node.pricePerHour ||
+    a.node.name.localeCompare(b.node.name)
+  );
 }
 
 /** Keeps candidates (in order) while their NodePool's budget for `reason` has room; reports the rest. */
-export function takeWithinBudget(ctx: MethodContext, candidates: Candidate[], reason: DisruptionReason): { taken: Candidate[]; overBudget: BlockedNode[] } {
+export function takeWithinBudget(
+  ctx: MethodContext,
+  candidates: Candidate[],
+  reason: DisruptionReason,
+): { taken: Candidate[]; overBudget: BlockedNode[] } {
   const left = new Map<string, number>();
   const taken: Candidate[] = [];
   const overBudget: BlockedNode[] = [];
@@ -39,7 +56,11 @@ export function takeWithinBudget(ctx: MethodContext, candidates: Candidate[], re
     const pool = c.node.nodePoolName;
     const remaining = left.get(pool) ?? ctx.budgets.get(pool)?.[reason] ?? 0;
     if (remaining <= 0) {
-      overBudget.push({ node: c.node.name, nodeClaim: c.node.nodeClaimName, reason: `disruption budget for nodepool "${pool}" (reason ${reason}) is exhausted` });
+      overBudget.push({
+        node: c.node.name,
+        nodeClaim: c.node.nodeClaimName,
+        reason: `disruption budget for nodepool "${pool}" (reason ${reason}) is exhausted`,
+      });
       left.set(pool, 0);
       continue;
     }
@@ -49,17 +70,28 @@ export function takeWithinBudget(ctx: MethodContext, candidates: Candidate[], re
   return { taken, overBudget };
 }
 
-export const consolidationPolicy = (c: Candidate): string => c.nodePool.spec.disruption?.consolidationPolicy ?? "WhenEmptyOrUnderutilized";
+export const consolidationPolicy = (c: Candidate): string =>
+  c.nodePool.spec.disruption?.consolidationPolicy ?? "WhenEmptyOrUnderutilized";
 
 /** One line for the Event and log: method, reason, nodes, replacement, $/h saved. */
 export function describeCommand(cmd: Omit<Command, "message">): string {
-  const nodes = cmd.candidates.map(c => `${c.node.name} (${c.node.instanceType}/${c.node.capacityType}/${c.node.zone}, ${money(c.node.pricePerHour)})`).join(", ");
-  const repl = cmd.replacements.length === 0
-    ? "no replacement"
-    : cmd.replacements.map(r => {
-      const first = r.options[0];
-      return first ? `1 nodeclaim in nodepool ${r.nodePoolName} from ${r.options.length} option(s), cheapest ${first.instanceType}/${first.capacityType} ${money(first.pricePerHour)}` : `1 nodeclaim in nodepool ${r.nodePoolName}`;
-    }).join("; ");
+  const nodes = cmd.candidates
+    .map(
+      (c) =>
+        `${c.node.name} (${c.node.instanceType}/${c.node.capacityType}/${c.node.zone}, ${money(c.node.pricePerHour)})`,
+    )
+    .join(", ");
+  const repl =
+    cmd.replacements.length === 0
+      ? "no replacement"
+      : cmd.replacements
+          .map((r) => {
+            const first = r.options[0];
+            return first
+              ? `1 nodeclaim in nodepool ${r.nodePoolName} from ${r.options.length} option(s), cheapest ${first.instanceType}/${first.capacityType} ${money(first.pricePerHour)}`
+              : `1 nodeclaim in nodepool ${r.nodePoolName}`;
+          })
+          .join("; ");
   const verb = cmd.decision === "delete" ? "delete" : "replace";
   return `disrupting via ${cmd.method} (${cmd.reason}): ${verb} ${cmd.candidates.length} node(s) [${nodes}], ${repl}, saving ${money(cmd.savingsPerHour)}`;
 }

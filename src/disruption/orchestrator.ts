@@ -39,13 +39,13 @@ export function startExecution(command: Command, now: Date): CommandExecution {
 }
 
 async function rollback(deps: CommandDeps, ex: CommandExecution, error: string): Promise<CommandExecution> {
-  await deps.untaint(ex.command.candidates.map(c => c.node.name));
+  await deps.untaint(ex.command.candidates.map((c) => c.node.name));
   for (const name of ex.replacementNames) await deps.deleteNodeClaim(name);
   return { ...ex, phase: "failed", error };
 }
 
 export async function advanceCommand(deps: CommandDeps, ex: CommandExecution, now: Date): Promise<CommandExecution> {
-  const nodes = ex.command.candidates.map(c => c.node.name);
+  const nodes = ex.command.candidates.map((c) => c.node.name);
   switch (ex.phase) {
     case "tainting":
       await deps.taint(nodes);
@@ -53,18 +53,25 @@ export async function advanceCommand(deps: CommandDeps, ex: CommandExecution, no
     case "launching": {
       const names = [...ex.replacementNames];
       try {
-        for (let i = names.length; i < ex.command.replacements.length; i++) names.push(await deps.createReplacement(ex.command.replacements[i]!, i));
+        for (let i = names.length; i < ex.command.replacements.length; i++)
+          names.push(await deps.createReplacement(ex.command.replacements[i]!, i));
       } catch (err) {
-        return rollback(deps, { ...ex, replacementNames: names }, `launching replacement failed: ${(err as Error).message}`);
+        return rollback(
+          deps,
+          { ...ex, replacementNames: names },
+          `launching replacement failed: ${(err as Error).message}`,
+        );
       }
       return advanceCommand(deps, { ...ex, replacementNames: names, phase: "waiting" }, now);
     }
     case "waiting": {
-      const states = ex.replacementNames.map(n => deps.replacementState(n));
-      const bad = states.findIndex(s => s === "failed" || s === "gone");
-      if (bad >= 0) return rollback(deps, ex, `replacement ${ex.replacementNames[bad]} ${states[bad]} before initializing`);
-      if (states.some(s => s === "pending")) {
-        if (now.getTime() - ex.startedAt > REPLACEMENT_INITIALIZE_TIMEOUT_MS) return rollback(deps, ex, "replacements did not initialize within 10m");
+      const states = ex.replacementNames.map((n) => deps.replacementState(n));
+      const bad = states.findIndex((s) => s === "failed" || s === "gone");
+      if (bad >= 0)
+        return rollback(deps, ex, `replacement ${ex.replacementNames[bad]} ${states[bad]} before initializing`);
+      if (states.some((s) => s === "pending")) {
+        if (now.getTime() - ex.startedAt > REPLACEMENT_INITIALIZE_TIMEOUT_MS)
+          return rollback(deps, ex, "replacements did not initialize within 10m");
         return ex;
       }
       return advanceCommand(deps, { ...ex, phase: "deleting" }, now);

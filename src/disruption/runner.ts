@@ -21,12 +21,26 @@ import type { NewNodeClaim, SchedulingInput } from "../scheduling/types";
 import { selectCandidates } from "./candidates";
 import { computeCommand, type DisruptionPass } from "./disruptionController";
 import { driftReason } from "./driftDetection";
-import { advanceCommand, startExecution, type CommandDeps, type CommandExecution, type ReplacementState } from "./orchestrator";
+import {
+  advanceCommand,
+  startExecution,
+  type CommandDeps,
+  type CommandExecution,
+  type ReplacementState,
+} from "./orchestrator";
 import { cheapest } from "./pricing";
 import { schedulerSimulator, type ScheduleFn } from "./schedulerSimulator";
 import { buildSnapshot, DISRUPTED_TAINT_KEY, type KubeObjectLike } from "./snapshot";
 import { addDisruptedTaint, removeDisruptedTaint } from "./taints";
-import { DEFAULT_SETTINGS, type ClusterSnapshot, type Command, type DisruptionSettings, type NodeInfo, type NodePoolLike, type Simulator } from "./types";
+import {
+  DEFAULT_SETTINGS,
+  type ClusterSnapshot,
+  type Command,
+  type DisruptionSettings,
+  type NodeInfo,
+  type NodePoolLike,
+  type Simulator,
+} from "./types";
 import { validateCommand } from "./validation";
 
 /** How long a cloud provider drift answer is reused (each answer may cost a DescribeInstances call). */
@@ -66,18 +80,25 @@ export class DisruptionRunner {
   }
 
   /** The command being executed, if any (for status and tests). */
-  get inFlight(): CommandExecution | undefined { return this.execution; }
+  get inFlight(): CommandExecution | undefined {
+    return this.execution;
+  }
 
   /** A pod was bound to, or removed from, `nodeName` (consolidateAfter counts from the last such event). */
   recordPodEvent(nodeName: string, at = this.deps.clock.now()): void {
     this.lastPodEvent.set(nodeName, Math.max(at, this.lastPodEvent.get(nodeName) ?? 0));
   }
 
-  forgetNode(nodeName: string): void { this.lastPodEvent.delete(nodeName); }
+  forgetNode(nodeName: string): void {
+    this.lastPodEvent.delete(nodeName);
+  }
 
   stop(): void {
     this.stopped = true;
-    if (this.sleeping) { this.deps.clock.clearTimeout(this.sleeping.handle); this.sleeping.resolve(); }
+    if (this.sleeping) {
+      this.deps.clock.clearTimeout(this.sleeping.handle);
+      this.sleeping.resolve();
+    }
   }
 
   /** One pass. Never throws: failures are logged and the next tick retries. */
@@ -87,7 +108,10 @@ export class DisruptionRunner {
     try {
       if (!this.orphanTaintsCleaned) await this.cleanOrphanTaints();
       await this.markDrift();
-      if (this.execution) { await this.advance(); return; }
+      if (this.execution) {
+        await this.advance();
+        return;
+      }
       await this.computeAndStart();
     } catch (err) {
       log.error({ error: String((err as Error)?.message ?? err) }, "disruption pass failed");
@@ -99,30 +123,47 @@ export class DisruptionRunner {
   async snapshot(): Promise<ClusterSnapshot> {
     const { state, clock } = this.deps;
     const now = new Date(clock.now());
-    const nodePools = [...state.nodePools.values()].filter(np => !np.metadata.deletionTimestamp) as unknown as NodePool[];
+    const nodePools = [...state.nodePools.values()].filter(
+      (np) => !np.metadata.deletionTimestamp,
+    ) as unknown as NodePool[];
     const prices = new Map<string, number>();
     for (const np of nodePools) {
       let types: InstanceType[] = [];
-      try { types = await this.deps.instanceTypes(np); } catch { /* unpriced nodes are only ever deleted, never replaced */ }
-      for (const it of types) for (const o of it.offerings) {
-        const k = `${it.name}|${o.zone}|${o.capacityType}`;
-        if (!prices.has(k)) prices.set(k, o.price);
+      try {
+        types = await this.deps.instanceTypes(np);
+      } catch {
+        /* unpriced nodes are only ever deleted, never replaced */
       }
+      for (const it of types)
+        for (const o of it.offerings) {
+          const k = `${it.name}|${o.zone}|${o.capacityType}`;
+          if (!prices.has(k)) prices.set(k, o.price);
+        }
     }
-    const disrupting = new Set(this.execution && this.execution.phase !== "done" && this.execution.phase !== "failed"
-      ? this.execution.command.candidates.map(c => c.node.name) : []);
-    const snap = buildSnapshot({
-      nodes: [...state.nodes.values()] as unknown as KubeObjectLike[],
-      nodeClaims: [...state.nodeClaims.values()] as unknown as KubeObjectLike[],
-      pods: [...state.pods.values()] as unknown as KubeObjectLike[],
-      pdbs: [...state.pdbs.values()] as unknown as KubeObjectLike[],
-      nodePools: nodePools.map(np => ({ ...np, metadata: { ...np.metadata, name: np.metadata.name! } })) as unknown as NodePoolLike[],
-      price: (t, z, c) => prices.get(`${t}|${z}|${c}`),
-      disrupting,
-    }, now);
+    const disrupting = new Set(
+      this.execution && this.execution.phase !== "done" && this.execution.phase !== "failed"
+        ? this.execution.command.candidates.map((c) => c.node.name)
+        : [],
+    );
+    const snap = buildSnapshot(
+      {
+        nodes: [...state.nodes.values()] as unknown as KubeObjectLike[],
+        nodeClaims: [...state.nodeClaims.values()] as unknown as KubeObjectLike[],
+        pods: [...state.pods.values()] as unknown as KubeObjectLike[],
+        pdbs: [...state.pdbs.values()] as unknown as KubeObjectLike[],
+        nodePools: nodePools.map((np) => ({
+          ...np,
+          metadata: { ...np.metadata, name: np.metadata.name! },
+        })) as unknown as NodePoolLike[],
+        price: (t, z, c) => prices.get(`${t}|${z}|${c}`),
+        disrupting,
+      },
+      now,
+    );
     for (const n of snap.nodes) {
       const seen = this.lastPodEvent.get(n.name);
-      if (seen !== undefined && (!n.lastPodEventTime || n.lastPodEventTime.getTime() < seen)) n.lastPodEventTime = new Date(seen);
+      if (seen !== undefined && (!n.lastPodEventTime || n.lastPodEventTime.getTime() < seen))
+        n.lastPodEventTime = new Date(seen);
     }
     return snap;
   }
@@ -147,7 +188,8 @@ export class DisruptionRunner {
       if (!np) continue;
       const node = state.nodeForProviderID(nc.status?.providerID);
       const info = {
-        nodeClaimAnnotations: nc.metadata.annotations, labels: { ...(nc.metadata.labels ?? {}), ...(node?.metadata.labels ?? {}) },
+        nodeClaimAnnotations: nc.metadata.annotations,
+        labels: { ...(nc.metadata.labels ?? {}), ...(node?.metadata.labels ?? {}) },
       } as NodeInfo;
       let reason = driftReason(info, np as unknown as NodePoolLike, "");
       if (!reason) reason = await this.cloudDriftReason(nc, now);
@@ -156,14 +198,16 @@ export class DisruptionRunner {
       if (reason && (cur?.status !== "True" || cur.reason !== reason)) {
         next = setCondition(conds, "Drifted", "True", reason, driftMessage(reason), now);
       } else if (!reason && cur) {
-        next = conds.filter(c => c.type !== "Drifted");
+        next = conds.filter((c) => c.type !== "Drifted");
       }
       if (!next) continue;
       try {
         const out = await client.patchStatus<KubeObject>(Kinds.NodeClaim, nc.metadata.name!, { conditions: next });
         state.apply("NodeClaim", out, "MODIFIED");
         if (reason) log.info({ NodeClaim: { name: nc.metadata.name }, reason }, "marked nodeclaim drifted");
-      } catch (e) { if (!isNotFound(e)) throw e; }
+      } catch (e) {
+        if (!isNotFound(e)) throw e;
+      }
     }
     for (const name of this.cloudDrift.keys()) if (!state.nodeClaims.has(name)) this.cloudDrift.delete(name);
   }
@@ -173,7 +217,9 @@ export class DisruptionRunner {
     const cached = this.cloudDrift.get(name);
     if (cached && now - cached.at < CLOUD_DRIFT_CACHE_MS) return cached.reason;
     let reason = "";
-    try { reason = await this.deps.cloud.isDrifted(nc as never); } catch (err) {
+    try {
+      reason = await this.deps.cloud.isDrifted(nc as never);
+    } catch (err) {
       this.deps.log.debug({ NodeClaim: { name }, error: String((err as Error)?.message ?? err) }, "drift check failed");
       return cached?.reason ?? "";
     }
@@ -191,26 +237,50 @@ export class DisruptionRunner {
     const started = process.hrtime.bigint();
     const pass = computeCommand(before, now, { simulator, settings: this.settings });
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    metrics.disruptionDecisionEvaluationDuration.observe({ method: pass.command?.method ?? "none", consolidation_type: consolidationType(pass.command) }, seconds);
+    metrics.disruptionDecisionEvaluationDuration.observe(
+      { method: pass.command?.method ?? "none", consolidation_type: consolidationType(pass.command) },
+      seconds,
+    );
     this.publishPass(before, now, pass);
     const cmd = pass.command;
     if (!cmd) return;
 
-    log.info({ command: cmd.message, method: cmd.method, reason: cmd.reason, decision: cmd.decision, "validation-delay-ms": this.deps.validationDelayMs }, "computed disruption command, validating");
+    log.info(
+      {
+        command: cmd.message,
+        method: cmd.method,
+        reason: cmd.reason,
+        decision: cmd.decision,
+        "validation-delay-ms": this.deps.validationDelayMs,
+      },
+      "computed disruption command, validating",
+    );
     this.phase = "validating";
     try {
       await this.sleep(this.deps.validationDelayMs);
       if (this.stopped) return;
       const after = await this.snapshot();
-      const verdict = validateCommand(cmd, before, after, new Date(clock.now()), { simulator: await this.simulator(), settings: this.settings });
+      const verdict = validateCommand(cmd, before, after, new Date(clock.now()), {
+        simulator: await this.simulator(),
+        settings: this.settings,
+      });
       if (!verdict.valid) {
         log.info({ command: cmd.message, reason: verdict.reason }, "abandoning disruption command, validation failed");
-        for (const c of cmd.candidates) this.nodeClaimEvent(c.node.nodeClaimName, "Normal", "ConsolidationRejected", `Disruption command abandoned: ${verdict.reason}`);
+        for (const c of cmd.candidates)
+          this.nodeClaimEvent(
+            c.node.nodeClaimName,
+            "Normal",
+            "ConsolidationRejected",
+            `Disruption command abandoned: ${verdict.reason}`,
+          );
         return;
       }
       // Re-bind the command to the fresh candidates (their pods and objects may have changed since).
-      const fresh = new Map(after.nodes.map(n => [n.name, n]));
-      const command: Command = { ...cmd, candidates: cmd.candidates.map(c => ({ ...c, node: fresh.get(c.node.name) ?? c.node })) };
+      const fresh = new Map(after.nodes.map((n) => [n.name, n]));
+      const command: Command = {
+        ...cmd,
+        candidates: cmd.candidates.map((c) => ({ ...c, node: fresh.get(c.node.name) ?? c.node })),
+      };
       this.execution = startExecution(command, new Date(clock.now()));
       this.phase = "executing";
       this.announce(command);
@@ -224,14 +294,22 @@ export class DisruptionRunner {
     const { metrics, log } = this.deps;
     for (const e of pass.errors) log.error({ error: e }, "disruption configuration error");
     for (const [pool, byReason] of Object.entries(pass.allowed)) {
-      for (const [reason, n] of Object.entries(byReason)) metrics.nodePoolsAllowedDisruptions.set({ nodepool: pool, reason: reason.toLowerCase() }, n);
+      for (const [reason, n] of Object.entries(byReason))
+        metrics.nodePoolsAllowedDisruptions.set({ nodepool: pool, reason: reason.toLowerCase() }, n);
     }
     const { candidates } = selectCandidates(snapshot, now, this.settings);
-    metrics.disruptionEligibleNodes.set({ reason: "empty" }, candidates.filter(c => c.consolidatable && c.reschedulablePods.length === 0).length);
-    metrics.disruptionEligibleNodes.set({ reason: "underutilized" }, candidates.filter(c => c.consolidatable).length);
-    metrics.disruptionEligibleNodes.set({ reason: "drifted" }, candidates.filter(c => c.driftReason !== undefined).length);
+    metrics.disruptionEligibleNodes.set(
+      { reason: "empty" },
+      candidates.filter((c) => c.consolidatable && c.reschedulablePods.length === 0).length,
+    );
+    metrics.disruptionEligibleNodes.set({ reason: "underutilized" }, candidates.filter((c) => c.consolidatable).length);
+    metrics.disruptionEligibleNodes.set(
+      { reason: "drifted" },
+      candidates.filter((c) => c.driftReason !== undefined).length,
+    );
     for (const b of pass.blocked) {
-      if (b.nodeClaim) this.nodeClaimEvent(b.nodeClaim, "Normal", "DisruptionBlocked", `Cannot disrupt NodeClaim: ${b.reason}`);
+      if (b.nodeClaim)
+        this.nodeClaimEvent(b.nodeClaim, "Normal", "DisruptionBlocked", `Cannot disrupt NodeClaim: ${b.reason}`);
       this.nodeEvent(b.node, "Normal", "DisruptionBlocked", `Cannot disrupt Node: ${b.reason}`);
     }
     for (const r of pass.rejections) {
@@ -239,25 +317,53 @@ export class DisruptionRunner {
         if (r.nodeClaim) this.nodeClaimEvent(r.nodeClaim, "Normal", "Unconsolidatable", r.reason);
       }
     }
-    if (!pass.command) log.debug({ messages: pass.messages, blocked: pass.blocked.length, rejections: pass.rejections.length }, "no disruption command");
+    if (!pass.command)
+      log.debug(
+        { messages: pass.messages, blocked: pass.blocked.length, rejections: pass.rejections.length },
+        "no disruption command",
+      );
   }
 
   private announce(cmd: Command): void {
     const { log, metrics } = this.deps;
-    const replacementSummary = cmd.replacements.map(r => {
+    const replacementSummary = cmd.replacements.map((r) => {
       const o = r.options[0];
-      return o ? `${r.nodePoolName}: ${o.instanceType}/${o.capacityType} from ${r.options.length} option(s), $${cheapest(r.options).toFixed(4)}/h` : r.nodePoolName;
+      return o
+        ? `${r.nodePoolName}: ${o.instanceType}/${o.capacityType} from ${r.options.length} option(s), $${cheapest(r.options).toFixed(4)}/h`
+        : r.nodePoolName;
     });
-    log.info({
-      method: cmd.method, reason: cmd.reason, decision: cmd.decision, command: cmd.message,
-      nodes: cmd.candidates.map(c => c.node.name), nodeclaims: cmd.candidates.map(c => c.node.nodeClaimName),
-      replacements: replacementSummary, "savings-per-hour": Number(cmd.savingsPerHour.toFixed(4)),
-    }, "disrupting node(s)");
-    metrics.disruptionDecisions.inc({ decision: cmd.decision, reason: cmd.reason.toLowerCase(), consolidation_type: consolidationType(cmd) });
+    log.info(
+      {
+        method: cmd.method,
+        reason: cmd.reason,
+        decision: cmd.decision,
+        command: cmd.message,
+        nodes: cmd.candidates.map((c) => c.node.name),
+        nodeclaims: cmd.candidates.map((c) => c.node.nodeClaimName),
+        replacements: replacementSummary,
+        "savings-per-hour": Number(cmd.savingsPerHour.toFixed(4)),
+      },
+      "disrupting node(s)",
+    );
+    metrics.disruptionDecisions.inc({
+      decision: cmd.decision,
+      reason: cmd.reason.toLowerCase(),
+      consolidation_type: consolidationType(cmd),
+    });
     const reason = cmd.replacements.length ? "DisruptionLaunching" : "DisruptionTerminating";
     for (const c of cmd.candidates) {
-      this.nodeClaimEvent(c.node.nodeClaimName, "Normal", reason, `Disrupting NodeClaim: ${cmd.reason}/${cmd.decision === "delete" ? "Delete" : "Replace"}: ${cmd.message}`);
-      this.nodeEvent(c.node.name, "Normal", reason, `Disrupting Node: ${cmd.reason}/${cmd.decision === "delete" ? "Delete" : "Replace"}: ${cmd.message}`);
+      this.nodeClaimEvent(
+        c.node.nodeClaimName,
+        "Normal",
+        reason,
+        `Disrupting NodeClaim: ${cmd.reason}/${cmd.decision === "delete" ? "Delete" : "Replace"}: ${cmd.message}`,
+      );
+      this.nodeEvent(
+        c.node.name,
+        "Normal",
+        reason,
+        `Disrupting Node: ${cmd.reason}/${cmd.decision === "delete" ? "Delete" : "Replace"}: ${cmd.message}`,
+      );
     }
   }
 
@@ -270,15 +376,36 @@ export class DisruptionRunner {
     const next = await advanceCommand(this.commandDeps(ex), ex, new Date(clock.now()));
     this.execution = next;
     if (next.phase === "waiting" && ex.phase !== "waiting") {
-      for (const c of next.command.candidates) this.nodeClaimEvent(c.node.nodeClaimName, "Normal", "DisruptionWaitingReadiness", `Waiting on readiness to continue disruption (replacements ${next.replacementNames.join(", ")})`);
+      for (const c of next.command.candidates)
+        this.nodeClaimEvent(
+          c.node.nodeClaimName,
+          "Normal",
+          "DisruptionWaitingReadiness",
+          `Waiting on readiness to continue disruption (replacements ${next.replacementNames.join(", ")})`,
+        );
     }
     if (next.phase === "done") {
-      log.info({ method: next.command.method, nodeclaims: next.command.candidates.map(c => c.node.nodeClaimName), replacements: next.replacementNames }, "disruption command executed, candidates deleted");
+      log.info(
+        {
+          method: next.command.method,
+          nodeclaims: next.command.candidates.map((c) => c.node.nodeClaimName),
+          replacements: next.replacementNames,
+        },
+        "disruption command executed, candidates deleted",
+      );
       this.execution = undefined;
       this.phase = "idle";
     } else if (next.phase === "failed") {
-      log.error({ method: next.command.method, nodeclaims: next.command.candidates.map(c => c.node.nodeClaimName), error: next.error }, "disruption command failed, rolled back");
-      for (const c of next.command.candidates) this.nodeClaimEvent(c.node.nodeClaimName, "Warning", "DisruptionFailed", `Disruption failed: ${next.error}`);
+      log.error(
+        {
+          method: next.command.method,
+          nodeclaims: next.command.candidates.map((c) => c.node.nodeClaimName),
+          error: next.error,
+        },
+        "disruption command failed, rolled back",
+      );
+      for (const c of next.command.candidates)
+        this.nodeClaimEvent(c.node.nodeClaimName, "Warning", "DisruptionFailed", `Disruption failed: ${next.error}`);
       this.execution = undefined;
       this.phase = "idle";
     }
@@ -286,10 +413,16 @@ export class DisruptionRunner {
 
   private commandDeps(ex: CommandExecution): CommandDeps {
     const { client, state, metrics, log } = this.deps;
-    const commandId = createHash("sha256").update(`${ex.startedAt}|${ex.command.candidates.map(c => c.node.nodeClaimName).join(",")}`).digest("hex");
+    const commandId = createHash("sha256")
+      .update(`${ex.startedAt}|${ex.command.candidates.map((c) => c.node.nodeClaimName).join(",")}`)
+      .digest("hex");
     return {
-      taint: async names => { for (const n of names) await addDisruptedTaint(client, state, n, log); },
-      untaint: async names => { for (const n of names) await removeDisruptedTaint(client, state, n); },
+      taint: async (names) => {
+        for (const n of names) await addDisruptedTaint(client, state, n, log);
+      },
+      untaint: async (names) => {
+        for (const n of names) await removeDisruptedTaint(client, state, n);
+      },
       createReplacement: async (rep, index) => {
         const plan = rep.raw as NewNodeClaim | undefined;
         const np = plan ? state.nodePools.get(plan.nodePool) : undefined;
@@ -299,13 +432,28 @@ export class DisruptionRunner {
         try {
           const out = await client.create<KubeObject>(Kinds.NodeClaim, obj as unknown as KubeObject);
           state.apply("NodeClaim", out, "ADDED");
-          metrics.nodeClaimsCreated.inc({ nodepool: np.metadata.name!, reason: ex.command.reason.toLowerCase(), min_values_relaxed: "false" });
-          log.info({ NodePool: { name: np.metadata.name }, NodeClaim: { name }, requests: obj.spec.resources?.requests, "instance-types": obj.spec.requirements.find(r => r.key === "node.kubernetes.io/instance-type")?.values?.slice(0, 5) }, "created nodeclaim");
+          metrics.nodeClaimsCreated.inc({
+            nodepool: np.metadata.name!,
+            reason: ex.command.reason.toLowerCase(),
+            min_values_relaxed: "false",
+          });
+          log.info(
+            {
+              NodePool: { name: np.metadata.name },
+              NodeClaim: { name },
+              requests: obj.spec.resources?.requests,
+              "instance-types": obj.spec.requirements
+                .find((r) => r.key === "node.kubernetes.io/instance-type")
+                ?.values?.slice(0, 5),
+            },
+            "created nodeclaim",
+          );
         } catch (e) {
           // Deterministic names make a retried launch (after a crash or a failed step) find its own NodeClaim.
           if (!isConflict(e)) throw e;
           const existing = await client.get<KubeObject>(Kinds.NodeClaim, name);
-          if (!existing || existing.metadata.deletionTimestamp) throw new Error(`replacement nodeclaim ${name} exists but is being deleted`);
+          if (!existing || existing.metadata.deletionTimestamp)
+            throw new Error(`replacement nodeclaim ${name} exists but is being deleted`);
         }
         return name;
       },
@@ -314,15 +462,23 @@ export class DisruptionRunner {
         if (!nc || nc.metadata.deletionTimestamp) return "gone";
         const conds = nc.status?.conditions as Condition[] | undefined;
         if (getCondition(conds, "Initialized")?.status === "True") return "initialized";
-        if (getCondition(conds, "Launched")?.status === "False" && getCondition(conds, "Launched")?.reason === "LaunchFailed") return "failed";
+        if (
+          getCondition(conds, "Launched")?.status === "False" &&
+          getCondition(conds, "Launched")?.reason === "LaunchFailed"
+        )
+          return "failed";
         return "pending";
       },
-      deleteNodeClaim: async name => {
+      deleteNodeClaim: async (name) => {
         const nc = state.nodeClaims.get(name);
         await client.delete(Kinds.NodeClaim, name);
-        const isCandidate = ex.command.candidates.some(c => c.node.nodeClaimName === name);
+        const isCandidate = ex.command.candidates.some((c) => c.node.nodeClaimName === name);
         if (nc && isCandidate) {
-          metrics.nodeClaimsDisrupted.inc({ nodepool: nc.metadata.labels?.["karpenter.sh/nodepool"] ?? "", reason: ex.command.reason.toLowerCase(), capacity_type: nc.metadata.labels?.["karpenter.sh/capacity-type"] ?? "" });
+          metrics.nodeClaimsDisrupted.inc({
+            nodepool: nc.metadata.labels?.["karpenter.sh/nodepool"] ?? "",
+            reason: ex.command.reason.toLowerCase(),
+            capacity_type: nc.metadata.labels?.["karpenter.sh/capacity-type"] ?? "",
+          });
           this.nodeClaimEvent(name, "Normal", "DisruptionTerminating", `Disrupting NodeClaim: ${ex.command.reason}`);
         }
       },
@@ -333,7 +489,7 @@ export class DisruptionRunner {
   private async cleanOrphanTaints(): Promise<void> {
     const { state, client } = this.deps;
     for (const node of [...state.nodes.values()]) {
-      if (!((node.spec?.taints ?? []) as Array<{ key: string }>).some(t => t.key === DISRUPTED_TAINT_KEY)) continue;
+      if (!((node.spec?.taints ?? []) as Array<{ key: string }>).some((t) => t.key === DISRUPTED_TAINT_KEY)) continue;
       const nc = state.nodeClaimForNode(node);
       if (!nc || nc.metadata.deletionTimestamp || node.metadata.deletionTimestamp) continue;
       await removeDisruptedTaint(client, state, node.metadata.name);
@@ -346,8 +502,11 @@ export class DisruptionRunner {
 
   private sleep(ms: number): Promise<void> {
     if (ms <= 0) return Promise.resolve();
-    return new Promise(resolve => {
-      const handle = this.deps.clock.setTimeout(() => { this.sleeping = undefined; resolve(); }, ms);
+    return new Promise((resolve) => {
+      const handle = this.deps.clock.setTimeout(() => {
+        this.sleeping = undefined;
+        resolve();
+      }, ms);
       this.sleeping = { handle, resolve };
     });
   }
@@ -361,20 +520,34 @@ export class DisruptionRunner {
   private nodeEvent(name: string, type: "Normal" | "Warning", reason: string, message: string): void {
     const node = this.deps.state.nodes.get(name);
     if (!node) return;
-    this.deps.events.publish({ involved: { apiVersion: "v1", kind: "Node", name, uid: node.metadata.uid, namespace: "default" }, type, reason, message });
+    this.deps.events.publish({
+      involved: { apiVersion: "v1", kind: "Node", name, uid: node.metadata.uid, namespace: "default" },
+      type,
+      reason,
+      message,
+    });
   }
 }
 
 function consolidationType(cmd: Command | undefined): string {
   if (!cmd) return "";
-  return cmd.method === "multi-node-consolidation" ? "multi" : cmd.method === "single-node-consolidation" ? "single" : cmd.method === "emptiness" ? "empty" : "";
+  return cmd.method === "multi-node-consolidation"
+    ? "multi"
+    : cmd.method === "single-node-consolidation"
+      ? "single"
+      : cmd.method === "emptiness"
+        ? "empty"
+        : "";
 }
 
 function driftMessage(reason: string): string {
   switch (reason) {
-    case "NodePoolDrifted": return "NodePool template changed (karpenter.sh/nodepool-hash differs)";
-    case "RequirementsDrifted": return "NodeClaim labels no longer satisfy the NodePool requirements";
-    default: return `Cloud provider reports drift: ${reason}`;
+    case "NodePoolDrifted":
+      return "NodePool template changed (karpenter.sh/nodepool-hash differs)";
+    case "RequirementsDrifted":
+      return "NodeClaim labels no longer satisfy the NodePool requirements";
+    default:
+      return `Cloud provider reports drift: ${reason}`;
   }
 }
 
@@ -390,14 +563,24 @@ function suffixFrom(hex: string, index: number): string {
  * Limits the replacement to the options the decision was priced on (strictly cheaper for consolidation), and to
  * their capacity type when they share one, so the launch cannot fall back to a pricier offering.
  */
-export function restrictToOptions(plan: NewNodeClaim, options: Array<{ instanceType: string; capacityType: string }>): NewNodeClaim {
+export function restrictToOptions(
+  plan: NewNodeClaim,
+  options: Array<{ instanceType: string; capacityType: string }>,
+): NewNodeClaim {
   if (options.length === 0) return plan;
-  const allowed = new Set(options.map(o => o.instanceType));
-  const instanceTypeOptions = plan.instanceTypeOptions.filter(it => allowed.has(it.name));
-  const capacityTypes = [...new Set(options.map(o => o.capacityType))];
+  const allowed = new Set(options.map((o) => o.instanceType));
+  const instanceTypeOptions = plan.instanceTypeOptions.filter((it) => allowed.has(it.name));
+  const capacityTypes = [...new Set(options.map((o) => o.capacityType))];
   let requirements = plan.requirements;
   if (capacityTypes.length === 1) {
-    requirements = [...requirements.filter(r => r.key !== "karpenter.sh/capacity-type"), { key: "karpenter.sh/capacity-type", operator: "In", values: capacityTypes }];
+    requirements = [
+      ...requirements.filter((r) => r.key !== "karpenter.sh/capacity-type"),
+      { key: "karpenter.sh/capacity-type", operator: "In", values: capacityTypes },
+    ];
   }
-  return { ...plan, instanceTypeOptions: instanceTypeOptions.length ? instanceTypeOptions : plan.instanceTypeOptions, requirements };
+  return {
+    ...plan,
+    instanceTypeOptions: instanceTypeOptions.length ? instanceTypeOptions : plan.instanceTypeOptions,
+    requirements,
+  };
 }

@@ -9,16 +9,20 @@ import type { NodeInfo, PodInfo, ReplacementOption, SimulatedNodeClaim, Simulato
 export type ScheduleFn = (input: SchedulingInput) => SchedulingResult;
 
 /** What a NodeInfo.raw must hold for this adapter: the Node object (pods come from NodeInfo.pods[].raw). */
-export interface SchedulerNodeRaw { node: Node }
+export interface SchedulerNodeRaw {
+  node: Node;
+}
 
 function rawPod(p: PodInfo): Pod {
-  if (!p.raw) throw new Error(`pod ${p.namespace}/${p.name}: PodInfo.raw must hold the Pod object for the scheduler simulation`);
+  if (!p.raw)
+    throw new Error(`pod ${p.namespace}/${p.name}: PodInfo.raw must hold the Pod object for the scheduler simulation`);
   return p.raw as Pod;
 }
 
 function rawNode(n: NodeInfo): Node {
   const raw = n.raw as SchedulerNodeRaw | undefined;
-  if (!raw?.node) throw new Error(`node ${n.name}: NodeInfo.raw.node must hold the Node object for the scheduler simulation`);
+  if (!raw?.node)
+    throw new Error(`node ${n.name}: NodeInfo.raw.node must hold the Node object for the scheduler simulation`);
   return raw.node;
 }
 
@@ -44,22 +48,38 @@ export function replacementOptions(nc: NewNodeClaim): ReplacementOption[] {
   return out;
 }
 
-export function schedulerSimulator(schedule: ScheduleFn, base: Omit<SchedulingInput, "pods" | "existingNodes">): Simulator {
+export function schedulerSimulator(
+  schedule: ScheduleFn,
+  base: Omit<SchedulingInput, "pods" | "existingNodes">,
+): Simulator {
   return {
     simulate({ snapshot, pods, removedNodes }) {
-      const existingNodes: ExistingNode[] = snapshot.nodes.map(n => ({
+      const existingNodes: ExistingNode[] = snapshot.nodes.map((n) => ({
         node: rawNode(n),
-        pods: n.pods.filter(p => p.raw !== undefined).map(rawPod),
+        pods: n.pods.filter((p) => p.raw !== undefined).map(rawPod),
         markedForDeletion: n.markedForDeletion || removedNodes.has(n.name),
       }));
-      const byKey = new Map(pods.map(p => [`${p.namespace}/${p.name}`, p]));
-      const result = schedule({ ...base, pods: pods.map(p => unbound(rawPod(p))), existingNodes });
+      const byKey = new Map(pods.map((p) => [`${p.namespace}/${p.name}`, p]));
+      const result = schedule({ ...base, pods: pods.map((p) => unbound(rawPod(p))), existingNodes });
       return {
-        unschedulable: result.unschedulable.map(u => {
+        unschedulable: result.unschedulable.map((u) => {
           const key = `${u.pod.metadata.namespace ?? "default"}/${u.pod.metadata.name ?? ""}`;
-          return { pod: byKey.get(key) ?? { namespace: u.pod.metadata.namespace ?? "default", name: u.pod.metadata.name ?? u.key }, reason: u.reason };
+          return {
+            pod: byKey.get(key) ?? {
+              namespace: u.pod.metadata.namespace ?? "default",
+              name: u.pod.metadata.name ?? u.key,
+            },
+            reason: u.reason,
+          };
         }),
-        newNodeClaims: result.newNodeClaims.map((nc): SimulatedNodeClaim => ({ nodePoolName: nc.nodePool, options: replacementOptions(nc), podCount: nc.pods.length, raw: nc })),
+        newNodeClaims: result.newNodeClaims.map(
+          (nc): SimulatedNodeClaim => ({
+            nodePoolName: nc.nodePool,
+            options: replacementOptions(nc),
+            podCount: nc.pods.length,
+            raw: nc,
+          }),
+        ),
       };
     },
   };

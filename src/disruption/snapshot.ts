@@ -5,8 +5,14 @@ import type { ClusterSnapshot, Condition, NodeInfo, NodePoolLike, PdbRef, PodInf
 
 export interface KubeObjectLike {
   metadata: {
-    name: string; namespace?: string; uid?: string; labels?: Record<string, string>; annotations?: Record<string, string>;
-    ownerReferences?: Array<{ kind: string; name: string; controller?: boolean }>; deletionTimestamp?: string; creationTimestamp?: string;
+    name: string;
+    namespace?: string;
+    uid?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    ownerReferences?: Array<{ kind: string; name: string; controller?: boolean }>;
+    deletionTimestamp?: string;
+    creationTimestamp?: string;
   };
   spec?: any;
   status?: any;
@@ -26,7 +32,10 @@ export interface SnapshotInput {
 
 export const DISRUPTED_TAINT_KEY = "karpenter.sh/disrupted";
 
-interface Selector { matchLabels?: Record<string, string>; matchExpressions?: Array<{ key: string; operator: string; values?: string[] }> }
+interface Selector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: Array<{ key: string; operator: string; values?: string[] }>;
+}
 
 /** metav1.LabelSelector semantics: an empty selector matches everything, a missing one nothing. */
 export function selectorMatches(sel: Selector | undefined | null, labels: Record<string, string>): boolean {
@@ -36,29 +45,52 @@ export function selectorMatches(sel: Selector | undefined | null, labels: Record
     const v = labels[e.key];
     const values = e.values ?? [];
     switch (e.operator) {
-      case "In": if (v === undefined || !values.includes(v)) return false; break;
-      case "NotIn": if (v !== undefined && values.includes(v)) return false; break;
-      case "Exists": if (v === undefined) return false; break;
-      case "DoesNotExist": if (v !== undefined) return false; break;
-      default: return false;
+      case "In":
+        if (v === undefined || !values.includes(v)) return false;
+        break;
+      case "NotIn":
+        if (v !== undefined && values.includes(v)) return false;
+        break;
+      case "Exists":
+        if (v === undefined) return false;
+        break;
+      case "DoesNotExist":
+        if (v !== undefined) return false;
+        break;
+      default:
+        return false;
     }
   }
   return true;
 }
 
 export function toPodInfo(p: KubeObjectLike, pdbs: KubeObjectLike[]): PodInfo {
-  const owner = p.metadata.ownerReferences?.find(o => o.controller);
+  const owner = p.metadata.ownerReferences?.find((o) => o.controller);
   const ns = p.metadata.namespace ?? "default";
   const labels = p.metadata.labels ?? {};
   const matching: PdbRef[] = pdbs
-    .filter(b => (b.metadata.namespace ?? "default") === ns && selectorMatches(b.spec?.selector, labels))
-    .map(b => ({ namespace: ns, name: b.metadata.name, disruptionsAllowed: Number(b.status?.disruptionsAllowed ?? 0) }));
+    .filter((b) => (b.metadata.namespace ?? "default") === ns && selectorMatches(b.spec?.selector, labels))
+    .map((b) => ({
+      namespace: ns,
+      name: b.metadata.name,
+      disruptionsAllowed: Number(b.status?.disruptionsAllowed ?? 0),
+    }));
   return {
-    namespace: ns, name: p.metadata.name, uid: p.metadata.uid, labels, annotations: p.metadata.annotations,
-    ownerKind: owner?.kind, priority: p.spec?.priority, priorityClassName: p.spec?.priorityClassName,
-    startTime: p.status?.startTime, phase: p.status?.phase, deletionTimestamp: p.metadata.deletionTimestamp,
-    terminationGracePeriodSeconds: p.spec?.terminationGracePeriodSeconds, tolerations: p.spec?.tolerations,
-    pdbs: matching.length ? matching : undefined, raw: p,
+    namespace: ns,
+    name: p.metadata.name,
+    uid: p.metadata.uid,
+    labels,
+    annotations: p.metadata.annotations,
+    ownerKind: owner?.kind,
+    priority: p.spec?.priority,
+    priorityClassName: p.spec?.priorityClassName,
+    startTime: p.status?.startTime,
+    phase: p.status?.phase,
+    deletionTimestamp: p.metadata.deletionTimestamp,
+    terminationGracePeriodSeconds: p.spec?.terminationGracePeriodSeconds,
+    tolerations: p.spec?.tolerations,
+    pdbs: matching.length ? matching : undefined,
+    raw: p,
   };
 }
 
@@ -72,39 +104,68 @@ export function buildSnapshot(input: SnapshotInput, now: Date): ClusterSnapshot 
     if (!podsByNode.has(n)) podsByNode.set(n, []);
     podsByNode.get(n)!.push(p);
   }
-  const nodesByName = new Map(input.nodes.map(n => [n.metadata.name, n]));
-  const nodesByProvider = new Map(input.nodes.filter(n => n.spec?.providerID).map(n => [n.spec.providerID as string, n]));
+  const nodesByName = new Map(input.nodes.map((n) => [n.metadata.name, n]));
+  const nodesByProvider = new Map(
+    input.nodes.filter((n) => n.spec?.providerID).map((n) => [n.spec.providerID as string, n]),
+  );
   const claimed = new Set<string>();
   const out: NodeInfo[] = [];
-  const podsOf = (name: string): PodInfo[] => (podsByNode.get(name) ?? []).map(p => toPodInfo(p, input.pdbs));
+  const podsOf = (name: string): PodInfo[] => (podsByNode.get(name) ?? []).map((p) => toPodInfo(p, input.pdbs));
 
   for (const nc of input.nodeClaims) {
-    const node = (nc.status?.nodeName && nodesByName.get(nc.status.nodeName)) || (nc.status?.providerID && nodesByProvider.get(nc.status.providerID)) || undefined;
+    const node =
+      (nc.status?.nodeName && nodesByName.get(nc.status.nodeName)) ||
+      (nc.status?.providerID && nodesByProvider.get(nc.status.providerID)) ||
+      undefined;
     if (!node) continue; // not registered yet: nothing to disrupt, and no capacity to simulate onto
     claimed.add(node.metadata.name);
     const labels = { ...(nc.metadata.labels ?? {}), ...(node.metadata.labels ?? {}) };
     const instanceType = labels["node.kubernetes.io/instance-type"] ?? "";
     const zone = labels["topology.kubernetes.io/zone"] ?? "";
     const capacityType = (labels["karpenter.sh/capacity-type"] ?? "on-demand") as NodeInfo["capacityType"];
-    const tainted = ((node.spec?.taints ?? []) as Array<{ key: string }>).some(t => t.key === DISRUPTED_TAINT_KEY);
+    const tainted = ((node.spec?.taints ?? []) as Array<{ key: string }>).some((t) => t.key === DISRUPTED_TAINT_KEY);
     out.push({
-      name: node.metadata.name, nodeClaimName: nc.metadata.name, nodePoolName: labels["karpenter.sh/nodepool"] ?? "",
-      labels, nodeAnnotations: node.metadata.annotations, nodeClaimAnnotations: nc.metadata.annotations,
-      instanceType, capacityType, zone, pricePerHour: input.price(instanceType, zone, capacityType) ?? 0,
+      name: node.metadata.name,
+      nodeClaimName: nc.metadata.name,
+      nodePoolName: labels["karpenter.sh/nodepool"] ?? "",
+      labels,
+      nodeAnnotations: node.metadata.annotations,
+      nodeClaimAnnotations: nc.metadata.annotations,
+      instanceType,
+      capacityType,
+      zone,
+      pricePerHour: input.price(instanceType, zone, capacityType) ?? 0,
       createdAt: date(nc.metadata.creationTimestamp, now),
       lastPodEventTime: nc.status?.lastPodEventTime ? new Date(nc.status.lastPodEventTime) : undefined,
       conditions: (nc.status?.conditions ?? []) as Condition[],
-      markedForDeletion: !!nc.metadata.deletionTimestamp || !!node.metadata.deletionTimestamp || tainted || !!input.disrupting?.has(node.metadata.name),
-      expireAfter: nc.spec?.expireAfter, terminationGracePeriod: nc.spec?.terminationGracePeriod,
-      pods: podsOf(node.metadata.name), raw: { node, nodeClaim: nc },
+      markedForDeletion:
+        !!nc.metadata.deletionTimestamp ||
+        !!node.metadata.deletionTimestamp ||
+        tainted ||
+        !!input.disrupting?.has(node.metadata.name),
+      expireAfter: nc.spec?.expireAfter,
+      terminationGracePeriod: nc.spec?.terminationGracePeriod,
+      pods: podsOf(node.metadata.name),
+      raw: { node, nodeClaim: nc },
     });
   }
   for (const node of input.nodes) {
     if (claimed.has(node.metadata.name)) continue;
     out.push({
-      name: node.metadata.name, nodeClaimName: "", nodePoolName: "", unmanaged: true, labels: node.metadata.labels ?? {},
-      instanceType: "", capacityType: "on-demand", zone: "", pricePerHour: 0, createdAt: date(node.metadata.creationTimestamp, now),
-      conditions: [], markedForDeletion: !!node.metadata.deletionTimestamp, pods: podsOf(node.metadata.name), raw: { node },
+      name: node.metadata.name,
+      nodeClaimName: "",
+      nodePoolName: "",
+      unmanaged: true,
+      labels: node.metadata.labels ?? {},
+      instanceType: "",
+      capacityType: "on-demand",
+      zone: "",
+      pricePerHour: 0,
+      createdAt: date(node.metadata.creationTimestamp, now),
+      conditions: [],
+      markedForDeletion: !!node.metadata.deletionTimestamp,
+      pods: podsOf(node.metadata.name),
+      raw: { node },
     });
   }
   out.sort((a, b) => a.name.localeCompare(b.name));

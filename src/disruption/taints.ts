@@ -9,7 +9,12 @@ import type { Logger } from "../log";
 type Taint = { key: string; value?: string; effect: string };
 const isDisrupted = (t: Taint) => t.key === TaintDisrupted.key && t.effect === TaintDisrupted.effect;
 
-async function updateTaints(client: KubeClient, state: ClusterState, name: string, edit: (taints: Taint[]) => Taint[] | undefined): Promise<boolean> {
+async function updateTaints(
+  client: KubeClient,
+  state: ClusterState,
+  name: string,
+  edit: (taints: Taint[]) => Taint[] | undefined,
+): Promise<boolean> {
   let node: KubeObject | undefined = state.nodes.get(name);
   for (let attempt = 0; attempt < 4; attempt++) {
     if (!node) return false;
@@ -17,7 +22,10 @@ async function updateTaints(client: KubeClient, state: ClusterState, name: strin
     const next = edit(taints);
     if (!next) return false;
     try {
-      const out = await client.patch<KubeObject>(Kinds.Node, name, [rvGuard(node.metadata.resourceVersion), { op: "add", path: "/spec/taints", value: next }]);
+      const out = await client.patch<KubeObject>(Kinds.Node, name, [
+        rvGuard(node.metadata.resourceVersion),
+        { op: "add", path: "/spec/taints", value: next },
+      ]);
       state.apply("Node", out, "MODIFIED");
       return true;
     } catch (e) {
@@ -29,11 +37,20 @@ async function updateTaints(client: KubeClient, state: ClusterState, name: strin
   throw new Error(`node ${name}: could not update taints after repeated conflicts`);
 }
 
-export async function addDisruptedTaint(client: KubeClient, state: ClusterState, name: string, log?: Logger): Promise<void> {
-  const changed = await updateTaints(client, state, name, ts => (ts.some(isDisrupted) ? undefined : [...ts, { ...TaintDisrupted }]));
+export async function addDisruptedTaint(
+  client: KubeClient,
+  state: ClusterState,
+  name: string,
+  log?: Logger,
+): Promise<void> {
+  const changed = await updateTaints(client, state, name, (ts) =>
+    ts.some(isDisrupted) ? undefined : [...ts, { ...TaintDisrupted }],
+  );
   if (changed) log?.info({ Node: { name }, taint: TaintDisrupted.key }, "tainted node");
 }
 
 export async function removeDisruptedTaint(client: KubeClient, state: ClusterState, name: string): Promise<void> {
-  await updateTaints(client, state, name, ts => (ts.some(isDisrupted) ? ts.filter(t => !isDisrupted(t)) : undefined));
+  await updateTaints(client, state, name, (ts) =>
+    ts.some(isDisrupted) ? ts.filter((t) => !isDisrupted(t)) : undefined,
+  );
 }

@@ -33,36 +33,60 @@ export function nodeClaimForInstance(state: ClusterState, instanceId: string): I
     if (!pid || pid.split("/").pop() !== instanceId) continue;
     const l = nc.metadata.labels ?? {};
     return {
-      name: nc.metadata.name!, instanceType: l["node.kubernetes.io/instance-type"] ?? "", zone: l["topology.kubernetes.io/zone"] ?? "",
-      capacityType: l["karpenter.sh/capacity-type"] ?? "", deleting: !!nc.metadata.deletionTimestamp,
+      name: nc.metadata.name!,
+      instanceType: l["node.kubernetes.io/instance-type"] ?? "",
+      zone: l["topology.kubernetes.io/zone"] ?? "",
+      capacityType: l["karpenter.sh/capacity-type"] ?? "",
+      deleting: !!nc.metadata.deletionTimestamp,
     };
   }
   return undefined;
 }
 
 const METRIC_KIND: Record<string, string> = {
-  spotInterruption: "spot_interrupted", rebalanceRecommendation: "rebalance_recommendation", scheduledChange: "scheduled_change",
-  stateChange: "state_change", capacityReservationInterruption: "capacity_reservation_interrupted", noop: "noop", unknown: "unknown",
+  spotInterruption: "spot_interrupted",
+  rebalanceRecommendation: "rebalance_recommendation",
+  scheduledChange: "scheduled_change",
+  stateChange: "state_change",
+  capacityReservationInterruption: "capacity_reservation_interrupted",
+  noop: "noop",
+  unknown: "unknown",
 };
 
-export function makeInterruptionHandler<M extends QueueMessage>(deps: InterruptionControllerDeps, queue: { receive(): Promise<M[]>; deleteMessage(m: M): Promise<void> }): InterruptionHandler<M> {
+export function makeInterruptionHandler<M extends QueueMessage>(
+  deps: InterruptionControllerDeps,
+  queue: { receive(): Promise<M[]>; deleteMessage(m: M): Promise<void> },
+): InterruptionHandler<M> {
   const { client, state, log, metrics, events } = deps;
   return new InterruptionHandler<M>({
     receive: async () => {
       const ms = await queue.receive();
-      for (const m of ms) metrics.interruptionReceivedMessages.inc({ message_type: METRIC_KIND[parseInterruptionMessage(m.body).kind] ?? "unknown" });
+      for (const m of ms)
+        metrics.interruptionReceivedMessages.inc({
+          message_type: METRIC_KIND[parseInterruptionMessage(m.body).kind] ?? "unknown",
+        });
       return ms;
     },
-    deleteMessage: async m => { await queue.deleteMessage(m); metrics.interruptionDeletedMessages.inc(); },
-    nodeClaimForInstance: async id => nodeClaimForInstance(state, id),
+    deleteMessage: async (m) => {
+      await queue.deleteMessage(m);
+      metrics.interruptionDeletedMessages.inc();
+    },
+    nodeClaimForInstance: async (id) => nodeClaimForInstance(state, id),
     cordonAndDisrupt: async (ref: InterruptedNodeClaim, reason: InterruptionReason) => {
       const nc = state.nodeClaims.get(ref.name);
       if (!nc) return;
       const node = state.nodeForProviderID(nc.status?.providerID);
       if (node) await addDisruptedTaint(client, state, node.metadata.name, log);
       await client.delete(Kinds.NodeClaim, ref.name);
-      metrics.nodeClaimsDisrupted.inc({ nodepool: nc.metadata.labels?.["karpenter.sh/nodepool"] ?? "", reason: "interruption", capacity_type: ref.capacityType });
-      log.info({ NodeClaim: { name: ref.name }, Node: node ? { name: node.metadata.name } : undefined, reason }, "initiating delete from interruption message");
+      metrics.nodeClaimsDisrupted.inc({
+        nodepool: nc.metadata.labels?.["karpenter.sh/nodepool"] ?? "",
+        reason: "interruption",
+        capacity_type: ref.capacityType,
+      });
+      log.info(
+        { NodeClaim: { name: ref.name }, Node: node ? { name: node.metadata.name } : undefined, reason },
+        "initiating delete from interruption message",
+      );
       deps.onDisrupted?.();
     },
     markUnavailable: (it, zone, ct) => deps.markUnavailable?.(it, zone, ct, "SpotInterruption"),
@@ -74,18 +98,31 @@ export function makeInterruptionHandler<M extends QueueMessage>(deps: Interrupti
   });
 }
 
-export interface RunningInterruption { stop(): Promise<void> }
+export interface RunningInterruption {
+  stop(): Promise<void>;
+}
 
-export function startInterruptionController(deps: InterruptionControllerDeps, sqs: Pick<SQSClient, "send">, queueName: string): RunningInterruption {
+export function startInterruptionController(
+  deps: InterruptionControllerDeps,
+  sqs: Pick<SQSClient, "send">,
+  queueName: string,
+): RunningInterruption {
   const abort = new AbortController();
   const queue = new SqsInterruptionQueue(sqs, queueName, abort.signal);
   const handler = makeInterruptionHandler(deps, queue);
   deps.log.info({ queue: queueName }, "starting interruption controller");
   const loop = runInterruptionLoop(handler, {
     signal: abort.signal,
-    onError: err => deps.log.error({ queue: queueName, error: String((err as Error)?.message ?? err) }, "failed polling interruption queue"),
+    onError: (err) =>
+      deps.log.error(
+        { queue: queueName, error: String((err as Error)?.message ?? err) },
+        "failed polling interruption queue",
+      ),
   });
   return {
-    async stop() { abort.abort(); await loop; },
+    async stop() {
+      abort.abort();
+      await loop;
+    },
   };
 }

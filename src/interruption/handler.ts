@@ -21,7 +21,13 @@ export interface InterruptedNodeClaim {
 }
 
 /** Event reasons as in Karpenter's aws interruption controller. */
-export type InterruptionReason = "SpotInterrupted" | "RebalanceRecommendation" | "Unhealthy" | "Stopping" | "Terminating" | "CapacityReservationInterrupted";
+export type InterruptionReason =
+  | "SpotInterrupted"
+  | "RebalanceRecommendation"
+  | "Unhealthy"
+  | "Stopping"
+  | "Terminating"
+  | "CapacityReservationInterrupted";
 
 export interface InterruptionDeps<M extends QueueMessage = QueueMessage> {
   receive(): Promise<M[]>;
@@ -48,12 +54,18 @@ export interface BatchResult {
 
 function reasonFor(event: InterruptionEvent): InterruptionReason | undefined {
   switch (event.kind) {
-    case "spotInterruption": return "SpotInterrupted";
-    case "rebalanceRecommendation": return "RebalanceRecommendation";
-    case "scheduledChange": return "Unhealthy";
-    case "capacityReservationInterruption": return "CapacityReservationInterrupted";
-    case "stateChange": return event.state === "stopping" || event.state === "stopped" ? "Stopping" : "Terminating";
-    default: return undefined;
+    case "spotInterruption":
+      return "SpotInterrupted";
+    case "rebalanceRecommendation":
+      return "RebalanceRecommendation";
+    case "scheduledChange":
+      return "Unhealthy";
+    case "capacityReservationInterruption":
+      return "CapacityReservationInterrupted";
+    case "stateChange":
+      return event.state === "stopping" || event.state === "stopped" ? "Stopping" : "Terminating";
+    default:
+      return undefined;
   }
 }
 
@@ -72,7 +84,10 @@ export class InterruptionHandler<M extends QueueMessage = QueueMessage> {
         await this.deps.deleteMessage(m);
         result.deleted++;
       } catch (err) {
-        this.deps.log?.warn({ messageId: m.messageId, err: String(err) }, "failed to delete interruption message; it will be redelivered");
+        this.deps.log?.warn(
+          { messageId: m.messageId, err: String(err) },
+          "failed to delete interruption message; it will be redelivered",
+        );
       }
     }
     return result;
@@ -90,20 +105,32 @@ export class InterruptionHandler<M extends QueueMessage = QueueMessage> {
     try {
       for (const instanceId of event.instanceIds) {
         const nc = await this.deps.nodeClaimForInstance(instanceId);
-        if (!nc) { actions.push(`${instanceId}: not managed`); continue; }
+        if (!nc) {
+          actions.push(`${instanceId}: not managed`);
+          continue;
+        }
         const text = `${reason} for instance ${instanceId} (${nc.instanceType}, ${nc.zone}, ${nc.capacityType})`;
         await this.deps.recordEvent?.(nc, reason, text);
         if (event.kind === "spotInterruption" && nc.capacityType === "spot") {
           await this.deps.markUnavailable(nc.instanceType, nc.zone, "spot");
           actions.push(`${instanceId}: marked ${nc.instanceType}/${nc.zone}/spot unavailable`);
         }
-        if (event.kind === "rebalanceRecommendation") { actions.push(`${instanceId}: event only`); continue; }
-        if (nc.deleting) { actions.push(`${instanceId}: nodeclaim ${nc.name} already disrupting`); continue; }
+        if (event.kind === "rebalanceRecommendation") {
+          actions.push(`${instanceId}: event only`);
+          continue;
+        }
+        if (nc.deleting) {
+          actions.push(`${instanceId}: nodeclaim ${nc.name} already disrupting`);
+          continue;
+        }
         await this.deps.cordonAndDisrupt(nc, reason);
         actions.push(`${instanceId}: cordoned and disrupting nodeclaim ${nc.name}`);
       }
     } catch (err) {
-      this.deps.log?.warn({ messageId: message.messageId, kind: event.kind, err: String(err) }, "interruption action failed; message kept for retry");
+      this.deps.log?.warn(
+        { messageId: message.messageId, kind: event.kind, err: String(err) },
+        "interruption action failed; message kept for retry",
+      );
       return { status: "failed", event, error: String(err instanceof Error ? err.message : err) };
     }
     this.deps.log?.info({ messageId: message.messageId, kind: event.kind, actions }, "handled interruption message");

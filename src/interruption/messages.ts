@@ -4,7 +4,12 @@
 
 export type StateChangeState = "stopping" | "stopped" | "shutting-down" | "terminated";
 
-interface Base { id?: string; time?: string; region?: string; instanceIds: string[] }
+interface Base {
+  id?: string;
+  time?: string;
+  region?: string;
+  instanceIds: string[];
+}
 export type InterruptionEvent =
   | (Base & { kind: "spotInterruption" })
   | (Base & { kind: "rebalanceRecommendation" })
@@ -38,7 +43,11 @@ function instanceIdsOf(event: Obj, detail: Obj): string[] {
 
 export function parseInterruptionMessage(body: string): InterruptionEvent {
   let event: unknown;
-  try { event = JSON.parse(body); } catch { return { kind: "unknown", reason: "body is not JSON" }; }
+  try {
+    event = JSON.parse(body);
+  } catch {
+    return { kind: "unknown", reason: "body is not JSON" };
+  }
   if (isObj(event) && event["Type"] === "Notification" && typeof event["Message"] === "string") {
     return parseInterruptionMessage(event["Message"]);
   }
@@ -46,31 +55,53 @@ export function parseInterruptionMessage(body: string): InterruptionEvent {
   const detailType = str(event["detail-type"]);
   const source = str(event["source"]);
   const detail = event["detail"];
-  if (!detailType || !source || !isObj(detail)) return { kind: "unknown", reason: "not an EventBridge event (missing source, detail-type or detail)" };
+  if (!detailType || !source || !isObj(detail))
+    return { kind: "unknown", reason: "not an EventBridge event (missing source, detail-type or detail)" };
   const base = { id: str(event["id"]), time: str(event["time"]), region: str(event["region"]) };
 
   if (source === "aws.ec2") {
     const instanceIds = instanceIdsOf(event, detail);
     if (instanceIds.length === 0) return { kind: "unknown", reason: `${detailType} without an instance id` };
     switch (detailType) {
-      case "EC2 Spot Instance Interruption Warning": return { ...base, kind: "spotInterruption", instanceIds };
-      case "EC2 Instance Rebalance Recommendation": return { ...base, kind: "rebalanceRecommendation", instanceIds };
-      case "EC2 Capacity Reservation Instance Interruption Warning": return { ...base, kind: "capacityReservationInterruption", instanceIds };
+      case "EC2 Spot Instance Interruption Warning":
+        return { ...base, kind: "spotInterruption", instanceIds };
+      case "EC2 Instance Rebalance Recommendation":
+        return { ...base, kind: "rebalanceRecommendation", instanceIds };
+      case "EC2 Capacity Reservation Instance Interruption Warning":
+        return { ...base, kind: "capacityReservationInterruption", instanceIds };
       case "EC2 Instance State-change Notification": {
         const state = str(detail["state"]) ?? "";
-        if (ACTION_STATES.has(state)) return { ...base, kind: "stateChange", state: state as StateChangeState, instanceIds };
+        if (ACTION_STATES.has(state))
+          return { ...base, kind: "stateChange", state: state as StateChangeState, instanceIds };
         return { ...base, kind: "noop", reason: `instance state "${state}" needs no action`, instanceIds };
       }
     }
     return { kind: "unknown", reason: `unsupported aws.ec2 detail-type "${detailType}"` };
   }
   if (source === "aws.health" && detailType === "AWS Health Event") {
-    if (detail["service"] !== "EC2") return { ...base, kind: "noop", reason: `health event for service ${String(detail["service"])}`, instanceIds: [] };
+    if (detail["service"] !== "EC2")
+      return {
+        ...base,
+        kind: "noop",
+        reason: `health event for service ${String(detail["service"])}`,
+        instanceIds: [],
+      };
     if (detail["eventTypeCategory"] !== "scheduledChange") {
-      return { ...base, kind: "noop", reason: `health event category ${String(detail["eventTypeCategory"])}`, instanceIds: [] };
+      return {
+        ...base,
+        kind: "noop",
+        reason: `health event category ${String(detail["eventTypeCategory"])}`,
+        instanceIds: [],
+      };
     }
     const entities = Array.isArray(detail["affectedEntities"]) ? detail["affectedEntities"] : [];
-    const instanceIds = [...new Set(entities.map(e => (isObj(e) ? str(e["entityValue"]) : undefined)).filter((v): v is string => !!v && INSTANCE_ID.test(v)))].sort();
+    const instanceIds = [
+      ...new Set(
+        entities
+          .map((e) => (isObj(e) ? str(e["entityValue"]) : undefined))
+          .filter((v): v is string => !!v && INSTANCE_ID.test(v)),
+      ),
+    ].sort();
     if (instanceIds.length === 0) return { kind: "unknown", reason: "scheduled change without affected instances" };
     return { ...base, kind: "scheduledChange", eventTypeCode: str(detail["eventTypeCode"]), instanceIds };
   }

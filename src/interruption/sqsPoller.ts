@@ -14,7 +14,11 @@ export class SqsInterruptionQueue {
    * @param queue the queue name from settings (a full https:// URL is also accepted)
    * @param signal aborts an in-progress long poll (shutdown must not wait up to 20 s)
    */
-  constructor(private readonly client: Pick<SQSClient, "send">, private readonly queue: string, private readonly signal?: AbortSignal) {
+  constructor(
+    private readonly client: Pick<SQSClient, "send">,
+    private readonly queue: string,
+    private readonly signal?: AbortSignal,
+  ) {
     if (!queue) throw new Error("interruption queue: empty name; set INTERRUPTION_QUEUE to the SQS queue name");
     if (/^https?:\/\//.test(queue)) this.url = queue;
   }
@@ -29,15 +33,26 @@ export class SqsInterruptionQueue {
   }
 
   async receive(): Promise<QueueMessage[]> {
-    const out = await this.client.send(new ReceiveMessageCommand({
-      QueueUrl: await this.queueUrl(), MaxNumberOfMessages: MAX_MESSAGES, WaitTimeSeconds: LONG_POLL_SECONDS,
-    }), this.signal ? { abortSignal: this.signal } : undefined);
-    return (out.Messages ?? []).map(m => ({ messageId: m.MessageId, body: m.Body ?? "", receiptHandle: m.ReceiptHandle }));
+    const out = await this.client.send(
+      new ReceiveMessageCommand({
+        QueueUrl: await this.queueUrl(),
+        MaxNumberOfMessages: MAX_MESSAGES,
+        WaitTimeSeconds: LONG_POLL_SECONDS,
+      }),
+      this.signal ? { abortSignal: this.signal } : undefined,
+    );
+    return (out.Messages ?? []).map((m) => ({
+      messageId: m.MessageId,
+      body: m.Body ?? "",
+      receiptHandle: m.ReceiptHandle,
+    }));
   }
 
   async deleteMessage(m: QueueMessage): Promise<void> {
     if (!m.receiptHandle) return;
-    await this.client.send(new DeleteMessageCommand({ QueueUrl: await this.queueUrl(), ReceiptHandle: m.receiptHandle }));
+    await this.client.send(
+      new DeleteMessageCommand({ QueueUrl: await this.queueUrl(), ReceiptHandle: m.receiptHandle }),
+    );
   }
 }
 
@@ -46,7 +61,7 @@ export async function runInterruptionLoop(
   handler: Pick<InterruptionHandler, "processBatch">,
   opts: { signal: AbortSignal; onError?: (err: unknown) => void; sleep?: (ms: number) => Promise<void> },
 ): Promise<void> {
-  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>(r => setTimeout(r, ms)));
+  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   let backoff = 1000;
   while (!opts.signal.aborted) {
     try {

@@ -18,22 +18,42 @@ export interface KubeObject {
 }
 
 /** Group/version/kind/plural of a resource; `namespaced` drives URL building in adapters. */
-export interface ResourceKind { group: string; version: string; kind: string; plural: string; namespaced: boolean }
+export interface ResourceKind {
+  group: string;
+  version: string;
+  kind: string;
+  plural: string;
+  namespaced: boolean;
+}
 
 export const Kinds = {
   Pod: { group: "", version: "v1", kind: "Pod", plural: "pods", namespaced: true },
   Node: { group: "", version: "v1", kind: "Node", plural: "nodes", namespaced: false },
   Event: { group: "", version: "v1", kind: "Event", plural: "events", namespaced: true },
   DaemonSet: { group: "apps", version: "v1", kind: "DaemonSet", plural: "daemonsets", namespaced: true },
-  PodDisruptionBudget: { group: "policy", version: "v1", kind: "PodDisruptionBudget", plural: "poddisruptionbudgets", namespaced: true },
+  PodDisruptionBudget: {
+    group: "policy",
+    version: "v1",
+    kind: "PodDisruptionBudget",
+    plural: "poddisruptionbudgets",
+    namespaced: true,
+  },
   NodePool: { group: "karpenter.sh", version: "v1", kind: "NodePool", plural: "nodepools", namespaced: false },
   NodeClaim: { group: "karpenter.sh", version: "v1", kind: "NodeClaim", plural: "nodeclaims", namespaced: false },
-  EC2NodeClass: { group: "karpenter.k8s.aws", version: "v1", kind: "EC2NodeClass", plural: "ec2nodeclasses", namespaced: false },
+  EC2NodeClass: {
+    group: "karpenter.k8s.aws",
+    version: "v1",
+    kind: "EC2NodeClass",
+    plural: "ec2nodeclasses",
+    namespaced: false,
+  },
 } satisfies Record<string, ResourceKind>;
 
 export type KindName = keyof typeof Kinds;
 
-export function apiVersionOf(k: ResourceKind): string { return k.group ? `${k.group}/${k.version}` : k.version; }
+export function apiVersionOf(k: ResourceKind): string {
+  return k.group ? `${k.group}/${k.version}` : k.version;
+}
 
 /** RFC 6902 operation. `test` on /metadata/resourceVersion gives optimistic concurrency for read-modify-write. */
 export type JsonPatchOp =
@@ -42,22 +62,41 @@ export type JsonPatchOp =
 
 /** HTTP-status-bearing error: 404 not found, 409 conflict/already exists, 422 invalid (incl. failed `test`), 429 PDB. */
 export class KubeError extends Error {
-  constructor(readonly status: number, message: string) { super(message); this.name = "KubeError"; }
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = "KubeError";
+  }
 }
 export const isNotFound = (e: unknown): boolean => e instanceof KubeError && e.status === 404;
 export const isConflict = (e: unknown): boolean => e instanceof KubeError && (e.status === 409 || e.status === 422);
 export const isTooManyRequests = (e: unknown): boolean => e instanceof KubeError && e.status === 429;
 
-export interface ListOptions { namespace?: string; labelSelector?: Record<string, string> }
+export interface ListOptions {
+  namespace?: string;
+  labelSelector?: Record<string, string>;
+}
 
 export interface KubeClient {
   get<T extends KubeObject = KubeObject>(kind: ResourceKind, name: string, namespace?: string): Promise<T | undefined>;
   list<T extends KubeObject = KubeObject>(kind: ResourceKind, opts?: ListOptions): Promise<T[]>;
   /** Throws KubeError(409) when the object already exists. */
   create<T extends KubeObject = KubeObject>(kind: ResourceKind, obj: T): Promise<T>;
-  patch<T extends KubeObject = KubeObject>(kind: ResourceKind, name: string, ops: JsonPatchOp[], namespace?: string): Promise<T>;
+  patch<T extends KubeObject = KubeObject>(
+    kind: ResourceKind,
+    name: string,
+    ops: JsonPatchOp[],
+    namespace?: string,
+  ): Promise<T>;
   /** Merge-patches only `status` through the status subresource. */
-  patchStatus<T extends KubeObject = KubeObject>(kind: ResourceKind, name: string, status: unknown, namespace?: string): Promise<T>;
+  patchStatus<T extends KubeObject = KubeObject>(
+    kind: ResourceKind,
+    name: string,
+    status: unknown,
+    namespace?: string,
+  ): Promise<T>;
   /** Requests deletion; a missing object is not an error. */
   delete(kind: ResourceKind, name: string, namespace?: string): Promise<void>;
   /** Eviction API; throws KubeError(429) when a PDB blocks it; a missing pod is not an error. */
@@ -66,7 +105,9 @@ export interface KubeClient {
 }
 
 /** Escapes a key for a JSON pointer path segment (labels like `karpenter.sh/nodepool` contain "/"). */
-export function jsonPointerEscape(s: string): string { return s.replace(/~/g, "~0").replace(/\//g, "~1"); }
+export function jsonPointerEscape(s: string): string {
+  return s.replace(/~/g, "~0").replace(/\//g, "~1");
+}
 
 /**
  * Optimistic-concurrency guard for a JSON patch. A patch that sets metadata.resourceVersion makes the apiserver

@@ -15,7 +15,13 @@ export const realClock: Clock = (() => {
     now: () => Date.now(),
     setTimeout(fn, ms) {
       const id = ++seq;
-      const t = setTimeout(() => { handles.delete(id); fn(); }, Math.max(0, ms));
+      const t = setTimeout(
+        () => {
+          handles.delete(id);
+          fn();
+        },
+        Math.max(0, ms),
+      );
       t.unref?.();
       handles.set(id, t);
       return { id };
@@ -35,9 +41,13 @@ export class FakeClock implements Clock {
   private seq = 0;
   private timers = new Map<number, { at: number; fn: () => void }>();
 
-  constructor(start = Date.UTC(2025, 0, 1)) { this.t = start; }
+  constructor(start = Date.UTC(2025, 0, 1)) {
+    this.t = start;
+  }
 
-  now(): number { return this.t; }
+  now(): number {
+    return this.t;
+  }
 
   setTimeout(fn: () => void, ms: number): TimerHandle {
     const id = ++this.seq;
@@ -45,9 +55,13 @@ export class FakeClock implements Clock {
     return { id };
   }
 
-  clearTimeout(h: TimerHandle | undefined): void { if (h) this.timers.delete(h.id); }
+  clearTimeout(h: TimerHandle | undefined): void {
+    if (h) this.timers.delete(h.id);
+  }
 
-  pendingTimers(): number { return this.timers.size; }
+  pendingTimers(): number {
+    return this.timers.size;
+  }
 
   /** Moves time forward, firing due timers in order; awaits microtasks between timers so async work progresses. */
   async advance(ms: number): Promise<void> {
@@ -55,7 +69,9 @@ export class FakeClock implements Clock {
     for (;;) {
       await flushMicrotasks();
       let next: [number, { at: number; fn: () => void }] | undefined;
-      for (const e of this.timers) if (e[1].at <= target && (!next || e[1].at < next[1].at || (e[1].at === next[1].at && e[0] < next[0]))) next = e;
+      for (const e of this.timers)
+        if (e[1].at <= target && (!next || e[1].at < next[1].at || (e[1].at === next[1].at && e[0] < next[0])))
+          next = e;
       if (!next) break;
       this.timers.delete(next[0]);
       this.t = next[1].at;
@@ -68,5 +84,5 @@ export class FakeClock implements Clock {
 
 /** Lets pending promise chains run (several macrotask turns so chained awaits settle). */
 export async function flushMicrotasks(rounds = 5): Promise<void> {
-  for (let i = 0; i < rounds; i++) await new Promise<void>(r => setImmediate(r));
+  for (let i = 0; i < rounds; i++) await new Promise<void>((r) => setImmediate(r));
 }

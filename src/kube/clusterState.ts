@@ -10,15 +10,23 @@ import { slimCustom, slimDaemonSet, slimNode, slimPdb, slimPod } from "./slim";
 export type Phase = "ADDED" | "MODIFIED" | "DELETED";
 export type StateKind = Exclude<KindName, "Event">;
 
-export const podKey = (o: { metadata: { namespace?: string; name: string } }): string => `${o.metadata.namespace ?? "default"}/${o.metadata.name}`;
+export const podKey = (o: { metadata: { namespace?: string; name: string } }): string =>
+  `${o.metadata.namespace ?? "default"}/${o.metadata.name}`;
 
 /** Numeric comparison of resourceVersions (etcd revisions); unknown formats never count as stale. */
 function isStale(incoming: KubeObject, current: KubeObject | undefined): boolean {
-  const a = Number(incoming.metadata.resourceVersion), b = Number(current?.metadata.resourceVersion);
+  const a = Number(incoming.metadata.resourceVersion),
+    b = Number(current?.metadata.resourceVersion);
   return Number.isFinite(a) && Number.isFinite(b) && a < b;
 }
 
-export interface StateChange { kind: StateKind; key: string; phase: Phase; obj: KubeObject; previous?: KubeObject }
+export interface StateChange {
+  kind: StateKind;
+  key: string;
+  phase: Phase;
+  obj: KubeObject;
+  previous?: KubeObject;
+}
 
 export class ClusterState {
   readonly nodes = new Map<string, KubeObject>();
@@ -38,11 +46,16 @@ export class ClusterState {
   private synced = false;
 
   /** True once the initial list of every kind has been applied (the provisioner waits for it). */
-  get isSynced(): boolean { return this.synced; }
-  markSynced(): void { this.synced = true; }
+  get isSynced(): boolean {
+    return this.synced;
+  }
+  markSynced(): void {
+    this.synced = true;
+  }
 
   apply(kind: StateKind, raw: KubeObject, phase: Phase): StateChange | undefined {
-    const key = kind === "Pod" || kind === "DaemonSet" || kind === "PodDisruptionBudget" ? podKey(raw) : raw.metadata.name;
+    const key =
+      kind === "Pod" || kind === "DaemonSet" || kind === "PodDisruptionBudget" ? podKey(raw) : raw.metadata.name;
     const map = this.mapOf(kind);
     const previous = map.get(key) as KubeObject | undefined;
     const tomb = this.tombstones.get(`${kind}/${key}`);
@@ -68,23 +81,35 @@ export class ClusterState {
 
   private slim(kind: StateKind, o: KubeObject): KubeObject {
     switch (kind) {
-      case "Pod": return slimPod(o);
-      case "Node": return slimNode(o);
-      case "DaemonSet": return slimDaemonSet(o);
-      case "PodDisruptionBudget": return slimPdb(o);
-      default: return slimCustom(o);
+      case "Pod":
+        return slimPod(o);
+      case "Node":
+        return slimNode(o);
+      case "DaemonSet":
+        return slimDaemonSet(o);
+      case "PodDisruptionBudget":
+        return slimPdb(o);
+      default:
+        return slimCustom(o);
     }
   }
 
   private mapOf(kind: StateKind): Map<string, KubeObject> {
     switch (kind) {
-      case "Pod": return this.pods;
-      case "Node": return this.nodes;
-      case "NodeClaim": return this.nodeClaims as unknown as Map<string, KubeObject>;
-      case "DaemonSet": return this.daemonSets;
-      case "NodePool": return this.nodePools as unknown as Map<string, KubeObject>;
-      case "EC2NodeClass": return this.nodeClasses;
-      case "PodDisruptionBudget": return this.pdbs;
+      case "Pod":
+        return this.pods;
+      case "Node":
+        return this.nodes;
+      case "NodeClaim":
+        return this.nodeClaims as unknown as Map<string, KubeObject>;
+      case "DaemonSet":
+        return this.daemonSets;
+      case "NodePool":
+        return this.nodePools as unknown as Map<string, KubeObject>;
+      case "EC2NodeClass":
+        return this.nodeClasses;
+      case "PodDisruptionBudget":
+        return this.pdbs;
     }
   }
 
@@ -113,7 +138,8 @@ export class ClusterState {
     } else if (kind === "Node" && obj.spec?.providerID && this.nodeByProvider.get(obj.spec.providerID) === key) {
       this.nodeByProvider.delete(obj.spec.providerID);
     } else if (kind === "NodeClaim") {
-      if (obj.status?.providerID && this.claimByProvider.get(obj.status.providerID) === key) this.claimByProvider.delete(obj.status.providerID);
+      if (obj.status?.providerID && this.claimByProvider.get(obj.status.providerID) === key)
+        this.claimByProvider.delete(obj.status.providerID);
       if (!this.nodeClaims.has(key)) for (const [p, c] of this.nominations) if (c === key) this.nominations.delete(p);
     }
   }
@@ -131,21 +157,25 @@ export class ClusterState {
   }
 
   /** The NodeClaim backing a Node (by providerID). */
-  nodeClaimForNode(node: KubeObject): NodeClaim | undefined { return this.nodeClaimForProviderID(node.spec?.providerID); }
+  nodeClaimForNode(node: KubeObject): NodeClaim | undefined {
+    return this.nodeClaimForProviderID(node.spec?.providerID);
+  }
 
   podsOnNode(nodeName: string): KubeObject[] {
-    return [...(this.podsByNode.get(nodeName) ?? [])].map(k => this.pods.get(k)!).filter(Boolean);
+    return [...(this.podsByNode.get(nodeName) ?? [])].map((k) => this.pods.get(k)!).filter(Boolean);
   }
 
   nodeClaimsOfPool(nodePool: string): NodeClaim[] {
-    return [...this.nodeClaims.values()].filter(nc => nc.metadata.labels?.["karpenter.sh/nodepool"] === nodePool);
+    return [...this.nodeClaims.values()].filter((nc) => nc.metadata.labels?.["karpenter.sh/nodepool"] === nodePool);
   }
 
   nominate(podKeys: Iterable<string>, nodeClaimName: string): void {
     for (const k of podKeys) this.nominations.set(k, nodeClaimName);
   }
 
-  nominatedNodeClaim(podKeyStr: string): string | undefined { return this.nominations.get(podKeyStr); }
+  nominatedNodeClaim(podKeyStr: string): string | undefined {
+    return this.nominations.get(podKeyStr);
+  }
 
   /** Pods kube-scheduler gave up on that Karpenter should provision for (Karpenter's pod.IsProvisionable). */
   pendingPods(): KubeObject[] {
@@ -156,8 +186,14 @@ export class ClusterState {
 
   counts(): Record<string, number> {
     return {
-      nodes: this.nodes.size, nodeClaims: this.nodeClaims.size, pods: this.pods.size, daemonSets: this.daemonSets.size,
-      nodePools: this.nodePools.size, nodeClasses: this.nodeClasses.size, pdbs: this.pdbs.size, nominations: this.nominations.size,
+      nodes: this.nodes.size,
+      nodeClaims: this.nodeClaims.size,
+      pods: this.pods.size,
+      daemonSets: this.daemonSets.size,
+      nodePools: this.nodePools.size,
+      nodeClasses: this.nodeClasses.size,
+      pdbs: this.pdbs.size,
+      nominations: this.nominations.size,
     };
   }
 }
@@ -169,11 +205,13 @@ export function isProvisionable(p: KubeObject): boolean {
   if (p.status?.nominatedNodeName) return false; // kube-scheduler is preempting for it
   if (p.spec?.schedulingGates?.length) return false;
   const owners = p.metadata.ownerReferences ?? [];
-  if (owners.some(o => o.controller && (o.kind === "DaemonSet" || o.kind === "Node"))) return false;
+  if (owners.some((o) => o.controller && (o.kind === "DaemonSet" || o.kind === "Node"))) return false;
   const sched = (p.status?.conditions ?? []).find((c: { type: string }) => c.type === "PodScheduled");
   return sched?.status === "False" && sched.reason === "Unschedulable";
 }
 
 export function isNodeReady(node: KubeObject): boolean {
-  return (node.status?.conditions ?? []).some((c: { type: string; status: string }) => c.type === "Ready" && c.status === "True");
+  return (node.status?.conditions ?? []).some(
+    (c: { type: string; status: string }) => c.type === "Ready" && c.status === "True",
+  );
 }

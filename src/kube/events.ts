@@ -4,8 +4,19 @@
 import { Clock, realClock } from "./clock";
 import { KubeClient, KubeObject } from "./client";
 
-export interface InvolvedObject { apiVersion?: string; kind: string; name: string; namespace?: string; uid?: string }
-export interface EventSpec { involved: InvolvedObject; type: "Normal" | "Warning"; reason: string; message: string }
+export interface InvolvedObject {
+  apiVersion?: string;
+  kind: string;
+  name: string;
+  namespace?: string;
+  uid?: string;
+}
+export interface EventSpec {
+  involved: InvolvedObject;
+  type: "Normal" | "Warning";
+  reason: string;
+  message: string;
+}
 
 export interface EventRecorderOptions {
   clock?: Clock;
@@ -27,7 +38,10 @@ export class EventRecorder {
   private readonly clock: Clock;
   dropped = 0;
 
-  constructor(private readonly client: KubeClient, private readonly opts: EventRecorderOptions = {}) {
+  constructor(
+    private readonly client: KubeClient,
+    private readonly opts: EventRecorderOptions = {},
+  ) {
     this.clock = opts.clock ?? realClock;
     this.tokens = opts.burst ?? 100;
     this.lastRefill = this.clock.now();
@@ -40,32 +54,47 @@ export class EventRecorder {
     const last = this.seen.get(key);
     if (last !== undefined && now - last < (this.opts.dedupeMs ?? 120_000)) return false;
     this.refill(now);
-    if (this.tokens < 1) { this.dropped++; return false; }
+    if (this.tokens < 1) {
+      this.dropped++;
+      return false;
+    }
     this.tokens -= 1;
     this.seen.delete(key);
     this.seen.set(key, now);
     this.evict(now);
     const ts = new Date(now).toISOString();
     const obj: KubeObject = {
-      apiVersion: "v1", kind: "Event",
-      metadata: { name: `${ev.involved.name}.${now.toString(16)}${(++this.seq).toString(16)}`, namespace: ev.involved.namespace ?? "default" },
+      apiVersion: "v1",
+      kind: "Event",
+      metadata: {
+        name: `${ev.involved.name}.${now.toString(16)}${(++this.seq).toString(16)}`,
+        namespace: ev.involved.namespace ?? "default",
+      },
       involvedObject: { ...ev.involved },
-      reason: ev.reason, message: ev.message, type: ev.type,
-      source: { component: "karpenter" }, reportingComponent: "karpenter", reportingInstance: "capsicum",
-      firstTimestamp: ts, lastTimestamp: ts, count: 1,
+      reason: ev.reason,
+      message: ev.message,
+      type: ev.type,
+      source: { component: "karpenter" },
+      reportingComponent: "karpenter",
+      reportingInstance: "capsicum",
+      firstTimestamp: ts,
+      lastTimestamp: ts,
+      count: 1,
     };
-    this.client.createEvent(obj).catch(err => this.opts.onError?.(err, ev));
+    this.client.createEvent(obj).catch((err) => this.opts.onError?.(err, ev));
     return true;
   }
 
   private refill(now: number): void {
-    const rate = this.opts.ratePerSecond ?? 20, burst = this.opts.burst ?? 100;
+    const rate = this.opts.ratePerSecond ?? 20,
+      burst = this.opts.burst ?? 100;
     this.tokens = Math.min(burst, this.tokens + ((now - this.lastRefill) / 1000) * rate);
     this.lastRefill = now;
   }
 
   private evict(now: number): void {
-    const max = this.opts.maxKeys ?? 10_000, ttl = this.opts.dedupeMs ?? 120_000;
+    const max = this.opts.maxKeys ?? 10_000,
+      ttl = this.opts.dedupeMs ?? 120_000;
     for (const [k, t] of this.seen) {
       if (this.seen.size <= max && now - t < ttl) break; // insertion order = age order
       this.seen.delete(k);

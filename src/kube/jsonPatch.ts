@@ -7,7 +7,10 @@ type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 function parsePointer(path: string): string[] {
   if (path === "") return [];
   if (!path.startsWith("/")) throw new KubeError(422, `invalid JSON pointer "${path}"`);
-  return path.slice(1).split("/").map(s => s.replace(/~1/g, "/").replace(/~0/g, "~"));
+  return path
+    .slice(1)
+    .split("/")
+    .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
 }
 
 export function applyJsonPatch<T>(doc: T, ops: JsonPatchOp[]): T {
@@ -35,7 +38,10 @@ export function applyJsonPatch<T>(doc: T, ops: JsonPatchOp[]): T {
     } else if (Array.isArray(parent)) {
       const i = last === "-" ? parent.length : Number(last);
       if (op.op === "add") parent.splice(i, 0, structuredClone(op.value));
-      else { if (!(i >= 0 && i < parent.length)) throw new KubeError(422, `path ${op.path} does not exist`); parent[i] = structuredClone(op.value); }
+      else {
+        if (!(i >= 0 && i < parent.length)) throw new KubeError(422, `path ${op.path} does not exist`);
+        parent[i] = structuredClone(op.value);
+      }
     } else {
       if (op.op === "replace" && !(last in parent)) throw new KubeError(422, `path ${op.path} does not exist`);
       parent[last] = structuredClone(op.value);

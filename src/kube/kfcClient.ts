@@ -5,7 +5,8 @@ import { KubeClient, KubeError, KubeObject, ListOptions, ResourceKind, JsonPatch
 
 function model(kind: ResourceKind, name?: string, namespace?: string) {
   return K8s(GenericKind, {
-    name, namespace: kind.namespaced ? namespace : undefined,
+    name,
+    namespace: kind.namespaced ? namespace : undefined,
     kindOverride: { group: kind.group, version: kind.version, kind: kind.kind, plural: kind.plural },
   });
 }
@@ -33,37 +34,71 @@ export class KfcKubeClient implements KubeClient {
       const q = model(kind, undefined, opts.namespace);
       for (const [k, v] of Object.entries(opts.labelSelector ?? {})) q.WithLabel(k, v); // filters accumulate on q
       return ((await q.Get()).items ?? []) as unknown as T[];
-    } catch (e) { return wrap(e, `list ${kind.plural}`); }
+    } catch (e) {
+      return wrap(e, `list ${kind.plural}`);
+    }
   }
 
   async create<T extends KubeObject>(kind: ResourceKind, obj: T): Promise<T> {
     try {
-      return (await model(kind, undefined, obj.metadata.namespace).Create(obj as unknown as GenericKind)) as unknown as T;
-    } catch (e) { return wrap(e, `create ${kind.kind} ${obj.metadata.name}`); }
+      return (await model(kind, undefined, obj.metadata.namespace).Create(
+        obj as unknown as GenericKind,
+      )) as unknown as T;
+    } catch (e) {
+      return wrap(e, `create ${kind.kind} ${obj.metadata.name}`);
+    }
   }
 
-  async patch<T extends KubeObject>(kind: ResourceKind, name: string, ops: JsonPatchOp[], namespace?: string): Promise<T> {
+  async patch<T extends KubeObject>(
+    kind: ResourceKind,
+    name: string,
+    ops: JsonPatchOp[],
+    namespace?: string,
+  ): Promise<T> {
     try {
       return (await model(kind, name, namespace).Patch(ops as never)) as unknown as T;
-    } catch (e) { return wrap(e, `patch ${kind.kind} ${name}`); }
+    } catch (e) {
+      return wrap(e, `patch ${kind.kind} ${name}`);
+    }
   }
 
-  async patchStatus<T extends KubeObject>(kind: ResourceKind, name: string, status: unknown, namespace?: string): Promise<T> {
+  async patchStatus<T extends KubeObject>(
+    kind: ResourceKind,
+    name: string,
+    status: unknown,
+    namespace?: string,
+  ): Promise<T> {
     try {
-      return (await model(kind, undefined, namespace).PatchStatus({ metadata: { name, namespace }, status } as never)) as unknown as T;
-    } catch (e) { return wrap(e, `patch status of ${kind.kind} ${name}`); }
+      return (await model(kind, undefined, namespace).PatchStatus({
+        metadata: { name, namespace },
+        status,
+      } as never)) as unknown as T;
+    } catch (e) {
+      return wrap(e, `patch status of ${kind.kind} ${name}`);
+    }
   }
 
   async delete(kind: ResourceKind, name: string, namespace?: string): Promise<void> {
-    try { await model(kind, undefined, namespace).Delete(name); } catch (e) { wrap(e, `delete ${kind.kind} ${name}`); }
+    try {
+      await model(kind, undefined, namespace).Delete(name);
+    } catch (e) {
+      wrap(e, `delete ${kind.kind} ${name}`);
+    }
   }
 
   async evict(name: string, namespace: string): Promise<void> {
-    try { await model(Kinds.Pod, undefined, namespace).Evict(name); } catch (e) { wrap(e, `evict pod ${namespace}/${name}`); }
+    try {
+      await model(Kinds.Pod, undefined, namespace).Evict(name);
+    } catch (e) {
+      wrap(e, `evict pod ${namespace}/${name}`);
+    }
   }
 
   async createEvent(event: KubeObject): Promise<void> {
-    try { await model(Kinds.Event, undefined, event.metadata.namespace).Create(event as unknown as GenericKind); }
-    catch (e) { wrap(e, `create event ${event.metadata.name}`); }
+    try {
+      await model(Kinds.Event, undefined, event.metadata.namespace).Create(event as unknown as GenericKind);
+    } catch (e) {
+      wrap(e, `create event ${event.metadata.name}`);
+    }
   }
 }

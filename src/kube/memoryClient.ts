@@ -2,7 +2,16 @@
 // duplicate create, finalizers (delete only sets deletionTimestamp until they are gone), status merge-patch,
 // eviction (429 when `evictionBlocked` says so) and a watch stream. For unit tests and benchmarks.
 import { Clock, realClock } from "./clock";
-import { JsonPatchOp, KubeClient, KubeError, KubeObject, ListOptions, ResourceKind, apiVersionOf, Kinds } from "./client";
+import {
+  JsonPatchOp,
+  KubeClient,
+  KubeError,
+  KubeObject,
+  ListOptions,
+  ResourceKind,
+  apiVersionOf,
+  Kinds,
+} from "./client";
 import { applyJsonPatch, mergePatch } from "./jsonPatch";
 
 export type WatchPhase = "ADDED" | "MODIFIED" | "DELETED";
@@ -21,7 +30,9 @@ export class MemoryKubeClient implements KubeClient {
 
   constructor(private readonly clock: Clock = realClock) {}
 
-  watch(l: WatchListener): void { this.listeners.push(l); }
+  watch(l: WatchListener): void {
+    this.listeners.push(l);
+  }
 
   /** Makes the next call of `method` (optionally only for `kind`) throw `error`: simulates crashes and API failures. */
   failNext(method: keyof KubeClient, error: Error = new KubeError(500, "injected failure"), kind?: string): void {
@@ -30,7 +41,7 @@ export class MemoryKubeClient implements KubeClient {
 
   /** Direct view for assertions (a copy). */
   objects<T extends KubeObject = KubeObject>(kind: ResourceKind): T[] {
-    return [...(this.store.get(kind.plural)?.values() ?? [])].map(o => structuredClone(o) as T);
+    return [...(this.store.get(kind.plural)?.values() ?? [])].map((o) => structuredClone(o) as T);
   }
 
   private bucket(kind: ResourceKind): Map<string, KubeObject> {
@@ -38,15 +49,19 @@ export class MemoryKubeClient implements KubeClient {
     if (!b) this.store.set(kind.plural, (b = new Map()));
     return b;
   }
-  private key(kind: ResourceKind, name: string, ns?: string): string { return kind.namespaced ? `${ns ?? "default"}/${name}` : name; }
+  private key(kind: ResourceKind, name: string, ns?: string): string {
+    return kind.namespaced ? `${ns ?? "default"}/${name}` : name;
+  }
   private emit(kind: ResourceKind, obj: KubeObject, phase: WatchPhase): void {
     for (const l of this.listeners) l(kind, structuredClone(obj), phase);
   }
   private checkFault(method: string, kind: ResourceKind): void {
-    const i = this.faults.findIndex(f => f.method === method && (!f.kind || f.kind === kind.kind));
+    const i = this.faults.findIndex((f) => f.method === method && (!f.kind || f.kind === kind.kind));
     if (i >= 0) throw this.faults.splice(i, 1)[0]!.error;
   }
-  private record(method: string, kind: ResourceKind, name: string): void { this.calls.push({ method, kind: kind.kind, name }); }
+  private record(method: string, kind: ResourceKind, name: string): void {
+    this.calls.push({ method, kind: kind.kind, name });
+  }
 
   async get<T extends KubeObject>(kind: ResourceKind, name: string, namespace?: string): Promise<T | undefined> {
     this.checkFault("get", kind);
@@ -56,9 +71,13 @@ export class MemoryKubeClient implements KubeClient {
 
   async list<T extends KubeObject>(kind: ResourceKind, opts: ListOptions = {}): Promise<T[]> {
     this.checkFault("list", kind);
-    return this.objects<T>(kind).filter(o =>
-      (!opts.namespace || o.metadata.namespace === opts.namespace) &&
-      Object.entries(opts.labelSelector ?? {}).every(([k, v]) => (v === "" ? k in (o.metadata.labels ?? {}) : o.metadata.labels?.[k] === v)));
+    return this.objects<T>(kind).filter(
+      (o) =>
+        (!opts.namespace || o.metadata.namespace === opts.namespace) &&
+        Object.entries(opts.labelSelector ?? {}).every(([k, v]) =>
+          v === "" ? k in (o.metadata.labels ?? {}) : o.metadata.labels?.[k] === v,
+        ),
+    );
   }
 
   /** Seeds an object as if it already existed (e.g. a Node registered by a kubelet); emits ADDED. */
@@ -73,8 +92,10 @@ export class MemoryKubeClient implements KubeClient {
     stored.kind = kind.kind;
     stored.metadata = {
       ...stored.metadata,
-      namespace: kind.namespaced ? stored.metadata.namespace ?? "default" : undefined,
-      uid: `uid-${++this.uid}`, resourceVersion: String(++this.rv), generation: 1,
+      namespace: kind.namespaced ? (stored.metadata.namespace ?? "default") : undefined,
+      uid: `uid-${++this.uid}`,
+      resourceVersion: String(++this.rv),
+      generation: 1,
       creationTimestamp: stored.metadata.creationTimestamp ?? new Date(this.clock.now()).toISOString(),
     };
     b.set(k, stored);
@@ -82,20 +103,32 @@ export class MemoryKubeClient implements KubeClient {
     return structuredClone(stored) as T;
   }
 
-  async patch<T extends KubeObject>(kind: ResourceKind, name: string, ops: JsonPatchOp[], namespace?: string): Promise<T> {
+  async patch<T extends KubeObject>(
+    kind: ResourceKind,
+    name: string,
+    ops: JsonPatchOp[],
+    namespace?: string,
+  ): Promise<T> {
     this.checkFault("patch", kind);
     this.record("patch", kind, name);
-    const b = this.bucket(kind), k = this.key(kind, name, namespace);
+    const b = this.bucket(kind),
+      k = this.key(kind, name, namespace);
     const cur = b.get(k);
     if (!cur) throw new KubeError(404, `${kind.plural} "${name}" not found`);
     const next = applyJsonPatch(cur, ops);
     return this.update(kind, k, cur, next) as T;
   }
 
-  async patchStatus<T extends KubeObject>(kind: ResourceKind, name: string, status: unknown, namespace?: string): Promise<T> {
+  async patchStatus<T extends KubeObject>(
+    kind: ResourceKind,
+    name: string,
+    status: unknown,
+    namespace?: string,
+  ): Promise<T> {
     this.checkFault("patchStatus", kind);
     this.record("patchStatus", kind, name);
-    const b = this.bucket(kind), k = this.key(kind, name, namespace);
+    const b = this.bucket(kind),
+      k = this.key(kind, name, namespace);
     const cur = b.get(k);
     if (!cur) throw new KubeError(404, `${kind.plural} "${name}" not found`);
     const next = structuredClone(cur);
@@ -105,7 +138,8 @@ export class MemoryKubeClient implements KubeClient {
 
   /** Replaces an object wholesale (tests use it to play a kubelet/KWOK updating a Node). */
   async replace<T extends KubeObject>(kind: ResourceKind, obj: T): Promise<T> {
-    const b = this.bucket(kind), k = this.key(kind, obj.metadata.name, obj.metadata.namespace);
+    const b = this.bucket(kind),
+      k = this.key(kind, obj.metadata.name, obj.metadata.namespace);
     const cur = b.get(k);
     if (!cur) throw new KubeError(404, `${kind.plural} "${obj.metadata.name}" not found`);
     const next = structuredClone(obj) as KubeObject;
@@ -119,7 +153,7 @@ export class MemoryKubeClient implements KubeClient {
       throw new KubeError(409, `the object has been modified; please apply your changes to the latest version`);
     }
     next.metadata = { ...next.metadata, resourceVersion: String(++this.rv) };
-    if (next.metadata.deletionTimestamp && !(next.metadata.finalizers?.length)) {
+    if (next.metadata.deletionTimestamp && !next.metadata.finalizers?.length) {
       b.delete(k);
       this.emit(kind, next, "DELETED");
       return structuredClone(next);
@@ -132,7 +166,8 @@ export class MemoryKubeClient implements KubeClient {
   async delete(kind: ResourceKind, name: string, namespace?: string): Promise<void> {
     this.checkFault("delete", kind);
     this.record("delete", kind, name);
-    const b = this.bucket(kind), k = this.key(kind, name, namespace);
+    const b = this.bucket(kind),
+      k = this.key(kind, name, namespace);
     const cur = b.get(k);
     if (!cur) return;
     if (cur.metadata.finalizers?.length) {
@@ -151,7 +186,8 @@ export class MemoryKubeClient implements KubeClient {
     this.record("evict", Kinds.Pod, name);
     const pod = this.bucket(Kinds.Pod).get(this.key(Kinds.Pod, name, namespace));
     if (!pod) return;
-    if (this.evictionBlocked(pod)) throw new KubeError(429, `Cannot evict pod as it would violate the pod's disruption budget.`);
+    if (this.evictionBlocked(pod))
+      throw new KubeError(429, `Cannot evict pod as it would violate the pod's disruption budget.`);
     await this.delete(Kinds.Pod, name, namespace);
   }
 

@@ -3,7 +3,8 @@
 // cluster state keeps only these projections (no managedFields, env, volumes, images, status details...).
 import { KubeObject, ObjectMeta } from "./client";
 
-const KEEP_ANNOTATIONS = /^(karpenter\.sh\/|karpenter\.k8s\.aws\/|cluster-autoscaler\.kubernetes\.io\/safe-to-evict$|kubernetes\.io\/config\.(mirror|source)$|controller\.kubernetes\.io\/pod-deletion-cost$)/;
+const KEEP_ANNOTATIONS =
+  /^(karpenter\.sh\/|karpenter\.k8s\.aws\/|cluster-autoscaler\.kubernetes\.io\/safe-to-evict$|kubernetes\.io\/config\.(mirror|source)$|controller\.kubernetes\.io\/pod-deletion-cost$)/;
 
 function slimMeta(m: ObjectMeta, keepAllAnnotations = false): ObjectMeta {
   const out: ObjectMeta = { name: m.name };
@@ -15,34 +16,60 @@ function slimMeta(m: ObjectMeta, keepAllAnnotations = false): ObjectMeta {
   if (m.deletionTimestamp) out.deletionTimestamp = m.deletionTimestamp;
   if (m.labels && Object.keys(m.labels).length) out.labels = m.labels;
   if (m.annotations) {
-    const a = keepAllAnnotations ? m.annotations : Object.fromEntries(Object.entries(m.annotations).filter(([k]) => KEEP_ANNOTATIONS.test(k)));
+    const a = keepAllAnnotations
+      ? m.annotations
+      : Object.fromEntries(Object.entries(m.annotations).filter(([k]) => KEEP_ANNOTATIONS.test(k)));
     if (Object.keys(a).length) out.annotations = a;
   }
   if (m.finalizers?.length) out.finalizers = m.finalizers;
   if (m.ownerReferences?.length) {
-    out.ownerReferences = m.ownerReferences.map(o => ({ apiVersion: o.apiVersion, kind: o.kind, name: o.name, uid: o.uid, controller: o.controller }));
+    out.ownerReferences = m.ownerReferences.map((o) => ({
+      apiVersion: o.apiVersion,
+      kind: o.kind,
+      name: o.name,
+      uid: o.uid,
+      controller: o.controller,
+    }));
   }
   return out;
 }
 
-type Container = { name?: string; resources?: unknown; ports?: Array<{ hostPort?: number; containerPort?: number; protocol?: string; hostIP?: string }>; restartPolicy?: string };
+type Container = {
+  name?: string;
+  resources?: unknown;
+  ports?: Array<{ hostPort?: number; containerPort?: number; protocol?: string; hostIP?: string }>;
+  restartPolicy?: string;
+};
 
 function slimContainers(cs: Container[] | undefined): Container[] | undefined {
   if (!cs) return undefined;
-  return cs.map(c => {
+  return cs.map((c) => {
     const o: Container = { name: c.name };
     if (c.resources) o.resources = c.resources;
-    const hp = c.ports?.filter(p => p.hostPort);
+    const hp = c.ports?.filter((p) => p.hostPort);
     if (hp?.length) o.ports = hp;
     if (c.restartPolicy) o.restartPolicy = c.restartPolicy;
     return o;
   });
 }
 
-const POD_SPEC_KEEP = ["nodeName", "nodeSelector", "affinity", "tolerations", "topologySpreadConstraints", "priority",
-  "priorityClassName", "schedulingGates", "overhead", "terminationGracePeriodSeconds", "schedulerName", "preemptionPolicy"] as const;
+const POD_SPEC_KEEP = [
+  "nodeName",
+  "nodeSelector",
+  "affinity",
+  "tolerations",
+  "topologySpreadConstraints",
+  "priority",
+  "priorityClassName",
+  "schedulingGates",
+  "overhead",
+  "terminationGracePeriodSeconds",
+  "schedulerName",
+  "preemptionPolicy",
+] as const;
 
-export function slimPodSpec(spec: any): any { // eslint-disable-line @typescript-eslint/no-explicit-any
+export function slimPodSpec(spec: any): any {
+  // eslint-disable-line @typescript-eslint/no-explicit-any
   if (!spec) return {};
   const out: Record<string, unknown> = {};
   for (const k of POD_SPEC_KEEP) if (spec[k] !== undefined) out[k] = spec[k];
@@ -50,8 +77,12 @@ export function slimPodSpec(spec: any): any { // eslint-disable-line @typescript
   const init = slimContainers(spec.initContainers);
   if (init?.length) out.initContainers = init;
   // PVC names matter for zonal volume topology; the rest of the volume definitions do not.
-  const pvcs = (spec.volumes ?? []).filter((v: { persistentVolumeClaim?: unknown }) => v.persistentVolumeClaim)
-    .map((v: { name: string; persistentVolumeClaim: unknown }) => ({ name: v.name, persistentVolumeClaim: v.persistentVolumeClaim }));
+  const pvcs = (spec.volumes ?? [])
+    .filter((v: { persistentVolumeClaim?: unknown }) => v.persistentVolumeClaim)
+    .map((v: { name: string; persistentVolumeClaim: unknown }) => ({
+      name: v.name,
+      persistentVolumeClaim: v.persistentVolumeClaim,
+    }));
   if (pvcs.length) out.volumes = pvcs;
   return out;
 }
@@ -62,8 +93,13 @@ export function slimPod(pod: KubeObject): KubeObject {
   if (st.phase) status.phase = st.phase;
   if (st.startTime) status.startTime = st.startTime;
   if (st.nominatedNodeName) status.nominatedNodeName = st.nominatedNodeName;
-  const conds = (st.conditions ?? []).filter((c: { type: string }) => c.type === "PodScheduled" || c.type === "Ready")
-    .map((c: { type: string; status: string; reason?: string; message?: string }) => ({ type: c.type, status: c.status, reason: c.reason }));
+  const conds = (st.conditions ?? [])
+    .filter((c: { type: string }) => c.type === "PodScheduled" || c.type === "Ready")
+    .map((c: { type: string; status: string; reason?: string; message?: string }) => ({
+      type: c.type,
+      status: c.status,
+      reason: c.reason,
+    }));
   if (conds.length) status.conditions = conds;
   return { apiVersion: "v1", kind: "Pod", metadata: slimMeta(pod.metadata), spec: slimPodSpec(pod.spec), status };
 }
@@ -72,27 +108,44 @@ export function slimNode(node: KubeObject): KubeObject {
   const st = node.status ?? {};
   const ready = (st.conditions ?? []).find((c: { type: string }) => c.type === "Ready");
   return {
-    apiVersion: "v1", kind: "Node",
+    apiVersion: "v1",
+    kind: "Node",
     metadata: slimMeta(node.metadata),
     spec: { providerID: node.spec?.providerID, taints: node.spec?.taints, unschedulable: node.spec?.unschedulable },
     status: {
-      capacity: st.capacity, allocatable: st.allocatable,
-      conditions: ready ? [{ type: "Ready", status: ready.status, reason: ready.reason, lastTransitionTime: ready.lastTransitionTime }] : [],
+      capacity: st.capacity,
+      allocatable: st.allocatable,
+      conditions: ready
+        ? [{ type: "Ready", status: ready.status, reason: ready.reason, lastTransitionTime: ready.lastTransitionTime }]
+        : [],
     },
   };
 }
 
 export function slimDaemonSet(ds: KubeObject): KubeObject {
   return {
-    apiVersion: "apps/v1", kind: "DaemonSet", metadata: slimMeta(ds.metadata),
-    spec: { template: { metadata: { labels: ds.spec?.template?.metadata?.labels }, spec: slimPodSpec(ds.spec?.template?.spec) } },
+    apiVersion: "apps/v1",
+    kind: "DaemonSet",
+    metadata: slimMeta(ds.metadata),
+    spec: {
+      template: {
+        metadata: { labels: ds.spec?.template?.metadata?.labels },
+        spec: slimPodSpec(ds.spec?.template?.spec),
+      },
+    },
   };
 }
 
 export function slimPdb(pdb: KubeObject): KubeObject {
   return {
-    apiVersion: "policy/v1", kind: "PodDisruptionBudget", metadata: slimMeta(pdb.metadata),
-    spec: { selector: pdb.spec?.selector, minAvailable: pdb.spec?.minAvailable, maxUnavailable: pdb.spec?.maxUnavailable },
+    apiVersion: "policy/v1",
+    kind: "PodDisruptionBudget",
+    metadata: slimMeta(pdb.metadata),
+    spec: {
+      selector: pdb.spec?.selector,
+      minAvailable: pdb.spec?.minAvailable,
+      maxUnavailable: pdb.spec?.maxUnavailable,
+    },
     status: { disruptionsAllowed: pdb.status?.disruptionsAllowed ?? 0 },
   };
 }

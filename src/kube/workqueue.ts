@@ -4,7 +4,9 @@
 // retry with capped exponential backoff plus jitter; at most `concurrency` keys run at a time.
 import { Clock, realClock, TimerHandle } from "./clock";
 
-export interface ReconcileResult { requeueAfterMs?: number }
+export interface ReconcileResult {
+  requeueAfterMs?: number;
+}
 export type Handler = (key: string) => Promise<ReconcileResult | void>;
 
 export interface WorkQueueOptions {
@@ -33,7 +35,10 @@ export class WorkQueue {
   private readonly clock: Clock;
   private readonly concurrency: number;
 
-  constructor(private readonly handler: Handler, private readonly opts: WorkQueueOptions) {
+  constructor(
+    private readonly handler: Handler,
+    private readonly opts: WorkQueueOptions,
+  ) {
     this.clock = opts.clock ?? realClock;
     this.concurrency = Math.max(1, opts.concurrency ?? 1);
   }
@@ -41,7 +46,10 @@ export class WorkQueue {
   /** Queue a key now. Coalesces with an already queued copy; a processing key runs once more afterwards. */
   add(key: string): void {
     if (this.stopped) return;
-    if (this.processing.has(key)) { this.dirty.add(key); return; }
+    if (this.processing.has(key)) {
+      this.dirty.add(key);
+      return;
+    }
     if (this.queued.has(key)) return;
     this.queued.add(key);
     this.queue.push(key);
@@ -52,27 +60,43 @@ export class WorkQueue {
   /** Queue a key after a delay; an earlier pending delayed add wins (the later one is redundant). */
   addAfter(key: string, ms: number): void {
     if (this.stopped) return;
-    if (ms <= 0) { this.add(key); return; }
+    if (ms <= 0) {
+      this.add(key);
+      return;
+    }
     const at = this.clock.now() + ms;
     const existing = this.delayed.get(key);
     if (existing && existing.at <= at) return;
     if (existing) this.clock.clearTimeout(existing.handle);
-    const handle = this.clock.setTimeout(() => { this.delayed.delete(key); this.add(key); }, ms);
+    const handle = this.clock.setTimeout(() => {
+      this.delayed.delete(key);
+      this.add(key);
+    }, ms);
     this.delayed.set(key, { at, handle });
   }
 
   /** Clears the failure count so the next error starts from the base delay again. */
-  forget(key: string): void { this.failures.delete(key); }
+  forget(key: string): void {
+    this.failures.delete(key);
+  }
 
-  get depth(): number { return this.queue.length; }
-  get active(): number { return this.processing.size; }
-  retries(key: string): number { return this.failures.get(key) ?? 0; }
-  hasDelayed(key: string): boolean { return this.delayed.has(key); }
+  get depth(): number {
+    return this.queue.length;
+  }
+  get active(): number {
+    return this.processing.size;
+  }
+  retries(key: string): number {
+    return this.failures.get(key) ?? 0;
+  }
+  hasDelayed(key: string): boolean {
+    return this.delayed.has(key);
+  }
 
   /** Resolves when nothing is queued or processing (delayed adds do not count). */
   whenIdle(): Promise<void> {
     if (this.queue.length === 0 && this.processing.size === 0) return Promise.resolve();
-    return new Promise(r => this.idleWaiters.push(r));
+    return new Promise((r) => this.idleWaiters.push(r));
   }
 
   /** Stops taking work, cancels delayed adds and waits for in-flight keys to finish. */
@@ -87,7 +111,8 @@ export class WorkQueue {
 
   /** Backoff for the nth consecutive failure (1-based): base * 2^(n-1), capped, with jitter. */
   backoffMs(attempt: number): number {
-    const base = this.opts.baseDelayMs ?? 1000, max = this.opts.maxDelayMs ?? 300_000;
+    const base = this.opts.baseDelayMs ?? 1000,
+      max = this.opts.maxDelayMs ?? 300_000;
     const raw = Math.min(max, base * 2 ** Math.min(30, attempt - 1));
     const jitter = this.opts.jitter ?? 0.1;
     const f = 1 - jitter + 2 * jitter * (this.opts.random ?? Math.random)();
@@ -126,7 +151,9 @@ export class WorkQueue {
     this.pump();
   }
 
-  private report(): void { this.opts.onDepth?.(this.queue.length); }
+  private report(): void {
+    this.opts.onDepth?.(this.queue.length);
+  }
 
   private maybeIdle(): void {
     if (this.queue.length === 0 && this.processing.size === 0) {

@@ -18,7 +18,7 @@ export const InstanceTerminating = "InstanceTerminating";
 const READY_DEPENDS_ON = [Launched, Registered, Initialized];
 
 export function getCondition(conds: Condition[] | undefined, type: string): Condition | undefined {
-  return conds?.find(c => c.type === type);
+  return conds?.find((c) => c.type === type);
 }
 
 export function isTrue(conds: Condition[] | undefined, type: string): boolean {
@@ -26,11 +26,22 @@ export function isTrue(conds: Condition[] | undefined, type: string): boolean {
 }
 
 /** Returns a new list with `type` set; keeps lastTransitionTime when the status does not change. */
-export function setCondition(conds: Condition[] | undefined, type: string, status: Condition["status"], reason: string, message: string, now: number, readyDependsOn: readonly string[] = READY_DEPENDS_ON): Condition[] {
-  const list = (conds ?? []).filter(c => c.type !== type);
+export function setCondition(
+  conds: Condition[] | undefined,
+  type: string,
+  status: Condition["status"],
+  reason: string,
+  message: string,
+  now: number,
+  readyDependsOn: readonly string[] = READY_DEPENDS_ON,
+): Condition[] {
+  const list = (conds ?? []).filter((c) => c.type !== type);
   const prev = getCondition(conds, type);
   list.push({
-    type, status, reason: reason || type, message,
+    type,
+    status,
+    reason: reason || type,
+    message,
     lastTransitionTime: transitionTime(prev, status, now),
   });
   return withReady(list, now, readyDependsOn);
@@ -39,19 +50,22 @@ export function setCondition(conds: Condition[] | undefined, type: string, statu
 /** Initial conditions of a fresh NodeClaim: everything Unknown. */
 export function initialConditions(now: number): Condition[] {
   let c: Condition[] = [];
-  for (const t of READY_DEPENDS_ON) c = setCondition(c, t, "Unknown", "AwaitingReconciliation", "object is awaiting reconciliation", now);
+  for (const t of READY_DEPENDS_ON)
+    c = setCondition(c, t, "Unknown", "AwaitingReconciliation", "object is awaiting reconciliation", now);
   return c;
 }
 
 /** Recomputes the root `Ready` from its dependents (NodeClaim: Launched, Registered, Initialized by default). */
 function withReady(list: Condition[], now: number, readyDependsOn: readonly string[]): Condition[] {
-  const deps = readyDependsOn.map(t => getCondition(list, t));
-  const rest = list.filter(c => c.type !== Ready);
+  const deps = readyDependsOn.map((t) => getCondition(list, t));
+  const rest = list.filter((c) => c.type !== Ready);
   const prev = getCondition(list, Ready);
-  let status: Condition["status"] = "True", reason = Ready, message = "";
-  const notTrue = deps.find(d => d?.status !== "True");
-  if (notTrue || deps.some(d => !d)) {
-    const failed = deps.find(d => d?.status === "False");
+  let status: Condition["status"] = "True",
+    reason = Ready,
+    message = "";
+  const notTrue = deps.find((d) => d?.status !== "True");
+  if (notTrue || deps.some((d) => !d)) {
+    const failed = deps.find((d) => d?.status === "False");
     status = failed ? "False" : "Unknown";
     const culprit = failed ?? notTrue;
     reason = failed ? `${failed.type}False` : "UnhealthyDependents";

@@ -11,11 +11,21 @@ export const TaintUnregistered = { key: "karpenter.sh/unregistered", effect: "No
 export const TaintDisrupted = { key: "karpenter.sh/disrupted", effect: "NoSchedule" } as const;
 export const TerminationTimestampAnnotation = "karpenter.sh/nodeclaim-termination-timestamp";
 
-export function nodeClaimRef(nc: NodeClaim): { NodeClaim: { name: string } } { return { NodeClaim: { name: nc.metadata.name! } }; }
+export function nodeClaimRef(nc: NodeClaim): { NodeClaim: { name: string } } {
+  return { NodeClaim: { name: nc.metadata.name! } };
+}
 
-export function nodePoolOf(nc: NodeClaim): string { return nc.metadata.labels?.["karpenter.sh/nodepool"] ?? ""; }
+export function nodePoolOf(nc: NodeClaim): string {
+  return nc.metadata.labels?.["karpenter.sh/nodepool"] ?? "";
+}
 
 /** Event target for a (cluster-scoped) NodeClaim; such events live in "default", as client-go records them. */
 export function involvedNodeClaim(nc: NodeClaim) {
-  return { apiVersion: "karpenter.sh/v1", kind: "NodeClaim", name: nc.metadata.name!, uid: nc.metadata.uid, namespace: "default" };
+  return {
+    apiVersion: "karpenter.sh/v1",
+    kind: "NodeClaim",
+    name: nc.metadata.name!,
+    uid: nc.metadata.uid,
+    namespace: "default",
+  };
 }

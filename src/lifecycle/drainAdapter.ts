@@ -8,13 +8,22 @@ import { drainNode, DrainState, EvictionOutcome } from "./termination/drainNode"
 import type { Drainer } from "./finalize";
 
 export function toPodInfo(p: KubeObject): PodInfo {
-  const owner = p.metadata.ownerReferences?.find(o => o.controller);
+  const owner = p.metadata.ownerReferences?.find((o) => o.controller);
   return {
-    namespace: p.metadata.namespace ?? "default", name: p.metadata.name, uid: p.metadata.uid,
-    labels: p.metadata.labels, annotations: p.metadata.annotations, ownerKind: owner?.kind,
-    priority: p.spec?.priority, priorityClassName: p.spec?.priorityClassName, startTime: p.status?.startTime,
-    phase: p.status?.phase, deletionTimestamp: p.metadata.deletionTimestamp,
-    terminationGracePeriodSeconds: p.spec?.terminationGracePeriodSeconds, tolerations: p.spec?.tolerations, raw: p,
+    namespace: p.metadata.namespace ?? "default",
+    name: p.metadata.name,
+    uid: p.metadata.uid,
+    labels: p.metadata.labels,
+    annotations: p.metadata.annotations,
+    ownerKind: owner?.kind,
+    priority: p.spec?.priority,
+    priorityClassName: p.spec?.priorityClassName,
+    startTime: p.status?.startTime,
+    phase: p.status?.phase,
+    deletionTimestamp: p.metadata.deletionTimestamp,
+    terminationGracePeriodSeconds: p.spec?.terminationGracePeriodSeconds,
+    tolerations: p.spec?.tolerations,
+    raw: p,
   };
 }
 
@@ -22,26 +31,34 @@ export function makeDrainer(deps: { client: KubeClient; state: ClusterState; log
   const progress = new Map<string, DrainState>();
   return async (node, nodeClaim, now) => {
     const name = node.metadata.name;
-    const res = await drainNode({
-      listPods: async n => deps.state.podsOnNode(n).map(toPodInfo),
-      evict: async (pod): Promise<EvictionOutcome> => {
-        try {
-          await deps.client.evict(pod.name, pod.namespace);
-          deps.log.info({ Pod: { name: pod.name, namespace: pod.namespace }, Node: { name } }, "evicted pod");
-          return "evicted";
-        } catch (e) {
-          if (isTooManyRequests(e)) return "blocked";
-          if (isNotFound(e)) return "gone";
-          throw e;
-        }
+    const res = await drainNode(
+      {
+        listPods: async (n) => deps.state.podsOnNode(n).map(toPodInfo),
+        evict: async (pod): Promise<EvictionOutcome> => {
+          try {
+            await deps.client.evict(pod.name, pod.namespace);
+            deps.log.info({ Pod: { name: pod.name, namespace: pod.namespace }, Node: { name } }, "evicted pod");
+            return "evicted";
+          } catch (e) {
+            if (isTooManyRequests(e)) return "blocked";
+            if (isNotFound(e)) return "gone";
+            throw e;
+          }
+        },
+        deletePod: async (pod) => {
+          await deps.client.delete(Kinds.Pod, pod.name, pod.namespace);
+        },
       },
-      deletePod: async pod => { await deps.client.delete(Kinds.Pod, pod.name, pod.namespace); },
-    }, {
-      name,
-      terminationStartedAt: new Date(Date.parse(nodeClaim.metadata.deletionTimestamp ?? "") || now),
-      terminationGracePeriod: nodeClaim.spec.terminationGracePeriod,
-    }, new Date(now), progress.get(name));
-    if (res.drained) progress.delete(name); else progress.set(name, res.state);
+      {
+        name,
+        terminationStartedAt: new Date(Date.parse(nodeClaim.metadata.deletionTimestamp ?? "") || now),
+        terminationGracePeriod: nodeClaim.spec.terminationGracePeriod,
+      },
+      new Date(now),
+      progress.get(name),
+    );
+    if (res.drained) progress.delete(name);
+    else progress.set(name, res.state);
     return { drained: res.drained, requeueAfterMs: res.requeueAfterMs };
   };
 }

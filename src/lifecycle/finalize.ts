@@ -9,11 +9,22 @@ import { ReconcileResult } from "../kube/workqueue";
 import { parseDuration } from "../settings";
 import { Condition, InstanceTerminating, setCondition } from "./conditions";
 import type { LifecycleDeps } from "./nodeClaimLifecycle";
-import { TaintDisrupted, TerminationFinalizer, TerminationTimestampAnnotation, involvedNodeClaim, nodeClaimRef, nodePoolOf } from "./constants";
+import {
+  TaintDisrupted,
+  TerminationFinalizer,
+  TerminationTimestampAnnotation,
+  involvedNodeClaim,
+  nodeClaimRef,
+  nodePoolOf,
+} from "./constants";
 
 /** One drain step for a node: evict what can be evicted now; `drained` once no evictable pods remain. */
-export type Drainer = (node: KubeObject, nodeClaim: NodeClaim, now: number, deadline?: number) =>
-  Promise<{ drained: boolean; requeueAfterMs?: number }>;
+export type Drainer = (
+  node: KubeObject,
+  nodeClaim: NodeClaim,
+  now: number,
+  deadline?: number,
+) => Promise<{ drained: boolean; requeueAfterMs?: number }>;
 
 export async function finalizeNodeClaim(deps: LifecycleDeps, nc: NodeClaim): Promise<ReconcileResult | void> {
   if (!nc.metadata.finalizers?.includes(TerminationFinalizer)) return;
@@ -29,9 +40,19 @@ export async function finalizeNodeClaim(deps: LifecycleDeps, nc: NodeClaim): Pro
     deadline = Number.isFinite(recorded) ? recorded : (Date.parse(nc.metadata.deletionTimestamp ?? "") || now) + tgp;
     if (!Number.isFinite(recorded)) {
       const ops: JsonPatchOp[] = [rvGuard(nc.metadata.resourceVersion)];
-      ops.push(nc.metadata.annotations
-        ? { op: "add", path: `/metadata/annotations/${jsonPointerEscape(TerminationTimestampAnnotation)}`, value: new Date(deadline).toISOString() }
-        : { op: "add", path: "/metadata/annotations", value: { [TerminationTimestampAnnotation]: new Date(deadline).toISOString() } });
+      ops.push(
+        nc.metadata.annotations
+          ? {
+              op: "add",
+              path: `/metadata/annotations/${jsonPointerEscape(TerminationTimestampAnnotation)}`,
+              value: new Date(deadline).toISOString(),
+            }
+          : {
+              op: "add",
+              path: "/metadata/annotations",
+              value: { [TerminationTimestampAnnotation]: new Date(deadline).toISOString() },
+            },
+      );
       const out = await deps.client.patch<KubeObject>(Kinds.NodeClaim, name, ops);
       deps.state.apply("NodeClaim", out, "MODIFIED");
       nc = out as unknown as NodeClaim;
@@ -41,15 +62,20 @@ export async function finalizeNodeClaim(deps: LifecycleDeps, nc: NodeClaim): Pro
   if (node) {
     // Cordon: nothing new lands here while we drain.
     const taints = (node.spec?.taints ?? []) as Array<{ key: string; effect: string }>;
-    if (!taints.some(t => t.key === TaintDisrupted.key && t.effect === TaintDisrupted.effect)) {
+    if (!taints.some((t) => t.key === TaintDisrupted.key && t.effect === TaintDisrupted.effect)) {
       try {
         const out = await deps.client.patch<KubeObject>(Kinds.Node, node.metadata.name, [
           rvGuard(node.metadata.resourceVersion),
           { op: "add", path: "/spec/taints", value: [...taints, { ...TaintDisrupted }] },
         ]);
         deps.state.apply("Node", out, "MODIFIED");
-        deps.log.info({ Node: { name: node.metadata.name }, ...nodeClaimRef(nc), taint: TaintDisrupted.key }, "tainted node");
-      } catch (e) { if (!isNotFound(e)) throw e; }
+        deps.log.info(
+          { Node: { name: node.metadata.name }, ...nodeClaimRef(nc), taint: TaintDisrupted.key },
+          "tainted node",
+        );
+      } catch (e) {
+        if (!isNotFound(e)) throw e;
+      }
     }
     const fresh = deps.state.nodes.get(node.metadata.name) ?? node;
     const res = await deps.drain(fresh, nc, now, deadline);
@@ -61,8 +87,19 @@ export async function finalizeNodeClaim(deps: LifecycleDeps, nc: NodeClaim): Pro
   {
     try {
       await deps.cloud.delete(nc as never);
-      const conds = setCondition(nc.status?.conditions as Condition[], InstanceTerminating, "True", InstanceTerminating, "Instance is terminating", now);
-      if (!(nc.status?.conditions as Condition[] | undefined)?.some(c => c.type === InstanceTerminating && c.status === "True")) {
+      const conds = setCondition(
+        nc.status?.conditions as Condition[],
+        InstanceTerminating,
+        "True",
+        InstanceTerminating,
+        "Instance is terminating",
+        now,
+      );
+      if (
+        !(nc.status?.conditions as Condition[] | undefined)?.some(
+          (c) => c.type === InstanceTerminating && c.status === "True",
+        )
+      ) {
         const out = await deps.client.patchStatus<KubeObject>(Kinds.NodeClaim, name, { conditions: conds });
         deps.state.apply("NodeClaim", out, "MODIFIED");
       }
@@ -79,10 +116,20 @@ export async function finalizeNodeClaim(deps: LifecycleDeps, nc: NodeClaim): Pro
       try {
         const out = await deps.client.patch<KubeObject>(Kinds.Node, cur.metadata.name, [
           rvGuard(cur.metadata.resourceVersion),
-          { op: "add", path: "/metadata/finalizers", value: cur.metadata.finalizers.filter(f => f !== TerminationFinalizer) },
+          {
+            op: "add",
+            path: "/metadata/finalizers",
+            value: cur.metadata.finalizers.filter((f) => f !== TerminationFinalizer),
+          },
         ]);
-        deps.state.apply("Node", out, out.metadata.deletionTimestamp && !out.metadata.finalizers?.length ? "DELETED" : "MODIFIED");
-      } catch (e) { if (!isNotFound(e)) throw e; }
+        deps.state.apply(
+          "Node",
+          out,
+          out.metadata.deletionTimestamp && !out.metadata.finalizers?.length ? "DELETED" : "MODIFIED",
+        );
+      } catch (e) {
+        if (!isNotFound(e)) throw e;
+      }
     }
     await deps.client.delete(Kinds.Node, cur.metadata.name);
     deps.log.info({ Node: { name: cur.metadata.name }, ...nodeClaimRef(nc) }, "deleted node");
@@ -92,12 +139,34 @@ export async function finalizeNodeClaim(deps: LifecycleDeps, nc: NodeClaim): Pro
   try {
     await deps.client.patch<KubeObject>(Kinds.NodeClaim, name, [
       rvGuard(fresh.metadata.resourceVersion),
-      { op: "add", path: "/metadata/finalizers", value: (fresh.metadata.finalizers ?? []).filter(f => f !== TerminationFinalizer) },
+      {
+        op: "add",
+        path: "/metadata/finalizers",
+        value: (fresh.metadata.finalizers ?? []).filter((f) => f !== TerminationFinalizer),
+      },
     ]);
-  } catch (e) { if (!isNotFound(e)) throw e; }
+  } catch (e) {
+    if (!isNotFound(e)) throw e;
+  }
   const deletedAt = Date.parse(nc.metadata.deletionTimestamp ?? "");
-  if (Number.isFinite(deletedAt)) deps.metrics.nodesTerminationDuration.observe({ nodepool: nodePoolOf(nc) }, Math.max(0, (now - deletedAt) / 1000));
-  deps.metrics.nodeClaimsTerminated.inc({ nodepool: nodePoolOf(nc), capacity_type: nc.metadata.labels?.["karpenter.sh/capacity-type"] ?? "" });
-  deps.log.info({ ...nodeClaimRef(nc), "provider-id": nc.status?.providerID, Node: node ? { name: node.metadata.name } : undefined }, "deleted nodeclaim");
-  deps.events.publish({ involved: involvedNodeClaim(nc), type: "Normal", reason: "Finalized", message: `Finalized ${TerminationFinalizer}` });
+  if (Number.isFinite(deletedAt))
+    deps.metrics.nodesTerminationDuration.observe({ nodepool: nodePoolOf(nc) }, Math.max(0, (now - deletedAt) / 1000));
+  deps.metrics.nodeClaimsTerminated.inc({
+    nodepool: nodePoolOf(nc),
+    capacity_type: nc.metadata.labels?.["karpenter.sh/capacity-type"] ?? "",
+  });
+  deps.log.info(
+    {
+      ...nodeClaimRef(nc),
+      "provider-id": nc.status?.providerID,
+      Node: node ? { name: node.metadata.name } : undefined,
+    },
+    "deleted nodeclaim",
+  );
+  deps.events.publish({
+    involved: involvedNodeClaim(nc),
+    type: "Normal",
+    reason: "Finalized",
+    message: `Finalized ${TerminationFinalizer}`,
+  });
 }

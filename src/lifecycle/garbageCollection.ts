@@ -13,8 +13,19 @@ import type { Metrics } from "../metrics";
 import { Condition, Launched, getCondition } from "./conditions";
 import { LabelNodeClaimTag, nodeClaimRef } from "./constants";
 
-export interface GcDeps { client: KubeClient; state: ClusterState; cloud: CloudProvider; clock: Clock; log: Logger; metrics: Metrics; gracePeriodMs: number }
-export interface GcResult { terminatedInstances: string[]; deletedNodeClaims: string[] }
+export interface GcDeps {
+  client: KubeClient;
+  state: ClusterState;
+  cloud: CloudProvider;
+  clock: Clock;
+  log: Logger;
+  metrics: Metrics;
+  gracePeriodMs: number;
+}
+export interface GcResult {
+  terminatedInstances: string[];
+  deletedNodeClaims: string[];
+}
 
 const GONE = new Set(["shutting-down", "terminated"]);
 
@@ -26,12 +37,18 @@ export async function garbageCollect(deps: GcDeps): Promise<GcResult> {
   try {
     instances = await deps.cloud.list();
   } catch (e) {
-    deps.metrics.cloudProviderErrors.inc({ controller: "nodeclaim.garbagecollection", method: "List", provider: deps.cloud.name, error: (e as Error).name ?? "Error" });
+    deps.metrics.cloudProviderErrors.inc({
+      controller: "nodeclaim.garbagecollection",
+      method: "List",
+      provider: deps.cloud.name,
+      error: (e as Error).name ?? "Error",
+    });
     throw e;
   }
-  const live = instances.filter(i => !GONE.has(i.state));
+  const live = instances.filter((i) => !GONE.has(i.state));
   const claimsByProvider = new Set<string>();
-  for (const nc of deps.state.nodeClaims.values()) if (nc.status?.providerID) claimsByProvider.add(nc.status.providerID);
+  for (const nc of deps.state.nodeClaims.values())
+    if (nc.status?.providerID) claimsByProvider.add(nc.status.providerID);
 
   for (const inst of live) {
     if (claimsByProvider.has(inst.providerID)) continue;
@@ -40,7 +57,8 @@ export async function garbageCollect(deps: GcDeps): Promise<GcResult> {
     if (claimName && deps.state.nodeClaims.has(claimName)) continue;
     if (now - inst.launchTime.getTime() < deps.gracePeriodMs) continue;
     const ghost: NodeClaim = {
-      apiVersion: "karpenter.sh/v1", kind: "NodeClaim",
+      apiVersion: "karpenter.sh/v1",
+      kind: "NodeClaim",
       metadata: { name: claimName ?? inst.instanceID, labels: {} },
       spec: { nodeClassRef: { group: "karpenter.k8s.aws", kind: "EC2NodeClass", name: "" }, requirements: [] },
       status: { providerID: inst.providerID },
@@ -48,22 +66,38 @@ export async function garbageCollect(deps: GcDeps): Promise<GcResult> {
     try {
       await deps.cloud.delete(ghost as never);
     } catch (e) {
-      if (!(e instanceof NodeClaimNotFoundError)) { deps.log.error({ "provider-id": inst.providerID, error: (e as Error).message }, "failed garbage collecting instance"); continue; }
+      if (!(e instanceof NodeClaimNotFoundError)) {
+        deps.log.error(
+          { "provider-id": inst.providerID, error: (e as Error).message },
+          "failed garbage collecting instance",
+        );
+        continue;
+      }
     }
     const node = deps.state.nodeForProviderID(inst.providerID);
     if (node) await deps.client.delete(Kinds.Node, node.metadata.name).catch(() => undefined);
-    deps.log.info({ "provider-id": inst.providerID, NodeClaim: claimName ? { name: claimName } : undefined, "instance-type": inst.instanceType }, "garbage collected cloudprovider instance");
+    deps.log.info(
+      {
+        "provider-id": inst.providerID,
+        NodeClaim: claimName ? { name: claimName } : undefined,
+        "instance-type": inst.instanceType,
+      },
+      "garbage collected cloudprovider instance",
+    );
     out.terminatedInstances.push(inst.providerID);
   }
 
-  const liveIds = new Set(live.map(i => i.providerID));
+  const liveIds = new Set(live.map((i) => i.providerID));
   for (const nc of deps.state.nodeClaims.values()) {
     const pid = nc.status?.providerID;
     if (!pid || liveIds.has(pid) || nc.metadata.deletionTimestamp) continue;
     const launched = getCondition(nc.status?.conditions as Condition[], Launched);
     const since = Date.parse(launched?.lastTransitionTime ?? nc.metadata.creationTimestamp ?? "");
     if (launched?.status !== "True" || !Number.isFinite(since) || now - since < deps.gracePeriodMs) continue;
-    deps.log.info({ ...nodeClaimRef(nc), "provider-id": pid }, "garbage collecting nodeclaim with no cloudprovider instance");
+    deps.log.info(
+      { ...nodeClaimRef(nc), "provider-id": pid },
+      "garbage collecting nodeclaim with no cloudprovider instance",
+    );
     await deps.client.delete(Kinds.NodeClaim, nc.metadata.name!);
     out.deletedNodeClaims.push(nc.metadata.name!);
   }

@@ -14,10 +14,27 @@ import { ReconcileResult } from "../kube/workqueue";
 import type { Logger } from "../log";
 import type { Metrics } from "../metrics";
 import { parseDuration } from "../settings";
-import { Condition, Initialized, Launched, Registered, initialConditions, isTrue, setCondition, sameConditions } from "./conditions";
-import { LabelDoNotSyncTaints, LabelInitialized, LabelRegistered, TaintUnregistered, TerminationFinalizer, involvedNodeClaim, nodeClaimRef, nodePoolOf } from "./constants";
+import {
+  Condition,
+  Initialized,
+  Launched,
+  Registered,
+  initialConditions,
+  isTrue,
+  setCondition,
+  sameConditions,
+} from "./conditions";
+import {
+  LabelDoNotSyncTaints,
+  LabelInitialized,
+  LabelRegistered,
+  TaintUnregistered,
+  TerminationFinalizer,
+  involvedNodeClaim,
+  nodeClaimRef,
+  nodePoolOf,
+} from "./constants";
 import { finalizeNodeClaim, Drainer } from "./finalize";
-
 
 export interface LifecycleDeps {
   client: KubeClient;
@@ -32,9 +49,9 @@ export interface LifecycleDeps {
 }
 
 type Taint = { key: string; value?: string; effect: string };
-const sameTaint = (a: Taint, b: Taint) => a.key === b.key && a.effect === b.effect && (a.value ?? "") === (b.value ?? "");
+const sameTaint = (a: Taint, b: Taint) =>
+  a.key === b.key && a.effect === b.effect && (a.value ?? "") === (b.value ?? "");
 const BASIC_RESOURCES = new Set(["cpu", "memory", "pods", "ephemeral-storage"]);
-
 
 /** Writes the object back into state immediately so the next step reads our own write (watch events may lag). */
 function remember<T extends KubeObject>(deps: LifecycleDeps, kind: "NodeClaim" | "Node", obj: T): T {
@@ -42,7 +59,12 @@ function remember<T extends KubeObject>(deps: LifecycleDeps, kind: "NodeClaim" |
   return obj;
 }
 
-async function patchConditions(deps: LifecycleDeps, nc: NodeClaim, conditions: Condition[], extra: Record<string, unknown> = {}): Promise<NodeClaim> {
+async function patchConditions(
+  deps: LifecycleDeps,
+  nc: NodeClaim,
+  conditions: Condition[],
+  extra: Record<string, unknown> = {},
+): Promise<NodeClaim> {
   if (sameConditions(nc.status?.conditions as Condition[], conditions) && Object.keys(extra).length === 0) return nc;
   const out = await deps.client.patchStatus<KubeObject>(Kinds.NodeClaim, nc.metadata.name!, { ...extra, conditions });
   return remember(deps, "NodeClaim", out) as unknown as NodeClaim;
@@ -57,9 +79,16 @@ export async function reconcileNodeClaim(deps: LifecycleDeps, name: string): Pro
   // 1. Finalizer first, so no instance can exist for a NodeClaim that could vanish without cleanup.
   if (!nc.metadata.finalizers?.includes(TerminationFinalizer)) {
     const ops: JsonPatchOp[] = [rvGuard(nc.metadata.resourceVersion)];
-    ops.push(nc.metadata.finalizers ? { op: "add", path: "/metadata/finalizers/-", value: TerminationFinalizer }
-      : { op: "add", path: "/metadata/finalizers", value: [TerminationFinalizer] });
-    nc = remember(deps, "NodeClaim", await deps.client.patch<KubeObject>(Kinds.NodeClaim, name, ops)) as unknown as NodeClaim;
+    ops.push(
+      nc.metadata.finalizers
+        ? { op: "add", path: "/metadata/finalizers/-", value: TerminationFinalizer }
+        : { op: "add", path: "/metadata/finalizers", value: [TerminationFinalizer] },
+    );
+    nc = remember(
+      deps,
+      "NodeClaim",
+      await deps.client.patch<KubeObject>(Kinds.NodeClaim, name, ops),
+    ) as unknown as NodeClaim;
   }
   if (!nc.status?.conditions?.length) nc = await patchConditions(deps, nc, initialConditions(now));
 
@@ -77,7 +106,10 @@ export async function reconcileNodeClaim(deps: LifecycleDeps, name: string): Pro
   const node = deps.state.nodeForProviderID(nc.status?.providerID);
   if (node?.metadata.deletionTimestamp) {
     // Someone deleted the Node (kubectl delete node): terminate through the NodeClaim so the instance goes too.
-    deps.log.info({ ...nodeClaimRef(nc), Node: { name: node.metadata.name } }, "deleting nodeclaim, its node is being deleted");
+    deps.log.info(
+      { ...nodeClaimRef(nc), Node: { name: node.metadata.name } },
+      "deleting nodeclaim, its node is being deleted",
+    );
     await deps.client.delete(Kinds.NodeClaim, name);
     return;
   }
@@ -85,18 +117,39 @@ export async function reconcileNodeClaim(deps: LifecycleDeps, name: string): Pro
     if (!node) {
       const left = created + deps.registrationTtlMs - now;
       if (left <= 0) {
-        deps.log.info({ ...nodeClaimRef(nc), "provider-id": nc.status?.providerID, ttl: `${deps.registrationTtlMs / 1000}s` }, "deleting nodeclaim, node failed to register within the registration ttl");
-        deps.events.publish({ involved: involvedNodeClaim(nc), type: "Warning", reason: "FailedRegistration", message: `Node did not register within ${deps.registrationTtlMs / 60000}m, deleting NodeClaim` });
-        deps.metrics.nodeClaimsDisrupted.inc({ nodepool: nodePoolOf(nc), reason: "liveness", capacity_type: nc.metadata.labels?.["karpenter.sh/capacity-type"] ?? "" });
+        deps.log.info(
+          { ...nodeClaimRef(nc), "provider-id": nc.status?.providerID, ttl: `${deps.registrationTtlMs / 1000}s` },
+          "deleting nodeclaim, node failed to register within the registration ttl",
+        );
+        deps.events.publish({
+          involved: involvedNodeClaim(nc),
+          type: "Warning",
+          reason: "FailedRegistration",
+          message: `Node did not register within ${deps.registrationTtlMs / 60000}m, deleting NodeClaim`,
+        });
+        deps.metrics.nodeClaimsDisrupted.inc({
+          nodepool: nodePoolOf(nc),
+          reason: "liveness",
+          capacity_type: nc.metadata.labels?.["karpenter.sh/capacity-type"] ?? "",
+        });
         await deps.client.delete(Kinds.NodeClaim, name);
         return;
       }
-      nc = await patchConditions(deps, nc, setCondition(conds(), Registered, "Unknown", "NodeNotFound", "Node not registered with cluster", now));
+      nc = await patchConditions(
+        deps,
+        nc,
+        setCondition(conds(), Registered, "Unknown", "NodeNotFound", "Node not registered with cluster", now),
+      );
       return { requeueAfterMs: left };
     }
     await syncNodeOnRegistration(deps, nc, node);
-    nc = await patchConditions(deps, nc, setCondition(conds(), Registered, "True", Registered, "", now), { nodeName: node.metadata.name });
-    deps.log.info({ ...nodeClaimRef(nc), "provider-id": nc.status?.providerID, Node: { name: node.metadata.name } }, "registered nodeclaim");
+    nc = await patchConditions(deps, nc, setCondition(conds(), Registered, "True", Registered, "", now), {
+      nodeName: node.metadata.name,
+    });
+    deps.log.info(
+      { ...nodeClaimRef(nc), "provider-id": nc.status?.providerID, Node: { name: node.metadata.name } },
+      "registered nodeclaim",
+    );
     deps.metrics.nodesCreated.inc({ nodepool: nodePoolOf(nc) });
   }
 
@@ -111,13 +164,25 @@ export async function reconcileNodeClaim(deps: LifecycleDeps, name: string): Pro
       return { requeueAfterMs: 30_000 };
     }
     if (current.metadata.labels?.[LabelInitialized] !== "true") {
-      remember(deps, "Node", await deps.client.patch<KubeObject>(Kinds.Node, current.metadata.name, [
-        rvGuard(current.metadata.resourceVersion),
-        { op: "add", path: `/metadata/labels/${jsonPointerEscape(LabelInitialized)}`, value: "true" },
-      ]));
+      remember(
+        deps,
+        "Node",
+        await deps.client.patch<KubeObject>(Kinds.Node, current.metadata.name, [
+          rvGuard(current.metadata.resourceVersion),
+          { op: "add", path: `/metadata/labels/${jsonPointerEscape(LabelInitialized)}`, value: "true" },
+        ]),
+      );
     }
     nc = await patchConditions(deps, nc, setCondition(conds(), Initialized, "True", Initialized, "", now));
-    deps.log.info({ ...nodeClaimRef(nc), "provider-id": nc.status?.providerID, Node: { name: current.metadata.name }, allocatable: current.status?.allocatable }, "initialized nodeclaim");
+    deps.log.info(
+      {
+        ...nodeClaimRef(nc),
+        "provider-id": nc.status?.providerID,
+        Node: { name: current.metadata.name },
+        allocatable: current.status?.allocatable,
+      },
+      "initialized nodeclaim",
+    );
   }
 
   // 5. Expiration: a NodeClaim older than expireAfter is deleted (graceful termination then honours PDBs until TGP).
@@ -128,8 +193,17 @@ export async function reconcileNodeClaim(deps: LifecycleDeps, name: string): Pro
       const left = created + ms - now;
       if (left <= 0) {
         deps.log.info({ ...nodeClaimRef(nc), ttl: expire }, "disrupting nodeclaim, expired");
-        deps.events.publish({ involved: involvedNodeClaim(nc), type: "Normal", reason: "Disrupted", message: `Disrupting NodeClaim: Expired` });
-        deps.metrics.nodeClaimsDisrupted.inc({ nodepool: nodePoolOf(nc), reason: "expired", capacity_type: nc.metadata.labels?.["karpenter.sh/capacity-type"] ?? "" });
+        deps.events.publish({
+          involved: involvedNodeClaim(nc),
+          type: "Normal",
+          reason: "Disrupted",
+          message: `Disrupting NodeClaim: Expired`,
+        });
+        deps.metrics.nodeClaimsDisrupted.inc({
+          nodepool: nodePoolOf(nc),
+          reason: "expired",
+          capacity_type: nc.metadata.labels?.["karpenter.sh/capacity-type"] ?? "",
+        });
         await deps.client.delete(Kinds.NodeClaim, name);
         return;
       }
@@ -138,7 +212,10 @@ export async function reconcileNodeClaim(deps: LifecycleDeps, name: string): Pro
   }
 }
 
-async function launch(deps: LifecycleDeps, nc: NodeClaim): Promise<{ nodeClaim?: NodeClaim; result?: ReconcileResult }> {
+async function launch(
+  deps: LifecycleDeps,
+  nc: NodeClaim,
+): Promise<{ nodeClaim?: NodeClaim; result?: ReconcileResult }> {
   const now = deps.clock.now();
   const conds = nc.status?.conditions as Condition[];
   let result: LaunchResult;
@@ -146,20 +223,37 @@ async function launch(deps: LifecycleDeps, nc: NodeClaim): Promise<{ nodeClaim?:
     result = await deps.cloud.create(nc as never);
   } catch (err) {
     const msg = (err as Error).message ?? String(err);
-    deps.metrics.cloudProviderErrors.inc({ controller: "nodeclaim.lifecycle", method: "Create", provider: deps.cloud.name, error: (err as Error).name ?? "Error" });
+    deps.metrics.cloudProviderErrors.inc({
+      controller: "nodeclaim.lifecycle",
+      method: "Create",
+      provider: deps.cloud.name,
+      error: (err as Error).name ?? "Error",
+    });
     if (err instanceof InsufficientCapacityError) {
       // As Karpenter: the NodeClaim is deleted so the next provisioning pass re-plans around the ICE'd offerings.
       deps.log.error({ ...nodeClaimRef(nc), error: msg }, "failed launching nodeclaim");
-      deps.events.publish({ involved: involvedNodeClaim(nc), type: "Warning", reason: "InsufficientCapacityError", message: `NodeClaim ${nc.metadata.name} event: ${truncate(msg)}` });
+      deps.events.publish({
+        involved: involvedNodeClaim(nc),
+        type: "Warning",
+        reason: "InsufficientCapacityError",
+        message: `NodeClaim ${nc.metadata.name} event: ${truncate(msg)}`,
+      });
       await deps.client.delete(Kinds.NodeClaim, nc.metadata.name!);
       return {};
     }
     if (err instanceof NodeClassNotReadyError) {
       await patchConditions(deps, nc, setCondition(conds, Launched, "False", "NodeClassNotReady", truncate(msg), now));
-      deps.events.publish({ involved: involvedNodeClaim(nc), type: "Warning", reason: "NodeClassNotReady", message: truncate(msg) });
+      deps.events.publish({
+        involved: involvedNodeClaim(nc),
+        type: "Warning",
+        reason: "NodeClassNotReady",
+        message: truncate(msg),
+      });
       return { result: { requeueAfterMs: 10_000 } };
     }
-    await patchConditions(deps, nc, setCondition(conds, Launched, "False", "LaunchFailed", truncate(msg), now)).catch(() => undefined);
+    await patchConditions(deps, nc, setCondition(conds, Launched, "False", "LaunchFailed", truncate(msg), now)).catch(
+      () => undefined,
+    );
     throw err;
   }
   // Labels first, status second: if we crash in between, the retry's create() returns the same instance.
@@ -171,29 +265,60 @@ async function launch(deps: LifecycleDeps, nc: NodeClaim): Promise<{ nodeClaim?:
   };
   const ops: JsonPatchOp[] = [rvGuard(nc.metadata.resourceVersion)];
   ops.push({ op: "add", path: "/metadata/labels", value: { ...labels, ...(nc.metadata.labels ?? {}) } });
-  const labelled = remember(deps, "NodeClaim", await deps.client.patch<KubeObject>(Kinds.NodeClaim, nc.metadata.name!, ops)) as unknown as NodeClaim;
-  const updated = await patchConditions(deps, labelled, setCondition(labelled.status?.conditions as Condition[], Launched, "True", Launched, "", now), {
-    providerID: result.providerID, imageID: result.imageID, capacity: result.capacity, allocatable: result.allocatable,
+  const labelled = remember(
+    deps,
+    "NodeClaim",
+    await deps.client.patch<KubeObject>(Kinds.NodeClaim, nc.metadata.name!, ops),
+  ) as unknown as NodeClaim;
+  const updated = await patchConditions(
+    deps,
+    labelled,
+    setCondition(labelled.status?.conditions as Condition[], Launched, "True", Launched, "", now),
+    {
+      providerID: result.providerID,
+      imageID: result.imageID,
+      capacity: result.capacity,
+      allocatable: result.allocatable,
+    },
+  );
+  deps.log.info(
+    {
+      ...nodeClaimRef(updated),
+      "provider-id": result.providerID,
+      "instance-type": result.instanceType,
+      zone: result.zone,
+      "capacity-type": result.capacityType,
+      allocatable: result.allocatable,
+    },
+    "launched nodeclaim",
+  );
+  deps.events.publish({
+    involved: involvedNodeClaim(updated),
+    type: "Normal",
+    reason: "Launched",
+    message: `Status condition transitioned, Type: Launched, Status: True, Reason: Launched`,
   });
-  deps.log.info({
-    ...nodeClaimRef(updated), "provider-id": result.providerID, "instance-type": result.instanceType, zone: result.zone,
-    "capacity-type": result.capacityType, allocatable: result.allocatable,
-  }, "launched nodeclaim");
-  deps.events.publish({ involved: involvedNodeClaim(updated), type: "Normal", reason: "Launched", message: `Status condition transitioned, Type: Launched, Status: True, Reason: Launched` });
   return { nodeClaim: updated };
 }
 
 /** Labels, taints, owner and finalizer the Node gets from its NodeClaim when it registers (Karpenter's registration.go). */
 async function syncNodeOnRegistration(deps: LifecycleDeps, nc: NodeClaim, node: KubeObject): Promise<void> {
   const labels = { ...(node.metadata.labels ?? {}), ...(nc.metadata.labels ?? {}), [LabelRegistered]: "true" };
-  let taints: Taint[] = ((node.spec?.taints ?? []) as Taint[]).filter(t => !(t.key === TaintUnregistered.key));
+  let taints: Taint[] = ((node.spec?.taints ?? []) as Taint[]).filter((t) => !(t.key === TaintUnregistered.key));
   if (nc.metadata.labels?.[LabelDoNotSyncTaints] !== "true") {
     for (const t of [...(nc.spec.taints ?? []), ...(nc.spec.startupTaints ?? [])] as Taint[]) {
-      if (!taints.some(x => sameTaint(x, t))) taints.push({ key: t.key, effect: t.effect, ...(t.value ? { value: t.value } : {}) });
+      if (!taints.some((x) => sameTaint(x, t)))
+        taints.push({ key: t.key, effect: t.effect, ...(t.value ? { value: t.value } : {}) });
     }
   }
-  const owners = (node.metadata.ownerReferences ?? []).filter(o => o.kind !== "NodeClaim");
-  owners.push({ apiVersion: "karpenter.sh/v1", kind: "NodeClaim", name: nc.metadata.name!, uid: nc.metadata.uid ?? "", blockOwnerDeletion: true });
+  const owners = (node.metadata.ownerReferences ?? []).filter((o) => o.kind !== "NodeClaim");
+  owners.push({
+    apiVersion: "karpenter.sh/v1",
+    kind: "NodeClaim",
+    name: nc.metadata.name!,
+    uid: nc.metadata.uid ?? "",
+    blockOwnerDeletion: true,
+  });
   const finalizers = [...new Set([...(node.metadata.finalizers ?? []), TerminationFinalizer])];
   taints = taints.length ? taints : [];
   const ops: JsonPatchOp[] = [
@@ -214,15 +339,21 @@ async function syncNodeOnRegistration(deps: LifecycleDeps, nc: NodeClaim, node: 
 function notInitializedReason(nc: NodeClaim, node: KubeObject): { reason: string; message: string } | undefined {
   if (!isNodeReady(node)) return { reason: "NodeNotReady", message: "Node status is NotReady" };
   const nodeTaints = (node.spec?.taints ?? []) as Taint[];
-  const startup = ((nc.spec.startupTaints ?? []) as Taint[]).find(t => nodeTaints.some(x => sameTaint(x, t)));
-  if (startup) return { reason: "StartupTaintsExist", message: `StartupTaint "${startup.key}=${startup.value ?? ""}:${startup.effect}" still exists` };
+  const startup = ((nc.spec.startupTaints ?? []) as Taint[]).find((t) => nodeTaints.some((x) => sameTaint(x, t)));
+  if (startup)
+    return {
+      reason: "StartupTaintsExist",
+      message: `StartupTaint "${startup.key}=${startup.value ?? ""}:${startup.effect}" still exists`,
+    };
   const alloc = (node.status?.allocatable ?? {}) as Record<string, string>;
   for (const r of Object.keys(nc.status?.allocatable ?? {})) {
     if (BASIC_RESOURCES.has(r)) continue;
-    if (!alloc[r] || alloc[r] === "0") return { reason: "ResourceNotRegistered", message: `Resource "${r}" was requested but not registered` };
+    if (!alloc[r] || alloc[r] === "0")
+      return { reason: "ResourceNotRegistered", message: `Resource "${r}" was requested but not registered` };
   }
   return undefined;
 }
 
-
-function truncate(s: string, n = 300): string { return s.length > n ? `${s.slice(0, n)}...` : s; }
+function truncate(s: string, n = 300): string {
+  return s.length > n ? `${s.slice(0, n)}...` : s;
+}

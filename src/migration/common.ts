@@ -23,7 +23,9 @@ export interface ConversionOutcome<T> {
 export function secondsToDuration(total: number): string {
   const s = Math.max(0, Math.floor(total));
   if (s === 0) return "0s";
-  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
+  const h = Math.floor(s / 3600),
+    m = Math.floor((s % 3600) / 60),
+    sec = s % 60;
   return `${h ? `${h}h` : ""}${m ? `${m}m` : ""}${sec ? `${sec}s` : ""}`;
 }
 
@@ -33,8 +35,13 @@ export function provenance(kind: "provisioner" | "awsnodetemplate", name: string
 }
 
 /** Copies the user's own metadata labels (not annotations: kubectl's last-applied belongs to the source). */
-export function carriedLabels(src: { labels?: Record<string, string> } | undefined, kind: "provisioner" | "awsnodetemplate", name: string): Record<string, string> {
+export function carriedLabels(
+  src: { labels?: Record<string, string> } | undefined,
+  kind: "provisioner" | "awsnodetemplate",
+  name: string,
+): Record<string, string> {
   return { ...(src?.labels ?? {}), [ConvertedFromLabel]: provenance(kind, name) };
 }
 
-export const isObject = (x: unknown): x is Record<string, any> => x !== null && typeof x === "object" && !Array.isArray(x);  
+export const isObject = (x: unknown): x is Record<string, any> =>
+  x !== null && typeof x === "object" && !Array.isArray(x);

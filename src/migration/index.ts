@@ -3,4 +3,11 @@
 export { provisionerToNodePool, kubeletToV1, ProvisionerNameLabel, type ProvisionerConversion } from "./provisioner";
 export { awsNodeTemplateToEC2NodeClass, providerToNodeClassSpec, selectorTerms, amiTerms } from "./awsNodeTemplate";
 export { ConvertedFromLabel, secondsToDuration, type ConversionContext, type ConversionOutcome } from "./common";
-export { reconcileProvisioner, reconcileAWSNodeTemplate, V1alpha5Kinds, ConvertedHashAnnotation, type MigrationDeps, type ReconcileOutcome } from "./reconciler";
+export {
+  reconcileProvisioner,
+  reconcileAWSNodeTemplate,
+  V1alpha5Kinds,
+  ConvertedHashAnnotation,
+  type MigrationDeps,
+  type ReconcileOutcome,
+} from "./reconciler";

@@ -1,12 +1,29 @@
 // Provisioner (karpenter.sh/v1alpha5) -> NodePool (karpenter.sh/v1), following Karpenter's own migration
 // (karpenter-core pkg/utils/nodepool.New, the AWS v1alpha5 defaulting webhook, then the v1beta1 -> v1 changes:
 // kubelet moved to the EC2NodeClass, WhenUnderutilized became WhenEmptyOrUnderutilized).
- 
+
 import type { EC2NodeClass, EC2NodeClassSpec } from "../apis/generated/ec2nodeclasses";
 import type { NodePool, NodePoolSpec } from "../apis/generated/nodepools";
-import { LabelArch, LabelCapacityType, LabelInstanceCategory, LabelInstanceFamily, LabelInstanceGeneration, LabelInstanceType, LabelOS, NormalizedLabels } from "../apis/labels";
+import {
+  LabelArch,
+  LabelCapacityType,
+  LabelInstanceCategory,
+  LabelInstanceFamily,
+  LabelInstanceGeneration,
+  LabelInstanceType,
+  LabelOS,
+  NormalizedLabels,
+} from "../apis/labels";
 import { awsNodeTemplateToEC2NodeClass, providerToNodeClassSpec } from "./awsNodeTemplate";
-import { ConvertedFromLabel, NodeClassGroup, carriedLabels, isObject, provenance, secondsToDuration, type ConversionContext } from "./common";
+import {
+  ConvertedFromLabel,
+  NodeClassGroup,
+  carriedLabels,
+  isObject,
+  provenance,
+  secondsToDuration,
+  type ConversionContext,
+} from "./common";
 
 export const ProvisionerNameLabel = "karpenter.sh/provisioner-name";
 
@@ -22,16 +39,23 @@ type Req = { key: string; operator: string; values?: string[] };
 
 /** AWS v1alpha5 defaulting webhook: os linux, arch amd64, on-demand, and c/m/r gen>2 unless instance types are constrained. */
 function withKarpenterDefaults(reqs: Req[], warnings: string[]): Req[] {
-  const keys = new Set(reqs.map(r => r.key));
+  const keys = new Set(reqs.map((r) => r.key));
   const added: Req[] = [];
   if (!keys.has(LabelOS)) added.push({ key: LabelOS, operator: "In", values: ["linux"] });
   if (!keys.has(LabelArch)) added.push({ key: LabelArch, operator: "In", values: ["amd64"] });
   if (!keys.has(LabelCapacityType)) added.push({ key: LabelCapacityType, operator: "In", values: ["on-demand"] });
-  if (![LabelInstanceType, LabelInstanceFamily, LabelInstanceCategory, LabelInstanceGeneration].some(k => keys.has(k))) {
-    added.push({ key: LabelInstanceCategory, operator: "In", values: ["c", "m", "r"] }, { key: LabelInstanceGeneration, operator: "Gt", values: ["2"] });
+  if (
+    ![LabelInstanceType, LabelInstanceFamily, LabelInstanceCategory, LabelInstanceGeneration].some((k) => keys.has(k))
+  ) {
+    added.push(
+      { key: LabelInstanceCategory, operator: "In", values: ["c", "m", "r"] },
+      { key: LabelInstanceGeneration, operator: "Gt", values: ["2"] },
+    );
   }
   if (added.length) {
-    warnings.push(`spec.requirements: added the requirements Karpenter's v1alpha5 webhook defaulted (v1 has no such defaults): ${added.map(r => `${r.key} ${r.operator} [${r.values!.join(",")}]`).join("; ")}`);
+    warnings.push(
+      `spec.requirements: added the requirements Karpenter's v1alpha5 webhook defaulted (v1 has no such defaults): ${added.map((r) => `${r.key} ${r.operator} [${r.values!.join(",")}]`).join("; ")}`,
+    );
   }
   return [...reqs, ...added];
 }
@@ -40,7 +64,10 @@ function requirements(src: unknown, warnings: string[]): Req[] {
   const out: Req[] = [];
   (Array.isArray(src) ? src : []).forEach((r: any, i) => {
     if (!isObject(r) || typeof r.key !== "string") return;
-    if (r.key === ProvisionerNameLabel) { warnings.push(`spec.requirements[${i}]: ${ProvisionerNameLabel} dropped (use karpenter.sh/nodepool in v1)`); return; }
+    if (r.key === ProvisionerNameLabel) {
+      warnings.push(`spec.requirements[${i}]: ${ProvisionerNameLabel} dropped (use karpenter.sh/nodepool in v1)`);
+      return;
+    }
     const key = NormalizedLabels[r.key] ?? r.key;
     if (key !== r.key) warnings.push(`spec.requirements[${i}].key: deprecated ${r.key} written as ${key}`);
     const req: Req = { key, operator: String(r.operator) };
@@ -54,15 +81,27 @@ function requirements(src: unknown, warnings: string[]): Req[] {
 export function kubeletToV1(kc: any, warnings: string[]): EC2NodeClassSpec["kubelet"] | undefined {
   if (!isObject(kc)) return undefined;
   const out: Record<string, any> = {};
-  for (const f of ["clusterDNS", "cpuCFSQuota", "evictionHard", "evictionMaxPodGracePeriod", "evictionSoft", "evictionSoftGracePeriod",
-    "imageGCHighThresholdPercent", "imageGCLowThresholdPercent", "maxPods", "podsPerCore"]) {
+  for (const f of [
+    "clusterDNS",
+    "cpuCFSQuota",
+    "evictionHard",
+    "evictionMaxPodGracePeriod",
+    "evictionSoft",
+    "evictionSoftGracePeriod",
+    "imageGCHighThresholdPercent",
+    "imageGCLowThresholdPercent",
+    "maxPods",
+    "podsPerCore",
+  ]) {
     if (kc[f] !== undefined) out[f] = kc[f];
   }
   for (const f of ["kubeReserved", "systemReserved"]) {
     if (isObject(kc[f])) out[f] = Object.fromEntries(Object.entries(kc[f]).map(([k, v]) => [k, String(v)]));
   }
   if (kc.containerRuntime !== undefined) {
-    warnings.push(`spec.kubeletConfiguration.containerRuntime: dropped (${kc.containerRuntime}); v1 nodes always run containerd`);
+    warnings.push(
+      `spec.kubeletConfiguration.containerRuntime: dropped (${kc.containerRuntime}); v1 nodes always run containerd`,
+    );
   }
   return out as EC2NodeClassSpec["kubelet"];
 }
@@ -74,7 +113,9 @@ function disruption(spec: any, warnings: string[]): NodePoolSpec["disruption"] {
   if (typeof spec.ttlSecondsAfterEmpty === "number") {
     return { consolidationPolicy: "WhenEmpty", consolidateAfter: secondsToDuration(spec.ttlSecondsAfterEmpty) };
   }
-  warnings.push("spec.disruption: no ttlSecondsAfterEmpty and consolidation not enabled meant nodes were never removed for being empty or underused; written as consolidationPolicy: WhenEmpty, consolidateAfter: Never");
+  warnings.push(
+    "spec.disruption: no ttlSecondsAfterEmpty and consolidation not enabled meant nodes were never removed for being empty or underused; written as consolidationPolicy: WhenEmpty, consolidateAfter: Never",
+  );
   return { consolidationPolicy: "WhenEmpty", consolidateAfter: "Never" };
 }
 
@@ -82,7 +123,11 @@ function disruption(spec: any, warnings: string[]): NodePoolSpec["disruption"] {
  * Provisioner -> NodePool of the same name. `awsNodeTemplate` is the object `spec.providerRef` names (needed only
  * when kubeletConfiguration must be merged into a node class). Pure and deterministic.
  */
-export function provisionerToNodePool(p: any, awsNodeTemplate?: any, ctx: ConversionContext = {}): ProvisionerConversion {
+export function provisionerToNodePool(
+  p: any,
+  awsNodeTemplate?: any,
+  ctx: ConversionContext = {},
+): ProvisionerConversion {
   const name: string = p?.metadata?.name ?? "";
   const spec: Record<string, any> = isObject(p?.spec) ? p.spec : {};
   const warnings: string[] = [];
@@ -98,7 +143,8 @@ export function provisionerToNodePool(p: any, awsNodeTemplate?: any, ctx: Conver
     errors.push(...r.errors);
     if (r.object) {
       nodeClass = {
-        apiVersion: "karpenter.k8s.aws/v1", kind: "EC2NodeClass",
+        apiVersion: "karpenter.k8s.aws/v1",
+        kind: "EC2NodeClass",
         metadata: { name: nodeClassName, labels: { [ConvertedFromLabel]: provenance("provisioner", name) } },
         spec: kubelet ? { ...r.object, kubelet } : r.object,
       };
@@ -107,33 +153,49 @@ export function provisionerToNodePool(p: any, awsNodeTemplate?: any, ctx: Conver
   } else if (isObject(spec.providerRef) && typeof spec.providerRef.name === "string" && spec.providerRef.name) {
     const ref = spec.providerRef;
     if (ref.kind !== undefined && ref.kind !== "AWSNodeTemplate") {
-      errors.push(`spec.providerRef.kind: ${ref.kind} is not convertible; reference an AWSNodeTemplate (kind: AWSNodeTemplate)`);
+      errors.push(
+        `spec.providerRef.kind: ${ref.kind} is not convertible; reference an AWSNodeTemplate (kind: AWSNodeTemplate)`,
+      );
     }
     nodeClassName = ref.name;
     if (kubelet) {
       // v1 moved kubelet settings to the node class; a shared AWSNodeTemplate gets a per-Provisioner copy.
       if (!awsNodeTemplate) {
-        errors.push(`spec.kubeletConfiguration: v1 keeps kubelet settings on the EC2NodeClass; AWSNodeTemplate ${ref.name} is needed to build one and was not found`);
+        errors.push(
+          `spec.kubeletConfiguration: v1 keeps kubelet settings on the EC2NodeClass; AWSNodeTemplate ${ref.name} is needed to build one and was not found`,
+        );
       } else {
         nodeClassName = `${ref.name}-${name}`;
         const r = awsNodeTemplateToEC2NodeClass(awsNodeTemplate, ctx);
         errors.push(...r.errors);
         if (r.object) {
-          nodeClass = { ...r.object, metadata: { name: nodeClassName, labels: { [ConvertedFromLabel]: provenance("provisioner", name) } }, spec: { ...r.object.spec, kubelet } };
-          warnings.push(`spec.kubeletConfiguration: moved to EC2NodeClass ${nodeClassName} (AWSNodeTemplate ${ref.name} plus this kubelet configuration), because v1 keeps kubelet settings on the node class`);
+          nodeClass = {
+            ...r.object,
+            metadata: { name: nodeClassName, labels: { [ConvertedFromLabel]: provenance("provisioner", name) } },
+            spec: { ...r.object.spec, kubelet },
+          };
+          warnings.push(
+            `spec.kubeletConfiguration: moved to EC2NodeClass ${nodeClassName} (AWSNodeTemplate ${ref.name} plus this kubelet configuration), because v1 keeps kubelet settings on the node class`,
+          );
         }
       }
     }
   } else {
-    errors.push("spec.providerRef: a v1 NodePool needs a node class; add providerRef: {name: <AWSNodeTemplate name>} or an inline spec.provider");
+    errors.push(
+      "spec.providerRef: a v1 NodePool needs a node class; add providerRef: {name: <AWSNodeTemplate name>} or an inline spec.provider",
+    );
   }
 
   const tmplSpec: Record<string, any> = {
     requirements: requirements(spec.requirements, warnings),
     nodeClassRef: { group: NodeClassGroup, kind: "EC2NodeClass", name: nodeClassName ?? "" },
-    expireAfter: typeof spec.ttlSecondsUntilExpired === "number" ? secondsToDuration(spec.ttlSecondsUntilExpired) : "Never",
+    expireAfter:
+      typeof spec.ttlSecondsUntilExpired === "number" ? secondsToDuration(spec.ttlSecondsUntilExpired) : "Never",
   };
-  if (typeof spec.ttlSecondsUntilExpired !== "number") warnings.push("spec.ttlSecondsUntilExpired: unset meant nodes never expire; written as expireAfter: Never (v1 defaults to 720h)");
+  if (typeof spec.ttlSecondsUntilExpired !== "number")
+    warnings.push(
+      "spec.ttlSecondsUntilExpired: unset meant nodes never expire; written as expireAfter: Never (v1 defaults to 720h)",
+    );
   if (Array.isArray(spec.taints) && spec.taints.length) tmplSpec.taints = spec.taints;
   if (Array.isArray(spec.startupTaints) && spec.startupTaints.length) tmplSpec.startupTaints = spec.startupTaints;
   const tmplMeta: Record<string, any> = {};
@@ -150,9 +212,17 @@ export function provisionerToNodePool(p: any, awsNodeTemplate?: any, ctx: Conver
 
   if (errors.length) return { warnings, errors };
   return {
-    nodePool: { apiVersion: "karpenter.sh/v1", kind: "NodePool", metadata: { name, labels: carriedLabels(p?.metadata, "provisioner", name) }, spec: npSpec as NodePoolSpec },
+    nodePool: {
+      apiVersion: "karpenter.sh/v1",
+      kind: "NodePool",
+      metadata: { name, labels: carriedLabels(p?.metadata, "provisioner", name) },
+      spec: npSpec as NodePoolSpec,
+    },
     nodeClass,
-    warnings: [`converted to NodePool ${name}${nodeClass ? ` and EC2NodeClass ${nodeClass.metadata.name}` : ""}`, ...warnings],
+    warnings: [
+      `converted to NodePool ${name}${nodeClass ? ` and EC2NodeClass ${nodeClass.metadata.name}` : ""}`,
+      ...warnings,
+    ],
     errors: [],
   };
 }

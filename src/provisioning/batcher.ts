@@ -14,9 +14,13 @@ export class Batcher {
     private readonly opts: { idleMs: number; maxMs: number; clock?: Clock },
   ) {}
 
-  private get clock(): Clock { return this.opts.clock ?? realClock; }
+  private get clock(): Clock {
+    return this.opts.clock ?? realClock;
+  }
 
-  get isOpen(): boolean { return this.openedAt !== undefined; }
+  get isOpen(): boolean {
+    return this.openedAt !== undefined;
+  }
 
   /** A pending pod arrived (or changed): open the window or extend its idle timer. */
   trigger(): void {

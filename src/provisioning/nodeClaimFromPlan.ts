@@ -19,10 +19,10 @@ export function randomSuffix(random: () => number = Math.random, n = 5): string 
 
 export function nodeClaimFromPlan(plan: NewNodeClaim, nodePool: NodePool, name: string): NodeClaim {
   const tpl = nodePool.spec.template;
-  const options = plan.instanceTypeOptions.slice(0, MAX_INSTANCE_TYPES).map(it => it.name);
+  const options = plan.instanceTypeOptions.slice(0, MAX_INSTANCE_TYPES).map((it) => it.name);
   const requirements = plan.requirements
-    .filter(r => r.key !== "node.kubernetes.io/instance-type")
-    .map(r => ({ ...r })) as NodeClaim["spec"]["requirements"];
+    .filter((r) => r.key !== "node.kubernetes.io/instance-type")
+    .map((r) => ({ ...r })) as NodeClaim["spec"]["requirements"];
   requirements.push({ key: "node.kubernetes.io/instance-type", operator: "In", values: options });
   const spec: NodeClaim["spec"] = {
     nodeClassRef: { ...plan.nodeClassRef },
@@ -34,13 +34,22 @@ export function nodeClaimFromPlan(plan: NewNodeClaim, nodePool: NodePool, name: 
   if (plan.startupTaints.length) spec.startupTaints = plan.startupTaints as NodeClaim["spec"]["startupTaints"];
   if (tpl.spec.terminationGracePeriod) spec.terminationGracePeriod = tpl.spec.terminationGracePeriod;
   return {
-    apiVersion: "karpenter.sh/v1", kind: "NodeClaim",
+    apiVersion: "karpenter.sh/v1",
+    kind: "NodeClaim",
     metadata: {
       name,
       labels: { ...(tpl.metadata?.labels ?? {}), ...plan.labels, "karpenter.sh/nodepool": nodePool.metadata.name! },
       annotations: { ...(tpl.metadata?.annotations ?? {}), ...nodePoolHashAnnotations(nodePool as never) },
       ownerReferences: nodePool.metadata.uid
-        ? [{ apiVersion: "karpenter.sh/v1", kind: "NodePool", name: nodePool.metadata.name!, uid: nodePool.metadata.uid, blockOwnerDeletion: true }]
+        ? [
+            {
+              apiVersion: "karpenter.sh/v1",
+              kind: "NodePool",
+              name: nodePool.metadata.name!,
+              uid: nodePool.metadata.uid,
+              blockOwnerDeletion: true,
+            },
+          ]
         : undefined,
     },
     spec,

@@ -14,49 +14,92 @@ export const NODEPOOL_READY_DEPENDS_ON = ["ValidationSucceeded", "NodeClassReady
 /** Karpenter's NodePool conditions, from the pool's spec and its node class as the cluster state sees them. */
 export function nodePoolConditions(np: KubeObject, state: ClusterState, now: number): Condition[] {
   const set = (c: Condition[], type: string, ok: boolean | undefined, reason: string, message: string) =>
-    setCondition(c, type, ok === undefined ? "Unknown" : ok ? "True" : "False", ok ? type : reason, ok ? "" : message, now, NODEPOOL_READY_DEPENDS_ON);
+    setCondition(
+      c,
+      type,
+      ok === undefined ? "Unknown" : ok ? "True" : "False",
+      ok ? type : reason,
+      ok ? "" : message,
+      now,
+      NODEPOOL_READY_DEPENDS_ON,
+    );
   let conds: Condition[] = (np.status?.conditions as Condition[] | undefined) ?? [];
   let invalid = "";
-  try { Requirements.fromNodeSelector(np.spec?.template?.spec?.requirements ?? [], "spec.template.spec.requirements"); } catch (e) { invalid = (e as Error).message; }
+  try {
+    Requirements.fromNodeSelector(np.spec?.template?.spec?.requirements ?? [], "spec.template.spec.requirements");
+  } catch (e) {
+    invalid = (e as Error).message;
+  }
   conds = set(conds, "ValidationSucceeded", !invalid, "NodePoolValidationFailed", invalid);
   const ref = np.spec?.template?.spec?.nodeClassRef as { kind?: string; name?: string } | undefined;
   const nc = ref?.name ? state.nodeClasses.get(ref.name) : undefined;
   const ready = getCondition(nc?.status?.conditions as Condition[] | undefined, "Ready");
   conds = !nc
-    ? set(conds, "NodeClassReady", false, "NodeClassNotFound", `${ref?.kind ?? "EC2NodeClass"} ${ref?.name ?? ""} not found`)
-    : set(conds, "NodeClassReady", ready ? ready.status === "True" : undefined, ready?.reason ? `NodeClass${ready.reason}` : "NodeClassNotReady", ready?.message || `${ref?.kind} ${ref?.name} is not ready`);
+    ? set(
+        conds,
+        "NodeClassReady",
+        false,
+        "NodeClassNotFound",
+        `${ref?.kind ?? "EC2NodeClass"} ${ref?.name ?? ""} not found`,
+      )
+    : set(
+        conds,
+        "NodeClassReady",
+        ready ? ready.status === "True" : undefined,
+        ready?.reason ? `NodeClass${ready.reason}` : "NodeClassNotReady",
+        ready?.message || `${ref?.kind} ${ref?.name} is not ready`,
+      );
   return conds;
 }
 
-export function nodePoolUsage(state: ClusterState, nodePool: string): { resources: Record<string, string>; nodes: number; raw: ResourceMap } {
+export function nodePoolUsage(
+  state: ClusterState,
+  nodePool: string,
+): { resources: Record<string, string>; nodes: number; raw: ResourceMap } {
   const sum: ResourceMap = {};
   let nodes = 0;
   for (const nc of state.nodeClaimsOfPool(nodePool)) {
     nodes++;
-    const cap = parseResources(nc.status?.capacity as Record<string, string> | undefined, `NodeClaim ${nc.metadata.name} status.capacity`);
+    const cap = parseResources(
+      nc.status?.capacity as Record<string, string> | undefined,
+      `NodeClaim ${nc.metadata.name} status.capacity`,
+    );
     for (const [k, v] of Object.entries(cap)) sum[k] = (sum[k] ?? 0) + v;
   }
   return { resources: formatResources(sum), nodes, raw: sum };
 }
 
-export async function updateNodePoolStatus(deps: { client: KubeClient; state: ClusterState; metrics: Metrics; now?: () => number }, name: string): Promise<boolean> {
+export async function updateNodePoolStatus(
+  deps: { client: KubeClient; state: ClusterState; metrics: Metrics; now?: () => number },
+  name: string,
+): Promise<boolean> {
   const np = deps.state.nodePools.get(name);
   if (!np) return false;
   const { resources, nodes, raw } = nodePoolUsage(deps.state, name);
-  for (const [k, v] of Object.entries(raw)) deps.metrics.nodePoolsUsage.set({ nodepool: name, resource_type: k }, k === "cpu" ? v / 1000 : v);
-  for (const [k, v] of Object.entries(parseResources(np.spec.limits as Record<string, string> | undefined, `NodePool ${name} spec.limits`))) {
+  for (const [k, v] of Object.entries(raw))
+    deps.metrics.nodePoolsUsage.set({ nodepool: name, resource_type: k }, k === "cpu" ? v / 1000 : v);
+  for (const [k, v] of Object.entries(
+    parseResources(np.spec.limits as Record<string, string> | undefined, `NodePool ${name} spec.limits`),
+  )) {
     deps.metrics.nodePoolsLimit.set({ nodepool: name, resource_type: k }, k === "cpu" ? v / 1000 : v);
   }
   const cur = np.status ?? {};
   const conditions = nodePoolConditions(np as KubeObject, deps.state, deps.now?.() ?? Date.now());
-  const same = (cur.nodes ?? 0) === nodes && JSON.stringify(formatResources(parseResources(cur.resources as Record<string, string> | undefined))) === JSON.stringify(resources)
-    && sameConditions(cur.conditions as Condition[] | undefined, conditions);
+  const same =
+    (cur.nodes ?? 0) === nodes &&
+    JSON.stringify(formatResources(parseResources(cur.resources as Record<string, string> | undefined))) ===
+      JSON.stringify(resources) &&
+    sameConditions(cur.conditions as Condition[] | undefined, conditions);
   if (same && cur.resources !== undefined) return false;
   // Merge patch semantics: resources that dropped to zero must be removed explicitly.
   const resPatch: Record<string, string | null> = { ...resources };
   for (const k of Object.keys(cur.resources ?? {})) if (!(k in resources)) resPatch[k] = null;
   try {
-    const out = await deps.client.patchStatus<KubeObject>(Kinds.NodePool, name, { resources: resPatch, nodes, conditions });
+    const out = await deps.client.patchStatus<KubeObject>(Kinds.NodePool, name, {
+      resources: resPatch,
+      nodes,
+      conditions,
+    });
     deps.state.apply("NodePool", out, "MODIFIED");
   } catch (e) {
     if (isNotFound(e)) return false;

@@ -37,7 +37,7 @@ export interface ProvisionResult {
 
 type Cond = { type: string; status: string };
 const isReadyCond = (o: { status?: { conditions?: Cond[] } } | undefined): boolean =>
-  !!o?.status?.conditions?.some(c => c.type === "Ready" && c.status === "True");
+  !!o?.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True");
 
 export class Provisioner {
   private running?: Promise<ProvisionResult>;
@@ -47,7 +47,10 @@ export class Provisioner {
 
   /** Runs one pass; a call while a pass runs schedules exactly one more pass afterwards (never two at once). */
   async provision(): Promise<ProvisionResult> {
-    if (this.running) { this.again = true; return this.running; }
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
     this.running = (async () => {
       let res: ProvisionResult;
       do {
@@ -56,31 +59,40 @@ export class Provisioner {
       } while (this.again);
       return res;
     })();
-    try { return await this.running; } finally { this.running = undefined; }
+    try {
+      return await this.running;
+    } finally {
+      this.running = undefined;
+    }
   }
 
   /** Builds the scheduler input from the current cluster state (exported for the disruption simulator and tests). */
-  async schedulingInput(pods: KubeObject[]): Promise<{ input: SchedulingInput; nodePools: NodePool[]; skippedPools: string[] }> {
+  async schedulingInput(
+    pods: KubeObject[],
+  ): Promise<{ input: SchedulingInput; nodePools: NodePool[]; skippedPools: string[] }> {
     const { state } = this.deps;
     const nodePools: NodePool[] = [];
     const skippedPools: string[] = [];
     for (const np of [...state.nodePools.values()].sort((a, b) => a.metadata.name!.localeCompare(b.metadata.name!))) {
       if (np.metadata.deletionTimestamp || np.spec.replicas !== undefined) continue; // static pools are not scheduled into
       const nc = state.nodeClasses.get(np.spec.template.spec.nodeClassRef.name);
-      if (!nc || !isReadyCond(nc as never)) { skippedPools.push(np.metadata.name!); continue; }
+      if (!nc || !isReadyCond(nc as never)) {
+        skippedPools.push(np.metadata.name!);
+        continue;
+      }
       nodePools.push(np);
     }
     const byPool: Record<string, InstanceType[]> = {};
     for (const np of nodePools) byPool[np.metadata.name!] = await this.deps.instanceTypes(np);
     const first = nodePools[0];
-    const existingNodes = [...state.nodes.values()].map(n => ({
+    const existingNodes = [...state.nodes.values()].map((n) => ({
       node: n as never,
       pods: state.podsOnNode(n.metadata.name) as unknown as Pod[],
       markedForDeletion: isNodeDeleting(state, n),
     }));
     const inFlightNodeClaims = [...state.nodeClaims.values()]
-      .filter(nc => !state.nodeForProviderID(nc.status?.providerID))
-      .map(nc => ({ nodeClaim: nc as never, markedForDeletion: !!nc.metadata.deletionTimestamp }));
+      .filter((nc) => !state.nodeForProviderID(nc.status?.providerID))
+      .map((nc) => ({ nodeClaim: nc as never, markedForDeletion: !!nc.metadata.deletionTimestamp }));
     const input: SchedulingInput = {
       pods: pods as unknown as Pod[],
       nodePools: nodePools as never,
@@ -98,16 +110,27 @@ export class Provisioner {
     if (!state.isSynced) return { created: [], unschedulable: [], skipped: "cluster state not synced" };
     // Pods of nodes whose NodeClaim is being deleted are scheduled too (Karpenter's deleting-node pods), so their
     // capacity is launched while the node drains instead of after the pods turn Pending.
-    const pending = [...state.pendingPods(), ...deletingNodePods(state)].sort((a, b) => podKey(a).localeCompare(podKey(b)));
+    const pending = [...state.pendingPods(), ...deletingNodePods(state)].sort((a, b) =>
+      podKey(a).localeCompare(podKey(b)),
+    );
     metrics.schedulerQueueDepth.set({ controller: "provisioner" }, pending.length);
     if (pending.length === 0) return { created: [], unschedulable: [] };
 
     const { input, nodePools, skippedPools } = await this.schedulingInput(pending);
     if (nodePools.length === 0) {
-      const why = state.nodePools.size === 0 ? "no nodepools found" : `no ready nodepools (nodeclass not ready for: ${skippedPools.join(", ")})`;
-      for (const p of pending) events.publish({ involved: podRef(p), type: "Warning", reason: "FailedScheduling", message: `Failed to schedule pod, ${why}` });
+      const why =
+        state.nodePools.size === 0
+          ? "no nodepools found"
+          : `no ready nodepools (nodeclass not ready for: ${skippedPools.join(", ")})`;
+      for (const p of pending)
+        events.publish({
+          involved: podRef(p),
+          type: "Warning",
+          reason: "FailedScheduling",
+          message: `Failed to schedule pod, ${why}`,
+        });
       log.error({ pods: pending.length }, `could not schedule pods, ${why}`);
-      return { created: [], unschedulable: pending.map(p => ({ pod: podKey(p), reason: why })) };
+      return { created: [], unschedulable: pending.map((p) => ({ pod: podKey(p), reason: why })) };
     }
     const t0 = clock.now();
     const started = process.hrtime.bigint();
@@ -115,9 +138,12 @@ export class Provisioner {
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     metrics.schedulingDuration.observe({ controller: "provisioner" }, seconds);
     metrics.provisionerSchedulingDuration.observe(seconds);
-    log.debug({ pods: pending.length, "duration-ms": clock.now() - t0, nodeclaims: result.newNodeClaims.length }, "computed scheduling decision");
+    log.debug(
+      { pods: pending.length, "duration-ms": clock.now() - t0, nodeclaims: result.newNodeClaims.length },
+      "computed scheduling decision",
+    );
 
-    const poolByName = new Map(nodePools.map(np => [np.metadata.name!, np]));
+    const poolByName = new Map(nodePools.map((np) => [np.metadata.name!, np]));
     const created: string[] = [];
     for (const plan of result.newNodeClaims) {
       const np = poolByName.get(plan.nodePool);
@@ -125,28 +151,52 @@ export class Provisioner {
       const nc = await this.createNodeClaim(plan, np);
       if (!nc) continue;
       created.push(nc.metadata.name!);
-      const keys = plan.pods.map(p => podKey(p as never));
+      const keys = plan.pods.map((p) => podKey(p as never));
       state.nominate(keys, nc.metadata.name!);
       for (const p of plan.pods) {
-        events.publish({ involved: podRef(p as never), type: "Normal", reason: "Nominated", message: `Pod should schedule on: nodeclaim/${nc.metadata.name}` });
+        events.publish({
+          involved: podRef(p as never),
+          type: "Normal",
+          reason: "Nominated",
+          message: `Pod should schedule on: nodeclaim/${nc.metadata.name}`,
+        });
       }
     }
     for (const a of result.existingNodes) {
       for (const p of a.pods) {
-        const target = a.kind === "Node" ? `node/${a.name}` : `nodeclaim/${state.nodeClaims.has(a.name) ? a.name : inFlightName(state, a.name)}`;
-        events.publish({ involved: podRef(p as never), type: "Normal", reason: "Nominated", message: `Pod should schedule on: ${target}` });
+        const target =
+          a.kind === "Node"
+            ? `node/${a.name}`
+            : `nodeclaim/${state.nodeClaims.has(a.name) ? a.name : inFlightName(state, a.name)}`;
+        events.publish({
+          involved: podRef(p as never),
+          type: "Normal",
+          reason: "Nominated",
+          message: `Pod should schedule on: ${target}`,
+        });
       }
     }
     for (const u of result.unschedulable) {
-      events.publish({ involved: podRef(u.pod as never), type: "Warning", reason: "FailedScheduling", message: `Failed to schedule pod, ${u.reason}` });
+      events.publish({
+        involved: podRef(u.pod as never),
+        type: "Warning",
+        reason: "FailedScheduling",
+        message: `Failed to schedule pod, ${u.reason}`,
+      });
     }
     if (result.unschedulable.length) {
-      log.error({ pods: result.unschedulable.length, example: `${u0(result).key}: ${u0(result).reason}` }, "could not schedule pods");
+      log.error(
+        { pods: result.unschedulable.length, example: `${u0(result).key}: ${u0(result).reason}` },
+        "could not schedule pods",
+      );
     }
-    return { created, unschedulable: result.unschedulable.map(u => ({ pod: u.key, reason: u.reason })) };
+    return { created, unschedulable: result.unschedulable.map((u) => ({ pod: u.key, reason: u.reason })) };
   }
 
-  private async createNodeClaim(plan: SchedulingResult["newNodeClaims"][number], np: NodePool): Promise<NodeClaim | undefined> {
+  private async createNodeClaim(
+    plan: SchedulingResult["newNodeClaims"][number],
+    np: NodePool,
+  ): Promise<NodeClaim | undefined> {
     const { client, state, log, metrics } = this.deps;
     for (let attempt = 0; attempt < 3; attempt++) {
       const name = `${np.metadata.name}-${randomSuffix(this.deps.random)}`;
@@ -154,11 +204,20 @@ export class Provisioner {
       try {
         const out = await client.create<KubeObject>(Kinds.NodeClaim, obj as unknown as KubeObject);
         state.apply("NodeClaim", out, "ADDED");
-        metrics.nodeClaimsCreated.inc({ nodepool: np.metadata.name!, reason: "provisioning", min_values_relaxed: "false" });
-        log.info({
-          NodePool: { name: np.metadata.name }, NodeClaim: { name }, requests: obj.spec.resources?.requests,
-          "instance-types": describeInstanceTypes(plan.instanceTypeOptions.map(it => it.name)),
-        }, "created nodeclaim");
+        metrics.nodeClaimsCreated.inc({
+          nodepool: np.metadata.name!,
+          reason: "provisioning",
+          min_values_relaxed: "false",
+        });
+        log.info(
+          {
+            NodePool: { name: np.metadata.name },
+            NodeClaim: { name },
+            requests: obj.spec.resources?.requests,
+            "instance-types": describeInstanceTypes(plan.instanceTypeOptions.map((it) => it.name)),
+          },
+          "created nodeclaim",
+        );
         return out as unknown as NodeClaim;
       } catch (e) {
         if (isConflict(e)) continue; // name collision: draw another suffix
@@ -170,7 +229,9 @@ export class Provisioner {
   }
 }
 
-function u0(r: SchedulingResult) { return r.unschedulable[0]!; }
+function u0(r: SchedulingResult) {
+  return r.unschedulable[0]!;
+}
 
 function inFlightName(state: ClusterState, nodeName: string): string {
   for (const nc of state.nodeClaims.values()) if (nc.status?.nodeName === nodeName) return nc.metadata.name!;
@@ -178,13 +239,19 @@ function inFlightName(state: ClusterState, nodeName: string): string {
 }
 
 function podRef(p: KubeObject) {
-  return { apiVersion: "v1", kind: "Pod", name: p.metadata.name, namespace: p.metadata.namespace ?? "default", uid: p.metadata.uid };
+  return {
+    apiVersion: "v1",
+    kind: "Pod",
+    name: p.metadata.name,
+    namespace: p.metadata.namespace ?? "default",
+    uid: p.metadata.uid,
+  };
 }
 
 /** The node is going away: being deleted, its NodeClaim is, or it carries karpenter.sh/disrupted. */
 export function isNodeDeleting(state: ClusterState, n: KubeObject): boolean {
   if (n.metadata.deletionTimestamp) return true;
-  if (((n.spec?.taints ?? []) as Array<{ key: string }>).some(t => t.key === TaintDisrupted.key)) return true;
+  if (((n.spec?.taints ?? []) as Array<{ key: string }>).some((t) => t.key === TaintDisrupted.key)) return true;
   return !!state.nodeClaimForNode(n)?.metadata.deletionTimestamp;
 }
 
@@ -197,7 +264,8 @@ export function deletingNodePods(state: ClusterState): KubeObject[] {
     if (!node) continue;
     for (const p of state.podsOnNode(node.metadata.name)) {
       if (p.metadata.deletionTimestamp || p.status?.phase === "Succeeded" || p.status?.phase === "Failed") continue;
-      if ((p.metadata.ownerReferences ?? []).some(o => o.controller && (o.kind === "DaemonSet" || o.kind === "Node"))) continue;
+      if ((p.metadata.ownerReferences ?? []).some((o) => o.controller && (o.kind === "DaemonSet" || o.kind === "Node")))
+        continue;
       if (p.metadata.annotations?.["kubernetes.io/config.mirror"] !== undefined) continue;
       const { nodeName: _n, ...spec } = p.spec ?? {};
       out.push({ ...p, spec });

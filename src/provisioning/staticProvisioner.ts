@@ -34,7 +34,12 @@ export interface StaticProvisionerDeps {
   onCreated?: (nodeClaim: string) => void;
 }
 
-export interface StaticPassResult { created: string[]; deleted: string[]; desired: number; skipped?: string }
+export interface StaticPassResult {
+  created: string[];
+  deleted: string[];
+  desired: number;
+  skipped?: string;
+}
 
 export const isStaticNodePool = (np: { spec?: { replicas?: number | null } } | undefined): boolean =>
   np?.spec?.replicas !== undefined && np?.spec?.replicas !== null;
@@ -45,7 +50,10 @@ export function desiredReplicas(np: NodePool): number {
   const limit = np.spec.limits?.nodes;
   if (limit === undefined || limit === null) return replicas;
   const n = Number(limit);
-  if (!Number.isFinite(n) || n < 0) throw new Error(`NodePool ${np.metadata.name} spec.limits.nodes: "${limit}" is not a node count; set a non-negative integer`);
+  if (!Number.isFinite(n) || n < 0)
+    throw new Error(
+      `NodePool ${np.metadata.name} spec.limits.nodes: "${limit}" is not a node count; set a non-negative integer`,
+    );
   return Math.min(replicas, Math.floor(n));
 }
 
@@ -56,45 +64,84 @@ export function desiredReplicas(np: NodePool): number {
  */
 export function staticNodeClaimPlan(np: NodePool, catalog: InstanceType[]): NewNodeClaim | string {
   const { reqs, labels } = nodePoolRequirements(np as unknown as SchedNodePool);
-  const compatible = catalog.filter(t => typeIncompatibility(t, reqs) === undefined);
-  if (compatible.length === 0) return `no instance type satisfies NodePool ${np.metadata.name} spec.template.spec.requirements`;
-  const ct = valuesOf(compatible, L.LabelCapacityType, reqs).has(L.CapacityTypeSpot) ? L.CapacityTypeSpot : L.CapacityTypeOnDemand;
+  const compatible = catalog.filter((t) => typeIncompatibility(t, reqs) === undefined);
+  if (compatible.length === 0)
+    return `no instance type satisfies NodePool ${np.metadata.name} spec.template.spec.requirements`;
+  const ct = valuesOf(compatible, L.LabelCapacityType, reqs).has(L.CapacityTypeSpot)
+    ? L.CapacityTypeSpot
+    : L.CapacityTypeOnDemand;
   const priced = new Requirements(reqs.values()).add(Requirement.in(L.LabelCapacityType, ct));
-  const options = truncate(sortByPrice(compatible.filter(t => cheapestOffering(t, priced) !== undefined), priced), reqs, MAX_INSTANCE_TYPES);
+  const options = truncate(
+    sortByPrice(
+      compatible.filter((t) => cheapestOffering(t, priced) !== undefined),
+      priced,
+    ),
+    reqs,
+    MAX_INSTANCE_TYPES,
+  );
   const cheapest = options[0]!;
   const offering = cheapestOffering(cheapest, priced)!;
   const tpl = np.spec.template.spec;
   return {
-    name: np.metadata.name!, nodePool: np.metadata.name!, nodeClassRef: tpl.nodeClassRef as NewNodeClaim["nodeClassRef"],
-    requirements: reqs.clone().add(Requirement.in(L.LabelInstanceType, ...options.map(t => t.name))).toNodeSelector(),
+    name: np.metadata.name!,
+    nodePool: np.metadata.name!,
+    nodeClassRef: tpl.nodeClassRef as NewNodeClaim["nodeClassRef"],
+    requirements: reqs
+      .clone()
+      .add(Requirement.in(L.LabelInstanceType, ...options.map((t) => t.name)))
+      .toNodeSelector(),
     labels: { ...labels, ...reqs.singleValueLabels() },
-    taints: (tpl.taints ?? []) as NewNodeClaim["taints"], startupTaints: (tpl.startupTaints ?? []) as NewNodeClaim["startupTaints"],
-    instanceTypeOptions: options, instanceType: cheapest.name, capacityType: ct, pricePerHour: offering.price,
-    requests: {}, daemonOverhead: {}, pods: [],
+    taints: (tpl.taints ?? []) as NewNodeClaim["taints"],
+    startupTaints: (tpl.startupTaints ?? []) as NewNodeClaim["startupTaints"],
+    instanceTypeOptions: options,
+    instanceType: cheapest.name,
+    capacityType: ct,
+    pricePerHour: offering.price,
+    requests: {},
+    daemonOverhead: {},
+    pods: [],
   };
 }
 
 const isInitialized = (nc: NodeClaim): boolean =>
-  ((nc.status?.conditions ?? []) as Array<{ type: string; status: string }>).some(c => c.type === "Initialized" && c.status === "True");
+  ((nc.status?.conditions ?? []) as Array<{ type: string; status: string }>).some(
+    (c) => c.type === "Initialized" && c.status === "True",
+  );
 
 /** Pods that would have to move if the node went away (not daemonset/node-owned, not finished). */
 function reschedulablePods(state: ClusterState, nc: NodeClaim): number {
   const node = state.nodeForProviderID(nc.status?.providerID);
   if (!node) return 0;
-  return state.podsOnNode(node.metadata.name).filter(p => {
+  return state.podsOnNode(node.metadata.name).filter((p) => {
     if (p.status?.phase === "Succeeded" || p.status?.phase === "Failed") return false;
     if (p.metadata.annotations?.["kubernetes.io/config.mirror"] !== undefined) return false;
-    return !(p.metadata.ownerReferences ?? []).some(o => o.controller && (o.kind === "DaemonSet" || o.kind === "Node"));
+    return !(p.metadata.ownerReferences ?? []).some(
+      (o) => o.controller && (o.kind === "DaemonSet" || o.kind === "Node"),
+    );
   }).length;
 }
 
 /** Scale-down order: uninitialized first, then fewest pods to move, then newest, then name (deterministic). */
 export function scaleDownOrder(state: ClusterState, claims: NodeClaim[]): NodeClaim[] {
-  const key = new Map(claims.map(nc => [nc, { init: isInitialized(nc) ? 1 : 0, pods: reschedulablePods(state, nc), created: String(nc.metadata.creationTimestamp ?? "") }]));
+  const key = new Map(
+    claims.map((nc) => [
+      nc,
+      {
+        init: isInitialized(nc) ? 1 : 0,
+        pods: reschedulablePods(state, nc),
+        created: String(nc.metadata.creationTimestamp ?? ""),
+      },
+    ]),
+  );
   return [...claims].sort((a, b) => {
-    const ka = key.get(a)!, kb = key.get(b)!;
-    return ka.init - kb.init || ka.pods - kb.pods || (kb.created < ka.created ? -1 : kb.created > ka.created ? 1 : 0)
-      || (a.metadata.name! < b.metadata.name! ? -1 : 1);
+    const ka = key.get(a)!,
+      kb = key.get(b)!;
+    return (
+      ka.init - kb.init ||
+      ka.pods - kb.pods ||
+      (kb.created < ka.created ? -1 : kb.created > ka.created ? 1 : 0) ||
+      (a.metadata.name! < b.metadata.name! ? -1 : 1)
+    );
   });
 }
 
@@ -104,19 +151,26 @@ export async function reconcileStaticNodePool(deps: StaticProvisionerDeps, name:
   const result: StaticPassResult = { created: [], deleted: [], desired: 0 };
   const np = state.nodePools.get(name) as NodePool | undefined;
   if (!state.isSynced) return { ...result, skipped: "cluster state not synced" };
-  if (!np || np.metadata.deletionTimestamp || !isStaticNodePool(np)) return { ...result, skipped: "not a live static NodePool" };
+  if (!np || np.metadata.deletionTimestamp || !isStaticNodePool(np))
+    return { ...result, skipped: "not a live static NodePool" };
   const involved = { apiVersion: "karpenter.sh/v1", kind: "NodePool", name, uid: np.metadata.uid };
   if (deps.enabled === false) {
-    const why = "NodePool sets spec.replicas but the StaticCapacity feature gate is off; set FEATURE_GATES=StaticCapacity=true to provision static NodePools";
+    const why =
+      "NodePool sets spec.replicas but the StaticCapacity feature gate is off; set FEATURE_GATES=StaticCapacity=true to provision static NodePools";
     events.publish({ involved, type: "Warning", reason: "StaticCapacityDisabled", message: why });
     log.error({ NodePool: { name } }, why);
     return { ...result, skipped: why };
   }
   const desired = desiredReplicas(np);
   result.desired = desired;
-  const live = state.nodeClaimsOfPool(name).filter(nc => !nc.metadata.deletionTimestamp);
+  const live = state.nodeClaimsOfPool(name).filter((nc) => !nc.metadata.deletionTimestamp);
   if (desired < Number(np.spec.replicas) && live.length < Number(np.spec.replicas)) {
-    events.publish({ involved, type: "Warning", reason: "NodePoolLimitReached", message: `replicas ${np.spec.replicas} capped at limits.nodes ${desired}` });
+    events.publish({
+      involved,
+      type: "Warning",
+      reason: "NodePoolLimitReached",
+      message: `replicas ${np.spec.replicas} capped at limits.nodes ${desired}`,
+    });
   }
 
   if (live.length < desired) {
@@ -133,22 +187,41 @@ export async function reconcileStaticNodePool(deps: StaticProvisionerDeps, name:
       result.created.push(nc);
     }
     if (result.created.length) {
-      events.publish({ involved, type: "Normal", reason: "ScaledUp", message: `Created ${result.created.length} nodeclaim(s) for replicas ${desired}: ${result.created.join(", ")}` });
+      events.publish({
+        involved,
+        type: "Normal",
+        reason: "ScaledUp",
+        message: `Created ${result.created.length} nodeclaim(s) for replicas ${desired}: ${result.created.join(", ")}`,
+      });
     }
   } else if (live.length > desired) {
     for (const nc of scaleDownOrder(state, live).slice(0, live.length - desired)) {
       try {
         await client.delete(Kinds.NodeClaim, nc.metadata.name!);
-      } catch (e) { if (!isNotFound(e)) throw e; }
+      } catch (e) {
+        if (!isNotFound(e)) throw e;
+      }
       // Mark it deleting in the state now so a retried pass does not pick another victim.
       const cur = await client.get<KubeObject>(Kinds.NodeClaim, nc.metadata.name!);
       if (cur) state.apply("NodeClaim", cur, "MODIFIED");
       else state.apply("NodeClaim", nc as unknown as KubeObject, "DELETED");
       result.deleted.push(nc.metadata.name!);
-      metrics.nodeClaimsDisrupted.inc({ nodepool: name, reason: "static_scale_down", capacity_type: nc.metadata.labels?.[L.LabelCapacityType] ?? "" });
-      log.info({ NodePool: { name }, NodeClaim: { name: nc.metadata.name }, replicas: desired }, "deleting static nodeclaim (scale down)");
+      metrics.nodeClaimsDisrupted.inc({
+        nodepool: name,
+        reason: "static_scale_down",
+        capacity_type: nc.metadata.labels?.[L.LabelCapacityType] ?? "",
+      });
+      log.info(
+        { NodePool: { name }, NodeClaim: { name: nc.metadata.name }, replicas: desired },
+        "deleting static nodeclaim (scale down)",
+      );
     }
-    events.publish({ involved, type: "Normal", reason: "ScaledDown", message: `Deleting ${result.deleted.length} nodeclaim(s) for replicas ${desired}: ${result.deleted.join(", ")}` });
+    events.publish({
+      involved,
+      type: "Normal",
+      reason: "ScaledDown",
+      message: `Deleting ${result.deleted.length} nodeclaim(s) for replicas ${desired}: ${result.deleted.join(", ")}`,
+    });
   }
   return result;
 }
@@ -163,7 +236,14 @@ async function createOne(deps: StaticProvisionerDeps, np: NodePool, plan: NewNod
       state.apply("NodeClaim", out, "ADDED");
       deps.onCreated?.(name);
       metrics.nodeClaimsCreated.inc({ nodepool: np.metadata.name!, reason: "static", min_values_relaxed: "false" });
-      log.info({ NodePool: { name: np.metadata.name }, NodeClaim: { name }, "instance-types": describeInstanceTypes(plan.instanceTypeOptions.map(t => t.name)) }, "created static nodeclaim");
+      log.info(
+        {
+          NodePool: { name: np.metadata.name },
+          NodeClaim: { name },
+          "instance-types": describeInstanceTypes(plan.instanceTypeOptions.map((t) => t.name)),
+        },
+        "created static nodeclaim",
+      );
       return name;
     } catch (e) {
       if (isConflict(e)) continue; // name collision: draw another suffix

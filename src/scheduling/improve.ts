@@ -19,19 +19,27 @@ export interface ImproveOps<C> {
 }
 
 export const isMovable = (p: Pod): boolean =>
-  !p.spec.topologySpreadConstraints?.length && !p.spec.affinity?.podAffinity && !p.spec.affinity?.podAntiAffinity &&
-  ![...p.spec.containers, ...(p.spec.initContainers ?? [])].some(c => c.ports?.some(x => x.hostPort));
+  !p.spec.topologySpreadConstraints?.length &&
+  !p.spec.affinity?.podAffinity &&
+  !p.spec.affinity?.podAntiAffinity &&
+  ![...p.spec.containers, ...(p.spec.initContainers ?? [])].some((c) => c.ports?.some((x) => x.hostPort));
 
-export function improve<C extends { pods: Pod[] }>(claims: C[], ops: ImproveOps<C>, maxVictims = 8, movable: (p: Pod) => boolean = isMovable): number {
+export function improve<C extends { pods: Pod[] }>(
+  claims: C[],
+  ops: ImproveOps<C>,
+  maxVictims = 8,
+  movable: (p: Pod) => boolean = isMovable,
+): number {
   let saved = 0;
   if (claims.length < 2) return saved;
   const order = claims.map((c, i) => ({ c, i })).sort((a, b) => a.c.pods.length - b.c.pods.length || a.i - b.i);
   for (const { c: victim } of order.slice(0, maxVictims)) {
     if (victim.pods.length === 0 || !victim.pods.every(movable)) continue;
-    const receivers = claims.filter(r => r !== victim && r.pods.length > 0 && ops.group(r) === ops.group(victim));
+    const receivers = claims.filter((r) => r !== victim && r.pods.length > 0 && ops.group(r) === ops.group(victim));
     // Cheap gate: the receivers' total headroom must cover the victim's load.
     const room: ResourceMap = {};
-    for (const r of receivers) for (const [k, v] of Object.entries(ops.spare(r))) room[k] = (room[k] ?? 0) + Math.max(0, v);
+    for (const r of receivers)
+      for (const [k, v] of Object.entries(ops.spare(r))) room[k] = (room[k] ?? 0) + Math.max(0, v);
     if (!fits(ops.load(victim), room)) continue;
     const before = new Map<C, number>();
     const snapshot = new Map<C, unknown>();
@@ -39,10 +47,19 @@ export function improve<C extends { pods: Pod[] }>(claims: C[], ops: ImproveOps<
     for (const p of victim.pods) {
       let placed = false;
       for (const r of receivers) {
-        if (!before.has(r)) { before.set(r, ops.price(r)); snapshot.set(r, ops.save(r)); }
-        if (ops.tryAdd(r, p)) { placed = true; break; }
+        if (!before.has(r)) {
+          before.set(r, ops.price(r));
+          snapshot.set(r, ops.save(r));
+        }
+        if (ops.tryAdd(r, p)) {
+          placed = true;
+          break;
+        }
       }
-      if (!placed) { ok = false; break; }
+      if (!placed) {
+        ok = false;
+        break;
+      }
     }
     let delta = Infinity;
     if (ok) {

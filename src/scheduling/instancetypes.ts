@@ -4,8 +4,16 @@ import type { InstanceType, Offering } from "../cloudprovider/aws/catalog/types"
 import type { Requirement, Requirements } from "./requirements";
 
 /** Keys an instance type has an opinion on: a type lacking such a label means "DoesNotExist" (e.g. gpu-name). */
-const NOT_TYPE_KEYS = new Set([LabelNodePool, LabelHostname, LabelTopologyZone, LabelCapacityType, "topology.k8s.aws/zone-id"]);
-export function isTypeKey(key: string): boolean { return WellKnownLabels.has(key) && !NOT_TYPE_KEYS.has(key); }
+const NOT_TYPE_KEYS = new Set([
+  LabelNodePool,
+  LabelHostname,
+  LabelTopologyZone,
+  LabelCapacityType,
+  "topology.k8s.aws/zone-id",
+]);
+export function isTypeKey(key: string): boolean {
+  return WellKnownLabels.has(key) && !NOT_TYPE_KEYS.has(key);
+}
 
 export function offeringMatches(o: Offering, reqs: Requirements): boolean {
   return offeringMatchesReq(o, reqs.get(LabelTopologyZone), reqs.get(LabelCapacityType));
@@ -24,7 +32,8 @@ export function typeIncompatibility(it: InstanceType, reqs: Requirements): strin
   }
   const z = reqs.get(LabelTopologyZone);
   const ct = reqs.get(LabelCapacityType);
-  if (!it.offerings.some(o => offeringMatchesReq(o, z, ct))) return "no available offering in the allowed zones/capacity types";
+  if (!it.offerings.some((o) => offeringMatchesReq(o, z, ct)))
+    return "no available offering in the allowed zones/capacity types";
   return undefined;
 }
 
@@ -45,7 +54,7 @@ export function price(it: InstanceType, reqs: Requirements): number {
 
 /** Sorts by price under reqs, then name (deterministic). */
 export function sortByPrice(types: InstanceType[], reqs: Requirements): InstanceType[] {
-  const p = new Map(types.map(t => [t, price(t, reqs)]));
+  const p = new Map(types.map((t) => [t, price(t, reqs)]));
   return [...types].sort((a, b) => p.get(a)! - p.get(b)! || (a.name < b.name ? -1 : 1));
 }
 
@@ -56,7 +65,8 @@ export function valuesOf(types: InstanceType[], key: string, reqs: Requirements)
   const ct = reqs.get(LabelCapacityType);
   for (const t of types) {
     if (key === LabelTopologyZone || key === LabelCapacityType) {
-      for (const o of t.offerings) if (offeringMatchesReq(o, z, ct)) out.add(key === LabelTopologyZone ? o.zone : o.capacityType);
+      for (const o of t.offerings)
+        if (offeringMatchesReq(o, z, ct)) out.add(key === LabelTopologyZone ? o.zone : o.capacityType);
     } else if (t.labels[key] !== undefined) out.add(t.labels[key]!);
   }
   return out;
@@ -67,7 +77,8 @@ export function minValuesViolation(types: InstanceType[], reqs: Requirements): s
   for (const r of reqs.values()) {
     if (r.minValues === undefined) continue;
     const n = valuesOf(types, r.key, reqs).size;
-    if (n < r.minValues) return `minValues ${r.minValues} on ${r.key} needs ${r.minValues} distinct values but only ${n} remain`;
+    if (n < r.minValues)
+      return `minValues ${r.minValues} on ${r.key} needs ${r.minValues} distinct values but only ${n} remain`;
   }
   return undefined;
 }
@@ -87,9 +98,15 @@ export function truncate(sorted: InstanceType[], reqs: Requirements, max: number
     for (const t of sorted) {
       if (seen.size >= r.minValues) break;
       const vs = valuesOf([t], r.key, reqs);
-      if ([...vs].some(v => !seen.has(v))) { picked.add(t); vs.forEach(v => seen.add(v)); }
+      if ([...vs].some((v) => !seen.has(v))) {
+        picked.add(t);
+        vs.forEach((v) => seen.add(v));
+      }
     }
   }
-  for (const t of sorted) { if (picked.size >= max) break; picked.add(t); }
-  return sorted.filter(t => picked.has(t));
+  for (const t of sorted) {
+    if (picked.size >= max) break;
+    picked.add(t);
+  }
+  return sorted.filter((t) => picked.has(t));
 }

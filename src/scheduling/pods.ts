@@ -5,7 +5,9 @@ import type { LabelSelector, Pod, Taint, Toleration } from "./types";
 export function podKey(p: Pod): string {
   return `${p.metadata.namespace ?? "default"}/${p.metadata.name ?? ""}`;
 }
-export function podNamespace(p: Pod): string { return p.metadata.namespace ?? "default"; }
+export function podNamespace(p: Pod): string {
+  return p.metadata.namespace ?? "default";
+}
 
 /**
  * Effective requests like kube-scheduler: max(sum of app containers + restartable (sidecar) init containers,
@@ -14,7 +16,9 @@ export function podNamespace(p: Pod): string { return p.metadata.namespace ?? "d
 export function podRequests(p: Pod): ResourceMap {
   const field = `pod ${podKey(p)} spec`;
   let app: ResourceMap = {};
-  p.spec.containers.forEach((c, i) => { app = addResources(app, parseResources(c.resources?.requests, `${field}.containers[${i}].resources.requests`)); });
+  p.spec.containers.forEach((c, i) => {
+    app = addResources(app, parseResources(c.resources?.requests, `${field}.containers[${i}].resources.requests`));
+  });
   let sidecars: ResourceMap = {};
   let initMax: ResourceMap = {};
   (p.spec.initContainers ?? []).forEach((c, i) => {
@@ -28,12 +32,22 @@ export function podRequests(p: Pod): ResourceMap {
   return total;
 }
 
-export interface HostPort { ip: string; protocol: string; port: number }
+export interface HostPort {
+  ip: string;
+  protocol: string;
+  port: number;
+}
 export function podHostPorts(p: Pod): HostPort[] {
   const out: HostPort[] = [];
-  for (const c of [...(p.spec.initContainers ?? []), ...p.spec.containers]) for (const port of c.ports ?? []) {
-    if (port.hostPort) out.push({ ip: port.hostIP && port.hostIP !== "" ? port.hostIP : "0.0.0.0", protocol: port.protocol ?? "TCP", port: port.hostPort });
-  }
+  for (const c of [...(p.spec.initContainers ?? []), ...p.spec.containers])
+    for (const port of c.ports ?? []) {
+      if (port.hostPort)
+        out.push({
+          ip: port.hostIP && port.hostIP !== "" ? port.hostIP : "0.0.0.0",
+          protocol: port.protocol ?? "TCP",
+          port: port.hostPort,
+        });
+    }
   return out;
 }
 
@@ -49,9 +63,12 @@ export function tolerates(t: Toleration, taint: Taint): boolean {
 }
 
 /** The first taint the pod does not tolerate, or undefined. */
-export function untoleratedTaint(taints: Taint[] | undefined, tolerations: Toleration[] | undefined): Taint | undefined {
+export function untoleratedTaint(
+  taints: Taint[] | undefined,
+  tolerations: Toleration[] | undefined,
+): Taint | undefined {
   for (const taint of taints ?? []) {
-    if (!(tolerations ?? []).some(t => tolerates(t, taint))) return taint;
+    if (!(tolerations ?? []).some((t) => tolerates(t, taint))) return taint;
   }
   return undefined;
 }
@@ -63,16 +80,27 @@ export function matchesSelector(sel: LabelSelector | undefined, labels: Record<s
   for (const e of sel.matchExpressions ?? []) {
     const v = l[e.key];
     switch (e.operator) {
-      case "In": if (v === undefined || !(e.values ?? []).includes(v)) return false; break;
-      case "NotIn": if (v !== undefined && (e.values ?? []).includes(v)) return false; break;
-      case "Exists": if (v === undefined) return false; break;
-      case "DoesNotExist": if (v !== undefined) return false; break;
-      default: throw new Error(`labelSelector.matchExpressions: unknown operator "${e.operator}" on "${e.key}"; use In, NotIn, Exists or DoesNotExist`);
+      case "In":
+        if (v === undefined || !(e.values ?? []).includes(v)) return false;
+        break;
+      case "NotIn":
+        if (v !== undefined && (e.values ?? []).includes(v)) return false;
+        break;
+      case "Exists":
+        if (v === undefined) return false;
+        break;
+      case "DoesNotExist":
+        if (v !== undefined) return false;
+        break;
+      default:
+        throw new Error(
+          `labelSelector.matchExpressions: unknown operator "${e.operator}" on "${e.key}"; use In, NotIn, Exists or DoesNotExist`,
+        );
     }
   }
   return true;
 }
 
 export function isDaemonSetPod(p: Pod): boolean {
-  return (p.metadata.ownerReferences ?? []).some(o => o.kind === "DaemonSet");
+  return (p.metadata.ownerReferences ?? []).some((o) => o.kind === "DaemonSet");
 }

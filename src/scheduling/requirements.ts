@@ -4,10 +4,21 @@
 import { normalizeLabelKey, WellKnownLabels } from "../apis/labels";
 
 export type Operator = "In" | "NotIn" | "Exists" | "DoesNotExist" | "Gt" | "Lt" | "Gte" | "Lte";
-export interface NodeSelectorRequirement { key: string; operator: Operator | string; values?: string[]; minValues?: number }
+export interface NodeSelectorRequirement {
+  key: string;
+  operator: Operator | string;
+  values?: string[];
+  minValues?: number;
+}
 
 export class RequirementError extends Error {
-  constructor(readonly field: string, message: string) { super(`${field}: ${message}`); this.name = "RequirementError"; }
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(`${field}: ${message}`);
+    this.name = "RequirementError";
+  }
 }
 
 function parseIntStrict(v: string): number | undefined {
@@ -29,34 +40,60 @@ export class Requirement {
     const values = r.values ?? [];
     const bound = (): number => {
       const n = values.length === 1 ? parseIntStrict(values[0]!) : undefined;
-      if (n === undefined) throw new RequirementError(`${field}.values`, `operator ${r.operator} on "${r.key}" needs exactly one integer value, e.g. values: ["2"]`);
+      if (n === undefined)
+        throw new RequirementError(
+          `${field}.values`,
+          `operator ${r.operator} on "${r.key}" needs exactly one integer value, e.g. values: ["2"]`,
+        );
       return n;
     };
     switch (r.operator) {
       case "In":
-        if (values.length === 0) throw new RequirementError(`${field}.values`, `operator In on "${r.key}" needs at least one value (use Exists to allow any value)`);
+        if (values.length === 0)
+          throw new RequirementError(
+            `${field}.values`,
+            `operator In on "${r.key}" needs at least one value (use Exists to allow any value)`,
+          );
         return new Requirement(key, false, new Set(values), undefined, undefined, r.minValues);
-      case "NotIn": return new Requirement(key, true, new Set(values), undefined, undefined, r.minValues);
-      case "Exists": return new Requirement(key, true, new Set(), undefined, undefined, r.minValues);
-      case "DoesNotExist": return new Requirement(key, false, new Set());
-      case "Gt": return new Requirement(key, true, new Set(), bound(), undefined, r.minValues);
-      case "Gte": return new Requirement(key, true, new Set(), bound() - 1, undefined, r.minValues);
-      case "Lt": return new Requirement(key, true, new Set(), undefined, bound(), r.minValues);
-      case "Lte": return new Requirement(key, true, new Set(), undefined, bound() + 1, r.minValues);
+      case "NotIn":
+        return new Requirement(key, true, new Set(values), undefined, undefined, r.minValues);
+      case "Exists":
+        return new Requirement(key, true, new Set(), undefined, undefined, r.minValues);
+      case "DoesNotExist":
+        return new Requirement(key, false, new Set());
+      case "Gt":
+        return new Requirement(key, true, new Set(), bound(), undefined, r.minValues);
+      case "Gte":
+        return new Requirement(key, true, new Set(), bound() - 1, undefined, r.minValues);
+      case "Lt":
+        return new Requirement(key, true, new Set(), undefined, bound(), r.minValues);
+      case "Lte":
+        return new Requirement(key, true, new Set(), undefined, bound() + 1, r.minValues);
       default:
-        throw new RequirementError(`${field}.operator`, `unknown operator "${r.operator}" on "${r.key}"; use one of In, NotIn, Exists, DoesNotExist, Gt, Lt, Gte, Lte`);
+        throw new RequirementError(
+          `${field}.operator`,
+          `unknown operator "${r.operator}" on "${r.key}"; use one of In, NotIn, Exists, DoesNotExist, Gt, Lt, Gte, Lte`,
+        );
     }
   }
 
-  static in(key: string, ...values: string[]): Requirement { return new Requirement(normalizeLabelKey(key), false, new Set(values)); }
-  static exists(key: string): Requirement { return new Requirement(normalizeLabelKey(key), true, new Set()); }
-  static doesNotExist(key: string): Requirement { return new Requirement(normalizeLabelKey(key), false, new Set()); }
+  static in(key: string, ...values: string[]): Requirement {
+    return new Requirement(normalizeLabelKey(key), false, new Set(values));
+  }
+  static exists(key: string): Requirement {
+    return new Requirement(normalizeLabelKey(key), true, new Set());
+  }
+  static doesNotExist(key: string): Requirement {
+    return new Requirement(normalizeLabelKey(key), false, new Set());
+  }
 
   private withinBounds(v: string): boolean {
     if (this.greaterThan === undefined && this.lessThan === undefined) return true;
     const n = parseIntStrict(v);
     if (n === undefined) return false;
-    return (this.greaterThan === undefined || n > this.greaterThan) && (this.lessThan === undefined || n < this.lessThan);
+    return (
+      (this.greaterThan === undefined || n > this.greaterThan) && (this.lessThan === undefined || n < this.lessThan)
+    );
   }
 
   /** Whether a node whose label has value v satisfies this requirement. */
@@ -71,9 +108,13 @@ export class Requirement {
   }
 
   /** Number of allowed values; complements are effectively unbounded. */
-  len(): number { return this.complement ? Number.MAX_SAFE_INTEGER : this.values.size; }
+  len(): number {
+    return this.complement ? Number.MAX_SAFE_INTEGER : this.values.size;
+  }
 
-  isEmpty(): boolean { return !this.complement && this.values.size === 0; }
+  isEmpty(): boolean {
+    return !this.complement && this.values.size === 0;
+  }
 
   operator(): Operator {
     if (this.complement) {
@@ -90,20 +131,34 @@ export class Requirement {
     const minValues = maxDef(this.minValues, o.minValues);
     let complement: boolean;
     let values: Set<string>;
-    if (this.complement && o.complement) { complement = true; values = new Set([...this.values, ...o.values]); }
-    else if (this.complement) { complement = false; values = new Set([...o.values].filter(v => !this.values.has(v))); }
-    else if (o.complement) { complement = false; values = new Set([...this.values].filter(v => !o.values.has(v))); }
-    else { complement = false; values = new Set([...this.values].filter(v => o.values.has(v))); }
-    if (gt !== undefined && lt !== undefined && lt - gt <= 1) { complement = false; values = new Set(); }
+    if (this.complement && o.complement) {
+      complement = true;
+      values = new Set([...this.values, ...o.values]);
+    } else if (this.complement) {
+      complement = false;
+      values = new Set([...o.values].filter((v) => !this.values.has(v)));
+    } else if (o.complement) {
+      complement = false;
+      values = new Set([...this.values].filter((v) => !o.values.has(v)));
+    } else {
+      complement = false;
+      values = new Set([...this.values].filter((v) => o.values.has(v)));
+    }
+    if (gt !== undefined && lt !== undefined && lt - gt <= 1) {
+      complement = false;
+      values = new Set();
+    }
     const r = new Requirement(this.key, complement, values, gt, lt, minValues);
     if (!complement && (gt !== undefined || lt !== undefined)) {
-      return new Requirement(this.key, false, new Set([...values].filter(v => r.withinBounds(v))), gt, lt, minValues);
+      return new Requirement(this.key, false, new Set([...values].filter((v) => r.withinBounds(v))), gt, lt, minValues);
     }
     return r;
   }
 
   /** Sorted allowed values (only meaningful for non-complement sets). */
-  sortedValues(): string[] { return [...this.values].sort(); }
+  sortedValues(): string[] {
+    return [...this.values].sort();
+  }
 
   toNodeSelector(): NodeSelectorRequirement {
     const op = this.operator();
@@ -117,20 +172,27 @@ export class Requirement {
 
   toString(): string {
     const op = this.operator();
-    if (op === "Gt") return `${this.key} Gt ${this.greaterThan}${this.lessThan !== undefined ? ` Lt ${this.lessThan}` : ""}`;
+    if (op === "Gt")
+      return `${this.key} Gt ${this.greaterThan}${this.lessThan !== undefined ? ` Lt ${this.lessThan}` : ""}`;
     if (op === "Lt") return `${this.key} Lt ${this.lessThan}`;
     if (op === "Exists" || op === "DoesNotExist") return `${this.key} ${op}`;
     return `${this.key} ${op} [${this.sortedValues().join(",")}]`;
   }
 }
 
-function maxDef(a?: number, b?: number): number | undefined { return a === undefined ? b : b === undefined ? a : Math.max(a, b); }
-function minDef(a?: number, b?: number): number | undefined { return a === undefined ? b : b === undefined ? a : Math.min(a, b); }
+function maxDef(a?: number, b?: number): number | undefined {
+  return a === undefined ? b : b === undefined ? a : Math.max(a, b);
+}
+function minDef(a?: number, b?: number): number | undefined {
+  return a === undefined ? b : b === undefined ? a : Math.min(a, b);
+}
 
 export class Requirements {
   private readonly map = new Map<string, Requirement>();
 
-  constructor(reqs: Iterable<Requirement> = []) { for (const r of reqs) this.add(r); }
+  constructor(reqs: Iterable<Requirement> = []) {
+    for (const r of reqs) this.add(r);
+  }
 
   static fromNodeSelector(reqs: NodeSelectorRequirement[] | undefined, field = "requirements"): Requirements {
     return new Requirements((reqs ?? []).map((r, i) => Requirement.from(r, `${field}[${i}]`)));
@@ -140,7 +202,11 @@ export class Requirements {
     return new Requirements(Object.entries(labels ?? {}).map(([k, v]) => Requirement.in(k, v)));
   }
 
-  clone(): Requirements { const r = new Requirements(); for (const [k, v] of this.map) r.map.set(k, v); return r; }
+  clone(): Requirements {
+    const r = new Requirements();
+    for (const [k, v] of this.map) r.map.set(k, v);
+    return r;
+  }
 
   /** Intersects r into this set (in place). */
   add(r: Requirement): this {
@@ -149,13 +215,26 @@ export class Requirements {
     return this;
   }
 
-  addAll(rs: Requirements): this { for (const r of rs.values()) this.add(r); return this; }
+  addAll(rs: Requirements): this {
+    for (const r of rs.values()) this.add(r);
+    return this;
+  }
 
-  get(key: string): Requirement | undefined { return this.map.get(key) ?? this.map.get(normalizeLabelKey(key)); }
-  has(key: string): boolean { return this.map.has(normalizeLabelKey(key)); }
-  keys(): string[] { return [...this.map.keys()]; }
-  values(): Requirement[] { return [...this.map.values()]; }
-  get size(): number { return this.map.size; }
+  get(key: string): Requirement | undefined {
+    return this.map.get(key) ?? this.map.get(normalizeLabelKey(key));
+  }
+  has(key: string): boolean {
+    return this.map.has(normalizeLabelKey(key));
+  }
+  keys(): string[] {
+    return [...this.map.keys()];
+  }
+  values(): Requirement[] {
+    return [...this.map.values()];
+  }
+  get size(): number {
+    return this.map.size;
+  }
 
   /**
    * Why `incoming` cannot be satisfied together with this set, or undefined when compatible.
@@ -188,7 +267,8 @@ export class Requirements {
   matchLabels(labels: Record<string, string>): string | undefined {
     for (const r of this.map.values()) {
       const v = labels[r.key];
-      if (v === undefined ? !r.allowsAbsent() : !r.has(v)) return `node label ${r.key}=${v ?? "<absent>"} does not satisfy ${r}`;
+      if (v === undefined ? !r.allowsAbsent() : !r.has(v))
+        return `node label ${r.key}=${v ?? "<absent>"} does not satisfy ${r}`;
     }
     return undefined;
   }
@@ -201,8 +281,12 @@ export class Requirements {
   }
 
   toNodeSelector(): NodeSelectorRequirement[] {
-    return [...this.map.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).map(r => r.toNodeSelector());
+    return [...this.map.values()]
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+      .map((r) => r.toNodeSelector());
   }
 
-  toString(): string { return this.values().map(String).sort().join(", "); }
+  toString(): string {
+    return this.values().map(String).sort().join(", ");
+  }
 }

@@ -9,7 +9,10 @@ import type { LabelSelector, Pod, PodAffinityTerm } from "./types";
 export type TopologyType = "spread" | "affinity" | "antiAffinity";
 
 /** Where a placed pod is: the target's current domain for any key (undefined = not decided yet). */
-export interface Placement { pod: Pod; domain(key: string): string | undefined }
+export interface Placement {
+  pod: Pod;
+  domain(key: string): string | undefined;
+}
 
 export class TopologyGroup {
   readonly counts = new Map<string, number>();
@@ -27,24 +30,42 @@ export class TopologyGroup {
     if (this.namespaces !== "all" && !this.namespaces.has(podNamespace(pod))) return false;
     return matchesSelector(this.selector, pod.metadata.labels);
   }
-  count(d: string): number { return this.counts.get(d) ?? 0; }
-  record(d: string): void { this.counts.set(d, this.count(d) + 1); }
+  count(d: string): number {
+    return this.counts.get(d) ?? 0;
+  }
+  record(d: string): void {
+    this.counts.set(d, this.count(d) + 1);
+  }
 }
 
 function termNamespaces(term: PodAffinityTerm, pod: Pod): ReadonlySet<string> | "all" {
   const ns = term.namespaceSelector;
-  if (ns && !(ns.matchLabels && Object.keys(ns.matchLabels).length) && !(ns.matchExpressions && ns.matchExpressions.length)) return "all";
+  if (
+    ns &&
+    !(ns.matchLabels && Object.keys(ns.matchLabels).length) &&
+    !(ns.matchExpressions && ns.matchExpressions.length)
+  )
+    return "all";
   return new Set(term.namespaces && term.namespaces.length ? term.namespaces : [podNamespace(pod)]);
 }
 
 /** matchLabelKeys: merge the pod's own values for those keys into the selector (how Deployments isolate revisions). */
-function withMatchLabelKeys(sel: LabelSelector | undefined, keys: string[] | undefined, pod: Pod): LabelSelector | undefined {
+function withMatchLabelKeys(
+  sel: LabelSelector | undefined,
+  keys: string[] | undefined,
+  pod: Pod,
+): LabelSelector | undefined {
   if (!sel || !keys || keys.length === 0) return sel;
-  const extra = keys.filter(k => pod.metadata.labels?.[k] !== undefined).map(k => ({ key: k, operator: "In", values: [pod.metadata.labels![k]!] }));
+  const extra = keys
+    .filter((k) => pod.metadata.labels?.[k] !== undefined)
+    .map((k) => ({ key: k, operator: "In", values: [pod.metadata.labels![k]!] }));
   return { matchLabels: sel.matchLabels, matchExpressions: [...(sel.matchExpressions ?? []), ...extra] };
 }
 
-export interface PodTopology { owned: TopologyGroup[]; antiTerms: TopologyGroup[] }
+export interface PodTopology {
+  owned: TopologyGroup[];
+  antiTerms: TopologyGroup[];
+}
 
 export class Topology {
   private readonly groups = new Map<string, TopologyGroup>();
@@ -58,7 +79,11 @@ export class Topology {
     const hit = map.get(g.id);
     if (hit) return hit;
     // A new group counts every pod already placed that it selects.
-    for (const p of this.placed) if (g.selects(p.pod)) { const d = p.domain(g.key); if (d !== undefined) g.record(d); }
+    for (const p of this.placed)
+      if (g.selects(p.pod)) {
+        const d = p.domain(g.key);
+        if (d !== undefined) g.record(d);
+      }
     map.set(g.id, g);
     return g;
   }
@@ -71,12 +96,21 @@ export class Topology {
     for (const c of pod.spec.topologySpreadConstraints ?? []) {
       const sel = withMatchLabelKeys(c.labelSelector, c.matchLabelKeys, pod);
       const id = JSON.stringify(["spread", c.topologyKey, ns, sel ?? null, c.maxSkew, c.minDomains ?? null]);
-      owned.push(this.getGroup(this.groups, new TopologyGroup(id, "spread", c.topologyKey, new Set([ns]), sel, c.maxSkew, c.minDomains)));
+      owned.push(
+        this.getGroup(
+          this.groups,
+          new TopologyGroup(id, "spread", c.topologyKey, new Set([ns]), sel, c.maxSkew, c.minDomains),
+        ),
+      );
     }
     const aff = pod.spec.affinity;
-    const terms = (type: "affinity" | "antiAffinity", req?: PodAffinityTerm[], pref?: Array<{ podAffinityTerm: PodAffinityTerm }>): void => {
+    const terms = (
+      type: "affinity" | "antiAffinity",
+      req?: PodAffinityTerm[],
+      pref?: Array<{ podAffinityTerm: PodAffinityTerm }>,
+    ): void => {
       const required = req ?? [];
-      for (const [i, t] of [...required, ...(pref ?? []).map(p => p.podAffinityTerm)].entries()) {
+      for (const [i, t] of [...required, ...(pref ?? []).map((p) => p.podAffinityTerm)].entries()) {
         const sel = withMatchLabelKeys(t.labelSelector, t.matchLabelKeys, pod);
         const nss = termNamespaces(t, pod);
         const id = JSON.stringify([type, t.topologyKey, nss === "all" ? "*" : [...nss].sort(), sel ?? null]);
@@ -87,8 +121,16 @@ export class Topology {
         if (type === "antiAffinity" && i < required.length) antiTerms.push(g);
       }
     };
-    terms("affinity", aff?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution, aff?.podAffinity?.preferredDuringSchedulingIgnoredDuringExecution);
-    terms("antiAffinity", aff?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution, aff?.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution);
+    terms(
+      "affinity",
+      aff?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution,
+      aff?.podAffinity?.preferredDuringSchedulingIgnoredDuringExecution,
+    );
+    terms(
+      "antiAffinity",
+      aff?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution,
+      aff?.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution,
+    );
     return { owned, antiTerms };
   }
 
@@ -110,29 +152,45 @@ export class Topology {
    * Filters candidate domains of `key` for the pod. `eligible(d)` says whether the pod's node requirements allow d
    * (nodeAffinityPolicy Honor), used for the spread minimum. Returns the allowed candidates, or a reason.
    */
-  allowed(pod: Pod, pt: PodTopology, key: string, candidates: string[], eligible: (d: string) => boolean): { domains: string[] } | { reason: string } {
+  allowed(
+    pod: Pod,
+    pt: PodTopology,
+    key: string,
+    candidates: string[],
+    eligible: (d: string) => boolean,
+  ): { domains: string[] } | { reason: string } {
     let out = candidates;
     for (const g of pt.owned) {
       if (g.key !== key) continue;
       const self = g.selects(pod) ? 1 : 0;
       if (g.type === "spread") {
         const min = this.minCount(g, eligible);
-        out = out.filter(d => g.count(d) + self - min <= g.maxSkew);
-        if (out.length === 0) return { reason: `topology spread on ${key} (maxSkew ${g.maxSkew}) cannot be satisfied by the remaining domains ${fmt(candidates)}` };
+        out = out.filter((d) => g.count(d) + self - min <= g.maxSkew);
+        if (out.length === 0)
+          return {
+            reason: `topology spread on ${key} (maxSkew ${g.maxSkew}) cannot be satisfied by the remaining domains ${fmt(candidates)}`,
+          };
       } else if (g.type === "affinity") {
-        const any = [...g.counts.values()].some(c => c > 0);
-        if (any) out = out.filter(d => g.count(d) > 0);
+        const any = [...g.counts.values()].some((c) => c > 0);
+        if (any) out = out.filter((d) => g.count(d) > 0);
         else if (!self) return { reason: `pod affinity on ${key}: no pod matches the affinity selector yet` };
-        if (out.length === 0) return { reason: `pod affinity on ${key}: matching pods are only in ${fmt([...g.counts.keys()].filter(d => g.count(d) > 0))}` };
+        if (out.length === 0)
+          return {
+            reason: `pod affinity on ${key}: matching pods are only in ${fmt([...g.counts.keys()].filter((d) => g.count(d) > 0))}`,
+          };
       } else {
-        out = out.filter(d => g.count(d) === 0);
-        if (out.length === 0) return { reason: `pod anti-affinity on ${key}: every candidate domain ${fmt(candidates)} already runs a matching pod` };
+        out = out.filter((d) => g.count(d) === 0);
+        if (out.length === 0)
+          return {
+            reason: `pod anti-affinity on ${key}: every candidate domain ${fmt(candidates)} already runs a matching pod`,
+          };
       }
     }
     for (const g of this.inverse.values()) {
       if (g.key !== key || g.counts.size === 0 || !g.selects(pod)) continue;
-      out = out.filter(d => g.count(d) === 0);
-      if (out.length === 0) return { reason: `another pod's anti-affinity on ${key} excludes this pod from ${fmt(candidates)}` };
+      out = out.filter((d) => g.count(d) === 0);
+      if (out.length === 0)
+        return { reason: `another pod's anti-affinity on ${key} excludes this pod from ${fmt(candidates)}` };
     }
     return { domains: out };
   }
@@ -145,7 +203,9 @@ export class Topology {
 
   /** Preferred order to pin a domain: fewest matching pods in the spread groups owning or selecting the pod, then name. */
   rank(pt: PodTopology, key: string, domains: string[], selecting: TopologyGroup[] = []): string[] {
-    const spread = [...pt.owned, ...selecting.filter(g => !pt.owned.includes(g))].filter(g => g.key === key && g.type === "spread");
+    const spread = [...pt.owned, ...selecting.filter((g) => !pt.owned.includes(g))].filter(
+      (g) => g.key === key && g.type === "spread",
+    );
     const score = (d: string): number => spread.reduce((s, g) => s + g.count(d), 0);
     return [...domains].sort((a, b) => score(a) - score(b) || (a < b ? -1 : a > b ? 1 : 0));
   }
@@ -155,7 +215,11 @@ export class Topology {
     const universe = new Set([...(this.domains.get(g.key) ?? []), ...g.counts.keys()]);
     let n = 0;
     let min = Number.MAX_SAFE_INTEGER;
-    for (const d of universe) if (eligible(d)) { n++; min = Math.min(min, g.count(d)); }
+    for (const d of universe)
+      if (eligible(d)) {
+        n++;
+        min = Math.min(min, g.count(d));
+      }
     if (n === 0) return 0;
     if (g.minDomains !== undefined && n < g.minDomains) return 0;
     return min;
@@ -164,7 +228,11 @@ export class Topology {
   /** Records a placed pod: counts it in every group that selects it and registers its anti-affinity terms. */
   record(p: Placement, pt?: PodTopology): void {
     this.placed.push(p);
-    for (const g of this.groups.values()) if (g.selects(p.pod)) { const d = p.domain(g.key); if (d !== undefined) g.record(d); }
+    for (const g of this.groups.values())
+      if (g.selects(p.pod)) {
+        const d = p.domain(g.key);
+        if (d !== undefined) g.record(d);
+      }
     for (const t of pt?.antiTerms ?? []) {
       const inv = this.getGroup(this.inverse, new TopologyGroup(t.id, "antiAffinity", t.key, t.namespaces, t.selector));
       const d = p.domain(t.key);
@@ -174,7 +242,9 @@ export class Topology {
 
   /** Registers bound pods of existing nodes (incl. their anti-affinity terms). */
   recordExisting(p: Placement): void {
-    const pt = p.pod.spec.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.length ? this.antiOnly(p.pod) : undefined;
+    const pt = p.pod.spec.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.length
+      ? this.antiOnly(p.pod)
+      : undefined;
     this.record(p, pt);
   }
 
@@ -183,10 +253,20 @@ export class Topology {
     for (const t of pod.spec.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []) {
       const sel = withMatchLabelKeys(t.labelSelector, t.matchLabelKeys, pod);
       const nss = termNamespaces(t, pod);
-      antiTerms.push(new TopologyGroup(JSON.stringify(["antiAffinity", t.topologyKey, nss === "all" ? "*" : [...nss].sort(), sel ?? null]), "antiAffinity", t.topologyKey, nss, sel));
+      antiTerms.push(
+        new TopologyGroup(
+          JSON.stringify(["antiAffinity", t.topologyKey, nss === "all" ? "*" : [...nss].sort(), sel ?? null]),
+          "antiAffinity",
+          t.topologyKey,
+          nss,
+          sel,
+        ),
+      );
     }
     return { owned: [], antiTerms };
   }
 }
 
-function fmt(ds: string[]): string { return `[${ds.slice(0, 6).join(", ")}${ds.length > 6 ? ", ..." : ""}]`; }
+function fmt(ds: string[]): string {
+  return `[${ds.slice(0, 6).join(", ")}${ds.length > 6 ? ", ..." : ""}]`;
+}

@@ -14,34 +14,79 @@ export interface ObjectMeta {
   generateName?: string;
 }
 
-export interface Taint { key: string; value?: string; effect: string }
-export interface Toleration { key?: string; operator?: string; value?: string; effect?: string; tolerationSeconds?: number }
-export interface LabelSelectorRequirement { key: string; operator: string; values?: string[] }
-export interface LabelSelector { matchLabels?: Record<string, string>; matchExpressions?: LabelSelectorRequirement[] }
-export interface NodeSelectorTerm { matchExpressions?: NodeSelectorRequirement[]; matchFields?: NodeSelectorRequirement[] }
-export interface PodAffinityTerm {
-  labelSelector?: LabelSelector; namespaces?: string[]; namespaceSelector?: LabelSelector; topologyKey: string;
-  matchLabelKeys?: string[]; mismatchLabelKeys?: string[];
+export interface Taint {
+  key: string;
+  value?: string;
+  effect: string;
 }
-export interface WeightedPodAffinityTerm { weight: number; podAffinityTerm: PodAffinityTerm }
+export interface Toleration {
+  key?: string;
+  operator?: string;
+  value?: string;
+  effect?: string;
+  tolerationSeconds?: number;
+}
+export interface LabelSelectorRequirement {
+  key: string;
+  operator: string;
+  values?: string[];
+}
+export interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: LabelSelectorRequirement[];
+}
+export interface NodeSelectorTerm {
+  matchExpressions?: NodeSelectorRequirement[];
+  matchFields?: NodeSelectorRequirement[];
+}
+export interface PodAffinityTerm {
+  labelSelector?: LabelSelector;
+  namespaces?: string[];
+  namespaceSelector?: LabelSelector;
+  topologyKey: string;
+  matchLabelKeys?: string[];
+  mismatchLabelKeys?: string[];
+}
+export interface WeightedPodAffinityTerm {
+  weight: number;
+  podAffinityTerm: PodAffinityTerm;
+}
 export interface Affinity {
   nodeAffinity?: {
     requiredDuringSchedulingIgnoredDuringExecution?: { nodeSelectorTerms: NodeSelectorTerm[] };
     preferredDuringSchedulingIgnoredDuringExecution?: Array<{ weight: number; preference: NodeSelectorTerm }>;
   };
-  podAffinity?: { requiredDuringSchedulingIgnoredDuringExecution?: PodAffinityTerm[]; preferredDuringSchedulingIgnoredDuringExecution?: WeightedPodAffinityTerm[] };
-  podAntiAffinity?: { requiredDuringSchedulingIgnoredDuringExecution?: PodAffinityTerm[]; preferredDuringSchedulingIgnoredDuringExecution?: WeightedPodAffinityTerm[] };
+  podAffinity?: {
+    requiredDuringSchedulingIgnoredDuringExecution?: PodAffinityTerm[];
+    preferredDuringSchedulingIgnoredDuringExecution?: WeightedPodAffinityTerm[];
+  };
+  podAntiAffinity?: {
+    requiredDuringSchedulingIgnoredDuringExecution?: PodAffinityTerm[];
+    preferredDuringSchedulingIgnoredDuringExecution?: WeightedPodAffinityTerm[];
+  };
 }
 export interface TopologySpreadConstraint {
-  maxSkew: number; topologyKey: string; whenUnsatisfiable: "DoNotSchedule" | "ScheduleAnyway" | string;
-  labelSelector?: LabelSelector; minDomains?: number; matchLabelKeys?: string[];
-  nodeAffinityPolicy?: "Honor" | "Ignore" | string; nodeTaintsPolicy?: "Honor" | "Ignore" | string;
+  maxSkew: number;
+  topologyKey: string;
+  whenUnsatisfiable: "DoNotSchedule" | "ScheduleAnyway" | string;
+  labelSelector?: LabelSelector;
+  minDomains?: number;
+  matchLabelKeys?: string[];
+  nodeAffinityPolicy?: "Honor" | "Ignore" | string;
+  nodeTaintsPolicy?: "Honor" | "Ignore" | string;
 }
-export interface ContainerPort { containerPort?: number; hostPort?: number; protocol?: string; hostIP?: string }
+export interface ContainerPort {
+  containerPort?: number;
+  hostPort?: number;
+  protocol?: string;
+  hostIP?: string;
+}
 export interface Container {
-  name?: string; image?: string;
+  name?: string;
+  image?: string;
   resources?: { requests?: Record<string, string | number>; limits?: Record<string, string | number> };
-  ports?: ContainerPort[]; restartPolicy?: string;
+  ports?: ContainerPort[];
+  restartPolicy?: string;
 }
 export interface PodSpec {
   nodeName?: string;
@@ -54,7 +99,13 @@ export interface PodSpec {
   overhead?: Record<string, string | number>;
   priorityClassName?: string;
 }
-export interface Pod { apiVersion?: string; kind?: string; metadata: ObjectMeta; spec: PodSpec; status?: { phase?: string } }
+export interface Pod {
+  apiVersion?: string;
+  kind?: string;
+  metadata: ObjectMeta;
+  spec: PodSpec;
+  status?: { phase?: string };
+}
 
 export interface Node {
   metadata: ObjectMeta;
@@ -63,16 +114,19 @@ export interface Node {
 }
 
 export interface NodePool {
-  apiVersion?: string; kind?: string;
+  apiVersion?: string;
+  kind?: string;
   metadata: ObjectMeta;
   spec: {
     template: {
       metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
       spec: {
         requirements?: NodeSelectorRequirement[];
-        taints?: Taint[]; startupTaints?: Taint[];
+        taints?: Taint[];
+        startupTaints?: Taint[];
         nodeClassRef: { group: string; kind: string; name: string };
-        expireAfter?: string; terminationGracePeriod?: string;
+        expireAfter?: string;
+        terminationGracePeriod?: string;
       };
     };
     limits?: Record<string, string | number>;
@@ -83,22 +137,38 @@ export interface NodePool {
 }
 
 export interface NodeClaim {
-  apiVersion?: string; kind?: string;
+  apiVersion?: string;
+  kind?: string;
   metadata: ObjectMeta;
   spec: {
-    requirements?: NodeSelectorRequirement[]; taints?: Taint[]; startupTaints?: Taint[];
+    requirements?: NodeSelectorRequirement[];
+    taints?: Taint[];
+    startupTaints?: Taint[];
     resources?: { requests?: Record<string, string | number> };
     nodeClassRef?: { group: string; kind: string; name: string };
   };
-  status?: { nodeName?: string; capacity?: Record<string, string | number>; allocatable?: Record<string, string | number> };
+  status?: {
+    nodeName?: string;
+    capacity?: Record<string, string | number>;
+    allocatable?: Record<string, string | number>;
+  };
 }
 
-export interface DaemonSet { metadata: ObjectMeta; spec: { template: { metadata?: ObjectMeta; spec: PodSpec } } }
+export interface DaemonSet {
+  metadata: ObjectMeta;
+  spec: { template: { metadata?: ObjectMeta; spec: PodSpec } };
+}
 
 /** karpenter.sh/v1alpha1 NodeOverlay: adjusts price or adds capacity of matching instance types. */
 export interface NodeOverlay {
   metadata: ObjectMeta;
-  spec: { requirements?: NodeSelectorRequirement[]; price?: string; priceAdjustment?: string; capacity?: Record<string, string | number>; weight?: number };
+  spec: {
+    requirements?: NodeSelectorRequirement[];
+    price?: string;
+    priceAdjustment?: string;
+    capacity?: Record<string, string | number>;
+    weight?: number;
+  };
 }
 
 export interface ExistingNode {
@@ -109,7 +179,11 @@ export interface ExistingNode {
   markedForDeletion?: boolean;
 }
 
-export interface InFlightNodeClaim { nodeClaim: NodeClaim; pods?: Pod[]; markedForDeletion?: boolean }
+export interface InFlightNodeClaim {
+  nodeClaim: NodeClaim;
+  pods?: Pod[];
+  markedForDeletion?: boolean;
+}
 
 export interface SchedulingOptions {
   /** Instance-type options kept per NodeClaim, cheapest first (AWS CreateFleet cap: 60). */
@@ -164,8 +238,16 @@ export interface NewNodeClaim {
   pods: Pod[];
 }
 
-export interface ExistingAssignment { name: string; kind: "Node" | "NodeClaim"; pods: Pod[] }
-export interface UnschedulablePod { pod: Pod; key: string; reason: string }
+export interface ExistingAssignment {
+  name: string;
+  kind: "Node" | "NodeClaim";
+  pods: Pod[];
+}
+export interface UnschedulablePod {
+  pod: Pod;
+  key: string;
+  reason: string;
+}
 
 export interface SchedulingResult {
   newNodeClaims: NewNodeClaim[];

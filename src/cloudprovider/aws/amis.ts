@@ -14,7 +14,11 @@ const ARCH: Record<string, string> = { x86_64: "amd64", arm64: "arm64" };
 
 export class AmiProvider {
   private readonly cache: TtlCache<ResolvedAMI[]>;
-  constructor(private readonly ec2: EC2Client, private readonly ssm: SsmParameterProvider, now: Now = Date.now) {
+  constructor(
+    private readonly ec2: EC2Client,
+    private readonly ssm: SsmParameterProvider,
+    now: Now = Date.now,
+  ) {
     this.cache = new TtlCache(TTL.default, now);
   }
 
@@ -41,36 +45,56 @@ export class AmiProvider {
     });
   }
 
-  private async describe(input: { Filters?: Array<{ Name: string; Values: string[] }>; Owners?: string[]; ImageIds?: string[] }): Promise<Image[]> {
+  private async describe(input: {
+    Filters?: Array<{ Name: string; Values: string[] }>;
+    Owners?: string[];
+    ImageIds?: string[];
+  }): Promise<Image[]> {
     const out: Image[] = [];
     let token: string | undefined;
     do {
       const res = await this.ec2.send(new DescribeImagesCommand({ ...input, NextToken: token }));
-      out.push(...(res.Images ?? []).filter(i => !i.State || i.State === "available"));
+      out.push(...(res.Images ?? []).filter((i) => !i.State || i.State === "available"));
       token = res.NextToken;
     } while (token);
     return out;
   }
 
-  invalidate(): void { this.cache.clear(); }
+  invalidate(): void {
+    this.cache.clear();
+  }
 }
 
 function add(found: Map<string, ResolvedAMI>, img: Image): void {
   if (!img.ImageId) return;
   const arch = ARCH[img.Architecture ?? ""] ?? img.Architecture ?? "amd64";
   found.set(img.ImageId, {
-    id: img.ImageId, name: img.Name, creationDate: img.CreationDate ?? "",
+    id: img.ImageId,
+    name: img.Name,
+    creationDate: img.CreationDate ?? "",
     ...(img.DeprecationTime && Date.parse(img.DeprecationTime) < Date.now() ? { deprecated: true } : {}),
     requirements: [{ key: LabelArch, operator: "In", values: [arch] }],
   });
 }
 
 export function sortNewestFirst<T extends { id: string; creationDate?: string }>(amis: T[]): T[] {
-  return [...amis].sort((a, b) => (b.creationDate ?? "").localeCompare(a.creationDate ?? "") || a.id.localeCompare(b.id));
+  return [...amis].sort(
+    (a, b) => (b.creationDate ?? "").localeCompare(a.creationDate ?? "") || a.id.localeCompare(b.id),
+  );
 }
 
 /** The AMI a node with these labels gets: the first (newest) status AMI whose requirements its labels satisfy. */
-export function amiFor(amis: NonNullable<EC2NodeClassStatus["amis"]>, labels: Record<string, string>): string | undefined {
-  return amis.find(a => !a.deprecated && a.requirements.every(r => r.operator !== "In" || (r.values ?? []).includes(labels[r.key] ?? "")))?.id
-    ?? amis.find(a => a.requirements.every(r => r.operator !== "In" || (r.values ?? []).includes(labels[r.key] ?? "")))?.id;
+export function amiFor(
+  amis: NonNullable<EC2NodeClassStatus["amis"]>,
+  labels: Record<string, string>,
+): string | undefined {
+  return (
+    amis.find(
+      (a) =>
+        !a.deprecated &&
+        a.requirements.every((r) => r.operator !== "In" || (r.values ?? []).includes(labels[r.key] ?? "")),
+    )?.id ??
+    amis.find((a) => a.requirements.every((r) => r.operator !== "In" || (r.values ?? []).includes(labels[r.key] ?? "")))
+      ?.id
+  );
 }

@@ -5,7 +5,12 @@ import type { CreateFleetCommandOutput } from "@aws-sdk/client-ec2";
 import { CreateFleetCommand } from "@aws-sdk/client-ec2";
 import { GetQueueUrlCommand } from "@aws-sdk/client-sqs";
 import {
-  CloudInstance, CloudProvider, InsufficientCapacityError, LaunchResult, NodeClaimLike, NodeClaimNotFoundError,
+  CloudInstance,
+  CloudProvider,
+  InsufficientCapacityError,
+  LaunchResult,
+  NodeClaimLike,
+  NodeClaimNotFoundError,
   NodeClassNotReadyError,
 } from "../types";
 import { loadCatalog, InstanceType } from "./catalog";
@@ -88,13 +93,23 @@ export class AwsCloudProvider implements CloudProvider {
     this.instances = new InstanceProvider(ec2, settings.clusterName);
     this.spotPrices = new SpotPriceProvider(ec2, this.log, this.now);
     this.resolver = new NodeClassResolver(
-      { subnets: this.subnets, securityGroups: this.securityGroups, amis: this.amis, instanceProfiles: this.instanceProfiles },
-      () => this.k8sMinor, this.now);
+      {
+        subnets: this.subnets,
+        securityGroups: this.securityGroups,
+        amis: this.amis,
+        instanceProfiles: this.instanceProfiles,
+      },
+      () => this.k8sMinor,
+      this.now,
+    );
     this.catalogs = new TtlCache(TTL.instanceTypes, this.now);
   }
 
   /** Updates the Kubernetes version AMI aliases resolve for (after discovering the API server version). */
-  setKubernetesVersion(v: string): void { this.k8sMinor = kubernetesMinor(v); this.amis.invalidate(); }
+  setKubernetesVersion(v: string): void {
+    this.k8sMinor = kubernetesMinor(v);
+    this.amis.invalidate();
+  }
 
   /** URL of the interruption queue (settings INTERRUPTION_QUEUE), or undefined when interruption handling is off. */
   async interruptionQueueUrl(): Promise<string | undefined> {
@@ -102,12 +117,15 @@ export class AwsCloudProvider implements CloudProvider {
     if (!name) return undefined;
     if (/^https?:\/\//.test(name)) return name;
     const out = await this.clients.sqs.send(new GetQueueUrlCommand({ QueueName: name }));
-    if (!out.QueueUrl) throw new Error(`SQS queue "${name}" (INTERRUPTION_QUEUE) not found: create it or unset INTERRUPTION_QUEUE`);
+    if (!out.QueueUrl)
+      throw new Error(`SQS queue "${name}" (INTERRUPTION_QUEUE) not found: create it or unset INTERRUPTION_QUEUE`);
     return out.QueueUrl;
   }
 
   /** EC2NodeClass status + Ready condition from its selectors (the EC2NodeClass controller writes it). */
-  resolveNodeClass(nc: EC2NodeClassLike): Promise<NodeClassResolution> { return this.resolver.resolve(nc); }
+  resolveNodeClass(nc: EC2NodeClassLike): Promise<NodeClassResolution> {
+    return this.resolver.resolve(nc);
+  }
 
   /**
    * Instance types with offerings for a NodeClass (kubelet settings change allocatable); ICE'd offerings are
@@ -117,22 +135,40 @@ export class AwsCloudProvider implements CloudProvider {
     const kubelet = nodeClass?.spec.kubelet;
     const prices = await this.spotPrices.prices();
     const key = JSON.stringify([kubelet ?? null, prices.size]);
-    const base = await this.catalogs.getOrLoad(key, async () => loadCatalog({
-      region: this.settings.region,
-      kubelet: kubelet && { maxPods: kubelet.maxPods, podsPerCore: kubelet.podsPerCore, kubeReserved: kubelet.kubeReserved, systemReserved: kubelet.systemReserved, evictionHard: kubelet.evictionHard },
-      spotPrices: prices.size ? prices : undefined,
-    }));
+    const base = await this.catalogs.getOrLoad(key, async () =>
+      loadCatalog({
+        region: this.settings.region,
+        kubelet: kubelet && {
+          maxPods: kubelet.maxPods,
+          podsPerCore: kubelet.podsPerCore,
+          kubeReserved: kubelet.kubeReserved,
+          systemReserved: kubelet.systemReserved,
+          evictionHard: kubelet.evictionHard,
+        },
+        spotPrices: prices.size ? prices : undefined,
+      }),
+    );
     if (this.unavailableOfferings.list().length === 0) return base;
-    return base.map(it => ({ ...it, offerings: it.offerings.map(o => this.unavailableOfferings.isUnavailable(it.name, o.zone, o.capacityType) ? { ...o, available: false } : o) }));
+    return base.map((it) => ({
+      ...it,
+      offerings: it.offerings.map((o) =>
+        this.unavailableOfferings.isUnavailable(it.name, o.zone, o.capacityType) ? { ...o, available: false } : o,
+      ),
+    }));
   }
 
   private async readyNodeClass(nodeClaim: NodeClaimLike): Promise<EC2NodeClassLike> {
     const ref = nodeClaim.spec.nodeClassRef;
     const nc = await this.settings.nodeClassLookup(ref.name);
-    if (!nc) throw new NodeClassNotReadyError(`EC2NodeClass "${ref.name}" not found (nodeClassRef of NodeClaim ${nodeClaim.metadata.name})`);
+    if (!nc)
+      throw new NodeClassNotReadyError(
+        `EC2NodeClass "${ref.name}" not found (nodeClassRef of NodeClaim ${nodeClaim.metadata.name})`,
+      );
     if (!isReady(nc)) {
-      const ready = nc.status?.conditions?.find(c => c.type === "Ready");
-      throw new NodeClassNotReadyError(`EC2NodeClass "${ref.name}" is not ready${ready?.message ? `: ${ready.message}` : " (status not resolved yet)"}`);
+      const ready = nc.status?.conditions?.find((c) => c.type === "Ready");
+      throw new NodeClassNotReadyError(
+        `EC2NodeClass "${ref.name}" is not ready${ready?.message ? `: ${ready.message}` : " (status not resolved yet)"}`,
+      );
     }
     return nc;
   }
@@ -142,22 +178,40 @@ export class AwsCloudProvider implements CloudProvider {
     const catalog = await this.getInstanceTypes(nc);
     const existing = await this.instances.findByNodeClaim(nodeClaim.metadata.name);
     if (existing) {
-      this.log.info({ NodeClaim: { name: nodeClaim.metadata.name }, "provider-id": existing.providerID }, "found existing instance for nodeclaim");
-      return this.launchResult(existing.instanceID, existing.zone, existing.instanceType, existing.capacityType as LaunchResult["capacityType"], existing.imageID ?? "", catalog, nc);
+      this.log.info(
+        { NodeClaim: { name: nodeClaim.metadata.name }, "provider-id": existing.providerID },
+        "found existing instance for nodeclaim",
+      );
+      return this.launchResult(
+        existing.instanceID,
+        existing.zone,
+        existing.instanceType,
+        existing.capacityType as LaunchResult["capacityType"],
+        existing.imageID ?? "",
+        catalog,
+        nc,
+      );
     }
     const status = nc.status!;
     let plan;
     try {
       plan = planLaunch({
-        requirements: nodeClaim.spec.requirements, requests: nodeClaim.spec.resources?.requests, catalog,
-        subnets: subnetPerZone(status.subnets ?? []), isUnavailable: this.unavailableOfferings.predicate,
+        requirements: nodeClaim.spec.requirements,
+        requests: nodeClaim.spec.resources?.requests,
+        catalog,
+        subnets: subnetPerZone(status.subnets ?? []),
+        isUnavailable: this.unavailableOfferings.predicate,
       });
     } catch (e) {
-      if (e instanceof NoLaunchOptionError) throw new InsufficientCapacityError(`creating instance for NodeClaim ${nodeClaim.metadata.name}: ${e.message}`);
+      if (e instanceof NoLaunchOptionError)
+        throw new InsufficientCapacityError(`creating instance for NodeClaim ${nodeClaim.metadata.name}: ${e.message}`);
       throw e;
     }
     if (plan.instanceTypes.length < 5) {
-      this.log.warn({ NodeClaim: { name: nodeClaim.metadata.name }, "instance-types": plan.instanceTypes.map(t => t.name) }, "NodeClaim has less than 5 instance types: launches may fail more often");
+      this.log.warn(
+        { NodeClaim: { name: nodeClaim.metadata.name }, "instance-types": plan.instanceTypes.map((t) => t.name) },
+        "NodeClaim has less than 5 instance types: launches may fail more often",
+      );
     }
     const groups = await this.templateGroups(nodeClaim, nc, plan.capacityType, plan.options);
     const tags = this.tagsFor(nodeClaim, nc);
@@ -167,34 +221,64 @@ export class AwsCloudProvider implements CloudProvider {
     try {
       out = await this.clients.ec2.send(new CreateFleetCommand(input));
     } catch (e) {
-      if (/LaunchTemplateName\.NotFound|InvalidLaunchTemplate/.test((e as { name?: string }).name ?? "")) for (const g of groups) this.launchTemplates.forget(g.launchTemplateName);
+      if (/LaunchTemplateName\.NotFound|InvalidLaunchTemplate/.test((e as { name?: string }).name ?? ""))
+        for (const g of groups) this.launchTemplates.forget(g.launchTemplateName);
       throw e;
     }
-    const zoneOf = (id: string) => (status.subnets ?? []).find(s => s.id === id)?.zone;
+    const zoneOf = (id: string) => (status.subnets ?? []).find((s) => s.id === id)?.zone;
     for (const f of parseFleetErrors(out.Errors, plan.capacityType, zoneOf)) {
       if (f.unfulfillable && f.instanceType && f.zone) {
         this.unavailableOfferings.markUnavailable(f.instanceType, f.zone, f.capacityType, f.code);
-        this.log.info({ "instance-type": f.instanceType, zone: f.zone, "capacity-type": f.capacityType, reason: f.code, ttl: "3m0s" }, "removing offering from offerings");
+        this.log.info(
+          {
+            "instance-type": f.instanceType,
+            zone: f.zone,
+            "capacity-type": f.capacityType,
+            reason: f.code,
+            ttl: "3m0s",
+          },
+          "removing offering from offerings",
+        );
       }
     }
-    const launched = out.Instances?.find(i => i.InstanceIds?.length);
+    const launched = out.Instances?.find((i) => i.InstanceIds?.length);
     if (!launched) {
-      const reasons = [...new Set((out.Errors ?? []).map(e => `${e.ErrorCode}: ${e.ErrorMessage}`))].join("; ");
-      throw new InsufficientCapacityError(`creating instance for NodeClaim ${nodeClaim.metadata.name}, ${reasons || "CreateFleet launched no instance"}`);
+      const reasons = [...new Set((out.Errors ?? []).map((e) => `${e.ErrorCode}: ${e.ErrorMessage}`))].join("; ");
+      throw new InsufficientCapacityError(
+        `creating instance for NodeClaim ${nodeClaim.metadata.name}, ${reasons || "CreateFleet launched no instance"}`,
+      );
     }
     const instanceId = launched.InstanceIds![0]!;
     const ov = launched.LaunchTemplateAndOverrides?.Overrides;
     const typeName = String(launched.InstanceType ?? ov?.InstanceType ?? "");
-    const zone = ov?.AvailabilityZone ?? (ov?.SubnetId ? zoneOf(ov.SubnetId) : undefined) ?? plan.options.find(o => o.instanceType.name === typeName)?.zone ?? "";
-    const group = groups.find(g => g.options.some(o => o.instanceType.name === typeName && o.zone === zone)) ?? groups[0]!;
+    const zone =
+      ov?.AvailabilityZone ??
+      (ov?.SubnetId ? zoneOf(ov.SubnetId) : undefined) ??
+      plan.options.find((o) => o.instanceType.name === typeName)?.zone ??
+      "";
+    const group =
+      groups.find((g) => g.options.some((o) => o.instanceType.name === typeName && o.zone === zone)) ?? groups[0]!;
     const imageId = this.imageOf.get(group.launchTemplateName) ?? "";
-    return this.launchResult(instanceId, zone, typeName, (launched.Lifecycle ?? plan.capacityType) as LaunchResult["capacityType"], imageId, catalog, nc);
+    return this.launchResult(
+      instanceId,
+      zone,
+      typeName,
+      (launched.Lifecycle ?? plan.capacityType) as LaunchResult["capacityType"],
+      imageId,
+      catalog,
+      nc,
+    );
   }
 
   private readonly imageOf = new Map<string, string>();
 
   /** One launch template per (AMI, max pods): the AMI follows the type's architecture, max pods its ENI limits. */
-  private async templateGroups(nodeClaim: NodeClaimLike, nc: EC2NodeClassLike, capacityType: string, options: LaunchOption[]): Promise<TemplateGroup[]> {
+  private async templateGroups(
+    nodeClaim: NodeClaimLike,
+    nc: EC2NodeClassLike,
+    capacityType: string,
+    options: LaunchOption[],
+  ): Promise<TemplateGroup[]> {
     const status = nc.status!;
     const byKey = new Map<string, { ami: string; maxPods?: number; options: LaunchOption[] }>();
     for (const o of options) {
@@ -206,8 +290,14 @@ export class AwsCloudProvider implements CloudProvider {
       g.options.push(o);
       byKey.set(key, g);
     }
-    if (byKey.size === 0) throw new InsufficientCapacityError(`no AMI in EC2NodeClass "${nc.metadata.name}" status matches the architectures of the NodeClaim's instance types`);
-    const labels: Record<string, string> = { ...(nodeClaim.metadata.labels ?? {}), [L.LabelCapacityType]: capacityType };
+    if (byKey.size === 0)
+      throw new InsufficientCapacityError(
+        `no AMI in EC2NodeClass "${nc.metadata.name}" status matches the architectures of the NodeClaim's instance types`,
+      );
+    const labels: Record<string, string> = {
+      ...(nodeClaim.metadata.labels ?? {}),
+      [L.LabelCapacityType]: capacityType,
+    };
     delete labels[L.LabelHostname];
     const taints = [...(nodeClaim.spec.taints ?? []), ...(nodeClaim.spec.startupTaints ?? [])];
     const tags = this.tagsFor(nodeClaim, nc);
@@ -216,10 +306,19 @@ export class AwsCloudProvider implements CloudProvider {
     const groups: TemplateGroup[] = [];
     for (const g of [...byKey.values()]) {
       const name = await this.launchTemplates.ensure({
-        nodeClass: nc, clusterName: this.settings.clusterName, clusterEndpoint: this.settings.clusterEndpoint,
-        caBundle: this.settings.clusterCABundle, serviceCIDR: this.settings.serviceCIDR, imageId: g.ami, capacityType,
-        instanceProfile: status.instanceProfile ?? "", securityGroupIds: (status.securityGroups ?? []).map(s => s.id),
-        labels, taints, maxPods: g.maxPods, tags,
+        nodeClass: nc,
+        clusterName: this.settings.clusterName,
+        clusterEndpoint: this.settings.clusterEndpoint,
+        caBundle: this.settings.clusterCABundle,
+        serviceCIDR: this.settings.serviceCIDR,
+        imageId: g.ami,
+        capacityType,
+        instanceProfile: status.instanceProfile ?? "",
+        securityGroupIds: (status.securityGroups ?? []).map((s) => s.id),
+        labels,
+        taints,
+        maxPods: g.maxPods,
+        tags,
       });
       this.imageOf.set(name, g.ami);
       groups.push({ launchTemplateName: name, options: g.options });
@@ -239,9 +338,17 @@ export class AwsCloudProvider implements CloudProvider {
     };
   }
 
-  private launchResult(instanceId: string, zone: string, typeName: string, capacityType: LaunchResult["capacityType"], imageId: string, catalog: InstanceType[], nc: EC2NodeClassLike): LaunchResult {
-    const it = catalog.find(t => t.name === typeName);
-    const zoneID = nc.status?.subnets?.find(s => s.zone === zone)?.zoneID;
+  private launchResult(
+    instanceId: string,
+    zone: string,
+    typeName: string,
+    capacityType: LaunchResult["capacityType"],
+    imageId: string,
+    catalog: InstanceType[],
+    nc: EC2NodeClassLike,
+  ): LaunchResult {
+    const it = catalog.find((t) => t.name === typeName);
+    const zoneID = nc.status?.subnets?.find((s) => s.zone === zone)?.zoneID;
     const labels: Record<string, string> = {
       ...(it?.labels ?? { [L.LabelInstanceType]: typeName }),
       [L.LabelTopologyZone]: zone,
@@ -250,15 +357,27 @@ export class AwsCloudProvider implements CloudProvider {
       ...(zoneID ? { [L.LabelZoneID]: zoneID } : {}),
     };
     return {
-      providerID: `aws:///${zone}/${instanceId}`, instanceID: instanceId, imageID: imageId, instanceType: typeName, zone, capacityType,
-      capacity: it ? formatResources(it.capacity) : {}, allocatable: it ? formatResources(it.allocatable) : {}, labels,
+      providerID: `aws:///${zone}/${instanceId}`,
+      instanceID: instanceId,
+      imageID: imageId,
+      instanceType: typeName,
+      zone,
+      capacityType,
+      capacity: it ? formatResources(it.capacity) : {},
+      allocatable: it ? formatResources(it.allocatable) : {},
+      labels,
     };
   }
 
   async delete(nodeClaim: NodeClaimLike): Promise<void> {
     const pid = nodeClaim.status?.providerID;
-    const inst = pid ? await this.instances.get(parseProviderID(pid)) : await this.instances.findByNodeClaim(nodeClaim.metadata.name);
-    if (!inst) throw new NodeClaimNotFoundError(`instance of NodeClaim ${nodeClaim.metadata.name} not found${pid ? ` (${pid})` : ""}`);
+    const inst = pid
+      ? await this.instances.get(parseProviderID(pid))
+      : await this.instances.findByNodeClaim(nodeClaim.metadata.name);
+    if (!inst)
+      throw new NodeClaimNotFoundError(
+        `instance of NodeClaim ${nodeClaim.metadata.name} not found${pid ? ` (${pid})` : ""}`,
+      );
     if (inst.state === "shutting-down") return;
     await this.instances.terminate(inst.instanceID);
   }
@@ -269,19 +388,23 @@ export class AwsCloudProvider implements CloudProvider {
     return inst;
   }
 
-  list(): Promise<CloudInstance[]> { return this.instances.list(); }
+  list(): Promise<CloudInstance[]> {
+    return this.instances.list();
+  }
 
   async isDrifted(nodeClaim: NodeClaimLike): Promise<string> {
     const pid = nodeClaim.status?.providerID;
     if (!pid) return "";
     const nc = await this.settings.nodeClassLookup(nodeClaim.spec.nodeClassRef.name);
     if (!nc?.status) return "";
-    const hashKey = "karpenter.k8s.aws/ec2nodeclass-hash", verKey = "karpenter.k8s.aws/ec2nodeclass-hash-version";
-    const a = nodeClaim.metadata.annotations ?? {}, b = nc.metadata.annotations ?? {};
+    const hashKey = "karpenter.k8s.aws/ec2nodeclass-hash",
+      verKey = "karpenter.k8s.aws/ec2nodeclass-hash-version";
+    const a = nodeClaim.metadata.annotations ?? {},
+      b = nc.metadata.annotations ?? {};
     if (a[hashKey] && b[hashKey] && a[verKey] === b[verKey] && a[hashKey] !== b[hashKey]) return "NodeClassDrift";
     const inst = await this.instances.get(parseProviderID(pid));
     if (!inst) return "";
-    const arch = (await this.getInstanceTypes(nc)).find(t => t.name === inst.instanceType)?.labels[L.LabelArch];
+    const arch = (await this.getInstanceTypes(nc)).find((t) => t.name === inst.instanceType)?.labels[L.LabelArch];
     return driftReason(inst, nc, arch);
   }
 }
@@ -294,12 +417,16 @@ export function driftReason(inst: CloudInstance, nc: EC2NodeClassLike, arch?: st
   const status = nc.status ?? {};
   if (status.amis?.length && inst.imageID) {
     const expected = arch ? amiFor(status.amis, { [L.LabelArch]: arch }) : undefined;
-    if (expected ? expected !== inst.imageID : !status.amis.some(a => a.id === inst.imageID)) return "AMIDrift";
+    if (expected ? expected !== inst.imageID : !status.amis.some((a) => a.id === inst.imageID)) return "AMIDrift";
   }
   if (status.securityGroups?.length && inst.securityGroupIDs) {
-    const want = status.securityGroups.map(g => g.id).sort().join(",");
+    const want = status.securityGroups
+      .map((g) => g.id)
+      .sort()
+      .join(",");
     if (want !== [...inst.securityGroupIDs].sort().join(",")) return "SecurityGroupDrift";
   }
-  if (status.subnets?.length && inst.subnetID && !status.subnets.some(s => s.id === inst.subnetID)) return "SubnetDrift";
+  if (status.subnets?.length && inst.subnetID && !status.subnets.some((s) => s.id === inst.subnetID))
+    return "SubnetDrift";
   return "";
 }

@@ -3,23 +3,34 @@ import { createHash } from "node:crypto";
 import type { CreateFleetCommandInput, CreateFleetError, FleetLaunchTemplateConfigRequest } from "@aws-sdk/client-ec2";
 import type { LaunchOption } from "./launchOptions";
 
-export interface TemplateGroup { launchTemplateName: string; options: LaunchOption[] }
+export interface TemplateGroup {
+  launchTemplateName: string;
+  options: LaunchOption[];
+}
 
 /** Errors EC2 reports when an offering cannot be fulfilled: the offering is marked unavailable (Karpenter's list). */
 export const UNFULFILLABLE_CAPACITY_CODES = new Set([
-  "InsufficientInstanceCapacity", "MaxSpotInstanceCountExceeded", "VcpuLimitExceeded", "UnfulfillableCapacity",
-  "Unsupported", "InsufficientFreeAddressesInSubnet", "ReservationCapacityExceeded",
+  "InsufficientInstanceCapacity",
+  "MaxSpotInstanceCountExceeded",
+  "VcpuLimitExceeded",
+  "UnfulfillableCapacity",
+  "Unsupported",
+  "InsufficientFreeAddressesInSubnet",
+  "ReservationCapacityExceeded",
 ]);
 
 /** A token stable for the same NodeClaim and the same offer, so an SDK retry of one request never launches twice. */
 export function clientToken(nodeClaimUid: string, groups: TemplateGroup[]): string {
   const h = createHash("sha256").update(nodeClaimUid);
-  for (const g of groups) for (const o of g.options) h.update(`|${g.launchTemplateName}/${o.instanceType.name}/${o.subnetId}`);
+  for (const g of groups)
+    for (const o of g.options) h.update(`|${g.launchTemplateName}/${o.instanceType.name}/${o.subnetId}`);
   return h.digest("hex").slice(0, 64);
 }
 
 export function tagList(tags: Record<string, string>): Array<{ Key: string; Value: string }> {
-  return Object.keys(tags).sort().map(k => ({ Key: k, Value: tags[k]! }));
+  return Object.keys(tags)
+    .sort()
+    .map((k) => ({ Key: k, Value: tags[k]! }));
 }
 
 export function buildCreateFleetInput(p: {
@@ -30,12 +41,18 @@ export function buildCreateFleetInput(p: {
 }): CreateFleetCommandInput {
   // Configs in price order and overrides in price order: EC2 treats lowest-price literally, and moto (which
   // launches the first override) then behaves like EC2 would for a healthy offering.
-  const groups = [...p.groups].filter(g => g.options.length > 0)
-    .sort((a, b) => Math.min(...a.options.map(o => o.price)) - Math.min(...b.options.map(o => o.price)) || a.launchTemplateName.localeCompare(b.launchTemplateName));
-  const configs: FleetLaunchTemplateConfigRequest[] = groups.map(g => ({
+  const groups = [...p.groups]
+    .filter((g) => g.options.length > 0)
+    .sort(
+      (a, b) =>
+        Math.min(...a.options.map((o) => o.price)) - Math.min(...b.options.map((o) => o.price)) ||
+        a.launchTemplateName.localeCompare(b.launchTemplateName),
+    );
+  const configs: FleetLaunchTemplateConfigRequest[] = groups.map((g) => ({
     LaunchTemplateSpecification: { LaunchTemplateName: g.launchTemplateName, Version: "$Latest" },
-    Overrides: [...g.options].sort((a, b) => a.price - b.price || a.instanceType.name.localeCompare(b.instanceType.name))
-      .map(o => ({ InstanceType: o.instanceType.name as never, SubnetId: o.subnetId, AvailabilityZone: o.zone })),
+    Overrides: [...g.options]
+      .sort((a, b) => a.price - b.price || a.instanceType.name.localeCompare(b.instanceType.name))
+      .map((o) => ({ InstanceType: o.instanceType.name as never, SubnetId: o.subnetId, AvailabilityZone: o.zone })),
   }));
   const tags = tagList(p.tags);
   const input: CreateFleetCommandInput = {
@@ -54,10 +71,22 @@ export function buildCreateFleetInput(p: {
   return input;
 }
 
-export interface FleetFailure { instanceType: string; zone?: string; subnetId?: string; capacityType: string; code: string; message: string; unfulfillable: boolean }
+export interface FleetFailure {
+  instanceType: string;
+  zone?: string;
+  subnetId?: string;
+  capacityType: string;
+  code: string;
+  message: string;
+  unfulfillable: boolean;
+}
 
-export function parseFleetErrors(errors: CreateFleetError[] | undefined, capacityType: string, zoneOfSubnet: (id: string) => string | undefined): FleetFailure[] {
-  return (errors ?? []).map(e => {
+export function parseFleetErrors(
+  errors: CreateFleetError[] | undefined,
+  capacityType: string,
+  zoneOfSubnet: (id: string) => string | undefined,
+): FleetFailure[] {
+  return (errors ?? []).map((e) => {
     const o = e.LaunchTemplateAndOverrides?.Overrides ?? {};
     const code = e.ErrorCode ?? "Unknown";
     return {

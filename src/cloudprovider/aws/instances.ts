@@ -9,7 +9,9 @@ export const clusterTag = (cluster: string) => `kubernetes.io/cluster/${cluster}
 
 const LIVE_STATES = ["pending", "running", "stopping", "stopped", "shutting-down"];
 
-export function providerID(zone: string, instanceId: string): string { return `aws:///${zone}/${instanceId}`; }
+export function providerID(zone: string, instanceId: string): string {
+  return `aws:///${zone}/${instanceId}`;
+}
 
 /** "aws:///us-east-1a/i-0123" -> "i-0123"; throws on anything else. */
 export function parseProviderID(id: string): string {
@@ -28,15 +30,21 @@ export function toCloudInstance(i: Instance): CloudInstance {
     capacityType: i.InstanceLifecycle === "spot" ? "spot" : "on-demand",
     state: String(i.State?.Name ?? "unknown"),
     launchTime: i.LaunchTime ? new Date(i.LaunchTime) : new Date(0),
-    tags: Object.fromEntries((i.Tags ?? []).map(t => [t.Key ?? "", t.Value ?? ""])),
+    tags: Object.fromEntries((i.Tags ?? []).map((t) => [t.Key ?? "", t.Value ?? ""])),
     imageID: i.ImageId,
     subnetID: i.SubnetId,
-    securityGroupIDs: (i.SecurityGroups ?? []).map(g => g.GroupId!).filter(Boolean).sort(),
+    securityGroupIDs: (i.SecurityGroups ?? [])
+      .map((g) => g.GroupId!)
+      .filter(Boolean)
+      .sort(),
   };
 }
 
 export class InstanceProvider {
-  constructor(private readonly ec2: EC2Client, private readonly clusterName: string) {}
+  constructor(
+    private readonly ec2: EC2Client,
+    private readonly clusterName: string,
+  ) {}
 
   private async describe(input: ConstructorParameters<typeof DescribeInstancesCommand>[0]): Promise<Instance[]> {
     const out: Instance[] = [];
@@ -51,19 +59,23 @@ export class InstanceProvider {
 
   /** The live instance launched for this NodeClaim, if any (the idempotency check before every launch). */
   async findByNodeClaim(name: string): Promise<CloudInstance | undefined> {
-    const found = await this.describe({ Filters: [
-      { Name: `tag:${TAG_NODECLAIM}`, Values: [name] },
-      { Name: `tag:${clusterTag(this.clusterName)}`, Values: ["owned"] },
-      { Name: "instance-state-name", Values: LIVE_STATES.filter(s => s !== "shutting-down") },
-    ] });
-    return found.map(toCloudInstance).sort((a, b) => a.launchTime.getTime() - b.launchTime.getTime() || a.instanceID.localeCompare(b.instanceID))[0];
+    const found = await this.describe({
+      Filters: [
+        { Name: `tag:${TAG_NODECLAIM}`, Values: [name] },
+        { Name: `tag:${clusterTag(this.clusterName)}`, Values: ["owned"] },
+        { Name: "instance-state-name", Values: LIVE_STATES.filter((s) => s !== "shutting-down") },
+      ],
+    });
+    return found
+      .map(toCloudInstance)
+      .sort((a, b) => a.launchTime.getTime() - b.launchTime.getTime() || a.instanceID.localeCompare(b.instanceID))[0];
   }
 
   /** undefined when EC2 does not know the instance (or it is terminated). */
   async get(instanceId: string): Promise<CloudInstance | undefined> {
     try {
       const found = await this.describe({ InstanceIds: [instanceId] });
-      const i = found.find(x => x.InstanceId === instanceId);
+      const i = found.find((x) => x.InstanceId === instanceId);
       if (!i || i.State?.Name === "terminated") return undefined;
       return toCloudInstance(i);
     } catch (e) {
@@ -73,11 +85,13 @@ export class InstanceProvider {
   }
 
   async list(): Promise<CloudInstance[]> {
-    const found = await this.describe({ Filters: [
-      { Name: "tag-key", Values: [TAG_NODEPOOL] },
-      { Name: `tag:${clusterTag(this.clusterName)}`, Values: ["owned"] },
-      { Name: "instance-state-name", Values: LIVE_STATES },
-    ] });
+    const found = await this.describe({
+      Filters: [
+        { Name: "tag-key", Values: [TAG_NODEPOOL] },
+        { Name: `tag:${clusterTag(this.clusterName)}`, Values: ["owned"] },
+        { Name: "instance-state-name", Values: LIVE_STATES },
+      ],
+    });
     return found.map(toCloudInstance).sort((a, b) => a.instanceID.localeCompare(b.instanceID));
   }
 

@@ -9,7 +9,11 @@ import { compatible, allowedCapacityTypes, Requirement } from "./requirements";
 export const MAX_INSTANCE_TYPES = 60;
 const OFFERING_KEYS = new Set([LabelCapacityType, LabelTopologyZone, LabelZoneID]);
 
-export interface SubnetChoice { id: string; zone: string; zoneID?: string }
+export interface SubnetChoice {
+  id: string;
+  zone: string;
+  zoneID?: string;
+}
 
 export interface LaunchOption {
   instanceType: InstanceType;
@@ -37,13 +41,26 @@ export interface PlanInput {
 }
 
 export class NoLaunchOptionError extends Error {
-  constructor(message: string) { super(message); this.name = "NoLaunchOptionError"; }
+  constructor(message: string) {
+    super(message);
+    this.name = "NoLaunchOptionError";
+  }
 }
 
-function offeringAllowed(it: InstanceType, o: InstanceType["offerings"][number], reqs: Requirement[], subnet: SubnetChoice | undefined, unavailable: PlanInput["isUnavailable"]): boolean {
+function offeringAllowed(
+  it: InstanceType,
+  o: InstanceType["offerings"][number],
+  reqs: Requirement[],
+  subnet: SubnetChoice | undefined,
+  unavailable: PlanInput["isUnavailable"],
+): boolean {
   if (!subnet || !o.available) return false;
   if (unavailable?.(it.name, o.zone, o.capacityType)) return false;
-  const labels: Record<string, string> = { ...it.labels, [LabelTopologyZone]: o.zone, [LabelCapacityType]: o.capacityType };
+  const labels: Record<string, string> = {
+    ...it.labels,
+    [LabelTopologyZone]: o.zone,
+    [LabelCapacityType]: o.capacityType,
+  };
   if (subnet.zoneID) labels[LabelZoneID] = subnet.zoneID;
   return compatible(reqs, labels);
 }
@@ -51,15 +68,20 @@ function offeringAllowed(it: InstanceType, o: InstanceType["offerings"][number],
 export function planLaunch(input: PlanInput): LaunchPlan {
   const reqs = input.requirements;
   const requests = parseResources(input.requests ?? {}, "spec.resources.requests");
-  const byZone = new Map(input.subnets.map(s => [s.zone, s]));
+  const byZone = new Map(input.subnets.map((s) => [s.zone, s]));
   // Zone, zone-id and capacity type are offering properties: checked per offering below, not per type.
-  const typeReqs = reqs.filter(r => !OFFERING_KEYS.has(normalizeLabelKey(r.key)));
-  const candidates = input.catalog.filter(it => compatible(typeReqs, it.labels) && fits(requests, it.allocatable));
+  const typeReqs = reqs.filter((r) => !OFFERING_KEYS.has(normalizeLabelKey(r.key)));
+  const candidates = input.catalog.filter((it) => compatible(typeReqs, it.labels) && fits(requests, it.allocatable));
   if (candidates.length === 0) {
-    throw new NoLaunchOptionError(`no instance type satisfies the NodeClaim's requirements and resource requests (${JSON.stringify(input.requests ?? {})})`);
+    throw new NoLaunchOptionError(
+      `no instance type satisfies the NodeClaim's requirements and resource requests (${JSON.stringify(input.requests ?? {})})`,
+    );
   }
   const allowed = allowedCapacityTypes(reqs);
-  if (allowed.length === 0) throw new NoLaunchOptionError(`requirements allow neither spot nor on-demand capacity (karpenter.sh/capacity-type)`);
+  if (allowed.length === 0)
+    throw new NoLaunchOptionError(
+      `requirements allow neither spot nor on-demand capacity (karpenter.sh/capacity-type)`,
+    );
   const optionsFor = (ct: string): LaunchOption[] => {
     const out: LaunchOption[] = [];
     for (const it of candidates) {
@@ -67,7 +89,13 @@ export function planLaunch(input: PlanInput): LaunchPlan {
         if (o.capacityType !== ct) continue;
         const subnet = byZone.get(o.zone);
         if (!offeringAllowed(it, o, reqs, subnet, input.isUnavailable)) continue;
-        out.push({ instanceType: it, zone: o.zone, subnetId: subnet!.id, capacityType: ct as LaunchOption["capacityType"], price: o.price });
+        out.push({
+          instanceType: it,
+          zone: o.zone,
+          subnetId: subnet!.id,
+          capacityType: ct as LaunchOption["capacityType"],
+          price: o.price,
+        });
       }
     }
     return out;
@@ -78,15 +106,24 @@ export function planLaunch(input: PlanInput): LaunchPlan {
     const opts = optionsFor(ct);
     if (opts.length === 0) continue;
     const cheapest = new Map<string, number>();
-    for (const o of opts) cheapest.set(o.instanceType.name, Math.min(cheapest.get(o.instanceType.name) ?? Infinity, o.price));
-    const types = [...cheapest.entries()].sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0]))
-      .slice(0, input.maxInstanceTypes ?? MAX_INSTANCE_TYPES).map(e => e[0]);
+    for (const o of opts)
+      cheapest.set(o.instanceType.name, Math.min(cheapest.get(o.instanceType.name) ?? Infinity, o.price));
+    const types = [...cheapest.entries()]
+      .sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0]))
+      .slice(0, input.maxInstanceTypes ?? MAX_INSTANCE_TYPES)
+      .map((e) => e[0]);
     const keep = new Set(types);
-    const ordered = opts.filter(o => keep.has(o.instanceType.name))
-      .sort((a, b) => a.price - b.price || a.instanceType.name.localeCompare(b.instanceType.name) || a.zone.localeCompare(b.zone));
-    const instanceTypes = types.map(n => candidates.find(c => c.name === n)!);
+    const ordered = opts
+      .filter((o) => keep.has(o.instanceType.name))
+      .sort(
+        (a, b) =>
+          a.price - b.price || a.instanceType.name.localeCompare(b.instanceType.name) || a.zone.localeCompare(b.zone),
+      );
+    const instanceTypes = types.map((n) => candidates.find((c) => c.name === n)!);
     return { capacityType: ct, options: ordered, instanceTypes };
   }
   const zones = [...byZone.keys()].sort().join(", ");
-  throw new NoLaunchOptionError(`all ${candidates.length} compatible instance types have no available ${allowed.join("/")} offering in the NodeClass's zones (${zones}); recently failed offerings are skipped for 3m`);
+  throw new NoLaunchOptionError(
+    `all ${candidates.length} compatible instance types have no available ${allowed.join("/")} offering in the NodeClass's zones (${zones}); recently failed offerings are skipped for 3m`,
+  );
 }

@@ -3,8 +3,12 @@
 // (find-or-create) and a changed input gets a new one instead of mutating a template in use.
 import { createHash } from "node:crypto";
 import {
-  CreateLaunchTemplateCommand, DescribeLaunchTemplatesCommand, EC2Client, RequestLaunchTemplateData,
-  LaunchTemplateBlockDeviceMappingRequest, DeleteLaunchTemplateCommand,
+  CreateLaunchTemplateCommand,
+  DescribeLaunchTemplatesCommand,
+  EC2Client,
+  RequestLaunchTemplateData,
+  LaunchTemplateBlockDeviceMappingRequest,
+  DeleteLaunchTemplateCommand,
 } from "@aws-sdk/client-ec2";
 import type { BlockDeviceMapping, EC2NodeClassLike } from "./nodeClass";
 import { al2023UserData } from "./userData";
@@ -28,23 +32,35 @@ export interface LaunchTemplateInput {
 }
 
 /** AL2/AL2023 default root volume (Karpenter's DefaultEBS): /dev/xvda, 20Gi gp3, encrypted. */
-export const DEFAULT_BLOCK_DEVICES: BlockDeviceMapping[] = [{ deviceName: "/dev/xvda", rootVolume: true, ebs: { volumeSize: "20Gi", volumeType: "gp3", encrypted: true, deleteOnTermination: true } }];
+export const DEFAULT_BLOCK_DEVICES: BlockDeviceMapping[] = [
+  {
+    deviceName: "/dev/xvda",
+    rootVolume: true,
+    ebs: { volumeSize: "20Gi", volumeType: "gp3", encrypted: true, deleteOnTermination: true },
+  },
+];
 
 export function volumeSizeGiB(size: string | undefined): number | undefined {
   if (!size) return undefined;
   const m = /^(\d+(?:\.\d+)?)(Gi|G|Ti|T)$/.exec(size);
   if (!m) throw new Error(`blockDeviceMappings ebs.volumeSize "${size}" must look like 20Gi, 100G or 1Ti`);
   const n = Number(m[1]);
-  const gib = m[2] === "Gi" ? n : m[2] === "Ti" ? n * 1024 : m[2] === "G" ? n * 1e9 / 2 ** 30 : n * 1e12 / 2 ** 30;
+  const gib = m[2] === "Gi" ? n : m[2] === "Ti" ? n * 1024 : m[2] === "G" ? (n * 1e9) / 2 ** 30 : (n * 1e12) / 2 ** 30;
   return Math.ceil(gib);
 }
 
 function blockDevices(bdms: BlockDeviceMapping[]): LaunchTemplateBlockDeviceMappingRequest[] {
-  return bdms.map(b => ({
+  return bdms.map((b) => ({
     DeviceName: b.deviceName,
     Ebs: b.ebs && {
-      DeleteOnTermination: b.ebs.deleteOnTermination ?? true, Encrypted: b.ebs.encrypted, Iops: b.ebs.iops, KmsKeyId: b.ebs.kmsKeyID,
-      SnapshotId: b.ebs.snapshotID, Throughput: b.ebs.throughput, VolumeSize: volumeSizeGiB(b.ebs.volumeSize), VolumeType: b.ebs.volumeType as never,
+      DeleteOnTermination: b.ebs.deleteOnTermination ?? true,
+      Encrypted: b.ebs.encrypted,
+      Iops: b.ebs.iops,
+      KmsKeyId: b.ebs.kmsKeyID,
+      SnapshotId: b.ebs.snapshotID,
+      Throughput: b.ebs.throughput,
+      VolumeSize: volumeSizeGiB(b.ebs.volumeSize),
+      VolumeType: b.ebs.volumeType as never,
     },
   }));
 }
@@ -53,8 +69,15 @@ export function launchTemplateData(i: LaunchTemplateInput): RequestLaunchTemplat
   const spec = i.nodeClass.spec;
   const md = spec.metadataOptions ?? {};
   const userData = al2023UserData({
-    clusterName: i.clusterName, apiServerEndpoint: i.clusterEndpoint, caBundle: i.caBundle, serviceCIDR: i.serviceCIDR,
-    labels: i.labels, taints: i.taints, kubelet: spec.kubelet, maxPods: i.maxPods, customUserData: spec.userData,
+    clusterName: i.clusterName,
+    apiServerEndpoint: i.clusterEndpoint,
+    caBundle: i.caBundle,
+    serviceCIDR: i.serviceCIDR,
+    labels: i.labels,
+    taints: i.taints,
+    kubelet: spec.kubelet,
+    maxPods: i.maxPods,
+    customUserData: spec.userData,
   });
   const data: RequestLaunchTemplateData = {
     ImageId: i.imageId,
@@ -66,12 +89,20 @@ export function launchTemplateData(i: LaunchTemplateInput): RequestLaunchTemplat
       HttpPutResponseHopLimit: md.httpPutResponseHopLimit ?? 1,
       HttpTokens: (md.httpTokens ?? "required") as never,
     },
-    BlockDeviceMappings: blockDevices(spec.blockDeviceMappings?.length ? spec.blockDeviceMappings : DEFAULT_BLOCK_DEVICES),
+    BlockDeviceMappings: blockDevices(
+      spec.blockDeviceMappings?.length ? spec.blockDeviceMappings : DEFAULT_BLOCK_DEVICES,
+    ),
     Monitoring: { Enabled: spec.detailedMonitoring ?? false },
     TagSpecifications: [{ ResourceType: "network-interface", Tags: tagList(i.tags) }],
   };
   if (spec.associatePublicIPAddress !== undefined) {
-    data.NetworkInterfaces = [{ DeviceIndex: 0, AssociatePublicIpAddress: spec.associatePublicIPAddress, Groups: [...i.securityGroupIds].sort() }];
+    data.NetworkInterfaces = [
+      {
+        DeviceIndex: 0,
+        AssociatePublicIpAddress: spec.associatePublicIPAddress,
+        Groups: [...i.securityGroupIds].sort(),
+      },
+    ];
   } else {
     data.SecurityGroupIds = [...i.securityGroupIds].sort();
   }
@@ -85,7 +116,11 @@ export function launchTemplateName(data: RequestLaunchTemplateData, clusterName:
 
 export class LaunchTemplateProvider {
   private readonly cache: TtlCache<string>;
-  constructor(private readonly ec2: EC2Client, private readonly clusterName: string, now: Now = Date.now) {
+  constructor(
+    private readonly ec2: EC2Client,
+    private readonly clusterName: string,
+    now: Now = Date.now,
+  ) {
     this.cache = new TtlCache(TTL.instanceTypes, now);
   }
 
@@ -101,14 +136,22 @@ export class LaunchTemplateProvider {
         if (!/NotFound/.test((e as { name?: string }).name ?? "")) throw e;
       }
       try {
-        await this.ec2.send(new CreateLaunchTemplateCommand({
-          LaunchTemplateName: name, LaunchTemplateData: data,
-          TagSpecifications: [{ ResourceType: "launch-template", Tags: tagList({
-            "karpenter.k8s.aws/cluster": this.clusterName,
-            "karpenter.k8s.aws/ec2nodeclass": input.nodeClass.metadata.name,
-            [`kubernetes.io/cluster/${this.clusterName}`]: "owned",
-          }) }],
-        }));
+        await this.ec2.send(
+          new CreateLaunchTemplateCommand({
+            LaunchTemplateName: name,
+            LaunchTemplateData: data,
+            TagSpecifications: [
+              {
+                ResourceType: "launch-template",
+                Tags: tagList({
+                  "karpenter.k8s.aws/cluster": this.clusterName,
+                  "karpenter.k8s.aws/ec2nodeclass": input.nodeClass.metadata.name,
+                  [`kubernetes.io/cluster/${this.clusterName}`]: "owned",
+                }),
+              },
+            ],
+          }),
+        );
       } catch (e) {
         // Another replica (or a restarted controller) created it between our describe and create.
         if (!/AlreadyExists/.test((e as { name?: string }).name ?? "")) throw e;
@@ -118,11 +161,17 @@ export class LaunchTemplateProvider {
   }
 
   /** Forget a template (e.g. CreateFleet said it no longer exists) so the next launch recreates it. */
-  forget(name: string): void { this.cache.delete(name); }
+  forget(name: string): void {
+    this.cache.delete(name);
+  }
 
   async deleteAll(names: string[]): Promise<void> {
     for (const n of names) {
-      try { await this.ec2.send(new DeleteLaunchTemplateCommand({ LaunchTemplateName: n })); } catch { /* already gone */ }
+      try {
+        await this.ec2.send(new DeleteLaunchTemplateCommand({ LaunchTemplateName: n }));
+      } catch {
+        /* already gone */
+      }
       this.cache.delete(n);
     }
   }

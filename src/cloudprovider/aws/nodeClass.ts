@@ -1,12 +1,29 @@
 // Structural view of a karpenter.k8s.aws/v1 EC2NodeClass: the fields the AWS provider reads and the status it
 // writes. Generated API types satisfy it; the provider never needs the full schema.
-export interface SelectorTerm { tags?: Record<string, string>; id?: string; name?: string }
-export interface AMISelectorTerm extends SelectorTerm { alias?: string; owner?: string; ssmParameter?: string }
+export interface SelectorTerm {
+  tags?: Record<string, string>;
+  id?: string;
+  name?: string;
+}
+export interface AMISelectorTerm extends SelectorTerm {
+  alias?: string;
+  owner?: string;
+  ssmParameter?: string;
+}
 
 export interface BlockDeviceMapping {
   deviceName?: string;
   rootVolume?: boolean;
-  ebs?: { deleteOnTermination?: boolean; encrypted?: boolean; iops?: number; kmsKeyID?: string; snapshotID?: string; throughput?: number; volumeSize?: string; volumeType?: string };
+  ebs?: {
+    deleteOnTermination?: boolean;
+    encrypted?: boolean;
+    iops?: number;
+    kmsKeyID?: string;
+    snapshotID?: string;
+    throughput?: number;
+    volumeSize?: string;
+    volumeType?: string;
+  };
 }
 
 export interface KubeletSpec {
@@ -24,12 +41,24 @@ export interface KubeletSpec {
   cpuCFSQuota?: boolean;
 }
 
-export interface Condition { type: string; status: "True" | "False" | "Unknown"; reason: string; message: string; lastTransitionTime?: string; observedGeneration?: number }
+export interface Condition {
+  type: string;
+  status: "True" | "False" | "Unknown";
+  reason: string;
+  message: string;
+  lastTransitionTime?: string;
+  observedGeneration?: number;
+}
 
 export interface EC2NodeClassStatus {
   subnets?: Array<{ id: string; zone: string; zoneID?: string }>;
   securityGroups?: Array<{ id: string; name?: string }>;
-  amis?: Array<{ id: string; name?: string; deprecated?: boolean; requirements: Array<{ key: string; operator: string; values?: string[] }> }>;
+  amis?: Array<{
+    id: string;
+    name?: string;
+    deprecated?: boolean;
+    requirements: Array<{ key: string; operator: string; values?: string[] }>;
+  }>;
   instanceProfile?: string;
   conditions?: Condition[];
 }
@@ -45,7 +74,12 @@ export interface EC2NodeClassLike {
     securityGroupSelectorTerms: SelectorTerm[];
     kubelet?: KubeletSpec;
     blockDeviceMappings?: BlockDeviceMapping[];
-    metadataOptions?: { httpEndpoint?: string; httpProtocolIPv6?: string; httpPutResponseHopLimit?: number; httpTokens?: string };
+    metadataOptions?: {
+      httpEndpoint?: string;
+      httpProtocolIPv6?: string;
+      httpPutResponseHopLimit?: number;
+      httpTokens?: string;
+    };
     userData?: string;
     tags?: Record<string, string>;
     associatePublicIPAddress?: boolean;
@@ -55,5 +89,5 @@ export interface EC2NodeClassLike {
 }
 
 export function isReady(nc: EC2NodeClassLike): boolean {
-  return nc.status?.conditions?.some(c => c.type === "Ready" && c.status === "True") ?? false;
+  return nc.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
 }

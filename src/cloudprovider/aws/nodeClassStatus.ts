@@ -9,13 +9,27 @@ import type { AmiProvider } from "./amis";
 import { InstanceProfileError, InstanceProfileProvider } from "./instanceProfiles";
 import { describeTerms } from "./selectors";
 
-export interface NodeClassResolution { status: EC2NodeClassStatus; ready: boolean; message: string }
+export interface NodeClassResolution {
+  status: EC2NodeClassStatus;
+  ready: boolean;
+  message: string;
+}
 
-interface Part { type: string; ok: boolean; reason: string; message: string }
+interface Part {
+  type: string;
+  ok: boolean;
+  reason: string;
+  message: string;
+}
 
 export class NodeClassResolver {
   constructor(
-    private readonly deps: { subnets: SubnetProvider; securityGroups: SecurityGroupProvider; amis: AmiProvider; instanceProfiles: InstanceProfileProvider },
+    private readonly deps: {
+      subnets: SubnetProvider;
+      securityGroups: SecurityGroupProvider;
+      amis: AmiProvider;
+      instanceProfiles: InstanceProfileProvider;
+    },
     private readonly k8sMinor: () => string,
     private readonly now: () => number = Date.now,
   ) {}
@@ -26,23 +40,49 @@ export class NodeClassResolver {
     const spec = nc.spec;
 
     const subnets = await this.deps.subnets.list(spec.subnetSelectorTerms ?? []);
-    status.subnets = subnets.map(s => ({ id: s.id, zone: s.zone, zoneID: s.zoneID }));
-    parts.push(subnets.length
-      ? { type: "SubnetsReady", ok: true, reason: "SubnetsReady", message: "" }
-      : { type: "SubnetsReady", ok: false, reason: "SubnetsNotFound", message: `no subnet matches ${describeTerms(spec.subnetSelectorTerms ?? [])}` });
+    status.subnets = subnets.map((s) => ({ id: s.id, zone: s.zone, zoneID: s.zoneID }));
+    parts.push(
+      subnets.length
+        ? { type: "SubnetsReady", ok: true, reason: "SubnetsReady", message: "" }
+        : {
+            type: "SubnetsReady",
+            ok: false,
+            reason: "SubnetsNotFound",
+            message: `no subnet matches ${describeTerms(spec.subnetSelectorTerms ?? [])}`,
+          },
+    );
 
     const groups = await this.deps.securityGroups.list(spec.securityGroupSelectorTerms ?? []);
-    status.securityGroups = groups.map(g => ({ id: g.id, name: g.name }));
-    parts.push(groups.length
-      ? { type: "SecurityGroupsReady", ok: true, reason: "SecurityGroupsReady", message: "" }
-      : { type: "SecurityGroupsReady", ok: false, reason: "SecurityGroupsNotFound", message: `no security group matches ${describeTerms(spec.securityGroupSelectorTerms ?? [])}` });
+    status.securityGroups = groups.map((g) => ({ id: g.id, name: g.name }));
+    parts.push(
+      groups.length
+        ? { type: "SecurityGroupsReady", ok: true, reason: "SecurityGroupsReady", message: "" }
+        : {
+            type: "SecurityGroupsReady",
+            ok: false,
+            reason: "SecurityGroupsNotFound",
+            message: `no security group matches ${describeTerms(spec.securityGroupSelectorTerms ?? [])}`,
+          },
+    );
 
     try {
       const amis = await this.deps.amis.list(spec.amiSelectorTerms ?? [], this.k8sMinor());
-      status.amis = amis.map(a => ({ id: a.id, ...(a.name ? { name: a.name } : {}), ...(a.deprecated ? { deprecated: true } : {}), requirements: a.requirements }));
-      parts.push(amis.length
-        ? { type: "AMIsReady", ok: true, reason: "AMIsReady", message: "" }
-        : { type: "AMIsReady", ok: false, reason: "AMINotFound", message: `no AMI matches ${describeTerms(spec.amiSelectorTerms ?? [])} (Kubernetes ${this.k8sMinor()})` });
+      status.amis = amis.map((a) => ({
+        id: a.id,
+        ...(a.name ? { name: a.name } : {}),
+        ...(a.deprecated ? { deprecated: true } : {}),
+        requirements: a.requirements,
+      }));
+      parts.push(
+        amis.length
+          ? { type: "AMIsReady", ok: true, reason: "AMIsReady", message: "" }
+          : {
+              type: "AMIsReady",
+              ok: false,
+              reason: "AMINotFound",
+              message: `no AMI matches ${describeTerms(spec.amiSelectorTerms ?? [])} (Kubernetes ${this.k8sMinor()})`,
+            },
+      );
     } catch (e) {
       status.amis = [];
       parts.push({ type: "AMIsReady", ok: false, reason: "AMINotFound", message: (e as Error).message });
@@ -56,20 +96,26 @@ export class NodeClassResolver {
       parts.push({ type: "InstanceProfileReady", ok: false, reason: e.reason, message: e.message });
     }
 
-    const failing = parts.filter(p => !p.ok);
+    const failing = parts.filter((p) => !p.ok);
     const ready = failing.length === 0;
-    const message = failing.map(p => p.message).join("; ");
-    const conds: Part[] = [...parts, { type: "Ready", ok: ready, reason: ready ? "Ready" : failing[0]!.reason, message }];
-    status.conditions = conds.map(p => condition(p, nc, this.now()));
+    const message = failing.map((p) => p.message).join("; ");
+    const conds: Part[] = [
+      ...parts,
+      { type: "Ready", ok: ready, reason: ready ? "Ready" : failing[0]!.reason, message },
+    ];
+    status.conditions = conds.map((p) => condition(p, nc, this.now()));
     return { status, ready, message };
   }
 }
 
 function condition(p: Part, nc: EC2NodeClassLike, now: number): Condition {
-  const prev = nc.status?.conditions?.find(c => c.type === p.type);
+  const prev = nc.status?.conditions?.find((c) => c.type === p.type);
   const s = p.ok ? "True" : "False";
   const c: Condition = {
-    type: p.type, status: s, reason: p.reason, message: p.message,
+    type: p.type,
+    status: s,
+    reason: p.reason,
+    message: p.message,
     lastTransitionTime: transitionTime(prev, s, now),
   };
   if (nc.metadata.generation !== undefined) c.observedGeneration = nc.metadata.generation;

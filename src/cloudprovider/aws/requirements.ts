@@ -3,7 +3,12 @@
 // label (e.g. team=a) is satisfied by the node's labels, not by the instance type.
 import { isWellKnownLabel, normalizeLabelKey, LabelNodePool, LabelCapacityType } from "../../apis/labels";
 
-export interface Requirement { key: string; operator: string; values?: string[]; minValues?: number }
+export interface Requirement {
+  key: string;
+  operator: string;
+  values?: string[];
+  minValues?: number;
+}
 
 function numeric(v: string | undefined): number | undefined {
   if (v === undefined || !/^-?\d+$/.test(v)) return undefined;
@@ -13,16 +18,33 @@ function numeric(v: string | undefined): number | undefined {
 export function requirementAllows(r: Requirement, value: string | undefined): boolean {
   const vals = r.values ?? [];
   switch (r.operator) {
-    case "In": return value !== undefined && vals.includes(value);
-    case "NotIn": return value === undefined || !vals.includes(value);
-    case "Exists": return value !== undefined;
-    case "DoesNotExist": return value === undefined;
-    case "Gt": case "Lt": case "Gte": case "Lte": {
-      const v = numeric(value), bound = numeric(vals[0]);
+    case "In":
+      return value !== undefined && vals.includes(value);
+    case "NotIn":
+      return value === undefined || !vals.includes(value);
+    case "Exists":
+      return value !== undefined;
+    case "DoesNotExist":
+      return value === undefined;
+    case "Gt":
+    case "Lt":
+    case "Gte":
+    case "Lte": {
+      const v = numeric(value),
+        bound = numeric(vals[0]);
       if (v === undefined || bound === undefined) return false;
-      return r.operator === "Gt" ? v > bound : r.operator === "Lt" ? v < bound : r.operator === "Gte" ? v >= bound : v <= bound;
+      return r.operator === "Gt"
+        ? v > bound
+        : r.operator === "Lt"
+          ? v < bound
+          : r.operator === "Gte"
+            ? v >= bound
+            : v <= bound;
     }
-    default: throw new Error(`requirement ${r.key}: unknown operator "${r.operator}" (use In, NotIn, Exists, DoesNotExist, Gt, Lt, Gte or Lte)`);
+    default:
+      throw new Error(
+        `requirement ${r.key}: unknown operator "${r.operator}" (use In, NotIn, Exists, DoesNotExist, Gt, Lt, Gte or Lte)`,
+      );
   }
 }
 
@@ -42,5 +64,7 @@ export function compatible(reqs: Requirement[], labels: Record<string, string>):
 
 /** Capacity types the requirements allow, from the given universe. */
 export function allowedCapacityTypes(reqs: Requirement[], universe: string[] = ["spot", "on-demand"]): string[] {
-  return universe.filter(ct => reqs.filter(r => normalizeLabelKey(r.key) === LabelCapacityType).every(r => requirementAllows(r, ct)));
+  return universe.filter((ct) =>
+    reqs.filter((r) => normalizeLabelKey(r.key) === LabelCapacityType).every((r) => requirementAllows(r, ct)),
+  );
 }

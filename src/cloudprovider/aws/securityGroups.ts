@@ -4,11 +4,19 @@ import type { SelectorTerm } from "./nodeClass";
 import { securityGroupFilters } from "./selectors";
 import { TtlCache, TTL, Now } from "./ttlCache";
 
-export interface ResolvedSecurityGroup { id: string; name: string }
+export interface ResolvedSecurityGroup {
+  id: string;
+  name: string;
+}
 
 export class SecurityGroupProvider {
   private readonly cache: TtlCache<ResolvedSecurityGroup[]>;
-  constructor(private readonly ec2: EC2Client, now: Now = Date.now) { this.cache = new TtlCache(TTL.default, now); }
+  constructor(
+    private readonly ec2: EC2Client,
+    now: Now = Date.now,
+  ) {
+    this.cache = new TtlCache(TTL.default, now);
+  }
 
   list(terms: SelectorTerm[]): Promise<ResolvedSecurityGroup[]> {
     return this.cache.getOrLoad(JSON.stringify(terms), async () => {
@@ -16,8 +24,11 @@ export class SecurityGroupProvider {
       for (const term of terms) {
         let token: string | undefined;
         do {
-          const out = await this.ec2.send(new DescribeSecurityGroupsCommand({ Filters: securityGroupFilters(term), NextToken: token }));
-          for (const g of out.SecurityGroups ?? []) if (g.GroupId) seen.set(g.GroupId, { id: g.GroupId, name: g.GroupName ?? "" });
+          const out = await this.ec2.send(
+            new DescribeSecurityGroupsCommand({ Filters: securityGroupFilters(term), NextToken: token }),
+          );
+          for (const g of out.SecurityGroups ?? [])
+            if (g.GroupId) seen.set(g.GroupId, { id: g.GroupId, name: g.GroupName ?? "" });
           token = out.NextToken;
         } while (token);
       }
@@ -25,5 +36,7 @@ export class SecurityGroupProvider {
     });
   }
 
-  invalidate(): void { this.cache.clear(); }
+  invalidate(): void {
+    this.cache.clear();
+  }
 }

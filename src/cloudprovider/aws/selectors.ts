@@ -2,11 +2,19 @@
 // fields inside a term are ANDed (filters of one query). A tag value "*" means "has the key" (tag-key filter).
 import type { AMISelectorTerm, SelectorTerm } from "./nodeClass";
 
-export interface Filter { Name: string; Values: string[] }
-export interface ImageQuery { filters: Filter[]; owners?: string[] }
+export interface Filter {
+  Name: string;
+  Values: string[];
+}
+export interface ImageQuery {
+  filters: Filter[];
+  owners?: string[];
+}
 
 function tagFilters(tags: Record<string, string> | undefined): Filter[] {
-  return Object.keys(tags ?? {}).sort().map(k => tags![k] === "*" ? { Name: "tag-key", Values: [k] } : { Name: `tag:${k}`, Values: [tags![k]!] });
+  return Object.keys(tags ?? {})
+    .sort()
+    .map((k) => (tags![k] === "*" ? { Name: "tag-key", Values: [k] } : { Name: `tag:${k}`, Values: [tags![k]!] }));
 }
 
 export function subnetFilters(term: SelectorTerm): Filter[] {
@@ -47,22 +55,37 @@ export function describeTerms(terms: AMISelectorTerm[]): string {
 }
 
 /** al2023@latest / al2023@v20250101 -> the SSM parameter names (one per architecture) the alias resolves through. */
-export interface AliasParameter { name: string; arch: "amd64" | "arm64" }
+export interface AliasParameter {
+  name: string;
+  arch: "amd64" | "arm64";
+}
 
 export function parseAlias(alias: string): { family: string; version: string } {
   const m = /^([a-zA-Z0-9]+)@(.+)$/.exec(alias);
-  if (!m) throw new Error(`amiSelectorTerms alias "${alias}" is improperly formatted, must match the format 'family@version' (e.g. al2023@latest)`);
+  if (!m)
+    throw new Error(
+      `amiSelectorTerms alias "${alias}" is improperly formatted, must match the format 'family@version' (e.g. al2023@latest)`,
+    );
   return { family: m[1]!.toLowerCase(), version: m[2]! };
 }
 
 export function aliasParameters(alias: string, k8sMinor: string): AliasParameter[] {
   const { family, version } = parseAlias(alias);
   if (family !== "al2023") {
-    throw new Error(`amiSelectorTerms alias "${alias}": only the al2023 family is supported by capsicum (use al2023@latest or al2023@vYYYYMMDD, or select AMIs by id/name/tags)`);
+    throw new Error(
+      `amiSelectorTerms alias "${alias}": only the al2023 family is supported by capsicum (use al2023@latest or al2023@vYYYYMMDD, or select AMIs by id/name/tags)`,
+    );
   }
-  const arches: Array<["x86_64" | "arm64", "amd64" | "arm64"]> = [["x86_64", "amd64"], ["arm64", "arm64"]];
+  const arches: Array<["x86_64" | "arm64", "amd64" | "arm64"]> = [
+    ["x86_64", "amd64"],
+    ["arm64", "arm64"],
+  ];
   return arches.map(([ssmArch, arch]) => {
-    const leaf = version === "latest" ? "recommended" : `amazon-eks-node-al2023-${ssmArch}-standard-${k8sMinor}-${version}`;
-    return { name: `/aws/service/eks/optimized-ami/${k8sMinor}/amazon-linux-2023/${ssmArch}/standard/${leaf}/image_id`, arch };
+    const leaf =
+      version === "latest" ? "recommended" : `amazon-eks-node-al2023-${ssmArch}-standard-${k8sMinor}-${version}`;
+    return {
+      name: `/aws/service/eks/optimized-ami/${k8sMinor}/amazon-linux-2023/${ssmArch}/standard/${leaf}/image_id`,
+      arch,
+    };
   });
 }

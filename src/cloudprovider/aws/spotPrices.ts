@@ -7,7 +7,10 @@ import { TtlCache, Now } from "./ttlCache";
 
 export const SPOT_PRICE_TTL_MS = 15 * 60_000;
 
-export interface SpotPriceAssessment { prices: Map<string, number>; ignoredReason?: string }
+export interface SpotPriceAssessment {
+  prices: Map<string, number>;
+  ignoredReason?: string;
+}
 
 /** Latest price per "type/zone", or a reason the history cannot be trusted. */
 export function assessSpotPrices(history: SpotPrice[], now: number): SpotPriceAssessment {
@@ -25,19 +28,31 @@ export function assessSpotPrices(history: SpotPrice[], now: number): SpotPriceAs
   if (prices.size === 0) return { prices, ignoredReason: "no spot price history returned" };
   const distinct = new Set(prices.values());
   if (prices.size >= 10 && distinct.size === 1) {
-    return { prices: new Map(), ignoredReason: `all ${prices.size} spot prices are the same value ${[...distinct][0]}, which no real market produces` };
+    return {
+      prices: new Map(),
+      ignoredReason: `all ${prices.size} spot prices are the same value ${[...distinct][0]}, which no real market produces`,
+    };
   }
-  const tiny = [...prices.values()].filter(v => v < 0.0005).length;
-  if (tiny > prices.size / 2) return { prices: new Map(), ignoredReason: `${tiny} of ${prices.size} spot prices are below $0.0005/h` };
-  const newest = Math.max(...[...latest.values()].map(v => v.at));
-  if (newest < now - 365 * 24 * 3600_000) return { prices: new Map(), ignoredReason: `newest spot price is from ${new Date(newest).toISOString()}, over a year old` };
+  const tiny = [...prices.values()].filter((v) => v < 0.0005).length;
+  if (tiny > prices.size / 2)
+    return { prices: new Map(), ignoredReason: `${tiny} of ${prices.size} spot prices are below $0.0005/h` };
+  const newest = Math.max(...[...latest.values()].map((v) => v.at));
+  if (newest < now - 365 * 24 * 3600_000)
+    return {
+      prices: new Map(),
+      ignoredReason: `newest spot price is from ${new Date(newest).toISOString()}, over a year old`,
+    };
   return { prices };
 }
 
 export class SpotPriceProvider {
   private readonly cache: TtlCache<Map<string, number>>;
   private warned = false;
-  constructor(private readonly ec2: EC2Client, private readonly log: Logger, private readonly now: Now = Date.now) {
+  constructor(
+    private readonly ec2: EC2Client,
+    private readonly log: Logger,
+    private readonly now: Now = Date.now,
+  ) {
     this.cache = new TtlCache(SPOT_PRICE_TTL_MS, now);
   }
 
@@ -49,20 +64,30 @@ export class SpotPriceProvider {
         let token: string | undefined;
         let pages = 0;
         do {
-          const out = await this.ec2.send(new DescribeSpotPriceHistoryCommand({
-            ProductDescriptions: ["Linux/UNIX", "Linux/UNIX (Amazon VPC)"], StartTime: new Date(this.now()), NextToken: token,
-          }));
+          const out = await this.ec2.send(
+            new DescribeSpotPriceHistoryCommand({
+              ProductDescriptions: ["Linux/UNIX", "Linux/UNIX (Amazon VPC)"],
+              StartTime: new Date(this.now()),
+              NextToken: token,
+            }),
+          );
           history.push(...(out.SpotPriceHistory ?? []));
           token = out.NextToken || undefined;
         } while (token && ++pages < 100);
         const a = assessSpotPrices(history, this.now());
         if (a.ignoredReason && !this.warned) {
           this.warned = true;
-          this.log.warn({ reason: a.ignoredReason }, "ignoring spot price history, using on-demand-based spot estimates");
+          this.log.warn(
+            { reason: a.ignoredReason },
+            "ignoring spot price history, using on-demand-based spot estimates",
+          );
         }
         return a.prices;
       } catch (e) {
-        this.log.warn({ error: (e as Error).message }, "failed to get spot prices, using on-demand-based spot estimates");
+        this.log.warn(
+          { error: (e as Error).message },
+          "failed to get spot prices, using on-demand-based spot estimates",
+        );
         return new Map();
       }
     });

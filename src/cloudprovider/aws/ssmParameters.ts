@@ -5,7 +5,12 @@ import { TtlCache, TTL, Now } from "./ttlCache";
 
 export class SsmParameterProvider {
   private readonly cache: TtlCache<string | null>;
-  constructor(private readonly ssm: SSMClient, now: Now = Date.now) { this.cache = new TtlCache(TTL.ssm, now); }
+  constructor(
+    private readonly ssm: SSMClient,
+    now: Now = Date.now,
+  ) {
+    this.cache = new TtlCache(TTL.ssm, now);
+  }
 
   /** The parameter's value, or undefined when it does not exist. */
   async get(name: string): Promise<string | undefined> {
@@ -21,5 +26,7 @@ export class SsmParameterProvider {
     return v ?? undefined;
   }
 
-  invalidate(): void { this.cache.clear(); }
+  invalidate(): void {
+    this.cache.clear();
+  }
 }

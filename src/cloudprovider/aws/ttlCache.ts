@@ -4,20 +4,32 @@ export type Now = () => number;
 
 export class TtlCache<V> {
   private readonly entries = new Map<string, { value: V; expires: number }>();
-  constructor(private readonly ttlMs: number, private readonly now: Now = Date.now) {}
+  constructor(
+    private readonly ttlMs: number,
+    private readonly now: Now = Date.now,
+  ) {}
 
   get(key: string): V | undefined {
     const e = this.entries.get(key);
     if (!e) return undefined;
-    if (e.expires <= this.now()) { this.entries.delete(key); return undefined; }
+    if (e.expires <= this.now()) {
+      this.entries.delete(key);
+      return undefined;
+    }
     return e.value;
   }
 
-  set(key: string, value: V, ttlMs = this.ttlMs): void { this.entries.set(key, { value, expires: this.now() + ttlMs }); }
+  set(key: string, value: V, ttlMs = this.ttlMs): void {
+    this.entries.set(key, { value, expires: this.now() + ttlMs });
+  }
 
-  delete(key: string): void { this.entries.delete(key); }
+  delete(key: string): void {
+    this.entries.delete(key);
+  }
 
-  clear(): void { this.entries.clear(); }
+  clear(): void {
+    this.entries.clear();
+  }
 
   /** Live (unexpired) entries. */
   entriesLive(): Array<[string, V]> {
@@ -35,7 +47,12 @@ export class TtlCache<V> {
     if (hit !== undefined) return hit;
     let p = this.inflight.get(key);
     if (!p) {
-      p = load().then(v => { this.set(key, v); return v; }).finally(() => this.inflight.delete(key));
+      p = load()
+        .then((v) => {
+          this.set(key, v);
+          return v;
+        })
+        .finally(() => this.inflight.delete(key));
       this.inflight.set(key, p);
     }
     return p;

@@ -8,9 +8,13 @@ export class UnavailableOfferings {
   /** Bumped on every change so callers can invalidate derived instance-type lists cheaply. */
   seq = 0;
 
-  constructor(now: Now = Date.now, ttlMs: number = TTL.unavailableOfferings) { this.cache = new TtlCache(ttlMs, now); }
+  constructor(now: Now = Date.now, ttlMs: number = TTL.unavailableOfferings) {
+    this.cache = new TtlCache(ttlMs, now);
+  }
 
-  private static key(instanceType: string, zone: string, capacityType: string): string { return `${capacityType}:${instanceType}:${zone}`; }
+  private static key(instanceType: string, zone: string, capacityType: string): string {
+    return `${capacityType}:${instanceType}:${zone}`;
+  }
 
   markUnavailable(instanceType: string, zone: string, capacityType: string, reason: string): void {
     this.cache.set(UnavailableOfferings.key(instanceType, zone, capacityType), { reason });
@@ -23,12 +27,18 @@ export class UnavailableOfferings {
 
   /** Currently unavailable offerings, sorted, for logs and status. */
   list(): Array<{ instanceType: string; zone: string; capacityType: string; reason: string }> {
-    return this.cache.entriesLive().map(([k, v]) => {
-      const [capacityType, instanceType, zone] = k.split(":") as [string, string, string];
-      return { instanceType, zone, capacityType, reason: v.reason };
-    }).sort((a, b) => (a.capacityType + a.instanceType + a.zone).localeCompare(b.capacityType + b.instanceType + b.zone));
+    return this.cache
+      .entriesLive()
+      .map(([k, v]) => {
+        const [capacityType, instanceType, zone] = k.split(":") as [string, string, string];
+        return { instanceType, zone, capacityType, reason: v.reason };
+      })
+      .sort((a, b) =>
+        (a.capacityType + a.instanceType + a.zone).localeCompare(b.capacityType + b.instanceType + b.zone),
+      );
   }
 
   /** Adapter for loadCatalog({unavailable}). */
-  readonly predicate = (instanceType: string, zone: string, capacityType: string): boolean => this.isUnavailable(instanceType, zone, capacityType);
+  readonly predicate = (instanceType: string, zone: string, capacityType: string): boolean =>
+    this.isUnavailable(instanceType, zone, capacityType);
 }

@@ -39,27 +39,43 @@ function kubeletConfig(o: UserDataOptions): Record<string, unknown> {
 }
 
 function sorted<T>(m: Record<string, T>): Record<string, T> {
-  return Object.fromEntries(Object.keys(m).sort().map(k => [k, m[k]!]));
+  return Object.fromEntries(
+    Object.keys(m)
+      .sort()
+      .map((k) => [k, m[k]!]),
+  );
 }
 
 export function nodeConfigYaml(o: UserDataOptions): string {
   if (!o.clusterName) throw new Error("user data: clusterName is required (settings CLUSTER_NAME)");
-  if (!o.apiServerEndpoint) throw new Error("user data: the cluster endpoint is required (settings CLUSTER_ENDPOINT, e.g. https://ABC.gr7.us-east-1.eks.amazonaws.com)");
+  if (!o.apiServerEndpoint)
+    throw new Error(
+      "user data: the cluster endpoint is required (settings CLUSTER_ENDPOINT, e.g. https://ABC.gr7.us-east-1.eks.amazonaws.com)",
+    );
   const flags: string[] = [];
-  const labels = Object.keys(o.labels).sort().map(k => `${k}=${o.labels[k]}`);
+  const labels = Object.keys(o.labels)
+    .sort()
+    .map((k) => `${k}=${o.labels[k]}`);
   if (labels.length) flags.push(`--node-labels=${labels.join(",")}`);
-  const taints = [...o.taints].sort((a, b) => (a.key + a.effect).localeCompare(b.key + b.effect))
-    .map(t => `${t.key}${t.value ? `=${t.value}` : ""}:${t.effect}`);
+  const taints = [...o.taints]
+    .sort((a, b) => (a.key + a.effect).localeCompare(b.key + b.effect))
+    .map((t) => `${t.key}${t.value ? `=${t.value}` : ""}:${t.effect}`);
   if (taints.length) flags.push(`--register-with-taints=${taints.join(",")}`);
   const cluster: Record<string, string> = { name: o.clusterName, apiServerEndpoint: o.apiServerEndpoint };
   if (o.caBundle) cluster.certificateAuthority = o.caBundle;
   if (o.serviceCIDR) cluster.cidr = o.serviceCIDR;
   const kubelet: Record<string, unknown> = { config: kubeletConfig(o) };
   if (flags.length) kubelet.flags = flags;
-  return stringify({ apiVersion: "node.eks.aws/v1alpha1", kind: "NodeConfig", spec: { cluster, kubelet } }, { lineWidth: 0 });
+  return stringify(
+    { apiVersion: "node.eks.aws/v1alpha1", kind: "NodeConfig", spec: { cluster, kubelet } },
+    { lineWidth: 0 },
+  );
 }
 
-interface Part { contentType: string; body: string }
+interface Part {
+  contentType: string;
+  body: string;
+}
 
 /** Splits user-supplied user data into MIME parts: an existing MIME document's parts, a NodeConfig, or a shell script. */
 export function customParts(userData: string | undefined): Part[] {
@@ -82,7 +98,10 @@ export function customParts(userData: string | undefined): Part[] {
 }
 
 export function al2023UserData(o: UserDataOptions): string {
-  const parts = [...customParts(o.customUserData), { contentType: "application/node.eks.aws", body: nodeConfigYaml(o).trimEnd() }];
+  const parts = [
+    ...customParts(o.customUserData),
+    { contentType: "application/node.eks.aws", body: nodeConfigYaml(o).trimEnd() },
+  ];
   const lines = ["MIME-Version: 1.0", `Content-Type: multipart/mixed; boundary="${MIME_BOUNDARY}"`, ""];
   for (const p of parts) lines.push(`--${MIME_BOUNDARY}`, `Content-Type: ${p.contentType}`, "", p.body, "");
   lines.push(`--${MIME_BOUNDARY}--`, "");

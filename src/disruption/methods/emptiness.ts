@@ -1,6 +1,13 @@
 // Emptiness: delete every consolidatable node with no reschedulable pods (daemonset/mirror/terminal pods do not
 // count), as many as the Empty budget allows, in one command. Applies under every consolidation policy.
-import { byDisruptionCost, makeCommand, takeWithinBudget, type Method, type MethodContext, type MethodResult } from "../method";
+import {
+  byDisruptionCost,
+  makeCommand,
+  takeWithinBudget,
+  type Method,
+  type MethodContext,
+  type MethodResult,
+} from "../method";
 import type { Candidate } from "../types";
 
 export const emptiness: Method = {
@@ -8,12 +15,19 @@ export const emptiness: Method = {
   reason: "Empty",
   shouldDisrupt: (c: Candidate) => c.consolidatable && c.reschedulablePods.length === 0,
   computeCommand(ctx: MethodContext, candidates: Candidate[]): MethodResult {
-    const eligible = candidates.filter(c => this.shouldDisrupt(c)).sort(byDisruptionCost);
+    const eligible = candidates.filter((c) => this.shouldDisrupt(c)).sort(byDisruptionCost);
     const { taken, overBudget } = takeWithinBudget(ctx, eligible, "Empty");
     if (taken.length === 0) return { rejections: overBudget };
     const savings = taken.reduce((s, c) => s + c.node.pricePerHour, 0);
     return {
-      command: makeCommand({ method: "emptiness", reason: "Empty", decision: "delete", candidates: taken, replacements: [], savingsPerHour: savings }),
+      command: makeCommand({
+        method: "emptiness",
+        reason: "Empty",
+        decision: "delete",
+        candidates: taken,
+        replacements: [],
+        savingsPerHour: savings,
+      }),
       rejections: overBudget,
     };
   },

@@ -1,7 +1,15 @@
 // Multi-node consolidation: binary-search the largest prefix of candidates (sorted cheapest-to-disrupt first,
 // capped at 100, within the Underutilized budget) that can be removed at once with at most one cheaper replacement.
 import { computeConsolidation } from "../consolidation";
-import { byDisruptionCost, consolidationPolicy, makeCommand, takeWithinBudget, type Method, type MethodContext, type MethodResult } from "../method";
+import {
+  byDisruptionCost,
+  consolidationPolicy,
+  makeCommand,
+  takeWithinBudget,
+  type Method,
+  type MethodContext,
+  type MethodResult,
+} from "../method";
 import type { Candidate, Command } from "../types";
 
 export const multiNodeConsolidation: Method = {
@@ -9,16 +17,29 @@ export const multiNodeConsolidation: Method = {
   reason: "Underutilized",
   shouldDisrupt: (c: Candidate) => c.consolidatable && consolidationPolicy(c) !== "WhenEmpty",
   computeCommand(ctx: MethodContext, candidates: Candidate[]): MethodResult {
-    const eligible = candidates.filter(c => this.shouldDisrupt(c)).sort(byDisruptionCost);
+    const eligible = candidates.filter((c) => this.shouldDisrupt(c)).sort(byDisruptionCost);
     const { taken, overBudget } = takeWithinBudget(ctx, eligible, "Underutilized");
     const pool = taken.slice(0, ctx.settings.multiNodeMaxCandidates);
     // Fewer than two nodes is single-node consolidation's job.
     if (pool.length < 2) return { rejections: overBudget };
     const attempt = (n: number): Command | undefined => {
       const prefix = pool.slice(0, n);
-      const outcome = computeConsolidation({ snapshot: ctx.snapshot, candidates: prefix, simulator: ctx.simulator, settings: ctx.settings, mode: "multi" });
+      const outcome = computeConsolidation({
+        snapshot: ctx.snapshot,
+        candidates: prefix,
+        simulator: ctx.simulator,
+        settings: ctx.settings,
+        mode: "multi",
+      });
       return outcome.ok
-        ? makeCommand({ method: "multi-node-consolidation", reason: "Underutilized", decision: outcome.decision, candidates: prefix, replacements: outcome.replacements, savingsPerHour: outcome.savingsPerHour })
+        ? makeCommand({
+            method: "multi-node-consolidation",
+            reason: "Underutilized",
+            decision: outcome.decision,
+            candidates: prefix,
+            replacements: outcome.replacements,
+            savingsPerHour: outcome.savingsPerHour,
+          })
         : undefined;
     };
     // Scale-down commonly frees the whole prefix: probe it first (same answer as the search, one simulation).
@@ -29,7 +50,12 @@ export const multiNodeConsolidation: Method = {
     while (lo <= hi) {
       const mid = Math.floor((lo + hi) / 2);
       const cmd = attempt(mid);
-      if (cmd) { best = cmd; lo = mid + 1; } else { hi = mid - 1; }
+      if (cmd) {
+        best = cmd;
+        lo = mid + 1;
+      } else {
+        hi = mid - 1;
+      }
     }
     return { command: best, rejections: overBudget };
   },

@@ -47,13 +47,27 @@ export interface DrainProgress {
 
 const DEFAULT_REQUEUE_MS = 1000;
 
-export async function drainNode(deps: DrainDeps, node: DrainNodeInput, now: Date, state: DrainState = { attempts: {} }): Promise<DrainProgress> {
+export async function drainNode(
+  deps: DrainDeps,
+  node: DrainNodeInput,
+  now: Date,
+  state: DrainState = { attempts: {} },
+): Promise<DrainProgress> {
   const attempts = { ...state.attempts };
   const pods = await deps.listPods(node.name);
   const deadline = terminationDeadline(node.terminationStartedAt, node.terminationGracePeriod);
   const plan = drainPlan(pods);
-  const waiting = plan.flatMap(g => g.pods);
-  const progress: DrainProgress = { drained: false, evicted: [], blocked: [], forceDeleted: [], remaining: waiting.length, deadline, state: { attempts }, requeueAfterMs: DEFAULT_REQUEUE_MS };
+  const waiting = plan.flatMap((g) => g.pods);
+  const progress: DrainProgress = {
+    drained: false,
+    evicted: [],
+    blocked: [],
+    forceDeleted: [],
+    remaining: waiting.length,
+    deadline,
+    state: { attempts },
+    requeueAfterMs: DEFAULT_REQUEUE_MS,
+  };
 
   // Grace period enforcement: each pod is deleted at deadline - its own grace period, ignoring PDBs.
   const forced = new Set<string>();
@@ -76,14 +90,17 @@ export async function drainNode(deps: DrainDeps, node: DrainNodeInput, now: Date
   }
 
   // Groups drain strictly in order: the next group starts only once every pod of earlier groups is gone.
-  const current = plan.find(g => g.pods.length > 0)!;
+  const current = plan.find((g) => g.pods.length > 0)!;
   progress.group = current.group;
   let soonest = Number.POSITIVE_INFINITY;
   for (const p of current.pods) {
     const key = podKey(p);
     if (forced.has(key) || !isEvictable(p)) continue;
     const a = attempts[key];
-    if (a && a.nextAttemptAt > now.getTime()) { soonest = Math.min(soonest, a.nextAttemptAt); continue; }
+    if (a && a.nextAttemptAt > now.getTime()) {
+      soonest = Math.min(soonest, a.nextAttemptAt);
+      continue;
+    }
     const outcome = await deps.evict(p);
     if (outcome === "blocked") {
       const count = (a?.count ?? 0) + 1;
@@ -95,8 +112,10 @@ export async function drainNode(deps: DrainDeps, node: DrainNodeInput, now: Date
       progress.evicted.push(key);
     }
   }
-  if (Number.isFinite(soonest)) progress.requeueAfterMs = Math.max(1, Math.min(DEFAULT_REQUEUE_MS, soonest - now.getTime()));
+  if (Number.isFinite(soonest))
+    progress.requeueAfterMs = Math.max(1, Math.min(DEFAULT_REQUEUE_MS, soonest - now.getTime()));
   // Wake up for the grace-period deadline too, so forced deletion is on time.
-  if (deadline && deadline.getTime() > now.getTime()) progress.requeueAfterMs = Math.max(1, Math.min(progress.requeueAfterMs, deadline.getTime() - now.getTime()));
+  if (deadline && deadline.getTime() > now.getTime())
+    progress.requeueAfterMs = Math.max(1, Math.min(progress.requeueAfterMs, deadline.getTime() - now.getTime()));
   return progress;
 }

@@ -10,8 +10,10 @@ const CRITICAL = new Set(["system-cluster-critical", "system-node-critical"]);
 export const podKey = (p: PodInfo): string => `${p.namespace}/${p.name}`;
 export const isTerminal = (p: PodInfo): boolean => p.phase === "Succeeded" || p.phase === "Failed";
 export const isTerminating = (p: PodInfo): boolean => p.deletionTimestamp !== undefined;
-export const isOwnedByNode = (p: PodInfo): boolean => p.ownerKind === "Node" || p.annotations?.["kubernetes.io/config.mirror"] !== undefined;
-export const isCritical = (p: PodInfo): boolean => p.priorityClassName !== undefined && CRITICAL.has(p.priorityClassName);
+export const isOwnedByNode = (p: PodInfo): boolean =>
+  p.ownerKind === "Node" || p.annotations?.["kubernetes.io/config.mirror"] !== undefined;
+export const isCritical = (p: PodInfo): boolean =>
+  p.priorityClassName !== undefined && CRITICAL.has(p.priorityClassName);
 export const isDaemon = (p: PodInfo): boolean => p.ownerKind === "DaemonSet";
 
 /** Standard toleration matching against karpenter.sh/disrupted:NoSchedule. */
@@ -38,14 +40,20 @@ export const DRAIN_GROUPS = ["non-critical", "non-critical-daemon", "critical", 
 export type DrainGroup = (typeof DRAIN_GROUPS)[number];
 
 export function drainGroup(p: PodInfo): DrainGroup {
-  return isCritical(p) ? (isDaemon(p) ? "critical-daemon" : "critical") : isDaemon(p) ? "non-critical-daemon" : "non-critical";
+  return isCritical(p)
+    ? isDaemon(p)
+      ? "critical-daemon"
+      : "critical"
+    : isDaemon(p)
+      ? "non-critical-daemon"
+      : "non-critical";
 }
 
 /** Waiting pods grouped in drain order; each group is sorted by name for deterministic eviction order. */
 export function drainPlan(pods: PodInfo[]): Array<{ group: DrainGroup; pods: PodInfo[] }> {
   const waiting = pods.filter(isWaitingEviction);
-  return DRAIN_GROUPS.map(group => ({
+  return DRAIN_GROUPS.map((group) => ({
     group,
-    pods: waiting.filter(p => drainGroup(p) === group).sort((a, b) => podKey(a).localeCompare(podKey(b))),
+    pods: waiting.filter((p) => drainGroup(p) === group).sort((a, b) => podKey(a).localeCompare(podKey(b))),
   }));
 }

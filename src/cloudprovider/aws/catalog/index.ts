@@ -7,8 +7,13 @@ import { toLabelValue } from "../../../apis/labels";
 import type { RawCatalog, RawInstanceType } from "./raw";
 import type { InstanceType, KubeletConfig, LoadCatalogOptions, Offering, Resources } from "./types";
 import {
-  DEFAULT_EPHEMERAL_STORAGE_BYTES, DEFAULT_VM_MEMORY_OVERHEAD_PERCENT, evictionThreshold, kubeReserved, maxPods,
-  memoryCapacity, systemReserved,
+  DEFAULT_EPHEMERAL_STORAGE_BYTES,
+  DEFAULT_VM_MEMORY_OVERHEAD_PERCENT,
+  evictionThreshold,
+  kubeReserved,
+  maxPods,
+  memoryCapacity,
+  systemReserved,
 } from "./overhead";
 
 export type { InstanceType, KubeletConfig, LoadCatalogOptions, Offering, Resources } from "./types";
@@ -32,7 +37,10 @@ export function spotPriceRatio(opts: LoadCatalogOptions = {}): number {
   const env = process.env.CAPSICUM_SPOT_PRICE_RATIO;
   if (env !== undefined && env !== "") {
     const r = Number(env);
-    if (!(r > 0 && r <= 1)) throw new Error(`CAPSICUM_SPOT_PRICE_RATIO: "${env}" is not a fraction in (0,1] — e.g. 0.35 means spot costs 35% of on-demand`);
+    if (!(r > 0 && r <= 1))
+      throw new Error(
+        `CAPSICUM_SPOT_PRICE_RATIO: "${env}" is not a fraction in (0,1] — e.g. 0.35 means spot costs 35% of on-demand`,
+      );
     return r;
   }
   return DEFAULT_SPOT_PRICE_RATIO;
@@ -113,15 +121,29 @@ function allocatableOf(capacity: Resources, parts: Resources[]): Resources {
   return out;
 }
 
-interface BaseType { raw: RawInstanceType; labels: Record<string, string>; capacity: Resources; overhead: InstanceType["overhead"]; allocatable: Resources }
+interface BaseType {
+  raw: RawInstanceType;
+  labels: Record<string, string>;
+  capacity: Resources;
+  overhead: InstanceType["overhead"];
+  allocatable: Resources;
+}
 const baseCache = new Map<string, BaseType[]>();
 
-function baseTypes(region: string, kubelet: KubeletConfig | undefined, vmOverhead: number, ephemeral: number): BaseType[] {
+function baseTypes(
+  region: string,
+  kubelet: KubeletConfig | undefined,
+  vmOverhead: number,
+  ephemeral: number,
+): BaseType[] {
   const key = JSON.stringify([region, kubelet ?? null, vmOverhead, ephemeral]);
   const hit = baseCache.get(key);
   if (hit) return hit;
   const prices = raw.regions[region];
-  if (!prices) throw new Error(`region "${region}" has no catalog data — available: ${Object.keys(raw.regions).sort().join(", ")}`);
+  if (!prices)
+    throw new Error(
+      `region "${region}" has no catalog data — available: ${Object.keys(raw.regions).sort().join(", ")}`,
+    );
   const out: BaseType[] = [];
   for (const t of raw.types) {
     const capacity = capacityOf(t, vmOverhead, ephemeral, kubelet);
@@ -130,8 +152,18 @@ function baseTypes(region: string, kubelet: KubeletConfig | undefined, vmOverhea
       systemReserved: systemReserved(kubelet),
       evictionThreshold: evictionThreshold(capacity, kubelet),
     };
-    const allocatable = allocatableOf(capacity, [overhead.kubeReserved, overhead.systemReserved, overhead.evictionThreshold]);
-    out.push({ raw: t, labels: Object.freeze(labelsOf(t, region)) as Record<string, string>, capacity, overhead, allocatable });
+    const allocatable = allocatableOf(capacity, [
+      overhead.kubeReserved,
+      overhead.systemReserved,
+      overhead.evictionThreshold,
+    ]);
+    out.push({
+      raw: t,
+      labels: Object.freeze(labelsOf(t, region)) as Record<string, string>,
+      capacity,
+      overhead,
+      allocatable,
+    });
   }
   if (baseCache.size > 32) baseCache.clear();
   baseCache.set(key, out);
@@ -157,14 +189,31 @@ export function loadCatalog(opts: LoadCatalogOptions = {}): InstanceType[] {
     const offerings: Offering[] = [];
     // Regions without offering data: assume the type is offered in no zone we know of (skip).
     for (const zone of zones ? b.raw.z : []) {
-      offerings.push({ zone, capacityType: "on-demand", price: od, available: !opts.unavailable?.(b.raw.n, zone, "on-demand") });
+      offerings.push({
+        zone,
+        capacityType: "on-demand",
+        price: od,
+        available: !opts.unavailable?.(b.raw.n, zone, "on-demand"),
+      });
       if (b.raw.u) {
         const spot = opts.spotPrices?.get(`${b.raw.n}/${zone}`) ?? Math.round(od * ratio * 1e6) / 1e6;
-        offerings.push({ zone, capacityType: "spot", price: spot, available: !opts.unavailable?.(b.raw.n, zone, "spot") });
+        offerings.push({
+          zone,
+          capacityType: "spot",
+          price: spot,
+          available: !opts.unavailable?.(b.raw.n, zone, "spot"),
+        });
       }
     }
     if (offerings.length === 0) continue;
-    out.push({ name: b.raw.n, labels: b.labels, capacity: b.capacity, overhead: b.overhead, allocatable: b.allocatable, offerings });
+    out.push({
+      name: b.raw.n,
+      labels: b.labels,
+      capacity: b.capacity,
+      overhead: b.overhead,
+      allocatable: b.allocatable,
+      offerings,
+    });
   }
   return out;
 }

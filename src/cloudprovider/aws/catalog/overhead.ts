@@ -27,7 +27,12 @@ export function maxPods(vcpus: number, enis: number, ipv4PerEni: number, kubelet
 
 /** kube-reserved cpu: 6% of the first core, 1% of the second, 0.5% of cores 3-4, 0.25% of the rest. */
 export function kubeReservedCpuMillis(cpuMillis: number): number {
-  const ranges: Array<[number, number, number]> = [[0, 1000, 0.06], [1000, 2000, 0.01], [2000, 4000, 0.005], [4000, Infinity, 0.0025]];
+  const ranges: Array<[number, number, number]> = [
+    [0, 1000, 0.06],
+    [1000, 2000, 0.01],
+    [2000, 4000, 0.005],
+    [4000, Infinity, 0.0025],
+  ];
   let total = 0;
   for (const [start, end, pct] of ranges) if (cpuMillis > start) total += (Math.min(cpuMillis, end) - start) * pct;
   return Math.round(total);
@@ -54,15 +59,19 @@ export function systemReserved(kubelet?: KubeletConfig): Resources {
 
 /** Hard eviction thresholds: memory.available 100Mi and nodefs.available 10% unless overridden (percent or quantity). */
 export function evictionThreshold(capacity: Resources, kubelet?: KubeletConfig): Resources {
-  const out: Resources = { memory: 100 * Mi, "ephemeral-storage": Math.ceil((capacity["ephemeral-storage"] ?? 0) * 0.1) };
+  const out: Resources = {
+    memory: 100 * Mi,
+    "ephemeral-storage": Math.ceil((capacity["ephemeral-storage"] ?? 0) * 0.1),
+  };
   const signals: Record<string, string> = { "memory.available": "memory", "nodefs.available": "ephemeral-storage" };
   for (const [signal, value] of Object.entries(kubelet?.evictionHard ?? {})) {
     const res = signals[signal];
     if (!res) continue;
     if (value.endsWith("%")) {
       const pct = Number(value.slice(0, -1));
-      if (!Number.isFinite(pct) || pct < 0 || pct > 100) throw new Error(`kubelet.evictionHard.${signal}: invalid percentage "${value}" — use e.g. "10%"`);
-      out[res] = Math.ceil((capacity[res] ?? 0) * pct / 100);
+      if (!Number.isFinite(pct) || pct < 0 || pct > 100)
+        throw new Error(`kubelet.evictionHard.${signal}: invalid percentage "${value}" — use e.g. "10%"`);
+      out[res] = Math.ceil(((capacity[res] ?? 0) * pct) / 100);
     } else out[res] = parseResource(res, value, `kubelet.evictionHard.${signal}`);
   }
   return out;

@@ -1,6 +1,11 @@
 export type Resources = Record<string, number>; // cpu millicores, memory/ephemeral-storage bytes, counts otherwise
 
-export interface Offering { zone: string; capacityType: "spot" | "on-demand"; price: number; available: boolean }
+export interface Offering {
+  zone: string;
+  capacityType: "spot" | "on-demand";
+  price: number;
+  available: boolean;
+}
 
 export interface InstanceType {
   name: string;
