@@ -3,9 +3,9 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { startModule, RunningModule } from "../harness/module";
-import { waitFor } from "../harness/procs";
-import { NodeAgent } from "../sandbox/nodeAgent";
+import { startModule, RunningModule } from "../../sandbox/module";
+import { waitFor } from "../../sandbox/procs";
+import { NodeAgent } from "../../sandbox/nodeAgent";
 
 export const root = join(__dirname, "../..");
 

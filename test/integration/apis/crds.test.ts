@@ -2,7 +2,7 @@
 // Karpenter v1 getting-started NodePool/EC2NodeClass apply against them and read back with defaults.
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
-import { waitFor } from "../../harness/procs";
+import { waitFor } from "../../../sandbox/procs";
 
 const root = join(__dirname, "../../..");
 const kubectl = (args: string[], input?: string) =>

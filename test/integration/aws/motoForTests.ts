@@ -1,6 +1,6 @@
 // Where integration tests find moto: the endpoint the jest globalSetup exported (AWS_ENDPOINT_URL, cluster
 // name in CAPSICUM_CLUSTER_NAME or CLUSTER_NAME), or a private moto started for this test file.
-import { startMoto, awsEnv } from "../../harness/moto";
+import { startMoto, awsEnv } from "../../../sandbox/moto";
 
 export interface TestMoto {
   endpoint: string;

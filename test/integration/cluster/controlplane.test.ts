@@ -4,7 +4,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { K8s, kind } from "kubernetes-fluent-client";
-import { waitFor } from "../../harness/procs";
+import { waitFor } from "../../../sandbox/procs";
 
 const k8sVersion = /K8S_VERSION=(\S+)/.exec(readFileSync(join(__dirname, "../../../scripts/cluster/versions.env"), "utf8"))![1];
 const ns = `cp-${Date.now().toString(36)}`;

@@ -3,7 +3,7 @@
 // NodePool/EC2NodeClass — which the v1 CRDs accept and garbage collection removes with the Provisioner.
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
-import { waitFor } from "../../harness/procs";
+import { waitFor } from "../../../sandbox/procs";
 import { Kinds } from "../../../src/kube/client";
 import { KfcKubeClient } from "../../../src/kube/kfcClient";
 import { V1alpha5Kinds, reconcileAWSNodeTemplate, reconcileProvisioner } from "../../../src/migration";

@@ -1,5 +1,5 @@
 // The moto launcher's prerequisites are checked before anything is spawned, with a message naming the fix.
-import { awsEnv, motoPython, startMoto } from "../../harness/moto";
+import { awsEnv, motoPython, startMoto } from "../../../sandbox/moto";
 
 describe("moto harness", () => {
   const saved = process.env.CAPSICUM_MOTO_PYTHON;

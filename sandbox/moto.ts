@@ -1,4 +1,4 @@
-// Starts the seeded moto emulator (scripts/cluster/moto_server.py) on a free port for tests and the sandbox.
+// Starts the seeded moto emulator (sandbox/moto_server.py) on a free port for tests and the sandbox.
 // The child runs in its own process group and exits when its stdin pipe closes, so a crashed parent leaves
 // no moto behind; stop() and a process 'exit' hook kill the group too.
 import { spawn, ChildProcess } from "node:child_process";
@@ -41,9 +41,9 @@ const REGION = "us-east-1";
 function repoRoot(): string {
   let dir = process.cwd();
   for (;;) {
-    if (existsSync(join(dir, "scripts", "cluster", "moto_server.py"))) return dir;
+    if (existsSync(join(dir, "sandbox", "moto_server.py"))) return dir;
     const up = dirname(dir);
-    if (up === dir) throw new Error("capsicum: cannot find scripts/cluster/moto_server.py above " + process.cwd() + ": run from the repo");
+    if (up === dir) throw new Error("capsicum: cannot find sandbox/moto_server.py above " + process.cwd() + ": run from the repo");
     dir = up;
   }
 }
@@ -78,7 +78,7 @@ export async function startMoto(opts: { clusterName: string; k8sVersions?: strin
   const dir = mkdtempSync(join(tmpdir(), "capsicum-moto-"));
   const logFile = join(dir, "moto.log");
   const log = createWriteStream(logFile, { flags: "a" });
-  const args = [resolve(root, "scripts/cluster/moto_server.py"), "--port", String(port), "--cluster-name", opts.clusterName,
+  const args = [resolve(root, "sandbox/moto_server.py"), "--port", String(port), "--cluster-name", opts.clusterName,
     "--state-file", join(dir, "state.json"), "--exit-on-stdin-eof"];
   if (opts.k8sVersions?.length) args.push("--k8s-versions", opts.k8sVersions.join(","));
   const child = spawn(python, args, { detached: true, stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, PYTHONUNBUFFERED: "1" } });

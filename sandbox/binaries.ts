@@ -5,7 +5,7 @@ import { join } from "node:path";
 
 export interface Binaries { k8s: string; etcd: string; kwok: string; motoPython: string }
 
-const repoRoot = join(__dirname, "..", "..");
+const repoRoot = join(__dirname, "..");
 
 export function ensureBinaries(): Binaries {
   const t0 = Date.now();

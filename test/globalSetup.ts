@@ -1,6 +1,6 @@
 // Starts the sandbox once per jest run (integration and e2e share it) and exports its coordinates to the
 // test workers through the environment. CAPSICUM_HARNESS_ONLY=moto|kube starts just one half.
-import { startSandbox, Sandbox } from "./sandbox";
+import { startSandbox, Sandbox } from "../sandbox/sandbox";
 
 declare global { var __capsicumSandbox: Sandbox | undefined } // eslint-disable-line no-var
 

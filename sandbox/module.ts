@@ -9,7 +9,7 @@ import { join } from "node:path";
 import https from "node:https";
 import { assertPortFree, waitFor } from "./procs";
 
-const repoRoot = join(__dirname, "..", "..");
+const repoRoot = join(__dirname, "..");
 export const MODULE_PORT = 3000; // pepr's controller listens on :3000 (fixed by pepr)
 
 export interface RunningModule { logFile: string; child: ChildProcess; stop(signal?: NodeJS.Signals): Promise<void> }

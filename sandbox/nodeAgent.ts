@@ -5,9 +5,9 @@
 // When the instance stops or terminates, the Node goes away. Test/sandbox code only: never shipped.
 import { EC2Client, DescribeInstancesCommand, Instance } from "@aws-sdk/client-ec2";
 import { KubeConfig, CoreV1Api, V1Node } from "@kubernetes/client-node";
-import { loadCatalog } from "../../src/cloudprovider/aws/catalog";
-import { formatCpu, formatMemory } from "../../src/apis/quantity";
-import { KWOK_NODE_ANNOTATION } from "../harness/controlplane";
+import { loadCatalog } from "../src/cloudprovider/aws/catalog";
+import { formatCpu, formatMemory } from "../src/apis/quantity";
+import { KWOK_NODE_ANNOTATION } from "./controlplane";
 
 export interface NodeAgentOptions { clusterName: string; bootDelayMs?: number; pollMs?: number; kubeconfig?: string }
 

@@ -4,9 +4,9 @@
 //   npm start -- --no-module    only the control plane + moto (+ node agent)
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { startSandbox } from "../test/harness/sandbox";
-import { startModule, RunningModule } from "../test/harness/module";
-import { NodeAgent } from "../test/sandbox/nodeAgent";
+import { startSandbox } from "./sandbox";
+import { startModule, RunningModule } from "./module";
+import { NodeAgent } from "./nodeAgent";
 
 async function main(): Promise<void> {
   const withModule = !process.argv.includes("--no-module");
