@@ -1,6 +1,7 @@
 // Crash safety, both directions (Karpenter's nodeclaim/garbagecollection):
 //  - an instance tagged for this cluster with no NodeClaim (e.g. we crashed between CreateFleet and writing
 //    status, and the NodeClaim was then deleted) is terminated once older than the grace period;
+//  - an instance tagged for a NodeClaim that records a different instance (a duplicate launch) is terminated;
 //  - a launched NodeClaim whose instance no longer exists is deleted (its finalizer then cleans the Node).
 // Runs only on a synced cluster state; otherwise a NodeClaim we have not seen yet would look like a leak.
 import type { NodeClaim } from "../apis/generated/nodeclaims";
@@ -54,7 +55,9 @@ export async function garbageCollect(deps: GcDeps): Promise<GcResult> {
     if (claimsByProvider.has(inst.providerID)) continue;
     const claimName = inst.tags[LabelNodeClaimTag];
     // Launched but status not written yet: the lifecycle reconcile will adopt it (create is idempotent by name).
-    if (claimName && deps.state.nodeClaims.has(claimName)) continue;
+    // But once that NodeClaim records another instance, this one is a duplicate launch for it: terminate it.
+    const owner = claimName ? deps.state.nodeClaims.get(claimName) : undefined;
+    if (owner && !owner.status?.providerID) continue;
     if (now - inst.launchTime.getTime() < deps.gracePeriodMs) continue;
     const ghost: NodeClaim = {
       apiVersion: "karpenter.sh/v1",
@@ -81,6 +84,7 @@ export async function garbageCollect(deps: GcDeps): Promise<GcResult> {
         "provider-id": inst.providerID,
         NodeClaim: claimName ? { name: claimName } : undefined,
         "instance-type": inst.instanceType,
+        ...(owner ? { reason: "duplicate", "nodeclaim-provider-id": owner.status?.providerID } : {}),
       },
       "garbage collected cloudprovider instance",
     );

@@ -14,6 +14,7 @@ import { ReconcileResult } from "../kube/workqueue";
 import type { Logger } from "../log";
 import type { Metrics } from "../metrics";
 import { parseDuration } from "../settings";
+import { parseQuantity } from "../apis/quantity";
 import {
   Condition,
   Initialized,
@@ -51,7 +52,10 @@ export interface LifecycleDeps {
 type Taint = { key: string; value?: string; effect: string };
 const sameTaint = (a: Taint, b: Taint) =>
   a.key === b.key && a.effect === b.effect && (a.value ?? "") === (b.value ?? "");
-const BASIC_RESOURCES = new Set(["cpu", "memory", "pods", "ephemeral-storage"]);
+/** Karpenter's LaunchTimeout: a NodeClaim whose launch has not succeeded this long after it started failing is deleted. */
+export const LAUNCH_TIMEOUT_MS = 5 * 60_000;
+/** Retry cadence of a failing launch (well inside the launch timeout, so the timeout is honoured on time). */
+const LAUNCH_RETRY_MS = 10_000;
 
 /** Writes the object back into state immediately so the next step reads our own write (watch events may lag). */
 function remember<T extends KubeObject>(deps: LifecycleDeps, kind: "NodeClaim" | "Node", obj: T): T {
@@ -92,8 +96,9 @@ export async function reconcileNodeClaim(deps: LifecycleDeps, name: string): Pro
   }
   if (!nc.status?.conditions?.length) nc = await patchConditions(deps, nc, initialConditions(now));
 
-  // 2. Launch.
+  // 2. Launch (and the launch timeout while it keeps failing).
   if (!isTrue(nc.status?.conditions as Condition[], Launched)) {
+    if (await launchTimedOut(deps, nc, now)) return;
     const res = await launch(deps, nc);
     if (!res.nodeClaim) return res.result;
     nc = res.nodeClaim;
@@ -241,20 +246,24 @@ async function launch(
       await deps.client.delete(Kinds.NodeClaim, nc.metadata.name!);
       return {};
     }
-    if (err instanceof NodeClassNotReadyError) {
-      await patchConditions(deps, nc, setCondition(conds, Launched, "False", "NodeClassNotReady", truncate(msg), now));
-      deps.events.publish({
-        involved: involvedNodeClaim(nc),
-        type: "Warning",
-        reason: "NodeClassNotReady",
-        message: truncate(msg),
-      });
-      return { result: { requeueAfterMs: 10_000 } };
-    }
-    await patchConditions(deps, nc, setCondition(conds, Launched, "False", "LaunchFailed", truncate(msg), now)).catch(
-      () => undefined,
-    );
-    throw err;
+    // Anything else (NodeClass not ready, UnauthorizedOperation, a bad launch template, ...) is retried until
+    // Karpenter's launch timeout, counted from when Launched first went False; then the NodeClaim is deleted.
+    const reason = err instanceof NodeClassNotReadyError ? "NodeClassNotReady" : launchErrorReason(err);
+    const updated = await patchConditions(
+      deps,
+      nc,
+      setCondition(conds, Launched, "False", reason, truncate(msg), now),
+    ).catch(() => undefined);
+    deps.log.error({ ...nodeClaimRef(nc), error: msg, reason }, "failed launching nodeclaim");
+    deps.events.publish({
+      involved: involvedNodeClaim(nc),
+      type: "Warning",
+      reason: reason === "NodeClassNotReady" ? reason : "LaunchFailed",
+      message: truncate(msg),
+    });
+    if (updated && (await launchTimedOut(deps, updated, now))) return {};
+    const since = launchFailingSince(updated ?? nc) ?? now;
+    return { result: { requeueAfterMs: Math.max(1, Math.min(LAUNCH_RETRY_MS, since + LAUNCH_TIMEOUT_MS - now)) } };
   }
   // Labels first, status second: if we crash in between, the retry's create() returns the same instance.
   const labels: Record<string, string> = {
@@ -336,6 +345,45 @@ async function syncNodeOnRegistration(deps: LifecycleDeps, nc: NodeClaim, node: 
   }
 }
 
+/** The AWS error code (UnauthorizedOperation, InvalidLaunchTemplate...) names the failure when there is one. */
+function launchErrorReason(err: unknown): string {
+  const name = (err as { name?: string; Code?: string }).Code ?? (err as { name?: string }).name ?? "";
+  return /^[A-Za-z][A-Za-z0-9.]*$/.test(name) && name !== "Error" ? name.replace(/\./g, "") : "LaunchFailed";
+}
+
+function launchFailingSince(nc: NodeClaim): number | undefined {
+  const c = (nc.status?.conditions as Condition[] | undefined)?.find((x) => x.type === Launched);
+  if (!c || c.status !== "False") return undefined;
+  const t = Date.parse(c.lastTransitionTime);
+  return Number.isFinite(t) ? t : undefined;
+}
+
+/** Deletes the NodeClaim (its pods are then re-planned) once its launch has failed for LAUNCH_TIMEOUT_MS. */
+async function launchTimedOut(deps: LifecycleDeps, nc: NodeClaim, now: number): Promise<boolean> {
+  const since = launchFailingSince(nc);
+  if (since === undefined || now - since < LAUNCH_TIMEOUT_MS) return false;
+  const c = (nc.status?.conditions as Condition[]).find((x) => x.type === Launched)!;
+  deps.log.info(
+    { ...nodeClaimRef(nc), timeout: `${LAUNCH_TIMEOUT_MS / 1000}s`, reason: "launch_timeout", error: c.message },
+    "terminating due to timeout",
+  );
+  deps.events.publish({
+    involved: involvedNodeClaim(nc),
+    type: "Warning",
+    reason: "LaunchTimeout",
+    message: truncate(`NodeClaim failed to launch within ${LAUNCH_TIMEOUT_MS / 60000}m (${c.reason}): ${c.message}`),
+  });
+  deps.metrics.nodeClaimsDisrupted.inc({
+    nodepool: nodePoolOf(nc),
+    reason: "launch_timeout",
+    capacity_type: nc.metadata.labels?.["karpenter.sh/capacity-type"] ?? "",
+  });
+  await deps.client.delete(Kinds.NodeClaim, nc.metadata.name!).catch((e) => {
+    if (!isNotFound(e)) throw e;
+  });
+  return true;
+}
+
 function notInitializedReason(nc: NodeClaim, node: KubeObject): { reason: string; message: string } | undefined {
   if (!isNodeReady(node)) return { reason: "NodeNotReady", message: "Node status is NotReady" };
   const nodeTaints = (node.spec?.taints ?? []) as Taint[];
@@ -345,13 +393,24 @@ function notInitializedReason(nc: NodeClaim, node: KubeObject): { reason: string
       reason: "StartupTaintsExist",
       message: `StartupTaint "${startup.key}=${startup.value ?? ""}:${startup.effect}" still exists`,
     };
+  // Karpenter's RequestedResourcesRegistered: only what the NodeClaim's pods requested must be non-zero in the
+  // Node's allocatable; other extended resources of the type (e.g. vpc.amazonaws.com/pod-eni) may come later.
   const alloc = (node.status?.allocatable ?? {}) as Record<string, string>;
-  for (const r of Object.keys(nc.status?.allocatable ?? {})) {
-    if (BASIC_RESOURCES.has(r)) continue;
-    if (!alloc[r] || alloc[r] === "0")
+  for (const [r, q] of Object.entries((nc.spec.resources?.requests ?? {}) as Record<string, string>)) {
+    if (isZeroQuantity(q)) continue;
+    if (isZeroQuantity(alloc[r]))
       return { reason: "ResourceNotRegistered", message: `Resource "${r}" was requested but not registered` };
   }
   return undefined;
+}
+
+function isZeroQuantity(q: string | undefined): boolean {
+  if (q === undefined || q === "") return true;
+  try {
+    return parseQuantity(q) === 0;
+  } catch {
+    return false;
+  }
 }
 
 function truncate(s: string, n = 300): string {

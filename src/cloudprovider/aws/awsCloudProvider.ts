@@ -1,7 +1,7 @@
 // The AWS CloudProvider: composes the per-concern providers (subnets, security groups, AMIs, instance profiles,
 // launch templates, instances, spot prices, ICE cache) into Karpenter's create/delete/get/list/isDrifted.
 import type { Logger } from "pino";
-import type { CreateFleetCommandOutput } from "@aws-sdk/client-ec2";
+import type { CreateFleetCommandInput, CreateFleetCommandOutput } from "@aws-sdk/client-ec2";
 import { CreateFleetCommand } from "@aws-sdk/client-ec2";
 import { GetQueueUrlCommand } from "@aws-sdk/client-sqs";
 import {
@@ -50,6 +50,15 @@ export interface AwsCloudProviderSettings {
   now?: () => number;
   clients?: AwsClients;
 }
+
+interface LaunchAttemptState {
+  attempt: number;
+  unresolved?: { plan: ReturnType<typeof planLaunch>; groups: TemplateGroup[]; input: CreateFleetCommandInput };
+  mismatchSince?: number;
+}
+
+/** How long a reused token's instance may stay invisible to DescribeInstances before we stop waiting for it. */
+export const TOKEN_REUSE_WINDOW_MS = 60_000;
 
 export const DEFAULT_KUBERNETES_VERSION = "1.34";
 
@@ -193,38 +202,82 @@ export class AwsCloudProvider implements CloudProvider {
       );
     }
     const status = nc.status!;
-    let plan;
-    try {
-      plan = planLaunch({
-        requirements: nodeClaim.spec.requirements,
-        requests: nodeClaim.spec.resources?.requests,
-        catalog,
-        subnets: subnetPerZone(status.subnets ?? []),
-        isUnavailable: this.unavailableOfferings.predicate,
-      });
-    } catch (e) {
-      if (e instanceof NoLaunchOptionError)
-        throw new InsufficientCapacityError(`creating instance for NodeClaim ${nodeClaim.metadata.name}: ${e.message}`);
-      throw e;
+    const uid = nodeClaim.metadata.uid ?? nodeClaim.metadata.name;
+    const state = this.launchAttempts.get(uid) ?? { attempt: 0 };
+    this.launchAttempts.set(uid, state);
+    // A request whose outcome we never saw (timeout, connection reset) is re-sent verbatim: same token, same
+    // options, even if the ICE cache pruned some since, so EC2 answers with the instance it may have launched.
+    let sent = state.unresolved;
+    if (!sent) {
+      let plan;
+      try {
+        plan = planLaunch({
+          requirements: nodeClaim.spec.requirements,
+          requests: nodeClaim.spec.resources?.requests,
+          catalog,
+          subnets: subnetPerZone(status.subnets ?? []),
+          isUnavailable: this.unavailableOfferings.predicate,
+        });
+      } catch (e) {
+        if (e instanceof NoLaunchOptionError)
+          throw new InsufficientCapacityError(
+            `creating instance for NodeClaim ${nodeClaim.metadata.name}: ${e.message}`,
+          );
+        throw e;
+      }
+      if (plan.instanceTypes.length < 5) {
+        this.log.warn(
+          { NodeClaim: { name: nodeClaim.metadata.name }, "instance-types": plan.instanceTypes.map((t) => t.name) },
+          "NodeClaim has less than 5 instance types: launches may fail more often",
+        );
+      }
+      const groups = await this.templateGroups(nodeClaim, nc, plan.capacityType, plan.options);
+      const tags = this.tagsFor(nodeClaim, nc);
+      const token = clientToken(uid, state.attempt);
+      const input = buildCreateFleetInput({ capacityType: plan.capacityType, groups, tags, clientToken: token });
+      sent = { plan, groups, input };
     }
-    if (plan.instanceTypes.length < 5) {
-      this.log.warn(
-        { NodeClaim: { name: nodeClaim.metadata.name }, "instance-types": plan.instanceTypes.map((t) => t.name) },
-        "NodeClaim has less than 5 instance types: launches may fail more often",
-      );
-    }
-    const groups = await this.templateGroups(nodeClaim, nc, plan.capacityType, plan.options);
-    const tags = this.tagsFor(nodeClaim, nc);
-    const token = clientToken(nodeClaim.metadata.uid ?? nodeClaim.metadata.name, groups);
-    const input = buildCreateFleetInput({ capacityType: plan.capacityType, groups, tags, clientToken: token });
+    const { plan, groups, input } = sent;
     let out: CreateFleetCommandOutput;
     try {
       out = await this.clients.ec2.send(new CreateFleetCommand(input));
     } catch (e) {
-      if (/LaunchTemplateName\.NotFound|InvalidLaunchTemplate/.test((e as { name?: string }).name ?? ""))
+      const name = (e as { name?: string }).name ?? "";
+      const answered = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== undefined;
+      if (/LaunchTemplateName\.NotFound|InvalidLaunchTemplate/.test(name))
         for (const g of groups) this.launchTemplates.forget(g.launchTemplateName);
+      if (name === "IdempotentParameterMismatch") {
+        // The token was used with other options before (by a process that crashed): its instance, if any,
+        // carries our NodeClaim tag. Adopt it. Only when it stays invisible past EC2's eventual consistency
+        // window does the next attempt get a fresh token (the GC terminates a duplicate should one appear).
+        state.unresolved = undefined;
+        const adopted = await this.instances.findByNodeClaim(nodeClaim.metadata.name);
+        if (adopted) {
+          this.launchAttempts.delete(uid);
+          return this.launchResult(
+            adopted.instanceID,
+            adopted.zone,
+            adopted.instanceType,
+            adopted.capacityType as LaunchResult["capacityType"],
+            adopted.imageID ?? "",
+            catalog,
+            nc,
+          );
+        }
+        state.mismatchSince ??= this.now();
+        if (this.now() - state.mismatchSince >= TOKEN_REUSE_WINDOW_MS) {
+          state.attempt++;
+          state.mismatchSince = undefined;
+        }
+      } else if (!answered || (e as { $retryable?: unknown }).$retryable) {
+        state.unresolved = sent; // outcome unknown: the next try re-sends exactly this request
+      } else {
+        state.unresolved = undefined; // EC2 rejected the request: nothing was launched under this token
+        state.attempt++;
+      }
       throw e;
     }
+    state.unresolved = undefined;
     const zoneOf = (id: string) => (status.subnets ?? []).find((s) => s.id === id)?.zone;
     for (const f of parseFleetErrors(out.Errors, plan.capacityType, zoneOf)) {
       if (f.unfulfillable && f.instanceType && f.zone) {
@@ -243,11 +296,14 @@ export class AwsCloudProvider implements CloudProvider {
     }
     const launched = out.Instances?.find((i) => i.InstanceIds?.length);
     if (!launched) {
+      // EC2 answered: nothing launched under this token, so the next attempt may safely use a new one.
+      state.attempt++;
       const reasons = [...new Set((out.Errors ?? []).map((e) => `${e.ErrorCode}: ${e.ErrorMessage}`))].join("; ");
       throw new InsufficientCapacityError(
         `creating instance for NodeClaim ${nodeClaim.metadata.name}, ${reasons || "CreateFleet launched no instance"}`,
       );
     }
+    this.launchAttempts.delete(uid);
     const instanceId = launched.InstanceIds![0]!;
     const ov = launched.LaunchTemplateAndOverrides?.Overrides;
     const typeName = String(launched.InstanceType ?? ov?.InstanceType ?? "");
@@ -271,6 +327,8 @@ export class AwsCloudProvider implements CloudProvider {
   }
 
   private readonly imageOf = new Map<string, string>();
+  /** Per NodeClaim UID: the client-token attempt (advanced only once EC2 confirmed nothing launched under it). */
+  private readonly launchAttempts = new Map<string, LaunchAttemptState>();
 
   /** One launch template per (AMI, max pods): the AMI follows the type's architecture, max pods its ENI limits. */
   private async templateGroups(
@@ -370,6 +428,7 @@ export class AwsCloudProvider implements CloudProvider {
   }
 
   async delete(nodeClaim: NodeClaimLike): Promise<void> {
+    this.launchAttempts.delete(nodeClaim.metadata.uid ?? nodeClaim.metadata.name);
     const pid = nodeClaim.status?.providerID;
     const inst = pid
       ? await this.instances.get(parseProviderID(pid))

@@ -19,12 +19,14 @@ export const UNFULFILLABLE_CAPACITY_CODES = new Set([
   "ReservationCapacityExceeded",
 ]);
 
-/** A token stable for the same NodeClaim and the same offer, so an SDK retry of one request never launches twice. */
-export function clientToken(nodeClaimUid: string, groups: TemplateGroup[]): string {
-  const h = createHash("sha256").update(nodeClaimUid);
-  for (const g of groups)
-    for (const o of g.options) h.update(`|${g.launchTemplateName}/${o.instanceType.name}/${o.subnetId}`);
-  return h.digest("hex").slice(0, 64);
+/**
+ * The CreateFleet idempotency token: the NodeClaim's UID and the launch attempt, nothing about the options.
+ * A retry of an attempt whose outcome we never saw (timeout, crash) reuses the token even when the ICE cache
+ * has pruned the options since, so EC2 returns the first call's instance (or IdempotentParameterMismatch)
+ * instead of launching a second one. The attempt only advances after EC2 answered "no instance launched".
+ */
+export function clientToken(nodeClaimUid: string, attempt = 0): string {
+  return createHash("sha256").update(`${nodeClaimUid}#${attempt}`).digest("hex").slice(0, 64);
 }
 
 export function tagList(tags: Record<string, string>): Array<{ Key: string; Value: string }> {

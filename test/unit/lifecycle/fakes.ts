@@ -28,12 +28,15 @@ export class FakeCloud implements CloudProvider {
   deleteCalls = 0;
   private seq = 0;
   failCreate?: Error;
+  /** Every create fails with this until cleared (a launch that keeps failing). */
+  failCreateAlways?: Error;
 
   constructor(private readonly clock: FakeClock) {}
 
   async create(nc: NodeClaimLike): Promise<LaunchResult> {
     this.createCalls++;
     if (this.failCreate) { const e = this.failCreate; this.failCreate = undefined; throw e; }
+    if (this.failCreateAlways) throw this.failCreateAlways;
     let inst = [...this.instances.values()].find(i => i.nodeClaim === nc.metadata.name && i.state !== "terminated");
     if (!inst) {
       const types = nc.spec.requirements.find(r => r.key === "node.kubernetes.io/instance-type")?.values ?? ["m5.large"];

@@ -36,4 +36,24 @@ describe("garbage collection", () => {
     await mc.tick(5_000);
     expect(await mc.client.get(Kinds.NodeClaim, "default-abcde")).toBeUndefined();
   });
+
+  it("terminates a duplicate instance of a NodeClaim that records another instance, keeping the recorded one", async () => {
+    const mc = await miniCluster({ seed: async c => { await c.create(Kinds.EC2NodeClass, nodeClass()); await c.create(Kinds.NodePool, nodePool()); } });
+    await mc.client.create(Kinds.NodeClaim, {
+      metadata: { name: "default-dup", labels: { "karpenter.sh/nodepool": "default" } },
+      spec: { nodeClassRef: { group: "karpenter.k8s.aws", kind: "EC2NodeClass", name: "default" }, requirements: [] },
+    });
+    await mc.tick(0);
+    const recorded = (await mc.client.get(Kinds.NodeClaim, "default-dup"))!.status.providerID;
+    const young = mc.cloud.orphan("default-dup", 5_000);
+    await mc.controllers.gc();
+    expect(mc.cloud.running().map(i => i.providerID)).toEqual(expect.arrayContaining([recorded, young]));
+    const dup = mc.cloud.orphan("default-dup", 120_000);
+    await mc.controllers.gc();
+    const running = mc.cloud.running().map(i => i.providerID);
+    expect(running).toContain(recorded);
+    expect(running).not.toContain(dup);
+    expect(mc.logs.messages("garbage collected cloudprovider instance")[0]).toMatchObject({ reason: "duplicate", "provider-id": dup });
+    expect(await mc.client.get(Kinds.NodeClaim, "default-dup")).toBeDefined();
+  });
 });

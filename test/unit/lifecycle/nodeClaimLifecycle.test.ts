@@ -201,4 +201,67 @@ describe("NodeClaim lifecycle", () => {
     expect(new Set([...cloud.instances.values()].map(i => i.nodeClaim)).size).toBe(1);
     expect(cloud instanceof FakeCloud).toBe(true);
   });
+
+  it("initializes without extended resources the NodeClaim did not request (pod-eni of the type may come later)", async () => {
+    const mc = await cluster();
+    await mc.client.create(Kinds.NodeClaim, nodeClaim("default-abcde", { startupTaints: [] }));
+    await mc.tick(0);
+    // The launch reported the type's pod-eni in allocatable; the Node has not registered it (yet).
+    const launched = (await mc.client.get(Kinds.NodeClaim, "default-abcde"))!;
+    await mc.client.patchStatus(Kinds.NodeClaim, "default-abcde", { ...launched.status, allocatable: { ...launched.status.allocatable, "vpc.amazonaws.com/pod-eni": "9" } });
+    await registerNode(mc.client, "aws:///us-east-1a/i-00000001", "n1", true);
+    await mc.tick(0);
+    expect(cond(await mc.client.get(Kinds.NodeClaim, "default-abcde"), "Initialized")).toBe("True");
+  });
+
+  it("waits for a requested extended resource to be registered before initializing", async () => {
+    const mc = await cluster();
+    await mc.client.create(Kinds.NodeClaim, nodeClaim("default-abcde", { startupTaints: [], resources: { requests: { cpu: "1", "nvidia.com/gpu": "1" } } }));
+    await mc.tick(0);
+    await registerNode(mc.client, "aws:///us-east-1a/i-00000001", "n1", true);
+    await mc.tick(0);
+    let nc = (await mc.client.get(Kinds.NodeClaim, "default-abcde"))!;
+    expect(cond(nc, "Initialized")).toBe("Unknown");
+    expect(nc.status.conditions.find((c: { type: string }) => c.type === "Initialized")).toMatchObject({ reason: "ResourceNotRegistered", message: 'Resource "nvidia.com/gpu" was requested but not registered' });
+    await setNodeReady(mc.client, "n1", n => { n.status.allocatable["nvidia.com/gpu"] = "0"; });
+    await mc.tick(0);
+    expect(cond(await mc.client.get(Kinds.NodeClaim, "default-abcde"), "Initialized")).toBe("Unknown");
+    await setNodeReady(mc.client, "n1", n => { n.status.allocatable["nvidia.com/gpu"] = "1"; });
+    await mc.tick(0);
+    nc = (await mc.client.get(Kinds.NodeClaim, "default-abcde"))!;
+    expect(cond(nc, "Initialized")).toBe("True");
+  });
+
+  it("deletes a NodeClaim whose launch keeps failing after the 5m launch timeout, with an Event naming the error", async () => {
+    const mc = await cluster();
+    const denied = Object.assign(new Error("You are not authorized to perform this operation. (ec2:CreateFleet)"), { name: "UnauthorizedOperation" });
+    mc.cloud.failCreateAlways = denied;
+    await mc.client.create(Kinds.NodeClaim, nodeClaim("default-abcde"));
+    await mc.tick(0);
+    let nc = (await mc.client.get(Kinds.NodeClaim, "default-abcde"))!;
+    expect(nc.status.conditions.find((c: { type: string }) => c.type === "Launched")).toMatchObject({ status: "False", reason: "UnauthorizedOperation" });
+    for (let t = 0; t < 4 * 60_000; t += 10_000) await mc.tick(10_000);
+    nc = (await mc.client.get(Kinds.NodeClaim, "default-abcde"))!;
+    expect(nc).toBeDefined();
+    expect(nc.metadata.deletionTimestamp).toBeUndefined();
+    const callsBefore = mc.cloud.createCalls;
+    expect(callsBefore).toBeGreaterThan(5); // it kept retrying
+    for (let t = 0; t < 70_000; t += 10_000) await mc.tick(10_000);
+    expect(await mc.client.get(Kinds.NodeClaim, "default-abcde")).toBeUndefined();
+    const ev = mc.client.events.find(e => e.reason === "LaunchTimeout");
+    expect(ev?.message).toMatch(/within 5m \(UnauthorizedOperation\): You are not authorized/);
+    expect(mc.logs.messages("terminating due to timeout")).toHaveLength(1);
+    expect(mc.cloud.running()).toHaveLength(0);
+  });
+
+  it("a NodeClaim whose NodeClass never becomes Ready is deleted after the launch timeout", async () => {
+    const mc = await cluster();
+    const { NodeClassNotReadyError } = await import("../../../src/cloudprovider/types");
+    mc.cloud.failCreateAlways = new NodeClassNotReadyError('EC2NodeClass "default" is not ready: no service CIDR');
+    await mc.client.create(Kinds.NodeClaim, nodeClaim("default-abcde"));
+    for (let t = 0; t <= 5 * 60_000 + 20_000; t += 10_000) await mc.tick(10_000);
+    expect(await mc.client.get(Kinds.NodeClaim, "default-abcde")).toBeUndefined();
+    expect(mc.client.events.some(e => e.reason === "NodeClassNotReady")).toBe(true);
+    expect(mc.client.events.find(e => e.reason === "LaunchTimeout")?.message).toMatch(/NodeClassNotReady.*no service CIDR/);
+  });
 });

@@ -1,0 +1,165 @@
+// A retried launch can never create a second instance: CreateFleet's client token depends on the NodeClaim and
+// the attempt, not on the options, and an attempt whose outcome was lost is re-sent verbatim even after the ICE
+// cache pruned options. The fake EC2 below applies EC2's idempotency rule (same token + same request → the first
+// answer; same token + different request → IdempotentParameterMismatch) and DescribeInstances lag.
+import type { AwsClients } from "../../../src/cloudprovider/aws/clients";
+import { AwsCloudProvider, TOKEN_REUSE_WINDOW_MS } from "../../../src/cloudprovider/aws/awsCloudProvider";
+import type { EC2NodeClassLike } from "../../../src/cloudprovider/aws/nodeClass";
+import type { NodeClaimLike } from "../../../src/cloudprovider/types";
+
+class FakeEc2 {
+  readonly instances: Array<{ id: string; type: string; zone: string; nodeClaim: string; visibleAt: number }> = [];
+  readonly byToken = new Map<string, { request: string; response: unknown }>();
+  fleetCalls: Array<Record<string, unknown>> = [];
+  /** The next CreateFleet launches but its response is lost (socket timeout). */
+  loseNextResponse = false;
+  describeLagMs = 0;
+  now = 1_000_000;
+  private seq = 0;
+
+  async send(cmd: { constructor: { name: string }; input: Record<string, any> }): Promise<unknown> {
+    const input = cmd.input;
+    switch (cmd.constructor.name) {
+      case "DescribeSpotPriceHistoryCommand":
+        return { SpotPriceHistory: [] };
+      case "DescribeLaunchTemplatesCommand":
+        return { LaunchTemplates: [{ LaunchTemplateName: input.LaunchTemplateNames[0] }] };
+      case "DescribeInstancesCommand": {
+        const tag = input.Filters?.find((f: { Name: string }) => f.Name === "tag:karpenter.sh/nodeclaim")?.Values?.[0];
+        const found = this.instances.filter(i => i.nodeClaim === tag && i.visibleAt <= this.now);
+        return { Reservations: [{ Instances: found.map(i => ({ InstanceId: i.id, InstanceType: i.type, Placement: { AvailabilityZone: i.zone }, State: { Name: "running" }, LaunchTime: new Date(0), Tags: [{ Key: "karpenter.sh/nodeclaim", Value: i.nodeClaim }] })) }] };
+      }
+      case "CreateFleetCommand": {
+        this.fleetCalls.push(input);
+        const { ClientToken, ...rest } = input;
+        const request = JSON.stringify(rest);
+        const seen = this.byToken.get(ClientToken);
+        if (seen) {
+          if (seen.request !== request) throw Object.assign(new Error("Client token reused with different parameters"), { name: "IdempotentParameterMismatch", $metadata: { httpStatusCode: 400 } });
+          return seen.response;
+        }
+        const ov = input.LaunchTemplateConfigs[0].Overrides[0];
+        const nodeClaim = input.TagSpecifications[0].Tags.find((t: { Key: string }) => t.Key === "karpenter.sh/nodeclaim").Value;
+        const id = `i-${(++this.seq).toString().padStart(8, "0")}`;
+        this.instances.push({ id, type: ov.InstanceType, zone: ov.AvailabilityZone, nodeClaim, visibleAt: this.now + this.describeLagMs });
+        const response = { Instances: [{ InstanceIds: [id], InstanceType: ov.InstanceType, Lifecycle: "on-demand", LaunchTemplateAndOverrides: { Overrides: ov } }], Errors: [] };
+        this.byToken.set(ClientToken, { request, response });
+        if (this.loseNextResponse) {
+          this.loseNextResponse = false;
+          throw Object.assign(new Error("socket hang up"), { name: "TimeoutError", $metadata: {} });
+        }
+        return response;
+      }
+      default:
+        throw new Error(`unexpected ${cmd.constructor.name}`);
+    }
+  }
+}
+
+const nodeClass: EC2NodeClassLike = {
+  metadata: { name: "default", generation: 1 },
+  spec: { role: "r", amiSelectorTerms: [{ alias: "al2023@latest" }], subnetSelectorTerms: [{ id: "subnet-a" }], securityGroupSelectorTerms: [{ id: "sg-1" }] },
+  status: {
+    subnets: [{ id: "subnet-a", zone: "us-east-1a" }, { id: "subnet-b", zone: "us-east-1b" }],
+    securityGroups: [{ id: "sg-1" }],
+    amis: [{ id: "ami-1", name: "al2023", requirements: [{ key: "kubernetes.io/arch", operator: "In", values: ["amd64"] }] }],
+    instanceProfile: "p",
+    conditions: [{ type: "Ready", status: "True", reason: "Ready", message: "" }],
+  },
+} as EC2NodeClassLike;
+
+const nodeClaim: NodeClaimLike = {
+  metadata: { name: "default-x1", uid: "0b7c-uid", labels: { "karpenter.sh/nodepool": "default" } },
+  spec: {
+    nodeClassRef: { group: "karpenter.k8s.aws", kind: "EC2NodeClass", name: "default" },
+    requirements: [
+      { key: "node.kubernetes.io/instance-type", operator: "In", values: ["m5.large", "m5.xlarge", "c5.large"] },
+      { key: "karpenter.sh/capacity-type", operator: "In", values: ["on-demand"] },
+    ],
+    resources: { requests: { cpu: "500m" } },
+  },
+};
+
+function provider(ec2: FakeEc2): AwsCloudProvider {
+  return new AwsCloudProvider({
+    clusterName: "c", clusterEndpoint: "https://k", clusterCABundle: "Q0EK", serviceCIDR: "10.100.0.0/16", region: "us-east-1",
+    nodeClassLookup: async () => nodeClass, now: () => ec2.now,
+    clients: { ec2, ssm: {}, iam: {}, sqs: {} } as unknown as AwsClients,
+  });
+}
+
+describe("launch idempotency", () => {
+  test("a retry after a lost response and pruned options returns the first instance, launching no second", async () => {
+    const ec2 = new FakeEc2();
+    ec2.describeLagMs = 30_000; // the new instance is not yet visible to DescribeInstances
+    const p = provider(ec2);
+    ec2.loseNextResponse = true;
+    await expect(p.create(nodeClaim)).rejects.toThrow(/socket hang up/);
+    expect(ec2.instances).toHaveLength(1);
+    // Meanwhile another launch ICE'd the cheapest offering: a fresh plan would differ.
+    const first = ec2.fleetCalls[0]!.LaunchTemplateConfigs as Array<{ Overrides: Array<{ InstanceType: string; AvailabilityZone: string }> }>;
+    const cheapest = first[0]!.Overrides[0]!;
+    p.unavailableOfferings.markUnavailable(cheapest.InstanceType, cheapest.AvailabilityZone, "on-demand", "InsufficientInstanceCapacity");
+    ec2.now += 5_000;
+    const res = await p.create(nodeClaim);
+    expect(ec2.instances).toHaveLength(1);
+    expect(res.instanceID).toBe(ec2.instances[0]!.id);
+    expect(ec2.fleetCalls[1]!.ClientToken).toBe(ec2.fleetCalls[0]!.ClientToken);
+  });
+
+  test("after a restart a pruned retry hits IdempotentParameterMismatch and adopts the instance once visible", async () => {
+    const ec2 = new FakeEc2();
+    ec2.describeLagMs = 20_000;
+    ec2.loseNextResponse = true;
+    await expect(provider(ec2).create(nodeClaim)).rejects.toThrow(/socket hang up/);
+    const restarted = provider(ec2); // the in-memory request is gone
+    const cheapest = (ec2.fleetCalls[0]!.LaunchTemplateConfigs as any)[0].Overrides[0];
+    restarted.unavailableOfferings.markUnavailable(cheapest.InstanceType, cheapest.AvailabilityZone, "on-demand", "InsufficientInstanceCapacity");
+    ec2.now += 1_000;
+    await expect(restarted.create(nodeClaim)).rejects.toMatchObject({ name: "IdempotentParameterMismatch" });
+    ec2.now += 10_000;
+    await expect(restarted.create(nodeClaim)).rejects.toMatchObject({ name: "IdempotentParameterMismatch" });
+    expect(ec2.instances).toHaveLength(1);
+    ec2.now += 10_000; // now DescribeInstances shows it
+    const res = await restarted.create(nodeClaim);
+    expect(res.instanceID).toBe(ec2.instances[0]!.id);
+    expect(ec2.instances).toHaveLength(1);
+  });
+
+  test("a token whose instance never appears is given up only after the consistency window", async () => {
+    const ec2 = new FakeEc2();
+    const p = provider(ec2);
+    // Someone used attempt 0's token with another request, and nothing of ours exists.
+    const { clientToken } = await import("../../../src/cloudprovider/aws/fleetRequest");
+    ec2.byToken.set(clientToken("0b7c-uid", 0), { request: "other", response: {} });
+    await expect(p.create(nodeClaim)).rejects.toMatchObject({ name: "IdempotentParameterMismatch" });
+    ec2.now += TOKEN_REUSE_WINDOW_MS - 1;
+    await expect(p.create(nodeClaim)).rejects.toMatchObject({ name: "IdempotentParameterMismatch" });
+    ec2.now += 2;
+    await expect(p.create(nodeClaim)).rejects.toMatchObject({ name: "IdempotentParameterMismatch" });
+    const res = await p.create(nodeClaim);
+    expect(ec2.instances).toHaveLength(1);
+    expect(res.instanceID).toBe(ec2.instances[0]!.id);
+    expect(ec2.fleetCalls.at(-1)!.ClientToken).toBe(clientToken("0b7c-uid", 1));
+  });
+
+  test("an instant fleet that launched nothing advances the token so a retry is a new request", async () => {
+    const ec2 = new FakeEc2();
+    const p = provider(ec2);
+    const realSend = ec2.send.bind(ec2);
+    let ice = true;
+    ec2.send = async (cmd: any) => {
+      if (cmd.constructor.name === "CreateFleetCommand" && ice) {
+        ice = false;
+        ec2.fleetCalls.push(cmd.input);
+        const ov = cmd.input.LaunchTemplateConfigs[0].Overrides[0];
+        return { Instances: [], Errors: [{ ErrorCode: "InsufficientInstanceCapacity", ErrorMessage: "no capacity", Lifecycle: "on-demand", LaunchTemplateAndOverrides: { Overrides: ov } }] };
+      }
+      return realSend(cmd);
+    };
+    await expect(p.create(nodeClaim)).rejects.toThrow(/InsufficientInstanceCapacity/);
+    await p.create(nodeClaim);
+    expect(ec2.fleetCalls[1]!.ClientToken).not.toBe(ec2.fleetCalls[0]!.ClientToken);
+    expect(ec2.instances).toHaveLength(1);
+  });
+});
