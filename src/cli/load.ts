@@ -102,6 +102,10 @@ export function loadObjects(paths: string[]): LoadedObjects {
         out.nodeOverlays.push(o);
         break;
       case "Pod":
+        // In a `kubectl get pods -o yaml` snapshot: finished pods need no capacity, DaemonSet pods are the
+        // DaemonSet's per-node overhead, and mirror (static) pods belong to their node.
+        if (o.status?.phase === "Succeeded" || o.status?.phase === "Failed") break;
+        if ((o.metadata?.ownerReferences ?? []).some((r: any) => r?.kind === "DaemonSet" || r?.kind === "Node")) break;
         out.pods.push({ ...o, metadata: { namespace: "default", ...o.metadata } });
         break;
       case "Deployment":

@@ -6,9 +6,23 @@ export const USAGE = `usage: capsicum <command> [flags]
 
 commands:
   plan -f <files or dirs>... [-o json|table]   show the NodeClaims capsicum would launch for the given manifests
+  plan -f <files or dirs>... --diff <git-ref> | --base <dir> [-w <workload>...] [-o table|markdown|json]
+                                               compare the plan of the NodePools/EC2NodeClasses/NodeOverlays in
+                                               -f at the git ref (or in <dir>) with the working tree, over the
+                                               same workload (-w manifests or a \`kubectl get pods,daemonsets -A
+                                               -o yaml\` snapshot; default: the workload found in -f), both
+                                               planned from scratch: NodeClaims and instance types added and
+                                               removed, $/h before -> after, pods that become unschedulable;
+                                               -o markdown is a pull-request comment, -o json a stable contract
   convert -f <files or dirs>... [--default-instance-profile NAME]
                                                print v1 NodePools/EC2NodeClasses for v1alpha5 Provisioners/AWSNodeTemplates
-  help                                         show this help`;
+  help                                         show this help
+
+exit codes of plan:
+  0  every pod fits (with --diff/--base: no pod becomes unschedulable because of the change)
+  1  an input could not be read (the message names the file and the field)
+  2  usage error (unknown flag, missing value, unsupported -o, bad git ref)
+  3  pods are unschedulable (with --diff/--base: pods the base schedules become unschedulable)`;
 
 export async function main(
   argv: string[],

@@ -6,6 +6,7 @@ import { podKey } from "../scheduling/pods";
 import { schedule } from "../scheduling/scheduler";
 import type { SchedulingResult } from "../scheduling/types";
 import { loadObjects, type LoadedObjects } from "./load";
+import { diffMarkdown, diffTable, planDiff, PlanInputError, type PlanDiffJson } from "./planDiff";
 
 export interface PlanJson {
   nodeClaims: Array<{
@@ -109,34 +110,88 @@ export function toTable(p: PlanJson): string {
   return out.join("\n");
 }
 
+export const PLAN_USAGE = `usage: capsicum plan -f <files or dirs>... [-o table|json]
+       capsicum plan -f <files or dirs>... (--diff <git-ref> | --base <dir>) [-w <workload>...] [-o table|markdown|json]`;
+
 export function runPlan(args: string[], write: (s: string) => void, writeErr: (s: string) => void): number {
   const files: string[] = [];
+  const workload: string[] = [];
   let output = "table";
+  let ref: string | undefined;
+  let baseDir: string | undefined;
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
-    if (a === "-f" || a === "--filename") {
-      const v = args[++i];
-      if (!v) {
-        writeErr("-f needs a file or directory");
-        return 2;
-      }
-      files.push(v);
-    } else if (a.startsWith("-f=") || a.startsWith("--filename=")) files.push(a.slice(a.indexOf("=") + 1));
-    else if (a === "-o" || a === "--output") output = args[++i] ?? "";
-    else if (a.startsWith("-o=") || a.startsWith("--output=")) output = a.slice(a.indexOf("=") + 1);
-    else if (!a.startsWith("-")) files.push(a);
-    else {
-      writeErr(`unknown flag ${a}\nusage: capsicum plan -f <files or dirs>... [-o json|table]`);
-      return 2;
+    const eq = a.indexOf("=");
+    const [flag, inline] = a.startsWith("-") && eq > 0 ? [a.slice(0, eq), a.slice(eq + 1)] : [a, undefined];
+    const value = (what: string): string | undefined => {
+      const v = inline ?? args[++i];
+      if (!v) writeErr(`${flag} needs ${what}\n${PLAN_USAGE}`);
+      return v;
+    };
+    let v: string | undefined;
+    switch (flag) {
+      case "-f":
+      case "--filename":
+        if (!(v = value("a file or directory"))) return 2;
+        files.push(v);
+        break;
+      case "-w":
+      case "--workload":
+        if (!(v = value("a file or directory (manifests or a `kubectl get -o yaml` snapshot)"))) return 2;
+        workload.push(v);
+        break;
+      case "-o":
+      case "--output":
+        output = inline ?? args[++i] ?? "";
+        break;
+      case "--diff":
+        if (!(ref = value("a git ref (a branch, tag or commit, e.g. origin/main)"))) return 2;
+        break;
+      case "--base":
+        if (!(baseDir = value("a directory holding the base NodePools/EC2NodeClasses"))) return 2;
+        break;
+      default:
+        if (a.startsWith("-")) {
+          writeErr(`unknown flag ${a}\n${PLAN_USAGE}`);
+          return 2;
+        }
+        files.push(a);
     }
   }
-  if (output !== "json" && output !== "table") {
-    writeErr(`-o ${output}: unsupported output, use -o json or -o table`);
+  const diff = ref !== undefined || baseDir !== undefined;
+  if (ref !== undefined && baseDir !== undefined) {
+    writeErr("--diff and --base are exclusive: compare against a git ref or a directory, not both");
+    return 2;
+  }
+  const outputs = diff ? ["json", "table", "markdown"] : ["json", "table"];
+  if (!outputs.includes(output)) {
+    writeErr(`-o ${output}: unsupported output, use ${outputs.map((o) => `-o ${o}`).join(" or ")}`);
     return 2;
   }
   if (files.length === 0) {
-    writeErr("usage: capsicum plan -f <files or dirs>... [-o json|table]");
+    writeErr(PLAN_USAGE);
     return 2;
+  }
+  if (!diff && workload.length) {
+    writeErr("-w/--workload only applies with --diff or --base; without them give the workload with -f");
+    return 2;
+  }
+  if (diff) {
+    let d: PlanDiffJson;
+    try {
+      d = planDiff({ files, workload, ref, baseDir });
+    } catch (e) {
+      if (e instanceof PlanInputError) {
+        writeErr(e.message);
+        return 2;
+      }
+      throw e;
+    }
+    if (output === "json") {
+      write(JSON.stringify(d, null, 2));
+      writeErr(`note: ${spotPriceNote()}`);
+    } else write(output === "markdown" ? diffMarkdown(d) : diffTable(d));
+    return d.unschedulable.new.length ? 3 : 0;
   }
   const objs = loadObjects(files);
   if (objs.nodePools.length === 0) writeErr("warning: no NodePool found in the input; nothing can be provisioned");
