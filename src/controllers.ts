@@ -174,7 +174,9 @@ export async function startControllers(settings: Settings, o: ControllerOverride
     const ncl = state.nodeClasses.get(np.spec.template.spec.nodeClassRef.name) as unknown as
       | EC2NodeClassLike
       | undefined;
-    return cloud.getInstanceTypes ? cloud.getInstanceTypes(ncl) : loadCatalog({ region: settings.awsRegion });
+    if (!cloud.getInstanceTypes) return loadCatalog({ region: settings.awsRegion });
+    // A NodePool whose EC2NodeClass does not exist can launch nothing (its NodeClassReady condition says why).
+    return ncl ? cloud.getInstanceTypes(ncl) : [];
   };
   const provisioner = new Provisioner({
     client,

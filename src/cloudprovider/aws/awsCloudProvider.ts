@@ -13,7 +13,7 @@ import {
   NodeClaimNotFoundError,
   NodeClassNotReadyError,
 } from "../types";
-import { loadCatalog, InstanceType } from "./catalog";
+import { loadCatalog, restrictToZones, InstanceType } from "./catalog";
 import * as L from "../../apis/labels";
 import { formatResources } from "../../apis/quantity";
 import { silentLogger } from "../../log";
@@ -157,8 +157,11 @@ export class AwsCloudProvider implements CloudProvider {
         spotPrices: prices.size ? prices : undefined,
       }),
     );
-    if (this.unavailableOfferings.list().length === 0) return base;
-    return base.map((it) => ({
+    // Only the zones of the NodeClass's resolved subnets: a NodeClass with none resolved yet can launch nothing.
+    const zones = nodeClass ? (nodeClass.status?.subnets ?? []).map((s) => s.zone) : undefined;
+    const launchable = zones ? restrictToZones(base, zones) : base;
+    if (this.unavailableOfferings.list().length === 0) return launchable;
+    return launchable.map((it) => ({
       ...it,
       offerings: it.offerings.map((o) =>
         this.unavailableOfferings.isUnavailable(it.name, o.zone, o.capacityType) ? { ...o, available: false } : o,

@@ -163,3 +163,15 @@ describe("launch idempotency", () => {
     expect(ec2.instances).toHaveLength(1);
   });
 });
+
+describe("instance types a NodeClass can launch", () => {
+  test("offerings only in the zones of the NodeClass's resolved subnets; none before subnets resolve", async () => {
+    const p = provider(new FakeEc2());
+    const types = await p.getInstanceTypes(nodeClass);
+    const zones = new Set(types.flatMap(t => t.offerings.map(o => o.zone)));
+    expect([...zones].sort()).toEqual(["us-east-1a", "us-east-1b"]);
+    expect(types.find(t => t.name === "m5.large")!.offerings.length).toBeGreaterThan(0);
+    const unresolved = { ...nodeClass, status: { ...nodeClass.status, subnets: [] } } as EC2NodeClassLike;
+    expect(await p.getInstanceTypes(unresolved)).toEqual([]);
+  });
+});

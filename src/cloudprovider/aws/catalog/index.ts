@@ -222,3 +222,27 @@ export function loadCatalog(opts: LoadCatalogOptions = {}): InstanceType[] {
 export function catalogZones(region = DEFAULT_REGION): string[] {
   return [...(raw.zones[region] ?? [])];
 }
+
+const zoneCache = new WeakMap<InstanceType[], Map<string, InstanceType[]>>();
+/**
+ * The catalog as one EC2NodeClass can launch it: offerings only in `zones` (its resolved subnets' zones), types
+ * without any such offering dropped. Zone spread, affinity and minDomains count domains from these offerings,
+ * so no plan targets a zone the NodeClass has no subnet in. Cached per catalog array and zone set.
+ */
+export function restrictToZones(types: InstanceType[], zones: Iterable<string>): InstanceType[] {
+  const set = new Set(zones);
+  const key = [...set].sort().join(",");
+  let m = zoneCache.get(types);
+  if (!m) zoneCache.set(types, (m = new Map()));
+  const hit = m.get(key);
+  if (hit) return hit;
+  const out: InstanceType[] = [];
+  for (const t of types) {
+    const offerings = t.offerings.filter((o) => set.has(o.zone));
+    if (offerings.length === t.offerings.length) out.push(t);
+    else if (offerings.length) out.push({ ...t, offerings });
+  }
+  if (m.size > 16) m.clear();
+  m.set(key, out);
+  return out;
+}
