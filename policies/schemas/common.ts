@@ -18,7 +18,6 @@ export const AWS_ALLOWED_REQUIREMENT_KEYS = [
   "karpenter.k8s.aws/capacity-reservation-interruptible",
   "karpenter.k8s.aws/ec2nodeclass",
   "karpenter.k8s.aws/instance-encryption-in-transit-supported",
-  "karpenter.k8s.aws/nitro-sandbox",
   "karpenter.k8s.aws/instance-category",
   "karpenter.k8s.aws/instance-hypervisor",
   "karpenter.k8s.aws/instance-family",
@@ -109,10 +108,14 @@ export function requirementsSchema(flavor: RequirementFlavor): Schema {
     properties: {
       key: { type: "string", maxLength: 316, pattern: LABEL_KEY_PATTERN, "x-kubernetes-validations": keyRules },
       operator: { type: "string", enum: ["Gte", "Lte", "In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt"] },
+      // Karpenter's CRDs put maxLength/pattern on the list, where the apiserver ignores them: values are not
+      // pattern-checked by Karpenter, so capsicum does not deny them either (a bad value is a warning).
       values: {
         type: "array",
         "x-kubernetes-list-type": "atomic",
-        items: { type: "string", maxLength: 63, pattern: LABEL_VALUE_PATTERN },
+        maxLength: 63,
+        pattern: LABEL_VALUE_PATTERN,
+        items: { type: "string" },
       },
     },
   };

@@ -25,7 +25,9 @@ function exclusive(field: string, others: string[], message: string, quantifier:
   // Karpenter's subnet/security-group/capacity-reservation rules use `!self.all(...)` (fires only when every term
   // violates, and also on an empty list); the AMI rule uses `!self.exists(...)`. Keep each exactly as Karpenter has it;
   // the extra per-term check in policies/validate reports the mixed terms `all` misses.
-  const inner = `has(x.${field}) && (${others.map((o) => `has(x.${o})`).join(" || ")})`;
+  const alts = others.map((o) => `has(x.${o})`);
+  // One alternative is written bare, as Karpenter does (`has(x.id) && has(x.tags)`).
+  const inner = `has(x.${field}) && ${alts.length === 1 ? alts[0] : `(${alts.join(" || ")})`}`;
   const rule = quantifier === "all" ? `!self.all(x, ${inner})` : `!self.exists(x, ${inner})`;
   const bad = (x: any) => has(x, field) && others.some((o) => has(x, o));
   return cel(rule, message, (xs: any[]) => (quantifier === "all" ? !xs.every(bad) : !xs.some(bad)));
@@ -102,7 +104,7 @@ const amiSelectorTerms: Schema = {
 
 const reservedMap = (name: string): Schema => ({
   type: "object",
-  additionalProperties: { type: "string" },
+  additionalProperties: { type: "string", pattern: QUANTITY_PATTERN },
   "x-kubernetes-validations": [
     cel(
       "self.all(x, x=='cpu' || x=='memory' || x=='ephemeral-storage' || x=='pid')",
@@ -491,7 +493,8 @@ const status: Schema = {
         },
       },
     },
-    conditions: conditionsSchema(),
+    // Karpenter's EC2NodeClass conditions are a plain list (no list-map keys).
+    conditions: (({ "x-kubernetes-list-type": _t, "x-kubernetes-list-map-keys": _k, ...rest }) => rest)(conditionsSchema()),
     instanceProfile: { type: "string" },
     securityGroups: {
       type: "array",
@@ -525,6 +528,8 @@ export const EC2NodeClassDefinition: CrdDefinition = {
     { name: "Role", type: "string", jsonPath: ".spec.role", priority: 1 },
   ],
   fileStem: "karpenter.k8s.aws_ec2nodeclasses",
+  // Karpenter's EC2NodeClass CRD does not require spec (an object without one is accepted, and nothing launches).
+  specOptional: true,
 };
 
 export { QUANTITY_PATTERN };

@@ -28,7 +28,7 @@ export function definitionFor(kind: KindName): CrdDefinition {
 export function openAPISchemaFor(def: CrdDefinition): import("./types").Schema {
   return {
     type: "object",
-    required: ["spec"],
+    ...(def.specOptional ? {} : { required: ["spec"] }),
     properties: {
       apiVersion: { type: "string" },
       kind: { type: "string" },

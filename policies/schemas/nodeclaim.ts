@@ -49,8 +49,9 @@ const status: Schema = {
     providerID: { type: "string" },
   },
 };
-// NodeClaim conditions may carry an empty reason.
+// NodeClaim conditions may carry an empty reason, and need no reason or message (as Karpenter's CRD).
 delete status.properties!.conditions!.items!.properties!.reason!.minLength;
+status.properties!.conditions!.items!.required = ["lastTransitionTime", "status", "type"];
 
 export const NodeClaimDefinition: CrdDefinition = {
   group: "karpenter.sh",

@@ -59,6 +59,8 @@ export interface CrdDefinition {
   printerColumns: PrinterColumn[];
   /** Scale subresource paths (static NodePools). */
   scale?: { specReplicasPath: string; statusReplicasPath: string };
+  /** true when the CRD, like Karpenter's, does not list spec as required. */
+  specOptional?: true;
   /** File stem for crds/<stem>.yaml and src/apis/generated/<stem>.ts. */
   fileStem: string;
 }

@@ -40,9 +40,9 @@ export interface NodeClaimStatus {
   capacity?: Record<string, number | string>;
   conditions?: Array<{
     lastTransitionTime: string;
-    message: string;
+    message?: string;
     observedGeneration?: number;
-    reason: string;
+    reason?: string;
     status: "True" | "False" | "Unknown";
     type: string;
   }>;
