@@ -2,6 +2,7 @@
 // Glue only: every rule lives in policies/validate and policies/podDefaults.
 import { Capability, K8s, Log, a } from "pepr";
 import { loadCatalog } from "../src/cloudprovider/aws/catalog";
+import { admissionModeFrom } from "../src/settings";
 import {
   formatDenial,
   validateAWSNodeTemplate,
@@ -31,6 +32,8 @@ export const Admission = new Capability({
 const { When } = Admission;
 
 const MODULE_NAMESPACE = process.env.PEPR_NAMESPACE ?? "pepr-system";
+// default: deny exactly what Karpenter's CRDs deny, everything else is a warning; strict: findings deny too.
+const STRICT = admissionModeFrom(process.env) === "strict";
 
 let catalog: CatalogInstanceType[] | undefined;
 function catalogOnce(): CatalogInstanceType[] | undefined {
@@ -78,6 +81,7 @@ When(NodePool)
       req,
       validateNodePool(req.Raw, {
         oldObject: req.OldResource,
+        strict: STRICT,
         nodeClassExists: () => exists,
         catalog: catalogOnce(),
       }),
@@ -86,13 +90,13 @@ When(NodePool)
 
 When(EC2NodeClass)
   .IsCreatedOrUpdated()
-  .Validate((req) => respond(req, validateEC2NodeClass(req.Raw, { oldObject: req.OldResource })));
+  .Validate((req) => respond(req, validateEC2NodeClass(req.Raw, { oldObject: req.OldResource, strict: STRICT })));
 When(NodeClaim)
   .IsCreatedOrUpdated()
-  .Validate((req) => respond(req, validateNodeClaim(req.Raw, { oldObject: req.OldResource })));
+  .Validate((req) => respond(req, validateNodeClaim(req.Raw, { oldObject: req.OldResource, strict: STRICT })));
 When(NodeOverlay)
   .IsCreatedOrUpdated()
-  .Validate((req) => respond(req, validateNodeOverlay(req.Raw, { oldObject: req.OldResource })));
+  .Validate((req) => respond(req, validateNodeOverlay(req.Raw, { oldObject: req.OldResource, strict: STRICT })));
 
 // v1alpha5: approve Karpenter-valid YAML with the conversion's warnings ("converted to NodePool default; ...").
 const DEFAULT_INSTANCE_PROFILE = process.env.DEFAULT_INSTANCE_PROFILE || undefined;

@@ -18,6 +18,8 @@
 //   CONSOLIDATION_VALIDATION_DELAY [15s]  wait between computing a disruption command and re-validating it.
 //   RECONCILE_CONCURRENCY [10]       NodeClaim reconciles running at once.
 //   METRICS_PORT [8080]              Prometheus metrics port (0 disables the server).
+//   ADMISSION_MODE [default]         default: deny only what Karpenter's CRDs deny, capsicum's findings are
+//                                    warnings + status conditions; strict: findings deny too.
 
 export interface Settings {
   clusterName: string;
@@ -37,6 +39,20 @@ export interface Settings {
   consolidationValidationDelayMs: number;
   reconcileConcurrency: number;
   metricsPort: number;
+  admissionMode: AdmissionMode;
+}
+
+export type AdmissionMode = "default" | "strict";
+export const ADMISSION_MODES: readonly AdmissionMode[] = ["default", "strict"];
+
+/** ADMISSION_MODE alone (the admission controller reads it without the watcher's required settings). */
+export function admissionModeFrom(env: Record<string, string | undefined> = process.env): AdmissionMode {
+  const raw = (env.ADMISSION_MODE?.trim() || "default").toLowerCase();
+  if (!(ADMISSION_MODES as readonly string[]).includes(raw))
+    throw new SettingsError(
+      `ADMISSION_MODE="${env.ADMISSION_MODE}" must be one of ${ADMISSION_MODES.join(", ")} (strict turns capsicum's admission warnings into denials)`,
+    );
+  return raw as AdmissionMode;
 }
 
 export class SettingsError extends Error {
@@ -155,7 +171,13 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     consolidationValidationDelayMs: dur("CONSOLIDATION_VALIDATION_DELAY", "15s"),
     reconcileConcurrency: int("RECONCILE_CONCURRENCY", 10, 1),
     metricsPort: int("METRICS_PORT", 8080, 0),
+    admissionMode: "default",
   };
+  try {
+    settings.admissionMode = admissionModeFrom(env);
+  } catch (e) {
+    errors.push((e as Error).message);
+  }
   if (errors.length) throw new SettingsError(`invalid capsicum settings:\n  - ${errors.join("\n  - ")}`);
   return settings;
 }

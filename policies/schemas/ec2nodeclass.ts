@@ -494,7 +494,9 @@ const status: Schema = {
       },
     },
     // Karpenter's EC2NodeClass conditions are a plain list (no list-map keys).
-    conditions: (({ "x-kubernetes-list-type": _t, "x-kubernetes-list-map-keys": _k, ...rest }) => rest)(conditionsSchema()),
+    conditions: (({ "x-kubernetes-list-type": _t, "x-kubernetes-list-map-keys": _k, ...rest }) => rest)(
+      conditionsSchema(),
+    ),
     instanceProfile: { type: "string" },
     securityGroups: {
       type: "array",

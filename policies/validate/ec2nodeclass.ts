@@ -157,5 +157,5 @@ export function validateEC2NodeClass(obj: unknown, ctx: ValidationContext = {}):
       warnings.push("spec.metadataOptions.httpTokens: optional allows IMDSv1; required (IMDSv2) is the secure default");
     }
   }
-  return result(errors, warnings);
+  return result(errors, warnings, ctx);
 }

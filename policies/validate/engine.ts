@@ -24,7 +24,16 @@ export function baseLayers(kind: KindName, obj: unknown, oldObject: unknown): La
   return { defaulted, errors };
 }
 
-export function result(errors: FieldError[], warnings: string[]): ValidationResult {
+/**
+ * The admission policy in one place. Schema and CEL errors (exactly what Karpenter's CRDs reject) deny. Everything
+ * only capsicum knows (source "check", and the warnings) is a finding: a warning by default, so valid Karpenter YAML
+ * is never blocked; in strict mode (ADMISSION_MODE=strict, `capsicum validate --strict`) findings deny too.
+ */
+export function result(
+  errors: FieldError[],
+  warnings: string[],
+  ctx: { strict?: boolean; checksDeny?: boolean } = {},
+): ValidationResult {
   const seen = new Set<string>();
   const unique = errors.filter((e) => {
     const k = `${e.path}\u0000${e.message}`;
@@ -32,7 +41,29 @@ export function result(errors: FieldError[], warnings: string[]): ValidationResu
     seen.add(k);
     return true;
   });
-  return { allowed: unique.length === 0, errors: unique, warnings: [...new Set(warnings)] };
+  // v1alpha5: Karpenter itself validated those kinds in its webhook, so its webhook's checks keep denying.
+  if (ctx.checksDeny) return { allowed: unique.length === 0, errors: unique, warnings: [...new Set(warnings)] };
+  const denials = unique.filter((e) => e.source !== "check");
+  const checkFindings = unique.filter((e) => e.source === "check");
+  const warned = [...new Set([...checkFindings.map(formatOne), ...warnings])];
+  const findings: FieldError[] = [
+    ...checkFindings,
+    ...warnings.filter((w) => !warnedAlready(w, checkFindings)).map(parseWarning),
+  ];
+  if (ctx.strict) {
+    const all = [...denials, ...findings];
+    return { allowed: all.length === 0, errors: all, warnings: [], findings };
+  }
+  return { allowed: denials.length === 0, errors: denials, warnings: warned, findings };
+}
+
+const formatOne = (e: FieldError): string => (e.path ? `${e.path}: ${e.message}` : e.message);
+const warnedAlready = (w: string, fs: FieldError[]): boolean => fs.some((f) => formatOne(f) === w);
+
+/** Warnings are kubectl-style strings `path: message`; split them back for structured output. */
+export function parseWarning(w: string): FieldError {
+  const m = /^((?:spec|metadata|status)(?:[.[][^\s:]*)?): (.*)$/s.exec(w);
+  return m ? { path: m[1]!, message: m[2]!, source: "check" } : { path: "", message: w, source: "check" };
 }
 
 /**

@@ -6,5 +6,5 @@ import type { ValidationContext, ValidationResult } from "./types";
 export function validateNodeOverlay(obj: unknown, ctx: ValidationContext = {}): ValidationResult {
   const { defaulted, errors } = baseLayers("NodeOverlay", obj, ctx.oldObject);
   const reqs = requirementErrors(defaulted.spec?.requirements, "spec.requirements");
-  return result([...errors, ...reqs.errors], reqs.warnings);
+  return result([...errors, ...reqs.errors], reqs.warnings, ctx);
 }

@@ -126,5 +126,5 @@ export function validateNodePool(obj: unknown, ctx: ValidationContext = {}): Val
       });
     }
   }
-  return result(errors, warnings);
+  return result(errors, warnings, ctx);
 }

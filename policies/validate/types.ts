@@ -10,8 +10,12 @@ export interface FieldError {
 
 export interface ValidationResult {
   allowed: boolean;
+  /** What denies: schema + CEL errors (Karpenter's verdict); in strict mode also every finding. */
   errors: FieldError[];
+  /** Admission warnings (kubectl shows them): the findings, in the default mode. */
   warnings: string[];
+  /** What only capsicum knows (never a denial by default), structured for status conditions and `capsicum validate`. */
+  findings?: FieldError[];
 }
 
 /** Documented catalog shape (src/cloudprovider/aws/catalog): only what satisfiability needs. */
@@ -36,6 +40,8 @@ export interface NodeClassRef {
 }
 
 export interface ValidationContext {
+  /** Strict mode: findings deny too (ADMISSION_MODE=strict). */
+  strict?: boolean;
   /** The stored object on UPDATE; enables transition (immutability) rules. */
   oldObject?: unknown;
   /** true/false when known; undefined when the lookup could not be made. */

@@ -55,12 +55,12 @@ export function validateProvisioner(obj: unknown, ctx: V1alpha5Context = {}): Va
     ...awsProviderErrors(spec.provider, "spec.provider"),
   );
   const warnings = errors.length === 0 ? conversionWarnings("Provisioner", defaulted, ctx) : [];
-  return result(errors, warnings);
+  return result(errors, warnings, { checksDeny: true });
 }
 
 export function validateAWSNodeTemplate(obj: unknown, ctx: V1alpha5Context = {}): ValidationResult {
   const { defaulted, errors } = baseLayers("AWSNodeTemplate", obj, ctx.oldObject);
   errors.push(...awsProviderErrors(defaulted.spec ?? {}, "spec"));
   const warnings = errors.length === 0 ? conversionWarnings("AWSNodeTemplate", defaulted, ctx) : [];
-  return result(errors, warnings);
+  return result(errors, warnings, { checksDeny: true });
 }

@@ -11,7 +11,7 @@ export interface InvalidCase {
   old?: any;
   path: string;
   message: string;
-  layer: "apiserver" | "webhook";
+  layer: "apiserver" | "webhook"; // "webhook": a capsicum-only finding (a warning by default, a denial in strict mode)
   /** Needs the instance-type catalog (satisfiability). */
   needsCatalog?: boolean;
 }

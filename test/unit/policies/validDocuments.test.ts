@@ -13,7 +13,7 @@ describe("Karpenter guide documents are accepted", () => {
   });
 
   it("accepts the getting-started EC2NodeClass", () => {
-    expect(validateEC2NodeClass(gettingStarted().nodeClass)).toEqual({ allowed: true, errors: [], warnings: [] });
+    expect(validateEC2NodeClass(gettingStarted().nodeClass)).toEqual({ allowed: true, errors: [], warnings: [], findings: [] });
   });
 
   it("accepts a NodeClaim and an unchanged NodeClaim update", () => {
