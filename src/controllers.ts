@@ -27,6 +27,7 @@ import { Metrics, serveMetrics } from "./metrics";
 import { Batcher } from "./provisioning/batcher";
 import { updateNodePoolStatus } from "./provisioning/nodePoolCounter";
 import { Provisioner } from "./provisioning/provisioner";
+import { validateNodeClass } from "./provisioning/nodeClassValidation";
 import { isStaticNodePool, reconcileStaticNodePool } from "./provisioning/staticProvisioner";
 import { schedule as defaultSchedule } from "./scheduling/scheduler";
 import type { SchedulingInput, SchedulingResult } from "./scheduling/types";
@@ -260,7 +261,9 @@ export async function startControllers(settings: Settings, o: ControllerOverride
   async function reconcileNodeClass(name: string): Promise<void> {
     const ncl = state.nodeClasses.get(name);
     if (!ncl || ncl.metadata.deletionTimestamp || !cloud.resolveNodeClass) return;
-    const res = await cloud.resolveNodeClass(ncl as unknown as EC2NodeClassLike);
+    let res = await cloud.resolveNodeClass(ncl as unknown as EC2NodeClassLike);
+    if (cloud.getInstanceTypes)
+      res = await validateNodeClass(res, ncl, () => cloud.getInstanceTypes!(ncl as never), clock.now());
     if (JSON.stringify(res.status) === JSON.stringify(ncl.status ?? {})) return;
     try {
       const out = await client.patchStatus<KubeObject>(Kinds.EC2NodeClass, name, res.status);
@@ -269,7 +272,15 @@ export async function startControllers(settings: Settings, o: ControllerOverride
       );
       state.apply("EC2NodeClass", out, "MODIFIED");
       if (res.ready && !wasReady && state.pendingPods().length) batcher.trigger();
-      if (!res.ready) log.error({ EC2NodeClass: { name }, message: res.message }, "ec2nodeclass not ready");
+      if (!res.ready) {
+        log.error({ EC2NodeClass: { name }, message: res.message }, "ec2nodeclass not ready");
+        events.publish({
+          involved: { apiVersion: "karpenter.k8s.aws/v1", kind: "EC2NodeClass", name, uid: ncl.metadata.uid },
+          type: "Warning",
+          reason: "NodeClassNotReady",
+          message: `EC2NodeClass ${name} is not ready: ${res.message}`,
+        });
+      }
     } catch (e) {
       if (!isNotFound(e)) throw e;
     }

@@ -82,8 +82,18 @@ export class Provisioner {
       }
       nodePools.push(np);
     }
+    // One bad NodeClass (e.g. kubelet.kubeReserved.cpu "10%") must not stop every other pool: its pools are
+    // skipped with a Warning Event naming the error, the rest are scheduled as usual.
     const byPool: Record<string, InstanceType[]> = {};
-    for (const np of nodePools) byPool[np.metadata.name!] = await this.deps.instanceTypes(np);
+    for (const np of [...nodePools]) {
+      try {
+        byPool[np.metadata.name!] = await this.deps.instanceTypes(np);
+      } catch (e) {
+        nodePools.splice(nodePools.indexOf(np), 1);
+        skippedPools.push(np.metadata.name!);
+        this.nodeClassFailed(np, e as Error);
+      }
+    }
     const first = nodePools[0];
     const existingNodes = [...state.nodes.values()].map((n) => ({
       node: n as never,
@@ -103,6 +113,19 @@ export class Provisioner {
       daemonSets: [...state.daemonSets.values()] as never,
     };
     return { input, nodePools, skippedPools };
+  }
+
+  private nodeClassFailed(np: NodePool, e: Error): void {
+    const ref = np.spec.template.spec.nodeClassRef;
+    const message = `NodePool ${np.metadata.name} skipped: EC2NodeClass ${ref.name} is invalid: ${e.message}`;
+    const published = this.deps.events.publish({
+      involved: { apiVersion: "karpenter.k8s.aws/v1", kind: ref.kind, name: ref.name },
+      type: "Warning",
+      reason: "NodeClassNotReady",
+      message,
+    });
+    if (published)
+      this.deps.log.error({ NodePool: { name: np.metadata.name }, EC2NodeClass: { name: ref.name } }, message);
   }
 
   private async passOnce(): Promise<ProvisionResult> {
