@@ -79,6 +79,10 @@ export interface ListOptions {
   labelSelector?: Record<string, string>;
 }
 
+export interface DeleteOptions {
+  gracePeriodSeconds?: number;
+}
+
 export interface KubeClient {
   get<T extends KubeObject = KubeObject>(kind: ResourceKind, name: string, namespace?: string): Promise<T | undefined>;
   list<T extends KubeObject = KubeObject>(kind: ResourceKind, opts?: ListOptions): Promise<T[]>;
@@ -97,8 +101,8 @@ export interface KubeClient {
     status: unknown,
     namespace?: string,
   ): Promise<T>;
-  /** Requests deletion; a missing object is not an error. */
-  delete(kind: ResourceKind, name: string, namespace?: string): Promise<void>;
+  /** Requests deletion; a missing object is not an error. `gracePeriodSeconds: 0` force-deletes a pod. */
+  delete(kind: ResourceKind, name: string, namespace?: string, opts?: DeleteOptions): Promise<void>;
   /** Eviction API; throws KubeError(429) when a PDB blocks it; a missing pod is not an error. */
   evict(name: string, namespace: string): Promise<void>;
   createEvent(event: KubeObject): Promise<void>;

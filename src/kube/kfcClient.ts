@@ -1,7 +1,16 @@
 // KubeClient over kubernetes-fluent-client (the client Pepr ships). The only file in the engine that imports
 // kfc; it maps kfc's thrown HTTP responses onto KubeError so callers can branch on status codes.
 import { K8s, GenericKind } from "kubernetes-fluent-client";
-import { KubeClient, KubeError, KubeObject, ListOptions, ResourceKind, JsonPatchOp, Kinds } from "./client";
+import {
+  DeleteOptions,
+  KubeClient,
+  KubeError,
+  KubeObject,
+  ListOptions,
+  ResourceKind,
+  JsonPatchOp,
+  Kinds,
+} from "./client";
 
 function model(kind: ResourceKind, name?: string, namespace?: string) {
   return K8s(GenericKind, {
@@ -78,9 +87,20 @@ export class KfcKubeClient implements KubeClient {
     }
   }
 
-  async delete(kind: ResourceKind, name: string, namespace?: string): Promise<void> {
+  async delete(kind: ResourceKind, name: string, namespace?: string, opts: DeleteOptions = {}): Promise<void> {
     try {
-      await model(kind, undefined, namespace).Delete(name);
+      if (opts.gracePeriodSeconds === undefined) await model(kind, undefined, namespace).Delete(name);
+      else {
+        // kfc's Delete takes no DeleteOptions; the apiserver accepts them as query parameters.
+        const base = kind.group ? `/apis/${kind.group}/${kind.version}` : `/api/${kind.version}`;
+        const ns = kind.namespaced ? `/namespaces/${encodeURIComponent(namespace ?? "default")}` : "";
+        const url = `${base}${ns}/${kind.plural}/${encodeURIComponent(name)}?gracePeriodSeconds=${opts.gracePeriodSeconds}`;
+        try {
+          await model(kind).Raw(url, "DELETE" as never);
+        } catch (e) {
+          if ((e as { status?: number })?.status !== 404) throw e;
+        }
+      }
     } catch (e) {
       wrap(e, `delete ${kind.kind} ${name}`);
     }

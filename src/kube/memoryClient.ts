@@ -3,6 +3,7 @@
 // eviction (429 when `evictionBlocked` says so) and a watch stream. For unit tests and benchmarks.
 import { Clock, realClock } from "./clock";
 import {
+  DeleteOptions,
   JsonPatchOp,
   KubeClient,
   KubeError,
@@ -26,6 +27,14 @@ export class MemoryKubeClient implements KubeClient {
   readonly calls: Array<{ method: string; kind: string; name: string }> = [];
   /** Return true to make an eviction of this pod fail with 429 (as a PDB would). */
   evictionBlocked: (pod: KubeObject) => boolean = () => false;
+  /**
+   * As a real apiserver: deleting a pod bound to a node only sets deletionTimestamp (now + its grace period); the
+   * kubelet removes it (`finishPodTermination`). Off by default (pods vanish on delete), on for chaos tests of
+   * pods stuck Terminating. `gracePeriodSeconds: 0` always removes the pod.
+   */
+  gracefulPodDeletion = false;
+  /** Pods deleted gracefully, waiting for their kubelet. */
+  private readonly terminating = new Set<string>();
   private readonly faults: Array<{ method: string; kind?: string; error: Error }> = [];
 
   constructor(private readonly clock: Clock = realClock) {}
@@ -153,7 +162,8 @@ export class MemoryKubeClient implements KubeClient {
       throw new KubeError(409, `the object has been modified; please apply your changes to the latest version`);
     }
     next.metadata = { ...next.metadata, resourceVersion: String(++this.rv) };
-    if (next.metadata.deletionTimestamp && !next.metadata.finalizers?.length) {
+    const kubeletPending = kind.kind === "Pod" && this.terminating.has(k);
+    if (next.metadata.deletionTimestamp && !next.metadata.finalizers?.length && !kubeletPending) {
       b.delete(k);
       this.emit(kind, next, "DELETED");
       return structuredClone(next);
@@ -163,13 +173,30 @@ export class MemoryKubeClient implements KubeClient {
     return structuredClone(next);
   }
 
-  async delete(kind: ResourceKind, name: string, namespace?: string): Promise<void> {
+  async delete(kind: ResourceKind, name: string, namespace?: string, opts: DeleteOptions = {}): Promise<void> {
     this.checkFault("delete", kind);
-    this.record("delete", kind, name);
+    this.record(opts.gracePeriodSeconds === 0 ? "forceDelete" : "delete", kind, name);
     const b = this.bucket(kind),
       k = this.key(kind, name, namespace);
     const cur = b.get(k);
     if (!cur) return;
+    if (
+      kind.kind === "Pod" &&
+      this.gracefulPodDeletion &&
+      cur.spec?.nodeName &&
+      opts.gracePeriodSeconds !== 0 &&
+      !cur.metadata.finalizers?.length
+    ) {
+      if (cur.metadata.deletionTimestamp) return;
+      const grace = opts.gracePeriodSeconds ?? cur.spec?.terminationGracePeriodSeconds ?? 30;
+      const next = structuredClone(cur);
+      next.metadata.deletionTimestamp = new Date(this.clock.now() + grace * 1000).toISOString();
+      next.metadata.deletionGracePeriodSeconds = grace;
+      this.terminating.add(k);
+      this.update(kind, k, cur, next);
+      return;
+    }
+    this.terminating.delete(k);
     if (cur.metadata.finalizers?.length) {
       if (cur.metadata.deletionTimestamp) return;
       const next = structuredClone(cur);
@@ -179,6 +206,17 @@ export class MemoryKubeClient implements KubeClient {
     }
     b.delete(k);
     this.emit(kind, cur, "DELETED");
+  }
+
+  /** The kubelet confirming a gracefully deleted pod has stopped: it disappears. */
+  finishPodTermination(name: string, namespace = "default"): void {
+    const b = this.bucket(Kinds.Pod),
+      k = this.key(Kinds.Pod, name, namespace);
+    const cur = b.get(k);
+    if (!cur?.metadata.deletionTimestamp) return;
+    this.terminating.delete(k);
+    b.delete(k);
+    this.emit(Kinds.Pod, { ...cur, metadata: { ...cur.metadata, resourceVersion: String(++this.rv) } }, "DELETED");
   }
 
   async evict(name: string, namespace: string): Promise<void> {

@@ -29,12 +29,21 @@ export function toPodInfo(p: KubeObject): PodInfo {
 
 export function makeDrainer(deps: { client: KubeClient; state: ClusterState; log: Logger }): Drainer {
   const progress = new Map<string, DrainState>();
+  // The cache can lag or be wrong (a relist, a missed event): ask the apiserver before evicting or deleting, so
+  // a pod that was replaced under the same name, or already moved, is never acted on.
+  const stillOnNode = async (pod: PodInfo, nodeName: string): Promise<boolean> => {
+    const live = await deps.client.get(Kinds.Pod, pod.name, pod.namespace);
+    if (!live) return false;
+    if (pod.uid && live.metadata.uid && live.metadata.uid !== pod.uid) return false;
+    return live.spec?.nodeName === nodeName;
+  };
   return async (node, nodeClaim, now) => {
     const name = node.metadata.name;
     const res = await drainNode(
       {
         listPods: async (n) => deps.state.podsOnNode(n).map(toPodInfo),
         evict: async (pod): Promise<EvictionOutcome> => {
+          if (!(await stillOnNode(pod, name))) return "gone";
           try {
             await deps.client.evict(pod.name, pod.namespace);
             deps.log.info({ Pod: { name: pod.name, namespace: pod.namespace }, Node: { name } }, "evicted pod");
@@ -45,8 +54,17 @@ export function makeDrainer(deps: { client: KubeClient; state: ClusterState; log
             throw e;
           }
         },
-        deletePod: async (pod) => {
-          await deps.client.delete(Kinds.Pod, pod.name, pod.namespace);
+        deletePod: async (pod, gracePeriodSeconds) => {
+          if (!(await stillOnNode(pod, name))) return;
+          await deps.client.delete(Kinds.Pod, pod.name, pod.namespace, { gracePeriodSeconds });
+          deps.log.info(
+            {
+              Pod: { name: pod.name, namespace: pod.namespace },
+              Node: { name },
+              "grace-period-seconds": gracePeriodSeconds,
+            },
+            "deleted pod past terminationGracePeriod",
+          );
         },
       },
       {

@@ -5,6 +5,7 @@
 import type { NodeClaim } from "../apis/generated/nodeclaims";
 import { NodeClaimNotFoundError } from "../cloudprovider/types";
 import { JsonPatchOp, KubeObject, Kinds, isNotFound, jsonPointerEscape, rvGuard } from "../kube/client";
+import { isNodeReady } from "../kube/clusterState";
 import { ReconcileResult } from "../kube/workqueue";
 import { parseDuration } from "../settings";
 import { Condition, InstanceTerminating, setCondition } from "./conditions";
@@ -25,6 +26,17 @@ export type Drainer = (
   now: number,
   deadline?: number,
 ) => Promise<{ drained: boolean; requeueAfterMs?: number }>;
+
+async function instanceGone(deps: LifecycleDeps, providerID: string | undefined): Promise<boolean> {
+  if (!providerID) return false;
+  try {
+    const inst = await deps.cloud.get(providerID);
+    return inst.state === "terminated";
+  } catch (e) {
+    if (e instanceof NodeClaimNotFoundError) return true;
+    throw e;
+  }
+}
 
 export async function finalizeNodeClaim(deps: LifecycleDeps, nc: NodeClaim): Promise<ReconcileResult | void> {
   if (!nc.metadata.finalizers?.includes(TerminationFinalizer)) return;
@@ -78,8 +90,17 @@ export async function finalizeNodeClaim(deps: LifecycleDeps, nc: NodeClaim): Pro
       }
     }
     const fresh = deps.state.nodes.get(node.metadata.name) ?? node;
-    const res = await deps.drain(fresh, nc, now, deadline);
-    if (!res.drained) return { requeueAfterMs: res.requeueAfterMs ?? 1000 };
+    // A NotReady node whose instance is already gone (spot reclaim, terminated from the console) has no kubelet
+    // to confirm evictions: draining it would hang. Karpenter skips the drain then; so do we.
+    if (!isNodeReady(fresh) && (await instanceGone(deps, nc.status?.providerID ?? fresh.spec?.providerID))) {
+      deps.log.info(
+        { Node: { name: fresh.metadata.name }, ...nodeClaimRef(nc) },
+        "skipping drain, instance is already terminated",
+      );
+    } else {
+      const res = await deps.drain(fresh, nc, now, deadline);
+      if (!res.drained) return { requeueAfterMs: res.requeueAfterMs ?? 1000 };
+    }
   }
 
   // Terminate the instance; Karpenter keeps calling Delete until the provider answers NotFound. Without a

@@ -6,6 +6,13 @@ import type { PodInfo } from "../../disruption/types";
 import { drainPlan, isEvictable, isTerminating, podKey, type DrainGroup } from "./drainPlan";
 import { evictionBackoffMs, podDeleteTime, terminationDeadline } from "./timing";
 
+/** Karpenter's IsStuckTerminating: terminating for over a minute past its deletionTimestamp. */
+export const STUCK_TERMINATING_MS = 60_000;
+export function isStuckTerminating(p: PodInfo, now: Date): boolean {
+  const at = p.deletionTimestamp ? Date.parse(p.deletionTimestamp) : NaN;
+  return Number.isFinite(at) && now.getTime() - at > STUCK_TERMINATING_MS;
+}
+
 export type EvictionOutcome = "evicted" | "blocked" | "gone";
 
 export interface DrainDeps {
@@ -56,7 +63,9 @@ export async function drainNode(
   const attempts = { ...state.attempts };
   const pods = await deps.listPods(node.name);
   const deadline = terminationDeadline(node.terminationStartedAt, node.terminationGracePeriod);
-  const plan = drainPlan(pods);
+  // A pod still Terminating a minute past its deletionTimestamp (which already includes its grace period) has
+  // a kubelet that will never confirm it (node gone, partitioned): waiting for it would hang the drain forever.
+  const plan = drainPlan(pods.filter((p) => !isStuckTerminating(p, now)));
   const waiting = plan.flatMap((g) => g.pods);
   const progress: DrainProgress = {
     drained: false,
@@ -81,6 +90,19 @@ export async function drainNode(
         progress.forceDeleted.push(podKey(p));
       }
     }
+  }
+
+  // The terminationGracePeriod is a hard bound: at the deadline whatever is left (also pods still terminating)
+  // is force-deleted and the node counts as drained, so the instance is terminated on time.
+  if (deadline && now.getTime() >= deadline.getTime()) {
+    for (const p of waiting) {
+      if (forced.has(podKey(p))) continue;
+      await deps.deletePod(p, 0);
+      progress.forceDeleted.push(podKey(p));
+    }
+    progress.drained = true;
+    progress.requeueAfterMs = 0;
+    return progress;
   }
 
   if (waiting.length === 0) {

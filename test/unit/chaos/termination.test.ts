@@ -1,0 +1,115 @@
+// Chaos scenario 4 (unit level): termination always finishes. When the instance is already gone the drain is
+// skipped; terminationGracePeriod is a hard bound (pods still there, even Terminating ones, are force-deleted at
+// the deadline); pods stuck Terminating (no kubelet to confirm) do not hang the drain.
+import { Kinds, KubeObject } from "../../../src/kube/client";
+import { miniCluster, nodeClass, nodePool, registerNode } from "../lifecycle/fakes";
+
+const nodeClaim = (name: string, spec: Record<string, unknown> = {}): KubeObject => ({
+  metadata: { name, labels: { "karpenter.sh/nodepool": "default" } },
+  spec: {
+    nodeClassRef: { group: "karpenter.k8s.aws", kind: "EC2NodeClass", name: "default" },
+    requirements: [{ key: "node.kubernetes.io/instance-type", operator: "In", values: ["m5.large"] }],
+    resources: { requests: { cpu: "1" } },
+    ...spec,
+  },
+});
+const pod = (name: string, node: string, grace = 30): KubeObject => ({
+  metadata: { name, namespace: "default", ownerReferences: [{ apiVersion: "apps/v1", kind: "ReplicaSet", name: "rs", uid: "u", controller: true }] },
+  spec: { nodeName: node, terminationGracePeriodSeconds: grace, containers: [] },
+  status: { phase: "Running" },
+});
+
+async function launched(spec: Record<string, unknown> = {}) {
+  const mc = await miniCluster({ seed: async c => { await c.create(Kinds.EC2NodeClass, nodeClass()); await c.create(Kinds.NodePool, nodePool()); } });
+  await mc.client.create(Kinds.NodeClaim, nodeClaim("default-abcde", spec));
+  await mc.tick(0);
+  const pid = mc.cloud.running()[0]!.providerID;
+  await registerNode(mc.client, pid, "n1", true);
+  await mc.tick(0);
+  return mc;
+}
+
+/** Instances of the NodeClaim under test (the provisioner may pre-spin a replacement for its pods). */
+const ours = (mc: Awaited<ReturnType<typeof launched>>) => mc.cloud.running().filter(i => i.nodeClaim === "default-abcde");
+
+async function finished(mc: Awaited<ReturnType<typeof launched>>) {
+  return (await mc.client.get(Kinds.NodeClaim, "default-abcde")) === undefined && (await mc.client.get(Kinds.Node, "n1")) === undefined;
+}
+
+describe("chaos: termination always finishes", () => {
+  it("skips the drain when the instance is already gone and the node is NotReady (spot reclaim)", async () => {
+    const mc = await launched();
+    await mc.client.create(Kinds.Pod, pod("web", "n1"));
+    mc.client.evictionBlocked = () => true; // a PDB would block this drain forever
+    for (const i of mc.cloud.instances.values()) i.state = "terminated"; // reclaimed
+    const n = (await mc.client.get(Kinds.Node, "n1"))!;
+    n.status.conditions = [{ type: "Ready", status: "Unknown" }];
+    await mc.client.replace(Kinds.Node, n);
+    await mc.client.delete(Kinds.NodeClaim, "default-abcde");
+    for (let i = 0; i < 3; i++) await mc.tick(1_000);
+    expect(await finished(mc)).toBe(true);
+    expect(mc.client.calls.filter(c => c.method === "evict")).toHaveLength(0);
+    expect(mc.logs.messages("skipping drain, instance is already terminated")).toHaveLength(1);
+  });
+
+  it("still drains a Ready node even if the cloud lookup says gone (the kubelet is alive)", async () => {
+    const mc = await launched();
+    await mc.client.create(Kinds.Pod, pod("web", "n1"));
+    mc.client.evictionBlocked = () => true;
+    for (const i of mc.cloud.instances.values()) i.state = "terminated";
+    await mc.client.delete(Kinds.NodeClaim, "default-abcde");
+    for (let i = 0; i < 3; i++) await mc.tick(1_000);
+    expect(await mc.client.get(Kinds.NodeClaim, "default-abcde")).toBeDefined();
+    expect(mc.client.calls.some(c => c.method === "evict" && c.name === "web")).toBe(true);
+  });
+
+  it("treats terminationGracePeriod as a hard bound: PDB-blocked and still-terminating pods are force-deleted at the deadline", async () => {
+    const mc = await launched({ terminationGracePeriod: "2m" });
+    mc.client.gracefulPodDeletion = true; // deleted pods stay Terminating until a kubelet confirms: it never does
+    await mc.client.create(Kinds.Pod, pod("blocked", "n1", 30));
+    await mc.client.create(Kinds.Pod, pod("slow", "n1", 600)); // evicts fine, then takes 10 min to stop
+    mc.client.evictionBlocked = p => p.metadata.name === "blocked";
+    await mc.client.delete(Kinds.NodeClaim, "default-abcde");
+    for (let i = 0; i < 10; i++) await mc.tick(10_000); // 100 s: before the deadline nothing is forced
+    expect(await finished(mc)).toBe(false);
+    expect(ours(mc)).toHaveLength(1);
+    expect((await mc.client.get(Kinds.Pod, "slow"))?.metadata.deletionTimestamp).toBeDefined();
+    // "blocked" is deleted (gracefully) at deadline - its 30 s grace period, ignoring the PDB.
+    expect((await mc.client.get(Kinds.Pod, "blocked"))?.metadata.deletionTimestamp).toBeDefined();
+    for (let i = 0; i < 4; i++) await mc.tick(10_000); // past 2 m
+    for (let i = 0; i < 3; i++) await mc.tick(5_000);
+    expect(mc.client.calls.filter(c => c.method === "forceDelete").map(c => c.name).sort()).toEqual(["blocked", "slow"]);
+    expect(mc.client.objects(Kinds.Pod)).toHaveLength(0);
+    expect(ours(mc)).toHaveLength(0);
+    expect(await finished(mc)).toBe(true);
+  });
+
+  it("does not hang on a pod stuck Terminating when no terminationGracePeriod is set", async () => {
+    const mc = await launched();
+    mc.client.gracefulPodDeletion = true;
+    await mc.client.create(Kinds.Pod, pod("stuck", "n1", 30));
+    await mc.client.delete(Kinds.NodeClaim, "default-abcde");
+    await mc.tick(1_000);
+    expect((await mc.client.get(Kinds.Pod, "stuck"))?.metadata.deletionTimestamp).toBeDefined();
+    for (let i = 0; i < 6; i++) await mc.tick(10_000); // 30 s grace + < 60 s: still waiting for the kubelet
+    expect(await finished(mc)).toBe(false);
+    for (let i = 0; i < 6; i++) await mc.tick(10_000); // > 1 min past its deletionTimestamp: stuck, not waited on
+    expect(ours(mc)).toHaveLength(0);
+    expect(await finished(mc)).toBe(true);
+  });
+
+  it("never evicts a pod that the cache still places on the node but the apiserver has moved", async () => {
+    const mc = await launched();
+    await mc.client.create(Kinds.Pod, pod("web", "n1"));
+    await mc.tick(0);
+    // The cache misses the pod's replacement (same name, new uid, other node): a stale watch.
+    const live = (await mc.client.get(Kinds.Pod, "web"))!;
+    const cached = mc.controllers.state.pods.get("default/web")!;
+    (mc.client as unknown as { store: Map<string, Map<string, KubeObject>> }).store.get("pods")!.set("default/web", { ...live, metadata: { ...live.metadata, uid: "other" }, spec: { ...live.spec, nodeName: "n2" } });
+    expect(cached.spec.nodeName).toBe("n1");
+    await mc.client.delete(Kinds.NodeClaim, "default-abcde");
+    for (let i = 0; i < 3; i++) await mc.tick(1_000);
+    expect(mc.client.calls.filter(c => c.method === "evict" && c.name === "web")).toHaveLength(0);
+    expect(await mc.client.get(Kinds.Pod, "web")).toBeDefined();
+  });
+});
