@@ -105,6 +105,7 @@ export async function startControllers(settings: Settings, o: ControllerOverride
       clusterName: settings.clusterName,
       clusterEndpoint: settings.clusterEndpoint ?? "",
       clusterCABundle: settings.clusterCABundle,
+      serviceCIDR: settings.clusterServiceCIDR,
       region: settings.awsRegion,
       endpoint: process.env.AWS_ENDPOINT_URL,
       interruptionQueue: settings.interruptionQueue,

@@ -4,7 +4,8 @@
 // Documented keys (defaults in brackets):
 //   CLUSTER_NAME (required)          EKS cluster name; tags `kubernetes.io/cluster/<name>` and user data.
 //   CLUSTER_ENDPOINT                 API server URL put into node user data (https://...).
-//   CLUSTER_CA_BUNDLE                base64 CA of the API server for user data.
+//   CLUSTER_CA_BUNDLE                base64 CA of the API server for user data (else eks:DescribeCluster).
+//   CLUSTER_SERVICE_CIDR             service CIDR for user data (else eks:DescribeCluster).
 //   AWS_REGION (required)            region of the EC2/SQS/SSM APIs.
 //   INTERRUPTION_QUEUE               SQS queue name; when set the interruption poller runs.
 //   BATCH_IDLE_DURATION [1s]         provisioning batch closes after this long without new pending pods.
@@ -24,6 +25,8 @@
 export interface Settings {
   clusterName: string;
   clusterEndpoint?: string;
+  /** Service CIDR for node user data; unset = eks:DescribeCluster's (as Karpenter). */
+  clusterServiceCIDR?: string;
   clusterCABundle?: string;
   awsRegion: string;
   interruptionQueue?: string;
@@ -157,6 +160,7 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     clusterName,
     clusterEndpoint,
     clusterCABundle: str("CLUSTER_CA_BUNDLE", false),
+    clusterServiceCIDR: str("CLUSTER_SERVICE_CIDR", false),
     awsRegion,
     interruptionQueue: str("INTERRUPTION_QUEUE", false),
     batchIdleMs,

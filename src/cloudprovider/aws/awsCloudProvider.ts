@@ -33,6 +33,7 @@ import { UnavailableOfferings } from "./unavailableOfferings";
 import { planLaunch, NoLaunchOptionError, LaunchOption } from "./launchOptions";
 import { buildCreateFleetInput, clientToken, parseFleetErrors, TemplateGroup } from "./fleetRequest";
 import { TtlCache, TTL } from "./ttlCache";
+import { ClusterInfo, ClusterInfoProvider } from "./cluster";
 
 export interface AwsCloudProviderSettings {
   clusterName: string;
@@ -81,6 +82,7 @@ export class AwsCloudProvider implements CloudProvider {
   readonly instances: InstanceProvider;
   readonly spotPrices: SpotPriceProvider;
   private readonly resolver: NodeClassResolver;
+  readonly cluster: ClusterInfoProvider;
   private readonly log: Logger;
   private readonly now: () => number;
   private readonly catalogs: TtlCache<InstanceType[]>;
@@ -101,17 +103,41 @@ export class AwsCloudProvider implements CloudProvider {
     this.launchTemplates = new LaunchTemplateProvider(ec2, settings.clusterName, this.now);
     this.instances = new InstanceProvider(ec2, settings.clusterName);
     this.spotPrices = new SpotPriceProvider(ec2, this.log, this.now);
+    this.cluster = new ClusterInfoProvider(
+      this.clients.eks,
+      {
+        clusterName: settings.clusterName,
+        endpoint: settings.clusterEndpoint || undefined,
+        caBundle: settings.clusterCABundle || undefined,
+        serviceCIDR: settings.serviceCIDR || undefined,
+      },
+      this.now,
+    );
     this.resolver = new NodeClassResolver(
       {
         subnets: this.subnets,
         securityGroups: this.securityGroups,
         amis: this.amis,
         instanceProfiles: this.instanceProfiles,
+        cluster: () => this.clusterInfo(),
       },
       () => this.k8sMinor,
       this.now,
     );
     this.catalogs = new TtlCache(TTL.instanceTypes, this.now);
+  }
+
+  /** Endpoint, CA, service CIDR (settings, else DescribeCluster); adopts the cluster's Kubernetes version. */
+  async clusterInfo(): Promise<ClusterInfo> {
+    const info = await this.cluster.get();
+    if (info.kubernetesVersion && !this.settings.kubernetesVersion) {
+      const minor = kubernetesMinor(info.kubernetesVersion);
+      if (minor !== this.k8sMinor) {
+        this.k8sMinor = minor;
+        this.amis.invalidate();
+      }
+    }
+    return info;
   }
 
   /** Updates the Kubernetes version AMI aliases resolve for (after discovering the API server version). */
@@ -187,6 +213,9 @@ export class AwsCloudProvider implements CloudProvider {
 
   async create(nodeClaim: NodeClaimLike): Promise<LaunchResult> {
     const nc = await this.readyNodeClass(nodeClaim);
+    const cluster = await this.clusterInfo();
+    if (cluster.problem)
+      throw new NodeClassNotReadyError(`EC2NodeClass "${nc.metadata.name}" is not ready: ${cluster.problem}`);
     const catalog = await this.getInstanceTypes(nc);
     const existing = await this.instances.findByNodeClaim(nodeClaim.metadata.name);
     if (existing) {
@@ -234,7 +263,7 @@ export class AwsCloudProvider implements CloudProvider {
           "NodeClaim has less than 5 instance types: launches may fail more often",
         );
       }
-      const groups = await this.templateGroups(nodeClaim, nc, plan.capacityType, plan.options);
+      const groups = await this.templateGroups(nodeClaim, nc, plan.capacityType, plan.options, cluster);
       const tags = this.tagsFor(nodeClaim, nc);
       const token = clientToken(uid, state.attempt);
       const input = buildCreateFleetInput({ capacityType: plan.capacityType, groups, tags, clientToken: token });
@@ -339,6 +368,7 @@ export class AwsCloudProvider implements CloudProvider {
     nc: EC2NodeClassLike,
     capacityType: string,
     options: LaunchOption[],
+    cluster: ClusterInfo,
   ): Promise<TemplateGroup[]> {
     const status = nc.status!;
     const byKey = new Map<string, { ami: string; maxPods?: number; options: LaunchOption[] }>();
@@ -369,9 +399,9 @@ export class AwsCloudProvider implements CloudProvider {
       const name = await this.launchTemplates.ensure({
         nodeClass: nc,
         clusterName: this.settings.clusterName,
-        clusterEndpoint: this.settings.clusterEndpoint,
-        caBundle: this.settings.clusterCABundle,
-        serviceCIDR: this.settings.serviceCIDR,
+        clusterEndpoint: cluster.endpoint ?? "",
+        caBundle: cluster.caBundle,
+        serviceCIDR: cluster.serviceCIDR,
         imageId: g.ami,
         capacityType,
         instanceProfile: status.instanceProfile ?? "",

@@ -4,12 +4,15 @@ import { EC2Client } from "@aws-sdk/client-ec2";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { SQSClient } from "@aws-sdk/client-sqs";
+import { EKSClient } from "@aws-sdk/client-eks";
 
 export interface AwsClients {
   ec2: EC2Client;
   ssm: SSMClient;
   iam: IAMClient;
   sqs: SQSClient;
+  /** Cluster discovery (endpoint, CA, service CIDR, version); optional so tests may omit it. */
+  eks?: EKSClient;
 }
 
 export interface ClientConfig {
@@ -27,5 +30,6 @@ export function createAwsClients(cfg: ClientConfig): AwsClients {
     ssm: new SSMClient(common),
     iam: new IAMClient(common),
     sqs: new SQSClient(common),
+    eks: new EKSClient(common),
   };
 }

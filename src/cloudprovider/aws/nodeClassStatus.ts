@@ -8,6 +8,7 @@ import type { SecurityGroupProvider } from "./securityGroups";
 import type { AmiProvider } from "./amis";
 import { InstanceProfileError, InstanceProfileProvider } from "./instanceProfiles";
 import { describeTerms } from "./selectors";
+import type { ClusterInfo } from "./cluster";
 
 export interface NodeClassResolution {
   status: EC2NodeClassStatus;
@@ -29,6 +30,8 @@ export class NodeClassResolver {
       securityGroups: SecurityGroupProvider;
       amis: AmiProvider;
       instanceProfiles: InstanceProfileProvider;
+      /** Endpoint/CA/service CIDR discovery; a problem makes the NodeClass not Ready (nodes could not join). */
+      cluster?: () => Promise<ClusterInfo>;
     },
     private readonly k8sMinor: () => string,
     private readonly now: () => number = Date.now,
@@ -38,6 +41,9 @@ export class NodeClassResolver {
     const status: EC2NodeClassStatus = {};
     const parts: Part[] = [];
     const spec = nc.spec;
+
+    // First: DescribeCluster also tells the Kubernetes version the AMI aliases below resolve for.
+    const cluster = this.deps.cluster ? await this.deps.cluster() : undefined;
 
     const subnets = await this.deps.subnets.list(spec.subnetSelectorTerms ?? []);
     status.subnets = subnets.map((s) => ({ id: s.id, zone: s.zone, zoneID: s.zoneID }));
@@ -95,6 +101,13 @@ export class NodeClassResolver {
       if (!(e instanceof InstanceProfileError)) throw e;
       parts.push({ type: "InstanceProfileReady", ok: false, reason: e.reason, message: e.message });
     }
+
+    if (cluster)
+      parts.push(
+        cluster.problem
+          ? { type: "ValidationSucceeded", ok: false, reason: "ClusterNotResolved", message: cluster.problem }
+          : { type: "ValidationSucceeded", ok: true, reason: "ValidationSucceeded", message: "" },
+      );
 
     const failing = parts.filter((p) => !p.ok);
     const ready = failing.length === 0;

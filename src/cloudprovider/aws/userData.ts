@@ -46,6 +46,21 @@ function sorted<T>(m: Record<string, T>): Record<string, T> {
   );
 }
 
+/** Karpenter's unregistered taint: always registered with, removed by the registration step. */
+export const UNREGISTERED_TAINT = { key: "karpenter.sh/unregistered", effect: "NoExecute" } as const;
+
+/** The NodeClaim's taints + startupTaints (as given) + karpenter.sh/unregistered:NoExecute, deduplicated. */
+export function registerWithTaints(
+  taints: UserDataOptions["taints"],
+): Array<{ key: string; value?: string; effect: string }> {
+  const out: Array<{ key: string; value?: string; effect: string }> = [];
+  for (const t of [...taints, UNREGISTERED_TAINT]) {
+    if (out.some((x) => x.key === t.key && x.effect === t.effect && (x.value ?? "") === (t.value ?? ""))) continue;
+    out.push({ key: t.key, ...(t.value ? { value: t.value } : {}), effect: t.effect });
+  }
+  return out;
+}
+
 export function nodeConfigYaml(o: UserDataOptions): string {
   if (!o.clusterName) throw new Error("user data: clusterName is required (settings CLUSTER_NAME)");
   if (!o.apiServerEndpoint)
@@ -57,14 +72,12 @@ export function nodeConfigYaml(o: UserDataOptions): string {
     .sort()
     .map((k) => `${k}=${o.labels[k]}`);
   if (labels.length) flags.push(`--node-labels=${labels.join(",")}`);
-  const taints = [...o.taints]
-    .sort((a, b) => (a.key + a.effect).localeCompare(b.key + b.effect))
-    .map((t) => `${t.key}${t.value ? `=${t.value}` : ""}:${t.effect}`);
-  if (taints.length) flags.push(`--register-with-taints=${taints.join(",")}`);
   const cluster: Record<string, string> = { name: o.clusterName, apiServerEndpoint: o.apiServerEndpoint };
   if (o.caBundle) cluster.certificateAuthority = o.caBundle;
   if (o.serviceCIDR) cluster.cidr = o.serviceCIDR;
-  const kubelet: Record<string, unknown> = { config: kubeletConfig(o) };
+  const config = kubeletConfig(o);
+  config.registerWithTaints = registerWithTaints(o.taints);
+  const kubelet: Record<string, unknown> = { config };
   if (flags.length) kubelet.flags = flags;
   return stringify(
     { apiVersion: "node.eks.aws/v1alpha1", kind: "NodeConfig", spec: { cluster, kubelet } },

@@ -58,7 +58,7 @@ beforeAll(async () => {
   const cfg = { region: moto.region, endpoint: moto.endpoint, credentials: { accessKeyId: "testing", secretAccessKey: "testing" } };
   ec2 = new EC2Client(cfg);
   provider = new AwsCloudProvider({
-    clusterName: moto.clusterName, clusterEndpoint: "https://127.0.0.1:6443", clusterCABundle: "Q0EK", region: moto.region,
+    clusterName: moto.clusterName, clusterEndpoint: "https://127.0.0.1:6443", clusterCABundle: "Q0EK", serviceCIDR: "10.100.0.0/16", region: moto.region,
     endpoint: moto.endpoint, kubernetesVersion: "v1.34.4", interruptionQueue: moto.clusterName, nodeClassLookup: async n => nodeClasses.get(n),
   });
   await resolved(nodeClass("default"));

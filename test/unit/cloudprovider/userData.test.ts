@@ -1,7 +1,7 @@
 import { parse } from "yaml";
 import { al2023UserData, customParts, nodeConfigYaml } from "../../../src/cloudprovider/aws/userData";
 
-const base = { clusterName: "demo", apiServerEndpoint: "https://abc.eks.amazonaws.com", caBundle: "Q0E=", labels: {}, taints: [] };
+const base = { clusterName: "demo", apiServerEndpoint: "https://abc.eks.amazonaws.com", caBundle: "Q0E=", serviceCIDR: "10.100.0.0/16", labels: {}, taints: [] };
 
 function nodeConfigOf(doc: string): any {
   const part = doc.split("--//").find(p => p.includes("application/node.eks.aws"))!;
@@ -14,21 +14,31 @@ describe("AL2023 nodeadm user data", () => {
     expect(doc.startsWith('MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="//"\n')).toBe(true);
     expect(doc.trimEnd().endsWith("--//--")).toBe(true);
     const nc = nodeConfigOf(doc);
-    expect(nc).toMatchObject({ apiVersion: "node.eks.aws/v1alpha1", kind: "NodeConfig", spec: { cluster: { name: "demo", apiServerEndpoint: "https://abc.eks.amazonaws.com", certificateAuthority: "Q0E=" } } });
+    expect(nc).toMatchObject({ apiVersion: "node.eks.aws/v1alpha1", kind: "NodeConfig", spec: { cluster: { name: "demo", apiServerEndpoint: "https://abc.eks.amazonaws.com", certificateAuthority: "Q0E=", cidr: "10.100.0.0/16" } } });
   });
 
-  test("labels and taints become sorted kubelet flags; kubelet settings go into the kubelet config", () => {
+  test("labels become sorted --node-labels; taints + startupTaints + karpenter.sh/unregistered go into registerWithTaints", () => {
     const nc = nodeConfigOf(al2023UserData({
       ...base, maxPods: 29,
       labels: { "karpenter.sh/nodepool": "default", "karpenter.sh/capacity-type": "spot" },
-      taints: [{ key: "karpenter.sh/unregistered", effect: "NoExecute" }, { key: "gpu", value: "true", effect: "NoSchedule" }],
+      taints: [{ key: "gpu", value: "true", effect: "NoSchedule" }, { key: "cilium.io/agent-not-ready", effect: "NoExecute" }],
       kubelet: { clusterDNS: ["10.100.0.10"], evictionHard: { "memory.available": "5%" } },
     }));
-    expect(nc.spec.kubelet.flags).toEqual([
-      "--node-labels=karpenter.sh/capacity-type=spot,karpenter.sh/nodepool=default",
-      "--register-with-taints=gpu=true:NoSchedule,karpenter.sh/unregistered:NoExecute",
-    ]);
-    expect(nc.spec.kubelet.config).toEqual({ maxPods: 29, clusterDNS: ["10.100.0.10"], evictionHard: { "memory.available": "5%" } });
+    expect(nc.spec.kubelet.flags).toEqual(["--node-labels=karpenter.sh/capacity-type=spot,karpenter.sh/nodepool=default"]);
+    expect(nc.spec.kubelet.config).toEqual({
+      maxPods: 29, clusterDNS: ["10.100.0.10"], evictionHard: { "memory.available": "5%" },
+      registerWithTaints: [
+        { key: "gpu", value: "true", effect: "NoSchedule" },
+        { key: "cilium.io/agent-not-ready", effect: "NoExecute" },
+        { key: "karpenter.sh/unregistered", effect: "NoExecute" },
+      ],
+    });
+  });
+
+  test("a node with no NodeClaim taints still registers with karpenter.sh/unregistered:NoExecute, once", () => {
+    expect(nodeConfigOf(al2023UserData(base)).spec.kubelet.config.registerWithTaints).toEqual([{ key: "karpenter.sh/unregistered", effect: "NoExecute" }]);
+    const twice = nodeConfigOf(al2023UserData({ ...base, taints: [{ key: "karpenter.sh/unregistered", effect: "NoExecute" }] }));
+    expect(twice.spec.kubelet.config.registerWithTaints).toHaveLength(1);
   });
 
   test("kubelet.maxPods from the nodeclass wins over the instance type's ENI-based value", () => {
