@@ -47,7 +47,10 @@ function sorted<T>(m: Record<string, T>): Record<string, T> {
 }
 
 /** Karpenter's unregistered taint: always registered with, removed by the registration step. */
-export const UNREGISTERED_TAINT = { key: "karpenter.sh/unregistered", effect: "NoExecute" } as const;
+export const UNREGISTERED_TAINT: { key: string; value?: string; effect: string } = {
+  key: "karpenter.sh/unregistered",
+  effect: "NoExecute",
+};
 
 /** The NodeClaim's taints + startupTaints (as given) + karpenter.sh/unregistered:NoExecute, deduplicated. */
 export function registerWithTaints(
