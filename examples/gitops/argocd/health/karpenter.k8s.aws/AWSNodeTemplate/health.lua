@@ -1,0 +1,21 @@
+-- capsicum: health of a karpenter.k8s.aws/v1alpha1 AWSNodeTemplate. capsicum converts it to a v1 EC2NodeClass
+-- and reports the result in its Converted and Ready conditions (False: the message names the field and the fix).
+local hs = {}
+if obj.status ~= nil and obj.status.conditions ~= nil then
+  for _, c in ipairs(obj.status.conditions) do
+    if c.type == "Ready" then
+      if c.status == "False" then
+        hs.status = "Degraded"
+        hs.message = c.message
+        return hs
+      elseif c.status == "True" then
+        hs.status = "Healthy"
+        hs.message = c.message
+        return hs
+      end
+    end
+  end
+end
+hs.status = "Progressing"
+hs.message = "Waiting for capsicum to convert the AWSNodeTemplate to a v1 EC2NodeClass"
+return hs
