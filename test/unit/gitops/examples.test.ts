@@ -31,7 +31,8 @@ test("sync waves: CRDs 0, the module from dist/ 1, NodePools 2", () => {
   expect(apps["capsicum-crds"].spec.source.path).toBe("crds");
   expect(apps["capsicum-module"].spec.source.path).toBe("dist");
   expect(apps["capsicum-crds"].spec.syncPolicy.automated.prune).toBe(false);
-  for (const a of Object.values(apps)) expect(a.spec.ignoreDifferences).toBeUndefined();
+  for (const a of Object.values(apps) as Array<{ spec: { ignoreDifferences?: unknown } }>)
+    expect(a.spec.ignoreDifferences).toBeUndefined();
   const root = parse(readFileSync(join(dir, "root.yaml"), "utf8"));
   expect(root.spec.source.path).toBe("examples/gitops/apps");
   expect(apps["capsicum-nodepools"].spec.source.path).toBe("examples/gitops/nodepools");
