@@ -61,7 +61,9 @@ export class ClusterState {
     const tomb = this.tombstones.get(`${kind}/${key}`);
     if (phase !== "DELETED") {
       if (isStale(raw, previous)) return undefined;
-      if (tomb !== undefined && Number(raw.metadata.resourceVersion) <= tomb) return undefined;
+      // Strictly older than the deletion only: an object seen again at the very version we dropped it at (a
+      // relist after a falsely synthesised DELETED) still exists and must come back.
+      if (tomb !== undefined && Number(raw.metadata.resourceVersion) < tomb) return undefined;
     }
     if (phase === "DELETED") {
       if (!previous) return undefined;

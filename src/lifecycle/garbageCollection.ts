@@ -8,7 +8,7 @@ import type { NodeClaim } from "../apis/generated/nodeclaims";
 import { CloudProvider, CloudInstance, NodeClaimNotFoundError } from "../cloudprovider/types";
 import { Clock } from "../kube/clock";
 import { ClusterState } from "../kube/clusterState";
-import { KubeClient, Kinds } from "../kube/client";
+import { KubeClient, KubeObject, Kinds } from "../kube/client";
 import type { Logger } from "../log";
 import type { Metrics } from "../metrics";
 import { Condition, Launched, getCondition } from "./conditions";
@@ -29,6 +29,15 @@ export interface GcResult {
 }
 
 const GONE = new Set(["shutting-down", "terminated"]);
+
+async function instanceGone(cloud: CloudProvider, providerID: string): Promise<boolean> {
+  try {
+    return GONE.has((await cloud.get(providerID)).state);
+  } catch (e) {
+    if (e instanceof NodeClaimNotFoundError) return true;
+    return false; // unknown: act next pass
+  }
+}
 
 export async function garbageCollect(deps: GcDeps): Promise<GcResult> {
   const out: GcResult = { terminatedInstances: [], deletedNodeClaims: [] };
@@ -51,6 +60,20 @@ export async function garbageCollect(deps: GcDeps): Promise<GcResult> {
   for (const nc of deps.state.nodeClaims.values())
     if (nc.status?.providerID) claimsByProvider.add(nc.status.providerID);
 
+  // The cache is only a hint (it can have missed an event or dropped an object at relist): before terminating
+  // anything, ask the apiserver once which NodeClaims exist, and spare every instance one of them claims.
+  let apiClaims: { byProvider: Set<string>; byName: Map<string, NodeClaim> } | undefined;
+  const apiserverClaims = async () => {
+    if (apiClaims) return apiClaims;
+    const list = await deps.client.list<NodeClaim & KubeObject>(Kinds.NodeClaim);
+    apiClaims = { byProvider: new Set(), byName: new Map() };
+    for (const nc of list) {
+      apiClaims.byName.set(nc.metadata.name!, nc);
+      if (nc.status?.providerID) apiClaims.byProvider.add(nc.status.providerID);
+    }
+    return apiClaims;
+  };
+
   for (const inst of live) {
     if (claimsByProvider.has(inst.providerID)) continue;
     const claimName = inst.tags[LabelNodeClaimTag];
@@ -59,6 +82,18 @@ export async function garbageCollect(deps: GcDeps): Promise<GcResult> {
     const owner = claimName ? deps.state.nodeClaims.get(claimName) : undefined;
     if (owner && !owner.status?.providerID) continue;
     if (now - inst.launchTime.getTime() < deps.gracePeriodMs) continue;
+    let api;
+    try {
+      api = await apiserverClaims();
+    } catch (e) {
+      deps.log.error({ error: (e as Error).message }, "garbage collection skipped, could not list nodeclaims");
+      break;
+    }
+    const apiOwner = claimName ? api.byName.get(claimName) : undefined;
+    if (api.byProvider.has(inst.providerID) || (apiOwner && !apiOwner.status?.providerID)) {
+      deps.log.debug({ "provider-id": inst.providerID }, "instance has a nodeclaim the cache missed, not collecting");
+      continue;
+    }
     const ghost: NodeClaim = {
       apiVersion: "karpenter.sh/v1",
       kind: "NodeClaim",
@@ -98,6 +133,11 @@ export async function garbageCollect(deps: GcDeps): Promise<GcResult> {
     const launched = getCondition(nc.status?.conditions as Condition[], Launched);
     const since = Date.parse(launched?.lastTransitionTime ?? nc.metadata.creationTimestamp ?? "");
     if (launched?.status !== "True" || !Number.isFinite(since) || now - since < deps.gracePeriodMs) continue;
+    // A List can miss a fresh instance (EC2 eventual consistency): confirm it is gone by ID, and that the
+    // NodeClaim still exists with this providerID, before deleting it.
+    if (!(await instanceGone(deps.cloud, pid))) continue;
+    const cur = await deps.client.get<NodeClaim & KubeObject>(Kinds.NodeClaim, nc.metadata.name!);
+    if (!cur || cur.status?.providerID !== pid || cur.metadata.deletionTimestamp) continue;
     deps.log.info(
       { ...nodeClaimRef(nc), "provider-id": pid },
       "garbage collecting nodeclaim with no cloudprovider instance",
