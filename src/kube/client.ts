@@ -71,7 +71,10 @@ export class KubeError extends Error {
   }
 }
 export const isNotFound = (e: unknown): boolean => e instanceof KubeError && e.status === 404;
-export const isConflict = (e: unknown): boolean => e instanceof KubeError && (e.status === 409 || e.status === 422);
+/** 409 only: a name collision or a stale resourceVersion, both retryable by re-reading. */
+export const isConflict = (e: unknown): boolean => e instanceof KubeError && e.status === 409;
+/** 422 Unprocessable: the object itself is invalid (e.g. a label value over 63 characters); retrying cannot help. */
+export const isInvalid = (e: unknown): boolean => e instanceof KubeError && e.status === 422;
 export const isTooManyRequests = (e: unknown): boolean => e instanceof KubeError && e.status === 429;
 
 export interface ListOptions {

@@ -93,6 +93,7 @@ export class MemoryKubeClient implements KubeClient {
   async create<T extends KubeObject>(kind: ResourceKind, obj: T): Promise<T> {
     this.checkFault("create", kind);
     this.record("create", kind, obj.metadata.name);
+    validateMetadata(kind, obj);
     const b = this.bucket(kind);
     const k = this.key(kind, obj.metadata.name, obj.metadata.namespace);
     if (b.has(k)) throw new KubeError(409, `${kind.plural} "${obj.metadata.name}" already exists`);
@@ -233,4 +234,17 @@ export class MemoryKubeClient implements KubeClient {
     this.checkFault("createEvent", Kinds.Event);
     this.events.push(structuredClone(event));
   }
+}
+
+/** The apiserver's metadata validation every object gets (422): name length, label value length. */
+function validateMetadata(kind: ResourceKind, obj: KubeObject): void {
+  const name = obj.metadata.name ?? "";
+  if (name.length > 253)
+    throw new KubeError(422, `${kind.kind} "${name}" is invalid: metadata.name: must be no more than 253 characters`);
+  for (const [k, v] of Object.entries(obj.metadata.labels ?? {}))
+    if (String(v).length > 63)
+      throw new KubeError(
+        422,
+        `${kind.kind} "${name}" is invalid: metadata.labels: Invalid value: "${v}": must be no more than 63 characters`,
+      );
 }

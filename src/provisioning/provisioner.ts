@@ -8,7 +8,7 @@ import type { NodePool } from "../apis/generated/nodepools";
 import type { InstanceType } from "../cloudprovider/aws/catalog/types";
 import { Clock } from "../kube/clock";
 import { ClusterState, podKey } from "../kube/clusterState";
-import { KubeClient, KubeObject, Kinds, isConflict } from "../kube/client";
+import { KubeClient, KubeObject, Kinds, isConflict, isInvalid } from "../kube/client";
 import { EventRecorder } from "../kube/events";
 import type { Logger } from "../log";
 import type { Metrics } from "../metrics";
@@ -168,10 +168,16 @@ export class Provisioner {
 
     const poolByName = new Map(nodePools.map((np) => [np.metadata.name!, np]));
     const created: string[] = [];
+    const failed: Array<{ pod: string; reason: string }> = [];
     for (const plan of result.newNodeClaims) {
       const np = poolByName.get(plan.nodePool);
       if (!np) continue;
       const nc = await this.createNodeClaim(plan, np);
+      if (typeof nc === "string") {
+        // Reported as unschedulable so the pods are re-planned by the periodic retry, not forgotten.
+        for (const p of plan.pods) failed.push({ pod: podKey(p as never), reason: nc });
+        continue;
+      }
       if (!nc) continue;
       created.push(nc.metadata.name!);
       const keys = plan.pods.map((p) => podKey(p as never));
@@ -213,13 +219,16 @@ export class Provisioner {
         "could not schedule pods",
       );
     }
-    return { created, unschedulable: result.unschedulable.map((u) => ({ pod: u.key, reason: u.reason })) };
+    return {
+      created,
+      unschedulable: [...result.unschedulable.map((u) => ({ pod: u.key, reason: u.reason })), ...failed],
+    };
   }
 
   private async createNodeClaim(
     plan: SchedulingResult["newNodeClaims"][number],
     np: NodePool,
-  ): Promise<NodeClaim | undefined> {
+  ): Promise<NodeClaim | string | undefined> {
     const { client, state, log, metrics } = this.deps;
     for (let attempt = 0; attempt < 3; attempt++) {
       const name = `${np.metadata.name}-${randomSuffix(this.deps.random)}`;
@@ -244,12 +253,27 @@ export class Provisioner {
         return out as unknown as NodeClaim;
       } catch (e) {
         if (isConflict(e)) continue; // name collision: draw another suffix
+        const reason = `failed creating nodeclaim: ${(e as Error).message}${isInvalid(e) ? invalidHint(np) : ""}`;
         log.error({ NodePool: { name: np.metadata.name }, error: (e as Error).message }, "failed creating nodeclaim");
-        return undefined;
+        this.deps.events.publish({
+          involved: { apiVersion: "karpenter.sh/v1", kind: "NodePool", name: np.metadata.name!, uid: np.metadata.uid },
+          type: "Warning",
+          reason: "FailedCreatingNodeClaim",
+          message: reason,
+        });
+        return reason;
       }
     }
-    return undefined;
+    return "failed creating nodeclaim: no free name after 3 attempts";
   }
+}
+
+/** What to change when the apiserver rejects the NodeClaim we built (422). */
+function invalidHint(np: NodePool): string {
+  const n = np.metadata.name!.length;
+  if (n > 63)
+    return ` (NodePool name is ${n} characters; its NodeClaims carry it as the karpenter.sh/nodepool label, whose value allows at most 63: rename the NodePool)`;
+  return " (the NodePool's template produces an invalid NodeClaim: fix the field named above)";
 }
 
 function u0(r: SchedulingResult) {
