@@ -17,6 +17,7 @@ import { EventRecorder } from "./kube/events";
 import { KfcKubeClient } from "./kube/kfcClient";
 import { WorkQueue } from "./kube/workqueue";
 import { DisruptionRunner } from "./disruption/runner";
+import { reconcileNodeClassHash, reconcileNodePoolHash } from "./disruption/hashController";
 import { startInterruptionController, type RunningInterruption } from "./interruption/controller";
 import { Drainer } from "./lifecycle/finalize";
 import { makeDrainer } from "./lifecycle/drainAdapter";
@@ -41,6 +42,8 @@ export type ControllerCloud = CloudProvider & {
   unavailableOfferings?: {
     markUnavailable(instanceType: string, zone: string, capacityType: string, reason: string): void;
   };
+  /** Karpenter's EC2NodeClass hash annotations (hash + version) for a class; the nodeclass.hash controller writes them. */
+  nodeClassHashAnnotations?: (nc: EC2NodeClassLike) => Record<string, string>;
   /** AWS clients; `sqs` polls the interruption queue. */
   clients?: { sqs?: Pick<SQSClient, "send"> };
 };
@@ -171,6 +174,27 @@ export async function startControllers(settings: Settings, o: ControllerOverride
     maxDelayMs: 300_000,
     onError: queueLog("nodeclass.status"),
   });
+
+  // nodepool.hash / nodeclass.hash: Karpenter's drift-hash annotations on NodePools, EC2NodeClasses and NodeClaims.
+  const hashDeps = { client, state, log: log.child({ controller: "nodepool.hash" }) };
+  const hashes = new WorkQueue(
+    async (key) => {
+      const [kind, name] = key.split("/", 2) as [string, string];
+      if (kind === "NodePool") await reconcileNodePoolHash(hashDeps, name);
+      else if (cloud.nodeClassHashAnnotations)
+        await reconcileNodeClassHash(hashDeps, name, (nc) =>
+          cloud.nodeClassHashAnnotations!(nc as unknown as EC2NodeClassLike),
+        );
+    },
+    {
+      name: "hash",
+      concurrency: 2,
+      clock,
+      baseDelayMs: 1000,
+      maxDelayMs: 60_000,
+      onError: queueLog("hash"),
+    },
+  );
 
   const instanceTypes = async (np: NodePool): Promise<InstanceType[]> => {
     const ncl = state.nodeClasses.get(np.spec.template.spec.nodeClassRef.name) as unknown as
@@ -328,11 +352,13 @@ export async function startControllers(settings: Settings, o: ControllerOverride
         break;
       }
       case "NodePool":
+        if (phase !== "DELETED") hashes.add(`NodePool/${change.key}`);
         if (phase !== "DELETED") counter.add(change.key);
         if (phase !== "DELETED") enqueueStatic(change.key);
         if (state.pendingPods().length) batcher.trigger();
         break;
       case "EC2NodeClass":
+        if (phase !== "DELETED") hashes.add(`EC2NodeClass/${change.key}`);
         if (
           phase !== "DELETED" &&
           (phase === "ADDED" || cur.metadata.generation !== change.previous?.metadata.generation)
@@ -353,7 +379,11 @@ export async function startControllers(settings: Settings, o: ControllerOverride
     counter.add(name);
     enqueueStatic(name);
   }
-  for (const name of state.nodeClasses.keys()) nodeClasses.add(name);
+  for (const name of state.nodeClasses.keys()) {
+    nodeClasses.add(name);
+    hashes.add(`EC2NodeClass/${name}`);
+  }
+  for (const name of state.nodePools.keys()) hashes.add(`NodePool/${name}`);
   if (state.pendingPods().length) batcher.trigger();
 
   const gcLog = log.child({ controller: "nodeclaim.garbagecollection" });
@@ -467,9 +497,14 @@ export async function startControllers(settings: Settings, o: ControllerOverride
           counter.whenIdle(),
           nodeClasses.whenIdle(),
           staticPools.whenIdle(),
+          hashes.whenIdle(),
           provisioning,
         ]);
-        if (lifecycle.depth + counter.depth + nodeClasses.depth + staticPools.depth + lifecycle.active === 0) return;
+        if (
+          lifecycle.depth + counter.depth + nodeClasses.depth + staticPools.depth + hashes.depth + lifecycle.active ===
+          0
+        )
+          return;
       }
     },
     async stop() {
@@ -483,6 +518,7 @@ export async function startControllers(settings: Settings, o: ControllerOverride
         counter.shutdown(),
         nodeClasses.shutdown(),
         staticPools.shutdown(),
+        hashes.shutdown(),
         provisioning,
         interruption?.stop(),
         metricsServer?.close(),

@@ -40,6 +40,8 @@ export interface LaunchResult {
   allocatable: Record<string, string>;
   /** Labels the node will carry (instance type, zone, arch, capacity type, karpenter.k8s.aws/* ...). */
   labels: Record<string, string>;
+  /** Annotations the NodeClaim gets at launch (the EC2NodeClass hash + version, as Karpenter's Create). */
+  annotations?: Record<string, string>;
 }
 
 /** A cloud instance as the provider sees it, used for GC and for mapping interruption events. */

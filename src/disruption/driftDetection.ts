@@ -44,21 +44,21 @@ function satisfies(req: Requirement, value: string | undefined): boolean {
 }
 
 /**
- * Returns the drift reason for a node against its NodePool ("" when not drifted):
- * `NodePoolDrifted` when the NodeClaim's recorded hash differs at the same hash version (a version change is a
- * re-annotation, not drift), `RequirementsDrifted` when its labels no longer satisfy the pool's requirements,
- * else the cloud provider's reason.
+ * Returns the drift reason for a node against its NodePool ("" when not drifted), in Karpenter's order:
+ * `NodePoolDrifted` when the NodeClaim's recorded hash differs from the NodePool's at the same hash version (either
+ * annotation missing, or a version change, is not drift: the hash controller re-annotates), `RequirementsDrifted`
+ * when its labels no longer satisfy the pool's requirements, else the cloud provider's reason.
  */
 export function driftReason(node: NodeInfo, nodePool: NodePoolLike, cloudProviderReason = ""): string {
   const ann = node.nodeClaimAnnotations ?? {};
   const recorded = ann[NODEPOOL_HASH_ANNOTATION];
   const version = ann[NODEPOOL_HASH_VERSION_ANNOTATION];
-  if (
-    recorded !== undefined &&
-    (version === undefined || version === NODEPOOL_HASH_VERSION) &&
-    recorded !== nodePoolHash(nodePool)
-  ) {
-    return "NodePoolDrifted";
+  // The NodePool's annotation is what Karpenter compares; until the hash controller wrote it, the current hash.
+  const poolAnn = nodePool.metadata.annotations ?? {};
+  const poolVersion = poolAnn[NODEPOOL_HASH_VERSION_ANNOTATION] ?? NODEPOOL_HASH_VERSION;
+  const poolHash = poolVersion === NODEPOOL_HASH_VERSION ? nodePoolHash(nodePool) : poolAnn[NODEPOOL_HASH_ANNOTATION];
+  if (recorded !== undefined && version !== undefined && version === poolVersion && poolHash !== undefined) {
+    if (recorded !== poolHash) return "NodePoolDrifted";
   }
   for (const req of nodePool.spec.template.spec.requirements ?? []) {
     if (!satisfies(req, node.labels[req.key])) return "RequirementsDrifted";

@@ -274,6 +274,12 @@ async function launch(
   };
   const ops: JsonPatchOp[] = [rvGuard(nc.metadata.resourceVersion)];
   ops.push({ op: "add", path: "/metadata/labels", value: { ...labels, ...(nc.metadata.labels ?? {}) } });
+  if (result.annotations && Object.keys(result.annotations).length)
+    ops.push({
+      op: "add",
+      path: "/metadata/annotations",
+      value: { ...(nc.metadata.annotations ?? {}), ...result.annotations },
+    });
   const labelled = remember(
     deps,
     "NodeClaim",

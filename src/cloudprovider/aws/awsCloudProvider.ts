@@ -34,6 +34,23 @@ import { planLaunch, NoLaunchOptionError, LaunchOption } from "./launchOptions";
 import { buildCreateFleetInput, clientToken, parseFleetErrors, TemplateGroup } from "./fleetRequest";
 import { TtlCache, TTL } from "./ttlCache";
 import { ClusterInfo, ClusterInfoProvider } from "./cluster";
+import {
+  EC2NODECLASS_HASH_ANNOTATION,
+  EC2NODECLASS_HASH_VERSION_ANNOTATION,
+  ec2NodeClassHashAnnotations,
+} from "../../apis/karpenterHash";
+import { readFileSync } from "node:fs";
+
+const SERVICE_ACCOUNT_CA = "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt";
+
+/** base64 of the service account's CA (Karpenter reads the CA data of its REST config); "" outside a pod. */
+function inClusterCABundle(): string {
+  try {
+    return readFileSync(SERVICE_ACCOUNT_CA).toString("base64");
+  } catch {
+    return "";
+  }
+}
 
 export interface AwsCloudProviderSettings {
   clusterName: string;
@@ -457,7 +474,26 @@ export class AwsCloudProvider implements CloudProvider {
       capacity: it ? formatResources(it.capacity) : {},
       allocatable: it ? formatResources(it.allocatable) : {},
       labels,
+      // As Karpenter's Create: the NodeClass hash the instance was launched from (static drift).
+      annotations: ec2NodeClassHashAnnotations(nc as never, this.caBundle()),
     };
+  }
+
+  /**
+   * The CA bundle Karpenter folds into the EC2NodeClass hash: --cluster-ca-bundle (CLUSTER_CA_BUNDLE), else the
+   * in-cluster CA the client trusts, base64 — so a takeover computes the hash Karpenter wrote.
+   */
+  caBundle(): string {
+    if (this.cachedCABundle === undefined) {
+      this.cachedCABundle = this.settings.clusterCABundle || inClusterCABundle();
+    }
+    return this.cachedCABundle;
+  }
+  private cachedCABundle?: string;
+
+  /** Karpenter's EC2NodeClass hash annotations for this class (the nodeclass.hash controller writes them). */
+  nodeClassHashAnnotations(nc: EC2NodeClassLike): Record<string, string> {
+    return ec2NodeClassHashAnnotations(nc as never, this.caBundle());
   }
 
   async delete(nodeClaim: NodeClaimLike): Promise<void> {
@@ -489,34 +525,49 @@ export class AwsCloudProvider implements CloudProvider {
     if (!pid) return "";
     const nc = await this.settings.nodeClassLookup(nodeClaim.spec.nodeClassRef.name);
     if (!nc?.status) return "";
-    const hashKey = "karpenter.k8s.aws/ec2nodeclass-hash",
-      verKey = "karpenter.k8s.aws/ec2nodeclass-hash-version";
-    const a = nodeClaim.metadata.annotations ?? {},
-      b = nc.metadata.annotations ?? {};
-    if (a[hashKey] && b[hashKey] && a[verKey] === b[verKey] && a[hashKey] !== b[hashKey]) return "NodeClassDrift";
+    const staticDrift = staticFieldsDrift(nodeClaim.metadata.annotations ?? {}, nc.metadata.annotations ?? {});
+    if (staticDrift) return staticDrift;
     const inst = await this.instances.get(parseProviderID(pid));
     if (!inst) return "";
-    const arch = (await this.getInstanceTypes(nc)).find((t) => t.name === inst.instanceType)?.labels[L.LabelArch];
-    return driftReason(inst, nc, arch);
+    // As Karpenter: AMI drift maps the node's instance type (all its labels: arch, GPU, ...) to the AMI a launch
+    // would pick now; an instance type the catalog no longer has is an error there, so no drift here.
+    const it = (await this.getInstanceTypes(nc)).find((t) => t.name === inst.instanceType);
+    if (!it) return "";
+    return driftReason(inst, nc, it.labels);
   }
+}
+
+/**
+ * Karpenter AWS's areStaticFieldsDrifted: NodeClassDrift when the NodeClaim's ec2nodeclass-hash differs from the
+ * EC2NodeClass's at the same hash version; any of the four annotations missing, or versions differing, is no drift.
+ */
+export function staticFieldsDrift(nodeClaimAnn: Record<string, string>, nodeClassAnn: Record<string, string>): string {
+  const [h, v] = [EC2NODECLASS_HASH_ANNOTATION, EC2NODECLASS_HASH_VERSION_ANNOTATION];
+  if (nodeClaimAnn[h] === undefined || nodeClaimAnn[v] === undefined) return "";
+  if (nodeClassAnn[h] === undefined || nodeClassAnn[v] === undefined) return "";
+  if (nodeClaimAnn[v] !== nodeClassAnn[v]) return "";
+  return nodeClaimAnn[h] !== nodeClassAnn[h] ? "NodeClassDrift" : "";
 }
 
 /**
  * Karpenter's dynamic drift checks, in its order: AMI (the instance does not run the AMI a launch of its
  * architecture would get now), security groups (set differs), subnet (no longer selected).
  */
-export function driftReason(inst: CloudInstance, nc: EC2NodeClassLike, arch?: string): string {
+export function driftReason(
+  inst: CloudInstance,
+  nc: EC2NodeClassLike,
+  instanceType?: string | Record<string, string>,
+): string {
   const status = nc.status ?? {};
+  const labels = typeof instanceType === "string" ? { [L.LabelArch]: instanceType } : instanceType;
   if (status.amis?.length && inst.imageID) {
-    const expected = arch ? amiFor(status.amis, { [L.LabelArch]: arch }) : undefined;
+    const expected = labels ? amiFor(status.amis, labels) : undefined;
     if (expected ? expected !== inst.imageID : !status.amis.some((a) => a.id === inst.imageID)) return "AMIDrift";
   }
   if (status.securityGroups?.length && inst.securityGroupIDs) {
-    const want = status.securityGroups
-      .map((g) => g.id)
-      .sort()
-      .join(",");
-    if (want !== [...inst.securityGroupIDs].sort().join(",")) return "SecurityGroupDrift";
+    // Set equality, as Karpenter's sets.Equal (order and duplicates do not matter).
+    const want = [...new Set(status.securityGroups.map((g) => g.id))].sort().join(",");
+    if (want !== [...new Set(inst.securityGroupIDs)].sort().join(",")) return "SecurityGroupDrift";
   }
   if (status.subnets?.length && inst.subnetID && !status.subnets.some((s) => s.id === inst.subnetID))
     return "SubnetDrift";

@@ -58,4 +58,16 @@ describe("drift", () => {
     expect(driftReason(inst({ subnetID: "subnet-b" }), nc, "amd64")).toBe("SubnetDrift");
     expect(driftReason(inst({ imageID: "ami-old", subnetID: "subnet-b" }), nc, "amd64")).toBe("AMIDrift");
   });
+
+  test("AMI drift maps the whole instance type (GPU AMIs), as Karpenter's MapToInstanceTypes", () => {
+    const gpu = { id: "ami-gpu", requirements: [{ key: "kubernetes.io/arch", operator: "In", values: ["amd64"] }, { key: "karpenter.k8s.aws/instance-gpu-count", operator: "Exists" }, { key: "karpenter.k8s.aws/instance-accelerator-manufacturer", operator: "In", values: ["nvidia"] }] };
+    const std = { id: "ami-std", requirements: [{ key: "kubernetes.io/arch", operator: "In", values: ["amd64"] }, { key: "karpenter.k8s.aws/instance-accelerator-manufacturer", operator: "NotIn", values: ["nvidia"] }] };
+    const withGpu: EC2NodeClassLike = { ...nc, status: { ...nc.status, amis: [gpu, std] } };
+    const p3 = { "kubernetes.io/arch": "amd64", "karpenter.k8s.aws/instance-gpu-count": "1", "karpenter.k8s.aws/instance-accelerator-manufacturer": "nvidia" };
+    expect(driftReason(inst({ imageID: "ami-gpu" }), withGpu, p3)).toBe("");
+    expect(driftReason(inst({ imageID: "ami-std" }), withGpu, p3)).toBe("AMIDrift");
+  });
+  test("security groups compare as sets", () => {
+    expect(driftReason(inst({ securityGroupIDs: ["sg-1", "sg-1"] }), nc, "amd64")).toBe("");
+  });
 });

@@ -28,14 +28,17 @@ describe("nodePoolHash", () => {
       expect(nodePoolHash(np)).not.toBe(nodePoolHash(base));
     }
   });
-  it("ignores requirements, disruption settings, taint order and empty fields", () => {
+  it("ignores requirements, disruption settings and taint order", () => {
     const np = clone(base);
     np.spec.template.spec.requirements = [{ key: "karpenter.sh/capacity-type", operator: "In", values: ["spot"] }];
     np.spec.disruption = { consolidationPolicy: "WhenEmpty", budgets: [{ nodes: "1" }] };
     np.spec.template.spec.taints!.reverse();
-    np.spec.template.spec.startupTaints = [];
-    np.spec.template.metadata!.annotations = {};
     expect(nodePoolHash(np)).toBe(nodePoolHash(base));
+  });
+  it("as Karpenter (Go decodes [] and {} to non-nil values), an explicit empty list or map is not an absent one", () => {
+    const np = clone(base);
+    np.spec.template.spec.startupTaints = [];
+    expect(nodePoolHash(np)).not.toBe(nodePoolHash(base));
   });
 });
 
@@ -50,6 +53,12 @@ describe("driftReason", () => {
     const changed = clone(np);
     changed.spec.template.metadata!.labels!["team"] = "z";
     expect(driftReason(stamped(), changed)).toBe("NodePoolDrifted");
+  });
+  it("does not report drift when the NodeClaim has no hash version (Karpenter needs all four annotations)", () => {
+    const changed = clone(np);
+    changed.spec.template.metadata!.labels!["team"] = "z";
+    const n = stamped({ nodeClaimAnnotations: { [NODEPOOL_HASH_ANNOTATION]: "123" } });
+    expect(driftReason(n, changed)).toBe("");
   });
   it("does not report drift when only the hash version differs (re-annotation, not drift)", () => {
     const changed = clone(np);
