@@ -13,6 +13,8 @@ module.exports = {
   testTimeout: 30000,
   projects: [
     { ...common, displayName: "unit", testMatch: ["<rootDir>/test/unit/**/*.test.ts"] },
+    // Runs `pepr build` (no sandbox): the committed dist/ equals a fresh build.
+    { ...common, displayName: "build", testMatch: ["<rootDir>/test/build/**/*.test.ts"] },
     {
       ...common,
       displayName: "integration",

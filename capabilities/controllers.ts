@@ -3,23 +3,49 @@
 import { Log } from "pepr";
 import { loadSettings } from "../src/settings";
 import { startControllers, Controllers } from "../src/controllers";
+import { Backoff } from "../src/kube/backoff";
 import type { KindName } from "../src/kube/client";
 import type { Phase } from "../src/kube/clusterState";
 
 let running: Promise<Controllers> | undefined;
+let started: Controllers | undefined;
+// A failed start (e.g. a 403 on the initial LIST) is retried on a timer with exponential backoff, not on the
+// next watch event: events arrive by the hundred and would otherwise hammer the apiserver. Events seen before
+// the start are not lost: the engine rebuilds its state from a LIST when it starts.
+const backoff = new Backoff({ initialMs: 1000, maxMs: 300_000 });
 
-function controllers(): Promise<Controllers> {
-  running ??= startControllers(loadSettings(process.env)).catch((err) => {
-    Log.error({ err: String(err?.message ?? err) }, "capsicum controllers failed to start");
-    running = undefined; // the next event retries the start
-    throw err;
-  });
-  return running;
+function start(): void {
+  if (running) return;
+  running = Promise.resolve()
+    .then(() => startControllers(loadSettings(process.env)))
+    .then(
+      (c) => {
+        started = c;
+        backoff.reset();
+        return c;
+      },
+      (err) => {
+        const delay = backoff.next();
+        Log.error(
+          { err: String(err?.message ?? err), retryInMs: delay },
+          "capsicum controllers failed to start; retrying",
+        );
+        setTimeout(() => {
+          running = undefined;
+          start();
+        }, delay).unref();
+        throw err;
+      },
+    );
+  running.catch(() => undefined);
 }
 
 /** A Watch callback that hands every event of `kind` to the engine's cluster state. */
 export function feed(kind: KindName) {
   return async (obj: unknown, phase: string): Promise<void> => {
-    (await controllers()).onEvent(kind, obj as never, phase as Phase);
+    if (!started && !running) start();
+    // While a failed start waits for its retry, events are dropped: the next start's LIST includes them.
+    const c = started ?? (await running?.catch(() => undefined));
+    c?.onEvent(kind, obj as never, phase as Phase);
   };
 }

@@ -1,0 +1,48 @@
+// Pod start-up glue: what runs before Pepr's HTTPS server (see pepr.ts). Engine logic lives in src/webhook.
+import { Log } from "pepr";
+import { KfcKubeClient } from "../src/kube/kfcClient";
+import { loadSettings, SettingsError } from "../src/settings";
+import { prepareServing, watchRotation, ServingOptions } from "../src/webhook/serving";
+
+/** Pepr's fixed namespace for module pods. */
+export const MODULE_NAMESPACE = "pepr-system";
+
+export async function startPod(uuid: string, start: (port: number) => void): Promise<void> {
+  const mode = process.env.PEPR_MODE;
+  if (mode === "build") return; // `pepr build` only collects the capabilities
+  const port = Number(process.env.CAPSICUM_SERVER_PORT || 3000);
+  if (mode === "dev") return start(port); // `pepr dev` wrote its own cert and API path
+  const watcher = process.env.PEPR_WATCH_MODE === "true";
+  if (watcher) {
+    // A watcher that cannot run its controllers is a crash-looping pod, with the reason in its log: the
+    // kubelet's restart backoff paces the retries, and the settings only change with a new pod spec.
+    try {
+      loadSettings(process.env);
+    } catch (e) {
+      if (e instanceof SettingsError) {
+        Log.error({ err: e.message }, "capsicum settings are invalid (ConfigMap capsicum-settings)");
+        process.exit(1);
+      }
+      throw e;
+    }
+  }
+  const name = `pepr-${uuid}`;
+  const opts: ServingOptions = {
+    client: new KfcKubeClient(),
+    namespace: MODULE_NAMESPACE,
+    secretName: `${name}-tls`,
+    serviceName: name,
+    webhookConfigName: name,
+    dir: process.env.CAPSICUM_TLS_DIR || "/app/tls",
+    patchWebhooks: !watcher,
+    log: Log,
+  };
+  const { tls, material } = await prepareServing(opts);
+  Log.info({ notAfter: material.notAfter.toISOString(), watcher }, "serving with the module's run-time certificate");
+  const hour = 3_600_000;
+  watchRotation(opts, tls, material, Number(process.env.CAPSICUM_CERT_CHECK_INTERVAL_MS || hour), () => {
+    Log.info("webhook certificate changed: exiting so the pod restarts with it");
+    process.exit(0);
+  });
+  start(port);
+}

@@ -1,0 +1,227 @@
+// `npm run build`, step 2: turns `pepr build -o build` output into the committed artefact in dist/.
+// Pepr 1.1.4 writes a fresh CA, serving key, API-path token and build timestamp into its manifests on every
+// build; here they are dropped (the admission pods mint them at run time, src/webhook), the RBAC is made
+// least-privilege, settings come from a ConfigMap, and the pods run non-root with a read-only root filesystem.
+// The output depends only on the sources: building twice gives byte-identical files (test/build).
+//   tsx scripts/build-dist.ts [buildDir] [distDir]
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseAllDocuments, stringify } from "yaml";
+import { peprStoreCRD } from "pepr/src/lib/assets/store";
+import { iamPolicy } from "./iam-policy";
+import { settingsDefaults } from "./settings-defaults";
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+type Obj = Record<string, any>;
+
+const root = join(__dirname, "..");
+const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+export const NAME = `pepr-${pkg.pepr.uuid}`;
+export const NAMESPACE = "pepr-system";
+export const SETTINGS_CONFIGMAP = "capsicum-settings";
+export const METRICS_SERVICE = "capsicum-metrics";
+const PEPR_VERSION: string = pkg.dependencies.pepr;
+const IMAGE = `ghcr.io/defenseunicorns/pepr/controller:v${PEPR_VERSION}`;
+const UID = 65532; // the nonroot user of Pepr's controller image
+
+/** Namespaced resources whose name-restricted rules belong in a Role in pepr-system, not the ClusterRole. */
+const MODULE_NAMESPACE_ONLY = new Set(["secrets"]);
+
+function rbac(clusterRole: Obj): { cluster: Obj[]; namespaced: Obj[] } {
+  const cluster: Obj[] = [];
+  const namespaced: Obj[] = [
+    // Pepr's store: the PeprStore CRs live in pepr-system (Pepr's own store Role is bound to a ServiceAccount
+    // that does not exist and names no resource, so it is replaced by this one).
+    { apiGroups: ["pepr.dev"], resources: ["peprstores"], verbs: ["create", "get", "list", "patch", "watch"] },
+  ];
+  for (const rule of clusterRole.rules as Obj[]) {
+    if (rule.apiGroups.includes("pepr.dev")) continue;
+    const r: Obj = { apiGroups: rule.apiGroups, resources: rule.resources };
+    let verbs: string[] = rule.verbs;
+    if (rule.resourceNames) {
+      r.resourceNames = rule.resourceNames;
+      // `create` cannot be limited by name (the name is not known when it is authorised): the manifests ship
+      // the objects (PeprStore CRD, TLS Secret), so only get/patch are needed.
+      verbs = verbs.filter((v) => v !== "create");
+    }
+    for (const v of verbs) if (v === "*") throw new Error(`pepr.rbac: wildcard verb in ${JSON.stringify(rule)}`);
+    for (const x of [...rule.apiGroups, ...rule.resources])
+      if (x === "*") throw new Error(`pepr.rbac: wildcard in ${JSON.stringify(rule)}`);
+    r.verbs = [...new Set(verbs)].sort();
+    if (rule.resources.some((res: string) => MODULE_NAMESPACE_ONLY.has(res))) {
+      if (!rule.resourceNames) throw new Error(`pepr.rbac: Secret access must name its Secret(s): ${JSON.stringify(rule)}`);
+      namespaced.push(r);
+    } else cluster.push(r);
+  }
+  return { cluster, namespaced };
+}
+
+const settingsEnvFrom = [{ configMapRef: { name: SETTINGS_CONFIGMAP } }];
+
+function deployment(src: Obj, role: "admission" | "watcher"): Obj {
+  const d = structuredClone(src);
+  delete d.spec.template.metadata.annotations; // buildTimestamp: a new value on every build
+  const spec = d.spec.template.spec;
+  const c = spec.containers[0];
+  const pod = { runAsUser: UID, runAsGroup: UID, fsGroup: UID, runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } };
+  const container = {
+    runAsUser: UID,
+    runAsGroup: UID,
+    runAsNonRoot: true,
+    readOnlyRootFilesystem: true,
+    allowPrivilegeEscalation: false,
+    capabilities: { drop: ["ALL"] },
+  };
+  spec.securityContext = pod;
+  // Pepr's controller entrypoint writes the decompressed module to /app/module-<hash>.js, so /app must be
+  // writable: an init container copies the image's /app (node_modules) into an emptyDir mounted there.
+  spec.initContainers = [
+    {
+      name: "app",
+      image: IMAGE,
+      imagePullPolicy: "IfNotPresent",
+      command: ["node", "-e", "require('fs').cpSync('/app', '/work', { recursive: true })"],
+      securityContext: container,
+      resources: { requests: { cpu: "100m", memory: "64Mi" }, limits: { memory: "256Mi" } },
+      volumeMounts: [{ name: "app", mountPath: "/work" }],
+    },
+  ];
+  const probe = (failureThreshold: number) => ({
+    httpGet: { path: "/healthz", port: 3000, scheme: "HTTPS" },
+    periodSeconds: 10,
+    timeoutSeconds: 5,
+    failureThreshold,
+  });
+  const env = (c.env as Obj[])
+    .filter((e) => e.name !== "LOG_LEVEL") // pepr build copies the builder's LOG_LEVEL; the ConfigMap sets it
+    .concat([{ name: "CAPSICUM_TLS_DIR", value: "/app/tls" }]);
+  spec.containers = [
+    {
+      name: c.name,
+      image: IMAGE,
+      imagePullPolicy: "IfNotPresent",
+      args: c.args,
+      env,
+      envFrom: settingsEnvFrom,
+      ports:
+        role === "watcher"
+          ? [
+              { name: "https", containerPort: 3000 },
+              { name: "metrics", containerPort: 8080 },
+            ]
+          : [{ name: "https", containerPort: 3000 }],
+      // Startup allows for the initial LIST of a large cluster; liveness then restarts a wedged server.
+      startupProbe: { ...probe(30), periodSeconds: 5 },
+      readinessProbe: probe(3),
+      livenessProbe: probe(6),
+      // Watcher: the cluster-state cache and scheduler (bench: ~1 GiB heap at 5,000 pods); admission: validation only.
+      resources:
+        role === "watcher"
+          ? { requests: { cpu: "500m", memory: "1Gi" }, limits: { cpu: "2", memory: "2Gi" } }
+          : { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "1", memory: "512Mi" } },
+      securityContext: container,
+      volumeMounts: [
+        { name: "app", mountPath: "/app" },
+        { name: "module", mountPath: "/app/load", readOnly: true },
+        { name: "tmp", mountPath: "/tmp" },
+      ],
+    },
+  ];
+  const moduleVolume = (spec.volumes as Obj[]).find((v) => v.name === "module");
+  spec.volumes = [
+    { name: "app", emptyDir: { sizeLimit: "512Mi" } },
+    moduleVolume,
+    { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
+  ];
+  return JSON.parse(JSON.stringify(d));
+}
+
+function webhook(src: Obj): Obj {
+  const w = structuredClone(src);
+  for (const h of w.webhooks as Obj[]) {
+    delete h.clientConfig.caBundle; // patched in by the admission pods
+    delete h.clientConfig.service.path; // contains the run-time API-path token
+    h.clientConfig.service.port = 443;
+  }
+  return w;
+}
+
+export function transform(docs: Obj[]): Obj[] {
+  const find = (kind: string, name: string) => {
+    const o = docs.find((d) => d.kind === kind && d.metadata?.name === name);
+    if (!o) throw new Error(`pepr build output has no ${kind} ${name}`);
+    return o;
+  };
+  const { cluster, namespaced } = rbac(find("ClusterRole", NAME));
+  const watcherDeploy = find("Deployment", `${NAME}-watcher`);
+  const out: Obj[] = [
+    // Shipped so that the controller's own apply of it is a patch (create cannot be restricted by name).
+    peprStoreCRD as Obj,
+    find("Namespace", NAMESPACE),
+    {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: SETTINGS_CONFIGMAP, namespace: NAMESPACE },
+      data: settingsDefaults(),
+    },
+    find("ServiceAccount", NAME),
+    { apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRole", metadata: { name: NAME }, rules: cluster },
+    find("ClusterRoleBinding", NAME),
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "Role",
+      metadata: { name: NAME, namespace: NAMESPACE },
+      rules: namespaced,
+    },
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "RoleBinding",
+      metadata: { name: NAME, namespace: NAMESPACE },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: NAME },
+      subjects: [{ kind: "ServiceAccount", name: NAME, namespace: NAMESPACE }],
+    },
+    {
+      // Filled by the admission pods at run time (CA, serving cert and key, API path); shipped empty.
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: `${NAME}-tls`, namespace: NAMESPACE },
+      type: "Opaque",
+    },
+    find("Secret", `${NAME}-module`),
+    find("Service", NAME),
+    find("Service", `${NAME}-watcher`),
+    {
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: { name: METRICS_SERVICE, namespace: NAMESPACE, labels: { "pepr.dev/controller": "watcher" } },
+      spec: {
+        selector: watcherDeploy.spec.selector.matchLabels,
+        ports: [{ name: "metrics", port: 8080, targetPort: "metrics" }],
+      },
+    },
+    deployment(find("Deployment", NAME), "admission"),
+    deployment(watcherDeploy, "watcher"),
+    webhook(find("MutatingWebhookConfiguration", NAME)),
+    webhook(find("ValidatingWebhookConfiguration", NAME)),
+  ];
+  return out;
+}
+
+export function render(docs: Obj[]): string {
+  return docs.map((d) => stringify(d, { lineWidth: 0, sortMapEntries: false })).join("---\n");
+}
+
+function main(): void {
+  const buildDir = process.argv[2] ?? join(root, "build");
+  const distDir = process.argv[3] ?? join(root, "dist");
+  const yamlFile = readdirSync(buildDir).find((f) => /^pepr-module-.*\.yaml$/.test(f));
+  if (!yamlFile) throw new Error(`no pepr-module-*.yaml in ${buildDir}: run \`pepr build -o ${buildDir}\` first`);
+  const docs = parseAllDocuments(readFileSync(join(buildDir, yamlFile), "utf8")).map((d) => d.toJS() as Obj);
+  mkdirSync(distDir, { recursive: true });
+  for (const f of readdirSync(distDir)) if (f !== "README.md") rmSync(join(distDir, f), { recursive: true });
+  writeFileSync(join(distDir, "capsicum.yaml"), render(transform(docs)));
+  writeFileSync(join(distDir, "iam-policy.json"), JSON.stringify(iamPolicy(), null, 2) + "\n");
+  console.log(`dist/: capsicum.yaml, iam-policy.json (from ${join(buildDir, yamlFile)})`);
+}
+
+if (require.main === module) main();
