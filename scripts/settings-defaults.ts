@@ -7,6 +7,7 @@ export function settingsDefaults(): Record<string, string> {
     AWS_REGION: "",
     CLUSTER_ENDPOINT: "",
     CLUSTER_CA_BUNDLE: "",
+    CLUSTER_SERVICE_CIDR: "",
     INTERRUPTION_QUEUE: "",
     DEFAULT_INSTANCE_PROFILE: "",
     FEATURE_GATES: "SpotToSpotConsolidation=false,StaticCapacity=false",
@@ -21,5 +22,6 @@ export function settingsDefaults(): Record<string, string> {
     RECONCILE_CONCURRENCY: "10",
     METRICS_PORT: "8080",
     LOG_LEVEL: "info",
+    ADMISSION_MODE: "default",
   };
 }
