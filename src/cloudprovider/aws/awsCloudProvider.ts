@@ -13,7 +13,8 @@ import {
   NodeClaimNotFoundError,
   NodeClassNotReadyError,
 } from "../types";
-import { loadCatalog, restrictToZones, InstanceType } from "./catalog";
+import { loadCatalog, onDemandPrices, restrictToZones, InstanceType } from "./catalog";
+import { OfferingsProvider } from "./offerings";
 import * as L from "../../apis/labels";
 import { formatResources } from "../../apis/quantity";
 import { silentLogger } from "../../log";
@@ -103,6 +104,10 @@ export class AwsCloudProvider implements CloudProvider {
   private readonly log: Logger;
   private readonly now: () => number;
   private readonly catalogs: TtlCache<InstanceType[]>;
+  readonly offerings: OfferingsProvider;
+  private lastOfferings?: Map<string, string[]>;
+  private offeringsVersion = 0;
+  private pricingWarned = false;
   private k8sMinor: string;
 
   constructor(private readonly settings: AwsCloudProviderSettings) {
@@ -142,6 +147,22 @@ export class AwsCloudProvider implements CloudProvider {
       this.now,
     );
     this.catalogs = new TtlCache(TTL.instanceTypes, this.now);
+    this.offerings = new OfferingsProvider(ec2, this.log, this.now);
+  }
+
+  /** Set when the region has no embedded on-demand price table and us-east-1's prices stand in for it. */
+  pricingFallback(): string | undefined {
+    const from = onDemandPrices(this.settings.region).fallbackFrom;
+    return from
+      ? `no on-demand price table for region ${this.settings.region}: using ${from} prices (plans may not be cheapest)`
+      : undefined;
+  }
+
+  private warnPricingFallbackOnce(): void {
+    if (this.pricingWarned) return;
+    this.pricingWarned = true;
+    const msg = this.pricingFallback();
+    if (msg) this.log.warn({ region: this.settings.region }, msg);
   }
 
   /** Endpoint, CA, service CIDR (settings, else DescribeCluster); adopts the cluster's Kubernetes version. */
@@ -185,8 +206,13 @@ export class AwsCloudProvider implements CloudProvider {
    */
   async getInstanceTypes(nodeClass?: EC2NodeClassLike): Promise<InstanceType[]> {
     const kubelet = nodeClass?.spec.kubelet;
-    const prices = await this.spotPrices.prices();
-    const key = JSON.stringify([kubelet ?? null, prices.size]);
+    const [prices, live] = await Promise.all([this.spotPrices.prices(), this.offerings.get()]);
+    if (live !== this.lastOfferings) {
+      this.lastOfferings = live;
+      this.offeringsVersion++;
+    }
+    this.warnPricingFallbackOnce();
+    const key = JSON.stringify([kubelet ?? null, prices.size, this.offeringsVersion]);
     const base = await this.catalogs.getOrLoad(key, async () =>
       loadCatalog({
         region: this.settings.region,
@@ -198,6 +224,7 @@ export class AwsCloudProvider implements CloudProvider {
           evictionHard: kubelet.evictionHard,
         },
         spotPrices: prices.size ? prices : undefined,
+        offerings: live,
       }),
     );
     // Only the zones of the NodeClass's resolved subnets: a NodeClass with none resolved yet can launch nothing.

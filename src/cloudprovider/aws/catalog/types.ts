@@ -35,6 +35,11 @@ export interface LoadCatalogOptions {
   vmMemoryOverheadPercent?: number;
   /** Spot estimate as a fraction of on-demand when no real price is known (default 0.35, env CAPSICUM_SPOT_PRICE_RATIO). */
   spotPriceRatio?: number;
+  /**
+   * Live offerings of the region (type -> zones, from DescribeInstanceTypeOfferings). Replaces the embedded
+   * snapshot's zones; required for a region the snapshot does not cover.
+   */
+  offerings?: Map<string, string[]>;
   /** Pod ephemeral storage (root volume) in bytes; default 20Gi like the AL2023 default block device. */
   ephemeralStorage?: number;
 }
