@@ -21,6 +21,9 @@ export interface ControlPlane {
   stop(): Promise<void>;
 }
 
+/** The apiserver's service CIDR (what EKS reports as kubernetesNetworkConfig.serviceIpv4Cidr). */
+export const SERVICE_CIDR = "10.96.0.0/16";
+
 /** Annotation KWOK is told to manage: only Nodes that carry it get a simulated kubelet. */
 export const KWOK_NODE_ANNOTATION = "kwok.x-k8s.io/node";
 
@@ -70,7 +73,7 @@ export async function startControlPlane(bins: Binaries, opts: { keepDir?: boolea
       `--etcd-servers=${etcdURL}`, "--bind-address=127.0.0.1", `--secure-port=${apiPort}`, `--advertise-address=127.0.0.1`,
       `--tls-cert-file=${pki.serverCrt}`, `--tls-private-key-file=${pki.serverKey}`, `--client-ca-file=${pki.caCrt}`,
       `--service-account-issuer=${server}`, `--service-account-key-file=${pki.saPub}`, `--service-account-signing-key-file=${pki.saKey}`,
-      "--service-cluster-ip-range=10.96.0.0/16", "--authorization-mode=Node,RBAC", "--allow-privileged=true",
+      `--service-cluster-ip-range=${SERVICE_CIDR}`, "--authorization-mode=Node,RBAC", "--allow-privileged=true",
       // No kubelets: pods never need a mounted token, and this avoids the race where a pod is created in a new
       // namespace before the service-account controller has made its `default` ServiceAccount.
       "--disable-admission-plugins=ServiceAccount", "--endpoint-reconciler-type=none", "--v=1",

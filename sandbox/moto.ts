@@ -10,13 +10,15 @@ import { freePort } from "./procs";
 export interface MotoSeed {
   clusterName: string;
   region: string;
+  /** The zones that got a private subnet (the first SANDBOX_ZONES of the region). */
+  zones: string[];
   accountId: string;
   vpcId: string;
   subnets: Array<{ id: string; zone: string; zoneID: string }>;
   securityGroups: Array<{ id: string; name: string }>;
   roleName: string;
   instanceProfile: string;
-  amis: Array<{ id: string; name: string; arch: string; k8s: string; version: string; creationDate: string }>;
+  amis: Array<{ id: string; name: string; family: string; arch: string; k8s: string; version: string; creationDate: string }>;
   k8sVersions: string[];
   queueName: string;
   queueUrl: string;
@@ -25,6 +27,24 @@ export interface MotoSeed {
 
 export interface InsufficientCapacityFault { instanceType?: string; zone?: string; capacityType?: "spot" | "on-demand"; errorCode?: string }
 
+/** An API fault: `action` is the API name (`CreateFleet`, `DescribeInstances`, `GetParameter`, ...) or "*"; `count`
+ * how many calls fail (omitted: until cleared). */
+export interface ApiFault { action: string; count?: number }
+
+/** Faults on demand, answered the way the real service answers them (see sandbox/moto_server.py). */
+export interface Faults {
+  /** CreateFleet reports InsufficientInstanceCapacity (or `errorCode`) in `Errors` for matching overrides. */
+  insufficientCapacity?: InsufficientCapacityFault[];
+  /** RequestLimitExceeded (EC2, HTTP 503) / ThrottlingException (JSON APIs). The SDK's retries see these too. */
+  throttle?: ApiFault[];
+  /** InternalError (500) or Unavailable (503). */
+  serverError?: Array<ApiFault & { status?: 500 | 503 }>;
+  /** Eventual consistency: an instance younger than this is missing from DescribeInstances (by id: NotFound). */
+  hideNewInstances?: { seconds: number };
+}
+
+export interface EksClusterSeed { endpoint: string; certificateAuthority: string; version: string; serviceIpv4Cidr: string }
+
 export interface MotoHandle {
   endpoint: string;
   region: string;
@@ -32,11 +52,27 @@ export interface MotoHandle {
   logFile: string;
   /** Makes moto's CreateFleet answer InsufficientInstanceCapacity (real EC2 error shape) for matching overrides. */
   injectInsufficientCapacity(faults: InsufficientCapacityFault[]): Promise<void>;
+  /** Adds faults (they accumulate until clearFaults). */
+  injectFaults(faults: Faults): Promise<void>;
   clearFaults(): Promise<void>;
+  /** Points the EKS cluster CLUSTER_NAME at the sandbox apiserver (eks:DescribeCluster then describes it). */
+  seedEksCluster(cluster: EksClusterSeed): Promise<void>;
   stop(): Promise<void>;
 }
 
-const REGION = "us-east-1";
+/** SANDBOX_REGION (default us-east-1) and SANDBOX_ZONES (default 3): where the sandbox's AWS lives. */
+export function sandboxRegion(env: NodeJS.ProcessEnv = process.env): { region: string; zones: number } {
+  const region = env.SANDBOX_REGION || "us-east-1";
+  if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) {
+    throw new Error(`capsicum: SANDBOX_REGION="${region}" is not a region name; use e.g. us-east-1 or eu-west-1`);
+  }
+  const zones = Number(env.SANDBOX_ZONES || "3");
+  if (!Number.isInteger(zones) || zones < 1 || zones > 6) {
+    throw new Error(`capsicum: SANDBOX_ZONES="${env.SANDBOX_ZONES}" must be a whole number of zones from 1 to 6`);
+  }
+  return { region, zones };
+}
+
 
 function repoRoot(): string {
   let dir = process.cwd();
@@ -58,17 +94,17 @@ export function motoPython(root = repoRoot()): string {
 }
 
 /** Environment that points the AWS SDK (v3, standard variables) at the emulator. */
-export function awsEnv(endpoint: string): Record<string, string> {
+export function awsEnv(endpoint: string, region = sandboxRegion().region): Record<string, string> {
   return {
     AWS_ENDPOINT_URL: endpoint,
-    AWS_REGION: REGION,
-    AWS_DEFAULT_REGION: REGION,
+    AWS_REGION: region,
+    AWS_DEFAULT_REGION: region,
     AWS_ACCESS_KEY_ID: "testing",
     AWS_SECRET_ACCESS_KEY: "testing",
   };
 }
 
-export async function startMoto(opts: { clusterName: string; k8sVersions?: string[]; timeoutMs?: number }): Promise<MotoHandle> {
+export async function startMoto(opts: { clusterName: string; k8sVersions?: string[]; timeoutMs?: number; region?: string; zones?: number }): Promise<MotoHandle> {
   const root = repoRoot();
   const python = motoPython(root);
   if (!existsSync(python)) {
@@ -79,7 +115,9 @@ export async function startMoto(opts: { clusterName: string; k8sVersions?: strin
   const logFile = join(dir, "moto.log");
   const log = createWriteStream(logFile, { flags: "a" });
   const args = [resolve(root, "sandbox/moto_server.py"), "--port", String(port), "--cluster-name", opts.clusterName,
-    "--state-file", join(dir, "state.json"), "--exit-on-stdin-eof"];
+    "--state-file", join(dir, "state.json"), "--exit-on-stdin-eof",
+    "--region", opts.region ?? sandboxRegion().region, "--zones", String(opts.zones ?? sandboxRegion().zones),
+    "--prices", resolve(root, "sandbox/data/aws.json")];
   if (opts.k8sVersions?.length) args.push("--k8s-versions", opts.k8sVersions.join(","));
   const child = spawn(python, args, { detached: true, stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, PYTHONUNBUFFERED: "1" } });
   child.stderr?.pipe(log);
@@ -94,17 +132,20 @@ export async function startMoto(opts: { clusterName: string; k8sVersions?: strin
     throw e;
   }
   const endpoint = `http://127.0.0.1:${port}`;
-  const faults = async (method: "POST" | "DELETE", body?: unknown) => {
-    const res = await fetch(seed.faultsEndpoint, { method, body: body === undefined ? undefined : JSON.stringify(body), headers: { "content-type": "application/json" } });
-    if (!res.ok) throw new Error(`capsicum: moto fault endpoint answered ${res.status}: ${await res.text()}`);
+  const control = async (url: string, method: "POST" | "DELETE", body?: unknown) => {
+    const res = await fetch(url, { method, body: body === undefined ? undefined : JSON.stringify(body), headers: { "content-type": "application/json" } });
+    if (!res.ok) throw new Error(`capsicum: moto control endpoint ${url} answered ${res.status}: ${await res.text()}`);
   };
+  const faults = (method: "POST" | "DELETE", body?: unknown) => control(seed.faultsEndpoint, method, body);
   return {
     endpoint,
-    region: REGION,
+    region: seed.region,
     seed,
     logFile,
     injectInsufficientCapacity: f => faults("POST", { insufficientCapacity: f }),
+    injectFaults: f => faults("POST", f),
     clearFaults: () => faults("DELETE"),
+    seedEksCluster: c => control(`${endpoint}/_capsicum/eks`, "POST", c),
     async stop() {
       process.removeListener("exit", killNow);
       if (!child.pid || child.exitCode !== null || child.signalCode !== null) return;

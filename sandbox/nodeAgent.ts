@@ -1,37 +1,130 @@
-// Sandbox node agent: stands in for instances booting and their kubelets registering. For every running
-// moto instance of the sandbox cluster it registers (after a boot delay) a KWOK-managed Node that reports
-// what a real kubelet on that instance type would: providerID, well-known labels, capacity, allocatable,
-// and the `karpenter.sh/unregistered` taint that Karpenter's user data makes the kubelet register with.
-// When the instance stops or terminates, the Node goes away. Test/sandbox code only: never shipped.
-import { EC2Client, DescribeInstancesCommand, Instance } from "@aws-sdk/client-ec2";
+// Sandbox node agent: stands in for each instance booting its AMI's bootstrap (nodeadm, bootstrap.sh,
+// Bottlerocket, Windows) and its kubelet registering. For every running instance of the cluster it reads the
+// user data the instance reads from IMDS (DescribeInstanceAttribute userData = the launch template's UserData),
+// decodes it as the AMI family's bootstrap does and either refuses to join, logging the bootstrap's or kubelet's
+// own words, or registers a KWOK-managed Node with exactly the labels and taints the user data asks for and
+// capacity/allocatable the kubelet would compute for that instance type (from the emulator's
+// DescribeInstanceTypes, never capsicum's catalog). Extended resources (GPUs, vpc.amazonaws.com/pod-eni) appear
+// later, as their device plugin / the VPC resource controller add them, or never. The agent never adds or removes
+// taints: after registration the Node is capsicum's. When the instance stops or terminates, the Node goes away
+// (the cloud node lifecycle controller's job). Its EC2/EKS calls bypass injected faults: a hypervisor and a kubelet
+// do not call the EC2 API.
+import { appendFileSync } from "node:fs";
+import {
+  EC2Client,
+  DescribeInstancesCommand,
+  DescribeInstanceAttributeCommand,
+  DescribeInstanceTypesCommand,
+  DescribeImagesCommand,
+  DescribeVolumesCommand,
+  Instance,
+  InstanceTypeInfo,
+} from "@aws-sdk/client-ec2";
+import { EKSClient, DescribeClusterCommand } from "@aws-sdk/client-eks";
 import { KubeConfig, CoreV1Api, V1Node } from "@kubernetes/client-node";
-import { loadCatalog } from "../src/cloudprovider/aws/catalog";
-import { formatCpu, formatMemory } from "../src/apis/quantity";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { KWOK_NODE_ANNOTATION } from "./controlplane";
+import { AmiFamily, BootConfig, BootError, decodeUserData, familyOfImage, sniffFamily } from "./userData";
+import { validateClusterDetails, reachApiServer } from "./nodeadm";
+import { InstanceTypeFacts, kubeletNode, extendedResources, KubeletNode } from "./kubelet";
 
-export interface NodeAgentOptions { clusterName: string; bootDelayMs?: number; pollMs?: number; kubeconfig?: string }
+export interface NodeAgentOptions {
+  clusterName: string;
+  /** The sandbox apiserver URL: the only endpoint a node can reach. */
+  apiServerEndpoint: string;
+  bootDelayMs?: number;
+  pollMs?: number;
+  kubeconfig?: string;
+  /** When device plugins / the VPC resource controller add extended resources after registration: ms, or "never". */
+  extendedResourcesAfterMs?: number | "never";
+  /** Memory the kernel keeps from the nominal size, percent (default 5). */
+  memoryOverheadPercent?: number;
+  /** Also append every agent log line here. */
+  logFile?: string;
+  /** Called for each agent log line (npm start's timeline). */
+  onLog?: (line: AgentLogLine) => void;
+}
+
+export interface AgentLogLine {
+  time: string;
+  instanceId: string;
+  component: string;
+  message: string;
+}
+
+export type InstanceOutcome = { joined: true; nodeName: string } | { joined: false; component: string; reason: string };
 
 const GONE_STATES = new Set(["shutting-down", "terminated", "stopping", "stopped"]);
+const AGENT_HEADER = "x-capsicum-sandbox-component";
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const agentHeader = (next: any) => async (args: any) => {
+  if (args.request?.headers) args.request.headers[AGENT_HEADER] = "node-agent";
+  return next(args);
+};
+
+function tagged<T extends EC2Client | EKSClient>(client: T): T {
+  (client.middlewareStack as EC2Client["middlewareStack"]).add(agentHeader, { step: "build", name: "capsicumSandboxNodeAgent" });
+  return client;
+}
+
+let podEniTable: Record<string, number> | undefined;
+function podEniBranches(type: string): number | undefined {
+  podEniTable ??= (JSON.parse(readFileSync(join(__dirname, "data", "aws.json"), "utf8")) as { podEni: Record<string, number> }).podEni;
+  return podEniTable[type];
+}
+
+export function instanceTypeFacts(info: InstanceTypeInfo): InstanceTypeFacts {
+  const archs = info.ProcessorInfo?.SupportedArchitectures ?? [];
+  const gpu = info.GpuInfo?.Gpus?.[0];
+  const neuron = info.InferenceAcceleratorInfo?.Accelerators?.[0];
+  let gpus: InstanceTypeFacts["gpus"];
+  if (gpu?.Count) {
+    const m = (gpu.Manufacturer ?? "").toLowerCase();
+    gpus = { resource: m === "amd" ? "amd.com/gpu" : m === "habana" ? "habana.ai/gaudi" : "nvidia.com/gpu", count: gpu.Count };
+  } else if (neuron?.Count && /inferentia|trainium/i.test(neuron.Name ?? "")) {
+    gpus = { resource: "aws.amazon.com/neuron", count: neuron.Count };
+  }
+  return {
+    name: info.InstanceType!,
+    vcpus: info.VCpuInfo?.DefaultVCpus ?? 1,
+    memoryMiB: info.MemoryInfo?.SizeInMiB ?? 1024,
+    arch: archs.includes("arm64") && !archs.includes("x86_64") ? "arm64" : "amd64",
+    maxEnis: info.NetworkInfo?.MaximumNetworkInterfaces ?? 1,
+    ipv4PerEni: info.NetworkInfo?.Ipv4AddressesPerInterface ?? 1,
+    gpus,
+    podEni: podEniBranches(info.InstanceType!),
+  };
+}
 
 export class NodeAgent {
-  private readonly ec2 = new EC2Client({});
+  private readonly ec2 = tagged(new EC2Client({}));
+  private readonly eks = tagged(new EKSClient({}));
   private readonly core: CoreV1Api;
   private readonly firstSeen = new Map<string, number>();
-  private readonly catalog = new Map(loadCatalog().map(it => [it.name, it]));
+  private readonly types = new Map<string, InstanceTypeFacts>();
+  private readonly images = new Map<string, { name?: string; platform?: string; k8s?: string }>();
+  private readonly outcomes = new Map<string, InstanceOutcome>();
+  private readonly pendingExtended = new Map<string, { at: number; resources: Record<string, string> }>();
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
+  readonly log: AgentLogLine[] = [];
   registered = 0;
 
   constructor(private readonly opts: NodeAgentOptions) {
     const kc = new KubeConfig();
-    if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig); else kc.loadFromDefault();
+    if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
+    else kc.loadFromDefault();
     this.core = kc.makeApiClient(CoreV1Api);
   }
 
   start(): void {
     const tick = () => {
-      this.running = this.syncOnce().catch(err => console.error(`[node-agent] ${err?.message ?? err}`));
-      this.running.finally(() => { if (this.timer !== undefined) this.timer = setTimeout(tick, this.opts.pollMs ?? 1000); });
+      this.running = this.syncOnce().catch((err) => console.error(`[node-agent] ${err?.message ?? err}`));
+      this.running.finally(() => {
+        if (this.timer !== undefined) this.timer = setTimeout(tick, this.opts.pollMs ?? 1000);
+      });
     };
     this.timer = setTimeout(tick, 0);
   }
@@ -42,79 +135,214 @@ export class NodeAgent {
     await this.running;
   }
 
+  /** What happened to an instance's boot (undefined: not booted yet). */
+  outcome(instanceId: string): InstanceOutcome | undefined {
+    return this.outcomes.get(instanceId);
+  }
+
+  /** The agent log lines of one instance, as text. */
+  logOf(instanceId: string): string {
+    return this.log
+      .filter((l) => l.instanceId === instanceId)
+      .map((l) => `${l.component}: ${l.message}`)
+      .join("\n");
+  }
+
+  private say(instanceId: string, component: string, message: string): void {
+    const line = { time: new Date().toISOString(), instanceId, component, message };
+    this.log.push(line);
+    if (this.log.length > 5000) this.log.splice(0, this.log.length - 5000);
+    if (this.opts.logFile) appendFileSync(this.opts.logFile, `${line.time} ${instanceId} ${component}: ${message}\n`);
+    this.opts.onLog?.(line);
+  }
+
   async syncOnce(): Promise<void> {
     const instances = await this.clusterInstances();
     const nodes = (await this.core.listNode()).items;
-    const nodeByProvider = new Map(nodes.filter(n => n.spec?.providerID).map(n => [n.spec!.providerID!, n]));
+    const nodeByProvider = new Map(nodes.filter((n) => n.spec?.providerID).map((n) => [n.spec!.providerID!, n]));
     const now = Date.now();
     for (const inst of instances) {
-      const providerID = `aws:///${inst.Placement?.AvailabilityZone}/${inst.InstanceId}`;
+      const id = inst.InstanceId!;
+      const providerID = `aws:///${inst.Placement?.AvailabilityZone}/${id}`;
       const state = inst.State?.Name ?? "";
       const node = nodeByProvider.get(providerID);
       if (GONE_STATES.has(state)) {
         if (node) await this.core.deleteNode({ name: node.metadata!.name! }).catch(ignoreNotFound);
+        this.pendingExtended.delete(id);
         continue;
       }
-      if (state !== "running" || node) continue;
-      const seen = this.firstSeen.get(inst.InstanceId!) ?? now;
-      this.firstSeen.set(inst.InstanceId!, seen);
+      if (state !== "running") continue;
+      if (node) {
+        await this.addExtendedResources(id, node, now);
+        continue;
+      }
+      if (this.outcomes.get(id)?.joined === false) continue; // refused: a broken boot does not heal itself
+      const seen = this.firstSeen.get(id) ?? now;
+      this.firstSeen.set(id, seen);
       if (now - seen < (this.opts.bootDelayMs ?? 2000)) continue;
-      await this.core.createNode({ body: this.nodeFor(inst, providerID) }).catch(ignoreConflict);
-      this.registered++;
+      await this.boot(inst, providerID);
     }
+  }
+
+  private async boot(inst: Instance, providerID: string): Promise<void> {
+    const id = inst.InstanceId!;
+    let boot: BootConfig;
+    let kn: KubeletNode;
+    let facts: InstanceTypeFacts;
+    const nodeName = inst.PrivateDnsName || `ip-${(inst.PrivateIpAddress ?? "10.0.0.1").replace(/\./g, "-")}.ec2.internal`;
+    try {
+      const image = await this.image(inst.ImageId);
+      const userData = await this.userData(id);
+      const family: AmiFamily = familyOfImage(image.name, image.platform) ?? sniffFamily(userData);
+      boot = decodeUserData(family, userData);
+      if (boot.describesClusterWhenMissing && (!boot.cluster.apiServerEndpoint || !boot.cluster.certificateAuthority)) {
+        await this.describeCluster(boot);
+      }
+      validateClusterDetails(boot);
+      facts = await this.instanceType(inst.InstanceType ?? "");
+      const zone = inst.Placement?.AvailabilityZone ?? "";
+      kn = kubeletNode(boot, facts, {
+        nodeName,
+        zone,
+        region: zone.replace(/[a-z]$/, ""),
+        os: family === "windows" ? "windows" : "linux",
+        rootVolumeGiB: await this.rootVolumeGiB(inst),
+        memoryOverheadPercent: this.opts.memoryOverheadPercent ?? 5,
+      });
+      await reachApiServer(boot.cluster, { endpoint: this.opts.apiServerEndpoint, clusterName: this.opts.clusterName });
+    } catch (e) {
+      if (e instanceof BootError) {
+        this.outcomes.set(id, { joined: false, component: e.component, reason: e.message });
+        this.say(id, e.component, e.message);
+        return;
+      }
+      throw e;
+    }
+    const body: V1Node = {
+      apiVersion: "v1",
+      kind: "Node",
+      metadata: {
+        name: nodeName,
+        annotations: { [KWOK_NODE_ANNOTATION]: "fake", "node.alpha.kubernetes.io/ttl": "0" },
+        labels: kn.labels,
+      },
+      spec: { providerID, ...(kn.taints.length ? { taints: kn.taints } : {}) },
+      status: {
+        capacity: kn.capacity,
+        allocatable: kn.allocatable,
+        nodeInfo: {
+          architecture: facts.arch,
+          operatingSystem: boot.family === "windows" ? "windows" : "linux",
+          kubeletVersion: `v${(await this.image(inst.ImageId)).k8s ?? "1.34"}.0`,
+          kubeProxyVersion: "",
+          bootID: "",
+          containerRuntimeVersion: "containerd://1.7.27",
+          kernelVersion: "",
+          machineID: "",
+          osImage: boot.family,
+          systemUUID: id,
+        },
+      },
+    };
+    await this.core.createNode({ body }).catch(ignoreConflict);
+    this.registered++;
+    this.outcomes.set(id, { joined: true, nodeName });
+    this.say(id, "kubelet", `Successfully registered node ${nodeName}`);
+    const extended = extendedResources(facts);
+    const after = this.opts.extendedResourcesAfterMs ?? 3000;
+    if (Object.keys(extended).length && after !== "never") {
+      this.pendingExtended.set(id, { at: Date.now() + after, resources: extended });
+    }
+  }
+
+  private async addExtendedResources(id: string, node: V1Node, now: number): Promise<void> {
+    const p = this.pendingExtended.get(id);
+    if (!p || now < p.at) return;
+    const fresh = await this.core.readNode({ name: node.metadata!.name! });
+    fresh.status = fresh.status ?? {};
+    fresh.status.capacity = { ...fresh.status.capacity, ...p.resources };
+    fresh.status.allocatable = { ...fresh.status.allocatable, ...p.resources };
+    try {
+      await this.core.replaceNodeStatus({ name: node.metadata!.name!, body: fresh });
+      this.pendingExtended.delete(id);
+      this.say(id, "device-plugin", `advertised ${Object.entries(p.resources).map(([k, v]) => `${k}=${v}`).join(", ")}`);
+    } catch (e) {
+      if ((e as { code?: number }).code !== 409) throw e; // conflict: next tick
+    }
+  }
+
+  private async describeCluster(boot: BootConfig): Promise<void> {
+    const component = boot.family === "windows" ? "Start-EKSBootstrap.ps1" : "bootstrap.sh";
+    try {
+      const out = await this.eks.send(new DescribeClusterCommand({ name: boot.cluster.name }));
+      boot.cluster.apiServerEndpoint ??= out.cluster?.endpoint;
+      boot.cluster.certificateAuthority ??= out.cluster?.certificateAuthority?.data;
+      boot.cluster.cidr ??= out.cluster?.kubernetesNetworkConfig?.serviceIpv4Cidr;
+    } catch (e) {
+      const err = e as { name?: string; message?: string };
+      throw new BootError(component, `An error occurred (${err.name}) when calling the DescribeCluster operation: ${err.message}`);
+    }
+  }
+
+  private async image(imageId: string | undefined): Promise<{ name?: string; platform?: string; k8s?: string }> {
+    if (!imageId) return {};
+    const hit = this.images.get(imageId);
+    if (hit) return hit;
+    const out = await this.ec2.send(new DescribeImagesCommand({ ImageIds: [imageId] })).catch(() => undefined);
+    const img = out?.Images?.[0];
+    const name = img?.Name;
+    const k8s = /(?:-|aws-k8s-|Optimized-)(1\.\d+)(?:-|\/|$)/.exec(name ?? "")?.[1];
+    const v = { name, platform: img?.Platform, k8s };
+    this.images.set(imageId, v);
+    return v;
+  }
+
+  private async userData(instanceId: string): Promise<string> {
+    const out = await this.ec2.send(new DescribeInstanceAttributeCommand({ InstanceId: instanceId, Attribute: "userData" }));
+    const b64 = out.UserData?.Value;
+    return b64 ? Buffer.from(b64, "base64").toString("utf8") : "";
+  }
+
+  private async instanceType(name: string): Promise<InstanceTypeFacts> {
+    const hit = this.types.get(name);
+    if (hit) return hit;
+    const out = await this.ec2.send(new DescribeInstanceTypesCommand({ InstanceTypes: [name as never] }));
+    const info = out.InstanceTypes?.[0];
+    if (!info) throw new BootError("kubelet", `instance type ${name} is unknown to EC2 DescribeInstanceTypes`);
+    const facts = instanceTypeFacts(info);
+    this.types.set(name, facts);
+    return facts;
+  }
+
+  /** The root filesystem the kubelet reports as ephemeral-storage: the root EBS volume's size. */
+  private async rootVolumeGiB(inst: Instance): Promise<number> {
+    const root = inst.BlockDeviceMappings?.find((b) => b.DeviceName === inst.RootDeviceName) ?? inst.BlockDeviceMappings?.[0];
+    const volumeId = root?.Ebs?.VolumeId;
+    if (!volumeId) return 20;
+    const out = await this.ec2.send(new DescribeVolumesCommand({ VolumeIds: [volumeId] })).catch(() => undefined);
+    return out?.Volumes?.[0]?.Size ?? 20;
   }
 
   private async clusterInstances(): Promise<Instance[]> {
     const out: Instance[] = [];
     let NextToken: string | undefined;
     do {
-      const page = await this.ec2.send(new DescribeInstancesCommand({
-        Filters: [{ Name: `tag:kubernetes.io/cluster/${this.opts.clusterName}`, Values: ["owned"] }], NextToken,
-      }));
+      const page = await this.ec2.send(
+        new DescribeInstancesCommand({
+          Filters: [{ Name: `tag:kubernetes.io/cluster/${this.opts.clusterName}`, Values: ["owned"] }],
+          NextToken,
+        }),
+      );
       for (const r of page.Reservations ?? []) out.push(...(r.Instances ?? []));
       NextToken = page.NextToken;
     } while (NextToken);
     return out;
   }
-
-  private nodeFor(inst: Instance, providerID: string): V1Node {
-    const type = inst.InstanceType ?? "";
-    const it = this.catalog.get(type);
-    if (!it) throw new Error(`instance ${inst.InstanceId} has type ${type}, unknown to the catalog`);
-    // EC2 private DNS names are what the kubelet uses as node name on AL2023.
-    const name = inst.PrivateDnsName || `ip-${(inst.PrivateIpAddress ?? "10.0.0.1").replace(/\./g, "-")}.ec2.internal`;
-    const res = (r: Record<string, number>) => {
-      const q: Record<string, string> = {};
-      for (const [k, v] of Object.entries(r)) {
-        if (v <= 0) continue;
-        q[k] = k === "cpu" ? formatCpu(v) : k === "memory" || k === "ephemeral-storage" ? formatMemory(v) : String(v);
-      }
-      return q;
-    };
-    return {
-      apiVersion: "v1",
-      kind: "Node",
-      metadata: {
-        name,
-        annotations: { [KWOK_NODE_ANNOTATION]: "fake", "node.alpha.kubernetes.io/ttl": "0" },
-        labels: {
-          "kubernetes.io/hostname": name,
-          "kubernetes.io/os": it.labels["kubernetes.io/os"] ?? "linux",
-          "kubernetes.io/arch": it.labels["kubernetes.io/arch"] ?? "amd64",
-          "node.kubernetes.io/instance-type": type,
-          "topology.kubernetes.io/zone": inst.Placement?.AvailabilityZone ?? "",
-          "topology.kubernetes.io/region": (inst.Placement?.AvailabilityZone ?? "us-east-1a").slice(0, -1),
-          "type": "kwok",
-        },
-      },
-      spec: {
-        providerID,
-        taints: [{ key: "karpenter.sh/unregistered", effect: "NoExecute" }],
-      },
-      status: { capacity: res(it.capacity), allocatable: res(it.allocatable) },
-    };
-  }
 }
 
-function ignoreNotFound(e: { code?: number }): void { if (e?.code !== 404) throw e; }
-function ignoreConflict(e: { code?: number }): void { if (e?.code !== 409) throw e; }
+function ignoreNotFound(e: { code?: number }): void {
+  if (e?.code !== 404) throw e;
+}
+function ignoreConflict(e: { code?: number }): void {
+  if (e?.code !== 409) throw e;
+}

@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   const cp = sandbox.controlPlane!;
   const crds = join(__dirname, "..", "crds");
   if (existsSync(crds) && readdirSync(crds).some(f => f.endsWith(".yaml"))) cp.kubectlRun(["apply", "-f", crds]);
-  const agent = new NodeAgent({ clusterName: sandbox.env.CLUSTER_NAME, kubeconfig: cp.kubeconfig });
+  const agent = new NodeAgent({ clusterName: sandbox.env.CLUSTER_NAME, apiServerEndpoint: cp.server, kubeconfig: cp.kubeconfig });
   agent.start();
   let mod: RunningModule | undefined;
   if (withModule) {

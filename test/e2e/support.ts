@@ -2,7 +2,7 @@
 // jest globalSetup, the sandbox node agent, CRDs applied, and small kubectl/wait helpers.
 import { execFileSync, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { startModule, RunningModule } from "../../sandbox/module";
 import { waitFor } from "../../sandbox/procs";
 import { NodeAgent } from "../../sandbox/nodeAgent";
@@ -43,7 +43,13 @@ export async function startE2E(extraEnv: Record<string, string> = {}): Promise<E
   const env = moduleEnv(extraEnv);
   let module = await startModule(env);
   const logs: string[] = [];
-  const agent = new NodeAgent({ clusterName: env.CLUSTER_NAME, bootDelayMs: 1000, pollMs: 500 });
+  const agent = new NodeAgent({
+    clusterName: env.CLUSTER_NAME,
+    apiServerEndpoint: process.env.SANDBOX_APISERVER!,
+    bootDelayMs: 1000,
+    pollMs: 500,
+    logFile: join(dirname(module.logFile), "node-agent.log"),
+  });
   agent.start();
   const self: E2EEnv = {
     get module() { return module; },
