@@ -53,6 +53,9 @@ export async function startSandbox(opts: { kube?: boolean; moto?: boolean } = {}
   if (moto) {
     env.AWS_ENDPOINT_URL = moto.endpoint;
     env.AWS_REGION = moto.region;
+    env.SANDBOX_REGION = moto.region;
+    // The zones that have a subnet (tests compare against these, never against a hard-coded region).
+    env.SANDBOX_ZONE_LIST = moto.seed.zones.join(",");
     env.AWS_ACCESS_KEY_ID = "testing";
     env.AWS_SECRET_ACCESS_KEY = "testing";
   }

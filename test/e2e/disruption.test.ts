@@ -83,7 +83,7 @@ afterAll(async () => {
   }
 }, 300000);
 
-test("inflate 10 → 0: empty nodes are removed after consolidateAfter and their instances terminated", async () => {
+test("[regions] inflate 10 → 0: empty nodes are removed after consolidateAfter and their instances terminated", async () => {
   kubectl(["apply", "-f", "-"], deployment("empty", 10, "500m"));
   await settle("empty", 10);
   const ids = claims().map(c => c.status.providerID.split("/").pop());
@@ -95,7 +95,7 @@ test("inflate 10 → 0: empty nodes are removed after consolidateAfter and their
   kubectl(["delete", "deployment", "empty", "-n", NS]);
 }, 420000);
 
-test("30 pods → 5: the fleet consolidates to a strictly cheaper one with the 5 pods running throughout, PDB never violated", async () => {
+test("[regions] 30 pods → 5: the fleet consolidates to a strictly cheaper one with the 5 pods running throughout, PDB never violated", async () => {
   kubectl(["apply", "-f", "-"], deployment("web", 30, "500m"));
   kubectl(["apply", "-f", "-"], deployment("guarded", 6, "250m"));
   kubectl(["apply", "-f", "-"], JSON.stringify({
@@ -172,8 +172,8 @@ test("a spot interruption warning on the SQS queue replaces the node, drains and
   await sqs.send(new SendMessageCommand({
     QueueUrl, MessageBody: JSON.stringify({
       version: "0", id: "e2e-1", "detail-type": "EC2 Spot Instance Interruption Warning", source: "aws.ec2",
-      account: "123456789012", time: new Date().toISOString(), region: "us-east-1",
-      resources: [`arn:aws:ec2:us-east-1:123456789012:instance/${instanceId}`],
+      account: "123456789012", time: new Date().toISOString(), region: process.env.SANDBOX_REGION ?? "us-east-1",
+      resources: [`arn:aws:ec2:${process.env.SANDBOX_REGION ?? "us-east-1"}:123456789012:instance/${instanceId}`],
       detail: { "instance-id": instanceId, "instance-action": "terminate" },
     }),
   }));

@@ -6,6 +6,10 @@ import { clusterInstances, tag } from "./aws";
 import { parseResource } from "../../src/apis/quantity";
 
 const CLUSTER = process.env.CLUSTER_NAME ?? "capsicum-sandbox";
+// The sandbox's region and the zones that have a subnet (SANDBOX_REGION / SANDBOX_ZONES). Tests named
+// "[regions]" also run in CI's second pass in eu-west-1 with two zones (npm run test:e2e:region).
+const REGION = process.env.SANDBOX_REGION ?? "us-east-1";
+const ZONES = (process.env.SANDBOX_ZONE_LIST ?? "us-east-1a,us-east-1b,us-east-1c").split(",");
 const NS = "inflate-e2e";
 let e2e: E2EEnv;
 
@@ -49,13 +53,13 @@ afterAll(async () => {
   }
 }, 300000);
 
-test("the EC2NodeClass from examples/ becomes Ready with 3 subnets, 1 security group and the AL2023 AMI", async () => {
+test(`[regions] the EC2NodeClass from examples/ becomes Ready with ${ZONES.length} subnets, 1 security group and the AL2023 AMI`, async () => {
   const nc = await waitFor("EC2NodeClass Ready", async () => {
     const o = getJSON(["get", "ec2nodeclass", "default"]);
     return o.status?.conditions?.some((c: Obj) => c.type === "Ready" && c.status === "True") ? o : undefined;
   }, 60000);
-  expect(nc.status.subnets).toHaveLength(3);
-  expect(new Set(nc.status.subnets.map((s: Obj) => s.zone))).toEqual(new Set(["us-east-1a", "us-east-1b", "us-east-1c"]));
+  expect(nc.status.subnets).toHaveLength(ZONES.length);
+  expect(new Set(nc.status.subnets.map((s: Obj) => s.zone))).toEqual(new Set(ZONES));
   expect(nc.status.securityGroups).toHaveLength(1);
   expect(nc.status.amis.length).toBeGreaterThanOrEqual(1);
   expect(nc.status.amis.map((a: Obj) => a.name).join(",")).toMatch(/al2023/i);
@@ -65,7 +69,7 @@ test("the EC2NodeClass from examples/ becomes Ready with 3 subnets, 1 security g
   expect(kubectl(["get", "nodepool", "default", "--no-headers"])).toMatch(/^default\s+default\s+\d+\s+True/);
 });
 
-test("inflate 10 × 500m: NodeClaims launch spot instances, nodes register, all 10 pods run", async () => {
+test("[regions] inflate 10 × 500m: NodeClaims launch spot instances, nodes register, all 10 pods run", async () => {
   kubectl(["apply", "-n", NS, "-f", join(root, "examples/inflate.yaml")]);
   const t = await timeToRunning(10);
   console.log(`[e2e figures] 10 pods: pending → NodeClaim created ${t.toClaim} ms; pending → all Running ${t.toRunning} ms`);
@@ -81,12 +85,56 @@ test("inflate 10 × 500m: NodeClaims launch spot instances, nodes register, all 
     expect(claims.map(c => c.metadata.name)).toContain(tag(i, "karpenter.sh/nodeclaim"));
   }
   for (const c of claims) {
-    expect(c.status.providerID).toMatch(/^aws:\/\/\/us-east-1[abc]\/i-/);
+    expect(ZONES).toContain(c.status.providerID.split("/")[3]);
+    expect(c.status.providerID).toMatch(new RegExp(`^aws:///${REGION}[a-z]/i-`));
     expect(c.status.conditions.find((x: Obj) => x.type === "Ready")?.status).toBe("True");
     expect(c.metadata.labels["karpenter.sh/capacity-type"]).toBe("spot");
   }
   const launched = e2e.logs().split("\n").filter(l => l.includes("launched nodeclaim"));
   expect(launched).toHaveLength(claims.length);
+  // Each node joined the way a real one does: its kubelet registered with the user data's taints (the agent
+  // adds none) and capsicum removed karpenter.sh/unregistered.
+  const nodes: Obj[] = getJSON(["get", "nodes"]).items;
+  for (const c of claims) {
+    const node = nodes.find(n => n.spec.providerID === c.status.providerID);
+    expect(node).toBeDefined();
+    expect((node.spec.taints ?? []).map((t: Obj) => t.key)).not.toContain("karpenter.sh/unregistered");
+    expect(e2e.agent.outcome(c.status.providerID.split("/").pop())).toMatchObject({ joined: true });
+  }
+}, 300000);
+
+test("[regions] a zone topology spread lands pods in every zone of the node class, without NodeClaim churn", async () => {
+  const replicas = 2 * ZONES.length;
+  const before = new Set(nodeClaims().map(c => c.metadata.name));
+  kubectl(["apply", "-n", NS, "-f", "-"], JSON.stringify({
+    apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "spread" },
+    spec: {
+      replicas, selector: { matchLabels: { app: "spread" } },
+      template: {
+        metadata: { labels: { app: "spread" } },
+        spec: {
+          terminationGracePeriodSeconds: 0,
+          topologySpreadConstraints: [{ maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "DoNotSchedule", labelSelector: { matchLabels: { app: "spread" } } }],
+          containers: [{ name: "pause", image: "public.ecr.aws/eks-distro/kubernetes/pause:3.7", resources: { requests: { cpu: "1" } } }],
+        },
+      },
+    },
+  }));
+  try {
+    await waitFor(`${replicas} spread pods Running`, async () => running(pods("app=spread")).length === replicas || undefined, 240000);
+    const nodeZone = new Map<string, string>(getJSON(["get", "nodes"]).items.map((n: Obj) => [n.metadata.name, n.metadata.labels["topology.kubernetes.io/zone"]]));
+    const perZone = new Map<string, number>();
+    for (const p of running(pods("app=spread"))) perZone.set(nodeZone.get(p.spec.nodeName)!, (perZone.get(nodeZone.get(p.spec.nodeName)!) ?? 0) + 1);
+    expect(new Set(perZone.keys())).toEqual(new Set(ZONES));
+    expect(Math.max(...perZone.values()) - Math.min(...perZone.values())).toBeLessThanOrEqual(1);
+    // No churn: at most one new NodeClaim per pod, and none created after the pods run.
+    const created = nodeClaims().filter(c => !before.has(c.metadata.name)).length;
+    expect(created).toBeLessThanOrEqual(replicas);
+    await sleep(10000);
+    expect(nodeClaims().filter(c => !before.has(c.metadata.name)).length).toBe(created);
+  } finally {
+    kubectl(["delete", "deployment", "spread", "-n", NS, "--wait=false"]);
+  }
 }, 300000);
 
 test("scaling inflate to 30 adds capacity", async () => {
@@ -147,7 +195,7 @@ test("100 pods: pending → NodeClaims → Running figures", async () => {
   expect(running(pods())).toHaveLength(100);
 }, 360000);
 
-test("at the end no capsicum-tagged instance exists without a NodeClaim", async () => {
+test("[regions] at the end no capsicum-tagged instance exists without a NodeClaim", async () => {
   const claims = new Set(nodeClaims().map(c => c.metadata.name));
   const orphans = (await clusterInstances(CLUSTER)).filter(i => !claims.has(tag(i, "karpenter.sh/nodeclaim") ?? ""));
   expect(orphans).toEqual([]);
