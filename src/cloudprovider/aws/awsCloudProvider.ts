@@ -88,6 +88,9 @@ export function kubernetesMinor(v: string): string {
   return `${m[1]}.${m[2]}`;
 }
 
+/** How long drift checks share one DescribeInstances of every owned instance. */
+export const DRIFT_SNAPSHOT_MS = 30_000;
+
 export class AwsCloudProvider implements CloudProvider {
   readonly name = "aws";
   readonly clients: AwsClients;
@@ -534,7 +537,7 @@ export class AwsCloudProvider implements CloudProvider {
         `instance of NodeClaim ${nodeClaim.metadata.name} not found${pid ? ` (${pid})` : ""}`,
       );
     if (inst.state === "shutting-down") return;
-    await this.instances.terminate(inst.instanceID);
+    await this.instances.terminate(inst);
   }
 
   async get(providerID: string): Promise<CloudInstance> {
@@ -554,7 +557,9 @@ export class AwsCloudProvider implements CloudProvider {
     if (!nc?.status) return "";
     const staticDrift = staticFieldsDrift(nodeClaim.metadata.annotations ?? {}, nc.metadata.annotations ?? {});
     if (staticDrift) return staticDrift;
-    const inst = await this.instances.get(parseProviderID(pid));
+    // One shared DescribeInstances per drift pass (30 s), not one per NodeClaim; an instance too new for the
+    // snapshot is simply checked next pass.
+    const inst = (await this.instances.snapshot(this.now(), DRIFT_SNAPSHOT_MS)).get(parseProviderID(pid));
     if (!inst) return "";
     // As Karpenter: AMI drift maps the node's instance type (all its labels: arch, GPU, ...) to the AMI a launch
     // would pick now; an instance type the catalog no longer has is an error there, so no drift here.

@@ -71,13 +71,22 @@ export class InstanceProvider {
       .sort((a, b) => a.launchTime.getTime() - b.launchTime.getTime() || a.instanceID.localeCompare(b.instanceID))[0];
   }
 
-  /** undefined when EC2 does not know the instance (or it is terminated). */
+  /** True when the instance carries kubernetes.io/cluster/<this cluster>=owned: the only ones we may touch. */
+  isOwned(inst: Pick<CloudInstance, "tags">): boolean {
+    return inst.tags[clusterTag(this.clusterName)] === "owned";
+  }
+
+  /**
+   * undefined when EC2 does not know the instance, it is terminated, or it is not tagged as owned by this cluster
+   * (another cluster's or another Karpenter's instance is, for us, not there).
+   */
   async get(instanceId: string): Promise<CloudInstance | undefined> {
     try {
       const found = await this.describe({ InstanceIds: [instanceId] });
       const i = found.find((x) => x.InstanceId === instanceId);
       if (!i || i.State?.Name === "terminated") return undefined;
-      return toCloudInstance(i);
+      const inst = toCloudInstance(i);
+      return this.isOwned(inst) ? inst : undefined;
     } catch (e) {
       if (/InvalidInstanceID/.test((e as { name?: string }).name ?? "")) return undefined;
       throw e;
@@ -95,7 +104,29 @@ export class InstanceProvider {
     return found.map(toCloudInstance).sort((a, b) => a.instanceID.localeCompare(b.instanceID));
   }
 
-  async terminate(instanceId: string): Promise<void> {
-    await this.ec2.send(new TerminateInstancesCommand({ InstanceIds: [instanceId] }));
+  /** Terminates only an instance this cluster owns (the tag is re-checked on the instance passed in). */
+  async terminate(inst: CloudInstance): Promise<void> {
+    if (!this.isOwned(inst))
+      throw new Error(
+        `refusing to terminate ${inst.instanceID}: it is not tagged ${clusterTag(this.clusterName)}=owned (not this cluster's instance)`,
+      );
+    await this.ec2.send(new TerminateInstancesCommand({ InstanceIds: [inst.instanceID] }));
   }
+
+  /**
+   * Every owned live instance by ID, from one paginated DescribeInstances shared by all callers for `maxAgeMs`:
+   * drift checks read this instead of one DescribeInstances per NodeClaim (EC2 rate limits at 1-2k nodes).
+   */
+  async snapshot(now: number, maxAgeMs: number): Promise<Map<string, CloudInstance>> {
+    if (this.cached && now - this.cached.at < maxAgeMs) return this.cached.value;
+    this.inflight ??= this.list()
+      .then((list) => {
+        this.cached = { at: now, value: new Map(list.map((i) => [i.instanceID, i])) };
+        return this.cached.value;
+      })
+      .finally(() => (this.inflight = undefined));
+    return this.inflight;
+  }
+  private cached?: { at: number; value: Map<string, CloudInstance> };
+  private inflight?: Promise<Map<string, CloudInstance>>;
 }
