@@ -82,6 +82,21 @@ export class NodeClassNotReadyError extends Error {
   }
 }
 
+/**
+ * The EC2NodeClass's own settings cannot be used (e.g. kubelet.kubeReserved.cpu "10%"): only its NodePools stop.
+ * Thrown by instance-type lookups for that NodeClass; callers mark it not Ready and publish an Event.
+ */
+export class InvalidNodeClassError extends Error {
+  constructor(
+    readonly nodeClass: string,
+    readonly field: string | undefined,
+    message: string,
+  ) {
+    super(`EC2NodeClass "${nodeClass}": ${message}`);
+    this.name = "InvalidNodeClassError";
+  }
+}
+
 export interface CloudProvider {
   readonly name: string;
   /** Launch one instance for the NodeClaim. Idempotent: a retry for the same NodeClaim returns the existing instance. */

@@ -26,6 +26,8 @@ export async function validateNodeClass(
     error = (e as Error).message;
   }
   const status = { ...(res.status as { conditions?: Cond[] }) };
+  // The cloud provider's own validation (e.g. no cluster service CIDR) already failed: keep its reason.
+  if (!error && status.conditions?.some((c) => c.type === "ValidationSucceeded" && c.status === "False")) return res;
   const prev = (t: string) => previous.status?.conditions?.find((c) => c.type === t);
   const gen = previous.metadata.generation !== undefined ? { observedGeneration: previous.metadata.generation } : {};
   const validation: Cond = error

@@ -12,7 +12,9 @@ import {
   NodeClaimLike,
   NodeClaimNotFoundError,
   NodeClassNotReadyError,
+  InvalidNodeClassError,
 } from "../types";
+import { QuantityError } from "../../apis/quantity";
 import { loadCatalog, onDemandPrices, restrictToZones, InstanceType } from "./catalog";
 import { OfferingsProvider } from "./offerings";
 import * as L from "../../apis/labels";
@@ -217,7 +219,7 @@ export class AwsCloudProvider implements CloudProvider {
     this.warnPricingFallbackOnce();
     const key = JSON.stringify([kubelet ?? null, prices.size, this.offeringsVersion]);
     const base = await this.catalogs.getOrLoad(key, async () =>
-      loadCatalog({
+      this.catalogFor(nodeClass, {
         region: this.settings.region,
         kubelet: kubelet && {
           maxPods: kubelet.maxPods,
@@ -240,6 +242,19 @@ export class AwsCloudProvider implements CloudProvider {
         this.unavailableOfferings.isUnavailable(it.name, o.zone, o.capacityType) ? { ...o, available: false } : o,
       ),
     }));
+  }
+
+  /** loadCatalog, with a bad kubelet value of this NodeClass turned into its own typed error (others unaffected). */
+  private catalogFor(nodeClass: EC2NodeClassLike | undefined, opts: Parameters<typeof loadCatalog>[0]): InstanceType[] {
+    try {
+      return loadCatalog(opts);
+    } catch (e) {
+      const msg = (e as Error).message ?? String(e);
+      const field = /\b(kubelet\.[A-Za-z]+(?:\.[A-Za-z0-9./-]+)?)/.exec(msg)?.[1];
+      if (nodeClass && (field || e instanceof QuantityError))
+        throw new InvalidNodeClassError(nodeClass.metadata.name, field && `spec.${field}`, msg);
+      throw e;
+    }
   }
 
   private async readyNodeClass(nodeClaim: NodeClaimLike): Promise<EC2NodeClassLike> {

@@ -70,3 +70,19 @@ describe("cluster discovery", () => {
       .rejects.toThrow(NodeClassNotReadyError);
   });
 });
+
+describe("a bad kubelet value is this NodeClass's typed error", () => {
+  test("getInstanceTypes throws InvalidNodeClassError naming the NodeClass and field; another NodeClass is unaffected", async () => {
+    const { InvalidNodeClassError } = await import("../../../src/cloudprovider/types");
+    const ec2 = { send: async (cmd: { constructor: { name: string } }) => { if (cmd.constructor.name === "DescribeSpotPriceHistoryCommand") return { SpotPriceHistory: [] }; throw new Error("offline"); } };
+    const p = new AwsCloudProvider({ clusterName: "c", clusterEndpoint: "https://k", region: "us-east-1", nodeClassLookup: async () => undefined, clients: { ec2, ssm: {}, iam: {}, sqs: {} } as unknown as AwsClients });
+    const status = { subnets: [{ id: "s", zone: "us-east-1a" }] };
+    const bad = { metadata: { name: "bad" }, spec: { kubelet: { kubeReserved: { cpu: "10%" } } }, status };
+    const err = await p.getInstanceTypes(bad as never).catch(e => e);
+    expect(err).toBeInstanceOf(InvalidNodeClassError);
+    expect(err).toMatchObject({ nodeClass: "bad", field: "spec.kubelet.kubeReserved.cpu" });
+    expect(err.message).toMatch(/^EC2NodeClass "bad": .*10%/);
+    const good = { metadata: { name: "good" }, spec: { kubelet: { kubeReserved: { cpu: "200m" } } }, status };
+    expect((await p.getInstanceTypes(good as never)).length).toBeGreaterThan(100);
+  });
+});
