@@ -25,6 +25,7 @@ import { garbageCollect } from "./lifecycle/garbageCollection";
 import { LifecycleDeps, reconcileNodeClaim } from "./lifecycle/nodeClaimLifecycle";
 import { createLogger, Logger } from "./log";
 import { Metrics, serveMetrics } from "./metrics";
+import { collectStateMetrics } from "./stateMetrics";
 import { Batcher } from "./provisioning/batcher";
 import { updateNodePoolStatus } from "./provisioning/nodePoolCounter";
 import { Provisioner } from "./provisioning/provisioner";
@@ -82,6 +83,14 @@ export interface Controllers {
   stop(): Promise<void>;
 }
 
+const CAPSICUM_VERSION: string = (() => {
+  try {
+    return (require("../package.json") as { version: string }).version; // eslint-disable-line @typescript-eslint/no-require-imports
+  } catch {
+    return "unknown";
+  }
+})();
+
 const SYNC_KINDS: StateKind[] = [
   "NodePool",
   "EC2NodeClass",
@@ -125,6 +134,8 @@ export async function startControllers(settings: Settings, o: ControllerOverride
   }
   state.markSynced();
   metrics.clusterStateSynced.set(1);
+  metrics.clusterStateUnsyncedTime.set(0);
+  metrics.buildInfo.set({ version: CAPSICUM_VERSION, goversion: "", goarch: process.arch, commit: "" }, 1);
 
   const lifecycleDeps: LifecycleDeps = {
     client,
@@ -320,6 +331,7 @@ export async function startControllers(settings: Settings, o: ControllerOverride
     switch (kind) {
       case "Pod": {
         if (phase !== "DELETED" && isProvisionable(cur)) batcher.trigger();
+        if (phase !== "DELETED") observePodTimes(metrics, cur, change.previous, clock.now());
         // consolidateAfter counts from the last pod bound to / removed from a node (Karpenter's lastPodEventTime).
         const node = cur.spec?.nodeName as string | undefined;
         const prevNode = change.previous?.spec?.nodeName as string | undefined;
@@ -418,24 +430,10 @@ export async function startControllers(settings: Settings, o: ControllerOverride
   every("nodeclass", settings.nodeClassRefreshMs, () => {
     for (const n of state.nodeClasses.keys()) nodeClasses.add(n);
   });
-  every("metrics", 15_000, () => {
+  // Karpenter's metrics.node / metrics.pod controllers (every 5 s there).
+  every("metrics", 5_000, () => {
     metrics.clusterStateNodeCount.set(state.nodes.size);
-    metrics.podsState.reset();
-    for (const p of state.pods.values()) {
-      const node = p.spec?.nodeName as string | undefined;
-      const nc = node ? state.nodeClaimForNode(state.nodes.get(node) ?? { metadata: { name: node } }) : undefined;
-      metrics.podsState.set(
-        {
-          name: p.metadata.name,
-          namespace: p.metadata.namespace ?? "",
-          node: node ?? "",
-          nodepool: nc?.metadata.labels?.["karpenter.sh/nodepool"] ?? "",
-          phase: p.status?.phase ?? "",
-          schedulable: String(!isProvisionable(p)),
-        },
-        1,
-      );
-    }
+    collectStateMetrics(metrics, state, { now: clock.now(), podsStatePerPod: settings.metricsPodsStatePerPod });
   });
 
   let interruption: RunningInterruption | undefined;
@@ -525,6 +523,15 @@ export async function startControllers(settings: Settings, o: ControllerOverride
       ]);
     },
   };
+}
+
+/** karpenter_pods_bound_duration_seconds / _startup_duration_seconds: creation → bound, creation → Running. */
+function observePodTimes(metrics: Metrics, cur: KubeObject, prev: KubeObject | undefined, now: number): void {
+  const created = Date.parse(cur.metadata.creationTimestamp ?? "");
+  if (!Number.isFinite(created)) return;
+  const secs = Math.max(0, (now - created) / 1000);
+  if (cur.spec?.nodeName && !prev?.spec?.nodeName) metrics.podsBoundDuration.observe(secs);
+  if (cur.status?.phase === "Running" && prev?.status?.phase !== "Running") metrics.podsStartupDuration.observe(secs);
 }
 
 const isTerminalPod = (p: KubeObject | undefined): boolean =>

@@ -2,7 +2,28 @@
 // One Registry per Metrics instance (not prom-client's global) so tests and restarts never collide.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { WellKnownLabels } from "./apis/labels";
+import { Counter, Gauge, Histogram, Registry, Summary } from "prom-client";
+
+/** Karpenter's DurationBuckets (pkg/metrics). */
+const DURATION_BUCKETS = [
+  0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.25, 1.5, 1.75,
+  2.0, 2.5, 3.0, 3.5, 4.0, 4.5, 5, 6, 7, 8, 9, 10, 15, 20, 25, 30, 40, 50, 60, 120, 150, 300, 450, 600,
+];
+
+/**
+ * Karpenter's node metric labels: every well-known label (karpenter.sh/nodepool → nodepool, ...instance-cpu →
+ * instance_cpu) plus node_name, phase, managed.
+ */
+export const NODE_LABEL_KEYS: ReadonlyArray<[string, string]> = [...WellKnownLabels]
+  .filter((k) => k.split("/").length === 2)
+  .map((k) => [k, k.split("/")[1]!.toLowerCase().replace(/-/g, "_")] as [string, string])
+  .filter(([, n], i, all) => all.findIndex(([, m]) => m === n) === i);
+export const NODE_LABEL_NAMES: string[] = [...NODE_LABEL_KEYS.map(([, n]) => n), "node_name", "phase", "managed"];
+
+function nodeGauge(registry: Registry, name: string, help: string): Gauge<string> {
+  return new Gauge({ name, help, labelNames: [...NODE_LABEL_NAMES, "resource_type"], registers: [registry] });
+}
 
 export class Metrics {
   readonly registry = new Registry();
@@ -37,16 +58,52 @@ export class Metrics {
     labelNames: ["nodepool"] as const,
     registers: [this.registry],
   });
-  readonly nodesAllocatable = new Gauge({
-    name: "karpenter_nodes_allocatable",
-    help: "Node allocatable are the resources allocatable by nodes.",
-    labelNames: ["node_name", "nodepool", "resource_type", "instance_type", "capacity_type", "zone"] as const,
+  readonly nodesAllocatable = nodeGauge(
+    this.registry,
+    "karpenter_nodes_allocatable",
+    "Node allocatable are the resources allocatable by nodes.",
+  );
+  readonly nodesTotalPodRequests = nodeGauge(
+    this.registry,
+    "karpenter_nodes_total_pod_requests",
+    "Node total pod requests are the resources requested by pods bound to nodes, including the DaemonSet pods.",
+  );
+  readonly nodesTotalPodLimits = nodeGauge(
+    this.registry,
+    "karpenter_nodes_total_pod_limits",
+    "Node total pod limits are the resources specified by pod limits, including the DaemonSet pods.",
+  );
+  readonly nodesTotalDaemonRequests = nodeGauge(
+    this.registry,
+    "karpenter_nodes_total_daemon_requests",
+    "Node total daemon requests are the resource requested by DaemonSet pods bound to nodes.",
+  );
+  readonly nodesTotalDaemonLimits = nodeGauge(
+    this.registry,
+    "karpenter_nodes_total_daemon_limits",
+    "Node total daemon limits are the resources specified by DaemonSet pod limits.",
+  );
+  readonly nodesSystemOverhead = nodeGauge(
+    this.registry,
+    "karpenter_nodes_system_overhead",
+    "Node system daemon overhead are the resources reserved for system overhead, the difference between the node's capacity and allocatable values are reported by the status.",
+  );
+  readonly nodesCurrentLifetime = new Gauge({
+    name: "karpenter_nodes_current_lifetime_seconds",
+    help: "Node age in seconds",
+    labelNames: NODE_LABEL_NAMES,
     registers: [this.registry],
   });
-  readonly nodesTotalPodRequests = new Gauge({
-    name: "karpenter_nodes_total_pod_requests",
-    help: "Node total pod requests are the resources requested by pods bound to nodes.",
-    labelNames: ["node_name", "nodepool", "resource_type"] as const,
+  readonly clusterUtilization = new Gauge({
+    name: "karpenter_cluster_utilization_percent",
+    help: "Utilization of allocatable resources by pod requests",
+    labelNames: ["resource_type"] as const,
+    registers: [this.registry],
+  });
+  readonly buildInfo = new Gauge({
+    name: "karpenter_build_info",
+    help: "A metric with a constant '1' value labeled by version from which karpenter was built.",
+    labelNames: ["version", "goversion", "goarch", "commit"] as const,
     registers: [this.registry],
   });
   readonly nodesTerminationDuration = new Histogram({
@@ -68,16 +125,41 @@ export class Metrics {
     labelNames: ["nodepool", "resource_type"] as const,
     registers: [this.registry],
   });
+  /**
+   * Karpenter's labels. Karpenter sets one series per pod; capsicum by default leaves `name` and `owner` empty
+   * and counts the pods of each remaining label set (METRICS_PODS_STATE_PER_POD=true restores one per pod).
+   */
   readonly podsState = new Gauge({
     name: "karpenter_pods_state",
-    help: "Pod state is the current state of pods.",
-    labelNames: ["name", "namespace", "node", "nodepool", "phase", "schedulable"] as const,
+    help: "Pod state is the current state of pods. This metric can be used several ways as it is labeled by the pod name, namespace, owner, node, nodepool name, zone, architecture, capacity type, instance type, pod phase, and pod readiness.",
+    labelNames: [
+      "name",
+      "namespace",
+      "owner",
+      "node",
+      "scheduled",
+      "nodepool",
+      "zone",
+      "arch",
+      "capacity_type",
+      "instance_type",
+      "phase",
+      "ready",
+      "managed",
+    ] as const,
     registers: [this.registry],
   });
-  readonly podsStartupDuration = new Histogram({
+  /** A Summary without labels, as Karpenter's (quantiles 0, .5, .9, .99, 1). */
+  readonly podsStartupDuration = new Summary({
     name: "karpenter_pods_startup_duration_seconds",
     help: "The time from pod creation until the pod is running.",
-    buckets: [1, 5, 10, 20, 30, 45, 60, 90, 120, 180, 300, 600],
+    percentiles: [0, 0.5, 0.9, 0.99, 1],
+    registers: [this.registry],
+  });
+  readonly podsBoundDuration = new Histogram({
+    name: "karpenter_pods_bound_duration_seconds",
+    help: "The time from pod creation until the pod is bound.",
+    buckets: DURATION_BUCKETS,
     registers: [this.registry],
   });
   readonly schedulingDuration = new Histogram({
@@ -105,6 +187,11 @@ export class Metrics {
     help: "Returns 1 if cluster state is synced and 0 otherwise.",
     registers: [this.registry],
   });
+  readonly clusterStateUnsyncedTime = new Gauge({
+    name: "karpenter_cluster_state_unsynced_time_seconds",
+    help: "The time for which cluster state is not synced",
+    registers: [this.registry],
+  });
   readonly clusterStateNodeCount = new Gauge({
     name: "karpenter_cluster_state_node_count",
     help: "Current count of nodes in cluster state.",
@@ -116,15 +203,16 @@ export class Metrics {
     labelNames: ["controller", "method", "provider", "error"] as const,
     registers: [this.registry],
   });
+  /** controller-runtime's workqueue metrics, which Karpenter exports under these names. */
   readonly workqueueDepth = new Gauge({
-    name: "karpenter_workqueue_depth",
-    help: "Current depth of the work queue.",
+    name: "workqueue_depth",
+    help: "Current depth of workqueue by workqueue and priority",
     labelNames: ["name"] as const,
     registers: [this.registry],
   });
   readonly workqueueRetries = new Counter({
-    name: "karpenter_workqueue_retries_total",
-    help: "Total number of retries handled by the work queue.",
+    name: "workqueue_retries_total",
+    help: "Total number of retries handled by workqueue",
     labelNames: ["name"] as const,
     registers: [this.registry],
   });

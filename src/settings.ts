@@ -42,6 +42,8 @@ export interface Settings {
   consolidationValidationDelayMs: number;
   reconcileConcurrency: number;
   metricsPort: number;
+  /** karpenter_pods_state with one series per pod (name/owner labels), as Karpenter; default off (counts). */
+  metricsPodsStatePerPod: boolean;
   admissionMode: AdmissionMode;
 }
 
@@ -118,6 +120,13 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     }
     return n;
   };
+  const bool = (key: string, def: boolean): boolean => {
+    const raw = env[key]?.trim().toLowerCase();
+    if (!raw) return def;
+    if (raw === "true" || raw === "false") return raw === "true";
+    errors.push(`${key}="${env[key]}" must be true or false`);
+    return def;
+  };
 
   const clusterName = str("CLUSTER_NAME", true) ?? "";
   const clusterEndpoint = str("CLUSTER_ENDPOINT", false);
@@ -175,6 +184,7 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     consolidationValidationDelayMs: dur("CONSOLIDATION_VALIDATION_DELAY", "15s"),
     reconcileConcurrency: int("RECONCILE_CONCURRENCY", 10, 1),
     metricsPort: int("METRICS_PORT", 8080, 0),
+    metricsPodsStatePerPod: bool("METRICS_PODS_STATE_PER_POD", false),
     admissionMode: "default",
   };
   try {
