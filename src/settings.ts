@@ -21,6 +21,7 @@
 //   METRICS_PORT [8080]              Prometheus metrics port (0 disables the server).
 //   ADMISSION_MODE [default]         default: deny only what Karpenter's CRDs deny, capsicum's findings are
 //                                    warnings + status conditions; strict: findings deny too.
+import { parseDuration } from "./apis/duration";
 
 export interface Settings {
   clusterName: string;
@@ -76,21 +77,6 @@ const DEFAULT_FEATURE_GATES: Record<string, boolean> = {
   CapacityBuffer: false,
 };
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/** Parses Go-style durations like "1s", "500ms", "1h30m". Returns undefined when malformed. */
-export function parseDuration(s: string): number | undefined {
-  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/g;
-  let total = 0,
-    consumed = 0;
-  for (const m of s.matchAll(re)) {
-    if (m.index !== consumed) return undefined;
-    total += Number(m[1]) * UNIT_MS[m[2]];
-    consumed += m[0].length;
-  }
-  return consumed === s.length && consumed > 0 ? total : undefined;
-}
-
 export function loadSettings(env: Record<string, string | undefined> = process.env): Settings {
   const errors: string[] = [];
   const str = (key: string, required: boolean): string | undefined => {
@@ -103,10 +89,10 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
   };
   const dur = (key: string, def: string): number => {
     const raw = env[key]?.trim() || def;
-    const ms = parseDuration(raw);
-    if (ms === undefined) {
+    const ms = parseDuration(raw).ms;
+    if (ms === undefined || ms === null || ms < 0) {
       errors.push(`${key}="${raw}" is not a duration (use e.g. "1s", "500ms", "1m30s")`);
-      return parseDuration(def)!;
+      return parseDuration(def).ms!;
     }
     return ms;
   };

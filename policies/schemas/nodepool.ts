@@ -16,10 +16,10 @@ import {
   taintsSchema,
 } from "./common";
 import { cel, type CrdDefinition, type Schema } from "./types";
+import { BUDGET_SCHEDULE_PATTERN } from "../../src/apis/cron";
 
 export const BUDGET_NODES_PATTERN = "^((100|[0-9]{1,2})%|[0-9]+)$";
-export const BUDGET_SCHEDULE_PATTERN =
-  "^(@(annually|yearly|monthly|weekly|daily|midnight|hourly))|((.+)\\s(.+)\\s(.+)\\s(.+)\\s(.+))$";
+export { BUDGET_SCHEDULE_PATTERN } from "../../src/apis/cron";
 export const BUDGET_DURATION_PATTERN = "^((([0-9]+(h|m))|([0-9]+h[0-9]+m))(0s)?)$";
 export const DISRUPTION_REASONS = ["Underutilized", "Empty", "Drifted"];
 export const CONSOLIDATION_POLICIES = ["WhenEmpty", "WhenEmptyOrUnderutilized", "Balanced"];

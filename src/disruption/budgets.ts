@@ -3,8 +3,8 @@
 // without `reasons` applies to every reason; the minimum across applicable budgets wins; percentages are of
 // the pool's total nodes rounded UP; a misconfigured budget fails closed (0); nodes already being disrupted
 // count against the result.
-import { isWindowActive, parseCron, type CronSchedule } from "./cron";
-import { parseDuration } from "./duration";
+import { isWindowActive, parseCron, type CronSchedule } from "../apis/cron";
+import { requireDuration } from "../apis/duration";
 import type { Budget, ClusterSnapshot, DisruptionReason, NodePoolLike } from "./types";
 
 export const REASONS: readonly DisruptionReason[] = ["Empty", "Underutilized", "Drifted"];
@@ -14,7 +14,9 @@ const cronCache = new Map<string, CronSchedule>();
 function cachedCron(expr: string): CronSchedule {
   let s = cronCache.get(expr);
   if (!s) {
-    s = parseCron(expr);
+    const parsed = parseCron(expr);
+    if (!parsed.schedule) throw new Error(`budget schedule "${expr}": ${parsed.error}`);
+    s = parsed.schedule;
     cronCache.set(expr, s);
   }
   return s;
@@ -34,7 +36,7 @@ export function isBudgetActive(budget: Budget, now: Date, field = "budgets[]"): 
   if (budget.schedule === undefined || budget.duration === undefined) {
     throw new Error(`${field}: 'schedule' must be set with 'duration'`);
   }
-  const ms = parseDuration(budget.duration, `${field}.duration`);
+  const ms = requireDuration(budget.duration, `${field}.duration`);
   if (ms === null) throw new Error(`${field}.duration: "Never" is not allowed; use hours/minutes such as "8h"`);
   let schedule: CronSchedule;
   try {

@@ -1,7 +1,7 @@
 // Which nodes may be voluntarily disrupted, why others may not (DisruptionBlocked events), and how costly each
 // disruption is. Mirrors Karpenter's candidate filtering (state node + pod checks) and disruption cost:
 //   cost = sum(clamp(1 + priority/2^25 + deletionCost/2^27, -10, 10)) * lifetimeRemaining
-import { parseDuration } from "./duration";
+import { parseDuration, requireDuration } from "../apis/duration";
 import type {
   BlockedNode,
   Candidate,
@@ -40,7 +40,7 @@ export function evictionCost(p: PodInfo): number {
 /** Fraction of expireAfter still ahead of the node, in [0, 1]; 1 when it never expires. */
 export function lifetimeRemaining(node: NodeInfo, now: Date): number {
   if (!node.expireAfter) return 1;
-  const ms = parseDuration(node.expireAfter, `NodeClaim ${node.nodeClaimName} spec.expireAfter`);
+  const ms = requireDuration(node.expireAfter, `NodeClaim ${node.nodeClaimName} spec.expireAfter`);
   if (ms === null || ms === 0) return 1;
   const remaining = 1 - (now.getTime() - node.createdAt.getTime()) / ms;
   return Math.min(1, Math.max(0, remaining));
@@ -58,13 +58,8 @@ export function podDoNotDisruptActive(p: PodInfo, now: Date): boolean {
   const v = p.annotations?.[DO_NOT_DISRUPT_ANNOTATION];
   if (v === undefined) return false;
   if (v === "true") return true;
-  let ms: number | null;
-  try {
-    ms = parseDuration(v, "do-not-disrupt");
-  } catch {
-    return false;
-  }
-  if (ms === null || p.startTime === undefined) return false;
+  const ms = parseDuration(v).ms;
+  if (ms === undefined || ms === null || p.startTime === undefined) return false;
   return now.getTime() < Date.parse(p.startTime) + ms;
 }
 
@@ -97,7 +92,7 @@ function initializedAt(node: NodeInfo): Date {
 /** consolidateAfter elapsed since the last pod event; false when "Never", static pools, or no policy applies. */
 export function isConsolidatable(node: NodeInfo, nodePool: NodePoolLike, now: Date): boolean {
   if (nodePool.spec.replicas !== undefined) return false; // static pools keep their count
-  const after = parseDuration(
+  const after = requireDuration(
     nodePool.spec.disruption?.consolidateAfter ?? "0s",
     `NodePool ${nodePool.metadata.name} spec.disruption.consolidateAfter`,
   );

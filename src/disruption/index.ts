@@ -41,5 +41,4 @@ export {
   NODEPOOL_HASH_VERSION,
   NODEPOOL_HASH_VERSION_ANNOTATION,
 } from "./hash";
-export { parseDuration, formatDuration } from "./duration";
 export * from "./types";

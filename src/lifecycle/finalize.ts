@@ -7,7 +7,7 @@ import { NodeClaimNotFoundError } from "../cloudprovider/types";
 import { JsonPatchOp, KubeObject, Kinds, isNotFound, jsonPointerEscape, rvGuard } from "../kube/client";
 import { isNodeReady } from "../kube/clusterState";
 import { ReconcileResult } from "../kube/workqueue";
-import { parseDuration } from "../settings";
+import { parseDuration } from "../apis/duration";
 import { Condition, InstanceTerminating, setCondition } from "./conditions";
 import type { LifecycleDeps } from "./nodeClaimLifecycle";
 import {
@@ -46,7 +46,9 @@ export async function finalizeNodeClaim(deps: LifecycleDeps, nc: NodeClaim): Pro
 
   // terminationGracePeriod: the absolute deadline is recorded once so restarts do not extend it.
   let deadline: number | undefined;
-  const tgp = nc.spec.terminationGracePeriod ? parseDuration(nc.spec.terminationGracePeriod) : undefined;
+  const tgp = nc.spec.terminationGracePeriod
+    ? (parseDuration(nc.spec.terminationGracePeriod).ms ?? undefined)
+    : undefined;
   if (tgp !== undefined) {
     const recorded = Date.parse(nc.metadata.annotations?.[TerminationTimestampAnnotation] ?? "");
     deadline = Number.isFinite(recorded) ? recorded : (Date.parse(nc.metadata.deletionTimestamp ?? "") || now) + tgp;

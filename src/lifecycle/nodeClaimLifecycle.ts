@@ -13,7 +13,7 @@ import { EventRecorder } from "../kube/events";
 import { ReconcileResult } from "../kube/workqueue";
 import type { Logger } from "../log";
 import type { Metrics } from "../metrics";
-import { parseDuration } from "../settings";
+import { parseDuration } from "../apis/duration";
 import { parseQuantity } from "../apis/quantity";
 import {
   Condition,
@@ -193,8 +193,8 @@ export async function reconcileNodeClaim(deps: LifecycleDeps, name: string): Pro
   // 5. Expiration: a NodeClaim older than expireAfter is deleted (graceful termination then honours PDBs until TGP).
   const expire = nc.spec.expireAfter ?? "720h";
   if (expire !== "Never") {
-    const ms = parseDuration(expire);
-    if (ms !== undefined) {
+    const ms = parseDuration(expire).ms;
+    if (ms !== undefined && ms !== null) {
       const left = created + ms - now;
       if (left <= 0) {
         deps.log.info({ ...nodeClaimRef(nc), ttl: expire }, "disrupting nodeclaim, expired");

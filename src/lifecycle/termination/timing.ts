@@ -1,6 +1,6 @@
 // Termination clocks: eviction retry backoff, the terminationGracePeriod deadline (after which pods are deleted
 // regardless of PDBs or do-not-disrupt), and expireAfter.
-import { parseDuration } from "../../disruption/duration";
+import { requireDuration } from "../../apis/duration";
 
 export const TERMINATION_TIMESTAMP_ANNOTATION = "karpenter.sh/nodeclaim-termination-timestamp";
 export const EVICTION_BACKOFF_BASE_MS = 100;
@@ -14,7 +14,7 @@ export function evictionBackoffMs(attempt: number): number {
 /** When draining must be forced: termination start + terminationGracePeriod; undefined = wait forever. */
 export function terminationDeadline(startedAt: Date, terminationGracePeriod: string | undefined): Date | undefined {
   if (!terminationGracePeriod) return undefined;
-  const ms = parseDuration(terminationGracePeriod, "spec.terminationGracePeriod");
+  const ms = requireDuration(terminationGracePeriod, "spec.terminationGracePeriod");
   return ms === null ? undefined : new Date(startedAt.getTime() + ms);
 }
 
@@ -29,7 +29,7 @@ export function podDeleteTime(deadline: Date, terminationGracePeriodSeconds = 30
 /** When the NodeClaim expires (createdAt + expireAfter); undefined for "Never"/unset. */
 export function expirationTime(createdAt: Date, expireAfter: string | undefined): Date | undefined {
   if (!expireAfter) return undefined;
-  const ms = parseDuration(expireAfter, "spec.expireAfter");
+  const ms = requireDuration(expireAfter, "spec.expireAfter");
   return ms === null ? undefined : new Date(createdAt.getTime() + ms);
 }
 

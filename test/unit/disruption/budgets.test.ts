@@ -1,5 +1,4 @@
 import { allowedDisruptions, allowedDisruptionsForCluster, budgetNodeCount } from "../../../src/disruption/budgets";
-import { firesAt, isWindowActive, parseCron } from "../../../src/disruption/cron";
 import { NOW, node, nodePool } from "./fixtures";
 
 describe("budget node counts", () => {
@@ -70,33 +69,5 @@ describe("allowed disruptions", () => {
     const res = allowedDisruptionsForCluster(snapshot, NOW);
     expect(res.get("a")!.byReason.Underutilized).toBe(1); // ceil(1.5)=2 minus 1 deleting
     expect(res.get("b")!.byReason.Underutilized).toBe(0);
-  });
-});
-
-describe("cron schedules", () => {
-  it("matches lists, ranges, steps and names", () => {
-    const s = parseCron("*/15 8-10 * jan,mar *");
-    expect(firesAt(s, new Date("2026-03-02T08:45:00Z"))).toBe(true);
-    expect(firesAt(s, new Date("2026-03-02T08:46:00Z"))).toBe(false);
-    expect(firesAt(s, new Date("2026-02-02T08:45:00Z"))).toBe(false);
-    expect(firesAt(s, new Date("2026-03-02T11:00:00Z"))).toBe(false);
-  });
-  it("ORs day-of-month and day-of-week when both are restricted, and treats 7 as Sunday", () => {
-    const s = parseCron("0 0 1 * 7");
-    expect(firesAt(s, new Date("2026-03-01T00:00:00Z"))).toBe(true); // the 1st (also a Sunday)
-    expect(firesAt(s, new Date("2026-03-08T00:00:00Z"))).toBe(true); // a Sunday
-    expect(firesAt(s, new Date("2026-04-01T00:00:00Z"))).toBe(true); // the 1st, Wednesday
-    expect(firesAt(s, new Date("2026-03-09T00:00:00Z"))).toBe(false);
-  });
-  it("treats the window as [firing, firing + duration)", () => {
-    const s = parseCron("30 12 * * *");
-    expect(isWindowActive(s, 10 * 60_000, new Date("2026-03-02T12:29:59Z"))).toBe(false);
-    expect(isWindowActive(s, 10 * 60_000, new Date("2026-03-02T12:30:00Z"))).toBe(true);
-    expect(isWindowActive(s, 10 * 60_000, new Date("2026-03-02T12:39:59Z"))).toBe(true);
-    expect(isWindowActive(s, 10 * 60_000, new Date("2026-03-02T12:40:00Z"))).toBe(false);
-  });
-  it("rejects out-of-range values with the field name", () => {
-    expect(() => parseCron("61 * * * *")).toThrow(/minute value 61 out of range 0-59/);
-    expect(() => parseCron("* * * * funday")).toThrow(/invalid day-of-week value "funday"/);
   });
 });

@@ -1,4 +1,4 @@
-import { loadSettings, parseDuration } from "../../../src/settings";
+import { loadSettings } from "../../../src/settings";
 
 describe("settings", () => {
   it("applies Karpenter's defaults", () => {
@@ -17,7 +17,9 @@ describe("settings", () => {
     const s = loadSettings({ CLUSTER_NAME: "c", AWS_REGION: "r", FEATURE_GATES: "SpotToSpotConsolidation=true", BATCH_MAX_DURATION: "1m30s" });
     expect(s.featureGates.SpotToSpotConsolidation).toBe(true);
     expect(s.batchMaxMs).toBe(90_000);
-    expect(parseDuration("500ms")).toBe(500);
-    expect(parseDuration("10")).toBeUndefined();
+    expect(loadSettings({ CLUSTER_NAME: "c", AWS_REGION: "r", BATCH_IDLE_DURATION: "500ms" }).batchIdleMs).toBe(500);
+    expect(() => loadSettings({ CLUSTER_NAME: "c", AWS_REGION: "r", BATCH_IDLE_DURATION: "10" })).toThrow(/BATCH_IDLE_DURATION="10"/);
+    expect(() => loadSettings({ CLUSTER_NAME: "c", AWS_REGION: "r", BATCH_IDLE_DURATION: "Never" })).toThrow(/BATCH_IDLE_DURATION/);
+    expect(() => loadSettings({ CLUSTER_NAME: "c", AWS_REGION: "r", BATCH_IDLE_DURATION: "-1s" })).toThrow(/BATCH_IDLE_DURATION/);
   });
 });
