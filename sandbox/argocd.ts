@@ -71,13 +71,15 @@ export async function startArgoCD(opts: {
     "-f",
     join(home, "manifests/crds/appproject-crd.yaml"),
   ]);
-  k([
-    "wait",
-    "--for=condition=Established",
-    "--timeout=60s",
-    "crd/applications.argoproj.io",
-    "crd/appprojects.argoproj.io",
-  ]);
+  // (`kubectl wait` fails outright while a just-created CRD has no status.conditions yet.)
+  for (const crd of ["applications.argoproj.io", "appprojects.argoproj.io"])
+    await waitFor(
+      `CRD ${crd} Established`,
+      async () =>
+        /True/.test(k(["get", "crd", crd, "-o", "jsonpath={.status.conditions[?(@.type=='Established')].status}"])) ||
+        undefined,
+      60000,
+    );
   k(
     ["apply", "-f", "-"],
     JSON.stringify({ apiVersion: "v1", kind: "Namespace", metadata: { name: ARGOCD_NAMESPACE } }),
