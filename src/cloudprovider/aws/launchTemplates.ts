@@ -11,7 +11,7 @@ import {
   DeleteLaunchTemplateCommand,
 } from "@aws-sdk/client-ec2";
 import type { BlockDeviceMapping, EC2NodeClassLike } from "./nodeClass";
-import { al2023UserData } from "./userData";
+import { amiFamilyOf, userDataFor } from "./userData";
 import { tagList } from "./fleetRequest";
 import { TtlCache, TTL, Now } from "./ttlCache";
 
@@ -39,6 +39,18 @@ export const DEFAULT_BLOCK_DEVICES: BlockDeviceMapping[] = [
     ebs: { volumeSize: "20Gi", volumeType: "gp3", encrypted: true, deleteOnTermination: true },
   },
 ];
+
+/** Karpenter's per-family defaults: Bottlerocket OS + data volumes, Windows 50Gi /dev/sda1, Custom none. */
+export function defaultBlockDevices(family: string): BlockDeviceMapping[] {
+  const ebs = (size: string) => ({ volumeSize: size, volumeType: "gp3", encrypted: true, deleteOnTermination: true });
+  if (family === "Bottlerocket")
+    return [
+      { deviceName: "/dev/xvda", ebs: ebs("4Gi") },
+      { deviceName: "/dev/xvdb", rootVolume: true, ebs: ebs("20Gi") },
+    ];
+  if (family.startsWith("Windows")) return [{ deviceName: "/dev/sda1", rootVolume: true, ebs: ebs("50Gi") }];
+  return DEFAULT_BLOCK_DEVICES;
+}
 
 export function volumeSizeGiB(size: string | undefined): number | undefined {
   if (!size) return undefined;
@@ -68,7 +80,8 @@ function blockDevices(bdms: BlockDeviceMapping[]): LaunchTemplateBlockDeviceMapp
 export function launchTemplateData(i: LaunchTemplateInput): RequestLaunchTemplateData {
   const spec = i.nodeClass.spec;
   const md = spec.metadataOptions ?? {};
-  const userData = al2023UserData({
+  const family = amiFamilyOf(spec as never);
+  const userData = userDataFor(family, {
     clusterName: i.clusterName,
     apiServerEndpoint: i.clusterEndpoint,
     caBundle: i.caBundle,
@@ -89,9 +102,13 @@ export function launchTemplateData(i: LaunchTemplateInput): RequestLaunchTemplat
       HttpPutResponseHopLimit: md.httpPutResponseHopLimit ?? 1,
       HttpTokens: (md.httpTokens ?? "required") as never,
     },
-    BlockDeviceMappings: blockDevices(
-      spec.blockDeviceMappings?.length ? spec.blockDeviceMappings : DEFAULT_BLOCK_DEVICES,
-    ),
+    ...(spec.blockDeviceMappings?.length || family !== "Custom"
+      ? {
+          BlockDeviceMappings: blockDevices(
+            spec.blockDeviceMappings?.length ? spec.blockDeviceMappings : defaultBlockDevices(family),
+          ),
+        }
+      : {}),
     Monitoring: { Enabled: spec.detailedMonitoring ?? false },
     TagSpecifications: [{ ResourceType: "network-interface", Tags: tagList(i.tags) }],
   };

@@ -69,23 +69,53 @@ export function parseAlias(alias: string): { family: string; version: string } {
   return { family: m[1]!.toLowerCase(), version: m[2]! };
 }
 
+/** Karpenter's alias families and the AMI family each implies. */
+export const ALIAS_FAMILIES: Record<string, string> = {
+  al2: "AL2",
+  al2023: "AL2023",
+  bottlerocket: "Bottlerocket",
+  windows2019: "Windows2019",
+  windows2022: "Windows2022",
+  windows2025: "Windows2025",
+};
+
+/** The EKS-published SSM parameters an alias resolves through, per architecture (Karpenter's amifamily/*.go). */
 export function aliasParameters(alias: string, k8sMinor: string): AliasParameter[] {
   const { family, version } = parseAlias(alias);
-  if (family !== "al2023") {
+  if (!ALIAS_FAMILIES[family])
     throw new Error(
-      `amiSelectorTerms alias "${alias}": only the al2023 family is supported by capsicum (use al2023@latest or al2023@vYYYYMMDD, or select AMIs by id/name/tags)`,
+      `amiSelectorTerms alias "${alias}": unknown family "${family}" (one of ${Object.keys(ALIAS_FAMILIES).join(", ")})`,
     );
-  }
-  const arches: Array<["x86_64" | "arm64", "amd64" | "arm64"]> = [
+  const latest = version === "latest";
+  const both: Array<["x86_64" | "arm64", "amd64" | "arm64"]> = [
     ["x86_64", "amd64"],
     ["arm64", "arm64"],
   ];
-  return arches.map(([ssmArch, arch]) => {
-    const leaf =
-      version === "latest" ? "recommended" : `amazon-eks-node-al2023-${ssmArch}-standard-${k8sMinor}-${version}`;
-    return {
-      name: `/aws/service/eks/optimized-ami/${k8sMinor}/amazon-linux-2023/${ssmArch}/standard/${leaf}/image_id`,
+  if (family === "al2023")
+    return both.map(([ssmArch, arch]) => {
+      const leaf = latest ? "recommended" : `amazon-eks-node-al2023-${ssmArch}-standard-${k8sMinor}-${version}`;
+      return {
+        name: `/aws/service/eks/optimized-ami/${k8sMinor}/amazon-linux-2023/${ssmArch}/standard/${leaf}/image_id`,
+        arch,
+      };
+    });
+  if (family === "al2")
+    return both.map(([, arch]) => {
+      const dir = arch === "arm64" ? "amazon-linux-2-arm64" : "amazon-linux-2";
+      const leaf = latest ? "recommended" : `amazon-eks-${arch === "arm64" ? "arm64-" : ""}node-${k8sMinor}-${version}`;
+      return { name: `/aws/service/eks/optimized-ami/${k8sMinor}/${dir}/${leaf}/image_id`, arch };
+    });
+  if (family === "bottlerocket")
+    return both.map(([ssmArch, arch]) => ({
+      name: `/aws/service/bottlerocket/aws-k8s-${k8sMinor}/${ssmArch}/${latest ? "latest" : version.replace(/^v/, "")}/image_id`,
       arch,
-    };
-  });
+    }));
+  if (!latest) throw new Error(`amiSelectorTerms alias "${alias}": Windows families only support the "latest" version`);
+  const release = family.slice("windows".length);
+  return [
+    {
+      name: `/aws/service/ami-windows-latest/Windows_Server-${release}-English-Core-EKS_Optimized-${k8sMinor}/image_id`,
+      arch: "amd64",
+    },
+  ];
 }

@@ -123,3 +123,195 @@ export function al2023UserData(o: UserDataOptions): string {
   lines.push(`--${MIME_BOUNDARY}--`, "");
   return lines.join("\n");
 }
+
+// ---- other AMI families (Karpenter's amifamily/bootstrap: eksbootstrap.go, bottlerocket.go, windows.go) ----
+
+export type AmiFamily = "AL2023" | "AL2" | "Bottlerocket" | "Windows2019" | "Windows2022" | "Windows2025" | "Custom";
+
+/** spec.amiFamily, else the alias's family, else AL2023 (Karpenter's default). */
+export function amiFamilyOf(spec: { amiFamily?: string; amiSelectorTerms?: Array<{ alias?: string }> }): AmiFamily {
+  if (spec.amiFamily) return spec.amiFamily as AmiFamily;
+  const alias = spec.amiSelectorTerms?.find((t) => t.alias)?.alias;
+  const fam = alias?.split("@")[0]?.toLowerCase();
+  const map: Record<string, AmiFamily> = {
+    al2: "AL2",
+    al2023: "AL2023",
+    bottlerocket: "Bottlerocket",
+    windows2019: "Windows2019",
+    windows2022: "Windows2022",
+    windows2025: "Windows2025",
+  };
+  return (fam && map[fam]) || "AL2023";
+}
+
+const taintFlag = (t: { key: string; value?: string; effect: string }) =>
+  `${t.key}${t.value ? `=${t.value}` : ""}:${t.effect}`;
+const labelList = (labels: Record<string, string>) =>
+  Object.keys(labels)
+    .sort()
+    .map((k) => `${k}=${labels[k]}`)
+    .join(",");
+const shq = (s: string) => `'${s.replace(/'/g, `'"'"'`)}'`;
+
+function requireCluster(o: UserDataOptions): void {
+  if (!o.clusterName) throw new Error("user data: clusterName is required (settings CLUSTER_NAME)");
+  if (!o.apiServerEndpoint) throw new Error("user data: the cluster endpoint is required (settings CLUSTER_ENDPOINT)");
+}
+
+/** Kubelet flags the AL2/Windows bootstrap scripts pass through --kubelet-extra-args. */
+function kubeletExtraArgs(o: UserDataOptions): string[] {
+  const args: string[] = [];
+  const labels = labelList(o.labels);
+  if (labels) args.push(`--node-labels=${labels}`);
+  args.push(`--register-with-taints=${registerWithTaints(o.taints).map(taintFlag).join(",")}`);
+  const maxPods = o.kubelet?.maxPods ?? o.maxPods;
+  if (maxPods !== undefined) args.push(`--max-pods=${maxPods}`);
+  const k = o.kubelet ?? {};
+  const pairs = (m?: Record<string, string>) =>
+    m &&
+    Object.keys(m)
+      .sort()
+      .map((x) => `${x}=${m[x]}`)
+      .join(",");
+  if (k.kubeReserved) args.push(`--kube-reserved=${pairs(k.kubeReserved)}`);
+  if (k.systemReserved) args.push(`--system-reserved=${pairs(k.systemReserved)}`);
+  if (k.evictionHard) args.push(`--eviction-hard=${pairs(k.evictionHard)}`);
+  if (k.podsPerCore !== undefined) args.push(`--pods-per-core=${k.podsPerCore}`);
+  return args;
+}
+
+/** AL2: a MIME document, the user's parts first, then /etc/eks/bootstrap.sh with the cluster and kubelet args. */
+export function al2UserData(o: UserDataOptions): string {
+  requireCluster(o);
+  const words = [
+    "/etc/eks/bootstrap.sh",
+    shq(o.clusterName),
+    "--apiserver-endpoint",
+    shq(o.apiServerEndpoint),
+    ...(o.caBundle ? ["--b64-cluster-ca", shq(o.caBundle)] : []),
+    ...(o.serviceCIDR ? ["--service-ipv4-cidr", shq(o.serviceCIDR)] : []),
+    ...(o.kubelet?.clusterDNS?.length ? ["--dns-cluster-ip", shq(o.kubelet.clusterDNS[0]!)] : []),
+    "--use-max-pods",
+    "false",
+    "--kubelet-extra-args",
+    shq(kubeletExtraArgs(o).join(" ")),
+  ];
+  const script = [
+    "#!/bin/bash -xe",
+    "exec > >(tee /var/log/user-data.log|logger -t user-data -s 2>/dev/console) 2>&1",
+    words.join(" "),
+  ].join("\n");
+  const parts = [
+    ...customParts(o.customUserData),
+    { contentType: 'text/x-shellscript; charset="us-ascii"', body: script },
+  ];
+  const lines = ["MIME-Version: 1.0", `Content-Type: multipart/mixed; boundary="${MIME_BOUNDARY}"`, ""];
+  for (const p of parts) lines.push(`--${MIME_BOUNDARY}`, `Content-Type: ${p.contentType}`, "", p.body, "");
+  lines.push(`--${MIME_BOUNDARY}--`, "");
+  return lines.join("\n");
+}
+
+const tomlStr = (s: string) => JSON.stringify(s);
+
+/**
+ * Bottlerocket: TOML. The user's TOML is kept and Karpenter's [settings.kubernetes] keys win: user lines for keys
+ * capsicum sets are dropped from that table, the rest of it is merged into capsicum's.
+ */
+export function bottlerocketUserData(o: UserDataOptions): string {
+  requireCluster(o);
+  const ours: Array<[string, string]> = [
+    ["cluster-name", tomlStr(o.clusterName)],
+    ["api-server", tomlStr(o.apiServerEndpoint)],
+  ];
+  if (o.caBundle) ours.push(["cluster-certificate", tomlStr(o.caBundle)]);
+  const maxPods = o.kubelet?.maxPods ?? o.maxPods;
+  if (maxPods !== undefined) ours.push(["max-pods", String(maxPods)]);
+  if (o.kubelet?.clusterDNS?.length) ours.push(["cluster-dns-ip", tomlStr(o.kubelet.clusterDNS[0]!)]);
+  const { kubernetesExtra, rest } = splitUserToml(o.customUserData ?? "", new Set(ours.map(([k]) => k)));
+  const lines = ["[settings.kubernetes]", ...ours.map(([k, v]) => `${k} = ${v}`), ...kubernetesExtra, ""];
+  const sub = (name: string, m?: Record<string, string>) => {
+    if (!m || !Object.keys(m).length) return;
+    lines.push(`[settings.kubernetes.${name}]`);
+    for (const k of Object.keys(m).sort()) lines.push(`${tomlStr(k)} = ${tomlStr(m[k]!)}`);
+    lines.push("");
+  };
+  sub("node-labels", o.labels);
+  const taints: Record<string, string[]> = {};
+  for (const t of registerWithTaints(o.taints)) (taints[t.key] ??= []).push(`${t.value ?? ""}:${t.effect}`);
+  lines.push("[settings.kubernetes.node-taints]");
+  for (const k of Object.keys(taints).sort()) lines.push(`${tomlStr(k)} = [${taints[k]!.map(tomlStr).join(", ")}]`);
+  lines.push("");
+  sub("kube-reserved", o.kubelet?.kubeReserved);
+  sub("system-reserved", o.kubelet?.systemReserved);
+  sub("eviction-hard", o.kubelet?.evictionHard);
+  return (
+    [...lines, ...rest]
+      .join("\n")
+      .replace(/\n{3,}/g, "\n\n")
+      .trimEnd() + "\n"
+  );
+}
+
+/** User TOML: lines of its [settings.kubernetes] table not overridden by us, and every other table untouched. */
+function splitUserToml(toml: string, ours: Set<string>): { kubernetesExtra: string[]; rest: string[] } {
+  const kubernetesExtra: string[] = [];
+  const rest: string[] = [];
+  let inKube = false;
+  for (const line of toml.split(/\r?\n/)) {
+    const header = /^\s*\[([^\]]+)\]\s*$/.exec(line);
+    if (header) {
+      inKube = header[1]!.trim() === "settings.kubernetes";
+      if (!inKube) rest.push(line);
+      continue;
+    }
+    if (!inKube) {
+      rest.push(line);
+      continue;
+    }
+    const key = /^\s*"?([A-Za-z0-9_-]+)"?\s*=/.exec(line)?.[1];
+    if (key && ours.has(key)) continue;
+    if (line.trim()) kubernetesExtra.push(line);
+  }
+  return { kubernetesExtra, rest };
+}
+
+/** Windows: one <powershell> block, the user's script first, then Start-EKSBootstrap.ps1. */
+export function windowsUserData(o: UserDataOptions): string {
+  requireCluster(o);
+  const psq = (s: string) => `'${s.replace(/'/g, "''")}'`;
+  const args = [
+    `-EKSClusterName ${psq(o.clusterName)}`,
+    `-APIServerEndpoint ${psq(o.apiServerEndpoint)}`,
+    ...(o.caBundle ? [`-Base64ClusterCA ${psq(o.caBundle)}`] : []),
+    ...(o.serviceCIDR ? [`-ServiceCIDR ${psq(o.serviceCIDR)}`] : []),
+    ...(o.kubelet?.clusterDNS?.length ? [`-DNSClusterIP ${psq(o.kubelet.clusterDNS[0]!)}`] : []),
+    `-KubeletExtraArgs ${psq(kubeletExtraArgs(o).join(" "))}`,
+  ];
+  const user = (o.customUserData ?? "").replace(/<\/?powershell>/gi, "").trim();
+  return [
+    "<powershell>",
+    ...(user ? [user] : []),
+    '[string]$EKSBootstrapScriptFile = "$env:ProgramFiles\\Amazon\\EKS\\Start-EKSBootstrap.ps1"',
+    `& $EKSBootstrapScriptFile ${args.join(" ")}`,
+    "</powershell>",
+    "",
+  ].join("\n");
+}
+
+/** The user data of an AMI family; Custom AMIs get exactly the user's user data (Karpenter adds nothing). */
+export function userDataFor(family: AmiFamily, o: UserDataOptions): string {
+  switch (family) {
+    case "AL2":
+      return al2UserData(o);
+    case "Bottlerocket":
+      return bottlerocketUserData(o);
+    case "Windows2019":
+    case "Windows2022":
+    case "Windows2025":
+      return windowsUserData(o);
+    case "Custom":
+      return o.customUserData ?? "";
+    default:
+      return al2023UserData(o);
+  }
+}

@@ -34,7 +34,7 @@ describe("selector terms to EC2 filters", () => {
   });
 
   test("unsupported or malformed aliases are errors that say what to use", () => {
-    expect(() => aliasParameters("bottlerocket@latest", "1.34")).toThrow(/only the al2023 family.*al2023@latest/);
+    expect(() => aliasParameters("ubuntu@latest", "1.34")).toThrow(/unknown family "ubuntu" \(one of al2, al2023, bottlerocket/);
     expect(() => aliasParameters("al2023", "1.34")).toThrow(/family@version/);
   });
 
