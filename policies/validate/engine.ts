@@ -4,6 +4,7 @@ import { celErrors } from "./celCheck";
 import { applyDefaults } from "./defaults";
 import { withHint } from "./hints";
 import { schemaErrors } from "./schemaCheck";
+import { nameErrors, unknownFieldErrors } from "./unknownFields";
 import type { FieldError, ValidationResult } from "./types";
 
 export interface Layered {
@@ -18,7 +19,11 @@ export function baseLayers(kind: KindName, obj: unknown, oldObject: unknown): La
   }
   const defaulted = applyDefaults(kind, obj);
   const oldDefaulted = oldObject && typeof oldObject === "object" ? applyDefaults(kind, oldObject) : undefined;
-  const errors = schemaErrors(kind, defaulted);
+  const errors = [
+    ...nameErrors(obj as Record<string, unknown>),
+    ...unknownFieldErrors(openAPISchemaFor(definitionFor(kind)), obj),
+    ...schemaErrors(kind, defaulted),
+  ];
   const cel = celErrors(openAPISchemaFor(definitionFor(kind)), defaulted, oldDefaulted, "");
   for (const e of cel) errors.push({ ...e, message: withHint(e.message) });
   return { defaulted, errors };

@@ -1,6 +1,7 @@
 // capsicum command-line entry: subcommand dispatch.
 import { runPlan } from "./plan";
 import { runConvert } from "./convert";
+import { runValidate } from "./validate";
 
 export const USAGE = `usage: capsicum <command> [flags]
 
@@ -16,6 +17,14 @@ commands:
                                                -o markdown is a pull-request comment, -o json a stable contract
   convert -f <files or dirs>... [--default-instance-profile NAME]
                                                print v1 NodePools/EC2NodeClasses for v1alpha5 Provisioners/AWSNodeTemplates
+  validate -f <files or dirs>... [--strict] [--region R] [-o text|json]
+                                               the admission verdict offline (for pull requests): Karpenter's CRD
+                                               schema + CEL rules decide valid/invalid, capsicum's findings
+                                               (satisfiability in region R, typos, cron, node classes) are
+                                               warnings; prints file:line: path: message; --strict fails on
+                                               warnings; -o json: {"documents":[{file,kind,name,verdict,errors,
+                                               warnings}]}; exit 0 all valid, 1 any invalid (--strict: any
+                                               warning), 2 usage or read error
   help                                         show this help
 
 exit codes of plan:
@@ -35,6 +44,8 @@ export async function main(
       return runPlan(rest, out, err);
     case "convert":
       return runConvert(rest, out, err);
+    case "validate":
+      return runValidate(rest, out, err);
     case "help":
     case "--help":
     case "-h":
