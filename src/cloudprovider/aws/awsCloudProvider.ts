@@ -15,7 +15,8 @@ import {
   InvalidNodeClassError,
 } from "../types";
 import { QuantityError } from "../../apis/quantity";
-import { loadCatalog, onDemandPrices, restrictToZones, InstanceType } from "./catalog";
+import { forAmiFamily, loadCatalog, onDemandPrices, restrictToZones, InstanceType } from "./catalog";
+import { amiFamilyOf } from "./userData";
 import { OfferingsProvider } from "./offerings";
 import * as L from "../../apis/labels";
 import { formatResources } from "../../apis/quantity";
@@ -234,7 +235,8 @@ export class AwsCloudProvider implements CloudProvider {
     );
     // Only the zones of the NodeClass's resolved subnets: a NodeClass with none resolved yet can launch nothing.
     const zones = nodeClass ? (nodeClass.status?.subnets ?? []).map((s) => s.zone) : undefined;
-    const launchable = zones ? restrictToZones(base, zones) : base;
+    const zoned = zones ? restrictToZones(base, zones) : base;
+    const launchable = nodeClass ? forAmiFamily(zoned, amiFamilyOf(nodeClass.spec as never)) : zoned;
     if (this.unavailableOfferings.list().length === 0) return launchable;
     return launchable.map((it) => ({
       ...it,

@@ -70,3 +70,15 @@ describe("AMI families", () => {
     expect(defaultBlockDevices("AL2")[0]).toMatchObject({ deviceName: "/dev/xvda", ebs: { volumeSize: "20Gi" } });
   });
 });
+
+describe("catalog per AMI family", () => {
+  test("a Windows NodeClass offers amd64 types labelled kubernetes.io/os=windows with the windows-build", async () => {
+    const { forAmiFamily, loadCatalog } = await import("../../../src/cloudprovider/aws/catalog");
+    const base = loadCatalog();
+    const win = forAmiFamily(base, "Windows2022");
+    expect(win.length).toBeGreaterThan(100);
+    expect(win.every(t => t.labels["kubernetes.io/arch"] === "amd64" && t.labels["kubernetes.io/os"] === "windows" && t.labels["node.kubernetes.io/windows-build"] === "10.0.20348")).toBe(true);
+    expect(forAmiFamily(base, "Bottlerocket")).toBe(base);
+    expect(base.find(t => t.name === "m5.large")!.labels["kubernetes.io/os"]).toBe("linux");
+  });
+});

@@ -256,3 +256,34 @@ export function restrictToZones(types: InstanceType[], zones: Iterable<string>):
   m.set(key, out);
   return out;
 }
+
+/** Windows Server builds Karpenter labels Windows nodes with (node.kubernetes.io/windows-build). */
+export const WINDOWS_BUILDS: Record<string, string> = {
+  Windows2019: "10.0.17763",
+  Windows2022: "10.0.20348",
+  Windows2025: "10.0.26100",
+};
+const familyCache = new WeakMap<InstanceType[], Map<string, InstanceType[]>>();
+/**
+ * The catalog as an AMI family boots it: Windows families run only amd64 types, labelled kubernetes.io/os=windows
+ * with their windows-build, so pods selecting Windows nodes find them; Linux families are unchanged.
+ */
+export function forAmiFamily(types: InstanceType[], family: string): InstanceType[] {
+  const build = WINDOWS_BUILDS[family];
+  if (!build) return types;
+  let m = familyCache.get(types);
+  if (!m) familyCache.set(types, (m = new Map()));
+  const hit = m.get(family);
+  if (hit) return hit;
+  const out = types
+    .filter((t) => t.labels[L.LabelArch] === "amd64")
+    .map((t) => ({
+      ...t,
+      labels: Object.freeze({ ...t.labels, [L.LabelOS]: "windows", [L.LabelWindowsBuild]: build }) as Record<
+        string,
+        string
+      >,
+    }));
+  m.set(family, out);
+  return out;
+}
