@@ -18,6 +18,7 @@ import { KfcKubeClient } from "./kube/kfcClient";
 import { WorkQueue } from "./kube/workqueue";
 import { DisruptionRunner } from "./disruption/runner";
 import { reconcileNodeClassHash, reconcileNodePoolHash } from "./disruption/hashController";
+import { reconcileNodeClassTermination } from "./lifecycle/nodeClassTermination";
 import { startInterruptionController, type RunningInterruption } from "./interruption/controller";
 import { Drainer } from "./lifecycle/finalize";
 import { makeDrainer } from "./lifecycle/drainAdapter";
@@ -43,6 +44,8 @@ export type ControllerCloud = CloudProvider & {
   unavailableOfferings?: {
     markUnavailable(instanceType: string, zone: string, capacityType: string, reason: string): void;
   };
+  /** Cleanup of what capsicum created for a deleted EC2NodeClass (instance profile, launch templates). */
+  finalizeNodeClass?: (nc: EC2NodeClassLike) => Promise<unknown>;
   /** Karpenter's EC2NodeClass hash annotations (hash + version) for a class; the nodeclass.hash controller writes them. */
   nodeClassHashAnnotations?: (nc: EC2NodeClassLike) => Record<string, string>;
   /** AWS clients; `sqs` polls the interruption queue. */
@@ -207,6 +210,31 @@ export async function startControllers(settings: Settings, o: ControllerOverride
     },
   );
 
+  // EC2NodeClass finalizer (karpenter.k8s.aws/termination): waits for its NodeClaims, then cleans up in the cloud.
+  const ncTermDeps = {
+    client,
+    state,
+    events,
+    log: log.child({ controller: "nodeclass.termination" }),
+    finalize: cloud.finalizeNodeClass
+      ? (nc: KubeObject) => cloud.finalizeNodeClass!(nc as unknown as EC2NodeClassLike)
+      : undefined,
+  };
+  const nodeClassTermination = new WorkQueue(
+    async (key) => {
+      const after = await reconcileNodeClassTermination(ncTermDeps, key);
+      return after === undefined ? undefined : { requeueAfterMs: after };
+    },
+    {
+      name: "nodeclass.termination",
+      concurrency: 2,
+      clock,
+      baseDelayMs: 1000,
+      maxDelayMs: 60_000,
+      onError: queueLog("nodeclass.termination"),
+    },
+  );
+
   const instanceTypes = async (np: NodePool): Promise<InstanceType[]> => {
     const ncl = state.nodeClasses.get(np.spec.template.spec.nodeClassRef.name) as unknown as
       | EC2NodeClassLike
@@ -358,6 +386,11 @@ export async function startControllers(settings: Settings, o: ControllerOverride
         if (phase === "DELETED" || (cur.metadata.deletionTimestamp && !change.previous?.metadata.deletionTimestamp))
           enqueueStatic(pool);
         if (phase === "DELETED" && state.pendingPods().length) batcher.trigger();
+        // Its EC2NodeClass may be waiting for the last NodeClaim to go.
+        if (phase === "DELETED") {
+          const cls = (change.previous ?? cur).spec?.nodeClassRef?.name as string | undefined;
+          if (cls && state.nodeClasses.get(cls)?.metadata.deletionTimestamp) nodeClassTermination.add(cls);
+        }
         // A NodeClaim started deleting: provision for its pods now, before the drain evicts them (pre-spin).
         if (phase !== "DELETED" && cur.metadata.deletionTimestamp && !change.previous?.metadata.deletionTimestamp)
           batcher.trigger();
@@ -371,6 +404,7 @@ export async function startControllers(settings: Settings, o: ControllerOverride
         break;
       case "EC2NodeClass":
         if (phase !== "DELETED") hashes.add(`EC2NodeClass/${change.key}`);
+        if (phase !== "DELETED") nodeClassTermination.add(change.key);
         if (
           phase !== "DELETED" &&
           (phase === "ADDED" || cur.metadata.generation !== change.previous?.metadata.generation)
@@ -393,6 +427,7 @@ export async function startControllers(settings: Settings, o: ControllerOverride
   }
   for (const name of state.nodeClasses.keys()) {
     nodeClasses.add(name);
+    nodeClassTermination.add(name);
     hashes.add(`EC2NodeClass/${name}`);
   }
   for (const name of state.nodePools.keys()) hashes.add(`NodePool/${name}`);
@@ -496,6 +531,7 @@ export async function startControllers(settings: Settings, o: ControllerOverride
           nodeClasses.whenIdle(),
           staticPools.whenIdle(),
           hashes.whenIdle(),
+          nodeClassTermination.whenIdle(),
           provisioning,
         ]);
         if (
@@ -517,6 +553,7 @@ export async function startControllers(settings: Settings, o: ControllerOverride
         nodeClasses.shutdown(),
         staticPools.shutdown(),
         hashes.shutdown(),
+        nodeClassTermination.shutdown(),
         provisioning,
         interruption?.stop(),
         metricsServer?.close(),

@@ -538,6 +538,16 @@ export class AwsCloudProvider implements CloudProvider {
   }
   private cachedCABundle?: string;
 
+  /**
+   * Cleanup when an EC2NodeClass is deleted (after its NodeClaims are gone), as Karpenter's finalize: the instance
+   * profile capsicum created from spec.role (a user-supplied spec.instanceProfile is left alone) and its launch
+   * templates.
+   */
+  async finalizeNodeClass(nc: EC2NodeClassLike): Promise<{ launchTemplates: string[] }> {
+    if (!nc.spec.instanceProfile) await this.instanceProfiles.deleteManaged(nc.metadata.name);
+    return { launchTemplates: await this.launchTemplates.deleteForNodeClass(nc.metadata.name) };
+  }
+
   /** Karpenter's EC2NodeClass hash annotations for this class (the nodeclass.hash controller writes them). */
   nodeClassHashAnnotations(nc: EC2NodeClassLike): Record<string, string> {
     return ec2NodeClassHashAnnotations(nc as never, this.caBundle());

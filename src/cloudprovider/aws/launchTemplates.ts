@@ -182,6 +182,21 @@ export class LaunchTemplateProvider {
     this.cache.delete(name);
   }
 
+  /** Deletes every launch template capsicum created for an EC2NodeClass (its cluster + ec2nodeclass tags). */
+  async deleteForNodeClass(nodeClassName: string): Promise<string[]> {
+    const out = await this.ec2.send(
+      new DescribeLaunchTemplatesCommand({
+        Filters: [
+          { Name: "tag:karpenter.k8s.aws/cluster", Values: [this.clusterName] },
+          { Name: "tag:karpenter.k8s.aws/ec2nodeclass", Values: [nodeClassName] },
+        ],
+      }),
+    );
+    const names = (out.LaunchTemplates ?? []).map((t) => t.LaunchTemplateName!).filter(Boolean);
+    await this.deleteAll(names);
+    return names;
+  }
+
   async deleteAll(names: string[]): Promise<void> {
     for (const n of names) {
       try {
