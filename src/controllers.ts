@@ -499,7 +499,7 @@ export async function startControllers(settings: Settings, o: ControllerOverride
   let metricsServer: Awaited<ReturnType<typeof serveMetrics>> | undefined;
   if (settings.metricsPort > 0) {
     try {
-      metricsServer = await serveMetrics(metrics.registry, settings.metricsPort);
+      metricsServer = await serveMetrics(metrics.registry, settings.metricsPort, settings.metricsBindAddress);
     } catch (e) {
       log.error(
         { port: settings.metricsPort, error: String((e as Error)?.message ?? e) },

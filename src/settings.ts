@@ -19,9 +19,12 @@
 //   CONSOLIDATION_VALIDATION_DELAY [15s]  wait between computing a disruption command and re-validating it.
 //   RECONCILE_CONCURRENCY [10]       NodeClaim reconciles running at once.
 //   METRICS_PORT [8080]              Prometheus metrics port (0 disables the server).
+//   METRICS_BIND_ADDRESS [0.0.0.0]   address the metrics server listens on (127.0.0.1: local scrapes only).
 //   ADMISSION_MODE [default]         default: deny only what Karpenter's CRDs deny, capsicum's findings are
 //                                    warnings + status conditions; strict: findings deny too.
 import { parseDuration } from "./apis/duration";
+
+import { isIP } from "node:net";
 
 export interface Settings {
   clusterName: string;
@@ -45,6 +48,8 @@ export interface Settings {
   metricsPort: number;
   /** karpenter_pods_state with one series per pod (name/owner labels), as Karpenter; default off (counts). */
   metricsPodsStatePerPod: boolean;
+  /** Address /metrics listens on (METRICS_BIND_ADDRESS; default all interfaces, as Prometheus scrapes the pod IP). */
+  metricsBindAddress: string;
   admissionMode: AdmissionMode;
 }
 
@@ -171,6 +176,7 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     reconcileConcurrency: int("RECONCILE_CONCURRENCY", 10, 1),
     metricsPort: int("METRICS_PORT", 8080, 0),
     metricsPodsStatePerPod: bool("METRICS_PODS_STATE_PER_POD", false),
+    metricsBindAddress: metricsBindAddress(env.METRICS_BIND_ADDRESS, errors),
     admissionMode: "default",
   };
   try {
@@ -186,3 +192,10 @@ const HINTS: Record<string, string> = {
   CLUSTER_NAME: "your EKS cluster name, e.g. CLUSTER_NAME=my-cluster",
   AWS_REGION: "the cluster's region, e.g. AWS_REGION=us-east-1",
 };
+
+function metricsBindAddress(v: string | undefined, errors: string[]): string {
+  const a = v?.trim() || "0.0.0.0";
+  if (isIP(a) === 0 && a !== "localhost")
+    errors.push(`METRICS_BIND_ADDRESS="${v}" must be an IP address (e.g. 127.0.0.1, 0.0.0.0 or ::)`);
+  return a;
+}
