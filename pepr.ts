@@ -5,6 +5,7 @@
 // The server starts deferred: in a deployed pod the webhook certificate and API path are not in the manifests
 // (dist/ is committed), so src/webhook mints or reads them from the pod's Secret and patches the webhook
 // configurations first. `pepr dev` provides its own (PEPR_MODE=dev), so nothing is minted there.
+import "./capabilities/watchConfig"; // must stay first: sets Pepr's watch give-up before Pepr loads
 import { Log, PeprModule } from "pepr";
 import cfg from "./package.json";
 import { Admission } from "./capabilities/admission";

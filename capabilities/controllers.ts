@@ -40,6 +40,23 @@ function start(): void {
   running.catch(() => undefined);
 }
 
+// Graceful shutdown: on SIGTERM (pod deletion, rollout) stop taking work, let in-flight reconciles finish and
+// close the metrics server. Whatever is cut short is resumed by the next process (every step is idempotent).
+process.once("SIGTERM", () => {
+  const c = started;
+  if (!c) return;
+  Log.info("SIGTERM: stopping capsicum controllers");
+  const cap = setTimeout(() => Log.warn("controllers did not stop within 20 s"), 20_000);
+  cap.unref();
+  c.stop().then(
+    () => {
+      clearTimeout(cap);
+      Log.info("capsicum controllers stopped");
+    },
+    (err) => Log.error({ err: String(err?.message ?? err) }, "stopping controllers failed"),
+  );
+});
+
 /** A Watch callback that hands every event of `kind` to the engine's cluster state. */
 export function feed(kind: KindName) {
   return async (obj: unknown, phase: string): Promise<void> => {
