@@ -7,7 +7,7 @@ import type { SQSClient } from "@aws-sdk/client-sqs";
 import { AwsCloudProvider } from "./cloudprovider/aws";
 import type { EC2NodeClassLike } from "./cloudprovider/aws";
 import { loadCatalog } from "./cloudprovider/aws/catalog";
-import type { InstanceType } from "./cloudprovider/aws/catalog/types";
+import type { InstanceType } from "./cloudprovider/types";
 import type { CloudProvider } from "./cloudprovider/types";
 import type { NodePool } from "./apis/generated/nodepools";
 import { Clock, realClock, TimerHandle } from "./kube/clock";

@@ -1,6 +1,28 @@
 // The one seam between capsicum's core and a cloud. The core (provisioning, lifecycle, disruption)
 // only ever talks to this interface; `aws/` implements it. Mirrors Karpenter's cloudprovider.CloudProvider.
 
+/** Resource amounts: cpu in millicores, memory/ephemeral-storage in bytes, counts otherwise. */
+export type Resources = Record<string, number>;
+
+/** Where and how an instance type can be bought, at what price (Karpenter's cloudprovider.Offering). */
+export interface Offering {
+  zone: string;
+  capacityType: "spot" | "on-demand";
+  price: number;
+  available: boolean;
+}
+
+/** One instance type as the scheduler sees it (Karpenter's cloudprovider.InstanceType). */
+export interface InstanceType {
+  name: string;
+  /** Every well-known label value except zone and capacity-type (those come from offerings). */
+  labels: Record<string, string>;
+  capacity: Resources;
+  overhead: { kubeReserved: Resources; systemReserved: Resources; evictionThreshold: Resources };
+  allocatable: Resources;
+  offerings: Offering[];
+}
+
 /** Minimal structural view of a karpenter.sh/v1 NodeClaim the provider needs (generated API types satisfy it). */
 export interface NodeClaimLike {
   metadata: {

@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import type { NodeClaim } from "../apis/generated/nodeclaims";
 import type { NodePool } from "../apis/generated/nodepools";
-import type { InstanceType } from "../cloudprovider/aws/catalog/types";
+import type { InstanceType } from "../cloudprovider/types";
 import type { CloudProvider } from "../cloudprovider/types";
 import type { Clock, TimerHandle } from "../kube/clock";
 import { ClusterState } from "../kube/clusterState";

@@ -5,7 +5,7 @@
 // restart the state is rebuilt from the apiserver (isSynced) before the first pass runs.
 import type { NodeClaim } from "../apis/generated/nodeclaims";
 import type { NodePool } from "../apis/generated/nodepools";
-import type { InstanceType } from "../cloudprovider/aws/catalog/types";
+import type { InstanceType } from "../cloudprovider/types";
 import { Clock } from "../kube/clock";
 import { ClusterState, podKey } from "../kube/clusterState";
 import { KubeClient, KubeObject, Kinds, isConflict, isInvalid } from "../kube/client";

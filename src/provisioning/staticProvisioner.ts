@@ -7,7 +7,7 @@
 import type { NodeClaim } from "../apis/generated/nodeclaims";
 import type { NodePool } from "../apis/generated/nodepools";
 import * as L from "../apis/labels";
-import type { InstanceType } from "../cloudprovider/aws/catalog/types";
+import type { InstanceType } from "../cloudprovider/types";
 import { ClusterState } from "../kube/clusterState";
 import { KubeClient, KubeObject, Kinds, isConflict, isNotFound } from "../kube/client";
 import type { EventRecorder } from "../kube/events";

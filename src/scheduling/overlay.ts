@@ -2,7 +2,7 @@
 // requirements. For price the highest-weight matching overlay wins (ties: name order); capacity entries merge,
 // higher weight first. Returns new objects; the input catalog is not modified.
 import { parseResources } from "../apis/quantity";
-import type { InstanceType } from "../cloudprovider/aws/catalog/types";
+import type { InstanceType } from "../cloudprovider/types";
 import { offeringMatches, typeIncompatibility } from "./instancetypes";
 import { Requirements } from "./requirements";
 import type { NodeOverlay } from "./types";

@@ -12,7 +12,7 @@ import {
   subtractResources,
   type ResourceMap,
 } from "../apis/quantity";
-import type { InstanceType } from "../cloudprovider/aws/catalog/types";
+import type { InstanceType } from "../cloudprovider/types";
 import {
   cheapestOffering,
   minValuesViolation,

@@ -1,6 +1,6 @@
 // The scheduler's input and output. Inputs are structural, Kubernetes-shaped plain objects (what kfc returns or
 // YAML parses to), so callers pass V1Pod / karpenter.sh/v1 objects without conversion.
-import type { InstanceType, Resources } from "../cloudprovider/aws/catalog/types";
+import type { InstanceType, Resources } from "../cloudprovider/types";
 import type { NodeSelectorRequirement } from "./requirements";
 
 export interface ObjectMeta {

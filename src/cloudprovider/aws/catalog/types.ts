@@ -1,21 +1,5 @@
-export type Resources = Record<string, number>; // cpu millicores, memory/ephemeral-storage bytes, counts otherwise
-
-export interface Offering {
-  zone: string;
-  capacityType: "spot" | "on-demand";
-  price: number;
-  available: boolean;
-}
-
-export interface InstanceType {
-  name: string;
-  /** Every well-known label value except zone and capacity-type (those come from offerings). */
-  labels: Record<string, string>;
-  capacity: Resources;
-  overhead: { kubeReserved: Resources; systemReserved: Resources; evictionThreshold: Resources };
-  allocatable: Resources;
-  offerings: Offering[];
-}
+// The scheduler's instance-type vocabulary is cloud-neutral (src/cloudprovider/types.ts); the catalog builds it.
+export type { InstanceType, Offering, Resources } from "../../types";
 
 export interface KubeletConfig {
   maxPods?: number;
