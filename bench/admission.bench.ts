@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import YAML from "yaml";
 import { execFileSync } from "node:child_process";
 import { startSandbox } from "../sandbox/sandbox";
-import { startModule } from "../sandbox/module";
+import { startDevModule as startModule } from "../sandbox/module";
 import { applyCrds } from "../test/e2e/support";
 import { loadCatalog } from "../src/cloudprovider/aws/catalog";
 import { validateNodePool } from "../policies/validate";

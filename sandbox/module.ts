@@ -1,50 +1,104 @@
-// Runs the capsicum Pepr module against the sandbox the way a developer does: `pepr dev`, which builds the
-// module, registers its Mutating/ValidatingWebhookConfigurations with the apiserver (pointing at
-// https://localhost:3000 with a matching caBundle) and runs admission + watch bindings in one process.
-// The apiserver really calls the webhooks; nothing is invoked in-process.
+// Runs the capsicum module against the sandbox. `startModule` runs the built artefact (dist/capsicum.yaml) as
+// a cluster would, under its ServiceAccount (sandbox/artefact.ts): what e2e tests and `npm start` use.
+// `startDevModule` runs it the way a developer changing it does: `pepr dev`, which builds the module,
+// registers its webhook configurations pointing at https://localhost:3000 and runs admission + watch bindings
+// in one process with the sandbox admin's credentials (`npm start -- --dev`).
 import { spawn, ChildProcess } from "node:child_process";
 import { createWriteStream, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import https from "node:https";
 import { assertPortFree, waitFor } from "./procs";
+import { AWS_ENV, RunningArtefact, startArtefact } from "./artefact";
 
 const repoRoot = join(__dirname, "..");
 export const MODULE_PORT = 3000; // pepr's controller listens on :3000 (fixed by pepr)
 
-export interface RunningModule { logFile: string; child: ChildProcess; stop(signal?: NodeJS.Signals): Promise<void> }
+export interface RunningModule {
+  logFile: string;
+  child?: ChildProcess;
+  artefact?: RunningArtefact;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/** Module env → what a user configures: AWS access (Pod Identity in EKS) vs. capsicum settings (the ConfigMap). */
+export async function startModule(env: Record<string, string>, opts: { logDir?: string } = {}): Promise<RunningModule> {
+  const settings: Record<string, string> = {};
+  const podEnv: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) {
+    if (AWS_ENV.includes(k)) podEnv[k] = v;
+    else if (k !== "KUBECONFIG" && k !== "KUBECTL") settings[k] = v;
+  }
+  const prev = { KUBECONFIG: process.env.KUBECONFIG, KUBECTL: process.env.KUBECTL };
+  if (env.KUBECONFIG) process.env.KUBECONFIG = env.KUBECONFIG;
+  if (env.KUBECTL) process.env.KUBECTL = env.KUBECTL;
+  try {
+    const artefact = await startArtefact({ settings, podEnv, logDir: opts.logDir });
+    return { logFile: artefact.logFile, artefact, stop: (signal) => artefact.stop(signal) };
+  } finally {
+    if (!env.KUBECONFIG) process.env.KUBECONFIG = prev.KUBECONFIG;
+    if (!env.KUBECTL) process.env.KUBECTL = prev.KUBECTL;
+  }
+}
 
 function healthz(): Promise<boolean> {
-  return new Promise(resolve => {
-    const req = https.get({ host: "127.0.0.1", port: MODULE_PORT, path: "/healthz", rejectUnauthorized: false, timeout: 1000 }, res => {
-      res.resume();
-      resolve(res.statusCode === 200);
-    });
+  return new Promise((resolve) => {
+    const req = https.get(
+      { host: "127.0.0.1", port: MODULE_PORT, path: "/healthz", rejectUnauthorized: false, timeout: 1000 },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode === 200);
+      },
+    );
     req.on("error", () => resolve(false));
-    req.on("timeout", () => { req.destroy(); resolve(false); });
+    req.on("timeout", () => {
+      req.destroy();
+      resolve(false);
+    });
   });
 }
 
-export async function startModule(env: Record<string, string>, opts: { logDir?: string } = {}): Promise<RunningModule> {
+export async function startDevModule(
+  env: Record<string, string>,
+  opts: { logDir?: string } = {},
+): Promise<RunningModule> {
   // A module killed a moment ago (restart tests) may still hold the port until the kernel reaps it.
-  await waitFor(`port ${MODULE_PORT} free`, async () => { await assertPortFree(MODULE_PORT, "the capsicum module's webhook server"); return true; }, 15000)
-    .catch(() => assertPortFree(MODULE_PORT, "the capsicum module's webhook server"));
+  await waitFor(
+    `port ${MODULE_PORT} free`,
+    async () => {
+      await assertPortFree(MODULE_PORT, "the capsicum module's webhook server");
+      return true;
+    },
+    15000,
+  ).catch(() => assertPortFree(MODULE_PORT, "the capsicum module's webhook server"));
   const logDir = opts.logDir ?? mkdtempSync(join(tmpdir(), "capsicum-module-"));
   const logFile = join(logDir, `module-${Date.now()}.log`);
   const out = createWriteStream(logFile);
   const child = spawn(join(repoRoot, "node_modules/.bin/pepr"), ["dev", "--host", "localhost", "--yes"], {
-    cwd: repoRoot, detached: true, stdio: ["ignore", "pipe", "pipe"],
+    cwd: repoRoot,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, ...env, LOG_LEVEL: env.LOG_LEVEL ?? "info", PEPR_PRETTY_LOGS: "false" },
   });
   child.stdout?.pipe(out);
   child.stderr?.pipe(out);
-  const kill = () => { try { if (child.pid) process.kill(-child.pid, "SIGKILL"); } catch { /* gone */ } };
+  const kill = () => {
+    try {
+      if (child.pid) process.kill(-child.pid, "SIGKILL");
+    } catch {
+      /* gone */
+    }
+  };
   process.once("exit", kill);
   const stop = async (signal: NodeJS.Signals = "SIGINT") => {
     process.removeListener("exit", kill);
     if (!child.pid || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise<void>(r => child.once("exit", () => r()));
-    try { process.kill(-child.pid, signal); } catch { return; }
+    const exited = new Promise<void>((r) => child.once("exit", () => r()));
+    try {
+      process.kill(-child.pid, signal);
+    } catch {
+      return;
+    }
     const t = setTimeout(kill, 10000);
     await exited;
     clearTimeout(t);

@@ -1,14 +1,16 @@
 // `npm start`: the local sandbox as a demo. Starts the real control plane + moto, the sandbox node agent
-// (stands in for EC2 instances booting and kubelets registering), and the capsicum module via `pepr dev`,
-// applies the CRDs, then waits. Ctrl-C stops everything it started.
+// (stands in for EC2 instances booting and kubelets registering), and the capsicum module: the built dist/
+// artefact under its ServiceAccount (sandbox/artefact.ts), applies the CRDs, then waits. Ctrl-C stops
+// everything it started.
 //   npm start -- --no-module    only the control plane + moto (+ node agent)
 //   npm start -- --argocd       also a real Argo CD (repo-server, application-controller, redis) for examples/gitops
 //   npm start -- --quiet        no live timeline (only the startup messages)
 // SANDBOX_REGION (default us-east-1) and SANDBOX_ZONES (default 3) choose the emulated region and zone count.
+//   npm start -- --dev          the module via `pepr dev` (rebuilds from source, admin credentials)
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { startSandbox } from "./sandbox";
-import { startModule, RunningModule } from "./module";
+import { startDevModule, startModule, RunningModule } from "./module";
 import { NodeAgent } from "./nodeAgent";
 import { ArgoCD, startArgoCD } from "./argocd";
 import { Timeline } from "./timeline";
@@ -32,8 +34,9 @@ async function main(): Promise<void> {
   agent.start();
   let mod: RunningModule | undefined;
   if (withModule) {
-    console.log("[sandbox] starting the capsicum module (pepr dev)…");
-    mod = await startModule(sandbox.env);
+    const dev = process.argv.includes("--dev");
+    console.log(`[sandbox] starting the capsicum module (${dev ? "pepr dev" : "dist/capsicum.yaml as pepr-system/pepr-capsicum"})…`);
+    mod = await (dev ? startDevModule : startModule)(sandbox.env);
     console.log(`[sandbox] module logs: ${mod.logFile}`);
   }
   let argo: ArgoCD | undefined;

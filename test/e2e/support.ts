@@ -3,7 +3,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { startModule, RunningModule } from "../../sandbox/module";
+import { startDevModule, startModule, RunningModule } from "../../sandbox/module";
 import { waitFor } from "../../sandbox/procs";
 import { NodeAgent } from "../../sandbox/nodeAgent";
 
@@ -38,10 +38,16 @@ export function moduleEnv(extra: Record<string, string> = {}): Record<string, st
   return { ...env, ...extra };
 }
 
-export async function startE2E(extraEnv: Record<string, string> = {}): Promise<E2EEnv> {
+/**
+ * `module: "artefact"` runs dist/capsicum.yaml under its ServiceAccount (sandbox/artefact.ts); "dev" runs
+ * `pepr dev`. Default: CAPSICUM_E2E_MODULE (artefact|dev), else dev.
+ */
+export async function startE2E(extraEnv: Record<string, string> = {}, opts: { module?: "artefact" | "dev" } = {}): Promise<E2EEnv> {
   applyCrds();
   const env = moduleEnv(extraEnv);
-  let module = await startModule(env);
+  const mode = opts.module ?? (process.env.CAPSICUM_E2E_MODULE === "artefact" ? "artefact" : "dev");
+  const startModuleOf = mode === "artefact" ? startModule : startDevModule;
+  let module = await startModuleOf(env);
   const logs: string[] = [];
   const agent = new NodeAgent({
     clusterName: env.CLUSTER_NAME,
@@ -57,7 +63,7 @@ export async function startE2E(extraEnv: Record<string, string> = {}): Promise<E
     async restart() {
       logs.push(readFileSync(module.logFile, "utf8"));
       await module.stop("SIGKILL");
-      module = await startModule(env);
+      module = await startModuleOf(env);
     },
     async stop() {
       await module.stop();

@@ -1,0 +1,289 @@
+// Runs the built artefact (dist/capsicum.yaml) against the sandbox as a cluster would, without a container
+// runtime: every object except the Deployments is applied to the apiserver as it is; the Deployments' pods run
+// on this host as processes started from the pod spec (Pepr's controller entrypoint and the module from the
+// module Secret, the container's args, env and envFrom ConfigMap), authenticated as their ServiceAccount with a
+// TokenRequest token, and restarted like a pod when they exit.
+//
+// What differs from a real cluster, and only here:
+//  - the webhook clientConfig: `service` becomes `url: https://127.0.0.1:<port>/`, a TCP proxy on the host that
+//    stands in for the Service and spreads connections over the admission replicas (the pods still patch
+//    caBundle and the API path into it themselves);
+//  - the pod's network and filesystem: each pod gets its own HTTPS port (CAPSICUM_SERVER_PORT, as a pod has its
+//    own network namespace) and its own directory for the image's /app (sandbox/pod/podfs.cjs);
+//  - AWS credentials and the emulator endpoint are added to the pods' env, as EKS Pod Identity injects them.
+import { ChildProcess, execFileSync, spawn } from "node:child_process";
+import {
+  createWriteStream,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+  WriteStream,
+} from "node:fs";
+import https from "node:https";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseAllDocuments, stringify } from "yaml";
+import { freePort, waitFor } from "./procs";
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+type Obj = Record<string, any>;
+
+const repoRoot = join(__dirname, "..");
+export const DIST_MANIFEST = join(repoRoot, "dist", "capsicum.yaml");
+export const NAMESPACE = "pepr-system";
+export const SERVICE_ACCOUNT = "pepr-capsicum";
+const AWS_ENV = ["AWS_ENDPOINT_URL", "AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"];
+
+export interface PodProcess {
+  name: string;
+  port: number;
+  child?: ChildProcess;
+  restarts: number;
+}
+
+export interface RunningArtefact {
+  logFile: string;
+  /** Kubeconfig the pods use: the ServiceAccount's token, nothing else. */
+  kubeconfig: string;
+  pods: PodProcess[];
+  webhookPort: number;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+function kubectl(args: string[], input?: string, kubeconfig = process.env.KUBECONFIG): string {
+  return execFileSync(process.env.KUBECTL ?? "kubectl", args, {
+    encoding: "utf8",
+    input,
+    env: { ...process.env, KUBECONFIG: kubeconfig },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+}
+
+export function readArtefact(file = DIST_MANIFEST): Obj[] {
+  return parseAllDocuments(readFileSync(file, "utf8")).map((d) => d.toJS() as Obj);
+}
+
+/** The one place the apiserver's route to the webhook differs: a host URL instead of the Service. */
+export function webhooksToHost(docs: Obj[], port: number): Obj[] {
+  return docs.map((d) => {
+    if (!/^(Mutating|Validating)WebhookConfiguration$/.test(d.kind)) return d;
+    const w = structuredClone(d);
+    for (const h of w.webhooks) h.clientConfig = { url: `https://127.0.0.1:${port}/` };
+    return w;
+  });
+}
+
+/** A kubeconfig for the ServiceAccount, with a token from the TokenRequest API (`kubectl create token`). */
+export function serviceAccountKubeconfig(dir: string, sa = SERVICE_ACCOUNT, namespace = NAMESPACE): string {
+  const admin = JSON.parse(kubectl(["config", "view", "--raw", "--minify", "-o", "json"]));
+  const cluster = admin.clusters[0].cluster;
+  const token = kubectl(["create", "token", sa, "-n", namespace, "--duration=24h"]).trim();
+  const path = join(dir, `kubeconfig-${sa}`);
+  writeFileSync(
+    path,
+    stringify({
+      apiVersion: "v1",
+      kind: "Config",
+      clusters: [{ name: "sandbox", cluster }],
+      users: [{ name: sa, user: { token } }],
+      contexts: [{ name: sa, context: { cluster: "sandbox", user: sa, namespace } }],
+      "current-context": sa,
+    }),
+    { mode: 0o600 },
+  );
+  return path;
+}
+
+function healthz(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = https.get(
+      { host: "127.0.0.1", port, path: "/healthz", rejectUnauthorized: false, timeout: 1000 },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode === 200);
+      },
+    );
+    req.on("error", () => resolve(false));
+    req.on("timeout", () => {
+      req.destroy();
+      resolve(false);
+    });
+  });
+}
+
+/** The admission Service: accepts on one port and forwards each connection to a live replica (round robin). */
+function serviceProxy(port: number, backends: () => number[]): net.Server {
+  let next = 0;
+  const srv = net.createServer((client) => {
+    const ports = backends();
+    const tryConnect = (left: number): void => {
+      if (left === 0 || ports.length === 0) return void client.destroy();
+      const target = ports[next++ % ports.length];
+      const upstream = net.connect(target, "127.0.0.1");
+      upstream.once("connect", () => {
+        client.pipe(upstream);
+        upstream.pipe(client);
+      });
+      upstream.once("error", () => (upstream.readyState === "opening" ? tryConnect(left - 1) : client.destroy()));
+      client.once("error", () => upstream.destroy());
+    };
+    tryConnect(ports.length);
+  });
+  srv.listen(port, "127.0.0.1");
+  return srv;
+}
+
+/** The pod's environment from its container spec: env, envFrom ConfigMaps (as the kubelet resolves them). */
+function containerEnv(c: Obj, configMaps: Map<string, Record<string, string>>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const from of c.envFrom ?? []) Object.assign(env, configMaps.get(from.configMapRef?.name) ?? {});
+  for (const e of c.env ?? []) if (typeof e.value === "string") env[e.name] = e.value;
+  return env;
+}
+
+export interface ArtefactOptions {
+  /** Settings a user would put into the capsicum-settings ConfigMap. */
+  settings?: Record<string, string>;
+  /** Extra env for the pods (AWS endpoint and credentials: what Pod Identity would inject). */
+  podEnv?: Record<string, string>;
+  logDir?: string;
+  /** Admission replicas to run (default: the Deployment's). */
+  admissionReplicas?: number;
+  manifest?: string;
+}
+
+export async function startArtefact(o: ArtefactOptions = {}): Promise<RunningArtefact> {
+  const dir = o.logDir ?? mkdtempSync(join(tmpdir(), "capsicum-artefact-"));
+  mkdirSync(dir, { recursive: true });
+  const logFile = join(dir, `module-${Date.now()}.log`);
+  const out: WriteStream = createWriteStream(logFile, { flags: "a" });
+  const webhookPort = await freePort();
+  const docs = webhooksToHost(readArtefact(o.manifest), webhookPort);
+
+  // Settings as a user sets them: into the ConfigMap, before the pods start.
+  const settingsCm = docs.find((d) => d.kind === "ConfigMap" && d.metadata.name === "capsicum-settings");
+  if (settingsCm) Object.assign(settingsCm.data, o.settings ?? {});
+  const deployments = docs.filter((d) => d.kind === "Deployment");
+  const applied = docs.filter((d) => d.kind !== "Deployment");
+  kubectl(["apply", "--server-side", "--force-conflicts", "-f", "-"], applied.map((d) => stringify(d)).join("---\n"));
+
+  const kubeconfig = serviceAccountKubeconfig(dir);
+  const configMaps = new Map<string, Record<string, string>>();
+  for (const d of docs) if (d.kind === "ConfigMap") configMaps.set(d.metadata.name, d.data ?? {});
+  const moduleSecret = docs.find((d) => d.kind === "Secret" && d.metadata.name.endsWith("-module"))!;
+
+  const pods: PodProcess[] = [];
+  const specs: Array<{ pod: PodProcess; start: () => void }> = [];
+  let stopping = false;
+  for (const dep of deployments) {
+    const spec = dep.spec.template.spec;
+    if (spec.serviceAccountName !== SERVICE_ACCOUNT) throw new Error(`${dep.metadata.name}: unexpected ServiceAccount`);
+    const c = spec.containers[0];
+    const replicas =
+      dep.metadata.labels?.["pepr.dev/controller"] === "admission" && o.admissionReplicas
+        ? o.admissionReplicas
+        : (dep.spec.replicas ?? 1);
+    for (let i = 0; i < replicas; i++) {
+      const name = `${dep.metadata.name}-${i}`;
+      // The pod's filesystem: the image's /app (node_modules) and the module Secret volume at /app/load.
+      const podRoot = join(dir, "pods", name);
+      mkdirSync(join(podRoot, "app", "load"), { recursive: true });
+      try {
+        symlinkSync(join(repoRoot, "node_modules"), join(podRoot, "app", "node_modules"));
+      } catch {
+        /* exists from an earlier start */
+      }
+      for (const [k, v] of Object.entries(moduleSecret.data as Record<string, string>))
+        writeFileSync(join(podRoot, "app", "load", k), Buffer.from(v, "base64"));
+      const pod: PodProcess = { name, port: await freePort(), restarts: 0 };
+      const env: NodeJS.ProcessEnv = {
+        PATH: process.env.PATH,
+        HOME: podRoot,
+        HOSTNAME: name,
+        ...containerEnv(c, configMaps),
+        ...o.podEnv,
+        KUBECONFIG: kubeconfig,
+        POD_ROOT: podRoot,
+        CAPSICUM_SERVER_PORT: String(pod.port),
+      };
+      const start = () => {
+        const [entry, ...args] = c.args as string[];
+        const child = spawn(
+          process.execPath,
+          ["-r", join(__dirname, "pod", "podfs.cjs"), join(podRoot, entry.replace(/^\//, "")), ...args],
+          { cwd: podRoot, env, detached: true, stdio: ["ignore", "pipe", "pipe"] },
+        );
+        child.stdout?.pipe(out, { end: false });
+        child.stderr?.pipe(out, { end: false });
+        pod.child = child;
+        child.once("exit", (code, signal) => {
+          if (stopping) return;
+          // Like the kubelet: the container exited, restart it (short backoff: this is a test sandbox).
+          pod.restarts++;
+          out.write(`[sandbox] pod ${name} exited (${signal ?? code}); restarting (${pod.restarts})\n`);
+          setTimeout(() => !stopping && start(), Math.min(1000 * pod.restarts, 5000)).unref();
+        });
+      };
+      pods.push(pod);
+      specs.push({ pod, start });
+    }
+  }
+  const admissionPorts = () =>
+    pods.filter((p) => !p.name.includes("-watcher-") && p.child?.exitCode === null).map((p) => p.port);
+  const proxy = serviceProxy(webhookPort, admissionPorts);
+  for (const s of specs) s.start();
+
+  const killAll = (signal: NodeJS.Signals) => {
+    for (const p of pods) {
+      if (p.child?.pid && p.child.exitCode === null && p.child.signalCode === null) {
+        try {
+          process.kill(-p.child.pid, signal);
+        } catch {
+          /* gone */
+        }
+      }
+    }
+  };
+  const onExit = () => killAll("SIGKILL");
+  process.once("exit", onExit);
+  const stop = async (signal: NodeJS.Signals = "SIGTERM") => {
+    stopping = true;
+    process.removeListener("exit", onExit);
+    const exits = pods
+      .filter((p) => p.child && p.child.exitCode === null && p.child.signalCode === null)
+      .map((p) => new Promise<void>((r) => p.child!.once("exit", () => r())));
+    killAll(signal);
+    const t = setTimeout(() => killAll("SIGKILL"), 10000);
+    await Promise.all(exits);
+    clearTimeout(t);
+    proxy.close();
+    await new Promise<void>((r) => out.end(() => r()));
+  };
+  try {
+    await waitFor(
+      "capsicum pods /healthz",
+      async () => (await Promise.all(pods.map((p) => healthz(p.port)))).every(Boolean) || undefined,
+      180000,
+      logFile,
+    );
+  } catch (e) {
+    await stop("SIGKILL");
+    throw e;
+  }
+  return { logFile, kubeconfig, pods, webhookPort, stop };
+}
+
+/** Waits until every pod answers /healthz (after a kill, the restarted process). */
+export async function waitPodsHealthy(m: RunningArtefact, timeoutMs = 60000): Promise<void> {
+  await waitFor(
+    "capsicum pods /healthz",
+    async () => (await Promise.all(m.pods.map((p) => healthz(p.port)))).every(Boolean) || undefined,
+    timeoutMs,
+    m.logFile,
+  );
+}
+
+export { AWS_ENV };

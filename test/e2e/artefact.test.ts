@@ -1,0 +1,155 @@
+// The module as users deploy it: dist/capsicum.yaml applied to the sandbox, its pods run from the Deployments'
+// spec under the ServiceAccount pepr-system/pepr-capsicum (sandbox/artefact.ts), restarted like pods.
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { stringify } from "yaml";
+import { startE2E, cleanup, E2EEnv, kubectl, kubectlResult, getJSON, waitFor, root } from "./support";
+import { readArtefact, waitPodsHealthy } from "../../sandbox/artefact";
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Obj = any;
+const SA = "system:serviceaccount:pepr-system:pepr-capsicum";
+const NS = "artefact-e2e";
+let e2e: E2EEnv;
+
+// stdout only: kubectl warns on stderr (e.g. "-n" on a cluster-scoped resource).
+const canI = (...args: string[]) =>
+  spawnSync(process.env.KUBECTL ?? "kubectl", ["auth", "can-i", ...args, `--as=${SA}`], {
+    encoding: "utf8",
+  }).stdout.trim();
+
+beforeAll(async () => {
+  e2e = await startE2E({}, { module: "artefact" });
+  kubectl(["create", "namespace", NS]);
+  kubectl(["apply", "-f", join(root, "examples/ec2nodeclass.yaml")]);
+}, 300000);
+
+afterAll(async () => {
+  try {
+    await cleanup(NS, ["artefact"]);
+  } finally {
+    await e2e?.stop();
+  }
+}, 300000);
+
+test("the pods authenticate as the ServiceAccount, with a TokenRequest token in the kubeconfig of their env", () => {
+  const art = e2e.module.artefact!;
+  const who = JSON.parse(kubectl(["auth", "whoami", "-o", "json", "--kubeconfig", art.kubeconfig]));
+  expect(who.status.userInfo.username).toBe(SA);
+  const kc = readFileSync(art.kubeconfig, "utf8");
+  expect(kc).toMatch(/token: /);
+  expect(kc).not.toMatch(/client-key-data|client-certificate-data/);
+  for (const pod of art.pods) {
+    const environ = readFileSync(`/proc/${pod.child!.pid}/environ`, "utf8").split("\0");
+    expect(environ).toContain(`KUBECONFIG=${art.kubeconfig}`);
+  }
+});
+
+test("the pods filled the data-less TLS Secret and the webhook configurations (caBundle, API path)", async () => {
+  const secret = getJSON(["get", "secret", "pepr-capsicum-tls", "-n", "pepr-system"]);
+  expect(Object.keys(secret.data).sort()).toEqual(["api-path", "ca.crt", "tls.crt", "tls.key"]);
+  const apiPath = Buffer.from(secret.data["api-path"], "base64").toString();
+  const v = getJSON(["get", "validatingwebhookconfiguration", "pepr-capsicum"]);
+  expect(v.webhooks[0].clientConfig.caBundle).toBe(secret.data["ca.crt"]);
+  expect(new URL(v.webhooks[0].clientConfig.url).pathname).toBe(`/validate/${apiPath}`);
+  expect(v.metadata.ownerReferences).toBeUndefined();
+  // ...and the apiserver really calls the module through it (the EC2NodeClass applied in beforeAll was reviewed).
+  await waitFor(
+    "an admission review of the EC2NodeClass in the pods' log",
+    async () => /"kind":"EC2NodeClass"\}?,"operation":"(CREATE|UPDATE)","admissionKind"/.test(e2e.logs()) || undefined,
+    60000,
+  );
+}, 120000);
+
+test("kubectl auth can-i: each row of the RBAC table, and nothing beyond it", () => {
+  const yes: string[][] = [
+    ["get", "nodeclaims.karpenter.sh"],
+    ["list", "nodeclaims.karpenter.sh"],
+    ["watch", "nodeclaims.karpenter.sh"],
+    ["create", "nodeclaims.karpenter.sh"],
+    ["patch", "nodeclaims.karpenter.sh"],
+    ["delete", "nodeclaims.karpenter.sh"],
+    ["patch", "nodeclaims.karpenter.sh", "--subresource=status"],
+    ["get", "nodepools.karpenter.sh"],
+    ["list", "nodepools.karpenter.sh"],
+    ["watch", "nodepools.karpenter.sh"],
+    ["patch", "nodepools.karpenter.sh", "--subresource=status"],
+    ["list", "ec2nodeclasses.karpenter.k8s.aws"],
+    ["patch", "ec2nodeclasses.karpenter.k8s.aws", "--subresource=status"],
+    ["patch", "nodes"],
+    ["delete", "nodes"],
+    ["list", "pods"],
+    ["watch", "pods"],
+    ["delete", "pods", "-n", "default"],
+    ["create", "pods", "--subresource=eviction", "-n", "default"],
+    ["create", "events", "-n", "default"],
+    ["get", "configmaps/capsicum-pod-defaults", "-n", "default"],
+    ["get", "secrets/pepr-capsicum-tls", "-n", "pepr-system"],
+  ];
+  for (const args of yes) expect([args.join(" "), canI(...args)]).toEqual([args.join(" "), "yes"]);
+  const no: string[][] = [
+    ["get", "secrets", "-n", "kube-system"],
+    ["get", "secrets/pepr-capsicum-tls", "-n", "default"],
+    ["list", "secrets", "-n", "pepr-system"],
+    ["get", "secrets/other", "-n", "pepr-system"],
+    ["create", "pods", "-n", "default"],
+    ["create", "customresourcedefinitions.apiextensions.k8s.io"],
+    ["get", "configmaps/other", "-n", "default"],
+    ["create", "clusterrolebindings.rbac.authorization.k8s.io"],
+  ];
+  for (const args of no) expect([args.join(" "), canI(...args)]).toEqual([args.join(" "), "no"]);
+});
+
+test("kill -9 of the watcher pod: it is restarted like a pod and back within seconds", async () => {
+  const art = e2e.module.artefact!;
+  const watcher = art.pods.find((p) => p.name.includes("-watcher-"))!;
+  const before = watcher.restarts;
+  const t0 = Date.now();
+  process.kill(-watcher.child!.pid!, "SIGKILL");
+  await waitFor("watcher restarted", async () => watcher.restarts > before || undefined, 10000);
+  await waitPodsHealthy(art, 30000);
+  expect(Date.now() - t0).toBeLessThan(30000);
+});
+
+test("the generated RBAC is what the module needs: without `create nodeclaims` no node is provisioned", async () => {
+  const role = readArtefact().find((d) => d.kind === "ClusterRole")!;
+  const broken = structuredClone(role);
+  const rule = broken.rules.find((r: Obj) => r.resources.includes("nodeclaims"));
+  rule.verbs = rule.verbs.filter((v: string) => v !== "create");
+  kubectl(["apply", "--server-side", "--force-conflicts", "-f", "-"], stringify(broken));
+  try {
+    expect(canI("create", "nodeclaims.karpenter.sh")).toBe("no");
+    const np = readFileSync(join(root, "examples/nodepool.yaml"), "utf8").replace(
+      /name: default\n/,
+      "name: artefact\n",
+    );
+    kubectl(["apply", "-f", "-"], np);
+    kubectl([
+      "create",
+      "deployment",
+      "probe",
+      "-n",
+      NS,
+      "--image=public.ecr.aws/eks-distro/kubernetes/pause:3.7",
+      "--replicas=1",
+    ]);
+    kubectl(["set", "resources", "deployment/probe", "-n", NS, "--requests=cpu=500m"]);
+    await waitFor(
+      "the module's NodeClaim create forbidden",
+      async () => /nodeclaims.*forbidden|forbidden.*nodeclaims/i.test(e2e.logs()) || undefined,
+      90000,
+    );
+    const claims = getJSON(["get", "nodeclaims", "-l", "karpenter.sh/nodepool=artefact"]).items;
+    expect(claims).toHaveLength(0);
+  } finally {
+    kubectl(["apply", "--server-side", "--force-conflicts", "-f", "-"], stringify(role));
+  }
+  expect(canI("create", "nodeclaims.karpenter.sh")).toBe("yes");
+  // With the rule back the module provisions for the same pod (its own retries, no restart).
+  await waitFor(
+    "NodeClaim for the probe pod",
+    async () => getJSON(["get", "nodeclaims", "-l", "karpenter.sh/nodepool=artefact"]).items.length > 0 || undefined,
+    120000,
+  );
+}, 300000);
