@@ -104,7 +104,8 @@ export async function startDevModule(
     clearTimeout(t);
   };
   try {
-    await waitFor("capsicum module /healthz on :3000", async () => (await healthz()) || undefined, 180000, logFile);
+    // pepr dev lints, formats and bundles before it serves: minutes on a loaded 2-core machine.
+    await waitFor("capsicum module /healthz on :3000", async () => (await healthz()) || undefined, 270000, logFile);
   } catch (e) {
     await stop("SIGKILL");
     throw e;
