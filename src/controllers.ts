@@ -169,7 +169,16 @@ export async function startControllers(settings: Settings, o: ControllerOverride
   });
   const counter = new WorkQueue(
     async (key) => {
-      await updateNodePoolStatus({ client, state, metrics, now: () => clock.now() }, key);
+      await updateNodePoolStatus(
+        {
+          client,
+          state,
+          metrics,
+          now: () => clock.now(),
+          instanceTypes: (np) => instanceTypes(np as unknown as NodePool) as Promise<never>,
+        },
+        key,
+      );
     },
     {
       name: "nodepool.counter",

@@ -7,12 +7,19 @@ import { KubeClient, KubeObject, Kinds, isNotFound } from "../kube/client";
 import type { Metrics } from "../metrics";
 import { Condition, getCondition, sameConditions, setCondition } from "../lifecycle/conditions";
 import { Requirements } from "../scheduling/requirements";
+import { checkSatisfiable, type Req } from "../../policies/validate/satisfiability";
+import type { CatalogInstanceType } from "../../policies/validate/types";
 
 /** A NodePool's root Ready depends on these (Karpenter v1): the spec is usable and its node class is Ready. */
 export const NODEPOOL_READY_DEPENDS_ON = ["ValidationSucceeded", "NodeClassReady"] as const;
 
 /** Karpenter's NodePool conditions, from the pool's spec and its node class as the cluster state sees them. */
-export function nodePoolConditions(np: KubeObject, state: ClusterState, now: number): Condition[] {
+export function nodePoolConditions(
+  np: KubeObject,
+  state: ClusterState,
+  now: number,
+  catalog?: readonly CatalogInstanceType[],
+): Condition[] {
   const set = (c: Condition[], type: string, ok: boolean | undefined, reason: string, message: string) =>
     setCondition(
       c,
@@ -29,6 +36,12 @@ export function nodePoolConditions(np: KubeObject, state: ClusterState, now: num
     Requirements.fromNodeSelector(np.spec?.template?.spec?.requirements ?? [], "spec.template.spec.requirements");
   } catch (e) {
     invalid = (e as Error).message;
+  }
+  // What admission only warns about: requirements no instance type/offering of this cluster's catalog (its region,
+  // its node class's zones) satisfies. The pool can launch nothing, so Ready=False says why (Argo CD: Degraded).
+  if (!invalid && catalog && catalog.length > 0) {
+    const sat = checkSatisfiable((np.spec?.template?.spec?.requirements ?? []) as Req[], catalog);
+    if (!sat.ok) invalid = `no instance type satisfies the requirements: ${sat.message}`;
   }
   conds = set(conds, "ValidationSucceeded", !invalid, "NodePoolValidationFailed", invalid);
   const ref = np.spec?.template?.spec?.nodeClassRef as { kind?: string; name?: string } | undefined;
@@ -49,6 +62,11 @@ export function nodePoolConditions(np: KubeObject, state: ClusterState, now: num
         ready?.reason ? `NodeClass${ready.reason}` : "NodeClassNotReady",
         ready?.message || `${ref?.kind} ${ref?.name} is not ready`,
       );
+  // Argo CD's NodePool health shows Ready's message: carry the validation failure's own words there.
+  if (invalid)
+    conds = conds.map((c) =>
+      c.type === "Ready" && c.status === "False" ? { ...c, message: `ValidationSucceeded=False: ${invalid}` } : c,
+    );
   return conds;
 }
 
@@ -70,7 +88,14 @@ export function nodePoolUsage(
 }
 
 export async function updateNodePoolStatus(
-  deps: { client: KubeClient; state: ClusterState; metrics: Metrics; now?: () => number },
+  deps: {
+    client: KubeClient;
+    state: ClusterState;
+    metrics: Metrics;
+    now?: () => number;
+    /** The instance types the pool can launch (catalog of the region and node class); recomputed per call. */
+    instanceTypes?: (np: KubeObject) => Promise<readonly CatalogInstanceType[]>;
+  },
   name: string,
 ): Promise<boolean> {
   const np = deps.state.nodePools.get(name);
@@ -84,7 +109,13 @@ export async function updateNodePoolStatus(
     deps.metrics.nodePoolsLimit.set({ nodepool: name, resource_type: k }, k === "cpu" ? v / 1000 : v);
   }
   const cur = np.status ?? {};
-  const conditions = nodePoolConditions(np as KubeObject, deps.state, deps.now?.() ?? Date.now());
+  let catalog: readonly CatalogInstanceType[] | undefined;
+  try {
+    catalog = deps.instanceTypes ? await deps.instanceTypes(np as KubeObject) : undefined;
+  } catch {
+    catalog = undefined; // an unresolved catalog is the NodeClassReady condition's story, not a validation failure
+  }
+  const conditions = nodePoolConditions(np as KubeObject, deps.state, deps.now?.() ?? Date.now(), catalog);
   const same =
     (cur.nodes ?? 0) === nodes &&
     JSON.stringify(formatResources(parseResources(cur.resources as Record<string, string> | undefined))) ===

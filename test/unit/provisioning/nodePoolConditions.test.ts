@@ -51,3 +51,19 @@ test("recomputing unchanged conditions keeps their transition times (no status c
   const again = nodePoolConditions({ ...np, status: { conditions: first } }, s, NOW + 60_000);
   expect(again).toEqual(first);
 });
+
+test("requirements no instance type of the catalog satisfies make the NodePool not Ready with that message", () => {
+  const { loadCatalog } = require("../../../src/cloudprovider/aws/catalog"); // eslint-disable-line @typescript-eslint/no-require-imports
+  const catalog = loadCatalog({ region: "us-east-1" });
+  const np = nodePool();
+  np.spec.template.spec.requirements = [{ key: "topology.kubernetes.io/zone", operator: "In", values: ["us-west-2a"] }];
+  const state = stateWith(["EC2NodeClass", nodeClass()], ["NodePool", np]);
+  const c = nodePoolConditions(np, state, NOW, catalog);
+  expect(status(c, "ValidationSucceeded")).toMatchObject({ status: "False", reason: "NodePoolValidationFailed" });
+  expect(status(c, "ValidationSucceeded")?.message).toMatch(/no instance type satisfies/);
+  expect(status(c, "Ready")).toMatchObject({ status: "False" });
+  expect(status(c, "Ready")?.message).toMatch(/us-west-2a|zone/);
+  // the same pool against a catalog that has the zone is Ready (recomputed per catalog)
+  const fine = nodePoolConditions(nodePool(), state, NOW, catalog);
+  expect(status(fine, "Ready")?.status).toBe("True");
+});
