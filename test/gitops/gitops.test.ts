@@ -1,0 +1,249 @@
+// GitOps end to end with a real Argo CD (v3.6.1 application-controller + repo-server): examples/gitops synced
+// from a file:// git repo into the sandbox. Every assertion reads what an Argo CD user reads: the Application's
+// sync/health verdicts (computed by Argo CD's own Lua checks) and its operationState/conditions.
+// Slow (@slow): Argo CD builds once into ~/.cache/capsicum (~6 min cold), then this file takes a few minutes.
+//
+// The module itself runs via the harness (`pepr dev`, as in the other e2e files) rather than from the wave-1
+// dist/ Application: dist/ is not committed as manifests yet, so the repo here carries waves 0 and 2.
+import { execFileSync } from "node:child_process";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ArgoCD, ARGOCD_NAMESPACE, startArgoCD } from "../../sandbox/argocd";
+import { startE2E, E2EEnv, getJSON, kubectl, kubectlResult, root, sleep, waitFor } from "../e2e/support";
+
+jest.setTimeout(600000);
+
+let e2e: E2EEnv;
+let argo: ArgoCD;
+let repo: string;
+const NS = "gitops-e2e";
+const NODEPOOLS = "examples/gitops/nodepools";
+
+function git(...args: string[]): string {
+  return execFileSync("git", ["-c", "user.email=e2e@capsicum.local", "-c", "user.name=e2e", ...args], {
+    cwd: repo,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+}
+
+/** Commits the working tree of the test repo and asks Argo CD to look now (instead of in --app-resync). */
+function commit(message: string): string {
+  git("add", "-A");
+  git("commit", "-q", "-m", message);
+  for (const app of ["capsicum", "capsicum-nodepools"])
+    kubectlResult(["annotate", "-n", ARGOCD_NAMESPACE, "application", app, "argocd.argoproj.io/refresh=normal", "--overwrite"]);
+  return git("rev-parse", "HEAD").trim();
+}
+
+interface App {
+  status?: {
+    sync?: { status?: string; revision?: string };
+    health?: { status?: string; message?: string };
+    resources?: Array<{ kind: string; name: string; status?: string; health?: { status?: string; message?: string } }>;
+    operationState?: {
+      phase?: string;
+      message?: string;
+      syncResult?: { revision?: string; resources?: Array<{ kind: string; name: string; status?: string; message?: string }> };
+    };
+    conditions?: Array<{ type: string; message: string }>;
+  };
+}
+const app = (name: string): App => getJSON(["get", "application", name, "-n", ARGOCD_NAMESPACE]);
+const resource = (a: App, kind: string, name: string) => a.status?.resources?.find((r) => r.kind === kind && r.name === name);
+const verdict = (a: App) => `${a.status?.sync?.status}/${a.status?.health?.status}`;
+
+async function waitApp(name: string, what: string, ok: (a: App) => boolean, timeoutMs = 180000): Promise<App> {
+  let last: App = {};
+  try {
+    return await waitFor(
+      `Application ${name} ${what}`,
+      async () => {
+        last = app(name);
+        return ok(last) ? last : undefined;
+      },
+      timeoutMs,
+    );
+  } catch (e) {
+    throw new Error(`${(e as Error).message}; last status: ${JSON.stringify(last.status ?? {}).slice(0, 3000)}`);
+  }
+}
+const syncedHealthy = (rev: string) => (a: App) =>
+  a.status?.sync?.status === "Synced" && a.status?.health?.status === "Healthy" && a.status?.sync?.revision === rev;
+
+const nodePool = (name: string, extra: { nodeClass?: string; consolidateAfter?: string; labels?: string } = {}) => `
+apiVersion: karpenter.sh/v1
+kind: NodePool
+metadata:
+  name: ${name}
+spec:
+  template:
+${extra.labels ? `    metadata:\n      labels: ${extra.labels}\n` : ""}    spec:
+      requirements:
+        - {key: kubernetes.io/arch, operator: In, values: ["amd64"]}
+        - {key: karpenter.sh/capacity-type, operator: In, values: ["on-demand"]}
+        - {key: karpenter.k8s.aws/instance-category, operator: In, values: ["c", "m"]}
+      nodeClassRef: {group: karpenter.k8s.aws, kind: EC2NodeClass, name: ${extra.nodeClass ?? "default"}}
+  disruption:
+    consolidationPolicy: WhenEmpty
+    consolidateAfter: ${extra.consolidateAfter ?? "30s"}
+`;
+
+beforeAll(async () => {
+  e2e = await startE2E();
+  argo = await startArgoCD({ kubeconfig: process.env.KUBECONFIG!, kubectl, appResyncSeconds: 10 });
+  console.log(`[gitops-e2e] Argo CD logs in ${argo.dir}`);
+  kubectl(["create", "namespace", NS]);
+  // The repo a user forks: crds/ and examples/gitops/ as in this repository.
+  repo = mkdtempSync(join(tmpdir(), "capsicum-gitops-repo-"));
+  cpSync(join(root, "crds"), join(repo, "crds"), { recursive: true });
+  mkdirSync(join(repo, "examples/gitops/apps"), { recursive: true });
+  cpSync(join(root, NODEPOOLS), join(repo, NODEPOOLS), { recursive: true });
+  const url = (s: string) => s.replaceAll("https://github.com/YOUR-ORG/capsicum.git", `file://${repo}`);
+  for (const f of readdirSync(join(root, "examples/gitops/apps")))
+    if (f !== "capsicum-module.yaml")
+      writeFileSync(join(repo, "examples/gitops/apps", f), url(readFileSync(join(root, "examples/gitops/apps", f), "utf8")));
+  git("init", "-q", "-b", "main");
+  const rev = commit("capsicum via Argo CD");
+  kubectl(["apply", "-f", "-"], url(readFileSync(join(root, "examples/gitops/root.yaml"), "utf8")));
+  await waitApp("capsicum-nodepools", "Synced + Healthy", syncedHealthy(rev), 300000);
+}, 900000);
+
+afterAll(async () => {
+  try {
+    // Let Argo CD prune what it synced (NodePools drain their nodes), then stop it.
+    kubectlResult(["delete", "namespace", NS, "--wait=false"]);
+    if (argo) {
+      kubectlResult(["patch", "application", "capsicum-nodepools", "-n", ARGOCD_NAMESPACE, "--type", "json", "-p", '[{"op":"remove","path":"/spec/syncPolicy/automated"}]']);
+      kubectlResult(["delete", "application", "capsicum", "capsicum-crds", "capsicum-nodepools", "-n", ARGOCD_NAMESPACE, "--wait=false"]);
+      await argo.stop();
+    }
+    kubectlResult(["delete", "nodepools", "--all", "--wait=false"]);
+    await waitFor("NodeClaims gone", async () => getJSON<{ items: unknown[] }>(["get", "nodeclaims"]).items.length === 0 || undefined, 240000);
+  } finally {
+    await e2e?.stop();
+    if (repo) rmSync(repo, { recursive: true, force: true });
+  }
+}, 400000);
+
+test("@slow a commit syncs in waves and every app is Healthy by Argo CD's own verdict", () => {
+  const rev = git("rev-parse", "HEAD").trim();
+  const nps = app("capsicum-nodepools");
+  // Argo CD's built-in karpenter.sh/NodePool and karpenter.k8s.aws/EC2NodeClass checks read capsicum's status.
+  expect(resource(nps, "NodePool", "default")).toMatchObject({ status: "Synced", health: { status: "Healthy" } });
+  expect(resource(nps, "EC2NodeClass", "default")).toMatchObject({ status: "Synced", health: { status: "Healthy" } });
+  expect(verdict(app("capsicum-crds"))).toBe("Synced/Healthy");
+  // The parent waits on its children through the shipped argoproj.io_Application health check.
+  expect(app("capsicum")).toMatchObject({ status: { sync: { status: "Synced", revision: rev }, health: { status: "Healthy" } } });
+});
+
+test("@slow the synced NodePools stay Synced while the module defaults and reconciles them (zero drift)", async () => {
+  const rev = git("rev-parse", "HEAD").trim();
+  // Several --app-resync periods (10 s) with fresh comparisons each time.
+  for (let i = 0; i < 6; i++) {
+    await sleep(5000);
+    kubectlResult(["annotate", "-n", ARGOCD_NAMESPACE, "application", "capsicum-nodepools", "argocd.argoproj.io/refresh=normal", "--overwrite"]);
+    await sleep(5000);
+    expect(verdict(app("capsicum-nodepools"))).toBe("Synced/Healthy");
+  }
+  expect(app("capsicum-nodepools").status?.sync?.revision).toBe(rev);
+});
+
+test("@slow a NodePool Karpenter rejects fails the sync with the message naming the field; a revert heals", async () => {
+  writeFileSync(join(repo, NODEPOOLS, "bad.yaml"), nodePool("bad", { consolidateAfter: "5 minutes" }));
+  const bad = commit("NodePool with an invalid consolidateAfter");
+  const a = await waitApp(
+    "capsicum-nodepools",
+    "sync of the bad commit failed",
+    (x) =>
+      x.status?.operationState?.syncResult?.revision === bad &&
+      ["Failed", "Error"].includes(x.status?.operationState?.phase ?? ""),
+  );
+  const op = a.status!.operationState!;
+  expect(op.message).toMatch(/spec\.disruption\.consolidateAfter/);
+  const res = op.syncResult!.resources!.find((r) => r.kind === "NodePool" && r.name === "bad");
+  expect(res?.status).toBe("SyncFailed");
+  expect(res?.message).toMatch(/spec\.disruption\.consolidateAfter: Invalid value: "5 minutes"/);
+  expect(a.status?.sync?.status).toBe("OutOfSync");
+  const syncError = await waitApp("capsicum-nodepools", "SyncError condition", (x) =>
+    (x.status?.conditions ?? []).some((c) => c.type === "SyncError"),
+  ).then((x) => x.status!.conditions!.find((c) => c.type === "SyncError")!);
+  expect(syncError.message).toMatch(/spec\.disruption\.consolidateAfter/);
+  // The denied NodePool never existed; the others are untouched.
+  expect(kubectlResult(["get", "nodepool", "bad"]).ok).toBe(false);
+  git("revert", "--no-edit", "HEAD");
+  const rev = commit("revert");
+  await waitApp("capsicum-nodepools", "Synced + Healthy after the revert", syncedHealthy(rev));
+});
+
+test("@slow a Karpenter-valid NodePool that cannot launch syncs and shows Degraded with capsicum's message", async () => {
+  writeFileSync(join(repo, NODEPOOLS, "orphan.yaml"), nodePool("orphan", { nodeClass: "does-not-exist" }));
+  const rev = commit("NodePool referencing a missing EC2NodeClass");
+  const a = await waitApp(
+    "capsicum-nodepools",
+    "Synced + Degraded",
+    (x) => x.status?.sync?.revision === rev && x.status?.sync?.status === "Synced" && x.status?.health?.status === "Degraded",
+  );
+  const np = getJSON(["get", "nodepool", "orphan"]);
+  const ready = np.status.conditions.find((c: { type: string }) => c.type === "Ready");
+  expect(ready.status).toBe("False");
+  // Argo CD shows capsicum's Ready=False message verbatim on the resource.
+  expect(resource(a, "NodePool", "orphan")?.health).toEqual({ status: "Degraded", message: ready.message });
+  expect(ready.message).toMatch(/does-not-exist/);
+  rmSync(join(repo, NODEPOOLS, "orphan.yaml"));
+  const fixed = commit("remove the orphan NodePool");
+  await waitApp("capsicum-nodepools", "Synced + Healthy after removing it", syncedHealthy(fixed));
+});
+
+test("@slow removing a NodePool from git prunes it: its nodes are drained and removed", async () => {
+  writeFileSync(join(repo, NODEPOOLS, "batch.yaml"), nodePool("batch", { labels: "{team: batch}" }));
+  const rev = commit("batch NodePool");
+  await waitApp("capsicum-nodepools", "Synced + Healthy with batch", syncedHealthy(rev));
+  kubectl(
+    ["apply", "-n", NS, "-f", "-"],
+    JSON.stringify({
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: "batch" },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: "batch" } },
+        template: {
+          metadata: { labels: { app: "batch" } },
+          spec: {
+            nodeSelector: { team: "batch" },
+            terminationGracePeriodSeconds: 0,
+            containers: [{ name: "c", image: "registry.k8s.io/pause:3.9", resources: { requests: { cpu: "500m" } } }],
+          },
+        },
+      },
+    }),
+  );
+  const nodes = await waitFor(
+    "a Ready node of NodePool batch running the pods",
+    async () => {
+      const pods = getJSON<{ items: Array<{ spec: { nodeName?: string }; status: { phase?: string } }> }>(["get", "pods", "-n", NS, "-l", "app=batch"]).items;
+      return pods.length === 2 && pods.every((p) => p.status.phase === "Running") ? [...new Set(pods.map((p) => p.spec.nodeName!))] : undefined;
+    },
+    240000,
+  );
+  for (const n of nodes) expect(getJSON(["get", "node", n]).metadata.labels["karpenter.sh/nodepool"]).toBe("batch");
+  rmSync(join(repo, NODEPOOLS, "batch.yaml"));
+  const pruned = commit("remove the batch NodePool");
+  await waitApp("capsicum-nodepools", "Synced + Healthy after the prune", syncedHealthy(pruned));
+  await waitFor(
+    "NodePool batch, its NodeClaims and Nodes gone",
+    async () => {
+      if (kubectlResult(["get", "nodepool", "batch"]).ok) return undefined;
+      const claims = getJSON<{ items: unknown[] }>(["get", "nodeclaims", "-l", "karpenter.sh/nodepool=batch"]).items;
+      const left = getJSON<{ items: unknown[] }>(["get", "nodes", "-l", "karpenter.sh/nodepool=batch"]).items;
+      return claims.length === 0 && left.length === 0 ? true : undefined;
+    },
+    240000,
+  );
+  // The pods were evicted (drained), not left bound to a vanished node.
+  const pods = getJSON<{ items: Array<{ spec: { nodeName?: string } }> }>(["get", "pods", "-n", NS, "-l", "app=batch"]).items;
+  for (const p of pods) expect(nodes).not.toContain(p.spec.nodeName);
+  kubectl(["delete", "deployment", "batch", "-n", NS]);
+});
