@@ -133,9 +133,16 @@ test("[regions] a zone topology spread lands pods in every zone of the node clas
     await sleep(10000);
     expect(nodeClaims().filter(c => !before.has(c.metadata.name)).length).toBe(created);
   } finally {
-    kubectl(["delete", "deployment", "spread", "-n", NS, "--wait=false"]);
+    // Leave the pool as the later tests expect it: the spread pods' NodeClaims gone (consolidation is held off by
+    // a zero budget in this file, so their empty nodes would otherwise absorb the next scale-up).
+    kubectl(["delete", "deployment", "spread", "-n", NS, "--wait=true", "--timeout=120s"]);
+    const added = nodeClaims().map(c => c.metadata.name).filter(n => !before.has(n));
+    if (added.length > 0) {
+      kubectl(["delete", "nodeclaim", ...added, "--wait=false"]);
+      await waitFor("the spread NodeClaims to be removed", async () => nodeClaims().every(c => !added.includes(c.metadata.name)) || undefined, 180000);
+    }
   }
-}, 300000);
+}, 420000);
 
 test("scaling inflate to 30 adds capacity", async () => {
   const before = nodeClaims().length;
