@@ -3,7 +3,7 @@
 // `startDevModule` runs it the way a developer changing it does: `pepr dev`, which builds the module,
 // registers its webhook configurations pointing at https://localhost:3000 and runs admission + watch bindings
 // in one process with the sandbox admin's credentials (`npm start -- --dev`).
-import { spawn, ChildProcess } from "node:child_process";
+import { execFileSync, spawn, ChildProcess } from "node:child_process";
 import { createWriteStream, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -71,6 +71,17 @@ export async function startDevModule(
     },
     15000,
   ).catch(() => assertPortFree(MODULE_PORT, "the capsicum module's webhook server"));
+  // The artefact's webhook configurations (clientConfig.service) would merge with pepr dev's (clientConfig.url)
+  // into an invalid object, and pepr dev then fails at "Applying mutate webhook": it recreates them anyway.
+  for (const kind of ["mutatingwebhookconfiguration", "validatingwebhookconfiguration"])
+    execFileSync(
+      env.KUBECTL ?? process.env.KUBECTL ?? "kubectl",
+      ["delete", kind, "pepr-capsicum", "--ignore-not-found"],
+      {
+        env: { ...process.env, ...(env.KUBECONFIG ? { KUBECONFIG: env.KUBECONFIG } : {}) },
+        stdio: "pipe",
+      },
+    );
   const logDir = opts.logDir ?? mkdtempSync(join(tmpdir(), "capsicum-module-"));
   const logFile = join(logDir, `module-${Date.now()}.log`);
   const out = createWriteStream(logFile);

@@ -47,7 +47,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   try {
-    await cleanup(NS, ["default"]);
+    await cleanup(NS, ["default", "spread"]);
   } finally {
     await e2e?.stop();
   }
@@ -106,6 +106,21 @@ test("[regions] inflate 10 × 500m: NodeClaims launch spot instances, nodes regi
 test("[regions] a zone topology spread lands pods in every zone of the node class, without NodeClaim churn", async () => {
   const replicas = 2 * ZONES.length;
   const before = new Set(nodeClaims().map(c => c.metadata.name));
+  // Its own tainted NodePool: kube-scheduler counts spread domains over the nodes a pod may use, so spare capacity
+  // the earlier tests left in some zones would satisfy maxSkew without capsicum (Karpenter acts on pending pods only).
+  const pool = getJSON(["get", "nodepool", "default"]);
+  kubectl(["apply", "-f", "-"], JSON.stringify({
+    apiVersion: "karpenter.sh/v1", kind: "NodePool", metadata: { name: "spread" },
+    spec: {
+      template: {
+        metadata: { labels: { "e2e/pool": "spread" } },
+        spec: { ...pool.spec.template.spec, taints: [{ key: "e2e/spread", effect: "NoSchedule" }] },
+      },
+      disruption: { consolidationPolicy: "WhenEmptyOrUnderutilized", consolidateAfter: "1m", budgets: [{ nodes: "0" }] },
+    },
+  }));
+  // 1.5 CPU each: a 4-vCPU node holds two, so the first node to register cannot take a third zone's share
+  // before the other zones' nodes exist (kube-scheduler only knows the zones of registered nodes).
   kubectl(["apply", "-n", NS, "-f", "-"], JSON.stringify({
     apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "spread" },
     spec: {
@@ -114,8 +129,10 @@ test("[regions] a zone topology spread lands pods in every zone of the node clas
         metadata: { labels: { app: "spread" } },
         spec: {
           terminationGracePeriodSeconds: 0,
+          nodeSelector: { "e2e/pool": "spread" },
+          tolerations: [{ key: "e2e/spread", operator: "Exists", effect: "NoSchedule" }],
           topologySpreadConstraints: [{ maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "DoNotSchedule", labelSelector: { matchLabels: { app: "spread" } } }],
-          containers: [{ name: "pause", image: "public.ecr.aws/eks-distro/kubernetes/pause:3.7", resources: { requests: { cpu: "1" } } }],
+          containers: [{ name: "pause", image: "public.ecr.aws/eks-distro/kubernetes/pause:3.7", resources: { requests: { cpu: "1500m" } } }],
         },
       },
     },
@@ -133,14 +150,11 @@ test("[regions] a zone topology spread lands pods in every zone of the node clas
     await sleep(10000);
     expect(nodeClaims().filter(c => !before.has(c.metadata.name)).length).toBe(created);
   } finally {
-    // Leave the pool as the later tests expect it: the spread pods' NodeClaims gone (consolidation is held off by
-    // a zero budget in this file, so their empty nodes would otherwise absorb the next scale-up).
+    // The spread pool and its NodeClaims go, so the later tests count only the default pool's.
     kubectl(["delete", "deployment", "spread", "-n", NS, "--wait=true", "--timeout=120s"]);
-    const added = nodeClaims().map(c => c.metadata.name).filter(n => !before.has(n));
-    if (added.length > 0) {
-      kubectl(["delete", "nodeclaim", ...added, "--wait=false"]);
-      await waitFor("the spread NodeClaims to be removed", async () => nodeClaims().every(c => !added.includes(c.metadata.name)) || undefined, 180000);
-    }
+    kubectl(["delete", "nodepool", "spread", "--wait=false"]);
+    await waitFor("the spread NodeClaims to be removed", async () =>
+      nodeClaims().every(c => c.metadata.labels?.["karpenter.sh/nodepool"] !== "spread") || undefined, 180000);
   }
 }, 420000);
 
