@@ -7,6 +7,7 @@ import type { SQSClient } from "@aws-sdk/client-sqs";
 import { AwsCloudProvider } from "./cloudprovider/aws";
 import type { EC2NodeClassLike } from "./cloudprovider/aws";
 import { loadCatalog } from "./cloudprovider/aws/catalog";
+import { PRICE_FALLBACK_EVENT, PRICES_CONDITION } from "./cloudprovider/aws/pricing";
 import type { InstanceType } from "./cloudprovider/types";
 import type { CloudProvider } from "./cloudprovider/types";
 import type { NodePool } from "./apis/generated/nodepools";
@@ -331,12 +332,36 @@ export async function startControllers(settings: Settings, o: ControllerOverride
     { idleMs: settings.batchIdleMs, maxMs: settings.batchMaxMs, clock },
   );
 
+  // A price fallback (PricesResolved=False) is said once per process and node class: a Warning Event on the
+  // EC2NodeClass, next to the condition (kubectl describe shows both) and the provider's warn log.
+  const priceFallbackAnnounced = new Set<string>();
+  function announcePriceFallback(ncl: KubeObject, status: unknown): void {
+    const c = (
+      (status as { conditions?: Array<{ type: string; status: string; message?: string }> })?.conditions ?? []
+    ).find((x) => x.type === PRICES_CONDITION);
+    const name = ncl.metadata.name!;
+    if (c?.status !== "False") {
+      priceFallbackAnnounced.delete(name);
+      return;
+    }
+    if (priceFallbackAnnounced.has(name)) return;
+    priceFallbackAnnounced.add(name);
+    log.warn({ EC2NodeClass: { name }, message: c.message }, "using fallback on-demand prices");
+    events.publish({
+      involved: { apiVersion: "karpenter.k8s.aws/v1", kind: "EC2NodeClass", name, uid: ncl.metadata.uid },
+      type: "Warning",
+      reason: PRICE_FALLBACK_EVENT,
+      message: `EC2NodeClass ${name}: ${c.message ?? "on-demand prices are a fallback"}`,
+    });
+  }
+
   async function reconcileNodeClass(name: string): Promise<void> {
     const ncl = state.nodeClasses.get(name);
     if (!ncl || ncl.metadata.deletionTimestamp || !cloud.resolveNodeClass) return;
     let res = await cloud.resolveNodeClass(ncl as unknown as EC2NodeClassLike);
     if (cloud.getInstanceTypes)
       res = await validateNodeClass(res, ncl, () => cloud.getInstanceTypes!(ncl as never), clock.now());
+    announcePriceFallback(ncl, res.status);
     if (JSON.stringify(res.status) === JSON.stringify(ncl.status ?? {})) return;
     try {
       const out = await client.patchStatus<KubeObject>(Kinds.EC2NodeClass, name, res.status);

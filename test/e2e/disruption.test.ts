@@ -2,9 +2,9 @@
 // do-not-disrupt honoured), drift within budgets, and SQS spot-interruption handling.
 import { SQSClient, SendMessageCommand, GetQueueUrlCommand, GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
 import { join } from "node:path";
-import { loadCatalog } from "../../src/cloudprovider/aws/catalog";
+import type { InstanceType } from "../../src/cloudprovider/aws/catalog";
 import { startE2E, cleanup, E2EEnv, kubectl, getJSON, waitFor, root, sleep } from "./support";
-import { clusterInstances } from "./aws";
+import { clusterInstances, regionCatalog } from "./aws";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Obj = any;
@@ -16,12 +16,17 @@ const claims = (pool = "disrupt"): Obj[] => getJSON(["get", "nodeclaims", "-l", 
 const pods = (app: string): Obj[] => getJSON(["get", "pods", "-n", NS, "-l", `app=${app}`]).items;
 const runningCount = (app: string) => pods(app).filter(p => p.status?.phase === "Running" && !p.metadata.deletionTimestamp).length;
 
-const catalog = new Map(loadCatalog().map(it => [it.name, it]));
+// Priced in the sandbox's region (set in beforeAll): a launched NodeClaim whose offering is unknown fails the
+// test instead of counting as free; one not launched yet (no type/zone labels) costs nothing yet.
+let catalog = new Map<string, InstanceType>();
 function fleetPrice(cs: Obj[]): number {
   return cs.reduce((sum, c) => {
-    const it = catalog.get(c.metadata.labels["node.kubernetes.io/instance-type"]);
-    const off = it?.offerings.find(o => o.zone === c.metadata.labels["topology.kubernetes.io/zone"] && o.capacityType === c.metadata.labels["karpenter.sh/capacity-type"]);
-    return sum + (off?.price ?? 0);
+    const l = c.metadata.labels;
+    if (!l["node.kubernetes.io/instance-type"] || !l["topology.kubernetes.io/zone"]) return sum;
+    const it = catalog.get(l["node.kubernetes.io/instance-type"]);
+    const off = it?.offerings.find(o => o.zone === l["topology.kubernetes.io/zone"] && o.capacityType === l["karpenter.sh/capacity-type"]);
+    if (!off) throw new Error(`NodeClaim ${c.metadata.name}: no offering ${l["node.kubernetes.io/instance-type"]}/${l["topology.kubernetes.io/zone"]}/${l["karpenter.sh/capacity-type"]} in the region's catalog`);
+    return sum + off.price;
   }, 0);
 }
 
@@ -70,6 +75,7 @@ async function settle(app: string, replicas: number, timeout = 240000): Promise<
 
 beforeAll(async () => {
   e2e = await startE2E({ BATCH_IDLE_DURATION: "1s", BATCH_MAX_DURATION: "5s", DISRUPTION_POLL_INTERVAL: "2s", CONSOLIDATION_VALIDATION_DELAY: "2s" });
+  catalog = await regionCatalog();
   kubectl(["create", "namespace", NS]);
   kubectl(["apply", "-f", join(root, "examples/ec2nodeclass.yaml")]);
   kubectl(["apply", "-f", "-"], nodePool());

@@ -15,7 +15,8 @@ import {
   InvalidNodeClassError,
 } from "../types";
 import { QuantityError } from "../../apis/quantity";
-import { forAmiFamily, loadCatalog, onDemandPrices, restrictToZones, InstanceType } from "./catalog";
+import { forAmiFamily, loadCatalog, restrictToZones, InstanceType } from "./catalog";
+import { pricesCondition, pricingState, PricingState } from "./pricing";
 import { amiFamilyOf } from "./userData";
 import { OfferingsProvider } from "./offerings";
 import * as L from "../../apis/labels";
@@ -148,6 +149,7 @@ export class AwsCloudProvider implements CloudProvider {
         amis: this.amis,
         instanceProfiles: this.instanceProfiles,
         cluster: () => this.clusterInfo(),
+        pricing: () => pricesCondition(this.pricing()),
       },
       () => this.k8sMinor,
       this.now,
@@ -156,12 +158,14 @@ export class AwsCloudProvider implements CloudProvider {
     this.offerings = new OfferingsProvider(ec2, this.log, this.now);
   }
 
+  /** Where this region's on-demand prices come from (its own embedded table, or another region's as a fallback). */
+  pricing(): PricingState {
+    return pricingState(this.settings.region);
+  }
+
   /** Set when the region has no embedded on-demand price table and us-east-1's prices stand in for it. */
   pricingFallback(): string | undefined {
-    const from = onDemandPrices(this.settings.region).fallbackFrom;
-    return from
-      ? `no on-demand price table for region ${this.settings.region}: using ${from} prices (plans may not be cheapest)`
-      : undefined;
+    return this.pricing().message;
   }
 
   private warnPricingFallbackOnce(): void {

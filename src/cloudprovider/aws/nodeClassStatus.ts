@@ -21,6 +21,8 @@ interface Part {
   ok: boolean;
   reason: string;
   message: string;
+  /** Reported as a condition but not part of Ready (e.g. PricesResolved: a price fallback still launches). */
+  informational?: boolean;
 }
 
 export class NodeClassResolver {
@@ -32,6 +34,8 @@ export class NodeClassResolver {
       instanceProfiles: InstanceProfileProvider;
       /** Endpoint/CA/service CIDR discovery; a problem makes the NodeClass not Ready (nodes could not join). */
       cluster?: () => Promise<ClusterInfo>;
+      /** Where on-demand prices come from: a fallback is a PricesResolved=False condition, Ready unaffected. */
+      pricing?: () => Omit<Part, "informational">;
     },
     private readonly k8sMinor: () => string,
     private readonly now: () => number = Date.now,
@@ -109,7 +113,9 @@ export class NodeClassResolver {
           : { type: "ValidationSucceeded", ok: true, reason: "ValidationSucceeded", message: "" },
       );
 
-    const failing = parts.filter((p) => !p.ok);
+    if (this.deps.pricing) parts.push({ ...this.deps.pricing(), informational: true });
+
+    const failing = parts.filter((p) => !p.ok && !p.informational);
     const ready = failing.length === 0;
     const message = failing.map((p) => p.message).join("; ");
     const conds: Part[] = [

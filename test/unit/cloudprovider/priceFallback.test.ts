@@ -1,0 +1,87 @@
+// No silent substitutes: a region without its own on-demand price table is priced with us-east-1's, and that is
+// visible as an EC2NodeClass condition (PricesResolved=False, Ready unaffected), a Warning Event and a warn log.
+import { AwsCloudProvider } from "../../../src/cloudprovider/aws/awsCloudProvider";
+import type { AwsClients } from "../../../src/cloudprovider/aws/clients";
+import type { EC2NodeClassLike } from "../../../src/cloudprovider/aws/nodeClass";
+import { pricingState } from "../../../src/cloudprovider/aws/pricing";
+import { Kinds } from "../../../src/kube/client";
+import { FakeClock } from "../../../src/kube/clock";
+import { FakeCloud, miniCluster, nodeClass } from "../lifecycle/fakes";
+
+function provider(region: string, zone: string) {
+  const ec2 = {
+    send: async (cmd: { constructor: { name: string } }) => {
+      switch (cmd.constructor.name) {
+        case "DescribeSubnetsCommand": return { Subnets: [{ SubnetId: "subnet-a", AvailabilityZone: zone, AvailabilityZoneId: "az1", AvailableIpAddressCount: 100 }] };
+        case "DescribeSecurityGroupsCommand": return { SecurityGroups: [{ GroupId: "sg-1", GroupName: "g" }] };
+        case "DescribeImagesCommand": return { Images: [{ ImageId: "ami-1", Name: "custom", Architecture: "x86_64", CreationDate: "2025-01-01T00:00:00Z", State: "available" }] };
+        default: throw new Error(`unexpected ${cmd.constructor.name}`);
+      }
+    },
+  };
+  const iam = { send: async () => ({ InstanceProfile: { InstanceProfileName: "p", Roles: [{ RoleName: "r" }] } }) };
+  return new AwsCloudProvider({
+    clusterName: "demo", clusterEndpoint: "https://k", clusterCABundle: "Q0E=", serviceCIDR: "10.100.0.0/16", kubernetesVersion: "1.34",
+    region, nodeClassLookup: async () => undefined, clients: { ec2, iam, ssm: {}, sqs: {}, eks: {} } as unknown as AwsClients,
+  });
+}
+const nc = { metadata: { name: "default" }, spec: { role: "r", amiSelectorTerms: [{ id: "ami-1" }], subnetSelectorTerms: [{ id: "subnet-a" }], securityGroupSelectorTerms: [{ id: "sg-1" }] } } as unknown as EC2NodeClassLike;
+
+describe("on-demand price fallback is visible", () => {
+  test("eu-west-1: PricesResolved=False with reason StaticPriceFallback naming both regions; the NodeClass stays Ready", async () => {
+    const r = await provider("eu-west-1", "eu-west-1a").resolveNodeClass(nc);
+    const prices = r.status.conditions!.find(c => c.type === "PricesResolved")!;
+    expect(prices).toMatchObject({ status: "False", reason: "StaticPriceFallback" });
+    expect(prices.message).toMatch(/no on-demand price table for region eu-west-1: using us-east-1 prices/);
+    expect(r.ready).toBe(true);
+    expect(r.status.conditions!.find(c => c.type === "Ready")).toMatchObject({ status: "True", message: "" });
+  });
+
+  test("us-east-1: PricesResolved=True, no message", async () => {
+    const r = await provider("us-east-1", "us-east-1a").resolveNodeClass(nc);
+    expect(r.status.conditions!.find(c => c.type === "PricesResolved")).toMatchObject({ status: "True", message: "" });
+    expect(pricingState("us-east-1")).toEqual({ region: "us-east-1", source: "embedded" });
+    expect(pricingState("ap-south-1")).toMatchObject({ source: "fallback", fallbackFrom: "us-east-1" });
+  });
+});
+
+/** A cloud whose node classes resolve Ready with the given PricesResolved condition. */
+class PricedCloud extends FakeCloud {
+  fallback = true;
+  async resolveNodeClass(n: EC2NodeClassLike) {
+    const at = "2025-01-01T00:00:00Z";
+    const prev = (t: string) => n.status?.conditions?.find(c => c.type === t)?.lastTransitionTime ?? at;
+    const conditions = [
+      { type: "Ready", status: "True", reason: "Ready", message: "", lastTransitionTime: prev("Ready") },
+      this.fallback
+        ? { type: "PricesResolved", status: "False", reason: "StaticPriceFallback", message: "no on-demand price table for region eu-west-1: using us-east-1 prices", lastTransitionTime: prev("PricesResolved") }
+        : { type: "PricesResolved", status: "True", reason: "PricesResolved", message: "", lastTransitionTime: prev("PricesResolved") },
+    ];
+    return { status: { subnets: [{ id: "subnet-1", zone: "eu-west-1a" }], conditions }, ready: true, message: "" };
+  }
+}
+
+describe("the EC2NodeClass status controller announces a price fallback", () => {
+  test("one Warning Event PriceFallback on the EC2NodeClass and a warn log, not repeated on every refresh", async () => {
+    const clock = new FakeClock();
+    const cloud = new PricedCloud(clock);
+    const mc = await miniCluster({ clock, cloud, settings: { NODECLASS_REFRESH_INTERVAL: "10s" }, seed: async c => { await c.create(Kinds.EC2NodeClass, nodeClass("default")); } });
+    await mc.tick(1_000);
+    const stored = await mc.client.get(Kinds.EC2NodeClass, "default");
+    expect(stored!.status.conditions.find((c: { type: string }) => c.type === "PricesResolved")).toMatchObject({ status: "False", reason: "StaticPriceFallback" });
+    const fallbackEvents = () => mc.client.events.filter(e => e.reason === "PriceFallback");
+    expect(fallbackEvents()).toHaveLength(1);
+    expect(fallbackEvents()[0]).toMatchObject({ type: "Warning", involvedObject: { kind: "EC2NodeClass", name: "default" } });
+    expect(fallbackEvents()[0]!.message).toMatch(/using us-east-1 prices/);
+    expect(mc.logs.messages("using fallback on-demand prices").map(l => l.level)).toEqual([expect.anything()]);
+    for (let i = 0; i < 5; i++) await mc.tick(60_000);
+    expect(fallbackEvents()).toHaveLength(1);
+    // Prices become real, then fall back again: announced again.
+    cloud.fallback = false;
+    await mc.tick(600_000);
+    cloud.fallback = true;
+    await mc.tick(600_000);
+    expect(fallbackEvents()).toHaveLength(2);
+    await mc.controllers.stop();
+  });
+});
