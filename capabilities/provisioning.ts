@@ -1,7 +1,7 @@
 // Provisioning inputs: pods (pending ones drive launches, bound ones are capacity in use), daemonsets
-// (per-node overhead) and NodePools. Logic: src/provisioning/.
+// (per-node overhead), NodePools and NodeOverlays (price/capacity adjustments, behind the NodeOverlay gate). Logic: src/provisioning/.
 import { Capability, a } from "pepr";
-import { NodePool } from "./kinds";
+import { NodeOverlay, NodePool } from "./kinds";
 import { feed } from "./controllers";
 
 export const Provisioning = new Capability({
@@ -17,3 +17,5 @@ When(a.DaemonSet).IsCreatedOrUpdated().Watch(feed("DaemonSet"));
 When(a.DaemonSet).IsDeleted().Watch(feed("DaemonSet"));
 When(NodePool).IsCreatedOrUpdated().Watch(feed("NodePool"));
 When(NodePool).IsDeleted().Watch(feed("NodePool"));
+When(NodeOverlay).IsCreatedOrUpdated().Watch(feed("NodeOverlay"));
+When(NodeOverlay).IsDeleted().Watch(feed("NodeOverlay"));

@@ -30,6 +30,7 @@ import { Metrics, serveMetrics } from "./metrics";
 import { collectStateMetrics } from "./stateMetrics";
 import { Batcher } from "./provisioning/batcher";
 import { updateNodePoolStatus } from "./provisioning/nodePoolCounter";
+import { NodeOverlayController } from "./provisioning/nodeOverlays";
 import { Provisioner } from "./provisioning/provisioner";
 import { validateNodeClass } from "./provisioning/nodeClassValidation";
 import { isStaticNodePool, reconcileStaticNodePool } from "./provisioning/staticProvisioner";
@@ -102,6 +103,7 @@ const SYNC_KINDS: StateKind[] = [
   "Node",
   "DaemonSet",
   "PodDisruptionBudget",
+  "NodeOverlay",
   "Pod",
 ];
 
@@ -133,7 +135,16 @@ export async function startControllers(settings: Settings, o: ControllerOverride
   // 1. Rebuild the state from the apiserver before any controller acts.
   if (!o.skipInitialSync) {
     for (const kind of SYNC_KINDS) {
-      for (const obj of await client.list(Kinds[kind])) state.apply(kind, obj, "ADDED");
+      let objs: KubeObject[];
+      try {
+        objs = await client.list(Kinds[kind]);
+      } catch (e) {
+        // A cluster with Karpenter's older CRDs has no NodeOverlay kind: nothing to apply, the rest still runs.
+        if (kind !== "NodeOverlay" || !isNotFound(e)) throw e;
+        log.error({}, "the NodeOverlay CRD (karpenter.sh/v1alpha1) is not installed; apply crds/ to use NodeOverlays");
+        objs = [];
+      }
+      for (const obj of objs) state.apply(kind, obj, "ADDED");
     }
   }
   state.markSynced();
@@ -150,6 +161,7 @@ export async function startControllers(settings: Settings, o: ControllerOverride
     events,
     drain,
     registrationTtlMs: settings.registrationTtlMs,
+    overlayCapacity: (pool, type) => overlays.evaluation?.capacityFor(pool, type),
     log: log.child({ controller: "nodeclaim.lifecycle" }),
   };
   const queueLog = (name: string) => (key: string, err: unknown, attempt: number, retryInMs: number) =>
@@ -245,7 +257,7 @@ export async function startControllers(settings: Settings, o: ControllerOverride
     },
   );
 
-  const instanceTypes = async (np: NodePool): Promise<InstanceType[]> => {
+  const baseInstanceTypes = async (np: NodePool): Promise<InstanceType[]> => {
     const ncl = state.nodeClasses.get(np.spec.template.spec.nodeClassRef.name) as unknown as
       | EC2NodeClassLike
       | undefined;
@@ -253,6 +265,32 @@ export async function startControllers(settings: Settings, o: ControllerOverride
     // A NodePool whose EC2NodeClass does not exist can launch nothing (its NodeClassReady condition says why).
     return ncl ? cloud.getInstanceTypes(ncl) : [];
   };
+  // Every controller sees a NodePool's catalog with the NodeOverlays in force applied (provisioning, static pools,
+  // disruption pricing and replacements, NodePool status), exactly as `capsicum plan` does.
+  const overlays = new NodeOverlayController({
+    client,
+    state,
+    log: log.child({ controller: "nodeoverlay" }),
+    now: () => clock.now(),
+    enabled: settings.featureGates.NodeOverlay ?? false,
+    baseCatalog: baseInstanceTypes,
+  });
+  const instanceTypes = (np: NodePool): Promise<InstanceType[]> => overlays.catalog(np);
+  const overlayQueue = new WorkQueue(
+    async () => {
+      const before = overlays.evaluation;
+      await overlays.reconcile();
+      if (overlays.evaluation !== before && state.pendingPods().length) batcher.trigger();
+    },
+    {
+      name: "nodeoverlay",
+      concurrency: 1,
+      clock,
+      baseDelayMs: 1000,
+      maxDelayMs: 60_000,
+      onError: queueLog("nodeoverlay"),
+    },
+  );
   const provisioner = new Provisioner({
     client,
     state,
@@ -431,12 +469,17 @@ export async function startControllers(settings: Settings, o: ControllerOverride
         break;
       }
       case "NodePool":
+        overlayQueue.add("all");
         if (phase !== "DELETED") hashes.add(`NodePool/${change.key}`);
         if (phase !== "DELETED") counter.add(change.key);
         if (phase !== "DELETED") enqueueStatic(change.key);
         if (state.pendingPods().length) batcher.trigger();
         break;
+      case "NodeOverlay":
+        overlayQueue.add("all");
+        break;
       case "EC2NodeClass":
+        overlayQueue.add("all");
         if (phase !== "DELETED") hashes.add(`EC2NodeClass/${change.key}`);
         if (phase !== "DELETED") nodeClassTermination.add(change.key);
         if (
@@ -453,7 +496,14 @@ export async function startControllers(settings: Settings, o: ControllerOverride
     }
   }
 
-  // 3. Kick everything once, then the periodic loops.
+  // 3. Kick everything once, then the periodic loops. Overlays are evaluated first: the first provisioning pass
+  // after a restart must price as the previous process did.
+  try {
+    await overlays.reconcile();
+  } catch (e) {
+    log.error({ error: String((e as Error)?.message ?? e) }, "nodeoverlay evaluation failed; retrying");
+    overlayQueue.add("all");
+  }
   for (const name of state.nodeClaims.keys()) lifecycle.add(name);
   for (const name of state.nodePools.keys()) {
     counter.add(name);
@@ -498,6 +548,7 @@ export async function startControllers(settings: Settings, o: ControllerOverride
   every("disruption", settings.disruptionPollMs, () => disruption.tick());
   every("nodeclass", settings.nodeClassRefreshMs, () => {
     for (const n of state.nodeClasses.keys()) nodeClasses.add(n);
+    overlayQueue.add("all"); // offerings change (spot prices, availability): re-check conflicts
   });
   // Karpenter's metrics.node / metrics.pod controllers (every 5 s there).
   every("metrics", 5_000, () => {
@@ -566,6 +617,7 @@ export async function startControllers(settings: Settings, o: ControllerOverride
           staticPools.whenIdle(),
           hashes.whenIdle(),
           nodeClassTermination.whenIdle(),
+          overlayQueue.whenIdle(),
           provisioning,
         ]);
         if (
@@ -588,6 +640,7 @@ export async function startControllers(settings: Settings, o: ControllerOverride
         staticPools.shutdown(),
         hashes.shutdown(),
         nodeClassTermination.shutdown(),
+        overlayQueue.shutdown(),
         provisioning,
         interruption?.stop(),
         metricsServer?.close(),

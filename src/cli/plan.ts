@@ -2,6 +2,7 @@
 import { formatResource } from "../apis/quantity";
 import { loadCatalog, spotPriceNote } from "../cloudprovider/aws/catalog";
 import type { InstanceType } from "../cloudprovider/aws/catalog/types";
+import { buildSchedulingInput, evaluateOverlays } from "../provisioning/schedulingInput";
 import { podKey } from "../scheduling/pods";
 import { schedule } from "../scheduling/scheduler";
 import type { SchedulingResult } from "../scheduling/types";
@@ -28,21 +29,27 @@ export interface PlanJson {
 export function planObjects(objs: LoadedObjects): SchedulingResult {
   const classes = new Map(objs.nodeClasses.map((c) => [c.metadata.name ?? "", c]));
   const base = loadCatalog();
-  const byPool: Record<string, InstanceType[]> = {};
+  const catalogs: Record<string, InstanceType[]> = {};
   for (const np of objs.nodePools) {
     const kubelet = classes.get(np.spec.template.spec.nodeClassRef?.name)?.spec?.kubelet;
-    if (kubelet) byPool[np.metadata.name ?? ""] = loadCatalog({ kubelet });
+    catalogs[np.metadata.name ?? ""] = kubelet ? loadCatalog({ kubelet }) : base;
   }
-  return schedule({
-    pods: objs.pods,
-    nodePools: objs.nodePools,
-    instanceTypes: base,
-    instanceTypesByNodePool: byPool,
-    existingNodes: objs.existingNodes,
-    inFlightNodeClaims: objs.inFlightNodeClaims,
-    daemonSets: objs.daemonSets,
-    nodeOverlays: objs.nodeOverlays,
-  });
+  // The same overlay evaluation as the running controller (weights, conflicts); an overlay the controller would
+  // not apply because it is invalid is an input error here, naming the field.
+  const overlays = objs.nodeOverlays.length ? evaluateOverlays(objs.nodeOverlays, objs.nodePools, catalogs) : undefined;
+  const bad = overlays?.verdicts.find((v) => v.reason === "RuntimeValidation");
+  if (bad) throw new Error(bad.message);
+  return schedule(
+    buildSchedulingInput({
+      pods: objs.pods,
+      nodePools: objs.nodePools,
+      catalogs,
+      overlays,
+      existingNodes: objs.existingNodes,
+      inFlightNodeClaims: objs.inFlightNodeClaims,
+      daemonSets: objs.daemonSets,
+    }),
+  );
 }
 
 export function toPlanJson(r: SchedulingResult): PlanJson {

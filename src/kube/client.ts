@@ -47,6 +47,13 @@ export const Kinds = {
     plural: "ec2nodeclasses",
     namespaced: false,
   },
+  NodeOverlay: {
+    group: "karpenter.sh",
+    version: "v1alpha1",
+    kind: "NodeOverlay",
+    plural: "nodeoverlays",
+    namespaced: false,
+  },
 } satisfies Record<string, ResourceKind>;
 
 export type KindName = keyof typeof Kinds;

@@ -36,6 +36,8 @@ export class ClusterState {
   readonly nodePools = new Map<string, NodePool>();
   readonly nodeClasses = new Map<string, KubeObject>();
   readonly pdbs = new Map<string, KubeObject>();
+  /** karpenter.sh/v1alpha1 NodeOverlays (listed and watched only when the NodeOverlay feature gate is on). */
+  readonly nodeOverlays = new Map<string, KubeObject>();
   private readonly podsByNode = new Map<string, Set<string>>();
   private readonly nodeByProvider = new Map<string, string>();
   private readonly claimByProvider = new Map<string, string>();
@@ -112,6 +114,8 @@ export class ClusterState {
         return this.nodeClasses;
       case "PodDisruptionBudget":
         return this.pdbs;
+      case "NodeOverlay":
+        return this.nodeOverlays;
     }
   }
 
@@ -195,6 +199,7 @@ export class ClusterState {
       nodePools: this.nodePools.size,
       nodeClasses: this.nodeClasses.size,
       pdbs: this.pdbs.size,
+      nodeOverlays: this.nodeOverlays.size,
       nominations: this.nominations.size,
     };
   }

@@ -47,6 +47,8 @@ export interface LifecycleDeps {
   events: EventRecorder;
   drain: Drainer;
   registrationTtlMs: number;
+  /** Extended-resource capacity NodeOverlays add to this pool's instance type (reported in status, as Karpenter). */
+  overlayCapacity?: (nodePool: string, instanceType: string) => Record<string, string> | undefined;
 }
 
 type Taint = { key: string; value?: string; effect: string };
@@ -292,8 +294,7 @@ async function launch(
     {
       providerID: result.providerID,
       imageID: result.imageID,
-      capacity: result.capacity,
-      allocatable: result.allocatable,
+      ...withOverlayCapacity(deps, nc, result),
     },
   );
   deps.log.info(
@@ -408,6 +409,18 @@ function notInitializedReason(nc: NodeClaim, node: KubeObject): { reason: string
       return { reason: "ResourceNotRegistered", message: `Resource "${r}" was requested but not registered` };
   }
   return undefined;
+}
+
+/** The launched type's capacity/allocatable plus what NodeOverlays add (Karpenter launches the overlaid type). */
+function withOverlayCapacity(
+  deps: LifecycleDeps,
+  nc: NodeClaim,
+  result: LaunchResult,
+): Pick<LaunchResult, "capacity" | "allocatable"> {
+  const pool = nc.metadata.labels?.["karpenter.sh/nodepool"];
+  const extra = pool ? deps.overlayCapacity?.(pool, result.instanceType) : undefined;
+  if (!extra) return { capacity: result.capacity, allocatable: result.allocatable };
+  return { capacity: { ...result.capacity, ...extra }, allocatable: { ...result.allocatable, ...extra } };
 }
 
 function isZeroQuantity(q: string | undefined): boolean {

@@ -15,6 +15,7 @@ import type { Metrics } from "../metrics";
 import type { SchedulingInput, SchedulingResult, Pod } from "../scheduling/types";
 import { TaintDisrupted } from "../lifecycle/constants";
 import { describeInstanceTypes, nodeClaimFromPlan, randomSuffix } from "./nodeClaimFromPlan";
+import { buildSchedulingInput } from "./schedulingInput";
 
 export interface ProvisionerDeps {
   client: KubeClient;
@@ -94,7 +95,6 @@ export class Provisioner {
         this.nodeClassFailed(np, e as Error);
       }
     }
-    const first = nodePools[0];
     const existingNodes = [...state.nodes.values()].map((n) => ({
       node: n as never,
       pods: state.podsOnNode(n.metadata.name) as unknown as Pod[],
@@ -103,15 +103,15 @@ export class Provisioner {
     const inFlightNodeClaims = [...state.nodeClaims.values()]
       .filter((nc) => !state.nodeForProviderID(nc.status?.providerID))
       .map((nc) => ({ nodeClaim: nc as never, markedForDeletion: !!nc.metadata.deletionTimestamp }));
-    const input: SchedulingInput = {
+    // deps.instanceTypes already has the NodeOverlays in force applied (the controller's NodeOverlayController).
+    const input = buildSchedulingInput({
       pods: pods as unknown as Pod[],
       nodePools: nodePools as never,
-      instanceTypes: first ? byPool[first.metadata.name!]! : [],
-      instanceTypesByNodePool: byPool,
+      catalogs: byPool,
       existingNodes,
       inFlightNodeClaims,
       daemonSets: [...state.daemonSets.values()] as never,
-    };
+    });
     return { input, nodePools, skippedPools };
   }
 

@@ -63,6 +63,8 @@ describe("dist/ (the committed artefact)", () => {
       ["karpenter.sh", "nodeclaims/status", ["patch"]],
       ["karpenter.sh", "nodepools", ["get", "list", "watch"]],
       ["karpenter.sh", "nodepools/status", ["patch"]],
+      ["karpenter.sh", "nodeoverlays", ["get", "list", "watch"]],
+      ["karpenter.sh", "nodeoverlays/status", ["patch"]],
       ["karpenter.k8s.aws", "ec2nodeclasses", ["get", "list", "watch"]],
       ["karpenter.k8s.aws", "ec2nodeclasses/status", ["patch"]],
       ["", "nodes", ["patch", "delete"]],
