@@ -5,7 +5,7 @@
 import type { NodeClaim } from "../apis/generated/nodeclaims";
 import type { NodePool } from "../apis/generated/nodepools";
 import { KubeObject, KindName } from "./client";
-import { slimCustom, slimDaemonSet, slimNode, slimPdb, slimPod } from "./slim";
+import { slimCustom, slimDaemonSet, slimNode, slimNodeClaim, slimPdb, slimPod } from "./slim";
 
 export type Phase = "ADDED" | "MODIFIED" | "DELETED";
 export type StateKind = Exclude<KindName, "Event">;
@@ -93,6 +93,8 @@ export class ClusterState {
         return slimDaemonSet(o);
       case "PodDisruptionBudget":
         return slimPdb(o);
+      case "NodeClaim":
+        return slimNodeClaim(o);
       default:
         return slimCustom(o);
     }

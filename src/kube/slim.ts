@@ -150,6 +150,46 @@ export function slimPdb(pdb: KubeObject): KubeObject {
   };
 }
 
+const NODECLAIM_SPEC_KEEP = [
+  "requirements",
+  "resources",
+  "nodeClassRef",
+  "taints",
+  "startupTaints",
+  "expireAfter",
+  "terminationGracePeriod",
+] as const;
+const NODECLAIM_STATUS_KEEP = [
+  "providerID",
+  "nodeName",
+  "imageID",
+  "capacity",
+  "allocatable",
+  "lastPodEventTime",
+  // Whole conditions: the lifecycle patches the array it read back as the new status.conditions.
+  "conditions",
+] as const;
+
+/**
+ * NodeClaims: Karpenter v1's spec and status fields the engine reads, every annotation (drift hashes) and no
+ * managedFields. The lifecycle writes status by merge patch and never replaces a NodeClaim from this copy.
+ */
+export function slimNodeClaim(nc: KubeObject): KubeObject {
+  const pick = (src: Record<string, unknown> | undefined, keys: readonly string[]) => {
+    const out: Record<string, unknown> = {};
+    for (const k of keys) if (src?.[k] !== undefined) out[k] = src[k];
+    return out;
+  };
+  const out: KubeObject = {
+    apiVersion: nc.apiVersion ?? "karpenter.sh/v1",
+    kind: "NodeClaim",
+    metadata: slimMeta(nc.metadata, true),
+    spec: pick(nc.spec, NODECLAIM_SPEC_KEEP),
+  };
+  if (nc.status) out.status = pick(nc.status, NODECLAIM_STATUS_KEEP);
+  return out;
+}
+
 /** Karpenter's own CRs are small and few: keep them whole except managedFields. */
 export function slimCustom(obj: KubeObject): KubeObject {
   const { managedFields: _m, ...meta } = obj.metadata as ObjectMeta & { managedFields?: unknown };
