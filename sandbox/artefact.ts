@@ -8,6 +8,9 @@
 //  - the webhook clientConfig: `service` becomes `url: https://127.0.0.1:<port>/`, a TCP proxy on the host that
 //    stands in for the Service and spreads connections over the admission replicas (the pods still patch
 //    caBundle and the API path into it themselves);
+//    or, with `webhookRoute: "service"`, the webhook configurations stay exactly as built and the apiserver's
+//    cluster egress (sandbox/pod/clusterEgress.cjs, standing in for kube-proxy) routes the Service's clusterIP to
+//    the pods' host ports: what the GitOps e2e uses, where Argo CD applies dist/ and would see any rewrite as drift;
 //  - the pod's network and filesystem: each pod gets its own HTTPS port (CAPSICUM_SERVER_PORT, as a pod has its
 //    own network namespace) and its own directory for the image's /app (sandbox/pod/podfs.cjs);
 //  - AWS credentials and the emulator endpoint are added to the pods' env, as EKS Pod Identity injects them.
@@ -17,6 +20,7 @@ import {
   mkdirSync,
   mkdtempSync,
   readFileSync,
+  renameSync,
   symlinkSync,
   writeFileSync,
   WriteStream,
@@ -153,6 +157,54 @@ export interface ArtefactOptions {
   /** Admission replicas to run (default: the Deployment's). */
   admissionReplicas?: number;
   manifest?: string;
+  /**
+   * "host-url" (default): webhook configurations point at a host URL. "service": they keep `clientConfig.service`
+   * and the Services' clusterIPs are routed to the pods through SANDBOX_SERVICE_ROUTES.
+   */
+  webhookRoute?: "host-url" | "service";
+  /**
+   * The manifest's objects are applied by someone else (Argo CD syncing dist/): nothing is applied here; the pods
+   * start once their ServiceAccount and Services exist, with env from the live ConfigMaps, like a kubelet's.
+   */
+  externallyApplied?: boolean;
+}
+
+/** Services of `docs` selecting a Deployment's pods: "<clusterIP>:<port>" → that Deployment's name. */
+function serviceTargets(docs: Obj[]): Array<{ service: string; namespace: string; port: number; deployment: string }> {
+  const out: Array<{ service: string; namespace: string; port: number; deployment: string }> = [];
+  for (const svc of docs.filter((d) => d.kind === "Service")) {
+    const sel: Record<string, string> = svc.spec?.selector ?? {};
+    const dep = docs.find(
+      (d) =>
+        d.kind === "Deployment" &&
+        d.metadata.namespace === svc.metadata.namespace &&
+        Object.entries(sel).every(([k, v]) => d.spec.template.metadata?.labels?.[k] === v),
+    );
+    if (!dep) continue;
+    // Only the webhook server's port (3000 in the container) is per pod here; metrics bind METRICS_PORT as set.
+    for (const p of svc.spec.ports ?? [])
+      if (p.targetPort === 3000 || p.targetPort === "https")
+        out.push({
+          service: svc.metadata.name,
+          namespace: svc.metadata.namespace,
+          port: p.port,
+          deployment: dep.metadata.name,
+        });
+  }
+  return out;
+}
+
+function updateRoutes(file: string, edit: (routes: Record<string, number[]>) => void): void {
+  let routes: Record<string, number[]> = {};
+  try {
+    routes = JSON.parse(readFileSync(file, "utf8"));
+  } catch {
+    /* first route */
+  }
+  edit(routes);
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(routes, null, 2) + "\n");
+  renameSync(tmp, file);
 }
 
 export async function startArtefact(o: ArtefactOptions = {}): Promise<RunningArtefact> {
@@ -161,19 +213,52 @@ export async function startArtefact(o: ArtefactOptions = {}): Promise<RunningArt
   const logFile = join(dir, `module-${Date.now()}.log`);
   const out: WriteStream = createWriteStream(logFile, { flags: "a" });
   const webhookPort = await freePort();
-  const docs = webhooksToHost(readArtefact(o.manifest), webhookPort);
+  const viaService = o.webhookRoute === "service";
+  const routesFile = process.env.SANDBOX_SERVICE_ROUTES;
+  if (viaService && !routesFile)
+    throw new Error('capsicum: webhookRoute "service" needs SANDBOX_SERVICE_ROUTES (the sandbox sets it)');
+  const built = readArtefact(o.manifest);
+  const docs = viaService ? built : webhooksToHost(built, webhookPort);
 
-  // Settings as a user sets them: into the ConfigMap, before the pods start.
-  const settingsCm = docs.find((d) => d.kind === "ConfigMap" && d.metadata.name === "capsicum-settings");
-  if (settingsCm) Object.assign(settingsCm.data, o.settings ?? {});
+  const configMaps = new Map<string, Record<string, string>>();
+  if (o.externallyApplied) {
+    // A kubelet starts a pod once what it references exists; Argo CD applies them in its own order.
+    const need = docs.filter((d) => ["ServiceAccount", "ConfigMap", "Service", "Secret"].includes(d.kind));
+    await waitFor(
+      `${need.map((d) => `${d.kind} ${d.metadata.name}`).join(", ")} applied`,
+      async () => {
+        for (const d of need)
+          try {
+            kubectl(["get", d.kind.toLowerCase(), d.metadata.name, "-n", d.metadata.namespace, "-o", "name"]);
+          } catch {
+            return undefined;
+          }
+        return true;
+      },
+      300000,
+    );
+    for (const d of docs.filter((x) => x.kind === "ConfigMap"))
+      configMaps.set(
+        d.metadata.name,
+        JSON.parse(kubectl(["get", "configmap", d.metadata.name, "-n", d.metadata.namespace, "-o", "json"])).data ?? {},
+      );
+  } else {
+    // Settings as a user sets them: into the ConfigMap, before the pods start.
+    const settingsCm = docs.find((d) => d.kind === "ConfigMap" && d.metadata.name === "capsicum-settings");
+    if (settingsCm) Object.assign(settingsCm.data, o.settings ?? {});
+    const applied = docs.filter((d) => d.kind !== "Deployment");
+    kubectl(["apply", "--server-side", "--force-conflicts", "-f", "-"], applied.map((d) => stringify(d)).join("---\n"));
+    for (const d of docs) if (d.kind === "ConfigMap") configMaps.set(d.metadata.name, d.data ?? {});
+  }
   const deployments = docs.filter((d) => d.kind === "Deployment");
-  const applied = docs.filter((d) => d.kind !== "Deployment");
-  kubectl(["apply", "--server-side", "--force-conflicts", "-f", "-"], applied.map((d) => stringify(d)).join("---\n"));
 
   const kubeconfig = serviceAccountKubeconfig(dir);
-  const configMaps = new Map<string, Record<string, string>>();
-  for (const d of docs) if (d.kind === "ConfigMap") configMaps.set(d.metadata.name, d.data ?? {});
-  const moduleSecret = docs.find((d) => d.kind === "Secret" && d.metadata.name.endsWith("-module"))!;
+  let moduleSecret = docs.find((d) => d.kind === "Secret" && d.metadata.name.endsWith("-module"))!;
+  // The pod's volume is the live Secret: what was applied, not the file.
+  if (o.externallyApplied)
+    moduleSecret = JSON.parse(
+      kubectl(["get", "secret", moduleSecret.metadata.name, "-n", moduleSecret.metadata.namespace, "-o", "json"]),
+    );
 
   const pods: PodProcess[] = [];
   const specs: Array<{ pod: PodProcess; start: () => void }> = [];
@@ -233,7 +318,19 @@ export async function startArtefact(o: ArtefactOptions = {}): Promise<RunningArt
   }
   const admissionPorts = () =>
     pods.filter((p) => !p.name.includes("-watcher-") && p.child?.exitCode === null).map((p) => p.port);
-  const proxy = serviceProxy(webhookPort, admissionPorts);
+  const proxy = viaService ? undefined : serviceProxy(webhookPort, admissionPorts);
+  // kube-proxy's part: each Service's clusterIP:port → the host ports of the pods it selects.
+  const routeKeys: string[] = [];
+  if (viaService)
+    for (const t of serviceTargets(docs)) {
+      const ip = kubectl(["get", "service", t.service, "-n", t.namespace, "-o", "jsonpath={.spec.clusterIP}"]).trim();
+      const key = `${ip}:${t.port}`;
+      const ports = pods
+        .filter((p) => p.name.startsWith(`${t.deployment}-`) && /^\d+$/.test(p.name.slice(t.deployment.length + 1)))
+        .map((p) => p.port);
+      routeKeys.push(key);
+      updateRoutes(routesFile!, (r) => (r[key] = ports));
+    }
   for (const s of specs) s.start();
 
   const killAll = (signal: NodeJS.Signals) => {
@@ -259,7 +356,8 @@ export async function startArtefact(o: ArtefactOptions = {}): Promise<RunningArt
     const t = setTimeout(() => killAll("SIGKILL"), 10000);
     await Promise.all(exits);
     clearTimeout(t);
-    proxy.close();
+    proxy?.close();
+    if (routeKeys.length) updateRoutes(routesFile!, (r) => routeKeys.forEach((k) => delete r[k]));
     await new Promise<void>((r) => out.end(() => r()));
   };
   try {

@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import https from "node:https";
+import net from "node:net";
 import { execFileSync } from "node:child_process";
 import { Binaries } from "./binaries";
 import { generatePki, writeKubeconfig } from "./certs";
@@ -18,6 +19,11 @@ export interface ControlPlane {
   kubectl: string;
   timings: Record<string, number>;
   kubectlRun(args: string[], input?: string): string;
+  /**
+   * Routes for Services whose pods run on this host (JSON {"<clusterIP>:<port>": [<host port>, ...]}): the
+   * apiserver reaches a webhook's `clientConfig.service` through them (sandbox/pod/clusterEgress.cjs).
+   */
+  serviceRoutes: string;
   stop(): Promise<void>;
 }
 
@@ -36,6 +42,14 @@ function getJSON(url: string, ca: Buffer, cert: Buffer, key: Buffer): Promise<{ 
     });
     req.on("error", reject);
     req.on("timeout", () => req.destroy(new Error("timeout")));
+  });
+}
+
+function canConnect(socket: string): Promise<boolean> {
+  return new Promise(resolve => {
+    const s = net.connect(socket);
+    s.once("connect", () => { s.destroy(); resolve(true); });
+    s.once("error", () => resolve(false));
   });
 }
 
@@ -69,6 +83,21 @@ export async function startControlPlane(bins: Binaries, opts: { keepDir?: boolea
     await waitFor("etcd health", async () => (await fetch(`${etcdURL}/health`)).ok || undefined, 20000, etcd.logFile);
     timings.etcd = Date.now() - t0;
 
+    // No kube-proxy: the apiserver's "cluster" egress (Service-referenced webhooks, the pods/nodes proxy) goes
+    // through an HTTP CONNECT proxy that routes a Service's clusterIP to the host ports of its pods and dials
+    // anything else directly. URL webhooks use the "controlplane" egress and are not affected.
+    const serviceRoutes = join(dir, "service-routes.json");
+    writeFileSync(serviceRoutes, "{}\n");
+    const egressConfig = join(dir, "egress-selector.yaml");
+    const egressSocket = join(dir, "egress.sock");
+    writeFileSync(egressConfig, [
+      "apiVersion: apiserver.k8s.io/v1beta1", "kind: EgressSelectorConfiguration", "egressSelections:",
+      "  - name: cluster", "    connection:", "      proxyProtocol: HTTPConnect", "      transport:",
+      `        uds: {udsName: ${JSON.stringify(egressSocket)}}`, "",
+    ].join("\n"));
+    const egress = procs.start("cluster-egress", process.execPath, [join(__dirname, "pod", "clusterEgress.cjs"), egressSocket, serviceRoutes]);
+    await waitFor("cluster egress proxy", async () => (await canConnect(egressSocket)) || undefined, 20000, egress.logFile);
+
     const api = procs.start("kube-apiserver", join(bins.k8s, "kube-apiserver"), [
       `--etcd-servers=${etcdURL}`, "--bind-address=127.0.0.1", `--secure-port=${apiPort}`, `--advertise-address=127.0.0.1`,
       `--tls-cert-file=${pki.serverCrt}`, `--tls-private-key-file=${pki.serverKey}`, `--client-ca-file=${pki.caCrt}`,
@@ -77,6 +106,7 @@ export async function startControlPlane(bins: Binaries, opts: { keepDir?: boolea
       // No kubelets: pods never need a mounted token, and this avoids the race where a pod is created in a new
       // namespace before the service-account controller has made its `default` ServiceAccount.
       "--disable-admission-plugins=ServiceAccount", "--endpoint-reconciler-type=none", "--v=1",
+      `--egress-selector-config-file=${egressConfig}`,
     ]);
     const ca = readFileSync(pki.caCrt), cert = readFileSync(pki.adminCrt), key = readFileSync(pki.adminKey);
     await waitFor("kube-apiserver /readyz", async () => (await getJSON(`${server}/readyz`, ca, cert, key)).status === 200 || undefined, 60000, api.logFile);
@@ -107,7 +137,7 @@ export async function startControlPlane(bins: Binaries, opts: { keepDir?: boolea
     }, 60000, join(dir, "kube-controller-manager.log"));
     timings.ready = Date.now() - t0;
     writeFileSync(join(dir, "timings.json"), JSON.stringify(timings));
-    return { dir, kubeconfig, server, caFile: pki.caCrt, kubectl, timings, kubectlRun, stop };
+    return { dir, kubeconfig, server, caFile: pki.caCrt, kubectl, timings, kubectlRun, serviceRoutes, stop };
   } catch (e) {
     await procs.stop();
     process.removeListener("exit", onExit);

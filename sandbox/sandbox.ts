@@ -49,6 +49,8 @@ export async function startSandbox(opts: { kube?: boolean; moto?: boolean } = {}
     // The one apiserver a sandbox node can reach (the node agent's view; independent of capsicum's settings).
     env.SANDBOX_APISERVER = controlPlane.server;
     env.KUBECTL = controlPlane.kubectl;
+    // Where a host process serving a Service registers its ports (sandbox/artefact.ts webhookRoute "service").
+    env.SANDBOX_SERVICE_ROUTES = controlPlane.serviceRoutes;
   }
   if (moto) {
     env.AWS_ENDPOINT_URL = moto.endpoint;
