@@ -62,10 +62,12 @@ export function nodePoolConditions(
         ready?.reason ? `NodeClass${ready.reason}` : "NodeClassNotReady",
         ready?.message || `${ref?.kind} ${ref?.name} is not ready`,
       );
-  // Argo CD's NodePool health shows Ready's message: carry the validation failure's own words there.
-  if (invalid)
+  // Argo CD's NodePool health shows only Ready's message: carry the failing dependent's own words there
+  // (Karpenter's "<Type>=False", then why: the validation failure, or the missing/unready node class).
+  const failed = NODEPOOL_READY_DEPENDS_ON.map((t) => getCondition(conds, t)).find((c) => c?.status === "False");
+  if (failed?.message)
     conds = conds.map((c) =>
-      c.type === "Ready" && c.status === "False" ? { ...c, message: `ValidationSucceeded=False: ${invalid}` } : c,
+      c.type === "Ready" && c.status === "False" ? { ...c, message: `${failed.type}=False: ${failed.message}` } : c,
     );
   return conds;
 }

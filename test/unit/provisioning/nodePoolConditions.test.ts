@@ -25,7 +25,8 @@ test("a missing EC2NodeClass makes the NodePool not Ready with NodeClassNotFound
   const np = nodePool();
   const c = nodePoolConditions(np, stateWith(["NodePool", np]), NOW);
   expect(status(c, "NodeClassReady")).toMatchObject({ status: "False", reason: "NodeClassNotFound" });
-  expect(status(c, "Ready")?.status).toBe("False");
+  // Argo CD's NodePool health shows only Ready's message: it names the missing class, after Karpenter's words.
+  expect(status(c, "Ready")).toMatchObject({ status: "False", message: `NodeClassReady=False: EC2NodeClass ${np.spec.template.spec.nodeClassRef.name} not found` });
 });
 
 test("a node class that is not Ready is reflected with its reason", () => {
@@ -34,7 +35,7 @@ test("a node class that is not Ready is reflected with its reason", () => {
   const np = nodePool();
   const c = nodePoolConditions(np, stateWith(["EC2NodeClass", nc], ["NodePool", np]), NOW);
   expect(status(c, "NodeClassReady")).toMatchObject({ status: "False", reason: "NodeClassSubnetsNotFound", message: expect.stringContaining("karpenter.sh/discovery=demo") });
-  expect(status(c, "Ready")?.status).toBe("False");
+  expect(status(c, "Ready")).toMatchObject({ status: "False", message: expect.stringMatching(/^NodeClassReady=False: .*karpenter\.sh\/discovery=demo/) });
 });
 
 test("requirements the engine cannot use fail ValidationSucceeded with the field named", () => {
