@@ -1,24 +1,36 @@
-// GitOps end to end with a real Argo CD (v3.6.1 application-controller + repo-server): examples/gitops synced
-// from a file:// git repo into the sandbox. Every assertion reads what an Argo CD user reads: the Application's
-// sync/health verdicts (computed by Argo CD's own Lua checks) and its operationState/conditions.
-// Slow (@slow): Argo CD builds once into ~/.cache/capsicum (~6 min cold), then this file takes a few minutes.
+// GitOps end to end with a real Argo CD (v3.6.1 application-controller + repo-server): the repo a user forks
+// (crds/, the built dist/, examples/gitops/) synced from a file:// git repo into the sandbox by the app of apps,
+// in waves: CRDs (0), the dist/ module (1), EC2NodeClass + NodePools (2). Every assertion reads what an Argo CD
+// user reads: the Applications' sync/health verdicts (computed by Argo CD's own Lua checks) and their
+// operationState/conditions.
 //
-// The module itself runs via the harness (`pepr dev`, as in the other e2e files) rather than from the wave-1
-// dist/ Application: dist/ is not committed as manifests yet, so the repo here carries waves 0 and 2.
+// The module is what Argo CD applies from dist/capsicum.yaml. Its Deployments' pods are scheduled to a system
+// node (sandbox/systemNode.ts, KWOK) and their processes run on the host from the spec (sandbox/artefact.ts,
+// externallyApplied), under the ServiceAccount, with the live capsicum-settings ConfigMap. The webhook
+// configurations stay exactly as committed: the apiserver reaches `service: pepr-capsicum` through the
+// sandbox's cluster egress (sandbox/pod/clusterEgress.cjs, standing in for kube-proxy), so the pods' caBundle
+// and service.path patches are the only changes to them, as in a cluster.
+// Slow (@slow): Argo CD builds once into ~/.cache/capsicum (~6 min cold), then this file takes a few minutes.
 import { execFileSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ArgoCD, ARGOCD_NAMESPACE, startArgoCD } from "../../sandbox/argocd";
-import { startE2E, E2EEnv, getJSON, kubectl, kubectlResult, root, sleep, waitFor } from "../e2e/support";
+import { AWS_ENV, RunningArtefact, startArtefact } from "../../sandbox/artefact";
+import { NodeAgent } from "../../sandbox/nodeAgent";
+import { SYSTEM_NODE, systemNodeManifest } from "../../sandbox/systemNode";
+import { getJSON, kubectl, kubectlResult, root, sleep, waitFor } from "../e2e/support";
 
 jest.setTimeout(600000);
 
-let e2e: E2EEnv;
-let argo: ArgoCD;
+let argo: ArgoCD | undefined;
+let artefact: RunningArtefact | undefined;
+let agent: NodeAgent | undefined;
 let repo: string;
+let logDir: string;
 const NS = "gitops-e2e";
 const NODEPOOLS = "examples/gitops/nodepools";
+const APPS = ["capsicum", "capsicum-crds", "capsicum-module", "capsicum-nodepools"];
 
 function git(...args: string[]): string {
   return execFileSync("git", ["-c", "user.email=e2e@capsicum.local", "-c", "user.name=e2e", ...args], {
@@ -28,15 +40,19 @@ function git(...args: string[]): string {
   });
 }
 
-/** Commits the working tree of the test repo and asks Argo CD to look now (instead of in --app-resync). */
+/** Asks Argo CD to compare now (instead of at the next --app-resync). */
+function refresh(...apps: string[]): void {
+  for (const a of apps)
+    kubectlResult(["annotate", "-n", ARGOCD_NAMESPACE, "application", a, "argocd.argoproj.io/refresh=normal", "--overwrite"]);
+}
+
+/** Commits the working tree of the test repo and asks Argo CD to look now. */
 function commit(message: string): string {
   git("add", "-A");
   git("commit", "-q", "-m", message);
-  for (const app of ["capsicum", "capsicum-nodepools"])
-    kubectlResult(["annotate", "-n", ARGOCD_NAMESPACE, "application", app, "argocd.argoproj.io/refresh=normal", "--overwrite"]);
+  refresh(...APPS);
   return git("rev-parse", "HEAD").trim();
 }
-
 interface App {
   status?: {
     sync?: { status?: string; revision?: string };
@@ -90,39 +106,88 @@ ${extra.labels ? `    metadata:\n      labels: ${extra.labels}\n` : ""}    spec:
     consolidateAfter: ${extra.consolidateAfter ?? "30s"}
 `;
 
+/** The user's edit of their fork's dist/capsicum.yaml: the capsicum-settings values (dist/README.md). */
+function withSettings(manifest: string, settings: Record<string, string>): string {
+  let out = manifest;
+  for (const [k, v] of Object.entries(settings)) {
+    const re = new RegExp(`^(  ${k}): ""$`, "m");
+    if (!re.test(out)) throw new Error(`capsicum-settings in dist/capsicum.yaml has no empty ${k}`);
+    out = out.replace(re, `$1: ${JSON.stringify(v)}`);
+  }
+  return out;
+}
+
 beforeAll(async () => {
-  e2e = await startE2E();
+  logDir = mkdtempSync(join(tmpdir(), "capsicum-gitops-"));
+  console.log(`[gitops-e2e] logs in ${logDir}`);
   argo = await startArgoCD({ kubeconfig: process.env.KUBECONFIG!, kubectl, appResyncSeconds: 10 });
   console.log(`[gitops-e2e] Argo CD logs in ${argo.dir}`);
+  agent = new NodeAgent({
+    clusterName: process.env.CLUSTER_NAME!,
+    apiServerEndpoint: process.env.SANDBOX_APISERVER!,
+    bootDelayMs: 1000,
+    pollMs: 500,
+    logFile: join(logDir, "node-agent.log"),
+  });
+  agent.start();
   kubectl(["create", "namespace", NS]);
-  // The repo a user forks: crds/ and examples/gitops/ as in this repository.
+
+  // The repo a user forks: crds/, dist/ (with their settings) and examples/gitops/ as in this repository.
   repo = mkdtempSync(join(tmpdir(), "capsicum-gitops-repo-"));
   cpSync(join(root, "crds"), join(repo, "crds"), { recursive: true });
+  cpSync(join(root, "dist"), join(repo, "dist"), { recursive: true });
+  const settings: Record<string, string> = {};
+  for (const k of ["CLUSTER_NAME", "AWS_REGION", "CLUSTER_ENDPOINT", "INTERRUPTION_QUEUE"])
+    if (process.env[k]) settings[k] = process.env[k]!;
+  writeFileSync(join(repo, "dist/capsicum.yaml"), withSettings(readFileSync(join(root, "dist/capsicum.yaml"), "utf8"), settings));
   mkdirSync(join(repo, "examples/gitops/apps"), { recursive: true });
   cpSync(join(root, NODEPOOLS), join(repo, NODEPOOLS), { recursive: true });
   const url = (s: string) => s.replaceAll("https://github.com/YOUR-ORG/capsicum.git", `file://${repo}`);
   for (const f of readdirSync(join(root, "examples/gitops/apps")))
-    if (f !== "capsicum-module.yaml")
-      writeFileSync(join(repo, "examples/gitops/apps", f), url(readFileSync(join(root, "examples/gitops/apps", f), "utf8")));
+    writeFileSync(join(repo, "examples/gitops/apps", f), url(readFileSync(join(root, "examples/gitops/apps", f), "utf8")));
   git("init", "-q", "-b", "main");
-  const rev = commit("capsicum via Argo CD");
+  git("add", "-A");
+  git("commit", "-q", "-m", "capsicum via Argo CD");
+  const rev = git("rev-parse", "HEAD").trim();
   kubectl(["apply", "-f", "-"], url(readFileSync(join(root, "examples/gitops/root.yaml"), "utf8")));
-  await waitApp("capsicum-nodepools", "Synced + Healthy", syncedHealthy(rev), 300000);
+
+  // Wave 1 applied by Argo CD: the pods' processes start on the host (what the kubelet of the system node
+  // would run) with the AWS access Pod Identity would inject.
+  const podEnv: Record<string, string> = {};
+  for (const k of AWS_ENV) if (process.env[k]) podEnv[k] = process.env[k]!;
+  artefact = await startArtefact({
+    externallyApplied: true,
+    webhookRoute: "service",
+    manifest: join(repo, "dist/capsicum.yaml"),
+    podEnv,
+    logDir,
+  });
+  // The system node joins once the pods serve: their Deployments become Available when a kubelet's readiness
+  // probe would pass, which is what lets Argo CD move from wave 1 to wave 2.
+  kubectl(["apply", "-f", "-"], systemNodeManifest());
+  await waitApp("capsicum-nodepools", "Synced + Healthy", syncedHealthy(rev), 420000);
 }, 900000);
 
 afterAll(async () => {
   try {
-    // Let Argo CD prune what it synced (NodePools drain their nodes), then stop it.
     kubectlResult(["delete", "namespace", NS, "--wait=false"]);
     if (argo) {
-      kubectlResult(["patch", "application", "capsicum-nodepools", "-n", ARGOCD_NAMESPACE, "--type", "json", "-p", '[{"op":"remove","path":"/spec/syncPolicy/automated"}]']);
-      kubectlResult(["delete", "application", "capsicum", "capsicum-crds", "capsicum-nodepools", "-n", ARGOCD_NAMESPACE, "--wait=false"]);
+      // Stop Argo CD from re-creating what is removed below; the module keeps running to drain the NodePools.
+      for (const a of APPS)
+        kubectlResult(["patch", "application", a, "-n", ARGOCD_NAMESPACE, "--type", "json", "-p", '[{"op":"remove","path":"/spec/syncPolicy/automated"}]']);
+      kubectlResult(["delete", "application", ...APPS, "-n", ARGOCD_NAMESPACE, "--wait=false"]);
       await argo.stop();
     }
     kubectlResult(["delete", "nodepools", "--all", "--wait=false"]);
-    await waitFor("NodeClaims gone", async () => getJSON<{ items: unknown[] }>(["get", "nodeclaims"]).items.length === 0 || undefined, 240000);
+    if (artefact)
+      await waitFor("NodeClaims gone", async () => getJSON<{ items: unknown[] }>(["get", "nodeclaims"]).items.length === 0 || undefined, 240000);
   } finally {
-    await e2e?.stop();
+    await artefact?.stop();
+    await agent?.stop();
+    // What Argo CD applied from dist/: nothing of it may outlive this file (its Deployments would stay Pending).
+    kubectlResult(["delete", "deployments", "--all", "-n", "pepr-system", "--wait=false"]);
+    kubectlResult(["delete", "mutatingwebhookconfiguration,validatingwebhookconfiguration", "pepr-capsicum", "--ignore-not-found"]);
+    kubectlResult(["delete", "node", SYSTEM_NODE, "--ignore-not-found", "--wait=false"]);
     if (repo) rmSync(repo, { recursive: true, force: true });
   }
 }, 400000);
@@ -134,20 +199,46 @@ test("@slow a commit syncs in waves and every app is Healthy by Argo CD's own ve
   expect(resource(nps, "NodePool", "default")).toMatchObject({ status: "Synced", health: { status: "Healthy" } });
   expect(resource(nps, "EC2NodeClass", "default")).toMatchObject({ status: "Synced", health: { status: "Healthy" } });
   expect(verdict(app("capsicum-crds"))).toBe("Synced/Healthy");
+  // Wave 1 is the committed dist/: its Deployments are Available (the pods serve) by Argo CD's Deployment check.
+  const mod = app("capsicum-module");
+  expect(verdict(mod)).toBe("Synced/Healthy");
+  for (const d of ["pepr-capsicum", "pepr-capsicum-watcher"])
+    expect(resource(mod, "Deployment", d)).toMatchObject({ status: "Synced", health: { status: "Healthy" } });
   // The parent waits on its children through the shipped argoproj.io_Application health check.
   expect(app("capsicum")).toMatchObject({ status: { sync: { status: "Synced", revision: rev }, health: { status: "Healthy" } } });
+  // The waves ran in order: each child Application was created after the previous one was Healthy.
+  const created = ["capsicum-crds", "capsicum-module", "capsicum-nodepools"].map(
+    (a) => Date.parse(getJSON(["get", "application", a, "-n", ARGOCD_NAMESPACE]).metadata.creationTimestamp),
+  );
+  expect(created[0]).toBeLessThanOrEqual(created[1]);
+  expect(created[1]).toBeLessThanOrEqual(created[2]);
 });
 
-test("@slow the synced NodePools stay Synced while the module defaults and reconciles them (zero drift)", async () => {
+test("@slow every app stays Synced while the module patches caBundle/path and defaults the NodePools (zero drift)", async () => {
   const rev = git("rev-parse", "HEAD").trim();
+  // The pods filled what dist/ leaves out: the webhooks' caBundle and API path, the TLS Secret's data.
+  for (const kind of ["mutatingwebhookconfiguration", "validatingwebhookconfiguration"]) {
+    const w = getJSON(["get", kind, "pepr-capsicum"]).webhooks[0];
+    expect(w.clientConfig.caBundle).toBeTruthy();
+    expect(w.clientConfig.service).toMatchObject({ name: "pepr-capsicum", namespace: "pepr-system", port: 443 });
+    expect(w.clientConfig.service.path).toMatch(/^\/(mutate|validate)\/[0-9a-f]{64}$/);
+  }
+  expect(Object.keys(getJSON(["get", "secret", "pepr-capsicum-tls", "-n", "pepr-system"]).data ?? {})).toEqual(
+    expect.arrayContaining(["tls.crt", "tls.key"]),
+  );
   // Several --app-resync periods (10 s) with fresh comparisons each time.
   for (let i = 0; i < 6; i++) {
     await sleep(5000);
-    kubectlResult(["annotate", "-n", ARGOCD_NAMESPACE, "application", "capsicum-nodepools", "argocd.argoproj.io/refresh=normal", "--overwrite"]);
+    refresh("capsicum-crds", "capsicum-module", "capsicum-nodepools");
     await sleep(5000);
-    expect(verdict(app("capsicum-nodepools"))).toBe("Synced/Healthy");
+    for (const a of ["capsicum-crds", "capsicum-module", "capsicum-nodepools"]) {
+      const x = app(a);
+      const drifted = (x.status?.resources ?? []).filter((r) => r.status !== "Synced").map((r) => `${r.kind}/${r.name}`);
+      expect({ app: a, verdict: verdict(x), drifted }).toEqual({ app: a, verdict: "Synced/Healthy", drifted: [] });
+    }
   }
   expect(app("capsicum-nodepools").status?.sync?.revision).toBe(rev);
+  expect(app("capsicum-module").status?.sync?.revision).toBe(rev);
 });
 
 test("@slow a NodePool Karpenter rejects fails the sync with the message naming the field; a revert heals", async () => {
@@ -172,8 +263,8 @@ test("@slow a NodePool Karpenter rejects fails the sync with the message naming 
   expect(syncError.message).toMatch(/spec\.disruption\.consolidateAfter/);
   // The denied NodePool never existed; the others are untouched.
   expect(kubectlResult(["get", "nodepool", "bad"]).ok).toBe(false);
-  git("revert", "--no-edit", "HEAD");
-  const rev = commit("revert");
+  git("revert", "--no-commit", "HEAD");
+  const rev = commit("revert the invalid NodePool");
   await waitApp("capsicum-nodepools", "Synced + Healthy after the revert", syncedHealthy(rev));
 });
 
