@@ -3,6 +3,7 @@
 // queues (NodeClaim lifecycle, NodePool counter, static NodePool replicas, EC2NodeClass status), the provisioning batcher, and the
 // periodic loops Pepr does not provide (GC, NodeClass refresh, liveness/expiry requeues), the disruption loop,
 // the SQS interruption poller (when INTERRUPTION_QUEUE is set) and the /metrics server (METRICS_PORT).
+import { isTerminal } from "./apis/pods";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import { AwsCloudProvider } from "./cloudprovider/aws";
 import type { EC2NodeClassLike } from "./cloudprovider/aws";
@@ -440,7 +441,7 @@ export async function startControllers(settings: Settings, o: ControllerOverride
           node &&
           (node !== prevNode ||
             (cur.metadata.deletionTimestamp && !change.previous?.metadata.deletionTimestamp) ||
-            (isTerminalPod(cur) && !isTerminalPod(change.previous)))
+            (isTerminal(cur) && !isTerminal(change.previous)))
         )
           disruption.recordPodEvent(node);
         break;
@@ -657,6 +658,3 @@ function observePodTimes(metrics: Metrics, cur: KubeObject, prev: KubeObject | u
   if (cur.spec?.nodeName && !prev?.spec?.nodeName) metrics.podsBoundDuration.observe(secs);
   if (cur.status?.phase === "Running" && prev?.status?.phase !== "Running") metrics.podsStartupDuration.observe(secs);
 }
-
-const isTerminalPod = (p: KubeObject | undefined): boolean =>
-  p?.status?.phase === "Succeeded" || p?.status?.phase === "Failed";

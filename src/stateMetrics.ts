@@ -1,6 +1,7 @@
 // Karpenter's metrics.node and metrics.pod controllers over the cluster state: per-node allocatable, pod and
 // DaemonSet requests/limits, system overhead and age; cluster utilization; karpenter_pods_state. Run periodically
 // (Karpenter: every 5 s); every pass replaces the previous series so deleted nodes and pods disappear.
+import { isOwnedByDaemonSet, isTerminal } from "./apis/pods";
 import { addResources, maxResources, parseResources, type ResourceMap } from "./apis/quantity";
 import type { ClusterState } from "./kube/clusterState";
 import type { KubeObject } from "./kube/client";
@@ -23,9 +24,6 @@ function podResources(p: KubeObject, which: "requests" | "limits"): ResourceMap 
   return total;
 }
 
-const isTerminal = (p: KubeObject) => p.status?.phase === "Succeeded" || p.status?.phase === "Failed";
-const isDaemon = (p: KubeObject) =>
-  ((p.metadata.ownerReferences ?? []) as Array<{ kind?: string }>).some((o) => o.kind === "DaemonSet");
 const resourceLabel = (name: string) => name.toLowerCase().replace(/-/g, "_");
 /** Metric value of an internal integer: cpu is held in millicores, reported in cores (as Karpenter). */
 const value = (name: string, v: number) => (name === "cpu" ? v / 1000 : v);
@@ -88,7 +86,7 @@ export function collectStateMetrics(metrics: Metrics, state: ClusterState, o: St
       const l = safe(p, "limits");
       req = addResources(req, r);
       lim = addResources(lim, l);
-      if (isDaemon(p)) {
+      if (isOwnedByDaemonSet(p)) {
         dreq = addResources(dreq, r);
         dlim = addResources(dlim, l);
       }

@@ -8,6 +8,7 @@ import {
   NumericLabels,
   WellKnownLabels,
 } from "../../src/apis/labels";
+import { Requirement, RequirementError } from "../../src/apis/requirements";
 import type { CatalogInstanceType, CatalogOffering } from "./types";
 
 export interface Req {
@@ -18,37 +19,6 @@ export interface Req {
 }
 
 const OFFERING_KEYS = new Set([LabelCapacityType, LabelTopologyZone]);
-
-function matchesValue(r: Req, v: string | undefined): boolean {
-  const values = r.values ?? [];
-  switch (r.operator) {
-    case "In":
-      return v !== undefined && values.includes(v);
-    case "NotIn":
-      return v === undefined || !values.includes(v);
-    case "Exists":
-      return v !== undefined;
-    case "DoesNotExist":
-      return v === undefined;
-    case "Gt":
-    case "Lt":
-    case "Gte":
-    case "Lte": {
-      if (v === undefined || !/^-?[0-9]+$/.test(v)) return false;
-      const n = Number(v),
-        bound = Number(values[0]);
-      return r.operator === "Gt"
-        ? n > bound
-        : r.operator === "Lt"
-          ? n < bound
-          : r.operator === "Gte"
-            ? n >= bound
-            : n <= bound;
-    }
-    default:
-      return true;
-  }
-}
 
 interface Candidate {
   type: CatalogInstanceType;
@@ -127,13 +97,16 @@ export function checkSatisfiable(reqs: readonly Req[], catalog: readonly Catalog
   for (let i = 0; i < reqs.length; i++) {
     const r = { ...reqs[i]!, key: NormalizedLabels[reqs[i]!.key] ?? reqs[i]!.key };
     if (!WellKnownLabels.has(r.key) || r.key === "karpenter.sh/nodepool") continue;
+    // What the CRDs deny (unknown operator, bad bound) is their verdict, not a satisfiability finding.
+    const m = Requirement.parse(r);
+    if (m instanceof RequirementError) continue;
     const before = cands;
     if (OFFERING_KEYS.has(r.key)) {
       cands = cands
-        .map((c) => ({ type: c.type, offerings: c.offerings.filter((o) => matchesValue(r, offeringValue(o, r.key))) }))
+        .map((c) => ({ type: c.type, offerings: c.offerings.filter((o) => m.allows(offeringValue(o, r.key))) }))
         .filter((c) => c.offerings.length > 0);
     } else {
-      cands = cands.filter((c) => matchesValue(r, c.type.labels[r.key]));
+      cands = cands.filter((c) => m.allows(c.type.labels[r.key]));
     }
     if (cands.length === 0) {
       const prior = applied.length ? ` and ${applied.join(" and ")}` : "";

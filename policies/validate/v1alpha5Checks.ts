@@ -3,6 +3,7 @@
 // not CEL, so they live here rather than in the CRD.
 
 import { parseQuantity } from "../../src/apis/quantity";
+import { OPERATORS as REQUIREMENT_OPERATORS } from "../../src/apis/requirements";
 import {
   AWS_ALLOWED_REQUIREMENT_KEYS,
   KARPENTER_SH_ALLOWED_KEYS,
@@ -15,7 +16,8 @@ import { closest } from "./paths";
 import type { FieldError } from "./types";
 
 const PROVISIONER_NAME = "karpenter.sh/provisioner-name";
-const OPERATORS = ["In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt"];
+// The one requirement model's operators, less Gte/Lte (v1alpha5 predates them).
+const OPERATORS: readonly string[] = REQUIREMENT_OPERATORS.filter((op) => op !== "Gte" && op !== "Lte");
 const EFFECTS = ["NoSchedule", "PreferNoSchedule", "NoExecute"];
 export const V1ALPHA1_AMI_FAMILIES = [
   "AL2",

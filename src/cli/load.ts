@@ -1,5 +1,6 @@
 // Reads Kubernetes YAML (files or directories, multi-document) and sorts objects into scheduler inputs:
 // workloads are expanded to their replica pods, Nodes become existing capacity (with pods bound via nodeName).
+import { isOwnedByDaemonSet, isOwnedByNode, isTerminal } from "../apis/pods";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
@@ -104,8 +105,7 @@ export function loadObjects(paths: string[]): LoadedObjects {
       case "Pod":
         // In a `kubectl get pods -o yaml` snapshot: finished pods need no capacity, DaemonSet pods are the
         // DaemonSet's per-node overhead, and mirror (static) pods belong to their node.
-        if (o.status?.phase === "Succeeded" || o.status?.phase === "Failed") break;
-        if ((o.metadata?.ownerReferences ?? []).some((r: any) => r?.kind === "DaemonSet" || r?.kind === "Node")) break;
+        if (isTerminal(o) || isOwnedByDaemonSet(o) || isOwnedByNode(o)) break;
         out.pods.push({ ...o, metadata: { namespace: "default", ...o.metadata } });
         break;
       case "Deployment":

@@ -8,39 +8,17 @@ import {
   nodePoolHash,
 } from "./hash";
 import type { NodeInfo, NodePoolLike } from "./types";
+import { Requirement, RequirementError, type NodeSelectorRequirement } from "../apis/requirements";
 
-type Requirement = { key: string; operator: string; values?: string[] };
-
-function satisfies(req: Requirement, value: string | undefined): boolean {
-  const values = req.values ?? [];
-  switch (req.operator) {
-    case "In":
-      return value === undefined || values.includes(value);
-    case "NotIn":
-      return value === undefined || !values.includes(value);
-    case "Exists":
-      return true; // absent labels are not treated as drift (the launch path guarantees them)
-    case "DoesNotExist":
-      return value === undefined;
-    case "Gt":
-    case "Lt":
-    case "Gte":
-    case "Lte": {
-      if (value === undefined) return true;
-      const v = Number(value);
-      const bound = Number(values[0]);
-      if (!Number.isFinite(v) || !Number.isFinite(bound)) return false;
-      return req.operator === "Gt"
-        ? v > bound
-        : req.operator === "Lt"
-          ? v < bound
-          : req.operator === "Gte"
-            ? v >= bound
-            : v <= bound;
-    }
-    default:
-      return true;
-  }
+/**
+ * Whether the NodeClaim's labels still satisfy one NodePool requirement, as Karpenter's StrictlyCompatible: an
+ * absent label satisfies only NotIn/DoesNotExist, a bounded operator needs an integer label. A requirement the
+ * model rejects (unknown operator, bad bound: the CRDs deny both) is not a reason to roll nodes.
+ */
+function satisfies(req: NodeSelectorRequirement, labels: Record<string, string>): boolean {
+  const r = Requirement.parse(req);
+  if (r instanceof RequirementError) return true;
+  return r.allows(labels[r.key]);
 }
 
 /**
@@ -61,7 +39,7 @@ export function driftReason(node: NodeInfo, nodePool: NodePoolLike, cloudProvide
     if (recorded !== poolHash) return "NodePoolDrifted";
   }
   for (const req of nodePool.spec.template.spec.requirements ?? []) {
-    if (!satisfies(req, node.labels[req.key])) return "RequirementsDrifted";
+    if (!satisfies(req, node.labels)) return "RequirementsDrifted";
   }
   return cloudProviderReason;
 }

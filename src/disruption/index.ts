@@ -16,7 +16,7 @@ export {
   type CommandExecution,
   type ReplacementState,
 } from "./orchestrator";
-export { buildSnapshot, toPodInfo, selectorMatches, type SnapshotInput, type KubeObjectLike } from "./snapshot";
+export { buildSnapshot, toPodInfo, type SnapshotInput, type KubeObjectLike } from "./snapshot";
 export { schedulerSimulator, replacementOptions, type ScheduleFn } from "./schedulerSimulator";
 export {
   allowedDisruptions,

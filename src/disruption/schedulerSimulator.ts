@@ -2,7 +2,7 @@
 // nodes were gone, where would their pods go?". Removed nodes are passed as markedForDeletion so they take no pods;
 // their reschedulable pods are re-submitted unbound. The scheduler is injected so this module only depends on its
 // types, and the same function the provisioner uses is reused (no second scheduler).
-import { Requirements } from "../scheduling/requirements";
+import { Requirements } from "../apis/requirements";
 import type { ExistingNode, NewNodeClaim, Node, Pod, SchedulingInput, SchedulingResult } from "../scheduling/types";
 import type { NodeInfo, PodInfo, ReplacementOption, SimulatedNodeClaim, Simulator } from "./types";
 

@@ -1,6 +1,7 @@
 // Builds the disruption snapshot from Kubernetes-shaped objects (what the cluster state cache holds): pairs
 // NodeClaims with their Nodes, attaches bound pods with the PDBs that select them, and prices each node's offering.
 // Pure and structural, so the engine stays free of client code; the controller calls it once per pass.
+import { matchesLabelSelector } from "../apis/labelSelector";
 import type { ClusterSnapshot, Condition, NodeInfo, NodePoolLike, PdbRef, PodInfo } from "./types";
 
 export interface KubeObjectLike {
@@ -32,44 +33,12 @@ export interface SnapshotInput {
 
 export const DISRUPTED_TAINT_KEY = "karpenter.sh/disrupted";
 
-interface Selector {
-  matchLabels?: Record<string, string>;
-  matchExpressions?: Array<{ key: string; operator: string; values?: string[] }>;
-}
-
-/** metav1.LabelSelector semantics: an empty selector matches everything, a missing one nothing. */
-export function selectorMatches(sel: Selector | undefined | null, labels: Record<string, string>): boolean {
-  if (!sel) return false;
-  for (const [k, v] of Object.entries(sel.matchLabels ?? {})) if (labels[k] !== v) return false;
-  for (const e of sel.matchExpressions ?? []) {
-    const v = labels[e.key];
-    const values = e.values ?? [];
-    switch (e.operator) {
-      case "In":
-        if (v === undefined || !values.includes(v)) return false;
-        break;
-      case "NotIn":
-        if (v !== undefined && values.includes(v)) return false;
-        break;
-      case "Exists":
-        if (v === undefined) return false;
-        break;
-      case "DoesNotExist":
-        if (v !== undefined) return false;
-        break;
-      default:
-        return false;
-    }
-  }
-  return true;
-}
-
 export function toPodInfo(p: KubeObjectLike, pdbs: KubeObjectLike[]): PodInfo {
   const owner = p.metadata.ownerReferences?.find((o) => o.controller);
   const ns = p.metadata.namespace ?? "default";
   const labels = p.metadata.labels ?? {};
   const matching: PdbRef[] = pdbs
-    .filter((b) => (b.metadata.namespace ?? "default") === ns && selectorMatches(b.spec?.selector, labels))
+    .filter((b) => (b.metadata.namespace ?? "default") === ns && matchesLabelSelector(b.spec?.selector, labels))
     .map((b) => ({
       namespace: ns,
       name: b.metadata.name,

@@ -2,6 +2,7 @@
 // pending), daemonsets, NodePools, NodeClasses and PDBs, fed by watch events and by our own writes. Reading it
 // instead of listing the apiserver keeps decisions fast and API load flat (pepr-details §6.6); it stores slim
 // projections only (see slim.ts) because the single watcher replica holds every pod in the cluster.
+import { isOwnedByDaemonSet, isOwnedByNode, isTerminal, podKey } from "../apis/pods";
 import type { NodeClaim } from "../apis/generated/nodeclaims";
 import type { NodePool } from "../apis/generated/nodepools";
 import { KubeObject, KindName } from "./client";
@@ -10,8 +11,7 @@ import { slimCustom, slimDaemonSet, slimNode, slimNodeClaim, slimPdb, slimPod } 
 export type Phase = "ADDED" | "MODIFIED" | "DELETED";
 export type StateKind = Exclude<KindName, "Event">;
 
-export const podKey = (o: { metadata: { namespace?: string; name: string } }): string =>
-  `${o.metadata.namespace ?? "default"}/${o.metadata.name}`;
+export { podKey } from "../apis/pods";
 
 /** Numeric comparison of resourceVersions (etcd revisions); unknown formats never count as stale. */
 function isStale(incoming: KubeObject, current: KubeObject | undefined): boolean {
@@ -210,11 +210,10 @@ export class ClusterState {
 export function isProvisionable(p: KubeObject): boolean {
   if (p.spec?.nodeName) return false;
   if (p.metadata.deletionTimestamp) return false;
-  if (p.status?.phase === "Succeeded" || p.status?.phase === "Failed") return false;
+  if (isTerminal(p)) return false;
   if (p.status?.nominatedNodeName) return false; // kube-scheduler is preempting for it
   if (p.spec?.schedulingGates?.length) return false;
-  const owners = p.metadata.ownerReferences ?? [];
-  if (owners.some((o) => o.controller && (o.kind === "DaemonSet" || o.kind === "Node"))) return false;
+  if (isOwnedByDaemonSet(p) || isOwnedByNode(p)) return false;
   const sched = (p.status?.conditions ?? []).find((c: { type: string }) => c.type === "PodScheduled");
   return sched?.status === "False" && sched.reason === "Unschedulable";
 }

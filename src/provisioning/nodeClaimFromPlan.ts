@@ -1,10 +1,12 @@
 // Turns one scheduler-planned NodeClaim into the karpenter.sh/v1 NodeClaim object we create: Karpenter's name
-// format `<nodepool>-<5 chars>`, nodepool label + template labels/annotations, the NodePool hash annotations
+// format `<nodepool>-<5 chars>`, nodepool label + template labels/annotations + a value for each custom key the
+// requirements allow (Karpenter's Requirements.Labels), the NodePool hash annotations
 // (drift detection), owner reference, requirements with the instance-type options (≤ 60, cheapest first),
 // resources.requests, taints/startupTaints and expireAfter/terminationGracePeriod from the NodePool.
 import type { NodeClaim } from "../apis/generated/nodeclaims";
 import type { NodePool } from "../apis/generated/nodepools";
 import { formatResources } from "../apis/quantity";
+import { Requirements } from "../apis/requirements";
 import { nodePoolHashAnnotations } from "../disruption/hash";
 import type { NewNodeClaim } from "../scheduling/types";
 
@@ -38,7 +40,12 @@ export function nodeClaimFromPlan(plan: NewNodeClaim, nodePool: NodePool, name: 
     kind: "NodeClaim",
     metadata: {
       name,
-      labels: { ...(tpl.metadata?.labels ?? {}), ...plan.labels, "karpenter.sh/nodepool": nodePool.metadata.name! },
+      labels: {
+        ...Requirements.fromNodeSelector(plan.requirements).customLabels(),
+        ...(tpl.metadata?.labels ?? {}),
+        ...plan.labels,
+        "karpenter.sh/nodepool": nodePool.metadata.name!,
+      },
       annotations: { ...(tpl.metadata?.annotations ?? {}), ...nodePoolHashAnnotations(nodePool as never) },
       ownerReferences: nodePool.metadata.uid
         ? [

@@ -6,7 +6,7 @@ import { ClusterState } from "../kube/clusterState";
 import { KubeClient, KubeObject, Kinds, isNotFound } from "../kube/client";
 import type { Metrics } from "../metrics";
 import { Condition, getCondition, sameConditions, setCondition } from "../lifecycle/conditions";
-import { Requirements } from "../scheduling/requirements";
+import { Requirements } from "../apis/requirements";
 import { checkSatisfiable, type Req } from "../../policies/validate/satisfiability";
 import type { CatalogInstanceType } from "../../policies/validate/types";
 

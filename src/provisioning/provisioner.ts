@@ -3,6 +3,7 @@
 // NodePools, creates one NodeClaim per planned node, nominates the pods (events), and tells unschedulable pods
 // why. The state is the duplicate guard: in-flight NodeClaims are capacity the scheduler fills first, and on a
 // restart the state is rebuilt from the apiserver (isSynced) before the first pass runs.
+import { isReschedulable } from "../apis/pods";
 import type { NodeClaim } from "../apis/generated/nodeclaims";
 import type { NodePool } from "../apis/generated/nodepools";
 import type { InstanceType } from "../cloudprovider/types";
@@ -310,10 +311,7 @@ export function deletingNodePods(state: ClusterState): KubeObject[] {
     const node = state.nodeForProviderID(nc.status?.providerID);
     if (!node) continue;
     for (const p of state.podsOnNode(node.metadata.name)) {
-      if (p.metadata.deletionTimestamp || p.status?.phase === "Succeeded" || p.status?.phase === "Failed") continue;
-      if ((p.metadata.ownerReferences ?? []).some((o) => o.controller && (o.kind === "DaemonSet" || o.kind === "Node")))
-        continue;
-      if (p.metadata.annotations?.["kubernetes.io/config.mirror"] !== undefined) continue;
+      if (p.metadata.deletionTimestamp || !isReschedulable(p)) continue;
       const { nodeName: _n, ...spec } = p.spec ?? {};
       out.push({ ...p, spec });
     }

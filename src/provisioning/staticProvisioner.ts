@@ -4,6 +4,7 @@
 // cheapest to lose (not yet initialized, then fewest reschedulable pods). The cluster state is the only guard
 // against duplicates: each created NodeClaim is applied to it before the next count, the work queue runs one pass per
 // pool at a time, and after a restart the state is rebuilt from the apiserver before the first pass.
+import { isReschedulable } from "../apis/pods";
 import type { NodeClaim } from "../apis/generated/nodeclaims";
 import type { NodePool } from "../apis/generated/nodepools";
 import * as L from "../apis/labels";
@@ -13,7 +14,7 @@ import { KubeClient, KubeObject, Kinds, isConflict, isNotFound } from "../kube/c
 import type { EventRecorder } from "../kube/events";
 import type { Logger } from "../log";
 import type { Metrics } from "../metrics";
-import { Requirement, Requirements } from "../scheduling/requirements";
+import { Requirement, Requirements } from "../apis/requirements";
 import { cheapestOffering, sortByPrice, truncate, typeIncompatibility, valuesOf } from "../scheduling/instancetypes";
 import { nodePoolRequirements } from "../scheduling/scheduler";
 import type { NewNodeClaim, NodePool as SchedNodePool } from "../scheduling/types";
@@ -112,13 +113,7 @@ const isInitialized = (nc: NodeClaim): boolean =>
 function reschedulablePods(state: ClusterState, nc: NodeClaim): number {
   const node = state.nodeForProviderID(nc.status?.providerID);
   if (!node) return 0;
-  return state.podsOnNode(node.metadata.name).filter((p) => {
-    if (p.status?.phase === "Succeeded" || p.status?.phase === "Failed") return false;
-    if (p.metadata.annotations?.["kubernetes.io/config.mirror"] !== undefined) return false;
-    return !(p.metadata.ownerReferences ?? []).some(
-      (o) => o.controller && (o.kind === "DaemonSet" || o.kind === "Node"),
-    );
-  }).length;
+  return state.podsOnNode(node.metadata.name).filter(isReschedulable).length;
 }
 
 /** Scale-down order: uninitialized first, then fewest pods to move, then newest, then name (deterministic). */

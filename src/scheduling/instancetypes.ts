@@ -1,7 +1,7 @@
 // Instance types as seen through requirements: compatibility (labels + offerings), price, minValues, truncation.
 import { LabelCapacityType, LabelHostname, LabelNodePool, LabelTopologyZone, WellKnownLabels } from "../apis/labels";
 import type { InstanceType, Offering } from "../cloudprovider/types";
-import type { Requirement, Requirements } from "./requirements";
+import type { Requirement, Requirements } from "../apis/requirements";
 
 /** Keys an instance type has an opinion on: a type lacking such a label means "DoesNotExist" (e.g. gpu-name). */
 const NOT_TYPE_KEYS = new Set([

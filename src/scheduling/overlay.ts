@@ -12,7 +12,7 @@ import { LabelNodePool } from "../apis/labels";
 import { parseResources, type ResourceMap } from "../apis/quantity";
 import type { InstanceType, Offering } from "../cloudprovider/types";
 import { isTypeKey, offeringMatches, typeIncompatibility } from "./instancetypes";
-import { Requirements } from "./requirements";
+import { Requirements } from "../apis/requirements";
 import type { NodeOverlay } from "./types";
 
 type PriceFn = (price: number) => number;

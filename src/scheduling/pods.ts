@@ -1,10 +1,9 @@
 // Pod-level facts the scheduler needs: identity, effective requests, host ports, tolerations, label selectors.
 import { addResources, maxResources, parseResources, type ResourceMap } from "../apis/quantity";
-import type { LabelSelector, Pod, Taint, Toleration } from "./types";
+import type { Pod, Taint, Toleration } from "./types";
+import { podKey } from "../apis/pods";
+export { podKey, isOwnedByDaemonSet as isDaemonSetPod } from "../apis/pods";
 
-export function podKey(p: Pod): string {
-  return `${p.metadata.namespace ?? "default"}/${p.metadata.name ?? ""}`;
-}
 export function podNamespace(p: Pod): string {
   return p.metadata.namespace ?? "default";
 }
@@ -71,36 +70,4 @@ export function untoleratedTaint(
     if (!(tolerations ?? []).some((t) => tolerates(t, taint))) return taint;
   }
   return undefined;
-}
-
-export function matchesSelector(sel: LabelSelector | undefined, labels: Record<string, string> | undefined): boolean {
-  if (!sel) return false; // a nil selector matches nothing (topology constraints / affinity terms)
-  const l = labels ?? {};
-  for (const [k, v] of Object.entries(sel.matchLabels ?? {})) if (l[k] !== v) return false;
-  for (const e of sel.matchExpressions ?? []) {
-    const v = l[e.key];
-    switch (e.operator) {
-      case "In":
-        if (v === undefined || !(e.values ?? []).includes(v)) return false;
-        break;
-      case "NotIn":
-        if (v !== undefined && (e.values ?? []).includes(v)) return false;
-        break;
-      case "Exists":
-        if (v === undefined) return false;
-        break;
-      case "DoesNotExist":
-        if (v !== undefined) return false;
-        break;
-      default:
-        throw new Error(
-          `labelSelector.matchExpressions: unknown operator "${e.operator}" on "${e.key}"; use In, NotIn, Exists or DoesNotExist`,
-        );
-    }
-  }
-  return true;
-}
-
-export function isDaemonSetPod(p: Pod): boolean {
-  return (p.metadata.ownerReferences ?? []).some((o) => o.kind === "DaemonSet");
 }

@@ -32,7 +32,7 @@ import {
   type HostPort,
 } from "./pods";
 import { dropPreferences, relax, relaxableCopy } from "./preferences";
-import { Requirement, Requirements } from "./requirements";
+import { Requirement, Requirements } from "../apis/requirements";
 import { Topology, type PodTopology, type TopologyGroup } from "./topology";
 import type {
   ExistingAssignment,

@@ -3,7 +3,8 @@
 // (zone, hostname, capacity-type or any node label). Required anti-affinity is also tracked "inversely": a placed
 // pod's required anti-affinity term blocks its domains for every later pod the term selects.
 import { LabelHostname } from "../apis/labels";
-import { matchesSelector, podNamespace } from "./pods";
+import { matchesLabelSelector } from "../apis/labelSelector";
+import { podNamespace } from "./pods";
 import type { LabelSelector, Pod, PodAffinityTerm } from "./types";
 
 export type TopologyType = "spread" | "affinity" | "antiAffinity";
@@ -28,7 +29,7 @@ export class TopologyGroup {
 
   selects(pod: Pod): boolean {
     if (this.namespaces !== "all" && !this.namespaces.has(podNamespace(pod))) return false;
-    return matchesSelector(this.selector, pod.metadata.labels);
+    return matchesLabelSelector(this.selector, pod.metadata.labels);
   }
   count(d: string): number {
     return this.counts.get(d) ?? 0;

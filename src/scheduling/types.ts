@@ -1,7 +1,9 @@
 // The scheduler's input and output. Inputs are structural, Kubernetes-shaped plain objects (what kfc returns or
 // YAML parses to), so callers pass V1Pod / karpenter.sh/v1 objects without conversion.
 import type { InstanceType, Resources } from "../cloudprovider/types";
-import type { NodeSelectorRequirement } from "./requirements";
+import type { NodeSelectorRequirement } from "../apis/requirements";
+import type { LabelSelector } from "../apis/labelSelector";
+export type { LabelSelector, LabelSelectorRequirement } from "../apis/labelSelector";
 
 export interface ObjectMeta {
   name?: string;
@@ -25,15 +27,6 @@ export interface Toleration {
   value?: string;
   effect?: string;
   tolerationSeconds?: number;
-}
-export interface LabelSelectorRequirement {
-  key: string;
-  operator: string;
-  values?: string[];
-}
-export interface LabelSelector {
-  matchLabels?: Record<string, string>;
-  matchExpressions?: LabelSelectorRequirement[];
 }
 export interface NodeSelectorTerm {
   matchExpressions?: NodeSelectorRequirement[];

@@ -1,51 +1,30 @@
-// NodeClaim requirements evaluated against the labels an instance type + offering would give a node.
-// Only keys the candidate defines, or well-known cloud keys it lacks, constrain it: a requirement on a custom
-// label (e.g. team=a) is satisfied by the node's labels, not by the instance type.
+// NodeClaim requirements evaluated against the labels an instance type + offering would give a node, with the one
+// requirement model (src/apis/requirements.ts). Only keys the candidate defines, or well-known cloud keys it lacks,
+// constrain it: a requirement on a custom label (e.g. team=a) is satisfied by the node's labels, not by the
+// instance type.
 import { isWellKnownLabel, normalizeLabelKey, LabelNodePool, LabelCapacityType } from "../../apis/labels";
+import { Requirement as Model, RequirementError, type NodeSelectorRequirement } from "../../apis/requirements";
 
-export interface Requirement {
-  key: string;
-  operator: string;
-  values?: string[];
-  minValues?: number;
-}
+export type Requirement = NodeSelectorRequirement;
 
-function numeric(v: string | undefined): number | undefined {
-  if (v === undefined || !/^-?\d+$/.test(v)) return undefined;
-  return Number(v);
-}
-
+/**
+ * Whether a label value (undefined: absent) satisfies r. A requirement the model rejects (unknown operator, bad
+ * bound) is an error here: a NodeClaim carrying one cannot be launched faithfully, and the message names the fix.
+ */
 export function requirementAllows(r: Requirement, value: string | undefined): boolean {
-  const vals = r.values ?? [];
-  switch (r.operator) {
-    case "In":
-      return value !== undefined && vals.includes(value);
-    case "NotIn":
-      return value === undefined || !vals.includes(value);
-    case "Exists":
-      return value !== undefined;
-    case "DoesNotExist":
-      return value === undefined;
-    case "Gt":
-    case "Lt":
-    case "Gte":
-    case "Lte": {
-      const v = numeric(value),
-        bound = numeric(vals[0]);
-      if (v === undefined || bound === undefined) return false;
-      return r.operator === "Gt"
-        ? v > bound
-        : r.operator === "Lt"
-          ? v < bound
-          : r.operator === "Gte"
-            ? v >= bound
-            : v <= bound;
-    }
-    default:
-      throw new Error(
-        `requirement ${r.key}: unknown operator "${r.operator}" (use In, NotIn, Exists, DoesNotExist, Gt, Lt, Gte or Lte)`,
-      );
+  return toModel(r).allows(value);
+}
+
+// planLaunch checks the same requirement objects against every instance type and offering: parse each once.
+const parsed = new WeakMap<Requirement, Model>();
+function toModel(r: Requirement): Model {
+  let m = parsed.get(r);
+  if (!m) {
+    const p = Model.parse(r, `requirement ${r.key}`);
+    if (p instanceof RequirementError) throw p;
+    parsed.set(r, (m = p));
   }
+  return m;
 }
 
 function constrains(key: string, labels: Record<string, string>): boolean {
@@ -57,7 +36,7 @@ export function compatible(reqs: Requirement[], labels: Record<string, string>):
   for (const r of reqs) {
     const key = normalizeLabelKey(r.key);
     if (!constrains(key, labels)) continue;
-    if (!requirementAllows(r, labels[key])) return false;
+    if (!toModel(r).allows(labels[key])) return false;
   }
   return true;
 }

@@ -1,4 +1,5 @@
-import { buildSnapshot, selectorMatches } from "../../../src/disruption/snapshot";
+import { buildSnapshot } from "../../../src/disruption/snapshot";
+import { matchesLabelSelector as selectorMatches } from "../../../src/apis/labelSelector";
 import { selectCandidates } from "../../../src/disruption/candidates";
 import { DEFAULT_SETTINGS } from "../../../src/disruption/types";
 import { NOW, nodePool } from "./fixtures";

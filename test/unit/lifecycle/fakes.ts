@@ -50,7 +50,8 @@ export class FakeCloud implements CloudProvider {
     return {
       providerID: inst.providerID, instanceID: inst.instanceID, imageID: "ami-123", instanceType: inst.instanceType, zone: inst.zone,
       capacityType: "spot", ...typeResources(inst.instanceType),
-      labels: { "kubernetes.io/arch": "amd64", "karpenter.k8s.aws/instance-family": "m5" },
+      // The instance type's well-known labels, as the AWS provider's Create returns them (drift checks them).
+      labels: { "kubernetes.io/arch": "amd64", "karpenter.k8s.aws/instance-family": inst.instanceType.split(".")[0]!, "karpenter.k8s.aws/instance-category": inst.instanceType.replace(/[0-9].*$/, "") },
     };
   }
 

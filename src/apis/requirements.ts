@@ -1,9 +1,14 @@
-// Karpenter's requirement set algebra. A Requirement is a (possibly complemented) value set with optional integer
+// The one requirement model (Karpenter's pkg/scheduling requirement set algebra), used by scheduling, the AWS
+// launch path, drift detection and admission. Karpenter's requirement set algebra. A Requirement is a (possibly complemented) value set with optional integer
 // bounds: In = {v...}, NotIn = complement{v...}, Exists = complement{}, DoesNotExist = {}, Gt/Lt = complement{} with
 // bounds (Gte n == Gt n-1, Lte n == Lt n+1). Requirements is a map key -> Requirement; adding intersects.
-import { normalizeLabelKey, WellKnownLabels } from "../apis/labels";
+import { isWellKnownLabel, normalizeLabelKey, WellKnownLabels } from "./labels";
 
 export type Operator = "In" | "NotIn" | "Exists" | "DoesNotExist" | "Gt" | "Lt" | "Gte" | "Lte";
+export const OPERATORS: readonly Operator[] = ["In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt", "Gte", "Lte"];
+export function isOperator(op: string): op is Operator {
+  return (OPERATORS as readonly string[]).includes(op);
+}
 export interface NodeSelectorRequirement {
   key: string;
   operator: Operator | string;
@@ -34,6 +39,20 @@ export class Requirement {
     readonly lessThan?: number,
     readonly minValues?: number,
   ) {}
+
+  /**
+   * The requirement, or why it is not one: an unknown operator, In without values, or Gt/Lt/Gte/Lte without exactly
+   * one integer value. Karpenter's CRDs deny all three, so they reach the engine only from unvalidated input; each
+   * caller decides explicitly what such a requirement means there (`from` throws).
+   */
+  static parse(r: NodeSelectorRequirement, field = "requirement"): Requirement | RequirementError {
+    try {
+      return Requirement.from(r, field);
+    } catch (e) {
+      if (e instanceof RequirementError) return e;
+      throw e;
+    }
+  }
 
   static from(r: NodeSelectorRequirement, field = "requirement"): Requirement {
     const key = normalizeLabelKey(r.key);
@@ -101,6 +120,15 @@ export class Requirement {
     return (this.complement ? !this.values.has(v) : this.values.has(v)) && this.withinBounds(v);
   }
 
+  /**
+   * Whether a node whose label is `v` (undefined: the node has no such label) satisfies this requirement, as
+   * Karpenter's Compatible/StrictlyCompatible on a label set: an absent label satisfies only NotIn and
+   * DoesNotExist; bounded operators need an integer value.
+   */
+  allows(v: string | undefined): boolean {
+    return v === undefined ? this.allowsAbsent() : this.has(v);
+  }
+
   /** Whether a node WITHOUT this label satisfies it (NotIn and DoesNotExist do). */
   allowsAbsent(): boolean {
     const op = this.operator();
@@ -153,6 +181,15 @@ export class Requirement {
       return new Requirement(this.key, false, new Set([...values].filter((v) => r.withinBounds(v))), gt, lt, minValues);
     }
     return r;
+  }
+
+  /** A value this requirement allows (deterministic), or undefined when it allows none (DoesNotExist, empty). */
+  any(): string | undefined {
+    if (!this.complement) return this.sortedValues().find((v) => this.withinBounds(v));
+    const lo = Math.max(0, this.greaterThan === undefined ? 0 : this.greaterThan + 1);
+    const hi = this.lessThan ?? Number.MAX_SAFE_INTEGER;
+    for (let n = lo; n < hi && n < lo + this.values.size + 1; n++) if (!this.values.has(String(n))) return String(n);
+    return undefined;
   }
 
   /** Sorted allowed values (only meaningful for non-complement sets). */
@@ -267,10 +304,27 @@ export class Requirements {
   matchLabels(labels: Record<string, string>): string | undefined {
     for (const r of this.map.values()) {
       const v = labels[r.key];
-      if (v === undefined ? !r.allowsAbsent() : !r.has(v))
-        return `node label ${r.key}=${v ?? "<absent>"} does not satisfy ${r}`;
+      if (!r.allows(v)) return `node label ${r.key}=${v ?? "<absent>"} does not satisfy ${r}`;
     }
     return undefined;
+  }
+
+  /**
+   * The custom labels a NodeClaim created from these requirements carries, as Karpenter's Requirements.Labels():
+   * every key the cloud does not supply (not well-known, not in a kubernetes.io/k8s.io/karpenter domain) that the
+   * set allows a value for gets one (In: the first value; Exists/NotIn/Gt/Lt: the smallest allowed non-negative
+   * integer, where Karpenter picks a random one). Without them a node could never satisfy `team Exists`, and drift
+   * would roll it forever. Computed at creation, after scheduling, so an in-flight claim is not narrowed early.
+   */
+  customLabels(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const r of this.map.values()) {
+      if (isWellKnownLabel(r.key) || /(^|\.)(kubernetes\.io|k8s\.io|karpenter\.sh|karpenter\.k8s\.aws)\//.test(r.key))
+        continue;
+      const v = r.any();
+      if (v !== undefined) out[r.key] = v;
+    }
+    return out;
   }
 
   /** Labels implied by single-valued In requirements (what a launched node will carry for sure). */

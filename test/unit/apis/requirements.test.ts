@@ -1,4 +1,4 @@
-import { Requirement, Requirements, RequirementError } from "../../../src/scheduling/requirements";
+import { Requirement, Requirements, RequirementError } from "../../../src/apis/requirements";
 
 const reqs = (...r: Array<{ key: string; operator: string; values?: string[]; minValues?: number }>) => Requirements.fromNodeSelector(r);
 

@@ -1,0 +1,44 @@
+// The one set of pod predicates (Karpenter's pkg/utils/pod) over Kubernetes-shaped pods: identity, finished,
+// owned by a DaemonSet or a Node (static pods), mirror pods, and what must move when a node goes away.
+// Ownership is any owner reference of that kind, as Karpenter's IsOwnedBy (not only the controller reference).
+
+export interface PodLike {
+  metadata: {
+    name?: string;
+    namespace?: string;
+    annotations?: Record<string, string>;
+    ownerReferences?: ReadonlyArray<{ kind?: string }>;
+  };
+  status?: { phase?: string };
+}
+
+export const DO_NOT_DISRUPT_ANNOTATION = "karpenter.sh/do-not-disrupt";
+const MIRROR_POD_ANNOTATION = "kubernetes.io/config.mirror";
+
+/** `namespace/name`, the key the cluster state, nominations and drain plans use (namespace defaults as kubectl). */
+export function podKey(p: { metadata: { namespace?: string; name?: string } }): string {
+  return `${p.metadata.namespace ?? "default"}/${p.metadata.name ?? ""}`;
+}
+
+/** Succeeded or Failed: needs no capacity, is never evicted. */
+export function isTerminal(p: PodLike | undefined): boolean {
+  return p?.status?.phase === "Succeeded" || p?.status?.phase === "Failed";
+}
+
+export function isOwnedByDaemonSet(p: PodLike): boolean {
+  return (p.metadata.ownerReferences ?? []).some((o) => o.kind === "DaemonSet");
+}
+
+/** Static pods: their owner is the Node, and they live and die with it. */
+export function isOwnedByNode(p: PodLike): boolean {
+  return (p.metadata.ownerReferences ?? []).some((o) => o.kind === "Node");
+}
+
+export function isMirrorPod(p: PodLike): boolean {
+  return p.metadata.annotations?.[MIRROR_POD_ANNOTATION] !== undefined;
+}
+
+/** Would have to run elsewhere if its node went away: not finished, not a DaemonSet's, not a static/mirror pod. */
+export function isReschedulable(p: PodLike): boolean {
+  return !isTerminal(p) && !isOwnedByDaemonSet(p) && !isOwnedByNode(p) && !isMirrorPod(p);
+}
