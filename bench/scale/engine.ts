@@ -219,8 +219,8 @@ async function main(): Promise<void> {
   const trialApp: App = { name: "trial", replicas: 1, cpu: "1", memory: "1Gi" };
   const trialMs: number[] = [];
   // Each trial re-solves every pod still pending (limit-blocked ones included), as every real batch does; at
-  // 20,000 pods that is tens of seconds per trial, so that size takes 10 trials unless BENCH_SCALE_TRIALS says.
-  const trials = Number(process.env.BENCH_SCALE_TRIALS ?? (pods >= 20000 ? 10 : 50));
+  // 5,000+ pods that is seconds per trial, so those sizes take 10 trials unless BENCH_SCALE_TRIALS says.
+  const trials = Number(process.env.BENCH_SCALE_TRIALS ?? (pods >= 5000 ? 10 : 50));
   for (let t = 0; t < trials; t++) {
     const p = fullPod(trialApp, t, ++rv);
     p.spec.tolerations.push({ key: "bench/trial", operator: "Exists" });

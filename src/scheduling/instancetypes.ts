@@ -58,12 +58,13 @@ export function sortByPrice(types: InstanceType[], reqs: Requirements): Instance
   return [...types].sort((a, b) => p.get(a)! - p.get(b)! || (a.name < b.name ? -1 : 1));
 }
 
-/** Distinct values of `key` across the types (zone / capacity type from matching offerings). */
-export function valuesOf(types: InstanceType[], key: string, reqs: Requirements): Set<string> {
+/** Distinct values of `key` across the types (zone / capacity type from matching offerings); stops at `limit`. */
+export function valuesOf(types: InstanceType[], key: string, reqs: Requirements, limit = Infinity): Set<string> {
   const out = new Set<string>();
   const z = reqs.get(LabelTopologyZone);
   const ct = reqs.get(LabelCapacityType);
   for (const t of types) {
+    if (out.size >= limit) break;
     if (key === LabelTopologyZone || key === LabelCapacityType) {
       for (const o of t.offerings)
         if (offeringMatchesReq(o, z, ct)) out.add(key === LabelTopologyZone ? o.zone : o.capacityType);

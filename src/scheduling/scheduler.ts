@@ -75,6 +75,8 @@ function sharedCache(catalog: InstanceType[]): Map<string, InstanceType[] | stri
   return m;
 }
 
+const offeredDomains = new WeakMap<InstanceType[], Map<string, { zones: string[]; capacityTypes: string[] }>>();
+
 /** A compiled pod attempt (after any relaxation). */
 interface PodCtx {
   pod: Pod;
@@ -249,16 +251,29 @@ class Scheduler {
       }
       this.computeDaemonOverhead(tpl);
       this.templates.push(tpl);
-      for (const t of types)
-        for (const o of t.offerings)
-          if (
-            o.available &&
-            reqs.get(L.LabelTopologyZone)?.has(o.zone) !== false &&
-            reqs.get(L.LabelCapacityType)?.has(o.capacityType) !== false
-          ) {
-            addDomain(L.LabelTopologyZone, o.zone);
-            addDomain(L.LabelCapacityType, o.capacityType);
-          }
+      // The zones / capacity types the pool's offerings reach: a scan of every offering, shared like `types`.
+      let offered = catalog === base ? offeredDomains.get(base)?.get(tkey) : undefined;
+      if (!offered) {
+        const zones = new Set<string>(),
+          cts = new Set<string>();
+        for (const t of types)
+          for (const o of t.offerings)
+            if (
+              o.available &&
+              reqs.get(L.LabelTopologyZone)?.has(o.zone) !== false &&
+              reqs.get(L.LabelCapacityType)?.has(o.capacityType) !== false
+            ) {
+              zones.add(o.zone);
+              cts.add(o.capacityType);
+            }
+        offered = { zones: [...zones], capacityTypes: [...cts] };
+        if (catalog === base) {
+          if (!offeredDomains.has(base)) offeredDomains.set(base, new Map());
+          offeredDomains.get(base)!.set(tkey, offered);
+        }
+      }
+      for (const z of offered.zones) addDomain(L.LabelTopologyZone, z);
+      for (const ct of offered.capacityTypes) addDomain(L.LabelCapacityType, ct);
       for (const r of reqs.values())
         if (!r.complement && r.key !== L.LabelTopologyZone && r.key !== L.LabelCapacityType)
           r.values.forEach((v) => addDomain(r.key, v));
@@ -625,7 +640,7 @@ class Scheduler {
 
   /** Candidate domains a planned NodeClaim can still take for a topology key. */
   private claimDomains(
-    cl: { name: string; options: InstanceType[] },
+    cl: { name: string; options: InstanceType[]; universe: InstanceType[] },
     reqs: Requirements,
     key: string,
   ): string[] | undefined {
@@ -633,7 +648,8 @@ class Scheduler {
     const r = reqs.get(key);
     // Options are always kept consistent with reqs, so a pinned value is offered by some option.
     if (r && !r.complement && r.values.size === 1) return [...r.values];
-    if (key === L.LabelTopologyZone || key === L.LabelCapacityType) return this.cachedDomains(cl.options, key, reqs);
+    if (key === L.LabelTopologyZone || key === L.LabelCapacityType)
+      return this.cachedDomains(cl.options, key, reqs, cl.universe);
     if (!r) return undefined;
     if (!r.complement) return r.sortedValues();
     return [...(this.topology.domains.get(key) ?? [])].filter((v) => r.has(v)).sort();
@@ -641,7 +657,7 @@ class Scheduler {
 
   /** Applies topology to a (tentative) claim: narrows reqs by pinning domains. Returns a reason on failure. */
   private applyTopology(
-    cl: { name: string; options: InstanceType[] },
+    cl: { name: string; options: InstanceType[]; universe: InstanceType[] },
     reqs: Requirements,
     c: PodCtx,
   ): string | undefined {
@@ -687,7 +703,7 @@ class Scheduler {
       let cands: string[];
       if (d !== undefined) cands = [d];
       else if (k === L.LabelTopologyZone || k === L.LabelCapacityType)
-        cands = this.cachedDomains(cl.options, k, cl.reqs);
+        cands = this.cachedDomains(cl.options, k, cl.reqs, tpl.types);
       else continue;
       const a = this.topology.allowed(c.pod, c.pt, k, cands, (v) => c.reqs.get(k)?.has(v) ?? true);
       if ("reason" in a) return a.reason;
@@ -702,7 +718,7 @@ class Scheduler {
     }
     if (c.reqs.size > 0) options = options.filter((t) => typeIncompatibility(t, reqs) === undefined);
     if (options.length === 0) return "no instance type fits";
-    const tentative = { name: cl.name, options };
+    const tentative = { name: cl.name, options, universe: tpl.types };
     const topo = this.applyTopology(tentative, reqs, c);
     if (topo) return topo;
     if (tentative.options.length === 0) return "no instance type fits";
@@ -762,7 +778,12 @@ class Scheduler {
   }
 
   private readonly domainCache = new WeakMap<InstanceType[], Map<string, string[]>>();
-  private cachedDomains(options: InstanceType[], key: string, reqs: Requirements): string[] {
+  /**
+   * Zone / capacity-type values the options offer under reqs. `universe` (the template's types, of which options
+   * are a subset) bounds the answer: once the options reach every value the universe has, the scan stops. Options
+   * are a fresh array per tentative placement, so this runs per pod and claim; most types offer every zone.
+   */
+  private cachedDomains(options: InstanceType[], key: string, reqs: Requirements, universe?: InstanceType[]): string[] {
     let m = this.domainCache.get(options);
     if (!m) {
       m = new Map();
@@ -771,7 +792,8 @@ class Scheduler {
     const k = `${key}|${reqs.get(L.LabelTopologyZone)?.toString() ?? ""}|${reqs.get(L.LabelCapacityType)?.toString() ?? ""}`;
     let v = m.get(k);
     if (!v) {
-      v = [...valuesOf(options, key, reqs)].sort();
+      const bound = universe && universe !== options ? this.cachedDomains(universe, key, reqs).length : Infinity;
+      v = [...valuesOf(options, key, reqs, bound)].sort();
       m.set(k, v);
     }
     return v;
@@ -852,7 +874,7 @@ class Scheduler {
     if (options.length === 0)
       return `NodePool limits exceeded (${beforeLimits} instance types would fit, remaining ${fmtRes(limitedRemaining(tpl))}); raise spec.limits or free capacity`;
     const name = `${this.input.options?.namePrefix ?? ""}${tpl.name}-${String(++this.claimSeq).padStart(4, "0")}`;
-    const tentative = { name, options };
+    const tentative = { name, options, universe: tpl.types };
     const topo = this.applyTopology(tentative, reqs, c);
     if (topo) {
       this.claimSeq--;
