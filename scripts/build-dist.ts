@@ -114,10 +114,13 @@ function deployment(src: Obj, role: "admission" | "watcher"): Obj {
       startupProbe: { ...probe(30), periodSeconds: 5 },
       readinessProbe: probe(3),
       livenessProbe: probe(6),
-      // Watcher: the cluster-state cache and scheduler (bench: ~1 GiB heap at 5,000 pods); admission: validation only.
+      // Watcher, from `npm run bench -- scale` (README "Benchmarks"): the engine idles at ~172 MB RSS and peaks at
+      // 292-377 MB over 1,000-5,000 pods (trimmed state: +1.8 KB/pod); Pepr's two full-object Pod watch caches add
+      // ~4.2 KiB/pod each (~210 MB at 20,000 pods), so 512Mi covers ~5,000 pods and the limit leaves room for 20,000.
+      // One solve is single-threaded: a 500m request, bursting to 2 cores. Admission: validation only.
       resources:
         role === "watcher"
-          ? { requests: { cpu: "500m", memory: "1Gi" }, limits: { cpu: "2", memory: "2Gi" } }
+          ? { requests: { cpu: "500m", memory: "512Mi" }, limits: { cpu: "2", memory: "1536Mi" } }
           : { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "1", memory: "512Mi" } },
       securityContext: container,
       volumeMounts: [
