@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Fetches Karpenter v1.14.1's own CRDs (the admission-parity oracle) from the Go module proxy and caches them
 # outside the repo: ~/.cache/capsicum/karpenter-crds-v<version>/*.yaml. Nothing fetched is committed.
-# Prints the directory. CAPSICUM_CACHE overrides ~/.cache/capsicum; KARPENTER_VERSION overrides the version.
+# Also caches Karpenter AWS's examples/v1 manifests (examples/ there), which the admission corpus test replays
+# through the oracle. Prints the directory. CAPSICUM_CACHE overrides ~/.cache/capsicum; KARPENTER_VERSION overrides the version.
 set -euo pipefail
 version="${KARPENTER_VERSION:-1.14.1}"
 cache="${CAPSICUM_CACHE:-$HOME/.cache/capsicum}"
 out="$cache/karpenter-crds-v$version"
-if [ -s "$out/karpenter.sh_nodepools.yaml" ] && [ -s "$out/karpenter.k8s.aws_ec2nodeclasses.yaml" ]; then
+if [ -s "$out/karpenter.sh_nodepools.yaml" ] && [ -s "$out/karpenter.k8s.aws_ec2nodeclasses.yaml" ] && [ -d "$out/examples" ]; then
   echo "$out"; exit 0
 fi
 command -v go >/dev/null 2>&1 || { echo "capsicum: missing prerequisite 'go': install Go >= 1.24" >&2; exit 3; }
@@ -20,6 +21,8 @@ aws="$(dir_of "github.com/aws/karpenter-provider-aws@v$version")"
 mkdir -p "$out.tmp"
 cp "$core"/pkg/apis/crds/*.yaml "$out.tmp/"
 cp "$aws"/pkg/apis/crds/*.yaml "$out.tmp/"
+mkdir -p "$out.tmp/examples"
+cp "$aws"/examples/v1/*.yaml "$out.tmp/examples/"
 chmod -R u+w "$out.tmp" "$tmp/gopath" 2>/dev/null || true
 rm -rf "$out"; mv "$out.tmp" "$out"
 echo "$out"
