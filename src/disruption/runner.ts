@@ -30,8 +30,8 @@ import {
 } from "./orchestrator";
 import { cheapest } from "./pricing";
 import { schedulerSimulator, type ScheduleFn } from "./schedulerSimulator";
-import { buildSnapshot, DISRUPTED_TAINT_KEY, type KubeObjectLike } from "./snapshot";
-import { addDisruptedTaint, removeDisruptedTaint } from "./taints";
+import { buildSnapshot, type KubeObjectLike } from "./snapshot";
+import { addDisruptedTaint, hasDisruptedTaint, removeDisruptedTaint } from "./taints";
 import {
   DEFAULT_SETTINGS,
   type ClusterSnapshot,
@@ -489,7 +489,7 @@ export class DisruptionRunner {
   private async cleanOrphanTaints(): Promise<void> {
     const { state, client } = this.deps;
     for (const node of [...state.nodes.values()]) {
-      if (!((node.spec?.taints ?? []) as Array<{ key: string }>).some((t) => t.key === DISRUPTED_TAINT_KEY)) continue;
+      if (!hasDisruptedTaint(node as never)) continue;
       const nc = state.nodeClaimForNode(node);
       if (!nc || nc.metadata.deletionTimestamp || node.metadata.deletionTimestamp) continue;
       await removeDisruptedTaint(client, state, node.metadata.name);

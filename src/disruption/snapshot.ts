@@ -2,6 +2,7 @@
 // NodeClaims with their Nodes, attaches bound pods with the PDBs that select them, and prices each node's offering.
 // Pure and structural, so the engine stays free of client code; the controller calls it once per pass.
 import { matchesLabelSelector } from "../apis/labelSelector";
+import { hasDisruptedTaint } from "./taints";
 import type { ClusterSnapshot, Condition, NodeInfo, NodePoolLike, PdbRef, PodInfo } from "./types";
 
 export interface KubeObjectLike {
@@ -30,8 +31,6 @@ export interface SnapshotInput {
   /** Node names already in an executing disruption command (count against budgets, never re-picked). */
   disrupting?: ReadonlySet<string>;
 }
-
-export const DISRUPTED_TAINT_KEY = "karpenter.sh/disrupted";
 
 export function toPodInfo(p: KubeObjectLike, pdbs: KubeObjectLike[]): PodInfo {
   const owner = p.metadata.ownerReferences?.find((o) => o.controller);
@@ -92,7 +91,7 @@ export function buildSnapshot(input: SnapshotInput, now: Date): ClusterSnapshot 
     const instanceType = labels["node.kubernetes.io/instance-type"] ?? "";
     const zone = labels["topology.kubernetes.io/zone"] ?? "";
     const capacityType = (labels["karpenter.sh/capacity-type"] ?? "on-demand") as NodeInfo["capacityType"];
-    const tainted = ((node.spec?.taints ?? []) as Array<{ key: string }>).some((t) => t.key === DISRUPTED_TAINT_KEY);
+    const tainted = hasDisruptedTaint(node as never);
     out.push({
       name: node.metadata.name,
       nodeClaimName: nc.metadata.name,

@@ -9,6 +9,11 @@ import type { Logger } from "../log";
 type Taint = { key: string; value?: string; effect: string };
 const isDisrupted = (t: Taint) => t.key === TaintDisrupted.key && t.effect === TaintDisrupted.effect;
 
+/** Whether the node carries karpenter.sh/disrupted:NoSchedule (key and effect, as Karpenter's MatchTaint). */
+export function hasDisruptedTaint(node: { spec?: { taints?: Taint[] } }): boolean {
+  return (node.spec?.taints ?? []).some(isDisrupted);
+}
+
 async function updateTaints(
   client: KubeClient,
   state: ClusterState,
@@ -42,11 +47,12 @@ export async function addDisruptedTaint(
   state: ClusterState,
   name: string,
   log?: Logger,
+  logFields: Record<string, unknown> = {},
 ): Promise<void> {
   const changed = await updateTaints(client, state, name, (ts) =>
     ts.some(isDisrupted) ? undefined : [...ts, { ...TaintDisrupted }],
   );
-  if (changed) log?.info({ Node: { name }, taint: TaintDisrupted.key }, "tainted node");
+  if (changed) log?.info({ Node: { name }, ...logFields, taint: TaintDisrupted.key }, "tainted node");
 }
 
 export async function removeDisruptedTaint(client: KubeClient, state: ClusterState, name: string): Promise<void> {

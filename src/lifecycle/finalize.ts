@@ -7,6 +7,7 @@ import { NodeClaimNotFoundError } from "../cloudprovider/types";
 import { JsonPatchOp, KubeObject, Kinds, isNotFound, jsonPointerEscape, rvGuard } from "../kube/client";
 import { isNodeReady } from "../kube/clusterState";
 import { ReconcileResult } from "../kube/workqueue";
+import { addDisruptedTaint } from "../disruption/taints";
 import { parseDuration } from "../apis/duration";
 import { Condition, InstanceTerminating, setCondition } from "./conditions";
 import type { LifecycleDeps } from "./nodeClaimLifecycle";
@@ -75,22 +76,7 @@ export async function finalizeNodeClaim(deps: LifecycleDeps, nc: NodeClaim): Pro
 
   if (node) {
     // Cordon: nothing new lands here while we drain.
-    const taints = (node.spec?.taints ?? []) as Array<{ key: string; effect: string }>;
-    if (!taints.some((t) => t.key === TaintDisrupted.key && t.effect === TaintDisrupted.effect)) {
-      try {
-        const out = await deps.client.patch<KubeObject>(Kinds.Node, node.metadata.name, [
-          rvGuard(node.metadata.resourceVersion),
-          { op: "add", path: "/spec/taints", value: [...taints, { ...TaintDisrupted }] },
-        ]);
-        deps.state.apply("Node", out, "MODIFIED");
-        deps.log.info(
-          { Node: { name: node.metadata.name }, ...nodeClaimRef(nc), taint: TaintDisrupted.key },
-          "tainted node",
-        );
-      } catch (e) {
-        if (!isNotFound(e)) throw e;
-      }
-    }
+    await addDisruptedTaint(deps.client, deps.state, node.metadata.name, deps.log, nodeClaimRef(nc));
     const fresh = deps.state.nodes.get(node.metadata.name) ?? node;
     // A NotReady node whose instance is already gone (spot reclaim, terminated from the console) has no kubelet
     // to confirm evictions: draining it would hang. Karpenter skips the drain then; so do we.

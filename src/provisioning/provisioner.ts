@@ -14,7 +14,7 @@ import { EventRecorder } from "../kube/events";
 import type { Logger } from "../log";
 import type { Metrics } from "../metrics";
 import type { SchedulingInput, SchedulingResult, Pod } from "../scheduling/types";
-import { TaintDisrupted } from "../lifecycle/constants";
+import { hasDisruptedTaint } from "../disruption/taints";
 import { describeInstanceTypes, nodeClaimFromPlan, randomSuffix } from "./nodeClaimFromPlan";
 import { buildSchedulingInput } from "./schedulingInput";
 
@@ -299,7 +299,7 @@ function podRef(p: KubeObject) {
 /** The node is going away: being deleted, its NodeClaim is, or it carries karpenter.sh/disrupted. */
 export function isNodeDeleting(state: ClusterState, n: KubeObject): boolean {
   if (n.metadata.deletionTimestamp) return true;
-  if (((n.spec?.taints ?? []) as Array<{ key: string }>).some((t) => t.key === TaintDisrupted.key)) return true;
+  if (hasDisruptedTaint(n as never)) return true;
   return !!state.nodeClaimForNode(n)?.metadata.deletionTimestamp;
 }
 

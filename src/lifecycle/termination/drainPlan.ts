@@ -4,7 +4,7 @@
 // that tolerate the karpenter.sh/disrupted:NoSchedule taint are left alone: they would only come straight back.
 import type { PodInfo, Toleration } from "../../disruption/types";
 
-export const DISRUPTED_TAINT = { key: "karpenter.sh/disrupted", effect: "NoSchedule" } as const;
+import { TaintDisrupted as DISRUPTED_TAINT } from "../constants";
 const CRITICAL = new Set(["system-cluster-critical", "system-node-critical"]);
 
 export const podKey = (p: PodInfo): string => `${p.namespace}/${p.name}`;
