@@ -2,7 +2,7 @@
 import { Log } from "pepr";
 import { KfcKubeClient } from "../src/kube/kfcClient";
 import { loadSettings, SettingsError } from "../src/settings";
-import { prepareServing, watchRotation, ServingOptions } from "../src/webhook/serving";
+import { prepareLocalServing, prepareServing, watchRotation, ServingOptions } from "../src/webhook/serving";
 
 /** Pepr's fixed namespace for module pods. */
 export const MODULE_NAMESPACE = "pepr-system";
@@ -26,6 +26,13 @@ export async function startPod(uuid: string, start: (port: number) => void): Pro
       throw e;
     }
   }
+  const dir = process.env.CAPSICUM_TLS_DIR || "/app/tls";
+  if (watcher) {
+    // The watcher serves no webhook: a local certificate for /healthz, no access to the webhook's Secret.
+    prepareLocalServing(dir);
+    Log.info({ watcher }, "serving /healthz with a pod-local certificate");
+    return start(port);
+  }
   const name = `pepr-${uuid}`;
   const opts: ServingOptions = {
     client: new KfcKubeClient(),
@@ -33,12 +40,12 @@ export async function startPod(uuid: string, start: (port: number) => void): Pro
     secretName: `${name}-tls`,
     serviceName: name,
     webhookConfigName: name,
-    dir: process.env.CAPSICUM_TLS_DIR || "/app/tls",
-    patchWebhooks: !watcher,
+    dir,
+    patchWebhooks: true,
     log: Log,
   };
   const { tls, material } = await prepareServing(opts);
-  Log.info({ notAfter: material.notAfter.toISOString(), watcher }, "serving with the module's run-time certificate");
+  Log.info({ notAfter: material.notAfter.toISOString() }, "serving with the module's run-time certificate");
   const hour = 3_600_000;
   watchRotation(opts, tls, material, Number(process.env.CAPSICUM_CERT_CHECK_INTERVAL_MS || hour), () => {
     Log.info("webhook certificate changed: exiting so the pod restarts with it");

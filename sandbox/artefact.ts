@@ -5,9 +5,9 @@
 // TokenRequest token, and restarted like a pod when they exit.
 //
 // What differs from a real cluster, and only here:
-//  - the webhook clientConfig: `service` becomes `url: https://127.0.0.1:<port>/`, a TCP proxy on the host that
-//    stands in for the Service and spreads connections over the admission replicas (the pods still patch
-//    caBundle and the API path into it themselves);
+//  - the webhook clientConfig: `service` becomes `url: https://127.0.0.1:<port>/`, a TCP proxy process on the
+//    host (sandbox/pod/serviceProxy.cjs) that stands in for the Service and spreads connections over the
+//    admission replicas (the pods still patch caBundle and the API path into it themselves);
 //    or, with `webhookRoute: "service"`, the webhook configurations stay exactly as built and the apiserver's
 //    cluster egress (sandbox/pod/clusterEgress.cjs, standing in for kube-proxy) routes the Service's clusterIP to
 //    the pods' host ports: what the GitOps e2e uses, where Argo CD applies dist/ and would see any rewrite as drift;
@@ -30,7 +30,7 @@ import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseAllDocuments, stringify } from "yaml";
-import { freePort, waitFor } from "./procs";
+import { freePort, ProcessGroup, waitFor } from "./procs";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Obj = Record<string, any>;
@@ -38,11 +38,17 @@ type Obj = Record<string, any>;
 const repoRoot = join(__dirname, "..");
 export const DIST_MANIFEST = join(repoRoot, "dist", "capsicum.yaml");
 export const NAMESPACE = "pepr-system";
+/** The admission pods' ServiceAccount and the watcher's (the one the IAM role is associated with). */
 export const SERVICE_ACCOUNT = "pepr-capsicum";
-const AWS_ENV = ["AWS_ENDPOINT_URL", "AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"];
+export const WATCHER_SERVICE_ACCOUNT = "pepr-capsicum-watcher";
+/** What EKS Pod Identity gives the pods of the ServiceAccount with the IAM role: credentials (and, here, the emulator). */
+const AWS_ENV = ["AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"];
 
 export interface PodProcess {
   name: string;
+  serviceAccount: string;
+  /** Its KUBECONFIG: the ServiceAccount's TokenRequest token, nothing else. */
+  kubeconfig: string;
   port: number;
   child?: ChildProcess;
   restarts: number;
@@ -50,8 +56,6 @@ export interface PodProcess {
 
 export interface RunningArtefact {
   logFile: string;
-  /** Kubeconfig the pods use: the ServiceAccount's token, nothing else. */
-  kubeconfig: string;
   pods: PodProcess[];
   webhookPort: number;
   stop(signal?: NodeJS.Signals): Promise<void>;
@@ -118,26 +122,30 @@ function healthz(port: number): Promise<boolean> {
   });
 }
 
-/** The admission Service: accepts on one port and forwards each connection to a live replica (round robin). */
-function serviceProxy(port: number, backends: () => number[]): net.Server {
-  let next = 0;
-  const srv = net.createServer((client) => {
-    const ports = backends();
-    const tryConnect = (left: number): void => {
-      if (left === 0 || ports.length === 0) return void client.destroy();
-      const target = ports[next++ % ports.length];
-      const upstream = net.connect(target, "127.0.0.1");
-      upstream.once("connect", () => {
-        client.pipe(upstream);
-        upstream.pipe(client);
-      });
-      upstream.once("error", () => (upstream.readyState === "opening" ? tryConnect(left - 1) : client.destroy()));
-      client.once("error", () => upstream.destroy());
-    };
-    tryConnect(ports.length);
-  });
-  srv.listen(port, "127.0.0.1");
-  return srv;
+/**
+ * The admission Service: sandbox/pod/serviceProxy.cjs in its own process group (with the reaper of procs.ts),
+ * forwarding each connection to an admission pod's port. Never in this process: jest makes synchronous kubectl
+ * calls, and a proxy on a blocked event loop holds the apiserver's webhook call until it times out and fails open
+ * (no warning, no denial reaches kubectl while the module's log shows the late answer).
+ */
+async function startServiceProxy(group: ProcessGroup, port: number, backends: number[]): Promise<void> {
+  const m = group.start("service-proxy", process.execPath, [
+    join(__dirname, "pod", "serviceProxy.cjs"),
+    String(port),
+    backends.join(","),
+  ]);
+  await waitFor(
+    "the admission Service proxy listening",
+    () =>
+      new Promise<boolean | undefined>((resolve) => {
+        if (m.child.exitCode !== null) return resolve(undefined);
+        const s = net.connect(port, "127.0.0.1");
+        s.once("connect", () => (s.destroy(), resolve(true)));
+        s.once("error", () => resolve(undefined));
+      }),
+    15000,
+    m.logFile,
+  );
 }
 
 /** The pod's environment from its container spec: env, envFrom ConfigMaps (as the kubelet resolves them). */
@@ -151,7 +159,7 @@ function containerEnv(c: Obj, configMaps: Map<string, Record<string, string>>): 
 export interface ArtefactOptions {
   /** Settings a user would put into the capsicum-settings ConfigMap. */
   settings?: Record<string, string>;
-  /** Extra env for the pods (AWS endpoint and credentials: what Pod Identity would inject). */
+  /** AWS endpoint and credentials: what Pod Identity injects into the watcher's pods (its ServiceAccount has the role). */
   podEnv?: Record<string, string>;
   logDir?: string;
   /** Admission replicas to run (default: the Deployment's). */
@@ -247,12 +255,16 @@ export async function startArtefact(o: ArtefactOptions = {}): Promise<RunningArt
     const settingsCm = docs.find((d) => d.kind === "ConfigMap" && d.metadata.name === "capsicum-settings");
     if (settingsCm) Object.assign(settingsCm.data, o.settings ?? {});
     const applied = docs.filter((d) => d.kind !== "Deployment");
+    // A fresh install's webhook configurations: ones left by `pepr dev` (or an older build) would merge with
+    // these under server-side apply and keep fields the artefact does not set.
+    for (const d of applied.filter((x) => /WebhookConfiguration$/.test(x.kind)))
+      kubectl(["delete", d.kind.toLowerCase(), d.metadata.name, "--ignore-not-found"]);
     kubectl(["apply", "--server-side", "--force-conflicts", "-f", "-"], applied.map((d) => stringify(d)).join("---\n"));
     for (const d of docs) if (d.kind === "ConfigMap") configMaps.set(d.metadata.name, d.data ?? {});
   }
   const deployments = docs.filter((d) => d.kind === "Deployment");
 
-  const kubeconfig = serviceAccountKubeconfig(dir);
+  const kubeconfigs = new Map<string, string>();
   let moduleSecret = docs.find((d) => d.kind === "Secret" && d.metadata.name.endsWith("-module"))!;
   // The pod's volume is the live Secret: what was applied, not the file.
   if (o.externallyApplied)
@@ -260,12 +272,18 @@ export async function startArtefact(o: ArtefactOptions = {}): Promise<RunningArt
       kubectl(["get", "secret", moduleSecret.metadata.name, "-n", moduleSecret.metadata.namespace, "-o", "json"]),
     );
 
+  // The service proxy and every pod process, under one reaper: if this process dies without stop(), none outlives it.
+  const group = new ProcessGroup(dir);
   const pods: PodProcess[] = [];
   const specs: Array<{ pod: PodProcess; start: () => void }> = [];
   let stopping = false;
   for (const dep of deployments) {
     const spec = dep.spec.template.spec;
-    if (spec.serviceAccountName !== SERVICE_ACCOUNT) throw new Error(`${dep.metadata.name}: unexpected ServiceAccount`);
+    const sa: string = spec.serviceAccountName;
+    if (![SERVICE_ACCOUNT, WATCHER_SERVICE_ACCOUNT].includes(sa))
+      throw new Error(`${dep.metadata.name}: unexpected ServiceAccount ${sa}`);
+    if (!kubeconfigs.has(sa)) kubeconfigs.set(sa, serviceAccountKubeconfig(dir, sa));
+    const kubeconfig = kubeconfigs.get(sa)!;
     const c = spec.containers[0];
     const replicas =
       dep.metadata.labels?.["pepr.dev/controller"] === "admission" && o.admissionReplicas
@@ -283,13 +301,13 @@ export async function startArtefact(o: ArtefactOptions = {}): Promise<RunningArt
       }
       for (const [k, v] of Object.entries(moduleSecret.data as Record<string, string>))
         writeFileSync(join(podRoot, "app", "load", k), Buffer.from(v, "base64"));
-      const pod: PodProcess = { name, port: await freePort(), restarts: 0 };
+      const pod: PodProcess = { name, serviceAccount: sa, kubeconfig, port: await freePort(), restarts: 0 };
       const env: NodeJS.ProcessEnv = {
         PATH: process.env.PATH,
         HOME: podRoot,
         HOSTNAME: name,
         ...containerEnv(c, configMaps),
-        ...o.podEnv,
+        ...(sa === WATCHER_SERVICE_ACCOUNT ? o.podEnv : {}),
         KUBECONFIG: kubeconfig,
         POD_ROOT: podRoot,
         CAPSICUM_SERVER_PORT: String(pod.port),
@@ -304,6 +322,7 @@ export async function startArtefact(o: ArtefactOptions = {}): Promise<RunningArt
         child.stdout?.pipe(out, { end: false });
         child.stderr?.pipe(out, { end: false });
         pod.child = child;
+        group.adopt(name, child, logFile);
         child.once("exit", (code, signal) => {
           if (stopping) return;
           // Like the kubelet: the container exited, restart it (short backoff: this is a test sandbox).
@@ -316,9 +335,8 @@ export async function startArtefact(o: ArtefactOptions = {}): Promise<RunningArt
       specs.push({ pod, start });
     }
   }
-  const admissionPorts = () =>
-    pods.filter((p) => !p.name.includes("-watcher-") && p.child?.exitCode === null).map((p) => p.port);
-  const proxy = viaService ? undefined : serviceProxy(webhookPort, admissionPorts);
+  const admissionPorts = pods.filter((p) => !p.name.includes("-watcher-")).map((p) => p.port);
+  if (!viaService) await startServiceProxy(group, webhookPort, admissionPorts);
   // kube-proxy's part: each Service's clusterIP:port → the host ports of the pods it selects.
   const routeKeys: string[] = [];
   if (viaService)
@@ -344,7 +362,10 @@ export async function startArtefact(o: ArtefactOptions = {}): Promise<RunningArt
       }
     }
   };
-  const onExit = () => killAll("SIGKILL");
+  const onExit = () => {
+    killAll("SIGKILL");
+    group.killNow();
+  };
   process.once("exit", onExit);
   const stop = async (signal: NodeJS.Signals = "SIGTERM") => {
     stopping = true;
@@ -356,7 +377,7 @@ export async function startArtefact(o: ArtefactOptions = {}): Promise<RunningArt
     const t = setTimeout(() => killAll("SIGKILL"), 10000);
     await Promise.all(exits);
     clearTimeout(t);
-    proxy?.close();
+    await group.stop(2000);
     if (routeKeys.length) updateRoutes(routesFile!, (r) => routeKeys.forEach((k) => delete r[k]));
     await new Promise<void>((r) => out.end(() => r()));
   };
@@ -371,7 +392,7 @@ export async function startArtefact(o: ArtefactOptions = {}): Promise<RunningArt
     await stop("SIGKILL");
     throw e;
   }
-  return { logFile, kubeconfig, pods, webhookPort, stop };
+  return { logFile, pods, webhookPort, stop };
 }
 
 /** Waits until every pod answers /healthz (after a kill, the restarted process). */

@@ -47,6 +47,15 @@ export class ProcessGroup {
     return m;
   }
 
+  /** Puts a child spawned elsewhere (a sandbox pod, restarted on exit) under this group's reaper and stop(). */
+  adopt(name: string, child: ChildProcess, logFile: string): void {
+    // An exited process of the same name (the pod's previous container) leaves the list: its pgid may be reused.
+    const gone = this.procs.findIndex(p => p.name === name && (p.child.exitCode !== null || p.child.signalCode !== null));
+    if (gone >= 0) this.procs.splice(gone, 1);
+    this.procs.push({ name, child, logFile });
+    this.writeReaper();
+  }
+
   pids(): number[] { return this.procs.map(p => p.child.pid).filter((p): p is number => typeof p === "number"); }
 
   /** Kills the groups in reverse start order: TERM, then KILL after a grace period. */

@@ -24,36 +24,101 @@ const PEPR_VERSION: string = pkg.dependencies.pepr;
 const IMAGE = `ghcr.io/defenseunicorns/pepr/controller:v${PEPR_VERSION}`;
 const UID = 65532; // the nonroot user of Pepr's controller image
 
+export const WATCHER_NAME = `${NAME}-watcher`;
+
+/**
+ * The two ServiceAccounts' rules. `package.json` → `pepr.rbac` declares everything the module does (Pepr's own
+ * `pepr deploy` binds that union to one ServiceAccount); dist/ splits it. The admission pods (webhooks) get only
+ * what capabilities/admission.ts and src/webhook call; the watcher (controllers) gets the rest and never sees the
+ * webhook's private key. Both run Pepr's store (PeprStore CRs in pepr-system) and apply its CRD at start.
+ */
+const ADMISSION_RULES: Obj[] = [
+  // NodePool review: "EC2NodeClass not found yet" warning (policies/lookups cachedExistence).
+  { apiGroups: ["karpenter.k8s.aws"], resources: ["ec2nodeclasses"], verbs: ["get"] },
+  // v1alpha5 Provisioner review: its AWSNodeTemplate's kubelet settings.
+  { apiGroups: ["karpenter.k8s.aws"], resources: ["awsnodetemplates"], verbs: ["get"] },
+  // Pod defaulting: the policy ConfigMap, by name, in the pod's namespace or pepr-system.
+  { apiGroups: [""], resources: ["configmaps"], resourceNames: ["capsicum-pod-defaults"], verbs: ["get"] },
+  // Run-time TLS (src/webhook): caBundle and API path into the webhook configurations...
+  {
+    apiGroups: ["admissionregistration.k8s.io"],
+    resources: ["mutatingwebhookconfigurations", "validatingwebhookconfigurations"],
+    resourceNames: [NAME],
+    verbs: ["get", "patch"],
+  },
+  // ...and the shared serving material in the shipped, data-less Secret.
+  { apiGroups: [""], resources: ["secrets"], resourceNames: [`${NAME}-tls`], verbs: ["get", "patch"] },
+];
+/** Resources only the admission pods touch: the watcher's rules leave them out. */
+const ADMISSION_ONLY = new Set([
+  "secrets",
+  "configmaps",
+  "mutatingwebhookconfigurations",
+  "validatingwebhookconfigurations",
+]);
+/** Both pods: Pepr's controller entrypoint applies the PeprStore CRD (by name: create cannot be). */
+const isPeprStoreCrd = (r: Obj) => r.resources.includes("customresourcedefinitions");
 /** Namespaced resources whose name-restricted rules belong in a Role in pepr-system, not the ClusterRole. */
 const MODULE_NAMESPACE_ONLY = new Set(["secrets"]);
 
-function rbac(clusterRole: Obj): { cluster: Obj[]; namespaced: Obj[] } {
-  const cluster: Obj[] = [];
-  const namespaced: Obj[] = [
-    // Pepr's store: the PeprStore CRs live in pepr-system (Pepr's own store Role is bound to a ServiceAccount
-    // that does not exist and names no resource, so it is replaced by this one).
-    { apiGroups: ["pepr.dev"], resources: ["peprstores"], verbs: ["create", "get", "list", "patch", "watch"] },
-  ];
-  for (const rule of clusterRole.rules as Obj[]) {
-    if (rule.apiGroups.includes("pepr.dev")) continue;
-    const r: Obj = { apiGroups: rule.apiGroups, resources: rule.resources };
-    let verbs: string[] = rule.verbs;
-    if (rule.resourceNames) {
-      r.resourceNames = rule.resourceNames;
-      // `create` cannot be limited by name (the name is not known when it is authorised): the manifests ship
-      // the objects (PeprStore CRD, TLS Secret), so only get/patch are needed.
-      verbs = verbs.filter((v) => v !== "create");
-    }
-    for (const v of verbs) if (v === "*") throw new Error(`pepr.rbac: wildcard verb in ${JSON.stringify(rule)}`);
-    for (const x of [...rule.apiGroups, ...rule.resources])
-      if (x === "*") throw new Error(`pepr.rbac: wildcard in ${JSON.stringify(rule)}`);
-    r.verbs = [...new Set(verbs)].sort();
-    if (rule.resources.some((res: string) => MODULE_NAMESPACE_ONLY.has(res))) {
-      if (!rule.resourceNames) throw new Error(`pepr.rbac: Secret access must name its Secret(s): ${JSON.stringify(rule)}`);
-      namespaced.push(r);
-    } else cluster.push(r);
+function normalise(rule: Obj): Obj {
+  const r: Obj = { apiGroups: rule.apiGroups, resources: rule.resources };
+  let verbs: string[] = rule.verbs;
+  if (rule.resourceNames) {
+    r.resourceNames = rule.resourceNames;
+    // `create` cannot be limited by name (the name is not known when it is authorised): the manifests ship
+    // the objects (PeprStore CRD, TLS Secret), so only get/patch are needed.
+    verbs = verbs.filter((v) => v !== "create");
   }
-  return { cluster, namespaced };
+  for (const v of verbs) if (v === "*") throw new Error(`pepr.rbac: wildcard verb in ${JSON.stringify(rule)}`);
+  for (const x of [...rule.apiGroups, ...rule.resources])
+    if (x === "*") throw new Error(`pepr.rbac: wildcard in ${JSON.stringify(rule)}`);
+  if (rule.resources.some((res: string) => MODULE_NAMESPACE_ONLY.has(res)) && !rule.resourceNames)
+    throw new Error(`pepr.rbac: Secret access must name its Secret(s): ${JSON.stringify(rule)}`);
+  r.verbs = [...new Set(verbs)].sort();
+  return r;
+}
+
+/** True when `rules` grant every verb of `rule` on every resource (and name) it covers. */
+function covered(rules: Obj[], rule: Obj): boolean {
+  return rule.resources.every((res: string) =>
+    rule.verbs.every((v: string) =>
+      rules.some(
+        (r) =>
+          r.apiGroups.includes(rule.apiGroups[0]) &&
+          r.resources.includes(res) &&
+          r.verbs.includes(v) &&
+          (!r.resourceNames || (rule.resourceNames ?? []).every((n: string) => r.resourceNames.includes(n))),
+      ),
+    ),
+  );
+}
+
+interface Rbac {
+  cluster: Obj[];
+  namespaced: Obj[];
+}
+
+function rbac(clusterRole: Obj): { admission: Rbac; watcher: Rbac } {
+  // Pepr's store: the PeprStore CRs live in pepr-system (Pepr's own store Role is bound to a ServiceAccount
+  // that does not exist and names no resource, so it is replaced by this one).
+  const store = {
+    apiGroups: ["pepr.dev"],
+    resources: ["peprstores"],
+    verbs: ["create", "get", "list", "patch", "watch"],
+  };
+  const all = (clusterRole.rules as Obj[]).filter((r) => !r.apiGroups.includes("pepr.dev")).map(normalise);
+  const split = (rules: Obj[]): Rbac => ({
+    cluster: rules.filter((r) => !r.resources.some((res: string) => MODULE_NAMESPACE_ONLY.has(res))),
+    namespaced: [store, ...rules.filter((r) => r.resources.some((res: string) => MODULE_NAMESPACE_ONLY.has(res)))],
+  });
+  const admission = ADMISSION_RULES.map(normalise);
+  for (const r of admission)
+    if (!covered(all, r))
+      throw new Error(`admission rule ${JSON.stringify(r)} is not in package.json pepr.rbac (pepr deploy needs it)`);
+  const crd = all.filter(isPeprStoreCrd);
+  const watcher = all.filter((r) => isPeprStoreCrd(r) || !r.resources.some((res: string) => ADMISSION_ONLY.has(res)));
+  return { admission: split([...admission, ...crd]), watcher: split(watcher) };
 }
 
 const settingsEnvFrom = [{ configMapRef: { name: SETTINGS_CONFIGMAP } }];
@@ -63,7 +128,13 @@ function deployment(src: Obj, role: "admission" | "watcher"): Obj {
   delete d.spec.template.metadata.annotations; // buildTimestamp: a new value on every build
   const spec = d.spec.template.spec;
   const c = spec.containers[0];
-  const pod = { runAsUser: UID, runAsGroup: UID, fsGroup: UID, runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } };
+  const pod = {
+    runAsUser: UID,
+    runAsGroup: UID,
+    fsGroup: UID,
+    runAsNonRoot: true,
+    seccompProfile: { type: "RuntimeDefault" },
+  };
   const container = {
     runAsUser: UID,
     runAsGroup: UID,
@@ -73,6 +144,7 @@ function deployment(src: Obj, role: "admission" | "watcher"): Obj {
     capabilities: { drop: ["ALL"] },
   };
   spec.securityContext = pod;
+  spec.serviceAccountName = role === "watcher" ? WATCHER_NAME : NAME;
   // Pepr's controller entrypoint writes the decompressed module to /app/module-<hash>.js, so /app must be
   // writable: an init container copies the image's /app (node_modules) into an emptyDir mounted there.
   spec.initContainers = [
@@ -117,11 +189,12 @@ function deployment(src: Obj, role: "admission" | "watcher"): Obj {
       // Watcher, from `npm run bench -- scale` (README "Benchmarks"): the engine idles at ~172 MB RSS and peaks at
       // 292-377 MB over 1,000-5,000 pods (trimmed state: +1.8 KB/pod); Pepr's two full-object Pod watch caches add
       // ~4.2 KiB/pod each (~210 MB at 20,000 pods), so 512Mi covers ~5,000 pods and the limit leaves room for 20,000.
-      // One solve is single-threaded: a 500m request, bursting to 2 cores. Admission: validation only.
+      // One solve is single-threaded: a 500m request, bursting to 2 cores. Admission: each container runs two Node
+      // processes, Pepr's entrypoint (~120 MiB RSS) and the module it forks (~210 MiB idle), measured in the sandbox.
       resources:
         role === "watcher"
           ? { requests: { cpu: "500m", memory: "512Mi" }, limits: { cpu: "2", memory: "1536Mi" } }
-          : { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "1", memory: "512Mi" } },
+          : { requests: { cpu: "100m", memory: "384Mi" }, limits: { cpu: "1", memory: "768Mi" } },
       securityContext: container,
       volumeMounts: [
         { name: "app", mountPath: "/app" },
@@ -149,13 +222,39 @@ function webhook(src: Obj): Obj {
   return w;
 }
 
+/** A ServiceAccount with its ClusterRole, Role (in pepr-system) and bindings, all of the same name. */
+function identity(name: string, rules: Rbac, controller: "admission" | "watcher"): Obj[] {
+  const meta = { name, labels: { "pepr.dev/controller": controller } };
+  const subjects = [{ kind: "ServiceAccount", name, namespace: NAMESPACE }];
+  const rbacApi = "rbac.authorization.k8s.io";
+  return [
+    { apiVersion: "v1", kind: "ServiceAccount", metadata: { ...meta, namespace: NAMESPACE } },
+    { apiVersion: `${rbacApi}/v1`, kind: "ClusterRole", metadata: meta, rules: rules.cluster },
+    {
+      apiVersion: `${rbacApi}/v1`,
+      kind: "ClusterRoleBinding",
+      metadata: meta,
+      roleRef: { apiGroup: rbacApi, kind: "ClusterRole", name },
+      subjects,
+    },
+    { apiVersion: `${rbacApi}/v1`, kind: "Role", metadata: { ...meta, namespace: NAMESPACE }, rules: rules.namespaced },
+    {
+      apiVersion: `${rbacApi}/v1`,
+      kind: "RoleBinding",
+      metadata: { ...meta, namespace: NAMESPACE },
+      roleRef: { apiGroup: rbacApi, kind: "Role", name },
+      subjects,
+    },
+  ];
+}
+
 export function transform(docs: Obj[]): Obj[] {
   const find = (kind: string, name: string) => {
     const o = docs.find((d) => d.kind === kind && d.metadata?.name === name);
     if (!o) throw new Error(`pepr build output has no ${kind} ${name}`);
     return o;
   };
-  const { cluster, namespaced } = rbac(find("ClusterRole", NAME));
+  const roles = rbac(find("ClusterRole", NAME));
   const watcherDeploy = find("Deployment", `${NAME}-watcher`);
   const out: Obj[] = [
     // Shipped so that the controller's own apply of it is a patch (create cannot be restricted by name).
@@ -167,22 +266,8 @@ export function transform(docs: Obj[]): Obj[] {
       metadata: { name: SETTINGS_CONFIGMAP, namespace: NAMESPACE },
       data: settingsDefaults(),
     },
-    find("ServiceAccount", NAME),
-    { apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRole", metadata: { name: NAME }, rules: cluster },
-    find("ClusterRoleBinding", NAME),
-    {
-      apiVersion: "rbac.authorization.k8s.io/v1",
-      kind: "Role",
-      metadata: { name: NAME, namespace: NAMESPACE },
-      rules: namespaced,
-    },
-    {
-      apiVersion: "rbac.authorization.k8s.io/v1",
-      kind: "RoleBinding",
-      metadata: { name: NAME, namespace: NAMESPACE },
-      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: NAME },
-      subjects: [{ kind: "ServiceAccount", name: NAME, namespace: NAMESPACE }],
-    },
+    ...identity(NAME, roles.admission, "admission"),
+    ...identity(WATCHER_NAME, roles.watcher, "watcher"),
     {
       // Filled by the admission pods at run time (CA, serving cert and key, API path); shipped empty.
       apiVersion: "v1",

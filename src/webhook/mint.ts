@@ -1,6 +1,6 @@
 // Mints a private CA and a serving certificate signed by it (node-forge: Node's crypto has no X.509 writer).
 // node-forge is a dependency of Pepr's controller image, so the bundle leaves it external like Pepr does.
-import { randomBytes } from "node:crypto";
+import { generateKeyPairSync, randomBytes } from "node:crypto";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -20,6 +20,17 @@ export interface MintedCertificate {
   notAfter: Date;
 }
 
+/** An RSA key pair from Node's native crypto (forge's pure-JS generation takes seconds on a busy node). */
+function rsaKeyPair(): { publicKey: unknown; privateKey: unknown } {
+  const { privateKey } = generateKeyPairSync("rsa", {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: "pkcs1", format: "pem" },
+    publicKeyEncoding: { type: "spki", format: "pem" },
+  });
+  const key = forge.pki.privateKeyFromPem(privateKey);
+  return { privateKey: key, publicKey: forge.pki.setRsaPublicKey(key.n, key.e) };
+}
+
 function certificate(publicKey: unknown, subjectCN: string, issuerCN: string, notBefore: Date, notAfter: Date) {
   const crt = forge.pki.createCertificate();
   crt.publicKey = publicKey;
@@ -37,7 +48,7 @@ export function mintServingCertificate(input: MintInput): MintedCertificate {
   const notBefore = new Date(input.now.getTime() - 5 * 60_000);
   const notAfter = new Date(input.now.getTime() + input.validityMs);
   const caName = "capsicum webhook CA";
-  const caKeys = forge.pki.rsa.generateKeyPair(2048);
+  const caKeys = rsaKeyPair();
   const ca = certificate(caKeys.publicKey, caName, caName, notBefore, notAfter);
   ca.setExtensions([
     { name: "basicConstraints", cA: true, critical: true },
@@ -46,7 +57,7 @@ export function mintServingCertificate(input: MintInput): MintedCertificate {
   ]);
   ca.sign(caKeys.privateKey, forge.md.sha256.create());
 
-  const keys = forge.pki.rsa.generateKeyPair(2048);
+  const keys = rsaKeyPair();
   const crt = certificate(keys.publicKey, input.dns[0], caName, notBefore, notAfter);
   crt.setExtensions([
     { name: "basicConstraints", cA: false },

@@ -8,16 +8,35 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { isConflict } from "../kube/client";
+import { mintServingCertificate } from "./mint";
 import { SecretKind, WebhookMaterial, WebhookTls, WebhookTlsOptions, parseMaterial } from "./tls";
 
 export interface ServingOptions extends WebhookTlsOptions {
   /** Writable directory for tls.key/tls.crt. */
   dir: string;
-  /** Admission pods patch the webhook configurations; the watcher only needs a cert for its /healthz. */
+  /** Admission pods patch the webhook configurations (false: share the Secret's material, leave the webhooks). */
   patchWebhooks: boolean;
   env?: NodeJS.ProcessEnv;
   log?: { info(o: object, m: string): void; warn(o: object, m: string): void };
   sleep?: (ms: number) => Promise<void>;
+}
+
+/**
+ * The watcher serves only /healthz and /metrics over Pepr's HTTPS server: it mints a throwaway self-signed
+ * certificate into its own directory (the kubelet's HTTPS probes do not verify it), so the watcher's
+ * ServiceAccount needs no access to the webhook's Secret and never holds the webhook's private key.
+ */
+export function prepareLocalServing(
+  dir: string,
+  env: NodeJS.ProcessEnv = process.env,
+  mint: typeof mintServingCertificate = mintServingCertificate,
+): void {
+  const m = mint({ dns: ["localhost"], ips: ["127.0.0.1"], now: new Date(), validityMs: 10 * 365 * 86_400_000 });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  env.SSL_KEY_PATH = join(dir, "tls.key");
+  env.SSL_CERT_PATH = join(dir, "tls.crt");
+  writeFileSync(env.SSL_KEY_PATH, m.keyPem, { mode: 0o600 });
+  writeFileSync(env.SSL_CERT_PATH, m.crtPem, { mode: 0o600 });
 }
 
 const sleepReal = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -1,4 +1,4 @@
-// Admission through the real apiserver: the module's webhooks are registered by `pepr dev` and called by
+// Admission through the real apiserver: the module's webhooks are registered by the artefact's pods and called by
 // kube-apiserver exactly as in a cluster; every assertion reads what `kubectl apply` prints.
 import { join } from "node:path";
 import { INVALID_CASES } from "../unit/policies/invalidCases";

@@ -1,5 +1,5 @@
 // Issue: pending pods → NodeClaims → EC2 CreateFleet → registered nodes, end to end on the sandbox, with the
-// module running as `pepr dev` (webhooks + watch bindings), moto as EC2 and the node agent as kubelets.
+// module running as the built artefact (admission + watcher pods), moto as EC2 and the node agent as kubelets.
 import { join } from "node:path";
 import { startE2E, cleanup, E2EEnv, kubectl, getJSON, waitFor, root, sleep } from "./support";
 import { clusterInstances, tag } from "./aws";

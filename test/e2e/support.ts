@@ -1,4 +1,5 @@
-// Shared e2e plumbing: the capsicum module running via `pepr dev` against the sandbox started by the
+// Shared e2e plumbing: the capsicum module (`pepr dev`, or with CAPSICUM_E2E_MODULE=artefact the built dist/
+// artefact under its ServiceAccounts, sandbox/artefact.ts) against the sandbox started by the
 // jest globalSetup, the sandbox node agent, CRDs applied, and small kubectl/wait helpers.
 import { execFileSync, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -6,6 +7,7 @@ import { dirname, join } from "node:path";
 import { startDevModule, startModule, RunningModule } from "../../sandbox/module";
 import { waitFor } from "../../sandbox/procs";
 import { NodeAgent } from "../../sandbox/nodeAgent";
+import { waitPodsHealthy } from "../../sandbox/artefact";
 
 export const root = join(__dirname, "../..");
 
@@ -40,7 +42,8 @@ export function moduleEnv(extra: Record<string, string> = {}): Record<string, st
 
 /**
  * `module: "artefact"` runs dist/capsicum.yaml under its ServiceAccount (sandbox/artefact.ts); "dev" runs
- * `pepr dev`. Default: CAPSICUM_E2E_MODULE (artefact|dev), else dev.
+ * `pepr dev` (for iterating on the module without `npm run build`). Default: CAPSICUM_E2E_MODULE, else dev
+ * (artefact.test.ts always runs the artefact; the other files move to it once each has passed in that mode).
  */
 export async function startE2E(extraEnv: Record<string, string> = {}, opts: { module?: "artefact" | "dev" } = {}): Promise<E2EEnv> {
   applyCrds();
@@ -61,6 +64,16 @@ export async function startE2E(extraEnv: Record<string, string> = {}, opts: { mo
     get module() { return module; },
     agent,
     async restart() {
+      const art = module.artefact;
+      if (art) {
+        // As in a cluster: the watcher pod's container is killed (-9) and the kubelet restarts it.
+        const watchers = art.pods.filter(p => p.name.includes("-watcher-"));
+        const before = watchers.map(p => p.restarts);
+        for (const p of watchers) process.kill(-p.child!.pid!, "SIGKILL");
+        await waitFor("the watcher pod restarted", async () => watchers.every((p, i) => p.restarts > before[i]) || undefined, 30000);
+        await waitPodsHealthy(art, 120000);
+        return;
+      }
       logs.push(readFileSync(module.logFile, "utf8"));
       await module.stop("SIGKILL");
       module = await startModuleOf(env);

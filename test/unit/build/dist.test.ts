@@ -54,8 +54,24 @@ describe("dist/ (the committed artefact)", () => {
     }
   });
 
-  const cluster = get("ClusterRole", "pepr-capsicum").rules;
-  const ns = get("Role", "pepr-capsicum").rules;
+  // The watcher (controllers) and the admission pods (webhooks) run as separate ServiceAccounts.
+  const cluster = get("ClusterRole", "pepr-capsicum-watcher").rules;
+  const ns = get("Role", "pepr-capsicum-watcher").rules;
+  const admCluster = get("ClusterRole", "pepr-capsicum").rules;
+  const admNs = get("Role", "pepr-capsicum").rules;
+  const bound = (kind: string, name: string) => get(kind, name).subjects;
+
+  it("binds each role to its own ServiceAccount only", () => {
+    for (const [name, kind] of [
+      ["pepr-capsicum", "ClusterRoleBinding"],
+      ["pepr-capsicum", "RoleBinding"],
+      ["pepr-capsicum-watcher", "ClusterRoleBinding"],
+      ["pepr-capsicum-watcher", "RoleBinding"],
+    ]) {
+      expect(bound(kind, name)).toEqual([{ kind: "ServiceAccount", name, namespace: "pepr-system" }]);
+      expect(get(kind, name).roleRef.name).toBe(name);
+    }
+  });
 
   it("grants each row of the RBAC table and no wildcard", () => {
     const rows: [string, string, string[]][] = [
@@ -68,32 +84,61 @@ describe("dist/ (the committed artefact)", () => {
       ["karpenter.k8s.aws", "ec2nodeclasses", ["get", "list", "watch"]],
       ["karpenter.k8s.aws", "ec2nodeclasses/status", ["patch"]],
       ["", "nodes", ["patch", "delete"]],
-      ["", "pods", ["list", "watch", "delete"]],
+      // get: a drain re-reads each pod from the apiserver before evicting it (never on a stale cache).
+      ["", "pods", ["get", "list", "watch", "delete"]],
       ["", "pods/eviction", ["create"]],
       ["", "events", ["create"]],
     ];
     for (const [g, r, verbs] of rows) for (const v of verbs) expect([g, r, v, allows(cluster, g, r, v)]).toEqual([g, r, v, true]);
-    expect(allows(cluster, "", "configmaps", "get", "capsicum-pod-defaults")).toBe(true);
-    expect(allows(cluster, "", "configmaps", "get", "other")).toBe(false);
-    for (const r of [...cluster, ...ns]) {
+    expect(allows(admCluster, "", "configmaps", "get", "capsicum-pod-defaults")).toBe(true);
+    expect(allows(admCluster, "", "configmaps", "get", "other")).toBe(false);
+    for (const r of [...cluster, ...ns, ...admCluster, ...admNs]) {
       expect([...r.apiGroups, ...r.resources, ...r.verbs]).not.toContain("*");
     }
   });
 
-  it("reads only its own Secret, only in pepr-system, and cannot create pods or CRDs", () => {
-    expect(cluster.some((r: any) => r.resources.includes("secrets"))).toBe(false);
-    expect(allows(ns, "", "secrets", "get", "pepr-capsicum-tls")).toBe(true);
-    expect(allows(ns, "", "secrets", "get", "other")).toBe(false);
-    expect(allows(ns, "", "secrets", "list")).toBe(false);
+  it("the watcher reads no Secret, patches no webhook, and cannot create pods or CRDs", () => {
+    for (const r of [...cluster, ...ns]) expect(r.resources).not.toContain("secrets");
+    expect(allows(cluster, "admissionregistration.k8s.io", "validatingwebhookconfigurations", "patch", "pepr-capsicum")).toBe(false);
+    expect(allows(cluster, "", "configmaps", "get", "capsicum-pod-defaults")).toBe(false);
     expect(allows(cluster, "", "pods", "create")).toBe(false);
     expect(allows(cluster, "apiextensions.k8s.io", "customresourcedefinitions", "create")).toBe(false);
     expect(allows(cluster, "apiextensions.k8s.io", "customresourcedefinitions", "patch", "peprstores.pepr.dev")).toBe(true);
     expect(allows(cluster, "apiextensions.k8s.io", "customresourcedefinitions", "patch", "nodepools.karpenter.sh")).toBe(false);
+    expect(allows(ns, "pepr.dev", "peprstores", "watch")).toBe(true);
   });
 
-  it("is generated from package.json pepr.rbac: every declared rule is in the artefact", () => {
+  it("the admission pods read their policy and own Secret and patch their webhooks, and hold none of the watcher's writes", () => {
+    expect(admCluster.some((r: any) => r.resources.includes("secrets"))).toBe(false);
+    expect(allows(admNs, "", "secrets", "get", "pepr-capsicum-tls")).toBe(true);
+    expect(allows(admNs, "", "secrets", "patch", "pepr-capsicum-tls")).toBe(true);
+    expect(allows(admNs, "", "secrets", "get", "other")).toBe(false);
+    expect(allows(admNs, "", "secrets", "list")).toBe(false);
+    for (const kind of ["mutatingwebhookconfigurations", "validatingwebhookconfigurations"]) {
+      expect(allows(admCluster, "admissionregistration.k8s.io", kind, "patch", "pepr-capsicum")).toBe(true);
+      expect(allows(admCluster, "admissionregistration.k8s.io", kind, "patch", "other")).toBe(false);
+    }
+    expect(allows(admCluster, "karpenter.k8s.aws", "ec2nodeclasses", "get")).toBe(true);
+    expect(allows(admCluster, "", "configmaps", "get", "capsicum-pod-defaults")).toBe(true);
+    expect(allows(admNs, "pepr.dev", "peprstores", "watch")).toBe(true);
+    for (const [g, r, v] of [
+      ["karpenter.sh", "nodeclaims", "create"],
+      ["karpenter.sh", "nodepools", "list"],
+      ["karpenter.k8s.aws", "ec2nodeclasses", "patch"],
+      ["", "nodes", "delete"],
+      ["", "pods", "list"],
+      ["", "pods/eviction", "create"],
+      ["", "events", "create"],
+      ["", "pods", "create"],
+    ])
+      expect([g, r, v, allows(admCluster, g, r, v)]).toEqual([g, r, v, false]);
+  });
+
+  it("is generated from package.json pepr.rbac: every declared rule is held by one of the two ServiceAccounts", () => {
+    const admissionOnly = ["secrets", "configmaps", "mutatingwebhookconfigurations", "validatingwebhookconfigurations"];
     for (const rule of pkg.pepr.rbac) {
-      const where = rule.resources.includes("secrets") ? ns : cluster;
+      const admission = rule.resources.some((r: string) => admissionOnly.includes(r));
+      const where = rule.resources.includes("secrets") ? admNs : admission ? admCluster : cluster;
       for (const res of rule.resources)
         for (const v of rule.verbs.filter((x: string) => x !== "create" || !rule.resourceNames))
           expect([res, v, allows(where, rule.apiGroups[0], res, v, rule.resourceNames?.[0])]).toEqual([res, v, true]);
@@ -105,7 +150,7 @@ describe("dist/ (the committed artefact)", () => {
     expect(Object.keys(settings.data)).toEqual(expect.arrayContaining(["CLUSTER_NAME", "AWS_REGION", "FEATURE_GATES", "METRICS_PORT"]));
     for (const name of ["pepr-capsicum", "pepr-capsicum-watcher"]) {
       const spec = get("Deployment", name).spec.template.spec;
-      expect(spec.serviceAccountName).toBe("pepr-capsicum");
+      expect(spec.serviceAccountName).toBe(name);
       for (const c of [...spec.containers, ...spec.initContainers]) {
         expect(c.securityContext).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
         expect(c.resources.requests.memory).toBeDefined();

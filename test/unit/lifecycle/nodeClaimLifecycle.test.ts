@@ -98,7 +98,7 @@ describe("NodeClaim lifecycle", () => {
     expect(await mc.client.get(Kinds.NodeClaim, "default-abcde")).toBeUndefined();
     expect(await mc.client.get(Kinds.Node, "n1")).toBeUndefined();
     expect(mc.cloud.running()).toHaveLength(0);
-  });
+  }, 120_000); // an hour of simulated minute ticks: ~25 s on a loaded 2-core machine
 
   it("on deletion cordons, evicts pods, terminates the instance, deletes the Node and only then drops the finalizer", async () => {
     const mc = await cluster();

@@ -12,7 +12,8 @@ import {
   WebhookTlsOptions,
   parseMaterial,
 } from "../../../src/webhook/tls";
-import { checkRotation, prepareServing } from "../../../src/webhook/serving";
+import { checkRotation, prepareLocalServing, prepareServing } from "../../../src/webhook/serving";
+import { createPrivateKey } from "node:crypto";
 
 const NS = "pepr-system";
 const DAY = 86_400_000;
@@ -120,5 +121,18 @@ describe("a certificate provided by cert-manager", () => {
     expect(m.crtPem).toBe(issued.crtPem);
     expect(m.apiPath).toMatch(/^[0-9a-f]{64}$/);
     expect(parseMaterial(await c.get(SecretKind, "pepr-capsicum-tls", NS))!.apiPath).toBe(m.apiPath);
+  });
+});
+
+describe("the watcher's pod-local certificate", () => {
+  it("is a key pair for localhost written to the pod's directory and handed to Pepr, with no apiserver access", () => {
+    const dir = mkdtempSync(join(tmpdir(), "tls-"));
+    const env: NodeJS.ProcessEnv = {};
+    prepareLocalServing(join(dir, "tls"), env);
+    expect(env.SSL_KEY_PATH).toBe(join(dir, "tls", "tls.key"));
+    expect(env.PEPR_API_PATH).toBeUndefined(); // the watcher serves no webhook
+    const cert = new X509Certificate(readFileSync(env.SSL_CERT_PATH!, "utf8"));
+    expect(cert.checkPrivateKey(createPrivateKey(readFileSync(env.SSL_KEY_PATH!, "utf8")))).toBe(true);
+    expect(cert.checkHost("localhost")).toBe("localhost");
   });
 });
