@@ -10,13 +10,13 @@ import type { InstanceType } from "../cloudprovider/types";
 import type { CloudProvider } from "../cloudprovider/types";
 import type { Clock, TimerHandle } from "../kube/clock";
 import { ClusterState } from "../kube/clusterState";
-import { KubeClient, KubeObject, Kinds, isConflict, isNotFound } from "../kube/client";
+import { KubeClient, KubeObject, Kinds, isNotFound } from "../kube/client";
 import type { EventRecorder } from "../kube/events";
 import { Condition, getCondition, setCondition } from "../lifecycle/conditions";
 import { involvedNodeClaim } from "../lifecycle/constants";
 import type { Logger } from "../log";
 import type { Metrics } from "../metrics";
-import { nodeClaimFromPlan } from "../provisioning/nodeClaimFromPlan";
+import { createNodeClaim } from "../provisioning/createNodeClaim";
 import type { NewNodeClaim, SchedulingInput } from "../scheduling/types";
 import { selectCandidates } from "./candidates";
 import { computeCommand, type DisruptionPass } from "./disruptionController";
@@ -427,34 +427,12 @@ export class DisruptionRunner {
         const plan = rep.raw as NewNodeClaim | undefined;
         const np = plan ? state.nodePools.get(plan.nodePool) : undefined;
         if (!plan || !np) throw new Error(`replacement ${index}: nodepool ${rep.nodePoolName} not found`);
+        // Deterministic names make a retried launch (after a crash or a failed step) find its own NodeClaim.
         const name = `${np.metadata.name}-${suffixFrom(commandId, index)}`;
-        const obj = nodeClaimFromPlan(restrictToOptions(plan, rep.options), np, name);
-        try {
-          const out = await client.create<KubeObject>(Kinds.NodeClaim, obj as unknown as KubeObject);
-          state.apply("NodeClaim", out, "ADDED");
-          metrics.nodeClaimsCreated.inc({
-            nodepool: np.metadata.name!,
-            reason: ex.command.reason.toLowerCase(),
-            min_values_relaxed: "false",
-          });
-          log.info(
-            {
-              NodePool: { name: np.metadata.name },
-              NodeClaim: { name },
-              requests: obj.spec.resources?.requests,
-              "instance-types": obj.spec.requirements
-                .find((r) => r.key === "node.kubernetes.io/instance-type")
-                ?.values?.slice(0, 5),
-            },
-            "created nodeclaim",
-          );
-        } catch (e) {
-          // Deterministic names make a retried launch (after a crash or a failed step) find its own NodeClaim.
-          if (!isConflict(e)) throw e;
-          const existing = await client.get<KubeObject>(Kinds.NodeClaim, name);
-          if (!existing || existing.metadata.deletionTimestamp)
-            throw new Error(`replacement nodeclaim ${name} exists but is being deleted`);
-        }
+        await createNodeClaim({ client, state, log, metrics }, restrictToOptions(plan, rep.options), np, {
+          reason: ex.command.reason.toLowerCase(),
+          name,
+        });
         return name;
       },
       replacementState: (name): ReplacementState => {

@@ -36,7 +36,7 @@ export class ClusterState {
   readonly nodePools = new Map<string, NodePool>();
   readonly nodeClasses = new Map<string, KubeObject>();
   readonly pdbs = new Map<string, KubeObject>();
-  /** karpenter.sh/v1alpha1 NodeOverlays (listed and watched only when the NodeOverlay feature gate is on). */
+  /** karpenter.sh/v1alpha1 NodeOverlays (always watched: with the NodeOverlay gate off each one is told it is not applied). */
   readonly nodeOverlays = new Map<string, KubeObject>();
   private readonly podsByNode = new Map<string, Set<string>>();
   private readonly nodeByProvider = new Map<string, string>();

@@ -9,13 +9,13 @@ import type { NodePool } from "../apis/generated/nodepools";
 import type { InstanceType } from "../cloudprovider/types";
 import { Clock } from "../kube/clock";
 import { ClusterState, podKey } from "../kube/clusterState";
-import { KubeClient, KubeObject, Kinds, isConflict, isInvalid } from "../kube/client";
+import { KubeClient, KubeObject, isInvalid } from "../kube/client";
 import { EventRecorder } from "../kube/events";
 import type { Logger } from "../log";
 import type { Metrics } from "../metrics";
 import type { SchedulingInput, SchedulingResult, Pod } from "../scheduling/types";
 import { hasDisruptedTaint } from "../disruption/taints";
-import { describeInstanceTypes, nodeClaimFromPlan, randomSuffix } from "./nodeClaimFromPlan";
+import { createNodeClaim } from "./createNodeClaim";
 import { buildSchedulingInput } from "./schedulingInput";
 
 export interface ProvisionerDeps {
@@ -230,42 +230,22 @@ export class Provisioner {
     plan: SchedulingResult["newNodeClaims"][number],
     np: NodePool,
   ): Promise<NodeClaim | string | undefined> {
-    const { client, state, log, metrics } = this.deps;
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const name = `${np.metadata.name}-${randomSuffix(this.deps.random)}`;
-      const obj = nodeClaimFromPlan(plan, np, name);
-      try {
-        const out = await client.create<KubeObject>(Kinds.NodeClaim, obj as unknown as KubeObject);
-        state.apply("NodeClaim", out, "ADDED");
-        metrics.nodeClaimsCreated.inc({
-          nodepool: np.metadata.name!,
-          reason: "provisioning",
-          min_values_relaxed: "false",
-        });
-        log.info(
-          {
-            NodePool: { name: np.metadata.name },
-            NodeClaim: { name },
-            requests: obj.spec.resources?.requests,
-            "instance-types": describeInstanceTypes(plan.instanceTypeOptions.map((it) => it.name)),
-          },
-          "created nodeclaim",
-        );
-        return out as unknown as NodeClaim;
-      } catch (e) {
-        if (isConflict(e)) continue; // name collision: draw another suffix
-        const reason = `failed creating nodeclaim: ${(e as Error).message}${isInvalid(e) ? invalidHint(np) : ""}`;
-        log.error({ NodePool: { name: np.metadata.name }, error: (e as Error).message }, "failed creating nodeclaim");
-        this.deps.events.publish({
-          involved: { apiVersion: "karpenter.sh/v1", kind: "NodePool", name: np.metadata.name!, uid: np.metadata.uid },
-          type: "Warning",
-          reason: "FailedCreatingNodeClaim",
-          message: reason,
-        });
-        return reason;
-      }
+    try {
+      return (await createNodeClaim(this.deps, plan, np, { reason: "provisioning" })).nodeClaim;
+    } catch (e) {
+      const reason = `failed creating nodeclaim: ${(e as Error).message}${isInvalid(e) ? invalidHint(np) : ""}`;
+      this.deps.log.error(
+        { NodePool: { name: np.metadata.name }, error: (e as Error).message },
+        "failed creating nodeclaim",
+      );
+      this.deps.events.publish({
+        involved: { apiVersion: "karpenter.sh/v1", kind: "NodePool", name: np.metadata.name!, uid: np.metadata.uid },
+        type: "Warning",
+        reason: "FailedCreatingNodeClaim",
+        message: reason,
+      });
+      return reason;
     }
-    return "failed creating nodeclaim: no free name after 3 attempts";
   }
 }
 

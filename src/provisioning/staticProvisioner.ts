@@ -10,7 +10,7 @@ import type { NodePool } from "../apis/generated/nodepools";
 import * as L from "../apis/labels";
 import type { InstanceType } from "../cloudprovider/types";
 import { ClusterState } from "../kube/clusterState";
-import { KubeClient, KubeObject, Kinds, isConflict, isNotFound } from "../kube/client";
+import { KubeClient, KubeObject, Kinds, isNotFound } from "../kube/client";
 import type { EventRecorder } from "../kube/events";
 import type { Logger } from "../log";
 import type { Metrics } from "../metrics";
@@ -18,7 +18,8 @@ import { Requirement, Requirements } from "../apis/requirements";
 import { cheapestOffering, sortByPrice, truncate, typeIncompatibility, valuesOf } from "../scheduling/instancetypes";
 import { nodePoolRequirements } from "../scheduling/scheduler";
 import type { NewNodeClaim, NodePool as SchedNodePool } from "../scheduling/types";
-import { MAX_INSTANCE_TYPES, describeInstanceTypes, nodeClaimFromPlan, randomSuffix } from "./nodeClaimFromPlan";
+import { createNodeClaim } from "./createNodeClaim";
+import { MAX_INSTANCE_TYPES } from "./nodeClaimFromPlan";
 
 export interface StaticProvisionerDeps {
   client: KubeClient;
@@ -222,28 +223,15 @@ export async function reconcileStaticNodePool(deps: StaticProvisionerDeps, name:
 }
 
 async function createOne(deps: StaticProvisionerDeps, np: NodePool, plan: NewNodeClaim): Promise<string | undefined> {
-  const { client, state, log, metrics } = deps;
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const name = `${np.metadata.name}-${randomSuffix(deps.random)}`;
-    const obj = nodeClaimFromPlan(plan, np, name);
-    try {
-      const out = await client.create<KubeObject>(Kinds.NodeClaim, obj as unknown as KubeObject);
-      state.apply("NodeClaim", out, "ADDED");
-      deps.onCreated?.(name);
-      metrics.nodeClaimsCreated.inc({ nodepool: np.metadata.name!, reason: "static", min_values_relaxed: "false" });
-      log.info(
-        {
-          NodePool: { name: np.metadata.name },
-          NodeClaim: { name },
-          "instance-types": describeInstanceTypes(plan.instanceTypeOptions.map((t) => t.name)),
-        },
-        "created static nodeclaim",
-      );
-      return name;
-    } catch (e) {
-      if (isConflict(e)) continue; // name collision: draw another suffix
-      throw e;
-    }
+  try {
+    const { nodeClaim } = await createNodeClaim(deps, plan, np, {
+      reason: "static",
+      message: "created static nodeclaim",
+    });
+    deps.onCreated?.(nodeClaim.metadata.name!);
+    return nodeClaim.metadata.name!;
+  } catch (e) {
+    if (/no free name/.test((e as Error).message)) return undefined;
+    throw e;
   }
-  return undefined;
 }

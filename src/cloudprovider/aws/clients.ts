@@ -21,10 +21,22 @@ export interface ClientConfig {
   maxAttempts?: number;
 }
 
+/** Attempts per AWS call (1 + 2 retries), as the SDK's and Karpenter AWS's standard retryer. */
+export const AWS_MAX_ATTEMPTS = 3;
+
 export function createAwsClients(cfg: ClientConfig): AwsClients {
   if (!cfg.region) throw new Error("AWS region is required (settings AWS_REGION, e.g. us-east-1)");
   const endpoint = cfg.endpoint ?? process.env.AWS_ENDPOINT_URL ?? undefined;
-  const common = { region: cfg.region, maxAttempts: cfg.maxAttempts ?? 3, ...(endpoint ? { endpoint } : {}) };
+  // "standard" retry mode, pinned rather than left to AWS_RETRY_MODE: RequestLimitExceeded and other throttling
+  // errors back off with full jitter (random × min(500 ms × 2^n, 20 s) before retry n), at most AWS_MAX_ATTEMPTS requests per
+  // call, and a per-client retry-token bucket stops retries altogether when many calls are throttled at once (no
+  // request storm). test/unit/cloudprovider/throttling.test.ts counts the requests.
+  const common = {
+    region: cfg.region,
+    maxAttempts: cfg.maxAttempts ?? AWS_MAX_ATTEMPTS,
+    retryMode: "standard",
+    ...(endpoint ? { endpoint } : {}),
+  };
   return {
     ec2: new EC2Client(common),
     ssm: new SSMClient(common),
