@@ -1,5 +1,5 @@
-// Shared e2e plumbing: the capsicum module (`pepr dev`, or with CAPSICUM_E2E_MODULE=artefact the built dist/
-// artefact under its ServiceAccounts, sandbox/artefact.ts) against the sandbox started by the
+// Shared e2e plumbing: the capsicum module as users deploy it (the built dist/ artefact under its ServiceAccounts,
+// sandbox/artefact.ts; `CAPSICUM_E2E_MODULE=dev` runs `pepr dev` instead) against the sandbox started by the
 // jest globalSetup, the sandbox node agent, CRDs applied, and small kubectl/wait helpers.
 import { execFileSync, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -42,13 +42,12 @@ export function moduleEnv(extra: Record<string, string> = {}): Record<string, st
 
 /**
  * `module: "artefact"` runs dist/capsicum.yaml under its ServiceAccount (sandbox/artefact.ts); "dev" runs
- * `pepr dev` (for iterating on the module without `npm run build`). Default: CAPSICUM_E2E_MODULE, else dev
- * (artefact.test.ts always runs the artefact; the other files move to it once each has passed in that mode).
+ * `pepr dev` (for iterating on the module without `npm run build`). Default: CAPSICUM_E2E_MODULE, else artefact.
  */
 export async function startE2E(extraEnv: Record<string, string> = {}, opts: { module?: "artefact" | "dev" } = {}): Promise<E2EEnv> {
   applyCrds();
   const env = moduleEnv(extraEnv);
-  const mode = opts.module ?? (process.env.CAPSICUM_E2E_MODULE === "artefact" ? "artefact" : "dev");
+  const mode = opts.module ?? (process.env.CAPSICUM_E2E_MODULE === "dev" ? "dev" : "artefact");
   const startModuleOf = mode === "artefact" ? startModule : startDevModule;
   let module = await startModuleOf(env);
   const logs: string[] = [];
