@@ -105,7 +105,8 @@ export function serviceAccountKubeconfig(dir: string, sa = SERVICE_ACCOUNT, name
   return path;
 }
 
-function healthz(port: number): Promise<boolean> {
+/** The module's /healthz on a host port answers 200 (self-signed TLS: the pods mint their own certificate). */
+export function healthz(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const req = https.get(
       { host: "127.0.0.1", port, path: "/healthz", rejectUnauthorized: false, timeout: 1000 },

@@ -7,9 +7,8 @@ import { execFileSync, spawn, ChildProcess } from "node:child_process";
 import { createWriteStream, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import https from "node:https";
 import { assertPortFree, waitFor } from "./procs";
-import { AWS_ENV, RunningArtefact, startArtefact } from "./artefact";
+import { AWS_ENV, RunningArtefact, healthz, startArtefact } from "./artefact";
 
 const repoRoot = join(__dirname, "..");
 export const MODULE_PORT = 3000; // pepr's controller listens on :3000 (fixed by pepr)
@@ -39,23 +38,6 @@ export async function startModule(env: Record<string, string>, opts: { logDir?: 
     if (!env.KUBECONFIG) process.env.KUBECONFIG = prev.KUBECONFIG;
     if (!env.KUBECTL) process.env.KUBECTL = prev.KUBECTL;
   }
-}
-
-function healthz(): Promise<boolean> {
-  return new Promise((resolve) => {
-    const req = https.get(
-      { host: "127.0.0.1", port: MODULE_PORT, path: "/healthz", rejectUnauthorized: false, timeout: 1000 },
-      (res) => {
-        res.resume();
-        resolve(res.statusCode === 200);
-      },
-    );
-    req.on("error", () => resolve(false));
-    req.on("timeout", () => {
-      req.destroy();
-      resolve(false);
-    });
-  });
 }
 
 export async function startDevModule(
@@ -116,7 +98,12 @@ export async function startDevModule(
   };
   try {
     // pepr dev lints, formats and bundles before it serves: minutes on a loaded 2-core machine.
-    await waitFor("capsicum module /healthz on :3000", async () => (await healthz()) || undefined, 270000, logFile);
+    await waitFor(
+      "capsicum module /healthz on :3000",
+      async () => (await healthz(MODULE_PORT)) || undefined,
+      270000,
+      logFile,
+    );
   } catch (e) {
     await stop("SIGKILL");
     throw e;

@@ -1,9 +1,10 @@
 // EC2NodeClass karpenter.k8s.aws/v1 — aws pkg/apis/v1/ec2nodeclass.go (v1.14.1, typed kubelet struct).
 import { QUANTITY_PATTERN, conditionsSchema, has, selectorTags } from "./common";
 import { cel, type CelRule, type CrdDefinition, type Schema } from "./types";
+import { ALIAS_FAMILIES as ALIAS_FAMILY_MAP } from "../../src/apis/amiFamilies";
 
 export const AMI_FAMILIES = ["AL2", "AL2023", "Bottlerocket", "Custom", "Windows2019", "Windows2022", "Windows2025"];
-export const ALIAS_FAMILIES = ["al2", "al2023", "bottlerocket", "windows2019", "windows2022", "windows2025"];
+export const ALIAS_FAMILIES = Object.keys(ALIAS_FAMILY_MAP);
 export const EVICTION_SIGNALS = [
   "memory.available",
   "nodefs.available",

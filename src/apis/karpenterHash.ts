@@ -2,6 +2,7 @@
 // types, SlicesAsSets + IgnoreZeroValue + ZeroNil), so NodeClaims launched by Karpenter keep their hashes when
 // capsicum takes a cluster over. The Go types below follow sigs.k8s.io/karpenter/pkg/apis/v1 (NodeClaimTemplate)
 // and github.com/aws/karpenter-provider-aws/pkg/apis/v1 (EC2NodeClassSpec): field order and hash tags matter.
+import { aliasFamily } from "./amiFamilies";
 import { GoField, GoType, HashOptions, goHash } from "./hashstructure";
 
 export const NODEPOOL_HASH_ANNOTATION = "karpenter.sh/nodepool-hash";
@@ -185,15 +186,6 @@ const ec2NodeClassSpec = struct("EC2NodeClassSpec", [
   ),
 ]);
 
-const ALIAS_FAMILIES: Record<string, string> = {
-  al2: "AL2",
-  al2023: "AL2023",
-  bottlerocket: "Bottlerocket",
-  windows2019: "Windows2019",
-  windows2022: "Windows2022",
-  windows2025: "Windows2025",
-};
-
 export interface EC2NodeClassHashInput {
   spec: Record<string, unknown> & {
     amiFamily?: string;
@@ -205,7 +197,7 @@ export interface EC2NodeClassHashInput {
 export function resolvedAmiFamily(nc: EC2NodeClassHashInput): string {
   if (nc.spec.amiFamily) return nc.spec.amiFamily;
   const alias = (nc.spec.amiSelectorTerms ?? []).find((t) => t.alias)?.alias;
-  if (alias) return ALIAS_FAMILIES[alias.split("@")[0]!.toLowerCase()] ?? "Custom";
+  if (alias) return aliasFamily(alias) ?? "Custom";
   return "Custom";
 }
 

@@ -1,6 +1,7 @@
 // EC2NodeClass selector terms -> EC2 Describe* queries. Terms are ORed (one query each, results unioned);
 // fields inside a term are ANDed (filters of one query). A tag value "*" means "has the key" (tag-key filter).
 import type { AMISelectorTerm, SelectorTerm } from "./nodeClass";
+import { ALIAS_FAMILIES } from "../../apis/amiFamilies";
 
 export interface Filter {
   Name: string;
@@ -68,16 +69,6 @@ export function parseAlias(alias: string): { family: string; version: string } {
     );
   return { family: m[1]!.toLowerCase(), version: m[2]! };
 }
-
-/** Karpenter's alias families and the AMI family each implies. */
-export const ALIAS_FAMILIES: Record<string, string> = {
-  al2: "AL2",
-  al2023: "AL2023",
-  bottlerocket: "Bottlerocket",
-  windows2019: "Windows2019",
-  windows2022: "Windows2022",
-  windows2025: "Windows2025",
-};
 
 /** The EKS-published SSM parameters an alias resolves through, per architecture (Karpenter's amifamily/*.go). */
 export function aliasParameters(alias: string, k8sMinor: string): AliasParameter[] {

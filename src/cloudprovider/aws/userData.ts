@@ -3,6 +3,7 @@
 // kept as its own part(s) ahead of capsicum's, so nodeadm merges them with capsicum's settings taking effect last.
 import { stringify } from "yaml";
 import type { KubeletSpec } from "./nodeClass";
+import { aliasFamily, type AmiFamily } from "../../apis/amiFamilies";
 
 export const MIME_BOUNDARY = "//";
 
@@ -126,22 +127,13 @@ export function al2023UserData(o: UserDataOptions): string {
 
 // ---- other AMI families (Karpenter's amifamily/bootstrap: eksbootstrap.go, bottlerocket.go, windows.go) ----
 
-export type AmiFamily = "AL2023" | "AL2" | "Bottlerocket" | "Windows2019" | "Windows2022" | "Windows2025" | "Custom";
+export type { AmiFamily };
 
 /** spec.amiFamily, else the alias's family, else AL2023 (Karpenter's default). */
 export function amiFamilyOf(spec: { amiFamily?: string; amiSelectorTerms?: Array<{ alias?: string }> }): AmiFamily {
   if (spec.amiFamily) return spec.amiFamily as AmiFamily;
   const alias = spec.amiSelectorTerms?.find((t) => t.alias)?.alias;
-  const fam = alias?.split("@")[0]?.toLowerCase();
-  const map: Record<string, AmiFamily> = {
-    al2: "AL2",
-    al2023: "AL2023",
-    bottlerocket: "Bottlerocket",
-    windows2019: "Windows2019",
-    windows2022: "Windows2022",
-    windows2025: "Windows2025",
-  };
-  return (fam && map[fam]) || "AL2023";
+  return (alias && aliasFamily(alias)) || "AL2023";
 }
 
 const taintFlag = (t: { key: string; value?: string; effect: string }) =>
