@@ -275,7 +275,7 @@ export function transform(docs: Obj[]): Obj[] {
       metadata: { name: `${NAME}-tls`, namespace: NAMESPACE },
       type: "Opaque",
     },
-    find("Secret", `${NAME}-module`),
+    moduleSecret(find("Secret", `${NAME}-module`)),
     find("Service", NAME),
     find("Service", `${NAME}-watcher`),
     {
@@ -293,6 +293,23 @@ export function transform(docs: Obj[]): Obj[] {
     webhook(find("ValidatingWebhookConfiguration", NAME)),
   ];
   return out;
+}
+
+/** Kubernetes rejects a Secret over 1 MiB of data, so the module must fit in one (Pepr ships it gzipped, base64). */
+export const SECRET_LIMIT_BYTES = 1024 * 1024;
+
+function moduleSecret(secret: Obj): Obj {
+  const bytes = Object.values((secret.data ?? {}) as Record<string, string>).reduce((n, v) => n + v.length, 0);
+  if (bytes > SECRET_LIMIT_BYTES)
+    throw new Error(
+      `the module Secret holds ${bytes} bytes, over Kubernetes' ${SECRET_LIMIT_BYTES}-byte limit: keep large data ` +
+        "out of the module (the AWS SDK resolves to its tree-shaken ES build through src/cloudprovider/aws/tsconfig.json)",
+    );
+  if (bytes > 0.9 * SECRET_LIMIT_BYTES)
+    console.warn(
+      `warning: the module Secret holds ${bytes} bytes, ${Math.round((100 * bytes) / SECRET_LIMIT_BYTES)}% of the 1 MiB limit`,
+    );
+  return secret;
 }
 
 export function render(docs: Obj[]): string {

@@ -21,7 +21,7 @@ import { WorkQueue } from "./kube/workqueue";
 import { DisruptionRunner } from "./disruption/runner";
 import { reconcileNodeClassHash, reconcileNodePoolHash } from "./disruption/hashController";
 import { reconcileNodeClassTermination } from "./lifecycle/nodeClassTermination";
-import { startInterruptionController, type RunningInterruption } from "./interruption/controller";
+import { startInterruptionController, type RunningInterruption } from "./cloudprovider/aws/interruption/controller";
 import { Drainer } from "./lifecycle/finalize";
 import { makeDrainer } from "./lifecycle/drainAdapter";
 import { garbageCollect } from "./lifecycle/garbageCollection";

@@ -2,15 +2,15 @@
 // message deletion), and the controllers running the SQS loop when INTERRUPTION_QUEUE is set and stopping it.
 import { DeleteMessageCommand, GetQueueUrlCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import { request } from "node:http";
-import { startControllers } from "../../../src/controllers";
-import { Kinds } from "../../../src/kube/client";
-import { EventRecorder } from "../../../src/kube/events";
-import { MemoryKubeClient } from "../../../src/kube/memoryClient";
-import { makeInterruptionHandler, nodeClaimForInstance } from "../../../src/interruption/controller";
-import { createLogger, silentLogger } from "../../../src/log";
-import { Metrics } from "../../../src/metrics";
-import { FakeCloud, LogCapture, miniCluster, nodeClass, nodePool, pendingPod, registerNode, setNodeReady, testSettings } from "../lifecycle/fakes";
-import { FakeClock } from "../../../src/kube/clock";
+import { startControllers } from "../../../../src/controllers";
+import { Kinds } from "../../../../src/kube/client";
+import { EventRecorder } from "../../../../src/kube/events";
+import { MemoryKubeClient } from "../../../../src/kube/memoryClient";
+import { makeInterruptionHandler, nodeClaimForInstance } from "../../../../src/cloudprovider/aws/interruption/controller";
+import { createLogger, silentLogger } from "../../../../src/log";
+import { Metrics } from "../../../../src/metrics";
+import { FakeCloud, LogCapture, miniCluster, nodeClass, nodePool, pendingPod, registerNode, setNodeReady, testSettings } from "../../lifecycle/fakes";
+import { FakeClock } from "../../../../src/kube/clock";
 
 const spotWarning = (instanceId: string) => JSON.stringify({
   version: "0", id: "e-1", "detail-type": "EC2 Spot Instance Interruption Warning", source: "aws.ec2", account: "1", time: "2025-01-01T00:00:00Z",

@@ -1,5 +1,5 @@
 import { DeleteMessageCommand, GetQueueUrlCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
-import { SqsInterruptionQueue, runInterruptionLoop } from "../../../src/interruption/sqsPoller";
+import { SqsInterruptionQueue, runInterruptionLoop } from "../../../../src/cloudprovider/aws/interruption/sqsPoller";
 
 describe("SqsInterruptionQueue", () => {
   it("resolves the URL once by name, long-polls 20 s for up to 10 messages and deletes by receipt handle", async () => {

@@ -1,4 +1,4 @@
-import { InterruptionHandler, type InterruptedNodeClaim, type InterruptionDeps, type QueueMessage } from "../../../src/interruption/handler";
+import { InterruptionHandler, type InterruptedNodeClaim, type InterruptionDeps, type QueueMessage } from "../../../../src/cloudprovider/aws/interruption/handler";
 import { rebalance, scheduledChange, spotWarning, stateChange } from "./events";
 
 const msg = (id: string, body: unknown): QueueMessage => ({ messageId: id, receiptHandle: `rh-${id}`, body: typeof body === "string" ? body : JSON.stringify(body) });

@@ -1,4 +1,4 @@
-import { parseInterruptionMessage } from "../../../src/interruption/messages";
+import { parseInterruptionMessage } from "../../../../src/cloudprovider/aws/interruption/messages";
 import { rebalance, scheduledChange, spotWarning, stateChange } from "./events";
 
 describe("parseInterruptionMessage", () => {

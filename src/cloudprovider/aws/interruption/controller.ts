@@ -3,13 +3,13 @@
 // pre-spins capacity for the pods of deleting nodes), ICE-cache interrupted spot offerings, record events and
 // metrics. `startInterruptionController` runs the SQS long-poll loop until `stop()`.
 import type { SQSClient } from "@aws-sdk/client-sqs";
-import { addDisruptedTaint } from "../disruption/taints";
-import { ClusterState } from "../kube/clusterState";
-import { KubeClient, Kinds } from "../kube/client";
-import type { EventRecorder } from "../kube/events";
-import { involvedNodeClaim } from "../lifecycle/constants";
-import type { Logger } from "../log";
-import type { Metrics } from "../metrics";
+import { addDisruptedTaint } from "../../../disruption/taints";
+import { ClusterState } from "../../../kube/clusterState";
+import { KubeClient, Kinds } from "../../../kube/client";
+import type { EventRecorder } from "../../../kube/events";
+import { involvedNodeClaim } from "../../../lifecycle/constants";
+import type { Logger } from "../../../log";
+import type { Metrics } from "../../../metrics";
 import { InterruptionHandler, type InterruptedNodeClaim, type InterruptionReason, type QueueMessage } from "./handler";
 import { parseInterruptionMessage } from "./messages";
 import { SqsInterruptionQueue, runInterruptionLoop } from "./sqsPoller";
