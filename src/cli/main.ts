@@ -7,6 +7,9 @@ export const USAGE = `usage: capsicum <command> [flags]
 
 commands:
   plan -f <files or dirs>... [-o json|table]   show the NodeClaims capsicum would launch for the given manifests
+       [--region R [--zones R-a,R-b]]          in region R (default AWS_REGION, else us-east-1); a region without
+                                               embedded offerings assumes every type in --zones (default R-a,b,c)
+                                               and us-east-1 on-demand prices, both stated in the output notes
   plan -f <files or dirs>... --diff <git-ref> | --base <dir> [-w <workload>...] [-o table|markdown|json]
                                                compare the plan of the NodePools/EC2NodeClasses/NodeOverlays in
                                                -f at the git ref (or in <dir>) with the working tree, over the

@@ -1,6 +1,8 @@
-// `capsicum plan -f <files|dirs>... [-o json|table]`: offline provisioning decision for the given manifests.
+// `capsicum plan -f <files|dirs>... [--region R [--zones a,b]] [-o json|table]`: offline provisioning decision for
+// the given manifests, from the same embedded tables the provider uses.
 import { formatResource } from "../apis/quantity";
-import { loadCatalog, spotPriceNote } from "../cloudprovider/aws/catalog";
+import { catalogZones, loadCatalog, spotPriceNote } from "../cloudprovider/aws/catalog";
+import { pricingState } from "../cloudprovider/aws/pricing";
 import type { InstanceType } from "../cloudprovider/aws/catalog/types";
 import { buildSchedulingInput, evaluateOverlays } from "../provisioning/schedulingInput";
 import { podKey } from "../scheduling/pods";
@@ -26,13 +28,53 @@ export interface PlanJson {
   totalPricePerHour: number;
 }
 
-export function planObjects(objs: LoadedObjects): SchedulingResult {
+export interface PlanRegion {
+  region: string;
+  /** Zones to plan in; required knowledge for a region without embedded offerings (default: its a, b, c). */
+  zones?: string[];
+}
+
+/**
+ * What the offline tables know about a region: its zones' offerings (embedded for us-east-1; elsewhere every
+ * embedded type is assumed offered in each given zone) and notes saying what is assumed or substituted.
+ */
+export function offlineRegion(r: PlanRegion): { offerings?: Map<string, string[]>; zones: string[]; notes: string[] } {
+  const notes: string[] = [];
+  const embedded = catalogZones(r.region);
+  let offerings: Map<string, string[]> | undefined;
+  let zones = embedded;
+  if (r.zones?.length || !embedded.length) {
+    zones = r.zones?.length ? r.zones : ["a", "b", "c"].map((z) => `${r.region}${z}`);
+    const bad = zones.filter((z) => !z.startsWith(r.region));
+    if (bad.length) throw new PlanInputError(`--zones ${bad.join(",")}: not zones of region ${r.region}`);
+    if (embedded.length) {
+      offerings = new Map(
+        loadCatalog({ region: r.region }).map((t) => [
+          t.name,
+          zones.filter((z) => t.offerings.some((o) => o.zone === z)),
+        ]),
+      );
+    } else {
+      offerings = new Map(loadCatalog().map((t) => [t.name, zones]));
+      notes.push(
+        `region ${r.region} has no embedded offerings: every instance type is assumed offered in ${zones.join(", ")}` +
+          (r.zones?.length ? "" : " (choose with --zones)"),
+      );
+    }
+  }
+  const pricing = pricingState(r.region);
+  if (pricing.message) notes.push(pricing.message);
+  return { offerings, zones, notes };
+}
+
+export function planObjects(objs: LoadedObjects, where: PlanRegion = { region: "us-east-1" }): SchedulingResult {
   const classes = new Map(objs.nodeClasses.map((c) => [c.metadata.name ?? "", c]));
-  const base = loadCatalog();
+  const { offerings } = offlineRegion(where);
+  const base = loadCatalog({ region: where.region, offerings });
   const catalogs: Record<string, InstanceType[]> = {};
   for (const np of objs.nodePools) {
     const kubelet = classes.get(np.spec.template.spec.nodeClassRef?.name)?.spec?.kubelet;
-    catalogs[np.metadata.name ?? ""] = kubelet ? loadCatalog({ kubelet }) : base;
+    catalogs[np.metadata.name ?? ""] = kubelet ? loadCatalog({ region: where.region, offerings, kubelet }) : base;
   }
   // The same overlay evaluation as the running controller (weights, conflicts); an overlay the controller would
   // not apply because it is invalid is an input error here, naming the field.
@@ -87,7 +129,7 @@ function table(rows: string[][]): string {
     .join("\n");
 }
 
-export function toTable(p: PlanJson): string {
+export function toTable(p: PlanJson, notes: string[] = []): string {
   const out: string[] = [];
   if (p.nodeClaims.length) {
     out.push(
@@ -114,10 +156,11 @@ export function toTable(p: PlanJson): string {
     for (const u of p.unschedulable) out.push(`  ${u.pod}: ${u.reason}`);
   }
   out.push("", `Total: $${p.totalPricePerHour.toFixed(4)}/h`, `Note: ${spotPriceNote()}`);
+  for (const n of notes) out.push(`Note: ${n}`);
   return out.join("\n");
 }
 
-export const PLAN_USAGE = `usage: capsicum plan -f <files or dirs>... [-o table|json]
+export const PLAN_USAGE = `usage: capsicum plan -f <files or dirs>... [--region R [--zones R-a,R-b]] [-o table|json]
        capsicum plan -f <files or dirs>... (--diff <git-ref> | --base <dir>) [-w <workload>...] [-o table|markdown|json]`;
 
 export function runPlan(args: string[], write: (s: string) => void, writeErr: (s: string) => void): number {
@@ -126,6 +169,9 @@ export function runPlan(args: string[], write: (s: string) => void, writeErr: (s
   let output = "table";
   let ref: string | undefined;
   let baseDir: string | undefined;
+  let region = process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || "us-east-1";
+  let zones: string[] | undefined;
+  let regionGiven = false;
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     const eq = a.indexOf("=");
@@ -153,6 +199,19 @@ export function runPlan(args: string[], write: (s: string) => void, writeErr: (s
         break;
       case "--diff":
         if (!(ref = value("a git ref (a branch, tag or commit, e.g. origin/main)"))) return 2;
+        break;
+      case "--region":
+        if (!(v = value("a region, e.g. --region eu-west-1"))) return 2;
+        if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(v)) {
+          writeErr(`--region ${v}: not a region name, e.g. us-east-1 or eu-west-1`);
+          return 2;
+        }
+        region = v;
+        regionGiven = true;
+        break;
+      case "--zones":
+        if (!(v = value("a comma-separated list of zones, e.g. --zones eu-west-1a,eu-west-1b"))) return 2;
+        zones = v.split(",").filter(Boolean);
         break;
       case "--base":
         if (!(baseDir = value("a directory holding the base NodePools/EC2NodeClasses"))) return 2;
@@ -183,6 +242,10 @@ export function runPlan(args: string[], write: (s: string) => void, writeErr: (s
     writeErr("-w/--workload only applies with --diff or --base; without them give the workload with -f");
     return 2;
   }
+  if (diff && (zones || regionGiven)) {
+    writeErr("--region/--zones do not apply with --diff or --base yet: both sides are planned in us-east-1");
+    return 2;
+  }
   if (diff) {
     let d: PlanDiffJson;
     try {
@@ -200,12 +263,23 @@ export function runPlan(args: string[], write: (s: string) => void, writeErr: (s
     } else write(output === "markdown" ? diffMarkdown(d) : diffTable(d));
     return d.unschedulable.new.length ? 3 : 0;
   }
+  let where: ReturnType<typeof offlineRegion>;
+  try {
+    where = offlineRegion({ region, zones });
+  } catch (e) {
+    if (e instanceof PlanInputError) {
+      writeErr(e.message);
+      return 2;
+    }
+    throw e;
+  }
   const objs = loadObjects(files);
   if (objs.nodePools.length === 0) writeErr("warning: no NodePool found in the input; nothing can be provisioned");
-  const plan = toPlanJson(planObjects(objs));
+  const plan = toPlanJson(planObjects(objs, { region, zones }));
   if (output === "json") {
     write(JSON.stringify(plan, null, 2));
     writeErr(`note: ${spotPriceNote()}`);
-  } else write(toTable(plan));
+    for (const n of where.notes) writeErr(`note: ${n}`);
+  } else write(toTable(plan, where.notes));
   return plan.unschedulable.length ? 3 : 0;
 }
