@@ -5,6 +5,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { RawCatalog, RawInstanceType } from "../src/cloudprovider/aws/catalog/raw";
+import { shapeFromInstanceTypeInfo } from "../src/cloudprovider/aws/catalog/fromApi";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const dataDir = process.argv[2] ?? join(__dirname, "../../shared/data/aws");
@@ -25,40 +26,13 @@ for (const zone of Object.keys(offerings).sort()) for (const t of offerings[zone
 
 const raw: RawInstanceType[] = [];
 for (const name of Object.keys(types).sort()) {
-  const t = types[name];
-  if (!(t.SupportedVirtualizationTypes ?? []).includes("hvm")) continue;
-  const arch = (t.ProcessorInfo?.SupportedArchitectures ?? []).find((a: string) => a === "x86_64" || a === "arm64");
-  if (!arch) continue;
-  const gpu = t.GpuInfo?.Gpus?.length === 1 ? t.GpuInfo.Gpus[0] : undefined;
-  const acc = t.InferenceAcceleratorInfo?.Accelerators?.length === 1 ? t.InferenceAcceleratorInfo.Accelerators[0] : undefined;
-  const neuron = t.NeuronInfo?.NeuronDevices?.length === 1 ? t.NeuronInfo.NeuronDevices[0] : undefined;
   const v = vpc[name];
-  const r: RawInstanceType = {
-    n: name,
-    a: arch === "x86_64" ? "amd64" : "arm64",
-    c: t.VCpuInfo.DefaultVCpus,
-    m: t.MemoryInfo.SizeInMiB,
-    h: t.Hypervisor ?? "",
-    e: t.NetworkInfo.MaximumNetworkInterfaces,
-    i: t.NetworkInfo.Ipv4AddressesPerInterface,
-    u: (t.SupportedUsageClasses ?? []).includes("spot") ? 1 : 0,
-    z: zonesOf.get(name) ?? [],
-  };
-  if (t.ProcessorInfo.Manufacturer) r.cm = String(t.ProcessorInfo.Manufacturer);
-  if (t.ProcessorInfo.SustainedClockSpeedInGhz) r.cs = Math.round(t.ProcessorInfo.SustainedClockSpeedInGhz * 1000);
-  if (t.BareMetal) r.bm = 1;
-  if (t.NetworkInfo.EncryptionInTransitSupported) r.eit = 1;
-  if (bandwidth[name] !== undefined) r.nb = bandwidth[name];
-  const ebs = t.EbsInfo?.EbsOptimizedInfo?.MaximumBandwidthInMbps;
-  if (ebs) r.eb = ebs;
-  if (t.InstanceStorageInfo?.NvmeSupport && t.InstanceStorageInfo.NvmeSupport !== "unsupported") r.nv = t.InstanceStorageInfo.TotalSizeInGB;
-  if (gpu) r.g = { n: gpu.Name, m: gpu.Manufacturer, c: gpu.Count, mem: gpu.MemoryInfo?.SizeInMiB ?? 0 };
-  if (acc) r.ac = { n: acc.Name, m: acc.Manufacturer, c: acc.Count };
-  if (neuron) r.nr = { n: neuron.Name, c: neuron.Count, cores: (neuron.CoreInfo?.Count ?? 0) * neuron.Count };
-  if (t.NetworkInfo.EfaInfo?.MaximumEfaInterfaces) r.efa = t.NetworkInfo.EfaInfo.MaximumEfaInterfaces;
-  if (v?.trunkingCompatible && v.branchInterfaces) r.br = v.branchInterfaces;
-  if (t.CurrentGeneration) r.cg = 1;
-  raw.push(r);
+  const r = shapeFromInstanceTypeInfo(types[name], {
+    zones: zonesOf.get(name) ?? [],
+    networkBandwidthMbps: bandwidth[name],
+    branchInterfaces: v?.trunkingCompatible ? v.branchInterfaces : undefined,
+  });
+  if (r) raw.push(r);
 }
 
 const catalog: RawCatalog = {

@@ -15,7 +15,8 @@ import {
   InvalidNodeClassError,
 } from "../types";
 import { QuantityError } from "../../apis/quantity";
-import { forAmiFamily, loadCatalog, restrictToZones, InstanceType } from "./catalog";
+import { forAmiFamily, loadCatalog, restrictToZones, InstanceType, RawInstanceType } from "./catalog";
+import { InstanceTypesProvider } from "./instanceTypes";
 import { pricesCondition, pricingState, PricingState } from "./pricing";
 import { amiFamilyOf } from "./userData";
 import { OfferingsProvider } from "./offerings";
@@ -113,6 +114,9 @@ export class AwsCloudProvider implements CloudProvider {
   private readonly catalogs: TtlCache<InstanceType[]>;
   readonly offerings: OfferingsProvider;
   private lastOfferings?: Map<string, string[]>;
+  /** Instance-type shapes from DescribeInstanceTypes (undefined: EC2 could not be asked, the snapshot stands in). */
+  readonly shapes: InstanceTypesProvider;
+  private lastShapes?: RawInstanceType[];
   private offeringsVersion = 0;
   private pricingWarned = false;
   private k8sMinor: string;
@@ -156,6 +160,7 @@ export class AwsCloudProvider implements CloudProvider {
     );
     this.catalogs = new TtlCache(TTL.instanceTypes, this.now);
     this.offerings = new OfferingsProvider(ec2, this.log, this.now);
+    this.shapes = new InstanceTypesProvider(ec2, this.log, this.now);
   }
 
   /** Where this region's on-demand prices come from (its own embedded table, or another region's as a fallback). */
@@ -216,9 +221,14 @@ export class AwsCloudProvider implements CloudProvider {
    */
   async getInstanceTypes(nodeClass?: EC2NodeClassLike): Promise<InstanceType[]> {
     const kubelet = nodeClass?.spec.kubelet;
-    const [prices, live] = await Promise.all([this.spotPrices.prices(), this.offerings.get()]);
-    if (live !== this.lastOfferings) {
+    const [prices, live, shapes] = await Promise.all([
+      this.spotPrices.prices(),
+      this.offerings.get(),
+      this.shapes.get(),
+    ]);
+    if (live !== this.lastOfferings || shapes !== this.lastShapes) {
       this.lastOfferings = live;
+      this.lastShapes = shapes;
       this.offeringsVersion++;
     }
     this.warnPricingFallbackOnce();
@@ -235,6 +245,7 @@ export class AwsCloudProvider implements CloudProvider {
         },
         spotPrices: prices.size ? prices : undefined,
         offerings: live,
+        shapes,
       }),
     );
     // Only the zones of the NodeClass's resolved subnets: a NodeClass with none resolved yet can launch nothing.

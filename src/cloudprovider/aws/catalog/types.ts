@@ -1,5 +1,6 @@
 // The scheduler's instance-type vocabulary is cloud-neutral (src/cloudprovider/types.ts); the catalog builds it.
 export type { InstanceType, Offering, Resources } from "../../types";
+import type { RawInstanceType } from "./raw";
 
 export interface KubeletConfig {
   maxPods?: number;
@@ -11,6 +12,11 @@ export interface KubeletConfig {
 
 export interface LoadCatalogOptions {
   region?: string;
+  /**
+   * Instance-type shapes (vCPU, memory, ENIs, GPUs, ...) live from DescribeInstanceTypes; default the embedded
+   * snapshot. Keep the same array between calls while it is unchanged: derived data is cached per array.
+   */
+  shapes?: RawInstanceType[];
   kubelet?: KubeletConfig;
   /** Real spot prices ("type/zone" -> $/h), e.g. from DescribeSpotPriceHistory; missing entries fall back to the estimate. */
   spotPrices?: Map<string, number>;
