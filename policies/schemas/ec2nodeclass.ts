@@ -1,24 +1,14 @@
 // EC2NodeClass karpenter.k8s.aws/v1 — aws pkg/apis/v1/ec2nodeclass.go (v1.14.1, typed kubelet struct).
-import { QUANTITY_PATTERN, conditionsSchema, has, selectorTags } from "./common";
+import { QUANTITY_PATTERN, has, selectorTags } from "./common";
 import { cel, type CelRule, type CrdDefinition, type Schema } from "./types";
 import { ALIAS_FAMILIES as ALIAS_FAMILY_MAP } from "../../src/apis/amiFamilies";
+import { kubelet } from "./ec2nodeclassKubelet";
+import { status } from "./ec2nodeclassStatus";
 
 export const AMI_FAMILIES = ["AL2", "AL2023", "Bottlerocket", "Custom", "Windows2019", "Windows2022", "Windows2025"];
 export const ALIAS_FAMILIES = Object.keys(ALIAS_FAMILY_MAP);
-export const EVICTION_SIGNALS = [
-  "memory.available",
-  "nodefs.available",
-  "nodefs.inodesFree",
-  "imagefs.available",
-  "imagefs.inodesFree",
-  "pid.available",
-];
-export const RESERVED_RESOURCES = ["cpu", "memory", "ephemeral-storage", "pid"];
 export const VOLUME_SIZE_PATTERN =
   "^((?:[1-9][0-9]{0,3}|[1-4][0-9]{4}|[5][0-8][0-9]{3}|59000)Gi|(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|[6][0-3][0-9]{3}|64000)G|([1-9]||[1-5][0-7]|58)Ti|([1-9]||[1-5][0-9]|6[0-3]|64)T)$";
-const EVICTION_VALUE_PATTERN =
-  "^((\\d{1,2}(\\.\\d{1,2})?|100(\\.0{1,2})?)%||(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?)$";
-
 const keys = (o: any): string[] => (o && typeof o === "object" ? Object.keys(o) : []);
 const aliasFamily = (alias: string): string => /^[^@]+/.exec(alias)?.[0] ?? "";
 
@@ -99,74 +89,6 @@ const amiSelectorTerms: Schema = {
       "!(self.exists(x, has(x.alias)) && self.size() != 1)",
       "'alias' is mutually exclusive, cannot be set with a combination of other amiSelectorTerms",
       (xs: any[]) => !(xs.some((x) => has(x, "alias")) && xs.length !== 1),
-    ),
-  ],
-};
-
-const reservedMap = (name: string): Schema => ({
-  type: "object",
-  additionalProperties: { type: "string", pattern: QUANTITY_PATTERN },
-  "x-kubernetes-validations": [
-    cel(
-      "self.all(x, x=='cpu' || x=='memory' || x=='ephemeral-storage' || x=='pid')",
-      `valid keys for ${name} are ['cpu','memory','ephemeral-storage','pid']`,
-      (m) => keys(m).every((k) => RESERVED_RESOURCES.includes(k)),
-    ),
-    cel("self.all(x, !self[x].startsWith('-'))", `${name} value cannot be a negative resource quantity`, (m) =>
-      keys(m).every((k) => !String(m[k]).startsWith("-")),
-    ),
-  ],
-});
-const evictionMap = (name: string, valuePattern?: string): Schema => ({
-  type: "object",
-  additionalProperties: valuePattern ? { type: "string", pattern: valuePattern } : { type: "string" },
-  "x-kubernetes-validations": [
-    cel(
-      `self.all(x, x in ['memory.available','nodefs.available','nodefs.inodesFree','imagefs.available','imagefs.inodesFree','pid.available'])`,
-      `valid keys for ${name} are ['memory.available','nodefs.available','nodefs.inodesFree','imagefs.available','imagefs.inodesFree','pid.available']`,
-      (m) => keys(m).every((k) => EVICTION_SIGNALS.includes(k)),
-    ),
-  ],
-});
-
-const kubelet: Schema = {
-  type: "object",
-  properties: {
-    clusterDNS: { type: "array", items: { type: "string" } },
-    cpuCFSQuota: { type: "boolean" },
-    evictionHard: evictionMap("evictionHard", EVICTION_VALUE_PATTERN),
-    evictionMaxPodGracePeriod: { type: "integer", format: "int32" },
-    evictionSoft: evictionMap("evictionSoft", EVICTION_VALUE_PATTERN),
-    evictionSoftGracePeriod: evictionMap("evictionSoftGracePeriod"),
-    imageGCHighThresholdPercent: { type: "integer", format: "int32", minimum: 0, maximum: 100 },
-    imageGCLowThresholdPercent: { type: "integer", format: "int32", minimum: 0, maximum: 100 },
-    kubeReserved: reservedMap("kubeReserved"),
-    maxPods: { type: "integer", format: "int32", minimum: 0 },
-    podsPerCore: { type: "integer", format: "int32", minimum: 0 },
-    systemReserved: reservedMap("systemReserved"),
-  },
-  "x-kubernetes-validations": [
-    cel(
-      "has(self.imageGCHighThresholdPercent) && has(self.imageGCLowThresholdPercent) ?  self.imageGCHighThresholdPercent > self.imageGCLowThresholdPercent  : true",
-      "imageGCHighThresholdPercent must be greater than imageGCLowThresholdPercent",
-      (s) =>
-        has(s, "imageGCHighThresholdPercent") && has(s, "imageGCLowThresholdPercent")
-          ? s.imageGCHighThresholdPercent > s.imageGCLowThresholdPercent
-          : true,
-    ),
-    cel(
-      "has(self.evictionSoft) ? self.evictionSoft.all(e, (e in self.evictionSoftGracePeriod)):true",
-      "evictionSoft OwnerKey does not have a matching evictionSoftGracePeriod",
-      (s) =>
-        has(s, "evictionSoft") ? keys(s.evictionSoft).every((e) => keys(s.evictionSoftGracePeriod).includes(e)) : true,
-    ),
-    cel(
-      "has(self.evictionSoftGracePeriod) ? self.evictionSoftGracePeriod.all(e, (e in self.evictionSoft)):true",
-      "evictionSoftGracePeriod OwnerKey does not have a matching evictionSoft",
-      (s) =>
-        has(s, "evictionSoftGracePeriod")
-          ? keys(s.evictionSoftGracePeriod).every((e) => keys(s.evictionSoft).includes(e))
-          : true,
     ),
   ],
 };
@@ -446,72 +368,6 @@ const spec: Schema = {
       (s) => (s.amiSelectorTerms ?? []).some((x: any) => has(x, "alias")) || has(s, "amiFamily"),
     ),
   ],
-};
-
-const status: Schema = {
-  type: "object",
-  properties: {
-    amis: {
-      type: "array",
-      items: {
-        type: "object",
-        required: ["id", "requirements"],
-        properties: {
-          deprecated: { type: "boolean" },
-          id: { type: "string" },
-          name: { type: "string" },
-          requirements: {
-            type: "array",
-            items: {
-              type: "object",
-              required: ["key", "operator"],
-              properties: {
-                key: { type: "string" },
-                minValues: { type: "integer" },
-                operator: { type: "string" },
-                values: { type: "array", items: { type: "string" }, "x-kubernetes-list-type": "atomic" },
-              },
-            },
-          },
-        },
-      },
-    },
-    capacityReservations: {
-      type: "array",
-      items: {
-        type: "object",
-        required: ["availabilityZone", "id", "instanceMatchCriteria", "instanceType", "ownerID"],
-        properties: {
-          availabilityZone: { type: "string" },
-          endTime: { type: "string", format: "date-time" },
-          id: { type: "string", pattern: "^cr-[0-9a-z]+$" },
-          instanceMatchCriteria: { type: "string", enum: ["open", "targeted"] },
-          instanceType: { type: "string" },
-          interruptible: { type: "boolean" },
-          ownerID: { type: "string", pattern: "^[0-9]{12}$" },
-          reservationType: { type: "string", enum: ["default", "capacity-block"], default: "default" },
-          state: { type: "string", enum: ["active", "expiring"], default: "active" },
-        },
-      },
-    },
-    // Karpenter's EC2NodeClass conditions are a plain list (no list-map keys).
-    conditions: (({ "x-kubernetes-list-type": _t, "x-kubernetes-list-map-keys": _k, ...rest }) => rest)(
-      conditionsSchema(),
-    ),
-    instanceProfile: { type: "string" },
-    securityGroups: {
-      type: "array",
-      items: { type: "object", required: ["id"], properties: { id: { type: "string" }, name: { type: "string" } } },
-    },
-    subnets: {
-      type: "array",
-      items: {
-        type: "object",
-        required: ["id", "zone"],
-        properties: { id: { type: "string" }, zone: { type: "string" }, zoneID: { type: "string" } },
-      },
-    },
-  },
 };
 
 export const EC2NodeClassDefinition: CrdDefinition = {

@@ -11,7 +11,7 @@ import {
   LABEL_VALUE_PATTERN,
   labelDomain,
 } from "../schemas/common";
-import { EVICTION_SIGNALS, RESERVED_RESOURCES } from "../schemas/ec2nodeclass";
+import { EVICTION_SIGNALS, RESERVED_RESOURCES } from "../schemas/ec2nodeclassKubelet";
 import { closest } from "./paths";
 import type { FieldError } from "./types";
 

@@ -1,5 +1,7 @@
 // Public surface of the AWS cloud provider.
-export { AwsCloudProvider, driftReason, kubernetesMinor, DEFAULT_KUBERNETES_VERSION } from "./awsCloudProvider";
+export { AwsCloudProvider, kubernetesMinor, DEFAULT_KUBERNETES_VERSION } from "./awsCloudProvider";
+export { driftReason, staticFieldsDrift } from "./drift";
+export { TOKEN_REUSE_WINDOW_MS } from "./launcher";
 export type { AwsCloudProviderSettings } from "./awsCloudProvider";
 export type { EC2NodeClassLike, EC2NodeClassStatus, Condition } from "./nodeClass";
 export { isReady } from "./nodeClass";

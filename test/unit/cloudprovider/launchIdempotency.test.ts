@@ -3,7 +3,8 @@
 // cache pruned options. The fake EC2 below applies EC2's idempotency rule (same token + same request → the first
 // answer; same token + different request → IdempotentParameterMismatch) and DescribeInstances lag.
 import type { AwsClients } from "../../../src/cloudprovider/aws/clients";
-import { AwsCloudProvider, TOKEN_REUSE_WINDOW_MS } from "../../../src/cloudprovider/aws/awsCloudProvider";
+import { AwsCloudProvider } from "../../../src/cloudprovider/aws/awsCloudProvider";
+import { TOKEN_REUSE_WINDOW_MS } from "../../../src/cloudprovider/aws/launcher";
 import type { EC2NodeClassLike } from "../../../src/cloudprovider/aws/nodeClass";
 import type { NodeClaimLike } from "../../../src/cloudprovider/types";
 

@@ -1,5 +1,5 @@
 import { assessSpotPrices } from "../../../src/cloudprovider/aws/spotPrices";
-import { driftReason } from "../../../src/cloudprovider/aws/awsCloudProvider";
+import { driftReason } from "../../../src/cloudprovider/aws/drift";
 import type { EC2NodeClassLike } from "../../../src/cloudprovider/aws/nodeClass";
 import type { CloudInstance } from "../../../src/cloudprovider/types";
 

@@ -16,7 +16,7 @@ import {
   ec2NodeClassHashAnnotations,
   nodePoolHash,
 } from "../../../src/apis/karpenterHash";
-import { staticFieldsDrift } from "../../../src/cloudprovider/aws/awsCloudProvider";
+import { staticFieldsDrift } from "../../../src/cloudprovider/aws/drift";
 
 const pool = (annotations?: Record<string, string>): KubeObject => ({
   apiVersion: "karpenter.sh/v1",

@@ -1,0 +1,303 @@
+// The CreateFleet launch of one NodeClaim (Karpenter AWS's instance provider Create): plans the launch options,
+// groups them into launch templates, sends one idempotent CreateFleet and turns the answer into a LaunchResult.
+// A request whose outcome was never seen is re-sent verbatim under the same client token.
+import type { Logger } from "pino";
+import type { CreateFleetCommandInput, CreateFleetCommandOutput, EC2Client } from "@aws-sdk/client-ec2";
+import { CreateFleetCommand } from "@aws-sdk/client-ec2";
+import { InsufficientCapacityError, LaunchResult, NodeClaimLike } from "../types";
+import type { InstanceType } from "./catalog";
+import * as L from "../../apis/labels";
+import { formatResources } from "../../apis/quantity";
+import type { EC2NodeClassLike } from "./nodeClass";
+import { subnetPerZone } from "./subnets";
+import { amiFor } from "./amis";
+import type { LaunchTemplateProvider } from "./launchTemplates";
+import { InstanceProvider, TAG_NODECLAIM, TAG_NODECLASS, TAG_NODEPOOL, clusterTag } from "./instances";
+import type { UnavailableOfferings } from "./unavailableOfferings";
+import { planLaunch, NoLaunchOptionError, LaunchOption } from "./launchOptions";
+import { buildCreateFleetInput, clientToken, parseFleetErrors, TemplateGroup } from "./fleetRequest";
+import type { ClusterInfo } from "./cluster";
+import { ec2NodeClassHashAnnotations } from "../../apis/karpenterHash";
+
+/** How long a reused token's instance may stay invisible to DescribeInstances before we stop waiting for it. */
+export const TOKEN_REUSE_WINDOW_MS = 60_000;
+
+interface LaunchAttemptState {
+  attempt: number;
+  unresolved?: { plan: ReturnType<typeof planLaunch>; groups: TemplateGroup[]; input: CreateFleetCommandInput };
+  mismatchSince?: number;
+}
+
+export interface FleetLauncherDeps {
+  ec2: Pick<EC2Client, "send">;
+  instances: InstanceProvider;
+  launchTemplates: LaunchTemplateProvider;
+  unavailableOfferings: UnavailableOfferings;
+  log: Logger;
+  now: () => number;
+  clusterName: string;
+  region: string;
+  /** The CA bundle folded into the EC2NodeClass hash annotations written at launch. */
+  caBundle: () => string;
+}
+
+export class FleetLauncher {
+  constructor(private readonly deps: FleetLauncherDeps) {}
+
+  /** Forgets a NodeClaim's launch attempts (it is being deleted). */
+  forget(uid: string): void {
+    this.launchAttempts.delete(uid);
+  }
+
+  /** Launches one instance for a NodeClaim whose EC2NodeClass is ready; idempotent per NodeClaim UID. */
+  async launch(
+    nodeClaim: NodeClaimLike,
+    nc: EC2NodeClassLike,
+    cluster: ClusterInfo,
+    catalog: InstanceType[],
+  ): Promise<LaunchResult> {
+    const existing = await this.deps.instances.findByNodeClaim(nodeClaim.metadata.name);
+    if (existing) {
+      this.deps.log.info(
+        { NodeClaim: { name: nodeClaim.metadata.name }, "provider-id": existing.providerID },
+        "found existing instance for nodeclaim",
+      );
+      return this.launchResult(
+        existing.instanceID,
+        existing.zone,
+        existing.instanceType,
+        existing.capacityType as LaunchResult["capacityType"],
+        existing.imageID ?? "",
+        catalog,
+        nc,
+      );
+    }
+    const status = nc.status!;
+    const uid = nodeClaim.metadata.uid ?? nodeClaim.metadata.name;
+    const state = this.launchAttempts.get(uid) ?? { attempt: 0 };
+    this.launchAttempts.set(uid, state);
+    // A request whose outcome we never saw (timeout, connection reset) is re-sent verbatim: same token, same
+    // options, even if the ICE cache pruned some since, so EC2 answers with the instance it may have launched.
+    let sent = state.unresolved;
+    if (!sent) {
+      let plan;
+      try {
+        plan = planLaunch({
+          requirements: nodeClaim.spec.requirements,
+          requests: nodeClaim.spec.resources?.requests,
+          catalog,
+          subnets: subnetPerZone(status.subnets ?? []),
+          isUnavailable: this.deps.unavailableOfferings.predicate,
+        });
+      } catch (e) {
+        if (e instanceof NoLaunchOptionError)
+          throw new InsufficientCapacityError(
+            `creating instance for NodeClaim ${nodeClaim.metadata.name}: ${e.message}`,
+          );
+        throw e;
+      }
+      if (plan.instanceTypes.length < 5) {
+        this.deps.log.warn(
+          { NodeClaim: { name: nodeClaim.metadata.name }, "instance-types": plan.instanceTypes.map((t) => t.name) },
+          "NodeClaim has less than 5 instance types: launches may fail more often",
+        );
+      }
+      const groups = await this.templateGroups(nodeClaim, nc, plan.capacityType, plan.options, cluster);
+      const tags = this.tagsFor(nodeClaim, nc);
+      const token = clientToken(uid, state.attempt);
+      const input = buildCreateFleetInput({ capacityType: plan.capacityType, groups, tags, clientToken: token });
+      sent = { plan, groups, input };
+    }
+    const { plan, groups, input } = sent;
+    let out: CreateFleetCommandOutput;
+    try {
+      out = await this.deps.ec2.send(new CreateFleetCommand(input));
+    } catch (e) {
+      const name = (e as { name?: string }).name ?? "";
+      const answered = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== undefined;
+      if (/LaunchTemplateName\.NotFound|InvalidLaunchTemplate/.test(name))
+        for (const g of groups) this.deps.launchTemplates.forget(g.launchTemplateName);
+      if (name === "IdempotentParameterMismatch") {
+        // The token was used with other options before (by a process that crashed): its instance, if any,
+        // carries our NodeClaim tag. Adopt it. Only when it stays invisible past EC2's eventual consistency
+        // window does the next attempt get a fresh token (the GC terminates a duplicate should one appear).
+        state.unresolved = undefined;
+        const adopted = await this.deps.instances.findByNodeClaim(nodeClaim.metadata.name);
+        if (adopted) {
+          this.launchAttempts.delete(uid);
+          return this.launchResult(
+            adopted.instanceID,
+            adopted.zone,
+            adopted.instanceType,
+            adopted.capacityType as LaunchResult["capacityType"],
+            adopted.imageID ?? "",
+            catalog,
+            nc,
+          );
+        }
+        state.mismatchSince ??= this.deps.now();
+        if (this.deps.now() - state.mismatchSince >= TOKEN_REUSE_WINDOW_MS) {
+          state.attempt++;
+          state.mismatchSince = undefined;
+        }
+      } else if (!answered || (e as { $retryable?: unknown }).$retryable) {
+        state.unresolved = sent; // outcome unknown: the next try re-sends exactly this request
+      } else {
+        state.unresolved = undefined; // EC2 rejected the request: nothing was launched under this token
+        state.attempt++;
+      }
+      throw e;
+    }
+    state.unresolved = undefined;
+    const zoneOf = (id: string) => (status.subnets ?? []).find((s) => s.id === id)?.zone;
+    for (const f of parseFleetErrors(out.Errors, plan.capacityType, zoneOf)) {
+      if (f.unfulfillable && f.instanceType && f.zone) {
+        this.deps.unavailableOfferings.markUnavailable(f.instanceType, f.zone, f.capacityType, f.code);
+        this.deps.log.info(
+          {
+            "instance-type": f.instanceType,
+            zone: f.zone,
+            "capacity-type": f.capacityType,
+            reason: f.code,
+            ttl: "3m0s",
+          },
+          "removing offering from offerings",
+        );
+      }
+    }
+    const launched = out.Instances?.find((i) => i.InstanceIds?.length);
+    if (!launched) {
+      // EC2 answered: nothing launched under this token, so the next attempt may safely use a new one.
+      state.attempt++;
+      const reasons = [...new Set((out.Errors ?? []).map((e) => `${e.ErrorCode}: ${e.ErrorMessage}`))].join("; ");
+      throw new InsufficientCapacityError(
+        `creating instance for NodeClaim ${nodeClaim.metadata.name}, ${reasons || "CreateFleet launched no instance"}`,
+      );
+    }
+    this.launchAttempts.delete(uid);
+    const instanceId = launched.InstanceIds![0]!;
+    const ov = launched.LaunchTemplateAndOverrides?.Overrides;
+    const typeName = String(launched.InstanceType ?? ov?.InstanceType ?? "");
+    const zone =
+      ov?.AvailabilityZone ??
+      (ov?.SubnetId ? zoneOf(ov.SubnetId) : undefined) ??
+      plan.options.find((o) => o.instanceType.name === typeName)?.zone ??
+      "";
+    const group =
+      groups.find((g) => g.options.some((o) => o.instanceType.name === typeName && o.zone === zone)) ?? groups[0]!;
+    const imageId = this.imageOf.get(group.launchTemplateName) ?? "";
+    return this.launchResult(
+      instanceId,
+      zone,
+      typeName,
+      (launched.Lifecycle ?? plan.capacityType) as LaunchResult["capacityType"],
+      imageId,
+      catalog,
+      nc,
+    );
+  }
+
+  private readonly imageOf = new Map<string, string>();
+  /** Per NodeClaim UID: the client-token attempt (advanced only once EC2 confirmed nothing launched under it). */
+  readonly launchAttempts = new Map<string, LaunchAttemptState>();
+
+  /** One launch template per (AMI, max pods): the AMI follows the type's architecture, max pods its ENI limits. */
+  private async templateGroups(
+    nodeClaim: NodeClaimLike,
+    nc: EC2NodeClassLike,
+    capacityType: string,
+    options: LaunchOption[],
+    cluster: ClusterInfo,
+  ): Promise<TemplateGroup[]> {
+    const status = nc.status!;
+    const byKey = new Map<string, { ami: string; maxPods?: number; options: LaunchOption[] }>();
+    for (const o of options) {
+      const ami = amiFor(status.amis ?? [], o.instanceType.labels);
+      if (!ami) continue;
+      const maxPods = nc.spec.kubelet?.maxPods ?? o.instanceType.capacity.pods;
+      const key = `${ami}/${maxPods}`;
+      const g = byKey.get(key) ?? { ami, maxPods, options: [] };
+      g.options.push(o);
+      byKey.set(key, g);
+    }
+    if (byKey.size === 0)
+      throw new InsufficientCapacityError(
+        `no AMI in EC2NodeClass "${nc.metadata.name}" status matches the architectures of the NodeClaim's instance types`,
+      );
+    const labels: Record<string, string> = {
+      ...(nodeClaim.metadata.labels ?? {}),
+      [L.LabelCapacityType]: capacityType,
+    };
+    delete labels[L.LabelHostname];
+    const taints = [...(nodeClaim.spec.taints ?? []), ...(nodeClaim.spec.startupTaints ?? [])];
+    const tags = this.tagsFor(nodeClaim, nc);
+    delete tags[TAG_NODECLAIM];
+    delete tags.Name;
+    const groups: TemplateGroup[] = [];
+    for (const g of [...byKey.values()]) {
+      const name = await this.deps.launchTemplates.ensure({
+        nodeClass: nc,
+        clusterName: this.deps.clusterName,
+        clusterEndpoint: cluster.endpoint ?? "",
+        caBundle: cluster.caBundle,
+        serviceCIDR: cluster.serviceCIDR,
+        imageId: g.ami,
+        capacityType,
+        instanceProfile: status.instanceProfile ?? "",
+        securityGroupIds: (status.securityGroups ?? []).map((s) => s.id),
+        labels,
+        taints,
+        maxPods: g.maxPods,
+        tags,
+      });
+      this.imageOf.set(name, g.ami);
+      groups.push({ launchTemplateName: name, options: g.options });
+    }
+    return groups;
+  }
+
+  private tagsFor(nodeClaim: NodeClaimLike, nc: EC2NodeClassLike): Record<string, string> {
+    return {
+      Name: nodeClaim.metadata.name,
+      ...(nc.spec.tags ?? {}),
+      [clusterTag(this.deps.clusterName)]: "owned",
+      "eks:eks-cluster-name": this.deps.clusterName,
+      [TAG_NODEPOOL]: nodeClaim.metadata.labels?.[L.LabelNodePool] ?? "",
+      [TAG_NODECLAIM]: nodeClaim.metadata.name,
+      [TAG_NODECLASS]: nc.metadata.name,
+    };
+  }
+
+  private launchResult(
+    instanceId: string,
+    zone: string,
+    typeName: string,
+    capacityType: LaunchResult["capacityType"],
+    imageId: string,
+    catalog: InstanceType[],
+    nc: EC2NodeClassLike,
+  ): LaunchResult {
+    const it = catalog.find((t) => t.name === typeName);
+    const zoneID = nc.status?.subnets?.find((s) => s.zone === zone)?.zoneID;
+    const labels: Record<string, string> = {
+      ...(it?.labels ?? { [L.LabelInstanceType]: typeName }),
+      [L.LabelTopologyZone]: zone,
+      [L.LabelTopologyRegion]: this.deps.region,
+      [L.LabelCapacityType]: capacityType,
+      ...(zoneID ? { [L.LabelZoneID]: zoneID } : {}),
+    };
+    return {
+      providerID: `aws:///${zone}/${instanceId}`,
+      instanceID: instanceId,
+      imageID: imageId,
+      instanceType: typeName,
+      zone,
+      capacityType,
+      capacity: it ? formatResources(it.capacity) : {},
+      allocatable: it ? formatResources(it.allocatable) : {},
+      labels,
+      // As Karpenter's Create: the NodeClass hash the instance was launched from (static drift).
+      annotations: ec2NodeClassHashAnnotations(nc as never, this.deps.caBundle()),
+    };
+  }
+}
