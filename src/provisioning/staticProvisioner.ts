@@ -16,7 +16,7 @@ import type { Logger } from "../log";
 import type { Metrics } from "../metrics";
 import { Requirement, Requirements } from "../apis/requirements";
 import { cheapestOffering, sortByPrice, truncate, typeIncompatibility, valuesOf } from "../scheduling/instancetypes";
-import { nodePoolRequirements } from "../scheduling/scheduler";
+import { nodePoolRequirements } from "../scheduling/nodeClaimTemplate";
 import type { NewNodeClaim, NodePool as SchedNodePool } from "../scheduling/types";
 import { createNodeClaim } from "./createNodeClaim";
 import { MAX_INSTANCE_TYPES } from "./nodeClaimFromPlan";

@@ -1,5 +1,6 @@
 // Public API of the scheduling engine (pure, synchronous, no Pepr / API server).
-export { schedule, podRequirements, DEFAULT_MAX_INSTANCE_TYPES } from "./scheduler";
+export { schedule, DEFAULT_MAX_INSTANCE_TYPES } from "./scheduler";
+export { podRequirements } from "./podContext";
 export { Requirement, Requirements, RequirementError } from "../apis/requirements";
 export type { NodeSelectorRequirement, Operator } from "../apis/requirements";
 export { podKey, podRequests, podHostPorts, tolerates, untoleratedTaint } from "./pods";
