@@ -176,6 +176,11 @@ export interface ArtefactOptions {
    * start once their ServiceAccount and Services exist, with env from the live ConfigMaps, like a kubelet's.
    */
   externallyApplied?: boolean;
+  /**
+   * The ServiceAccount the IAM role is associated with, whose pods get `podEnv` (default: the watcher's). With
+   * `npx pepr deploy` one ServiceAccount, pepr-capsicum, runs both Deployments.
+   */
+  awsServiceAccount?: string;
 }
 
 /** Services of `docs` selecting a Deployment's pods: "<clusterIP>:<port>" → that Deployment's name. */
@@ -308,7 +313,7 @@ export async function startArtefact(o: ArtefactOptions = {}): Promise<RunningArt
         HOME: podRoot,
         HOSTNAME: name,
         ...containerEnv(c, configMaps),
-        ...(sa === WATCHER_SERVICE_ACCOUNT ? o.podEnv : {}),
+        ...(sa === (o.awsServiceAccount ?? WATCHER_SERVICE_ACCOUNT) ? o.podEnv : {}),
         KUBECONFIG: kubeconfig,
         POD_ROOT: podRoot,
         CAPSICUM_SERVER_PORT: String(pod.port),
