@@ -32,7 +32,7 @@ import { collectStateMetrics } from "./stateMetrics";
 import { Batcher } from "./provisioning/batcher";
 import { updateNodePoolStatus } from "./provisioning/nodePoolCounter";
 import { NodeOverlayController } from "./provisioning/nodeOverlays";
-import { Provisioner } from "./provisioning/provisioner";
+import { deletingNodePods, Provisioner } from "./provisioning/provisioner";
 import { validateNodeClass } from "./provisioning/nodeClassValidation";
 import { isStaticNodePool, reconcileStaticNodePool } from "./provisioning/staticProvisioner";
 import { schedule as defaultSchedule } from "./scheduling/scheduler";
@@ -96,6 +96,9 @@ const CAPSICUM_VERSION: string = (() => {
     return "unknown";
   }
 })();
+
+/** Cadence of the provisioning re-plan while pods wait (unschedulable, or on a draining node). */
+const PROVISIONING_RETRY_MS = 10_000;
 
 const SYNC_KINDS: StateKind[] = [
   "NodePool",
@@ -163,6 +166,7 @@ export async function startControllers(settings: Settings, o: ControllerOverride
     drain,
     registrationTtlMs: settings.registrationTtlMs,
     overlayCapacity: (pool, type) => overlays.evaluation?.capacityFor(pool, type),
+    random: o.random,
     log: log.child({ controller: "nodeclaim.lifecycle" }),
   };
   const queueLog = (name: string) => (key: string, err: unknown, attempt: number, retryInMs: number) =>
@@ -301,6 +305,9 @@ export async function startControllers(settings: Settings, o: ControllerOverride
     instanceTypes,
     schedule: o.schedule ?? defaultSchedule,
     random: o.random,
+    // Outlives the periodic re-plan below (10 s + a batch window), as Karpenter's 2 x BATCH_MAX_DURATION window
+    // outlives its provisioner loop: capacity waiting for a PDB-blocked drain's pods stays nominated throughout.
+    nominationWindowMs: PROVISIONING_RETRY_MS + 2 * settings.batchMaxMs,
     log: log.child({ controller: "provisioner" }),
   });
   const disruption = new DisruptionRunner({
@@ -358,12 +365,13 @@ export async function startControllers(settings: Settings, o: ControllerOverride
       provisioning = provisioner
         .provision()
         .then((res) => {
-          // Pods we could not place are retried periodically (limits raised, NodeClass became ready, ICE expired).
-          if (res.unschedulable.length || res.skipped) {
+          // Pods we could not place are retried periodically (limits raised, NodeClass became ready, ICE expired);
+          // pods of draining nodes are re-planned too, which keeps their capacity nominated until they move.
+          if (res.unschedulable.length || res.skipped || res.deletingNodePods) {
             clock.clearTimeout(retryTimer);
             retryTimer = clock.setTimeout(() => {
-              if (state.pendingPods().length) batcher.trigger();
-            }, 10_000);
+              if (state.pendingPods().length || deletingNodePods(state).length) batcher.trigger();
+            }, PROVISIONING_RETRY_MS);
           }
         })
         .catch((err) => log.error({ error: String(err?.message ?? err) }, "provisioning failed"));

@@ -128,6 +128,12 @@ export function selectCandidates(
       blocked.push({ node: node.name, nodeClaim: node.nodeClaimName, reason });
     };
     if (node.unmanaged || node.markedForDeletion || !isInitialized(node)) continue;
+    // As Karpenter: capacity the provisioner just planned pods onto (e.g. the replacement for a node whose drain a
+    // PDB blocks) is not empty or underutilized, it is waiting for them; deleting it would only relaunch it.
+    if (node.nominated) {
+      block("state node is nominated for a pending pod");
+      continue;
+    }
     const nodePool = pools.get(node.nodePoolName);
     if (!nodePool) {
       block(`nodepool "${node.nodePoolName}" not found`);

@@ -157,6 +157,7 @@ export class DisruptionRunner {
         })) as unknown as NodePoolLike[],
         price: (t, z, c) => prices.get(`${t}|${z}|${c}`),
         disrupting,
+        nominated: (nc) => state.isNodeClaimNominated(nc, now.getTime()),
       },
       now,
     );

@@ -30,6 +30,8 @@ export interface SnapshotInput {
   price(instanceType: string, zone: string, capacityType: string): number | undefined;
   /** Node names already in an executing disruption command (count against budgets, never re-picked). */
   disrupting?: ReadonlySet<string>;
+  /** NodeClaims the provisioner nominated for pods within its nomination window. */
+  nominated?: (nodeClaimName: string) => boolean;
 }
 
 export function toPodInfo(p: KubeObjectLike, pdbs: KubeObjectLike[]): PodInfo {
@@ -111,6 +113,7 @@ export function buildSnapshot(input: SnapshotInput, now: Date): ClusterSnapshot 
         !!node.metadata.deletionTimestamp ||
         tainted ||
         !!input.disrupting?.has(node.metadata.name),
+      nominated: input.nominated?.(nc.metadata.name) || undefined,
       expireAfter: nc.spec?.expireAfter,
       terminationGracePeriod: nc.spec?.terminationGracePeriod,
       pods: podsOf(node.metadata.name),

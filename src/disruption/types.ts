@@ -76,6 +76,8 @@ export interface NodeInfo {
   conditions: Condition[];
   /** Node has a deletion timestamp, or already carries the karpenter.sh/disrupted taint / is in a command. */
   markedForDeletion: boolean;
+  /** The provisioner recently planned pods onto it (pending pods, or pods of a draining node): not a candidate. */
+  nominated?: boolean;
   /** NodeClaim spec.expireAfter ("720h" | "Never" | undefined). */
   expireAfter?: string;
   /** NodeClaim spec.terminationGracePeriod: when set, eventual methods (drift) may disrupt despite blocking pods. */

@@ -43,6 +43,8 @@ export class ClusterState {
   private readonly claimByProvider = new Map<string, string>();
   /** pod key -> NodeClaim name the provisioner planned it onto (cleared when the pod binds or the claim goes). */
   private readonly nominations = new Map<string, string>();
+  /** NodeClaim name -> the pods the provisioner planned onto it, until when (Karpenter's StateNode nomination). */
+  private readonly nominatedUntil = new Map<string, { untilMs: number; pods: string[] }>();
   /** Deleted keys remember their last resourceVersion so a late MODIFIED cannot resurrect them. */
   private readonly tombstones = new Map<string, number>();
   private synced = false;
@@ -148,7 +150,10 @@ export class ClusterState {
     } else if (kind === "NodeClaim") {
       if (obj.status?.providerID && this.claimByProvider.get(obj.status.providerID) === key)
         this.claimByProvider.delete(obj.status.providerID);
-      if (!this.nodeClaims.has(key)) for (const [p, c] of this.nominations) if (c === key) this.nominations.delete(p);
+      if (!this.nodeClaims.has(key)) {
+        for (const [p, c] of this.nominations) if (c === key) this.nominations.delete(p);
+        this.nominatedUntil.delete(key);
+      }
     }
   }
 
@@ -179,6 +184,26 @@ export class ClusterState {
 
   nominate(podKeys: Iterable<string>, nodeClaimName: string): void {
     for (const k of podKeys) this.nominations.set(k, nodeClaimName);
+  }
+
+  /** The provisioner planned these pods onto this NodeClaim's capacity (refreshed by every pass that does). */
+  nominateNodeClaim(nodeClaimName: string, podKeys: string[], untilMs: number): void {
+    this.nominatedUntil.set(nodeClaimName, { untilMs, pods: podKeys });
+  }
+
+  /**
+   * Nominated = within the window and some planned pod still waits for it: pending, or still on another node
+   * (a draining one). Once they are bound here the node is simply in use, and disruption judges it as such.
+   */
+  isNodeClaimNominated(nodeClaimName: string, nowMs: number): boolean {
+    const n = this.nominatedUntil.get(nodeClaimName);
+    if (!n || n.untilMs <= nowMs) return false;
+    const nc = this.nodeClaims.get(nodeClaimName);
+    const here = this.nodeForProviderID(nc?.status?.providerID)?.metadata.name;
+    return n.pods.some((k) => {
+      const p = this.pods.get(k);
+      return p !== undefined && !p.metadata.deletionTimestamp && p.spec?.nodeName !== here;
+    });
   }
 
   nominatedNodeClaim(podKeyStr: string): string | undefined {

@@ -49,6 +49,8 @@ export interface LifecycleDeps {
   registrationTtlMs: number;
   /** Extended-resource capacity NodeOverlays add to this pool's instance type (reported in status, as Karpenter). */
   overlayCapacity?: (nodePool: string, instanceType: string) => Record<string, string> | undefined;
+  /** 0..1, for the jitter of launch retries (Math.random by default; tests pin it). */
+  random?: () => number;
 }
 
 type Taint = { key: string; value?: string; effect: string };
@@ -56,8 +58,20 @@ const sameTaint = (a: Taint, b: Taint) =>
   a.key === b.key && a.effect === b.effect && (a.value ?? "") === (b.value ?? "");
 /** Karpenter's LaunchTimeout: a NodeClaim whose launch has not succeeded this long after it started failing is deleted. */
 export const LAUNCH_TIMEOUT_MS = 5 * 60_000;
-/** Retry cadence of a failing launch (well inside the launch timeout, so the timeout is honoured on time). */
-const LAUNCH_RETRY_MS = 10_000;
+/** Bounds of a failing launch's retry delay (the cap well inside the launch timeout, which is honoured on time). */
+export const LAUNCH_RETRY_INITIAL_MS = 1_000;
+export const LAUNCH_RETRY_MAX_MS = 30_000;
+
+/**
+ * Delay before a failing launch is retried: exponential in how long it has been failing (the ceiling is that
+ * elapsed time, so retries roughly double apart), between initial and max, with jitter over the upper half so
+ * NodeClaims that failed together (a throttled or broken account) do not retry in lockstep. Derived from the
+ * persisted Launched=False transition time, so the backoff survives a restart instead of starting over.
+ */
+export function launchRetryDelayMs(failingForMs: number, random: () => number = Math.random): number {
+  const ceiling = Math.min(LAUNCH_RETRY_MAX_MS, Math.max(LAUNCH_RETRY_INITIAL_MS, failingForMs));
+  return Math.round(ceiling / 2 + (ceiling / 2) * random());
+}
 
 /** Writes the object back into state immediately so the next step reads our own write (watch events may lag). */
 function remember<T extends KubeObject>(deps: LifecycleDeps, kind: "NodeClaim" | "Node", obj: T): T {
@@ -265,7 +279,8 @@ async function launch(
     });
     if (updated && (await launchTimedOut(deps, updated, now))) return {};
     const since = launchFailingSince(updated ?? nc) ?? now;
-    return { result: { requeueAfterMs: Math.max(1, Math.min(LAUNCH_RETRY_MS, since + LAUNCH_TIMEOUT_MS - now)) } };
+    const delay = launchRetryDelayMs(now - since, deps.random);
+    return { result: { requeueAfterMs: Math.max(1, Math.min(delay, since + LAUNCH_TIMEOUT_MS - now)) } };
   }
   // Labels first, status second: if we crash in between, the retry's create() returns the same instance.
   const labels: Record<string, string> = {

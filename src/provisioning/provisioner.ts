@@ -29,12 +29,16 @@ export interface ProvisionerDeps {
   /** Instance types (with offerings/availability) a NodePool can launch; usually via its EC2NodeClass. */
   instanceTypes: (nodePool: NodePool) => Promise<InstanceType[]>;
   random?: () => number;
+  /** How long capacity the scheduler planned pods onto stays nominated (not a disruption candidate). */
+  nominationWindowMs?: number;
 }
 
 export interface ProvisionResult {
   created: string[];
   unschedulable: Array<{ pod: string; reason: string }>;
   skipped?: string;
+  /** Pods of draining nodes this pass planned for: the pass must re-run while they wait (nominations expire). */
+  deletingNodePods?: number;
 }
 
 type Cond = { type: string; status: string };
@@ -134,9 +138,8 @@ export class Provisioner {
     if (!state.isSynced) return { created: [], unschedulable: [], skipped: "cluster state not synced" };
     // Pods of nodes whose NodeClaim is being deleted are scheduled too (Karpenter's deleting-node pods), so their
     // capacity is launched while the node drains instead of after the pods turn Pending.
-    const pending = [...state.pendingPods(), ...deletingNodePods(state)].sort((a, b) =>
-      podKey(a).localeCompare(podKey(b)),
-    );
+    const draining = deletingNodePods(state);
+    const pending = [...state.pendingPods(), ...draining].sort((a, b) => podKey(a).localeCompare(podKey(b)));
     metrics.schedulerQueueDepth.set({ controller: "provisioner" }, pending.length);
     if (pending.length === 0) return { created: [], unschedulable: [] };
 
@@ -168,6 +171,7 @@ export class Provisioner {
     );
 
     const poolByName = new Map(nodePools.map((np) => [np.metadata.name!, np]));
+    const nominatedUntil = clock.now() + (this.deps.nominationWindowMs ?? 20_000);
     const created: string[] = [];
     const failed: Array<{ pod: string; reason: string }> = [];
     for (const plan of result.newNodeClaims) {
@@ -183,6 +187,7 @@ export class Provisioner {
       created.push(nc.metadata.name!);
       const keys = plan.pods.map((p) => podKey(p as never));
       state.nominate(keys, nc.metadata.name!);
+      state.nominateNodeClaim(nc.metadata.name!, keys, nominatedUntil);
       for (const p of plan.pods) {
         events.publish({
           involved: podRef(p as never),
@@ -193,6 +198,13 @@ export class Provisioner {
       }
     }
     for (const a of result.existingNodes) {
+      const claim = a.kind === "Node" ? nodeClaimOfNode(state, a.name) : inFlightName(state, a.name);
+      if (claim && a.pods.length)
+        state.nominateNodeClaim(
+          claim,
+          a.pods.map((p) => podKey(p as never)),
+          nominatedUntil,
+        );
       for (const p of a.pods) {
         const target =
           a.kind === "Node"
@@ -223,6 +235,7 @@ export class Provisioner {
     return {
       created,
       unschedulable: [...result.unschedulable.map((u) => ({ pod: u.key, reason: u.reason })), ...failed],
+      deletingNodePods: draining.length,
     };
   }
 
@@ -259,6 +272,11 @@ function invalidHint(np: NodePool): string {
 
 function u0(r: SchedulingResult) {
   return r.unschedulable[0]!;
+}
+
+function nodeClaimOfNode(state: ClusterState, nodeName: string): string | undefined {
+  const node = state.nodes.get(nodeName);
+  return node ? state.nodeClaimForNode(node)?.metadata.name : undefined;
 }
 
 function inFlightName(state: ClusterState, nodeName: string): string {
