@@ -1,7 +1,14 @@
 // `capsicum plan -f <files|dirs>... [--region R [--zones a,b]] [-o json|table]`: offline provisioning decision for
 // the given manifests, from the same embedded tables the provider uses.
 import { formatResource } from "../apis/quantity";
-import { catalogZones, loadCatalog, spotPriceNote } from "../cloudprovider/aws/catalog";
+import {
+  catalogZones,
+  ephemeralStorageBytes,
+  forAmiFamily,
+  loadCatalog,
+  spotPriceNote,
+} from "../cloudprovider/aws/catalog";
+import { amiFamilyOf } from "../cloudprovider/aws/userData";
 import { pricingState } from "../cloudprovider/aws/pricing";
 import type { InstanceType } from "../cloudprovider/aws/catalog/types";
 import { buildSchedulingInput, evaluateOverlays } from "../provisioning/schedulingInput";
@@ -73,8 +80,22 @@ export function planObjects(objs: LoadedObjects, where: PlanRegion = { region: "
   const base = loadCatalog({ region: where.region, offerings });
   const catalogs: Record<string, InstanceType[]> = {};
   for (const np of objs.nodePools) {
-    const kubelet = classes.get(np.spec.template.spec.nodeClassRef?.name)?.spec?.kubelet;
-    catalogs[np.metadata.name ?? ""] = kubelet ? loadCatalog({ region: where.region, offerings, kubelet }) : base;
+    // As the controller: the node class's kubelet, AMI family (pod density, Windows labels) and volumes.
+    const spec = classes.get(np.spec.template.spec.nodeClassRef?.name)?.spec;
+    if (!spec) {
+      catalogs[np.metadata.name ?? ""] = base;
+      continue;
+    }
+    const family = amiFamilyOf(spec);
+    const types = loadCatalog({
+      region: where.region,
+      offerings,
+      kubelet: spec.kubelet,
+      amiFamily: family,
+      instanceStorePolicy: spec.instanceStorePolicy,
+      ephemeralStorage: ephemeralStorageBytes(family, spec.blockDeviceMappings),
+    });
+    catalogs[np.metadata.name ?? ""] = forAmiFamily(types, family);
   }
   // The same overlay evaluation as the running controller (weights, conflicts); an overlay the controller would
   // not apply because it is invalid is an input error here, naming the field.

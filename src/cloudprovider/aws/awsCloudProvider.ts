@@ -12,7 +12,14 @@ import {
   InvalidNodeClassError,
 } from "../types";
 import { QuantityError } from "../../apis/quantity";
-import { forAmiFamily, loadCatalog, restrictToZones, InstanceType, RawInstanceType } from "./catalog";
+import {
+  ephemeralStorageBytes,
+  forAmiFamily,
+  loadCatalog,
+  restrictToZones,
+  InstanceType,
+  RawInstanceType,
+} from "./catalog";
 import { InstanceTypesProvider } from "./instanceTypes";
 import { pricesCondition, pricingState, PricingState } from "./pricing";
 import { amiFamilyOf } from "./userData";
@@ -220,10 +227,20 @@ export class AwsCloudProvider implements CloudProvider {
       this.offeringsVersion++;
     }
     this.warnPricingFallbackOnce();
-    const key = JSON.stringify([kubelet ?? null, prices.size, this.offeringsVersion]);
+    // What the AMI family boots decides pod density and where pods' ephemeral storage lives.
+    const family = nodeClass ? amiFamilyOf(nodeClass.spec as never) : undefined;
+    const boot = nodeClass && {
+      amiFamily: family,
+      instanceStorePolicy: nodeClass.spec.instanceStorePolicy,
+      bdms: nodeClass.spec.blockDeviceMappings,
+    };
+    const key = JSON.stringify([kubelet ?? null, boot ?? null, prices.size, this.offeringsVersion]);
     const base = await this.catalogs.getOrLoad(key, async () =>
       this.catalogFor(nodeClass, {
         region: this.settings.region,
+        amiFamily: family,
+        instanceStorePolicy: boot?.instanceStorePolicy,
+        ephemeralStorage: boot && ephemeralStorageBytes(family, boot.bdms),
         kubelet: kubelet && {
           maxPods: kubelet.maxPods,
           podsPerCore: kubelet.podsPerCore,
@@ -239,7 +256,7 @@ export class AwsCloudProvider implements CloudProvider {
     // Only the zones of the NodeClass's resolved subnets: a NodeClass with none resolved yet can launch nothing.
     const zones = nodeClass ? (nodeClass.status?.subnets ?? []).map((s) => s.zone) : undefined;
     const zoned = zones ? restrictToZones(base, zones) : base;
-    const launchable = nodeClass ? forAmiFamily(zoned, amiFamilyOf(nodeClass.spec as never)) : zoned;
+    const launchable = family ? forAmiFamily(zoned, family) : zoned;
     if (this.unavailableOfferings.list().length === 0) return launchable;
     return launchable.map((it) => ({
       ...it,

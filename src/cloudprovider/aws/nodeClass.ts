@@ -74,6 +74,8 @@ export interface EC2NodeClassLike {
     securityGroupSelectorTerms: SelectorTerm[];
     kubelet?: KubeletSpec;
     blockDeviceMappings?: BlockDeviceMapping[];
+    /** RAID0: pods' ephemeral storage is the instance-store disks in one array (not the root EBS volume). */
+    instanceStorePolicy?: string;
     metadataOptions?: {
       httpEndpoint?: string;
       httpProtocolIPv6?: string;

@@ -96,12 +96,20 @@ function labelsOf(t: RawInstanceType, region: string): Record<string, string> {
   return l;
 }
 
-function capacityOf(t: RawInstanceType, vmOverhead: number, ephemeral: number, kubelet?: KubeletConfig): Resources {
+interface Boot {
+  kubelet?: KubeletConfig;
+  ephemeral: number;
+  amiFamily?: string;
+  raid0: boolean;
+}
+
+function capacityOf(t: RawInstanceType, vmOverhead: number, boot: Boot): Resources {
   const cap: Resources = {
     cpu: t.c * 1000,
     memory: memoryCapacity(t.m, vmOverhead),
-    "ephemeral-storage": ephemeral,
-    pods: maxPods(t.c, t.e, t.i, kubelet),
+    // RAID0 arrays the instance-store disks (GB, decimal) under the kubelet's directories.
+    "ephemeral-storage": boot.raid0 && t.nv ? t.nv * 1e9 : boot.ephemeral,
+    pods: maxPods(t.c, t.e, t.i, boot.kubelet, boot.amiFamily),
   };
   if (t.g) {
     const m = t.g.m.toLowerCase();
@@ -133,21 +141,16 @@ interface BaseType {
 }
 const baseCaches = new WeakMap<RawInstanceType[], Map<string, BaseType[]>>();
 
-function baseTypes(
-  shapes: RawInstanceType[],
-  region: string,
-  kubelet: KubeletConfig | undefined,
-  vmOverhead: number,
-  ephemeral: number,
-): BaseType[] {
+function baseTypes(shapes: RawInstanceType[], region: string, vmOverhead: number, boot: Boot): BaseType[] {
+  const { kubelet } = boot;
   let baseCache = baseCaches.get(shapes);
   if (!baseCache) baseCaches.set(shapes, (baseCache = new Map()));
-  const key = JSON.stringify([region, kubelet ?? null, vmOverhead, ephemeral]);
+  const key = JSON.stringify([region, vmOverhead, kubelet ?? null, boot.ephemeral, boot.amiFamily ?? "", boot.raid0]);
   const hit = baseCache.get(key);
   if (hit) return hit;
   const out: BaseType[] = [];
   for (const t of shapes) {
-    const capacity = capacityOf(t, vmOverhead, ephemeral, kubelet);
+    const capacity = capacityOf(t, vmOverhead, boot);
     const overhead = {
       kubeReserved: kubeReserved(capacity.cpu!, capacity.pods!, kubelet),
       systemReserved: systemReserved(kubelet),
@@ -185,13 +188,12 @@ export function loadCatalog(opts: LoadCatalogOptions = {}): InstanceType[] {
       `region "${region}" has no embedded offerings (embedded: ${Object.keys(raw.zones).sort().join(", ")}); ` +
         `the live catalog (DescribeInstanceTypeOfferings) is needed there`,
     );
-  const base = baseTypes(
-    opts.shapes ?? raw.types,
-    region,
-    opts.kubelet,
-    vm,
-    opts.ephemeralStorage ?? DEFAULT_EPHEMERAL_STORAGE_BYTES,
-  );
+  const base = baseTypes(opts.shapes ?? raw.types, region, vm, {
+    kubelet: opts.kubelet,
+    ephemeral: opts.ephemeralStorage ?? DEFAULT_EPHEMERAL_STORAGE_BYTES,
+    amiFamily: opts.amiFamily,
+    raid0: opts.instanceStorePolicy === "RAID0",
+  });
   const prices = onDemandPrices(region).prices;
   const ratio = spotPriceRatio(opts);
   const out: InstanceType[] = [];

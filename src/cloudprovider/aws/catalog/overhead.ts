@@ -19,10 +19,66 @@ export function eniLimitedPods(enis: number, ipv4PerEni: number): number {
   return Math.max(0, enis * (ipv4PerEni - 1) + 2);
 }
 
-export function maxPods(vcpus: number, enis: number, ipv4PerEni: number, kubelet?: KubeletConfig): number {
-  let pods = kubelet?.maxPods ?? eniLimitedPods(enis, ipv4PerEni);
-  if (kubelet?.podsPerCore && kubelet.podsPerCore > 0) pods = Math.min(pods, kubelet.podsPerCore * vcpus);
+/**
+ * What an AMI family's kubelet does differently (Karpenter's amifamily FeatureFlags): Windows has no ENI-limited
+ * pod density (110 pods unless maxPods is set); Bottlerocket ignores podsPerCore (its settings have no such key).
+ */
+export function familyKubeletFlags(family: string | undefined): { eniLimitedPods: boolean; podsPerCore: boolean } {
+  const f = family ?? "AL2023";
+  return { eniLimitedPods: !f.startsWith("Windows"), podsPerCore: f !== "Bottlerocket" };
+}
+
+export function maxPods(
+  vcpus: number,
+  enis: number,
+  ipv4PerEni: number,
+  kubelet?: KubeletConfig,
+  amiFamily?: string,
+): number {
+  const flags = familyKubeletFlags(amiFamily);
+  let pods = kubelet?.maxPods ?? (flags.eniLimitedPods ? eniLimitedPods(enis, ipv4PerEni) : 110);
+  if (flags.podsPerCore && kubelet?.podsPerCore && kubelet.podsPerCore > 0)
+    pods = Math.min(pods, kubelet.podsPerCore * vcpus);
   return pods;
+}
+
+/** A block device mapping as far as pods' ephemeral storage is concerned. */
+export interface EphemeralVolume {
+  deviceName?: string;
+  rootVolume?: boolean;
+  ebs?: { volumeSize?: string };
+}
+
+/** The device each family's kubelet filesystem lives on (Karpenter's EphemeralBlockDevice) and its default size. */
+const FAMILY_EPHEMERAL: Record<string, { device: string; size: string }> = {
+  Bottlerocket: { device: "/dev/xvdb", size: "20Gi" },
+  Windows2019: { device: "/dev/sda1", size: "50Gi" },
+  Windows2022: { device: "/dev/sda1", size: "50Gi" },
+  Windows2025: { device: "/dev/sda1", size: "50Gi" },
+};
+
+/**
+ * Pods' ephemeral storage on the EBS volumes of an EC2NodeClass, as Karpenter's instancetype provider computes it:
+ * the volume marked rootVolume, else (Custom) the last mapping, else the family's ephemeral device, else that
+ * device's default size. (RAID0 over instance-store disks replaces this per type: see loadCatalog.)
+ */
+export function ephemeralStorageBytes(amiFamily: string | undefined, bdms: EphemeralVolume[] | undefined): number {
+  const fam = FAMILY_EPHEMERAL[amiFamily ?? ""] ?? { device: "/dev/xvda", size: "20Gi" };
+  const size = (b: EphemeralVolume | undefined, i: number) =>
+    b?.ebs?.volumeSize
+      ? parseResource("ephemeral-storage", b.ebs.volumeSize, `blockDeviceMappings[${i}].ebs.volumeSize`)
+      : undefined;
+  const list = bdms ?? [];
+  if (list.length) {
+    const ri = list.findIndex((b) => b.rootVolume);
+    const root = ri >= 0 ? size(list[ri], ri) : undefined;
+    if (root !== undefined) return root;
+    if (amiFamily === "Custom") return size(list[list.length - 1], list.length - 1) ?? DEFAULT_EPHEMERAL_STORAGE_BYTES;
+    const di = list.findIndex((b) => b.deviceName === fam.device);
+    const dev = di >= 0 ? size(list[di], di) : undefined;
+    if (dev !== undefined) return dev;
+  }
+  return parseResource("ephemeral-storage", fam.size, "default");
 }
 
 /** kube-reserved cpu: 6% of the first core, 1% of the second, 0.5% of cores 3-4, 0.25% of the rest. */

@@ -32,4 +32,8 @@ export interface LoadCatalogOptions {
   offerings?: Map<string, string[]>;
   /** Pod ephemeral storage (root volume) in bytes; default 20Gi like the AL2023 default block device. */
   ephemeralStorage?: number;
+  /** The EC2NodeClass's AMI family (AL2023 when unset): pod density differs per family (familyKubeletFlags). */
+  amiFamily?: string;
+  /** spec.instanceStorePolicy RAID0: a type with instance-store NVMe disks offers their total size as ephemeral storage. */
+  instanceStorePolicy?: string;
 }
