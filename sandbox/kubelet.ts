@@ -23,6 +23,8 @@ export interface InstanceTypeFacts {
   gpus?: { resource: string; count: number };
   /** vpc.amazonaws.com/pod-eni branch interfaces the VPC resource controller advertises (trunking types). */
   podEni?: number;
+  /** Instance-store disks in total, GB (InstanceStorageInfo.TotalSizeInGB). */
+  instanceStoreGB?: number;
 }
 
 export interface Resources {
@@ -261,7 +263,7 @@ export interface NodeFacts {
   zone: string;
   region: string;
   os: "linux" | "windows";
-  /** Root volume GiB (the launch template's block device mapping). */
+  /** GiB of the EBS volume the kubelet's filesystem is on (the root volume; Bottlerocket's data volume). */
   rootVolumeGiB: number;
   /** Memory the kernel and firmware keep from the nominal size (a real m5.large reports ~5 % below 8 GiB). */
   memoryOverheadPercent: number;
@@ -315,7 +317,8 @@ export function kubeletNode(boot: BootConfig, t: InstanceTypeFacts, facts: NodeF
 
   const cpu = t.vcpus;
   const memory = Math.floor(t.memoryMiB * (1 - facts.memoryOverheadPercent / 100)) * 2 ** 20;
-  const storage = facts.rootVolumeGiB * 2 ** 30;
+  // RAID0: the bootstrap arrays the instance-store disks under /var/lib/kubelet, so nodefs is the array.
+  const storage = boot.localStorage === "RAID0" && t.instanceStoreGB ? t.instanceStoreGB * 1e9 : facts.rootVolumeGiB * 2 ** 30;
   const reserved = (name: string, capacity: number) => {
     let r = 0;
     for (const [src, m] of [

@@ -95,6 +95,7 @@ export function instanceTypeFacts(info: InstanceTypeInfo): InstanceTypeFacts {
     ipv4PerEni: info.NetworkInfo?.Ipv4AddressesPerInterface ?? 1,
     gpus,
     podEni: podEniBranches(info.InstanceType!),
+    instanceStoreGB: info.InstanceStorageInfo?.TotalSizeInGB,
   };
 }
 
@@ -206,7 +207,7 @@ export class NodeAgent {
         zone,
         region: zone.replace(/[a-z]$/, ""),
         os: family === "windows" ? "windows" : "linux",
-        rootVolumeGiB: await this.rootVolumeGiB(inst),
+        rootVolumeGiB: await this.nodefsVolumeGiB(inst, family),
         memoryOverheadPercent: this.opts.memoryOverheadPercent ?? 5,
       });
       await reachApiServer(boot.cluster, { endpoint: this.opts.apiServerEndpoint, clusterName: this.opts.clusterName });
@@ -314,9 +315,13 @@ export class NodeAgent {
     return facts;
   }
 
-  /** The root filesystem the kubelet reports as ephemeral-storage: the root EBS volume's size. */
-  private async rootVolumeGiB(inst: Instance): Promise<number> {
-    const root = inst.BlockDeviceMappings?.find((b) => b.DeviceName === inst.RootDeviceName) ?? inst.BlockDeviceMappings?.[0];
+  /**
+   * The filesystem the kubelet reports as ephemeral-storage: the root EBS volume, except on Bottlerocket, whose
+   * /var/lib lives on the data volume (/dev/xvdb) while the root volume holds only the OS.
+   */
+  private async nodefsVolumeGiB(inst: Instance, family: AmiFamily): Promise<number> {
+    const byName = (d: string | undefined) => inst.BlockDeviceMappings?.find((b) => b.DeviceName === d);
+    const root = (family === "bottlerocket" ? byName("/dev/xvdb") : undefined) ?? byName(inst.RootDeviceName) ?? inst.BlockDeviceMappings?.[0];
     const volumeId = root?.Ebs?.VolumeId;
     if (!volumeId) return 20;
     const out = await this.ec2.send(new DescribeVolumesCommand({ VolumeIds: [volumeId] })).catch(() => undefined);

@@ -31,6 +31,11 @@ export interface BootConfig {
   kubeletFlags: string[];
   /** AL2's bootstrap.sh and Windows' Start-EKSBootstrap.ps1 call eks:DescribeCluster for a missing endpoint/CA. */
   describesClusterWhenMissing: boolean;
+  /**
+   * What the bootstrap does with instance-store disks: RAID0 arrays them under the kubelet's and containerd's
+   * directories (pods' ephemeral storage is then the disks, not the root volume); Mount mounts each separately.
+   */
+  localStorage?: "RAID0" | "Mount";
 }
 
 /** A bootstrap refusing to go on; `component` names who says so (nodeadm, bootstrap.sh, kubelet, ...). */
@@ -142,8 +147,16 @@ function decodeNodeadm(userData: string): BootConfig {
   const cluster: ClusterDetails = {};
   let kubeletConfig: Obj = {};
   const kubeletFlags: string[] = [];
+  let localStorage: BootConfig["localStorage"];
   for (const d of docs) {
     const spec = isObj(d.spec) ? d.spec : {};
+    const ls = isObj(spec.instance) && isObj(spec.instance.localStorage) ? spec.instance.localStorage : {};
+    if (ls.strategy !== undefined && ls.strategy !== "") {
+      if (ls.strategy !== "RAID0" && ls.strategy !== "Mount") {
+        throw new BootError("nodeadm", `Command failed: invalid local storage strategy: ${String(ls.strategy)}`);
+      }
+      localStorage = ls.strategy;
+    }
     const c = isObj(spec.cluster) ? spec.cluster : {};
     for (const key of ["name", "apiServerEndpoint", "certificateAuthority", "cidr"] as const) {
       const v = c[key];
@@ -159,7 +172,7 @@ function decodeNodeadm(userData: string): BootConfig {
       "Command failed: error unmarshaling NodeConfig: spec.cluster.certificateAuthority: illegal base64 data",
     );
   }
-  return { family: "al2023", cluster, kubeletConfig, kubeletFlags, describesClusterWhenMissing: false };
+  return { family: "al2023", cluster, kubeletConfig, kubeletFlags, describesClusterWhenMissing: false, localStorage };
 }
 
 function isBase64(s: string): boolean {
@@ -231,6 +244,7 @@ function decodeBootstrapSh(userData: string): BootConfig {
   let extra = "";
   let dnsIP: string | undefined;
   let useMaxPods = true;
+  let localStorage: BootConfig["localStorage"];
   for (let i = 0; i < words.length; i++) {
     const w = words[i]!;
     const next = () => words[++i] ?? "";
@@ -240,6 +254,11 @@ function decodeBootstrapSh(userData: string): BootConfig {
     else if (w === "--service-ipv4-cidr") cluster.cidr = next();
     else if (w === "--kubelet-extra-args") extra = next();
     else if (w === "--use-max-pods") useMaxPods = next() !== "false";
+    else if (w === "--local-disks") {
+      const mode = next();
+      if (mode !== "raid0" && mode !== "mount") throw new BootError("bootstrap.sh", `--local-disks: unknown mode '${mode}' (raid0 or mount)`);
+      localStorage = mode === "raid0" ? "RAID0" : "Mount";
+    }
     else if (w.startsWith("--")) next();
     else if (!cluster.name) cluster.name = w;
   }
@@ -247,7 +266,7 @@ function decodeBootstrapSh(userData: string): BootConfig {
   const kubeletConfig: Obj = {};
   if (dnsIP) kubeletConfig.clusterDNS = [dnsIP];
   if (!useMaxPods) kubeletConfig.maxPods = 110;
-  return { family: "al2", cluster, kubeletConfig, kubeletFlags: shellWords(extra), describesClusterWhenMissing: true };
+  return { family: "al2", cluster, kubeletConfig, kubeletFlags: shellWords(extra), describesClusterWhenMissing: true, localStorage };
 }
 
 // ---- Bottlerocket ----------------------------------------------------------------------------------------

@@ -91,6 +91,7 @@ export function launchTemplateData(i: LaunchTemplateInput): RequestLaunchTemplat
     kubelet: spec.kubelet,
     maxPods: i.maxPods,
     customUserData: spec.userData,
+    instanceStorePolicy: spec.instanceStorePolicy,
   });
   const data: RequestLaunchTemplateData = {
     ImageId: i.imageId,

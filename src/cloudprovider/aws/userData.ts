@@ -18,6 +18,8 @@ export interface UserDataOptions {
   kubelet?: KubeletSpec;
   maxPods?: number;
   customUserData?: string;
+  /** EC2NodeClass spec.instanceStorePolicy: RAID0 makes the bootstrap array the instance-store disks for pods. */
+  instanceStorePolicy?: string;
 }
 
 function kubeletConfig(o: UserDataOptions): Record<string, unknown> {
@@ -83,10 +85,9 @@ export function nodeConfigYaml(o: UserDataOptions): string {
   config.registerWithTaints = registerWithTaints(o.taints);
   const kubelet: Record<string, unknown> = { config };
   if (flags.length) kubelet.flags = flags;
-  return stringify(
-    { apiVersion: "node.eks.aws/v1alpha1", kind: "NodeConfig", spec: { cluster, kubelet } },
-    { lineWidth: 0 },
-  );
+  const spec: Record<string, unknown> = { cluster, kubelet };
+  if (o.instanceStorePolicy === "RAID0") spec.instance = { localStorage: { strategy: "RAID0" } };
+  return stringify({ apiVersion: "node.eks.aws/v1alpha1", kind: "NodeConfig", spec }, { lineWidth: 0 });
 }
 
 interface Part {
@@ -183,6 +184,7 @@ export function al2UserData(o: UserDataOptions): string {
     ...(o.caBundle ? ["--b64-cluster-ca", shq(o.caBundle)] : []),
     ...(o.serviceCIDR ? ["--service-ipv4-cidr", shq(o.serviceCIDR)] : []),
     ...(o.kubelet?.clusterDNS?.length ? ["--dns-cluster-ip", shq(o.kubelet.clusterDNS[0]!)] : []),
+    ...(o.instanceStorePolicy === "RAID0" ? ["--local-disks", "raid0"] : []),
     "--use-max-pods",
     "false",
     "--kubelet-extra-args",

@@ -168,3 +168,36 @@ describe("other AMI families", () => {
     expect(familyOfImage("my-golden-image")).toBeUndefined();
   });
 });
+
+describe("instance-store RAID0 (EC2NodeClass instanceStorePolicy)", () => {
+  const m5d: InstanceTypeFacts = { ...m5large, name: "m5d.4xlarge", vcpus: 16, memoryMiB: 65536, maxEnis: 8, ipv4PerEni: 30, instanceStoreGB: 600 };
+  const input = { clusterName: "demo", apiServerEndpoint: full.apiServerEndpoint, caBundle: CA, serviceCIDR: "10.96.0.0/16", labels: {}, taints: [], instanceStorePolicy: "RAID0" };
+
+  it("AL2023: capsicum's NodeConfig asks nodeadm for RAID0 and the kubelet's nodefs is the array", async () => {
+    const { al2023UserData } = await import("../../../src/cloudprovider/aws/userData");
+    const boot = decodeUserData("al2023", al2023UserData(input));
+    expect(boot.localStorage).toBe("RAID0");
+    expect(kubeletNode(boot, m5d, facts).capacity["ephemeral-storage"]).toBe(`${Math.floor(600e9 / 1024)}Ki`);
+    // without RAID0 the root volume is nodefs, instance store or not
+    const plain = decodeUserData("al2023", al2023UserData({ ...input, instanceStorePolicy: undefined }));
+    expect(plain.localStorage).toBeUndefined();
+    expect(kubeletNode(plain, m5d, facts).capacity["ephemeral-storage"]).toBe(`${20 * 2 ** 20}Ki`);
+  });
+
+  it("AL2: bootstrap.sh --local-disks raid0", async () => {
+    const { al2UserData } = await import("../../../src/cloudprovider/aws/userData");
+    const boot = decodeUserData("al2", al2UserData(input));
+    expect(boot.localStorage).toBe("RAID0");
+    expect(kubeletNode(boot, m5d, facts).capacity["ephemeral-storage"]).toBe(`${Math.floor(600e9 / 1024)}Ki`);
+    expect(refusal(() => decodeUserData("al2", "/etc/eks/bootstrap.sh demo --local-disks raid5"))).toMatch(/^bootstrap.sh: --local-disks: unknown mode 'raid5'/);
+  });
+
+  it("a user's NodeConfig with localStorage Mount (examples/v1 al2023-custom-userdata) is kept; RAID0 from capsicum's part wins", async () => {
+    const { al2023UserData } = await import("../../../src/cloudprovider/aws/userData");
+    const user = "apiVersion: node.eks.aws/v1alpha1\nkind: NodeConfig\nspec:\n  instance:\n    localStorage:\n      strategy: Mount\n";
+    expect(decodeUserData("al2023", al2023UserData({ ...input, instanceStorePolicy: undefined, customUserData: user })).localStorage).toBe("Mount");
+    expect(decodeUserData("al2023", al2023UserData({ ...input, customUserData: user })).localStorage).toBe("RAID0");
+    expect(refusal(() => decodeUserData("al2023", mime(["application/node.eks.aws", nodeConfig(full, "  instance:\n    localStorage:\n      strategy: RAID5\n")]))))
+      .toBe("nodeadm: Command failed: invalid local storage strategy: RAID5");
+  });
+});
