@@ -19,7 +19,13 @@ import type { KubeletConfig } from "../cloudprovider/aws/catalog/types";
 
 export interface EC2NodeClassLike {
   metadata: { name?: string };
-  spec?: { kubelet?: KubeletConfig };
+  spec?: {
+    kubelet?: KubeletConfig;
+    amiFamily?: string;
+    amiSelectorTerms?: Array<{ alias?: string }>;
+    instanceStorePolicy?: string;
+    blockDeviceMappings?: Array<{ deviceName?: string; rootVolume?: boolean; ebs?: { volumeSize?: string } }>;
+  };
 }
 
 export interface LoadedObjects {

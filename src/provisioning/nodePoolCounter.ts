@@ -9,6 +9,7 @@ import { Condition, getCondition, sameConditions, setCondition } from "../lifecy
 import { Requirements } from "../apis/requirements";
 import { checkSatisfiable, type Req } from "../../policies/validate/satisfiability";
 import type { CatalogInstanceType } from "../../policies/validate/types";
+import { PRICES_CONDITION, PRICE_FALLBACK_REASON } from "../cloudprovider/aws/pricing";
 
 /** A NodePool's root Ready depends on these (Karpenter v1): the spec is usable and its node class is Ready. */
 export const NODEPOOL_READY_DEPENDS_ON = ["ValidationSucceeded", "NodeClassReady"] as const;
@@ -62,6 +63,16 @@ export function nodePoolConditions(
         ready?.reason ? `NodeClass${ready.reason}` : "NodeClassNotReady",
         ready?.message || `${ref?.kind} ${ref?.name} is not ready`,
       );
+  // No silent substitutes: a node class priced from the static table (PricesResolved=False) says so on the pools
+  // that launch from it too, where consolidation's $/h comparisons happen. Informational: Ready is unaffected.
+  const prices = getCondition(nc?.status?.conditions as Condition[] | undefined, PRICES_CONDITION);
+  if (prices && prices.status !== "Unknown") {
+    const ok = prices.status === "True";
+    const message = `${ref?.kind ?? "EC2NodeClass"} ${ref?.name}: ${prices.message}`;
+    conds = set(conds, PRICES_CONDITION, ok, prices.reason || PRICE_FALLBACK_REASON, message);
+  } else if (getCondition(conds, PRICES_CONDITION)) {
+    conds = conds.filter((c) => c.type !== PRICES_CONDITION);
+  }
   // Argo CD's NodePool health shows only Ready's message: carry the failing dependent's own words there
   // (Karpenter's "<Type>=False", then why: the validation failure, or the missing/unready node class).
   const failed = NODEPOOL_READY_DEPENDS_ON.map((t) => getCondition(conds, t)).find((c) => c?.status === "False");

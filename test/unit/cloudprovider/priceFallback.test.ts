@@ -6,7 +6,7 @@ import type { EC2NodeClassLike } from "../../../src/cloudprovider/aws/nodeClass"
 import { pricingState } from "../../../src/cloudprovider/aws/pricing";
 import { Kinds } from "../../../src/kube/client";
 import { FakeClock } from "../../../src/kube/clock";
-import { FakeCloud, miniCluster, nodeClass } from "../lifecycle/fakes";
+import { FakeCloud, miniCluster, nodeClass, nodePool } from "../lifecycle/fakes";
 
 function provider(region: string, zone: string) {
   const ec2 = {
@@ -82,6 +82,32 @@ describe("the EC2NodeClass status controller announces a price fallback", () => 
     cloud.fallback = true;
     await mc.tick(600_000);
     expect(fallbackEvents()).toHaveLength(2);
+    await mc.controllers.stop();
+  });
+});
+
+describe("the NodePools launching from that EC2NodeClass say so too", () => {
+  test("NodePool PricesResolved=False (StaticPriceFallback) naming the class; Ready stays True; it clears when prices are real", async () => {
+    const clock = new FakeClock();
+    const cloud = new PricedCloud(clock);
+    const mc = await miniCluster({
+      clock, cloud, settings: { NODECLASS_REFRESH_INTERVAL: "10s" },
+      seed: async c => { await c.create(Kinds.EC2NodeClass, nodeClass("default")); await c.create(Kinds.NodePool, nodePool("default")); },
+    });
+    await mc.tick(1_000);
+    await mc.tick(15_000);
+    const poolCondition = async (type: string) =>
+      ((await mc.client.get(Kinds.NodePool, "default"))!.status?.conditions ?? []).find((c: { type: string }) => c.type === type);
+    expect(await poolCondition("PricesResolved")).toMatchObject({
+      status: "False", reason: "StaticPriceFallback",
+      message: "EC2NodeClass default: no on-demand price table for region eu-west-1: using us-east-1 prices",
+    });
+    expect(await poolCondition("Ready")).toMatchObject({ status: "True" });
+    cloud.fallback = false;
+    await mc.tick(600_000);
+    await mc.tick(15_000);
+    expect(await poolCondition("PricesResolved")).toMatchObject({ status: "True", reason: "PricesResolved" });
+    expect(await poolCondition("Ready")).toMatchObject({ status: "True" });
     await mc.controllers.stop();
   });
 });
