@@ -97,7 +97,7 @@ beforeAll(async () => {
     logDir: work,
   });
   agent = new NodeAgent({
-    clusterName: process.env.CLUSTER_NAME,
+    clusterName: process.env.CLUSTER_NAME!,
     apiServerEndpoint: process.env.SANDBOX_APISERVER!,
     bootDelayMs: 1000,
     pollMs: 500,
