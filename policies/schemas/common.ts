@@ -1,6 +1,7 @@
 // Schema fragments shared by the karpenter.sh and karpenter.k8s.aws kinds (patterns, requirements, taints,
 // conditions). Values are Karpenter v1.14 facts (see ../shared/reference/karpenter-crd-rules.md).
-import { cel, type CelRule, type Schema } from "./types";
+import { keyDomainMessage, mapKeyDomainMessage, requirementListMessage } from "./celMessages";
+import { cel, celMsg, type CelRule, type Schema } from "./types";
 
 export const QUANTITY_PATTERN =
   "^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$";
@@ -53,21 +54,35 @@ export const labelDomain = (key: string): string => String(key).split("/")[0] ??
 
 // --- label key rules: each exists in a per-key form (requirements[].key) and a per-map form (labels) ---
 export function keyDomainRule(domain: string, allowed: string[]): CelRule {
-  return cel(
+  const message = `label domain "${domain}" is restricted`;
+  const m = keyDomainMessage(domain, allowed, message);
+  return celMsg(
     `self in ${celList(allowed)} || !self.find("^([^/]+)").endsWith("${domain}")`,
-    `label domain "${domain}" is restricted`,
+    message,
     (k: string) => allowed.includes(k) || !labelDomain(k).endsWith(domain),
+    m.expression,
+    m.messageFor,
   );
 }
 export function keyNotRule(label: string): CelRule {
   return cel(`self != "${label}"`, `label "${label}" is restricted`, (k: string) => k !== label);
 }
 export function mapKeyDomainRule(domain: string, allowed: string[]): CelRule {
-  return cel(
+  const message = `label domain "${domain}" is restricted`;
+  const ok = (k: string) => allowed.includes(k) || !labelDomain(k).endsWith(domain);
+  const m = mapKeyDomainMessage(
+    domain,
+    allowed,
+    message,
+    (k) => !ok(k),
+    `!(x in ${celList(allowed)} || !x.find("^([^/]+)").endsWith("${domain}"))`,
+  );
+  return celMsg(
     `self.all(x, x in ${celList(allowed)} || !x.find("^([^/]+)").endsWith("${domain}"))`,
-    `label domain "${domain}" is restricted`,
-    (m: Record<string, unknown>) =>
-      Object.keys(m).every((k) => allowed.includes(k) || !labelDomain(k).endsWith(domain)),
+    message,
+    (mp: Record<string, unknown>) => Object.keys(mp).every(ok),
+    m.expression,
+    m.messageFor,
   );
 }
 export function mapKeyNotRule(label: string): CelRule {
@@ -78,9 +93,11 @@ export function mapKeyNotRule(label: string): CelRule {
   );
 }
 
-/** CEL `int(s) >= 0`: int() accepts an optional sign and decimal digits only. */
+/** CEL `int(s) >= 0`: int() accepts an optional sign and decimal digits only, within int64 (else it errors). */
 export function isNonNegativeIntString(s: unknown): boolean {
-  return typeof s === "string" && /^[+-]?[0-9]+$/.test(s) && Number(s) >= 0;
+  if (typeof s !== "string" || !/^[+-]?[0-9]+$/.test(s)) return false;
+  const n = BigInt(s);
+  return n >= 0n && n <= 9223372036854775807n;
 }
 const vals = (x: any): unknown[] => (Array.isArray(x?.values) ? x.values : []);
 const ORDER_OPS = ["Gt", "Lt", "Gte", "Lte"];
@@ -120,28 +137,34 @@ export function requirementsSchema(flavor: RequirementFlavor): Schema {
     },
   };
   if (flavor !== "overlay") item.properties!.minValues = { type: "integer", minimum: 1, maximum: 50 };
-  const inRule = cel(
+  const listRule = (rule: string, message: string, offendingCel: string, offending: (x: any) => boolean) => {
+    const m = requirementListMessage(message, offendingCel, offending);
+    return celMsg(rule, message, (xs: any[]) => !xs.some(offending), m.expression, m.messageFor);
+  };
+  const noValues = (op: string) => (x: any) => x?.operator === op && vals(x).length === 0;
+  const noValuesCel = (op: string) => `x.operator == '${op}' && (!has(x.values) || x.values.size() == 0)`;
+  const inRule = listRule(
     "self.all(x, x.operator == 'In' ? x.values.size() != 0 : true)",
     "requirements with operator 'In' must have a value defined",
-    (xs: any[]) => xs.every((x) => (x?.operator === "In" ? vals(x).length !== 0 : true)),
+    noValuesCel("In"),
+    noValues("In"),
   );
-  const orderRule = cel(
+  const orderRule = listRule(
     "self.all(x, (x.operator == 'Gt' || x.operator == 'Lt' || x.operator == 'Gte' || x.operator == 'Lte') ? (x.values.size() == 1 && int(x.values[0]) >= 0) : true)",
     flavor === "overlay"
       ? "requirements operator 'Gt', 'Lt', 'Gte' or 'Lte' must have a single positive integer value"
       : "requirements operator 'Gt', 'Lt', 'Gte', or 'Lte' must have a single positive integer value",
-    (xs: any[]) =>
-      xs.every((x) =>
-        ORDER_OPS.includes(x?.operator) ? vals(x).length === 1 && isNonNegativeIntString(vals(x)[0]) : true,
-      ),
+    "x.operator in ['Gt', 'Lt', 'Gte', 'Lte'] && !(has(x.values) && x.values.size() == 1 && x.values[0].matches('^[+]?[0-9]{1,18}$'))",
+    (x: any) => ORDER_OPS.includes(x?.operator) && !(vals(x).length === 1 && isNonNegativeIntString(vals(x)[0])),
   );
   const rules: CelRule[] =
     flavor === "overlay"
       ? [
-          cel(
+          listRule(
             "self.all(x, x.operator == 'NotIn' ? x.values.size() != 0 : true)",
             "requirements with operator 'NotIn' must have a value defined",
-            (xs: any[]) => xs.every((x) => (x?.operator === "NotIn" ? vals(x).length !== 0 : true)),
+            noValuesCel("NotIn"),
+            noValues("NotIn"),
           ),
           inRule,
           orderRule,
@@ -149,13 +172,11 @@ export function requirementsSchema(flavor: RequirementFlavor): Schema {
       : [
           inRule,
           orderRule,
-          cel(
+          listRule(
             "self.all(x, (x.operator == 'In' && has(x.minValues)) ? x.values.size() >= x.minValues : true)",
             "requirements with 'minValues' must have at least that many values specified in the 'values' field",
-            (xs: any[]) =>
-              xs.every((x) =>
-                x?.operator === "In" && x?.minValues !== undefined ? vals(x).length >= x.minValues : true,
-              ),
+            "x.operator == 'In' && has(x.minValues) && (!has(x.values) || x.values.size() < x.minValues)",
+            (x: any) => x?.operator === "In" && x?.minValues !== undefined && vals(x).length < x.minValues,
           ),
         ];
   return {

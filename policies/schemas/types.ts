@@ -8,6 +8,13 @@ export interface CelRule {
   message: string;
   /** Same meaning as `rule`: true when valid. `oldSelf` is set only for transition rules on update. */
   check: (self: any, oldSelf?: any) => boolean;
+  /**
+   * A CEL messageExpression naming the offending value (and a "did you mean"), emitted into the CRD next to
+   * `message` (the apiserver falls back to `message` if it fails), with `messageFor` its TypeScript twin: the
+   * webhook and `capsicum validate` print the same text the apiserver does.
+   */
+  messageExpression?: string;
+  messageFor?: (self: any, oldSelf?: any) => string;
 }
 
 export interface Schema {
@@ -68,4 +75,15 @@ export interface CrdDefinition {
 /** Helper so schema files read like the CRD: cel(rule, message, check). */
 export function cel(rule: string, message: string, check: (self: any, oldSelf?: any) => boolean): CelRule {
   return { rule, message, check };
+}
+
+/** cel(...) plus a messageExpression and its TypeScript twin (same text). */
+export function celMsg(
+  rule: string,
+  message: string,
+  check: (self: any, oldSelf?: any) => boolean,
+  messageExpression: string,
+  messageFor: (self: any, oldSelf?: any) => string,
+): CelRule {
+  return { rule, message, check, messageExpression, messageFor };
 }

@@ -1,6 +1,7 @@
 // Runs the TypeScript twins of the schema's CEL rules (x-kubernetes-validations) over an object, as the
 // apiserver would: rules at every present node, transition rules (oldSelf) only on update when the old value exists.
-import type { Schema } from "../schemas/types";
+import type { CelRule, Schema } from "../schemas/types";
+import { withHint } from "./hints";
 import { childPath } from "./paths";
 import type { FieldError } from "./types";
 
@@ -46,6 +47,18 @@ function safe(f: () => boolean): boolean {
   }
 }
 
+/** What the apiserver prints: the messageExpression's text, else the message (as in the CRD, with its hint). */
+function messageOf(rule: CelRule, value: unknown, oldValue: unknown): string {
+  if (rule.messageFor) {
+    try {
+      return rule.messageFor(value, oldValue);
+    } catch {
+      // a failing messageExpression falls back to the static message, as in the apiserver
+    }
+  }
+  return withHint(rule.message);
+}
+
 export function celErrors(
   schema: Schema,
   value: unknown,
@@ -65,7 +78,7 @@ export function celErrors(
     }
     if (!ok) {
       const where = transition ? path : offendingChild(schema, rule.check, value, path);
-      out.push({ path: where, message: rule.message, source: "cel" });
+      out.push({ path: where, message: messageOf(rule, value, oldValue), source: "cel" });
     }
   }
   if (schema.properties && isObject(value)) {

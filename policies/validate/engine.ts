@@ -2,7 +2,6 @@
 import { definitionFor, openAPISchemaFor, type KindName } from "../schemas";
 import { celErrors } from "./celCheck";
 import { applyDefaults } from "./defaults";
-import { withHint } from "./hints";
 import { schemaErrors } from "./schemaCheck";
 import { nameErrors, unknownFieldErrors } from "./unknownFields";
 import type { FieldError, ValidationResult } from "./types";
@@ -25,7 +24,7 @@ export function baseLayers(kind: KindName, obj: unknown, oldObject: unknown): La
     ...schemaErrors(kind, defaulted),
   ];
   const cel = celErrors(openAPISchemaFor(definitionFor(kind)), defaulted, oldDefaulted, "");
-  for (const e of cel) errors.push({ ...e, message: withHint(e.message) });
+  errors.push(...cel);
   return { defaulted, errors };
 }
 

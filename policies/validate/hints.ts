@@ -27,6 +27,29 @@ export const CEL_HINTS: Record<string, string> = {
   "nodeClassRef.group is immutable": "create a new NodePool to use another node class group",
   "nodeClassRef.kind is immutable": "create a new NodePool to use another node class kind",
   "spec is immutable": "NodeClaims are replaced, not edited; change the NodePool instead",
+  "'weight' is not supported on static NodePools": "remove spec.weight, or remove spec.replicas for a dynamic NodePool",
+  "only 'limits.nodes' is supported on static NodePools":
+    "remove the other limits (a static NodePool keeps spec.replicas nodes), or remove spec.replicas",
+  "empty tag keys or values aren't supported":
+    'remove the empty key or value, e.g. tags: {"karpenter.sh/discovery": "my-cluster"}',
+  "empty tag keys aren't supported": "remove the tag with the empty key",
+  "tag contains a restricted tag matching kubernetes.io/cluster/":
+    "Karpenter sets this tag itself; remove it from spec.tags",
+  "tag contains a restricted tag matching eks:eks-cluster-name":
+    "Karpenter sets this tag itself; remove it from spec.tags",
+  "tag contains a restricted tag matching karpenter.sh/nodepool":
+    "Karpenter sets this tag itself; remove it from spec.tags",
+  "tag contains a restricted tag matching karpenter.sh/nodeclaim":
+    "Karpenter sets this tag itself; remove it from spec.tags",
+  "tag contains a restricted tag matching karpenter.k8s.aws/ec2nodeclass":
+    "Karpenter sets this tag itself; remove it from spec.tags",
+  "evictionSoft OwnerKey does not have a matching evictionSoftGracePeriod":
+    "add the same signal to evictionSoftGracePeriod, e.g. memory.available: 1m",
+  "evictionSoftGracePeriod OwnerKey does not have a matching evictionSoft":
+    "add the same signal to evictionSoft, or remove it from evictionSoftGracePeriod",
+  "invalid resource restricted":
+    "cpu, memory, ephemeral-storage and pods cannot be overlaid; use extended resources such as example.com/device",
+  "requirements with operator 'NotIn' must have a value defined": "add at least one value, or remove the requirement",
 };
 
 export function withHint(message: string): string {

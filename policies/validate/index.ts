@@ -6,7 +6,7 @@ export { validateNodeOverlay } from "./nodeoverlay";
 export { validateProvisioner, validateAWSNodeTemplate, conversionWarnings, type V1alpha5Context } from "./v1alpha5";
 export { formatDenial } from "./engine";
 export { applyDefaults } from "./defaults";
-export { schemaErrors, newKubeAjv } from "./schemaCheck";
+export { schemaErrors, newKubeAjv, withSetUniqueness } from "./schemaCheck";
 export { checkSatisfiable } from "./satisfiability";
 export { cronError } from "./cron";
 export type {

@@ -3,6 +3,7 @@
 import { parseQuantity } from "../../src/apis/quantity";
 import { cronError } from "./cron";
 import { baseLayers, result } from "./engine";
+import { kubeletRefusal } from "./kubeletLabels";
 import { closest } from "./paths";
 import { unknownKeySuggestion, requirementErrors } from "./requirementChecks";
 import { checkSatisfiable, type Req } from "./satisfiability";
@@ -97,6 +98,8 @@ function labelChecks(labels: unknown, errors: FieldError[]): void {
         message: `unknown well-known label "${key}"; did you mean "${near}"?`,
         source: "check",
       });
+    const refused = kubeletRefusal(key);
+    if (refused) errors.push({ path: `spec.template.metadata.labels[${key}]`, message: refused, source: "check" });
   }
 }
 

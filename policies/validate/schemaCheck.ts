@@ -49,11 +49,22 @@ export function newKubeAjv(): Ajv {
 const ajv = newKubeAjv();
 const compiled = new Map<KindName, { fn: ValidateFunction; schema: Schema }>();
 
+/** `x-kubernetes-list-type: set` lists reject duplicates in the apiserver ("Duplicate value"): ajv's uniqueItems. */
+export function withSetUniqueness(s: unknown): unknown {
+  if (Array.isArray(s)) return s.map(withSetUniqueness);
+  if (!s || typeof s !== "object") return s;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(s))
+    out[k] = k === "x-kubernetes-validations" || k === "default" ? v : withSetUniqueness(v);
+  if (out["x-kubernetes-list-type"] === "set") out.uniqueItems = true;
+  return out;
+}
+
 function validatorFor(kind: KindName): { fn: ValidateFunction; schema: Schema } {
   let v = compiled.get(kind);
   if (!v) {
     const schema = openAPISchemaFor(definitionFor(kind));
-    v = { fn: ajv.compile(toPlainSchema(schema)), schema };
+    v = { fn: ajv.compile(withSetUniqueness(toPlainSchema(schema)) as object), schema };
     compiled.set(kind, v);
   }
   return v;
@@ -109,6 +120,10 @@ function describe(e: ErrorObject): string {
       return `Invalid value: ${value}: should be at least ${(e.params as { limit: number }).limit} chars long`;
     case "maxProperties":
       return `Too many: must have at most ${(e.params as { limit: number }).limit} items`;
+    case "uniqueItems": {
+      const { i, j } = e.params as { i: number; j: number };
+      return `Duplicate value: ${JSON.stringify((e.data as unknown[])[Math.max(i, j)])}; remove the repeated entry`;
+    }
     case "format":
       return `Invalid value: ${value}: must be a valid ${(e.params as { format: string }).format}`;
     case "anyOf":
@@ -131,6 +146,10 @@ export function schemaErrors(kind: KindName, obj: unknown): FieldError[] {
     if (e.keyword === "type" && anyOfPaths.has(e.instancePath) && /\/anyOf\/\d+\/type$/.test(e.schemaPath)) continue;
     let path = pointerToPath(e.instancePath, schema);
     let message = describe(e);
+    if (e.keyword === "uniqueItems") {
+      const { i, j } = e.params as { i: number; j: number };
+      path = `${path}[${Math.max(i, j)}]`;
+    }
     if (e.keyword === "required") {
       const missing = (e.params as { missingProperty: string }).missingProperty;
       path = path ? `${path}.${missing}` : missing;

@@ -3,7 +3,7 @@
 // The webhook never sees either (the apiserver rejects or prunes them first); `capsicum validate` needs both to
 // give the apiserver's verdict offline.
 import type { Schema } from "../schemas/types";
-import { childPath } from "./paths";
+import { childPath, closest } from "./paths";
 import type { FieldError } from "./types";
 
 const OBJECT_META = new Set([
@@ -34,7 +34,11 @@ export function unknownFieldErrors(schema: Schema, value: unknown, path = "", ou
       const p = childPath(path, k);
       if (!sub) {
         if (path === "" && (k === "apiVersion" || k === "kind")) continue;
-        out.push({ path: p, message: `unknown field "${p}"`, source: "schema" });
+        const near = closest(k, Object.keys(schema.properties), 3);
+        const fix = near
+          ? `did you mean "${near}"?`
+          : `remove it; fields here: ${Object.keys(schema.properties).join(", ")}`;
+        out.push({ path: p, message: `unknown field "${p}"; ${fix}`, source: "schema" });
       } else if (path === "" && k === "metadata") {
         if (isObject(value[k]))
           for (const mk of Object.keys(value[k] as object))

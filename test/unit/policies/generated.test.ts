@@ -17,7 +17,9 @@ describe("generated CRDs and types", () => {
     expect(v.subresources).toEqual({ status: {}, scale: { specReplicasPath: ".spec.replicas", statusReplicasPath: ".status.nodes" } });
     expect(v.additionalPrinterColumns.filter((c: any) => !c.priority).map((c: any) => c.name)).toEqual(["NodeClass", "Nodes", "Ready", "Age"]);
     const rules = v.schema.openAPIV3Schema.properties.spec.properties.template.properties.spec.properties.requirements["x-kubernetes-validations"];
-    expect(rules[0]).toEqual({ message: "requirements with operator 'In' must have a value defined", rule: "self.all(x, x.operator == 'In' ? x.values.size() != 0 : true)" });
+    // Karpenter's rule; Karpenter's message with the fix appended
+    expect(rules[0]).toMatchObject({ rule: "self.all(x, x.operator == 'In' ? x.values.size() != 0 : true)" });
+    expect(rules[0].message).toBe("requirements with operator 'In' must have a value defined; add at least one value, or use operator Exists");
     const ec2 = YAML.parseAllDocuments(readFileSync(join(root, "crds/karpenter.k8s.aws_ec2nodeclasses.yaml"), "utf8")).map(d => d.toJS()).find(Boolean);
     expect(ec2.spec.names.shortNames).toEqual(["ec2nc", "ec2ncs"]);
     expect(ec2.spec.versions[0].additionalPrinterColumns.filter((c: any) => !c.priority).map((c: any) => c.name)).toEqual(["Ready", "Age"]);

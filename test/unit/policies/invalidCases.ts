@@ -98,6 +98,8 @@ export const INVALID_CASES: InvalidCase[] = [
     path: "spec.template.spec.nodeClassRef", message: "valid: group: karpenter.k8s.aws, kind: EC2NodeClass" },
   { name: "invalid cron schedule", kind: "NodePool", layer: "webhook", doc: nodePool(np => { np.spec.disruption.budgets = [{ nodes: "0", schedule: "0 25 * * *", duration: "1h" }]; }),
     path: "spec.disruption.budgets[0].schedule", message: "hour value 25 is out of range 0-23" },
+  { name: "label the kubelet refuses", kind: "NodePool", layer: "webhook", doc: nodePool(np => { np.spec.template.metadata = { labels: { "kubernetes.io/team": "a" } }; }),
+    path: "spec.template.metadata.labels[kubernetes.io/team]", message: "the kubelet refuses" },
   { name: "unknown limit resource", kind: "NodePool", layer: "webhook", doc: nodePool(np => { np.spec.limits = { cpus: "100" }; }),
     path: "spec.limits[cpus]", message: 'did you mean "cpu"' },
   { name: "unsatisfiable cpu requirement", kind: "NodePool", layer: "webhook", needsCatalog: true,

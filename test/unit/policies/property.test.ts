@@ -4,14 +4,15 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import YAML from "yaml";
-import { applyDefaults, newKubeAjv, validateEC2NodeClass, validateNodePool } from "../../../policies/validate";
+import { applyDefaults, newKubeAjv, validateEC2NodeClass, validateNodePool, withSetUniqueness } from "../../../policies/validate";
 
 const root = join(__dirname, "../../..");
 const crdSchema = (file: string) =>
   YAML.parseAllDocuments(readFileSync(join(root, "crds", file), "utf8")).map(d => d.toJS()).find(Boolean).spec.versions[0].schema.openAPIV3Schema;
 const ajv = newKubeAjv();
-const nodePoolCrd = ajv.compile(crdSchema("karpenter.sh_nodepools.yaml"));
-const ec2Crd = ajv.compile(crdSchema("karpenter.k8s.aws_ec2nodeclasses.yaml"));
+// As the apiserver applies them: set-type lists reject duplicates.
+const nodePoolCrd = ajv.compile(withSetUniqueness(crdSchema("karpenter.sh_nodepools.yaml")) as object);
+const ec2Crd = ajv.compile(withSetUniqueness(crdSchema("karpenter.k8s.aws_ec2nodeclasses.yaml")) as object);
 
 const junk = fc.oneof(fc.string({ maxLength: 8 }), fc.integer({ min: -5, max: 200 }), fc.boolean(), fc.constant(null), fc.constant([]), fc.constant({}));
 /** Mostly the first (valid) value, sometimes the other listed values (often invalid), rarely junk of any type. */
