@@ -285,7 +285,10 @@ export async function startControllers(settings: Settings, o: ControllerOverride
     async () => {
       const before = overlays.evaluation;
       await overlays.reconcile();
-      if (overlays.evaluation !== before && state.pendingPods().length) batcher.trigger();
+      if (overlays.evaluation === before) return;
+      if (state.pendingPods().length) batcher.trigger();
+      // Overlays change the catalog each pool can launch from: its Ready condition is recomputed over it.
+      for (const name of state.nodePools.keys()) counter.add(name);
     },
     {
       name: "nodeoverlay",
@@ -558,6 +561,9 @@ export async function startControllers(settings: Settings, o: ControllerOverride
   every("nodeclass", settings.nodeClassRefreshMs, () => {
     for (const n of state.nodeClasses.keys()) nodeClasses.add(n);
     overlayQueue.add("all"); // offerings change (spot prices, availability): re-check conflicts
+    // ...and what each pool can launch: Ready=False "no instance type satisfies" clears (or appears) with the catalog
+    // even when no node class status changed. The counter patches only what changed.
+    for (const n of state.nodePools.keys()) counter.add(n);
   });
   // Karpenter's metrics.node / metrics.pod controllers (every 5 s there).
   every("metrics", 5_000, () => {
