@@ -271,6 +271,30 @@ function decodeBootstrapSh(userData: string): BootConfig {
 
 // ---- Bottlerocket ----------------------------------------------------------------------------------------
 
+/** The top-level elements of a TOML array's inside (nested arrays and quoted commas kept whole). */
+function splitArray(inner: string, lineNo: number): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let quote = "";
+  let cur = "";
+  for (const ch of inner) {
+    if (quote) {
+      if (ch === quote) quote = "";
+    } else if (ch === '"' || ch === "'") quote = ch;
+    else if (ch === "[") depth++;
+    else if (ch === "]") depth--;
+    else if (ch === "," && depth === 0) {
+      if (cur.trim()) out.push(cur.trim());
+      cur = "";
+      continue;
+    }
+    cur += ch;
+  }
+  if (quote || depth !== 0) throw new BootError("bottlerocket", `failed to parse user data as TOML: line ${lineNo}: unterminated array`);
+  if (cur.trim()) out.push(cur.trim());
+  return out;
+}
+
 /** A small TOML reader for Bottlerocket settings: tables, dotted/quoted keys, strings, numbers, booleans, arrays. */
 export function parseToml(text: string): Obj {
   const root: Obj = {};
@@ -291,11 +315,7 @@ export function parseToml(text: string): Obj {
     if (/^".*"$/.test(v)) return JSON.parse(v);
     if (v === "true" || v === "false") return v === "true";
     if (/^[+-]?\d+(\.\d+)?$/.test(v)) return Number(v);
-    if (v.startsWith("[") && v.endsWith("]")) {
-      const inner = v.slice(1, -1).trim();
-      if (!inner) return [];
-      return (inner.match(/"[^"]*"|'[^']*'|[^,\s]+/g) ?? []).map((x) => value(x, lineNo));
-    }
+    if (v.startsWith("[") && v.endsWith("]")) return splitArray(v.slice(1, -1), lineNo).map((x) => value(x, lineNo));
     throw new BootError("bottlerocket", `failed to parse user data as TOML: line ${lineNo}: invalid value ${v}`);
   };
   text.split(/\r?\n/).forEach((line, i) => {
@@ -359,7 +379,22 @@ function decodeBottlerocket(userData: string): BootConfig {
     const labels = Object.entries(k["node-labels"]).map(([a, b]) => `${a}=${String(b)}`);
     if (labels.length) flags.push(`--node-labels=${labels.join(",")}`);
   }
-  return { family: "bottlerocket", cluster, kubeletConfig, kubeletFlags: flags, describesClusterWhenMissing: false };
+  // Instance storage: a bootstrap command that binds the ephemeral-storage array to the kubelet's directory.
+  const commands = isObj(settings) && isObj(settings["bootstrap-commands"]) ? Object.values(settings["bootstrap-commands"]) : [];
+  const bindsKubelet = commands.some(
+    (c) =>
+      isObj(c) &&
+      Array.isArray(c.commands) &&
+      c.commands.some((cmd) => Array.isArray(cmd) && cmd.join(" ").startsWith("apiclient ephemeral-storage bind") && cmd.includes("/var/lib/kubelet")),
+  );
+  return {
+    family: "bottlerocket",
+    cluster,
+    kubeletConfig,
+    kubeletFlags: flags,
+    describesClusterWhenMissing: false,
+    ...(bindsKubelet ? { localStorage: "RAID0" as const } : {}),
+  };
 }
 
 // ---- Windows ---------------------------------------------------------------------------------------------

@@ -238,6 +238,27 @@ export function bottlerocketUserData(o: UserDataOptions): string {
   sub("kube-reserved", o.kubelet?.kubeReserved);
   sub("system-reserved", o.kubelet?.systemReserved);
   sub("eviction-hard", o.kubelet?.evictionHard);
+  if (o.instanceStorePolicy === "RAID0") {
+    // Bottlerocket arrays the instance-store disks and binds them where containerd, the kubelet and pod logs write.
+    const init = ["apiclient", "ephemeral-storage", "init"];
+    const bind = [
+      "apiclient",
+      "ephemeral-storage",
+      "bind",
+      "--dirs",
+      "/var/lib/containerd",
+      "/var/lib/kubelet",
+      "/var/log/pods",
+    ];
+    const arr = (a: string[]) => `[${a.map(tomlStr).join(", ")}]`;
+    lines.push(
+      '[settings.bootstrap-commands."000-mount-instance-storage"]',
+      `commands = [${arr(init)}, ${arr(bind)}]`,
+      "essential = true",
+      'mode = "always"',
+      "",
+    );
+  }
   return (
     [...lines, ...rest]
       .join("\n")

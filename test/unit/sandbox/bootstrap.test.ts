@@ -201,3 +201,45 @@ describe("instance-store RAID0 (EC2NodeClass instanceStorePolicy)", () => {
       .toBe("nodeadm: Command failed: invalid local storage strategy: RAID5");
   });
 });
+
+describe("every family's bootstrap meets the same kubelet refusals", () => {
+  const restricted = { "karpenter.sh/nodepool": "default", "node-role.kubernetes.io/worker": "true" };
+  const input = { clusterName: "demo", apiServerEndpoint: full.apiServerEndpoint, caBundle: CA, serviceCIDR: "10.96.0.0/16", labels: restricted, taints: [] };
+  const words = "kubelet: failed to validate kubelet flags: unknown 'kubernetes.io' or 'k8s.io' labels specified with --node-labels: [node-role.kubernetes.io/worker]";
+
+  it.each([
+    ["al2023", "al2023UserData"],
+    ["al2", "al2UserData"],
+    ["bottlerocket", "bottlerocketUserData"],
+    ["windows", "windowsUserData"],
+  ] as const)("%s: a restricted node label from capsicum's user data never starts the kubelet", async (family, writer) => {
+    const ud = (await import("../../../src/cloudprovider/aws/userData"))[writer](input);
+    const boot = decodeUserData(family, ud);
+    expect(refusal(() => kubeletNode(boot, m5large, { ...facts, os: family === "windows" ? "windows" : "linux" })).split("\n")[0]).toBe(words);
+    // the same user data without it starts, with the unregistered taint every family registers with
+    const ok = decodeUserData(family, (await import("../../../src/cloudprovider/aws/userData"))[writer]({ ...input, labels: { "karpenter.sh/nodepool": "default" } }));
+    expect(kubeletNode(ok, m5large, facts).taints).toEqual([{ key: "karpenter.sh/unregistered", effect: "NoExecute" }]);
+  });
+
+  it("Bottlerocket without the cluster certificate, AL2 without a cluster name: refused in their own words", () => {
+    const noCa = decodeUserData("bottlerocket", "[settings.kubernetes]\ncluster-name = 'demo'\napi-server = 'https://127.0.0.1:6443'\n");
+    expect(refusal(() => validateClusterDetails(noCa))).toBe("bottlerocket: kubelet.service: missing required setting settings.kubernetes.cluster-certificate");
+    expect(refusal(() => decodeUserData("al2", "#!/bin/bash\n/etc/eks/bootstrap.sh --apiserver-endpoint https://127.0.0.1:6443\n"))).toBe("bootstrap.sh: CLUSTER_NAME is not specified");
+    expect(refusal(() => decodeUserData("windows", "<powershell>\n& $EKSBootstrapScriptFile -APIServerEndpoint 'https://x'\n</powershell>"))).toBe(
+      "Start-EKSBootstrap.ps1: EKSClusterName is a required parameter",
+    );
+  });
+});
+
+describe("Bottlerocket RAID0", () => {
+  it("capsicum's TOML binds the instance-store array to the kubelet's directories; the node's nodefs is the array", async () => {
+    const { bottlerocketUserData } = await import("../../../src/cloudprovider/aws/userData");
+    const input = { clusterName: "demo", apiServerEndpoint: full.apiServerEndpoint, caBundle: CA, labels: {}, taints: [] };
+    const m5d: InstanceTypeFacts = { ...m5large, name: "m5d.4xlarge", instanceStoreGB: 600 };
+    const raid = decodeUserData("bottlerocket", bottlerocketUserData({ ...input, instanceStorePolicy: "RAID0" }));
+    expect(raid.localStorage).toBe("RAID0");
+    expect(kubeletNode(raid, m5d, facts).capacity["ephemeral-storage"]).toBe(`${Math.floor(600e9 / 1024)}Ki`);
+    expect(decodeUserData("bottlerocket", bottlerocketUserData(input)).localStorage).toBeUndefined();
+    expect(parseToml('a = [["x", "y,z"], ["w"]]')).toEqual({ a: [["x", "y,z"], ["w"]] });
+  });
+});
