@@ -13,10 +13,13 @@ import { Provisioning } from "./capabilities/provisioning";
 import { Lifecycle } from "./capabilities/lifecycle";
 import { Disruption } from "./capabilities/disruption";
 import { Migration } from "./capabilities/migration";
-import { startPod } from "./capabilities/pod";
+import { bootPod } from "./capabilities/pod";
 
-const mod = new PeprModule(cfg, [Admission, Provisioning, Lifecycle, Disruption, Migration], { deferStart: true });
-startPod(cfg.pepr.uuid, (port) => mod.start(port)).catch((err) => {
+// Constructed once Pepr's store exists (capabilities/pod.ts: two pods creating it at once would race).
+bootPod(
+  cfg.pepr.uuid,
+  () => new PeprModule(cfg, [Admission, Provisioning, Lifecycle, Disruption, Migration], { deferStart: true }),
+).catch((err) => {
   Log.error({ err: String(err?.message ?? err) }, "capsicum could not start its webhook server");
   process.exit(1);
 });

@@ -2,10 +2,29 @@
 import { Log } from "pepr";
 import { KfcKubeClient } from "../src/kube/kfcClient";
 import { loadSettings, SettingsError } from "../src/settings";
+import { ensurePeprStore } from "../src/webhook/peprStore";
 import { prepareLocalServing, prepareServing, watchRotation, ServingOptions } from "../src/webhook/serving";
 
 /** Pepr's fixed namespace for module pods. */
 export const MODULE_NAMESPACE = "pepr-system";
+
+/**
+ * Builds the module (`construct`: the PeprModule, whose constructor starts Pepr's store controller) once its
+ * PeprStore exists, then starts the pod. `pepr build` and `pepr dev` construct it at once: build only collects
+ * the capabilities, and dev runs a single process (no race).
+ */
+export async function bootPod(uuid: string, construct: () => { start(port: number): void }): Promise<void> {
+  const mode = process.env.PEPR_MODE;
+  if (mode !== "build" && mode !== "dev")
+    await ensurePeprStore({
+      client: new KfcKubeClient(),
+      namespace: MODULE_NAMESPACE,
+      name: `pepr-${uuid}-store`,
+      log: Log,
+    });
+  const mod = construct();
+  await startPod(uuid, (port) => mod.start(port));
+}
 
 export async function startPod(uuid: string, start: (port: number) => void): Promise<void> {
   const mode = process.env.PEPR_MODE;
