@@ -262,11 +262,14 @@ export async function startControllers(settings: Settings, o: ControllerOverride
     },
   );
 
+  // A cloud without getInstanceTypes gets the embedded catalog: loaded once, so the scheduler's per-catalog
+  // caches (compatible types, prices, domains) carry over from one provisioning pass to the next.
+  let embedded: InstanceType[] | undefined;
   const baseInstanceTypes = async (np: NodePool): Promise<InstanceType[]> => {
     const ncl = state.nodeClasses.get(np.spec.template.spec.nodeClassRef.name) as unknown as
       | EC2NodeClassLike
       | undefined;
-    if (!cloud.getInstanceTypes) return loadCatalog({ region: settings.awsRegion });
+    if (!cloud.getInstanceTypes) return (embedded ??= loadCatalog({ region: settings.awsRegion }));
     // A NodePool whose EC2NodeClass does not exist can launch nothing (its NodeClassReady condition says why).
     return ncl ? cloud.getInstanceTypes(ncl) : [];
   };

@@ -5,18 +5,19 @@ import * as L from "../apis/labels";
 import { addResources, fits, formatResources, subtractResources, type ResourceMap } from "../apis/quantity";
 import { Requirement, Requirements } from "../apis/requirements";
 import type { InstanceType } from "../cloudprovider/types";
-import {
-  cheapestOffering,
-  minValuesViolation,
-  sortByPrice,
-  truncate,
-  typeIncompatibility,
-  valuesOf,
-} from "./instancetypes";
+import { cheapestOffering, minValuesViolation, truncate, typeIncompatibility } from "./instancetypes";
 import type { NodeClaimTemplate } from "./nodeClaimTemplate";
 import { podRequirements, type PodCtx } from "./podContext";
 import { hostPortsConflict, untoleratedTaint, type HostPort } from "./pods";
-import { unitPrice, type SolveContext } from "./solveContext";
+import {
+  fitting,
+  growthCap,
+  maxAllocatable,
+  maxCapacity,
+  offeredByPrice,
+  unitPrice,
+  type SolveContext,
+} from "./solveContext";
 import type { NewNodeClaim, Pod } from "./types";
 
 /** A placement under evaluation: the claim's name (its hostname) and the options left. */
@@ -30,7 +31,6 @@ export class ClaimTarget {
   readonly pods: Pod[] = [];
   ports: HostPort[];
   requests: ResourceMap;
-  maxAlloc: ResourceMap = {};
   /** What the claim holds of its NodePool's limits (the largest capacity among its options). */
   reserved: ResourceMap = {};
   /** Cheapest option's price now, and the $/unit above which the claim may not grow (cost-aware packing). */
@@ -66,13 +66,13 @@ export class ClaimTarget {
     const compat = tpl.compatibleTypes(reqs);
     if (typeof compat === "string") return compat;
     const requests = addResources(tpl.daemonOverhead, c.requests);
-    let options = compat.filter((t) => fits(requests, t.allocatable));
+    let options = fitting(compat, requests);
     if (options.length === 0) {
       const biggest = compat.reduce((m, t) => (t.allocatable.cpu! > m.allocatable.cpu! ? t : m), compat[0]!);
       return `no instance type has enough allocatable for requests ${fmtRes(c.requests)} plus daemonset overhead ${fmtRes(tpl.daemonOverhead)} (largest compatible: ${biggest.name} with ${fmtRes(biggest.allocatable)})`;
     }
     const beforeLimits = options.length;
-    options = options.filter((t) => tpl.withinLimits(t));
+    if (tpl.limits && !tpl.withinLimitsAll(options)) options = options.filter((t) => tpl.withinLimits(t));
     if (options.length === 0)
       return `NodePool limits exceeded (${beforeLimits} instance types would fit, remaining ${fmtRes(tpl.limitedRemaining())}); raise spec.limits or free capacity`;
     const tentative = { name, options, universe: tpl.types };
@@ -82,7 +82,7 @@ export class ClaimTarget {
     const mv = minValuesViolation(tentative.options, reqs);
     if (mv && ctx.strictMinValues) return mv;
     const cl = new ClaimTarget(name, tpl, reqs, tentative.options);
-    cl.initGrowthCap(compat, ctx);
+    cl.unitCap = growthCap(compat, reqs, ctx);
     cl.commit(reqs, tentative.options, requests, c, ctx);
     return cl;
   }
@@ -96,10 +96,11 @@ export class ClaimTarget {
     if (!force && this.maxFor && this.options.length > 0.8 * this.maxForLen) return;
     this.maxFor = this.options;
     this.maxForLen = this.options.length;
-    const m: ResourceMap = {};
-    for (const t of this.options)
-      for (const k in t.allocatable) if ((m[k] ?? -1) < t.allocatable[k]!) m[k] = t.allocatable[k]!;
-    this.maxAlloc = m;
+  }
+
+  /** Upper bound of what the claim's options can hold (computed when first asked: small solves never ask). */
+  get maxAlloc(): ResourceMap {
+    return maxAllocatable(this.maxFor ?? this.options);
   }
 
   domain(key: string): string | undefined {
@@ -196,36 +197,23 @@ export class ClaimTarget {
     ctx.topology.record({ pod: c.pod, domain: (k) => this.domain(k) }, c.pt);
   }
 
-  /** Growth threshold: 1.5x the 10th-percentile unit price of the claim's initial options. */
-  private initGrowthCap(compat: InstanceType[], ctx: SolveContext): void {
-    const table = ctx.priceTable(this.reqs);
-    const ups = compat
-      .map((t) => unitPrice(t, ctx.typePrice(t, this.reqs, table)))
-      .filter(Number.isFinite)
-      .sort((a, b) => a - b);
-    this.unitCap = ups.length ? 1.5 * ups[Math.floor(ups.length * 0.1)]! : Infinity;
-  }
-
   /** NodePool limits: a planned claim reserves the largest capacity among its options (Karpenter's worst case). */
   updateReserved(): void {
     const tpl = this.template;
     if (!tpl.limits || !tpl.remaining) return;
     const reserved: ResourceMap = { nodes: 1 };
-    for (const k in tpl.limits)
-      if (k !== "nodes") for (const t of this.options) reserved[k] = Math.max(reserved[k] ?? 0, t.capacity[k] ?? 0);
+    const most = maxCapacity(this.options);
+    for (const k in tpl.limits) if (k !== "nodes") reserved[k] = Math.max(0, most[k] ?? 0);
     tpl.remaining = subtractResources(addResources(tpl.remaining, this.reserved), reserved);
     this.reserved = reserved;
   }
 
   /** The NodeClaim to create: spot when allowed and offered (reserved is not modelled), else on-demand. */
   toNewNodeClaim(maxTypes: number): NewNodeClaim {
-    const cts = valuesOf(this.options, L.LabelCapacityType, this.reqs);
-    const ct = cts.has(L.CapacityTypeSpot) ? L.CapacityTypeSpot : L.CapacityTypeOnDemand;
+    const spot = offersCapacityType(this.options, this.reqs, L.CapacityTypeSpot);
+    const ct = spot ? L.CapacityTypeSpot : L.CapacityTypeOnDemand;
     const priced = new Requirements(this.reqs.values()).add(Requirement.in(L.LabelCapacityType, ct));
-    const sorted = sortByPrice(
-      this.options.filter((t) => cheapestOffering(t, priced) !== undefined),
-      priced,
-    );
+    const sorted = offeredByPrice(this.options, priced, this.template.types);
     const options = truncate(sorted, this.reqs, maxTypes);
     const cheapest = options[0]!;
     const offering = cheapestOffering(cheapest, priced)!;
@@ -251,6 +239,16 @@ export class ClaimTarget {
       pods: [...this.pods],
     };
   }
+}
+
+/** Whether some type has an available offering of capacity type `ct` within reqs' zones and capacity types. */
+function offersCapacityType(types: InstanceType[], reqs: Requirements, ct: string): boolean {
+  const cts = reqs.get(L.LabelCapacityType);
+  if (cts && !cts.has(ct)) return false;
+  const z = reqs.get(L.LabelTopologyZone);
+  for (const t of types)
+    for (const o of t.offerings) if (o.available && o.capacityType === ct && (!z || z.has(o.zone))) return true;
+  return false;
 }
 
 /** Candidate domains a planned NodeClaim can still take for a topology key. */

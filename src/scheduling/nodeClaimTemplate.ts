@@ -8,6 +8,7 @@ import type { InstanceType } from "../cloudprovider/types";
 import { sortByPrice, typeIncompatibility } from "./instancetypes";
 import { applyOverlays } from "./overlay";
 import { podRequirements } from "./podContext";
+import { maxCapacity } from "./solveContext";
 import { podHostPorts, podRequests, untoleratedTaint, type HostPort } from "./pods";
 import type { DaemonSet, NodePool, Pod, SchedulingInput, Taint } from "./types";
 
@@ -137,6 +138,17 @@ export class NodeClaimTemplate {
     if (!this.limits || !this.remaining) return true;
     for (const k in this.limits) {
       const need = k === "nodes" ? 1 : (t.capacity[k] ?? 0);
+      if (need > (this.remaining[k] ?? 0)) return false;
+    }
+    return true;
+  }
+
+  /** Whether every one of the types stays within the remaining limits (one check against their largest). */
+  withinLimitsAll(types: InstanceType[]): boolean {
+    if (!this.limits || !this.remaining) return true;
+    const most = maxCapacity(types);
+    for (const k in this.limits) {
+      const need = k === "nodes" ? 1 : Math.max(0, most[k] ?? 0);
       if (need > (this.remaining[k] ?? 0)) return false;
     }
     return true;

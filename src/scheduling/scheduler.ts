@@ -45,6 +45,11 @@ function sortPods(pods: QueuedPod[]): void {
   );
 }
 
+/** Everything a placement check reads from a pod, as a string: equal for the replicas of one template. */
+function equivalenceKey(p: Pod): string {
+  return JSON.stringify([p.metadata.namespace ?? "", p.metadata.labels ?? null, { ...p.spec, nodeName: undefined }]);
+}
+
 class Scheduler {
   private readonly maxTypes: number;
   private readonly templates: NodeClaimTemplate[] = [];
@@ -103,11 +108,23 @@ class Scheduler {
       }
     }
     const seen = new Set<string>();
+    // Pods with the same namespace, labels and spec meet exactly the same checks, and a failed attempt changes
+    // nothing: while no pod was placed since one of them failed, the others fail for the same reason. So the
+    // backlog a NodePool at its limits leaves costs one evaluation per Deployment in every batch, not one per pod.
+    const failed = new Map<string, { placed: number; reason: string }>();
+    let placed = 0;
     for (const q of queue) {
       if (seen.has(q.key)) continue;
       seen.add(q.key);
+      const eq = failed.size > 0 ? equivalenceKey(q.pod) : undefined;
+      const same = eq === undefined ? undefined : failed.get(eq);
+      if (same && same.placed === placed) {
+        this.unschedulable.push({ pod: q.pod, key: q.key, reason: same.reason });
+        continue;
+      }
       let pod = policy === "Ignore" ? dropPreferences(q.pod) : q.pod;
       let reason: string | undefined;
+      let threw = false;
       try {
         reason = this.tryPod(compilePod(pod, q.requests, this.ctx.topology));
         let copied = policy === "Ignore";
@@ -120,9 +137,14 @@ class Scheduler {
           reason = this.tryPod(compilePod(pod, q.requests, this.ctx.topology));
         }
       } catch (e) {
-        reason = (e as Error).message;
+        reason = (e as Error).message; // names the pod: not shared with its equivalents
+        threw = true;
       }
-      if (reason !== undefined) this.unschedulable.push({ pod: q.pod, key: q.key, reason });
+      if (reason === undefined) placed++;
+      else {
+        this.unschedulable.push({ pod: q.pod, key: q.key, reason });
+        if (!threw) failed.set(eq ?? equivalenceKey(q.pod), { placed, reason });
+      }
     }
     if (this.input.options?.improve !== false) {
       for (const cl of [...this.claims]) {
