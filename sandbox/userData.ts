@@ -246,8 +246,10 @@ function decodeBootstrapSh(userData: string): BootConfig {
   let useMaxPods = true;
   let localStorage: BootConfig["localStorage"];
   for (let i = 0; i < words.length; i++) {
-    const w = words[i]!;
-    const next = () => words[++i] ?? "";
+    // getopt long options: `--name value` and `--name=value` are the same
+    const eq = /^--[a-z0-9-]+=/.exec(words[i]!);
+    const w = eq ? eq[0].slice(0, -1) : words[i]!;
+    const next = () => (eq ? words[i]!.slice(eq[0].length) : (words[++i] ?? ""));
     if (w === "--apiserver-endpoint") cluster.apiServerEndpoint = next();
     else if (w === "--b64-cluster-ca") cluster.certificateAuthority = next();
     else if (w === "--dns-cluster-ip") dnsIP = next();

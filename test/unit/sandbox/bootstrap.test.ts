@@ -243,3 +243,16 @@ describe("Bottlerocket RAID0", () => {
     expect(parseToml('a = [["x", "y,z"], ["w"]]')).toEqual({ a: [["x", "y,z"], ["w"]] });
   });
 });
+
+describe("a Custom family's own bootstrap line (examples/v1 custom-family.yaml)", () => {
+  it("bootstrap.sh takes --kubelet-extra-args=... as getopt does, and leaves endpoint/CA to DescribeCluster", () => {
+    const ud = mime(["text/x-shellscript; charset=\"us-ascii\"", "#!/bin/bash\necho hi\n/etc/eks/bootstrap.sh demo --kubelet-extra-args='--node-labels=foo=bar'"]);
+    expect(sniffFamily(ud)).toBe("al2");
+    const boot = decodeUserData("al2", ud);
+    expect(boot.cluster).toEqual({ name: "demo" });
+    expect(boot.describesClusterWhenMissing).toBe(true);
+    const n = kubeletNode(boot, m5large, facts);
+    expect(n.labels.foo).toBe("bar");
+    expect(n.taints).toEqual([]);
+  });
+});
