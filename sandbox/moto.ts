@@ -43,7 +43,7 @@ export interface Faults {
   hideNewInstances?: { seconds: number };
 }
 
-export interface EksClusterSeed { endpoint: string; certificateAuthority: string; version: string; serviceIpv4Cidr: string }
+export interface EksClusterSeed { endpoint: string; certificateAuthority: string; version: string; serviceIpv4Cidr: string; /** another cluster than CLUSTER_NAME */ name?: string }
 
 export interface MotoHandle {
   endpoint: string;

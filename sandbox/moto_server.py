@@ -387,8 +387,8 @@ def faults_middleware(app, eks_seed):
          "serverError": [{"action": "*", "count": 1, "status": 503}],   # InternalError / Unavailable
          "hideNewInstances": {"seconds": 10}}                           # DescribeInstances eventual consistency
       `count` omitted = until cleared; `action` "*" = every API call.
-    /_capsicum/eks     POST {"endpoint", "certificateAuthority", "version", "serviceIpv4Cidr"}: the EKS cluster
-      then describes the sandbox apiserver.
+    /_capsicum/eks     POST {"endpoint", "certificateAuthority", "version", "serviceIpv4Cidr"[, "name"]}: the EKS
+      cluster (CLUSTER_NAME, or `name`) then describes the sandbox apiserver.
     Everything else goes to moto (after any matching API fault)."""
 
     def bad(start_response, msg):
@@ -558,6 +558,18 @@ def seed(endpoint, cluster, k8s_versions, zone_count):
                        f"/aws/service/ami-windows-latest/Windows_Server-{win}-English-Core-EKS_Optimized-{k8s}/image_id",
                        ami.id, created)
 
+    # Two images a user built from the EKS AL2 recipe (owned by this account, so no EKS-optimized name): Karpenter's
+    # examples/v1 al2-custom-ami.yaml and custom-family.yaml select exactly these ids. The node agent tells their
+    # bootstrap from the user data, as such an image runs whatever its user data says.
+    for custom_id, arch in (("ami-123", "x86_64"), ("ami-456", "arm64")):
+        ami = Ami(backend, custom_id, name=f"my-team-eks-node-{arch}-2025.03", description="custom EKS node image",
+                  owner_id=ACCOUNT, public=False, virtualization_type="hvm", architecture=arch,
+                  creation_date=AMI_RELEASES[-1][1], hypervisor="xen", root_device_type="ebs",
+                  root_device_name="/dev/xvda", boot_mode="uefi-preferred")
+        backend.amis[ami.id] = ami
+        amis.append({"id": ami.id, "name": ami.name, "family": "custom", "arch": arch, "k8s": "", "version": "",
+                     "creationDate": AMI_RELEASES[-1][1].strftime("%Y-%m-%dT%H:%M:%S.000Z")})
+
     sqs = client("sqs")
     queue_url = sqs.create_queue(QueueName=cluster)["QueueUrl"]
     return {
@@ -579,6 +591,7 @@ def seed_eks(cluster, body):
     for key in ("endpoint", "certificateAuthority", "version", "serviceIpv4Cidr"):
         if not body.get(key):
             raise ValueError(f"{key} is required")
+    cluster = body.get("name") or cluster  # another cluster in the same emulator (a test's own)
     backend = eks_backends[ACCOUNT][REGION]
     existing = backend.clusters.get(cluster)
     if existing is None:
