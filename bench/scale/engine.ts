@@ -69,6 +69,9 @@ class InstantCloud implements CloudProvider {
   async get(providerID: string): Promise<CloudInstance> { return [...this.byName.values()].find((i) => i.providerID === providerID)!; }
   async list(): Promise<CloudInstance[]> { return [...this.byName.values()]; }
   async isDrifted(): Promise<string> { return ""; }
+  /** The embedded catalog, loaded once: the scheduler's per-catalog caches carry over from one pass to the next. */
+  private catalog?: InstanceType[];
+  async getInstanceTypes(): Promise<InstanceType[]> { return (this.catalog ??= loadCatalog({ region: "us-east-1" })); }
 }
 
 async function main(): Promise<void> {

@@ -1,5 +1,6 @@
 // The one seam between capsicum's core and a cloud. The core (provisioning, lifecycle, disruption)
 // only ever talks to this interface; `aws/` implements it. Mirrors Karpenter's cloudprovider.CloudProvider.
+import type { KubeObject } from "../kube/client";
 
 /** Resource amounts: cpu in millicores, memory/ephemeral-storage in bytes, counts otherwise. */
 export type Resources = Record<string, number>;
@@ -119,8 +120,29 @@ export class InvalidNodeClassError extends Error {
   }
 }
 
+/** A node class's resolved status (EC2NodeClass on AWS) and whether it is Ready, with why not. */
+export interface NodeClassResolution {
+  status: unknown;
+  ready: boolean;
+  message: string;
+}
+
+/** A node class object (EC2NodeClass on AWS) as the core holds it and hands it to the provider. */
+export type NodeClassObject = KubeObject;
+
 export interface CloudProvider {
   readonly name: string;
+  /**
+   * Every instance type a node class can launch, with its offerings (unavailable ones marked, not removed):
+   * Karpenter's GetInstanceTypes, asked for a NodePool's node class.
+   */
+  getInstanceTypes(nodeClass: NodeClassObject): Promise<InstanceType[]>;
+  /** The node class's status and Ready condition from its selectors (the node-class status controller writes it). */
+  resolveNodeClass?(nodeClass: NodeClassObject): Promise<NodeClassResolution>;
+  /** Cleanup of what the provider created for a deleted node class (instance profile, launch templates). */
+  finalizeNodeClass?(nodeClass: NodeClassObject): Promise<unknown>;
+  /** The node class's drift-hash annotations (hash + version); the nodeclass.hash controller writes them. */
+  nodeClassHashAnnotations?(nodeClass: NodeClassObject): Record<string, string>;
   /** Launch one instance for the NodeClaim. Idempotent: a retry for the same NodeClaim returns the existing instance. */
   create(nodeClaim: NodeClaimLike): Promise<LaunchResult>;
   /** Terminate the NodeClaim's instance. Throws NodeClaimNotFoundError once it is gone, so callers retry until then. */

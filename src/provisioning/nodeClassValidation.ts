@@ -2,13 +2,10 @@
 // is marked not Ready on its own status, so only its NodePools stop; the others keep provisioning and
 // consolidating. The check is building its instance types: that is where kubelet settings are parsed.
 import { transitionTime } from "../apis/conditions";
+import type { NodeClassResolution } from "../cloudprovider/types";
 
 type Cond = { type: string; status: string; reason?: string; message?: string; lastTransitionTime?: string };
-export interface Resolution {
-  status: unknown;
-  ready: boolean;
-  message: string;
-}
+type Resolution = NodeClassResolution;
 
 export const ValidationReason = "InvalidConfiguration";
 

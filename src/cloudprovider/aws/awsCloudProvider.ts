@@ -9,6 +9,7 @@ import {
   NodeClaimLike,
   NodeClaimNotFoundError,
   NodeClassNotReadyError,
+  NodeClassObject,
   InvalidNodeClassError,
 } from "../types";
 import { QuantityError } from "../../apis/quantity";
@@ -206,15 +207,16 @@ export class AwsCloudProvider implements CloudProvider {
   }
 
   /** EC2NodeClass status + Ready condition from its selectors (the EC2NodeClass controller writes it). */
-  resolveNodeClass(nc: EC2NodeClassLike): Promise<NodeClassResolution> {
-    return this.resolver.resolve(nc);
+  resolveNodeClass(nc: EC2NodeClassLike | NodeClassObject): Promise<NodeClassResolution> {
+    return this.resolver.resolve(nc as EC2NodeClassLike);
   }
 
   /**
    * Instance types with offerings for a NodeClass (kubelet settings change allocatable); ICE'd offerings are
    * marked unavailable. Spot prices are real when EC2 reports a believable market, estimates otherwise.
    */
-  async getInstanceTypes(nodeClass?: EC2NodeClassLike): Promise<InstanceType[]> {
+  async getInstanceTypes(nodeClassObject?: EC2NodeClassLike | NodeClassObject): Promise<InstanceType[]> {
+    const nodeClass = nodeClassObject as EC2NodeClassLike | undefined;
     const kubelet = nodeClass?.spec.kubelet;
     const [prices, live, shapes] = await Promise.all([
       this.spotPrices.prices(),
@@ -320,13 +322,14 @@ export class AwsCloudProvider implements CloudProvider {
    * profile capsicum created from spec.role (a user-supplied spec.instanceProfile is left alone) and its launch
    * templates.
    */
-  async finalizeNodeClass(nc: EC2NodeClassLike): Promise<{ launchTemplates: string[] }> {
+  async finalizeNodeClass(nodeClass: EC2NodeClassLike | NodeClassObject): Promise<{ launchTemplates: string[] }> {
+    const nc = nodeClass as EC2NodeClassLike;
     if (!nc.spec.instanceProfile) await this.instanceProfiles.deleteManaged(nc.metadata.name);
     return { launchTemplates: await this.launchTemplates.deleteForNodeClass(nc.metadata.name) };
   }
 
   /** Karpenter's EC2NodeClass hash annotations for this class (the nodeclass.hash controller writes them). */
-  nodeClassHashAnnotations(nc: EC2NodeClassLike): Record<string, string> {
+  nodeClassHashAnnotations(nc: EC2NodeClassLike | NodeClassObject): Record<string, string> {
     return ec2NodeClassHashAnnotations(nc as never, this.caBundle());
   }
 

@@ -15,7 +15,7 @@ class NodeClassCloud extends FakeCloud {
     }));
     return { status: { subnets: [{ id: "subnet-1", zone: "us-east-1a" }], conditions }, ready: true, message: "" };
   }
-  async getInstanceTypes(nc?: EC2NodeClassLike) {
+  override async getInstanceTypes(nc?: EC2NodeClassLike) {
     return loadCatalog({ region: "us-east-1", kubelet: nc?.spec.kubelet as never });
   }
 }

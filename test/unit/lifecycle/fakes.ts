@@ -72,6 +72,10 @@ export class FakeCloud implements CloudProvider {
 
   async list(): Promise<CloudInstance[]> { return [...this.instances.values()].filter(i => i.state !== "terminated"); }
   async isDrifted(): Promise<string> { return ""; }
+  /** The shipped us-east-1 catalog for every node class. */
+  /** Loaded once, as a real provider's cache would: the scheduler's per-catalog caches carry over between passes. */
+  private catalog?: ReturnType<typeof loadCatalog>;
+  async getInstanceTypes(_nodeClass?: unknown): Promise<ReturnType<typeof loadCatalog>> { return (this.catalog ??= loadCatalog({ region: "us-east-1" })); }
 
   running(): Array<CloudInstance & { nodeClaim: string }> { return [...this.instances.values()].filter(i => i.state !== "terminated"); }
 

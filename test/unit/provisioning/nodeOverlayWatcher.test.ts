@@ -10,7 +10,7 @@ import { FakeClock } from "../../../src/kube/clock";
 import { cond, FakeCloud, miniCluster, nodeClass, nodePool, pendingPod } from "../lifecycle/fakes";
 
 class CatalogCloud extends FakeCloud {
-  async getInstanceTypes(nc?: EC2NodeClassLike) {
+  override async getInstanceTypes(nc?: EC2NodeClassLike) {
     return loadCatalog({ region: "us-east-1", kubelet: nc?.spec.kubelet as never });
   }
 }

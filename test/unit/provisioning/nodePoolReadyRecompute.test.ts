@@ -12,7 +12,7 @@ const full = loadCatalog({ region: "us-east-1" });
 /** The region's catalog, with instance families that are not offered (yet) left out. */
 class ChangingCatalogCloud extends FakeCloud {
   missingFamilies = new Set<string>(["c7i"]);
-  async getInstanceTypes(): Promise<InstanceType[]> {
+  override async getInstanceTypes(): Promise<InstanceType[]> {
     return full.filter((it) => !this.missingFamilies.has(it.labels[FAMILY]!));
   }
 }

@@ -1,0 +1,241 @@
+// Composition root, started once in the watcher process: builds the cluster state, rebuilds it from the
+// apiserver before anything acts (so a restart never duplicates a NodeClaim), then registers the controllers in
+// one flat list (Karpenter's NewControllers). Every watch event the state applies goes to each controller's
+// onChange; each kicks its own first pass and declares its own periodic loop.
+import type { SQSClient } from "@aws-sdk/client-sqs";
+import { AwsCloudProvider } from "../cloudprovider/aws";
+import type { EC2NodeClassLike } from "../cloudprovider/aws";
+import type { CloudProvider } from "../cloudprovider/types";
+import { Clock, realClock, TimerHandle } from "../kube/clock";
+import { ClusterState, Phase, StateKind } from "../kube/clusterState";
+import { KindName, KubeClient, KubeObject, Kinds, isNotFound } from "../kube/client";
+import type { EngineDeps } from "../kube/deps";
+import { EventRecorder } from "../kube/events";
+import { KfcKubeClient } from "../kube/kfcClient";
+import type { DisruptionRunner } from "../disruption/runner";
+import type { Drainer } from "../lifecycle/finalize";
+import { makeDrainer } from "../lifecycle/drainAdapter";
+import { createLogger, Logger } from "../log";
+import { Metrics } from "../metrics";
+import type { Provisioner } from "../provisioning/provisioner";
+import { schedule as defaultSchedule } from "../scheduling/scheduler";
+import type { SchedulingInput, SchedulingResult } from "../scheduling/types";
+import { Settings } from "../settings";
+import type { Controller } from "./controller";
+import { disruption as disruptionController } from "./disruption";
+import { garbageCollection, interruption, stateMetrics } from "./housekeeping";
+import { nodeClaimLifecycle } from "./nodeClaimLifecycle";
+import { nodeClassStatus, nodeClassTermination } from "./nodeClass";
+import { driftHashes, nodePoolCounter, staticNodePools } from "./nodePool";
+import { nodeOverlays, provisioning as provisioningController } from "./provisioning";
+
+export type { Controller } from "./controller";
+
+export interface ControllerOverrides {
+  client?: KubeClient;
+  cloud?: CloudProvider;
+  clock?: Clock;
+  log?: Logger;
+  metrics?: Metrics;
+  drain?: Drainer;
+  schedule?: (input: SchedulingInput) => SchedulingResult;
+  random?: () => number;
+  /** SQS client for the interruption queue (defaults to the AWS cloud provider's). */
+  sqs?: Pick<SQSClient, "send">;
+  /** Skip the initial LIST (tests that feed every object through onEvent) and mark the state synced. */
+  skipInitialSync?: boolean;
+}
+
+export interface Controllers {
+  readonly state: ClusterState;
+  readonly metrics: Metrics;
+  readonly provisioner: Provisioner;
+  readonly disruption: DisruptionRunner;
+  readonly log: Logger;
+  /** Port the /metrics server listens on (undefined when METRICS_PORT=0). */
+  readonly metricsPort?: number;
+  /** Feed one watch event (Pepr Watch callback). */
+  onEvent(kind: KindName, obj: KubeObject, phase: Phase): void;
+  /** Resolves when the queues are idle (tests and graceful shutdown). */
+  settle(): Promise<void>;
+  /** One disruption pass now (also runs every DISRUPTION_POLL_INTERVAL). */
+  disrupt(): Promise<void>;
+  /** One GC pass now (also runs on its timer). */
+  gc(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const CAPSICUM_VERSION: string = (() => {
+  try {
+    return (require("../../package.json") as { version: string }).version;
+  } catch {
+    return "unknown";
+  }
+})();
+
+const SYNC_KINDS: StateKind[] = [
+  "NodePool",
+  "EC2NodeClass",
+  "NodeClaim",
+  "Node",
+  "DaemonSet",
+  "PodDisruptionBudget",
+  "NodeOverlay",
+  "Pod",
+];
+
+/** Rebuilds the state from the apiserver (a LIST per kind) before any controller acts. */
+async function syncState(client: KubeClient, state: ClusterState, log: Logger): Promise<void> {
+  for (const kind of SYNC_KINDS) {
+    let objs: KubeObject[];
+    try {
+      objs = await client.list(Kinds[kind]);
+    } catch (e) {
+      // A cluster with Karpenter's older CRDs has no NodeOverlay kind: nothing to apply, the rest still runs.
+      if (kind !== "NodeOverlay" || !isNotFound(e)) throw e;
+      log.error({}, "the NodeOverlay CRD (karpenter.sh/v1alpha1) is not installed; apply crds/ to use NodeOverlays");
+      objs = [];
+    }
+    for (const obj of objs) state.apply(kind, obj, "ADDED");
+  }
+}
+
+function awsCloudProvider(settings: Settings, state: ClusterState, log: Logger): AwsCloudProvider {
+  return new AwsCloudProvider({
+    clusterName: settings.clusterName,
+    clusterEndpoint: settings.clusterEndpoint ?? "",
+    clusterCABundle: settings.clusterCABundle,
+    serviceCIDR: settings.clusterServiceCIDR,
+    region: settings.awsRegion,
+    endpoint: process.env.AWS_ENDPOINT_URL,
+    interruptionQueue: settings.interruptionQueue,
+    nodeClassLookup: async (name) => state.nodeClasses.get(name) as unknown as EC2NodeClassLike | undefined,
+    logger: log.child({ controller: "cloudprovider" }),
+  });
+}
+
+export async function startControllers(settings: Settings, o: ControllerOverrides = {}): Promise<Controllers> {
+  const clock = o.clock ?? realClock;
+  const log = o.log ?? createLogger({ level: settings.logLevel });
+  const metrics = o.metrics ?? new Metrics();
+  const client = o.client ?? new KfcKubeClient();
+  const state = new ClusterState();
+  const events = new EventRecorder(client, {
+    clock,
+    onError: (err) => log.debug({ error: String((err as Error)?.message ?? err) }, "failed to record event"),
+  });
+  const deps: EngineDeps = { client, state, clock, log, metrics, events };
+  const cloud = o.cloud ?? awsCloudProvider(settings, state, log);
+  const aws = cloud instanceof AwsCloudProvider ? cloud : undefined;
+  const drain = o.drain ?? makeDrainer({ client, state, log: log.child({ controller: "node.termination" }) });
+  const schedule = o.schedule ?? defaultSchedule;
+
+  if (!o.skipInitialSync) await syncState(client, state, log);
+  state.markSynced();
+  metrics.clusterStateSynced.set(1);
+  metrics.clusterStateUnsyncedTime.set(0);
+  metrics.buildInfo.set({ version: CAPSICUM_VERSION, goversion: "", goarch: process.arch, commit: "" }, 1);
+
+  // Every controller sees a NodePool's catalog with the NodeOverlays in force applied (provisioning, static pools,
+  // disruption pricing and replacements, NodePool status), exactly as `capsicum plan` does.
+  const overlays = nodeOverlays(deps, {
+    cloud,
+    settings,
+    onChanged: () => {
+      if (state.pendingPods().length) provision.trigger();
+      // Overlays change the catalog each pool can launch from: its Ready condition is recomputed over it.
+      counter.addAll();
+    },
+  });
+  const instanceTypes = overlays.instanceTypes;
+  const provision = provisioningController(deps, { settings, instanceTypes, schedule, random: o.random });
+  const lifecycle = nodeClaimLifecycle(deps, {
+    cloud,
+    drain,
+    settings,
+    overlays: () => overlays.overlays,
+    random: o.random,
+  });
+  const disrupt = disruptionController(deps, {
+    cloud,
+    settings,
+    provisioner: provision.provisioner,
+    instanceTypes,
+    schedule,
+  });
+  const counter = nodePoolCounter(deps, instanceTypes, settings.nodeClassRefreshMs);
+  const gc = garbageCollection(deps, { cloud, settings });
+  const metricsController = stateMetrics(deps, settings);
+  // In start order: overlays first (the first provisioning pass prices as the previous process did), the metrics
+  // server last.
+  const controllers: Controller[] = [
+    overlays,
+    lifecycle,
+    counter,
+    staticNodePools(deps, { instanceTypes, settings, random: o.random, onCreated: (n) => lifecycle.add(n) }),
+    nodeClassStatus(deps, { cloud, refreshMs: settings.nodeClassRefreshMs, onReady: () => provision.trigger() }),
+    nodeClassTermination(deps, cloud),
+    driftHashes(deps, cloud),
+    provision,
+    disrupt,
+    gc,
+    ...interruption(deps, {
+      queue: settings.interruptionQueue,
+      sqs: o.sqs ?? aws?.clients.sqs,
+      unavailableOfferings: aws?.unavailableOfferings,
+      onDisrupted: () => provision.trigger(),
+    }),
+    metricsController,
+  ];
+
+  function onEvent(kind: KindName, obj: KubeObject, phase: Phase): void {
+    if (kind === "Event" || !obj?.metadata?.name) return;
+    const change = state.apply(kind, obj, phase);
+    if (!change) return;
+    for (const c of controllers) c.onChange?.(change);
+  }
+
+  for (const c of controllers) await c.start?.();
+
+  const timers = new Map<string, TimerHandle | undefined>();
+  let stopped = false;
+  for (const c of controllers) {
+    if (!c.every) continue;
+    const { ms, run } = c.every;
+    const tick = () => {
+      if (stopped) return;
+      void Promise.resolve(run()).finally(() => {
+        if (!stopped) timers.set(c.name, clock.setTimeout(tick, ms));
+      });
+    };
+    timers.set(c.name, clock.setTimeout(tick, ms));
+  }
+
+  log.info(
+    { "cluster-name": settings.clusterName, counts: state.counts(), "metrics-port": metricsController.port() },
+    "capsicum controllers started",
+  );
+
+  return {
+    state,
+    metrics,
+    provisioner: provision.provisioner,
+    disruption: disrupt.runner,
+    log,
+    metricsPort: metricsController.port(),
+    onEvent,
+    gc: gc.run,
+    disrupt: () => disrupt.runner.tick(),
+    async settle() {
+      for (let i = 0; i < 20; i++) {
+        await Promise.all(controllers.map((c) => c.whenIdle?.()));
+        if (controllers.reduce((n, c) => n + (c.pending?.() ?? 0), 0) === 0) return;
+      }
+    },
+    async stop() {
+      stopped = true;
+      for (const t of timers.values()) clock.clearTimeout(t);
+      await Promise.all(controllers.map((c) => c.stop?.()));
+    },
+  };
+}
