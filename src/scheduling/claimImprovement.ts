@@ -27,8 +27,9 @@ export function spill(cl: ClaimTarget, ctx: SolveContext, nextName: () => string
   const table = ctx.priceTable(cl.reqs);
   const limits = cl.template.limits;
   // The kept claim may not reserve more than it already does; the new one must fit the remaining limits.
-  const withinOwn = (t: InstanceType): boolean =>
-    !limits || Object.keys(limits).every((k) => k === "nodes" || (t.capacity[k] ?? 0) <= (cl.reserved[k] ?? 0));
+  const limited = limits ? Object.keys(limits).filter((k) => k !== "nodes") : [];
+  const own = cl.reserved;
+  const withinOwn = (t: InstanceType): boolean => limited.every((k) => (t.capacity[k] ?? 0) <= (own[k] ?? 0));
   const cheapestFit = (req: ResourceMap, isNew: boolean): { types: InstanceType[]; price: number } => {
     const types = compat.filter(
       (t) => fits(req, t.allocatable) && (isNew ? cl.template.withinLimits(t) : withinOwn(t)),

@@ -31,12 +31,13 @@ export class ClaimTarget {
   readonly pods: Pod[] = [];
   ports: HostPort[];
   requests: ResourceMap;
-  /** What the claim holds of its NodePool's limits (the largest capacity among its options). */
-  reserved: ResourceMap = {};
+  private reservedNow: ResourceMap = {};
   /** Cheapest option's price now, and the $/unit above which the claim may not grow (cost-aware packing). */
   price = 0;
   unitCap = Infinity;
   private maxFor?: InstanceType[];
+  /** The options `reserved` was computed from. */
+  private reservedFor?: InstanceType[];
   private maxForLen = 0;
 
   constructor(
@@ -137,8 +138,10 @@ export class ClaimTarget {
       if (a.domains.length === 0) return `no ${k} domain left`;
     }
     const reqs = this.reqs.clone().addAll(c.reqs);
-    let options = this.options.filter((t) => fits(requests, t.allocatable));
-    if (options.length === this.options.length) options = this.options; // unchanged: keep identity for caches
+    // Unchanged options keep their identity (and what is cached on it); most pods fit every option.
+    let options = this.options;
+    if (!options.every((t) => fits(requests, t.allocatable)))
+      options = options.filter((t) => fits(requests, t.allocatable));
     if (options.length === 0) {
       this.refreshMax(true);
       return "no instance type fits";
@@ -198,14 +201,25 @@ export class ClaimTarget {
   }
 
   /** NodePool limits: a planned claim reserves the largest capacity among its options (Karpenter's worst case). */
+  get reserved(): ResourceMap {
+    void this.template.remaining; // settles a pending recount
+    return this.reservedNow;
+  }
+
+  /** Call after the options changed. */
   updateReserved(): void {
+    this.template.reservationChanged(this);
+  }
+
+  settleReserved(): void {
     const tpl = this.template;
-    if (!tpl.limits || !tpl.remaining) return;
+    if (!tpl.limits || this.reservedFor === this.options) return;
+    this.reservedFor = this.options;
     const reserved: ResourceMap = { nodes: 1 };
     const most = maxCapacity(this.options);
     for (const k in tpl.limits) if (k !== "nodes") reserved[k] = Math.max(0, most[k] ?? 0);
-    tpl.remaining = subtractResources(addResources(tpl.remaining, this.reserved), reserved);
-    this.reserved = reserved;
+    tpl.remaining = subtractResources(addResources(tpl.remaining!, this.reservedNow), reserved);
+    this.reservedNow = reserved;
   }
 
   /** The NodeClaim to create: spot when allowed and offered (reserved is not modelled), else on-demand. */

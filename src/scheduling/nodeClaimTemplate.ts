@@ -50,8 +50,9 @@ export class NodeClaimTemplate {
   daemonOverhead: ResourceMap = { pods: 0 };
   readonly daemonPorts: HostPort[] = [];
   readonly limits?: ResourceMap;
-  /** Limits minus what existing nodes, in-flight NodeClaims and this solve's planned NodeClaims reserve. */
-  remaining?: ResourceMap;
+  private remainingNow?: ResourceMap;
+  /** Planned claims whose options changed since their reservation was last counted in `remaining`. */
+  private readonly unsettled = new Set<{ settleReserved(): void }>();
   /** The zones / capacity types the pool's offerings reach (topology domains). */
   readonly offered: OfferedDomains;
   private readonly compatCache: Map<string, InstanceType[] | string>;
@@ -89,7 +90,7 @@ export class NodeClaimTemplate {
     this.compatPrefix = `${tkey}|`;
     if (nodePool.spec.limits) {
       this.limits = parseResources(nodePool.spec.limits, `NodePool ${name} spec.limits`);
-      this.remaining = subtractResources(this.limits, usage ?? {});
+      this.remainingNow = subtractResources(this.limits, usage ?? {});
     }
     this.addDaemonOverhead(input.daemonSets ?? []);
     let offered = catalog === base ? offeredDomainCaches.get(base)?.get(tkey) : undefined;
@@ -131,6 +132,27 @@ export class NodeClaimTemplate {
     }
     this.compatCache.set(key, out);
     return out;
+  }
+
+  /**
+   * Limits minus what existing nodes, in-flight NodeClaims and this solve's planned NodeClaims reserve. A claim's
+   * reservation changes with its options on every pod it takes; it is counted when the limits are next read.
+   */
+  get remaining(): ResourceMap | undefined {
+    if (this.unsettled.size) {
+      const claims = [...this.unsettled];
+      this.unsettled.clear();
+      for (const c of claims) c.settleReserved();
+    }
+    return this.remainingNow;
+  }
+  set remaining(r: ResourceMap | undefined) {
+    this.remainingNow = r;
+  }
+
+  /** The claim's options changed: its reservation is recounted on the next read of `remaining`. */
+  reservationChanged(claim: { settleReserved(): void }): void {
+    if (this.limits && this.remainingNow) this.unsettled.add(claim);
   }
 
   /** Whether one more node of type t stays within the remaining limits. */

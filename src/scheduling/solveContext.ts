@@ -47,13 +47,20 @@ export class SolveContext {
     return p;
   }
 
+  /** The first cheapest of the types under reqs' zone/capacity type (cached per array: claims keep theirs). */
   cheapestOf(types: InstanceType[], reqs: Requirements): { type: InstanceType; price: number } {
+    const key = priceKey(reqs);
+    let m = cheapestCache.get(types);
+    const hit = m?.get(key);
+    if (hit) return hit;
     let best = { type: types[0]!, price: Infinity };
     const table = this.priceTable(reqs);
     for (const t of types) {
       const p = this.typePrice(t, reqs, table);
       if (p < best.price) best = { type: t, price: p };
     }
+    if (!m) cheapestCache.set(types, (m = new Map()));
+    m.set(key, best);
     return best;
   }
 
@@ -159,6 +166,7 @@ export function offeredByPrice(types: InstanceType[], reqs: Requirements, univer
   return hit;
 }
 
+const cheapestCache = new WeakMap<InstanceType[], Map<string, { type: InstanceType; price: number }>>();
 const maxCapacityCache = new WeakMap<InstanceType[], ResourceMap>();
 /** The largest capacity of each resource among the types (what a claim over them reserves of NodePool limits). */
 export function maxCapacity(types: InstanceType[]): ResourceMap {
