@@ -30,8 +30,8 @@ module.exports = {
       globalTeardown: "<rootDir>/test/globalTeardown.ts",
     },
     {
-      // GitOps e2e against a real Argo CD: not yet part of `npm test` (it has not passed end to end on this
-      // machine yet); run with `npm run test:gitops` after `npm run argocd:build`.
+      // GitOps e2e against a real Argo CD (built once by scripts/cluster/argocd-build.sh): the last step of
+      // `npm test`, in a sandbox of its own; alone: `npm run test:gitops`.
       ...common,
       displayName: "gitops",
       testMatch: ["<rootDir>/test/gitops/**/*.test.ts"],

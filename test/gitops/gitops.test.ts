@@ -11,6 +11,8 @@
 // sandbox's cluster egress (sandbox/pod/clusterEgress.cjs, standing in for kube-proxy), so the pods' caBundle
 // and service.path patches are the only changes to them, as in a cluster.
 // Slow (@slow): Argo CD builds once into ~/.cache/capsicum (~6 min cold), then this file takes a few minutes.
+// CAPSICUM_GITOPS_DIST=<dir> syncs another build instead of the committed dist/ (a branch whose dist/ is stale:
+// `pepr build -o build/x && tsx scripts/build-dist.ts build/x <dir>`).
 import { execFileSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -31,6 +33,8 @@ let logDir: string;
 const NS = "gitops-e2e";
 const NODEPOOLS = "examples/gitops/nodepools";
 const APPS = ["capsicum", "capsicum-crds", "capsicum-module", "capsicum-nodepools"];
+const DIST = process.env.CAPSICUM_GITOPS_DIST || join(root, "dist");
+let settings: Record<string, string> = {};
 
 function git(...args: string[]): string {
   return execFileSync("git", ["-c", "user.email=e2e@capsicum.local", "-c", "user.name=e2e", ...args], {
@@ -60,6 +64,7 @@ interface App {
     resources?: Array<{ kind: string; name: string; status?: string; health?: { status?: string; message?: string } }>;
     operationState?: {
       phase?: string;
+      startedAt?: string;
       message?: string;
       syncResult?: { revision?: string; resources?: Array<{ kind: string; name: string; status?: string; message?: string }> };
     };
@@ -135,11 +140,11 @@ beforeAll(async () => {
   // The repo a user forks: crds/, dist/ (with their settings) and examples/gitops/ as in this repository.
   repo = mkdtempSync(join(tmpdir(), "capsicum-gitops-repo-"));
   cpSync(join(root, "crds"), join(repo, "crds"), { recursive: true });
-  cpSync(join(root, "dist"), join(repo, "dist"), { recursive: true });
-  const settings: Record<string, string> = {};
+  cpSync(DIST, join(repo, "dist"), { recursive: true });
+  settings = {};
   for (const k of ["CLUSTER_NAME", "AWS_REGION", "CLUSTER_ENDPOINT", "INTERRUPTION_QUEUE"])
     if (process.env[k]) settings[k] = process.env[k]!;
-  writeFileSync(join(repo, "dist/capsicum.yaml"), withSettings(readFileSync(join(root, "dist/capsicum.yaml"), "utf8"), settings));
+  writeFileSync(join(repo, "dist/capsicum.yaml"), withSettings(readFileSync(join(DIST, "capsicum.yaml"), "utf8"), settings));
   mkdirSync(join(repo, "examples/gitops/apps"), { recursive: true });
   cpSync(join(root, NODEPOOLS), join(repo, NODEPOOLS), { recursive: true });
   const url = (s: string) => s.replaceAll("https://github.com/YOUR-ORG/capsicum.git", `file://${repo}`);
@@ -212,6 +217,15 @@ test("@slow a commit syncs in waves and every app is Healthy by Argo CD's own ve
   );
   expect(created[0]).toBeLessThanOrEqual(created[1]);
   expect(created[1]).toBeLessThanOrEqual(created[2]);
+  // ...and wave 2 waited for wave 1 to be Healthy, not merely created: the NodePools' app appeared only after
+  // the module's Deployments were Available (their pods serving), so no NodePool met a module not yet running.
+  for (const d of ["pepr-capsicum", "pepr-capsicum-watcher"]) {
+    const conds: Array<{ type: string; status: string; lastTransitionTime: string }> = getJSON([
+      "get", "deployment", d, "-n", "pepr-system",
+    ]).status.conditions;
+    const available = conds.find((c) => c.type === "Available" && c.status === "True");
+    expect({ d, availableBeforeWave2: Date.parse(available!.lastTransitionTime) <= created[2] }).toEqual({ d, availableBeforeWave2: true });
+  }
 });
 
 test("@slow every app stays Synced while the module patches caBundle/path and defaults the NodePools (zero drift)", async () => {
@@ -263,9 +277,18 @@ test("@slow a NodePool Karpenter rejects fails the sync with the message naming 
   expect(syncError.message).toMatch(/spec\.disruption\.consolidateAfter/);
   // The denied NodePool never existed; the others are untouched.
   expect(kubectlResult(["get", "nodepool", "bad"]).ok).toBe(false);
+  // The app of apps shows the child whose automated sync gave up as Degraded, with the sync's message
+  // (the shipped argoproj.io_Application check).
+  const parent = await waitApp("capsicum", "child capsicum-nodepools Degraded", (x) =>
+    resource(x, "Application", "capsicum-nodepools")?.health?.status === "Degraded",
+  );
+  expect(resource(parent, "Application", "capsicum-nodepools")?.health?.message).toMatch(
+    /^last sync Failed: .*spec\.disruption\.consolidateAfter/,
+  );
   git("revert", "--no-commit", "HEAD");
   const rev = commit("revert the invalid NodePool");
   await waitApp("capsicum-nodepools", "Synced + Healthy after the revert", syncedHealthy(rev));
+  await waitApp("capsicum", "Healthy again after the revert", (x) => x.status?.health?.status === "Healthy");
 });
 
 test("@slow a Karpenter-valid NodePool that cannot launch syncs and shows Degraded with capsicum's message", async () => {
@@ -338,3 +361,32 @@ test("@slow removing a NodePool from git prunes it: its nodes are drained and re
   for (const p of pods) expect(nodes).not.toContain(p.spec.nodeName);
   kubectl(["delete", "deployment", "batch", "-n", NS]);
 });
+
+test("@slow dist/ rebuilt from unchanged sources gives no commit diff: nothing for Argo CD to sync", async () => {
+  const rev = git("rev-parse", "HEAD").trim();
+  const lastSync = app("capsicum-module").status?.operationState?.startedAt;
+  expect(lastSync).toBeTruthy();
+  // What a user runs in their fork: `npm run build` (pepr build + scripts/build-dist.ts), with their settings
+  // edit re-applied. Inside the repo (build/ is git-ignored) so the built module resolves `pepr`.
+  mkdirSync(join(root, "build"), { recursive: true });
+  const tmp = mkdtempSync(join(root, "build", "gitops-rebuild-"));
+  try {
+    const bin = (n: string) => join(root, "node_modules/.bin", n);
+    execFileSync(bin("pepr"), ["build", "-o", join(tmp, "build")], { cwd: root, stdio: "pipe" });
+    execFileSync(bin("tsx"), [join(root, "scripts/build-dist.ts"), join(tmp, "build"), join(tmp, "dist")], { cwd: root, stdio: "pipe" });
+    for (const f of readdirSync(join(tmp, "dist"))) {
+      const built = readFileSync(join(tmp, "dist", f), "utf8");
+      writeFileSync(join(repo, "dist", f), f === "capsicum.yaml" ? withSettings(built, settings) : built);
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  git("add", "-A");
+  // Not one byte differs: no certificate, key, API path or timestamp in dist/ (the pods mint them at run time).
+  expect(git("status", "--porcelain")).toBe("");
+  refresh("capsicum-module");
+  await sleep(5000);
+  const mod = await waitApp("capsicum-module", "Synced + Healthy at the same revision", syncedHealthy(rev), 60000);
+  // The module app has not synced again since its first sync: none of the commits above touched dist/.
+  expect(mod.status?.operationState?.startedAt).toBe(lastSync);
+}, 900000);
