@@ -10,15 +10,16 @@
 # Env:
 #   KARPENTER_VERSION   module version (default v1.14.1: newest v1.x whose go.mod accepts Go 1.26.8;
 #                       v1.14.3 needs 1.26.10, v1.15.0 needs 1.26.9)
-#   KARPENTER_BENCH     -test.bench regex (default: the 1/100/1000/5000-pod "diverse" benchmarks, the sizes
-#                       bench/scheduling.bench.ts uses, plus the two 4000-pod preference benchmarks)
+#   KARPENTER_BENCH     -test.bench regex (default: the 1/50/100/1000/5000-pod "diverse" benchmarks (the sizes
+#                       bench/scheduling.bench.ts uses, plus 50 for the per-solve fixed cost), and the two 4000-pod
+#                       preference benchmarks)
 #   KARPENTER_BENCHTIME -test.benchtime (default 3x: three Solve() calls per size after Go's b.N=1 probe)
 #   GOMAXPROCS          default 2 (this machine's cores)
 #   CAPSICUM_CACHE      default ~/.cache/capsicum
 # Output: Go's raw benchmark lines on stdout (parse with bench/karpenter/parse.ts); progress on stderr.
 set -euo pipefail
 version="${KARPENTER_VERSION:-v1.14.1}"
-bench="${KARPENTER_BENCH:-^Benchmark(Scheduling(1|100|1000|5000)|RespectPreferences|IgnorePreferences)\$}"
+bench="${KARPENTER_BENCH:-^Benchmark(Scheduling(1|50|100|1000|5000)|RespectPreferences|IgnorePreferences)\$}"
 benchtime="${KARPENTER_BENCHTIME:-3x}"
 cache="${CAPSICUM_CACHE:-$HOME/.cache/capsicum}/karpenter-$version"
 export GOFLAGS=-mod=mod GOTOOLCHAIN=local CGO_ENABLED=0 GOMAXPROCS="${GOMAXPROCS:-2}"

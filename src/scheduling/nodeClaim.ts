@@ -48,6 +48,9 @@ export class ClaimTarget {
   ) {
     this.requests = { ...template.daemonOverhead };
     this.ports = [...template.daemonPorts];
+    // The template's types bound the options (their max is cached across solves) until the options shrink.
+    this.maxFor = template.types;
+    this.maxForLen = template.types.length;
     this.refreshMax();
   }
 
