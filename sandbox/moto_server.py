@@ -165,6 +165,23 @@ def install_fleet_faults():
         profile = data.get("IamInstanceProfile") or {}
         if profile.get("Name") or profile.get("Arn"):
             inst.iam_instance_profile = profile
+        _apply_block_devices(backend, inst, data.get("BlockDeviceMappings") or data.get("BlockDeviceMapping") or [])
+
+    def _apply_block_devices(backend, inst, bdms):
+        # moto's fleet path gives every instance one 8 GiB /dev/sda1 whatever the template says; EC2 creates the
+        # template's volumes, and the node agent's kubelet reports pods' storage from them.
+        bdms = [b for b in (bdms.values() if isinstance(bdms, dict) else bdms) if b.get("DeviceName") and b.get("Ebs")]
+        if not bdms:
+            return
+        truthy = lambda v, default: default if v is None else v in (True, "true", "True")  # noqa: E731
+        for path, vol in list(inst.block_device_mapping.items()):
+            backend.detach_volume(vol.volume_id, inst.id, path)
+            backend.delete_volume(vol.volume_id)
+        for b in bdms:
+            ebs = b["Ebs"]
+            inst.add_block_device(int(ebs.get("VolumeSize") or 8), b["DeviceName"], ebs.get("SnapshotId"),
+                                  truthy(ebs.get("Encrypted"), False), truthy(ebs.get("DeleteOnTermination"), True),
+                                  ebs.get("KmsKeyId"), ebs.get("VolumeType"))
 
     FleetsBackend.create_fleet = create_fleet
 
@@ -517,8 +534,8 @@ def seed(endpoint, cluster, k8s_versions, zone_count):
     def image(name, family, owner, arch, created, k8s, version, platform=None, description=""):
         ami = Ami(backend, random_ami_id(), name=name, description=description, owner_id=owner, owner_alias="amazon",
                   public=True, virtualization_type="hvm", architecture=arch, creation_date=created, hypervisor="xen",
-                  root_device_type="ebs", root_device_name="/dev/xvda", boot_mode="uefi-preferred",
-                  platform=platform)
+                  root_device_type="ebs", root_device_name="/dev/sda1" if platform == "windows" else "/dev/xvda",
+                  boot_mode="uefi-preferred", platform=platform)
         backend.amis[ami.id] = ami
         amis.append({"id": ami.id, "name": name, "family": family, "arch": arch, "k8s": k8s, "version": version,
                      "creationDate": created.strftime("%Y-%m-%dT%H:%M:%S.000Z")})

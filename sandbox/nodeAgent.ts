@@ -105,7 +105,7 @@ export class NodeAgent {
   private readonly core: CoreV1Api;
   private readonly firstSeen = new Map<string, number>();
   private readonly types = new Map<string, InstanceTypeFacts>();
-  private readonly images = new Map<string, { name?: string; platform?: string; k8s?: string }>();
+  private readonly images = new Map<string, { name?: string; platform?: string; k8s?: string; rootDevice?: string }>();
   private readonly outcomes = new Map<string, InstanceOutcome>();
   private readonly pendingExtended = new Map<string, { at: number; resources: Record<string, string> }>();
   private timer?: NodeJS.Timeout;
@@ -207,7 +207,7 @@ export class NodeAgent {
         zone,
         region: zone.replace(/[a-z]$/, ""),
         os: family === "windows" ? "windows" : "linux",
-        rootVolumeGiB: await this.nodefsVolumeGiB(inst, family),
+        rootVolumeGiB: await this.nodefsVolumeGiB(inst, family, image.rootDevice),
         memoryOverheadPercent: this.opts.memoryOverheadPercent ?? 5,
       });
       await reachApiServer(boot.cluster, { endpoint: this.opts.apiServerEndpoint, clusterName: this.opts.clusterName });
@@ -285,7 +285,7 @@ export class NodeAgent {
     }
   }
 
-  private async image(imageId: string | undefined): Promise<{ name?: string; platform?: string; k8s?: string }> {
+  private async image(imageId: string | undefined): Promise<{ name?: string; platform?: string; k8s?: string; rootDevice?: string }> {
     if (!imageId) return {};
     const hit = this.images.get(imageId);
     if (hit) return hit;
@@ -293,7 +293,7 @@ export class NodeAgent {
     const img = out?.Images?.[0];
     const name = img?.Name;
     const k8s = /(?:-|aws-k8s-|Optimized-)(1\.\d+)(?:-|\/|$)/.exec(name ?? "")?.[1];
-    const v = { name, platform: img?.Platform, k8s };
+    const v = { name, platform: img?.Platform, k8s, rootDevice: img?.RootDeviceName };
     this.images.set(imageId, v);
     return v;
   }
@@ -319,9 +319,13 @@ export class NodeAgent {
    * The filesystem the kubelet reports as ephemeral-storage: the root EBS volume, except on Bottlerocket, whose
    * /var/lib lives on the data volume (/dev/xvdb) while the root volume holds only the OS.
    */
-  private async nodefsVolumeGiB(inst: Instance, family: AmiFamily): Promise<number> {
+  private async nodefsVolumeGiB(inst: Instance, family: AmiFamily, imageRootDevice?: string): Promise<number> {
     const byName = (d: string | undefined) => inst.BlockDeviceMappings?.find((b) => b.DeviceName === d);
-    const root = (family === "bottlerocket" ? byName("/dev/xvdb") : undefined) ?? byName(inst.RootDeviceName) ?? inst.BlockDeviceMappings?.[0];
+    const root =
+      (family === "bottlerocket" ? byName("/dev/xvdb") : undefined) ??
+      byName(imageRootDevice) ??
+      byName(inst.RootDeviceName) ??
+      inst.BlockDeviceMappings?.[0];
     const volumeId = root?.Ebs?.VolumeId;
     if (!volumeId) return 20;
     const out = await this.ec2.send(new DescribeVolumesCommand({ VolumeIds: [volumeId] })).catch(() => undefined);
