@@ -169,6 +169,9 @@ test("spot interruption: drained and replaced within the two-minute notice; a wa
 
 test("[slow] a 60 s apiserver brownout and an apiserver restart: the watcher is not killed, no NodeClaim is falsely deleted, provisioning resumes", async () => {
   const restartsBefore = watcherRestarts();
+  // No voluntary disruption meanwhile (budget 0): any NodeClaim that disappears was acted on from a stale cache.
+  const budgets = (nodes: string) => kubectl(["patch", "nodepool", POOL, "--type=merge", "-p", JSON.stringify({ spec: { disruption: { budgets: [{ nodes }] } } })]);
+  budgets("0");
   const names = claims().filter(c => !c.metadata.deletionTimestamp).map(c => c.metadata.name).sort();
   const api = apiserver();
   await api.brownout(60000);
@@ -176,6 +179,7 @@ test("[slow] a 60 s apiserver brownout and an apiserver restart: the watcher is 
   // Watches were cut by the restart: the state must relist, keep every NodeClaim and act on new pods.
   await sleep(15000);
   for (const n of names) expect(claims().map(c => c.metadata.name)).toContain(n);
+  budgets("100%");
   scale(12);
   await converged(12);
   expect(watcherRestarts()).toBe(restartsBefore);
