@@ -22,7 +22,7 @@ export interface ArgoCD {
   stop(): Promise<void>;
 }
 
-/** The cached Argo CD build (built on first use, ~6 min cold). */
+/** The cached Argo CD build (built on first use, ~8 min cold). */
 export function ensureArgoCD(): string {
   let out: string;
   try {

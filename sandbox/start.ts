@@ -41,7 +41,7 @@ async function main(): Promise<void> {
   }
   let argo: ArgoCD | undefined;
   if (process.argv.includes("--argocd")) {
-    console.log("[sandbox] starting Argo CD (first run builds it: ~6 min)…");
+    console.log("[sandbox] starting Argo CD (first run builds it: ~8 min)…");
     argo = await startArgoCD({ kubeconfig: cp.kubeconfig, kubectl: cp.kubectlRun });
     console.log(`
 Argo CD ${/argocd-([^/]+)\/bin/.exec(argo.bin)?.[1] ?? ""} is up (no argocd-server/UI: drive Applications with kubectl, see README "GitOps with Argo CD").

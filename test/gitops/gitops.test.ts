@@ -10,7 +10,7 @@
 // configurations stay exactly as committed: the apiserver reaches `service: pepr-capsicum` through the
 // sandbox's cluster egress (sandbox/pod/clusterEgress.cjs, standing in for kube-proxy), so the pods' caBundle
 // and service.path patches are the only changes to them, as in a cluster.
-// Slow (@slow): Argo CD builds once into ~/.cache/capsicum (~6 min cold), then this file takes a few minutes.
+// Slow (@slow): Argo CD builds once into ~/.cache/capsicum (~8 min cold), then this file takes ~6 min.
 // CAPSICUM_GITOPS_DIST=<dir> syncs another build instead of the committed dist/ (a branch whose dist/ is stale:
 // `pepr build -o build/x && tsx scripts/build-dist.ts build/x <dir>`).
 import { execFileSync } from "node:child_process";
