@@ -1,7 +1,7 @@
 // Chaos scenario 11: 10,000 generated documents (3,000 NodePools and 2,000 EC2NodeClasses mutated from the corpus,
 // 5,000 Pods) through what the webhooks run and through `capsicum validate`. No crash; the structural verdict equals
-// the CRD's own openAPIV3Schema (crds/*.yaml, compiled separately; unknown fields aside, which that schema ignores
-// and kubectl's strict field validation rejects); by default only Karpenter's rules (schema,
+// the CRD's own openAPIV3Schema (crds/*.yaml, compiled separately, with the apiserver's set-list uniqueness; unknown
+// fields aside, which that schema ignores and kubectl's strict field validation rejects); by default only Karpenter's rules (schema,
 // CEL) deny; every rejection names a field and has a message; `capsicum validate` gives each document the
 // webhook's verdict and errors. Pods: defaulting never throws, never overrides, and is idempotent.
 // (Latency per document is a performance target: `npm run bench` measures admission, not this test.)
@@ -16,8 +16,16 @@ import { main } from "../../../src/cli/main";
 import { fuzzKarpenterDocs, fuzzPods, type FuzzDoc } from "../../corpus/fuzz";
 
 const root = join(__dirname, "../../..");
+/** The apiserver's structural rules ajv does not know: `x-kubernetes-list-type: set` lists reject duplicates. */
+function withListTypes(s: any): any { // eslint-disable-line @typescript-eslint/no-explicit-any
+  if (Array.isArray(s)) return s.map(withListTypes);
+  if (!s || typeof s !== "object") return s;
+  const out = Object.fromEntries(Object.entries(s).map(([k, v]) => [k, withListTypes(v)]));
+  if (s["x-kubernetes-list-type"] === "set") out.uniqueItems = true;
+  return out;
+}
 const crdSchema = (file: string) =>
-  YAML.parseAllDocuments(readFileSync(join(root, "crds", file), "utf8")).map(d => d.toJS()).find(Boolean).spec.versions[0].schema.openAPIV3Schema;
+  withListTypes(YAML.parseAllDocuments(readFileSync(join(root, "crds", file), "utf8")).map(d => d.toJS()).find(Boolean).spec.versions[0].schema.openAPIV3Schema);
 const ajv = newKubeAjv();
 /**
  * The apiserver also enforces `x-kubernetes-list-type: set` (no duplicate items), which JSON Schema (ajv) does
