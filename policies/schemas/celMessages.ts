@@ -1,6 +1,8 @@
-// messageExpressions for Karpenter's CEL rules, each with its TypeScript twin producing the same text, so the
-// apiserver (from the CRD), the webhook and `capsicum validate` print one message: the offending value, a
-// "did you mean" for a misspelt well-known key, and the fix. Costs stay small: literal lists, no nested lists.
+// Messages for Karpenter's CEL rules that name the offending value, a "did you mean" for a misspelt well-known key,
+// and the fix. The per-key rule (requirements[].key) also gets a CEL messageExpression with the same text, so the
+// apiserver prints it too. Rules over a whole list or label map keep their static message in the CRD: the
+// apiserver's cost estimate for a messageExpression there (every item x every well-known name) exceeds its budget
+// (kube-apiserver 1.34 refuses such a CRD); `capsicum validate` prints the detailed text for those.
 import { CEL_HINTS } from "../validate/hints";
 
 /** A CEL single-quoted string literal. */
@@ -62,17 +64,8 @@ export function mapKeyDomainMessage(
   allowed: readonly string[],
   message: string,
   isOffending: (k: string) => boolean,
-  offendingCel: string,
 ) {
-  const names = allowed.map(nameOf);
   const hint = hintOf(message);
-  const first = `self.filter(x, ${offendingCel})[0]`;
-  const sn = `${first}.substring(${first}.indexOf('/') + 1)`;
-  const expression =
-    `${celStr(`${message}: `)} + self.filter(x, ${offendingCel}).map(x, '"' + x + '"').join(', ') + ' ' + ` +
-    `(self.filter(x, ${offendingCel}).size() == 1 ? 'is not a well-known label' : 'are not well-known labels') + ` +
-    `(${celList(names)}.exists(n, ${nearNameCel("n", sn)}) ? ` +
-    `${celStr(`; did you mean "${domain}/`)} + ${celList(names)}.filter(n, ${nearNameCel("n", sn)})[0] + '"?' : ${celStr(hint ? `; ${hint}` : "")})`;
   const messageFor = (m: Record<string, unknown>): string => {
     const bad = Object.keys(m).sort().filter(isOffending);
     const near = suggestKey(bad[0]!, domain, allowed);
@@ -81,15 +74,12 @@ export function mapKeyDomainMessage(
       (near ? `; did you mean "${near}"?` : hint ? `; ${hint}` : "")
     );
   };
-  return { expression, messageFor };
+  return { messageFor };
 }
 
 /** A list rule over requirements: names the requirements that break it (`key operator [values]`). */
-export function requirementListMessage(message: string, offendingCel: string, isOffending: (x: any) => boolean) {
+export function requirementListMessage(message: string, isOffending: (x: any) => boolean) {
   const hint = hintOf(message);
-  const describeCel =
-    "x.key + ' ' + x.operator + (has(x.values) ? ' [' + x.values.join(', ') + ']' : '') + (has(x.minValues) ? ' minValues ' + string(x.minValues) : '')";
-  const expression = `${celStr(`${message} (`)} + self.filter(x, ${offendingCel}).map(x, ${describeCel}).join('; ') + ${celStr(`)${hint ? `; ${hint}` : ""}`)}`;
   const messageFor = (xs: any[]): string => {
     const described = xs
       .filter(isOffending)
@@ -99,5 +89,5 @@ export function requirementListMessage(message: string, offendingCel: string, is
       );
     return `${message} (${described.join("; ")})${hint ? `; ${hint}` : ""}`;
   };
-  return { expression, messageFor };
+  return { messageFor };
 }

@@ -70,18 +70,12 @@ export function keyNotRule(label: string): CelRule {
 export function mapKeyDomainRule(domain: string, allowed: string[]): CelRule {
   const message = `label domain "${domain}" is restricted`;
   const ok = (k: string) => allowed.includes(k) || !labelDomain(k).endsWith(domain);
-  const m = mapKeyDomainMessage(
-    domain,
-    allowed,
-    message,
-    (k) => !ok(k),
-    `!(x in ${celList(allowed)} || !x.find("^([^/]+)").endsWith("${domain}"))`,
-  );
+  const m = mapKeyDomainMessage(domain, allowed, message, (k) => !ok(k));
   return celMsg(
     `self.all(x, x in ${celList(allowed)} || !x.find("^([^/]+)").endsWith("${domain}"))`,
     message,
     (mp: Record<string, unknown>) => Object.keys(mp).every(ok),
-    m.expression,
+    undefined,
     m.messageFor,
   );
 }
@@ -137,16 +131,14 @@ export function requirementsSchema(flavor: RequirementFlavor): Schema {
     },
   };
   if (flavor !== "overlay") item.properties!.minValues = { type: "integer", minimum: 1, maximum: 50 };
-  const listRule = (rule: string, message: string, offendingCel: string, offending: (x: any) => boolean) => {
-    const m = requirementListMessage(message, offendingCel, offending);
-    return celMsg(rule, message, (xs: any[]) => !xs.some(offending), m.expression, m.messageFor);
+  const listRule = (rule: string, message: string, offending: (x: any) => boolean) => {
+    const m = requirementListMessage(message, offending);
+    return celMsg(rule, message, (xs: any[]) => !xs.some(offending), undefined, m.messageFor);
   };
   const noValues = (op: string) => (x: any) => x?.operator === op && vals(x).length === 0;
-  const noValuesCel = (op: string) => `x.operator == '${op}' && (!has(x.values) || x.values.size() == 0)`;
   const inRule = listRule(
     "self.all(x, x.operator == 'In' ? x.values.size() != 0 : true)",
     "requirements with operator 'In' must have a value defined",
-    noValuesCel("In"),
     noValues("In"),
   );
   const orderRule = listRule(
@@ -154,7 +146,6 @@ export function requirementsSchema(flavor: RequirementFlavor): Schema {
     flavor === "overlay"
       ? "requirements operator 'Gt', 'Lt', 'Gte' or 'Lte' must have a single positive integer value"
       : "requirements operator 'Gt', 'Lt', 'Gte', or 'Lte' must have a single positive integer value",
-    "x.operator in ['Gt', 'Lt', 'Gte', 'Lte'] && !(has(x.values) && x.values.size() == 1 && x.values[0].matches('^[+]?[0-9]{1,18}$'))",
     (x: any) => ORDER_OPS.includes(x?.operator) && !(vals(x).length === 1 && isNonNegativeIntString(vals(x)[0])),
   );
   const rules: CelRule[] =
@@ -163,7 +154,6 @@ export function requirementsSchema(flavor: RequirementFlavor): Schema {
           listRule(
             "self.all(x, x.operator == 'NotIn' ? x.values.size() != 0 : true)",
             "requirements with operator 'NotIn' must have a value defined",
-            noValuesCel("NotIn"),
             noValues("NotIn"),
           ),
           inRule,
@@ -175,7 +165,6 @@ export function requirementsSchema(flavor: RequirementFlavor): Schema {
           listRule(
             "self.all(x, (x.operator == 'In' && has(x.minValues)) ? x.values.size() >= x.minValues : true)",
             "requirements with 'minValues' must have at least that many values specified in the 'values' field",
-            "x.operator == 'In' && has(x.minValues) && (!has(x.values) || x.values.size() < x.minValues)",
             (x: any) => x?.operator === "In" && x?.minValues !== undefined && vals(x).length < x.minValues,
           ),
         ];

@@ -11,7 +11,8 @@ export interface CelRule {
   /**
    * A CEL messageExpression naming the offending value (and a "did you mean"), emitted into the CRD next to
    * `message` (the apiserver falls back to `message` if it fails), with `messageFor` its TypeScript twin: the
-   * webhook and `capsicum validate` print the same text the apiserver does.
+   * webhook and `capsicum validate` print the same text the apiserver does. `messageFor` alone (no expression):
+   * the CRD keeps the static message (a messageExpression there would exceed the apiserver's CEL cost budget).
    */
   messageExpression?: string;
   messageFor?: (self: any, oldSelf?: any) => string;
@@ -77,12 +78,12 @@ export function cel(rule: string, message: string, check: (self: any, oldSelf?: 
   return { rule, message, check };
 }
 
-/** cel(...) plus a messageExpression and its TypeScript twin (same text). */
+/** cel(...) plus a message naming the value (messageFor), and its CEL twin for the CRD where the cost allows. */
 export function celMsg(
   rule: string,
   message: string,
   check: (self: any, oldSelf?: any) => boolean,
-  messageExpression: string,
+  messageExpression: string | undefined,
   messageFor: (self: any, oldSelf?: any) => string,
 ): CelRule {
   return { rule, message, check, messageExpression, messageFor };

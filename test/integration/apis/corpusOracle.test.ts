@@ -132,3 +132,49 @@ test("a rejection by capsicum's CRDs names the field", () => {
   });
   expect(unnamed.map((r) => `${r.id}: expected ${r.entry.field} in: ${r.ours.message}`)).toEqual([]);
 });
+
+describe("capsicum's CRDs: the same rejection as Karpenter's, with a message that says how to fix it", () => {
+  const validPool = () =>
+    structuredClone(CORPUS.find((c) => c.kind === "NodePool" && c.valid && !c.old && c.doc.spec?.template?.spec)!.doc);
+  // [case, mutation, what the apiserver prints, what `capsicum validate` prints]
+  const cases: Array<[string, (np: any) => void, string, string]> = [
+    [
+      "a misspelt well-known requirement key: the messageExpression names it and the key meant",
+      (np) =>
+        np.spec.template.spec.requirements.push({
+          key: "karpenter.k8s.aws/instance-categroy",
+          operator: "In",
+          values: ["c"],
+        }),
+      'label domain "karpenter.k8s.aws" is restricted: "karpenter.k8s.aws/instance-categroy" is not a well-known karpenter.k8s.aws label; did you mean "karpenter.k8s.aws/instance-category"?',
+      'label domain "karpenter.k8s.aws" is restricted: "karpenter.k8s.aws/instance-categroy" is not a well-known karpenter.k8s.aws label; did you mean "karpenter.k8s.aws/instance-category"?',
+    ],
+    [
+      "a misspelt well-known template label: the static message with the fix (offline: the key meant)",
+      (np) => (np.spec.template.metadata = { labels: { "karpenter.k8s.aws/instance-famly": "c5" } }),
+      'label domain "karpenter.k8s.aws" is restricted; only the well-known karpenter.k8s.aws/* labels may be used',
+      'did you mean "karpenter.k8s.aws/instance-family"?',
+    ],
+    [
+      "an ordering operator with a non-integer value (offline: the requirement named)",
+      (np) =>
+        np.spec.template.spec.requirements.push({
+          key: "karpenter.k8s.aws/instance-cpu",
+          operator: "Gt",
+          values: ["many"],
+        }),
+      "must have a single positive integer value",
+      "karpenter.k8s.aws/instance-cpu Gt [many]",
+    ],
+  ];
+  test.each(cases)("%s", async (_name, mutate, apiserver, offline) => {
+    const np = validPool();
+    mutate(np);
+    const [karpenter, ours] = await Promise.all([oracle.client.verdict("typo", np), capsicum.verdict("typo", np)]);
+    expect(karpenter.allowed).toBe(false);
+    expect(ours.allowed).toBe(false);
+    expect(ours.message).toContain(apiserver);
+    const v = capsicumVerdict({ kind: "NodePool", doc: np }, { catalog });
+    expect(v.errors.map((e) => e.message).join("\n")).toContain(offline);
+  });
+});
