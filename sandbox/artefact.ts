@@ -385,6 +385,11 @@ export async function startArtefact(o: ArtefactOptions = {}): Promise<RunningArt
     clearTimeout(t);
     await group.stop(2000);
     if (routeKeys.length) updateRoutes(routesFile!, (r) => routeKeys.forEach((k) => delete r[k]));
+    // Output a pod flushed after its exit must not reach the ended log ("write after end").
+    for (const p of pods) {
+      p.child?.stdout?.unpipe(out);
+      p.child?.stderr?.unpipe(out);
+    }
     await new Promise<void>((r) => out.end(() => r()));
   };
   try {

@@ -73,8 +73,10 @@ export async function startDevModule(
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, ...env, LOG_LEVEL: env.LOG_LEVEL ?? "info", PEPR_PRETTY_LOGS: "false" },
   });
-  child.stdout?.pipe(out);
-  child.stderr?.pipe(out);
+  // Two sources, one file: end it once the child's stdio has closed (see ProcessGroup.start).
+  child.stdout?.pipe(out, { end: false });
+  child.stderr?.pipe(out, { end: false });
+  child.once("close", () => out.end());
   const kill = () => {
     try {
       if (child.pid) process.kill(-child.pid, "SIGKILL");

@@ -155,6 +155,8 @@ export async function startMoto(opts: { clusterName: string; k8sVersions?: strin
       await exited;
       clearTimeout(t);
       child.stdin?.destroy();
+      // 'exit' can come before stderr's last chunk: unpipe first, or that chunk is a "write after end" error.
+      child.stderr?.unpipe(log);
       log.end();
     },
   };

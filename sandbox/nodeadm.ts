@@ -73,6 +73,8 @@ export async function reachApiServer(c: ClusterDetails, sandbox: ApiServer): Pro
     }, 5000);
     sock.once("secureConnect", () => {
       clearTimeout(timer);
+      // The check has passed: a late error of this probe socket (e.g. while closing) must not go unhandled.
+      sock.on("error", () => undefined);
       sock.end();
       resolve();
     });

@@ -38,9 +38,12 @@ export class ProcessGroup {
     const logFile = join(this.dir, `${name}.log`);
     const out = createWriteStream(logFile, { flags: "a" });
     const child = spawn(cmd, args, { detached: true, env, stdio: ["ignore", "pipe", "pipe"] });
-    child.stdout?.pipe(out);
-    child.stderr?.pipe(out);
-    child.on("error", err => out.write(`spawn error: ${err.message}\n`));
+    // Two sources, one file: end it when the child's stdio has closed, not when the first of them ends (the
+    // other's next chunk would be a "write after end" error, failing whichever test is running).
+    child.stdout?.pipe(out, { end: false });
+    child.stderr?.pipe(out, { end: false });
+    child.once("close", () => out.end());
+    child.on("error", err => out.writable && out.write(`spawn error: ${err.message}\n`));
     const m = { name, child, logFile };
     this.procs.push(m);
     this.writeReaper();
