@@ -2,8 +2,6 @@
 // disruption is. Mirrors Karpenter's candidate filtering (state node + pod checks) and disruption cost:
 //   cost = sum(clamp(1 + priority/2^25 + deletionCost/2^27, -10, 10)) * lifetimeRemaining
 import { parseDuration, requireDuration } from "../apis/duration";
-import * as pods from "../apis/pods";
-import { asPod, DO_NOT_DISRUPT_ANNOTATION } from "../apis/pods";
 import type {
   BlockedNode,
   Candidate,
@@ -14,17 +12,16 @@ import type {
   PodInfo,
 } from "./types";
 
-export { DO_NOT_DISRUPT_ANNOTATION };
+export const DO_NOT_DISRUPT_ANNOTATION = "karpenter.sh/do-not-disrupt";
 export const POD_DELETION_COST_ANNOTATION = "controller.kubernetes.io/pod-deletion-cost";
+export const MIRROR_POD_ANNOTATION = "kubernetes.io/config.mirror";
 
-// src/apis/pods.ts's predicates over the flattened PodInfo.
-export const isTerminal = (p: PodInfo): boolean => pods.isTerminal(asPod(p));
-export const isTerminating = (p: PodInfo): boolean => pods.isTerminating(asPod(p));
-export const isDaemonSetPod = (p: PodInfo): boolean => pods.isOwnedByDaemonSet(asPod(p));
+export const isTerminal = (p: PodInfo): boolean => p.phase === "Succeeded" || p.phase === "Failed";
+export const isTerminating = (p: PodInfo): boolean => p.deletionTimestamp !== undefined;
+export const isDaemonSetPod = (p: PodInfo): boolean => p.ownerKind === "DaemonSet";
 /** Static/mirror pods are owned by the Node and cannot be evicted or rescheduled. */
-export const isOwnedByNode = (p: PodInfo): boolean => pods.isOwnedByNode(asPod(p)) || pods.isMirrorPod(asPod(p));
-/** `namespace/name`. */
-export const podKey = (p: PodInfo): string => pods.podKey(asPod(p));
+export const isOwnedByNode = (p: PodInfo): boolean =>
+  p.ownerKind === "Node" || p.annotations?.[MIRROR_POD_ANNOTATION] !== undefined;
 
 /** Pods that must land somewhere else if the node goes away. */
 export function isReschedulable(p: PodInfo): boolean {
