@@ -21,114 +21,118 @@ export const NODE_LABEL_KEYS: ReadonlyArray<[string, string]> = [...WellKnownLab
   .filter(([, n], i, all) => all.findIndex(([, m]) => m === n) === i);
 export const NODE_LABEL_NAMES: string[] = [...NODE_LABEL_KEYS.map(([, n]) => n), "node_name", "phase", "managed"];
 
-type Make<M> = (registry: Registry) => M;
-const counter =
-  <const L extends string = string>(name: string, help: string, labelNames: readonly L[] = []): Make<Counter<L>> =>
-  (registry) =>
-    new Counter({ name, help, labelNames, registers: [registry] });
-const gauge =
-  <const L extends string = string>(name: string, help: string, labelNames: readonly L[] = []): Make<Gauge<L>> =>
-  (registry) =>
-    new Gauge({ name, help, labelNames, registers: [registry] });
-const histogram =
-  <const L extends string = string>(
-    name: string,
-    help: string,
-    buckets: number[],
-    labelNames: readonly L[] = [],
-  ): Make<Histogram<L>> =>
-  (registry) =>
-    new Histogram({ name, help, buckets, labelNames, registers: [registry] });
-const summary =
-  (name: string, help: string, percentiles: number[]): Make<Summary<string>> =>
-  (registry) =>
-    new Summary({ name, help, percentiles, registers: [registry] });
-/** A per-node gauge with Karpenter's node labels (every well-known label, node_name, phase, managed) per resource. */
-const nodeGauge = (name: string, help: string): Make<Gauge<string>> =>
-  gauge<string>(name, help, [...NODE_LABEL_NAMES, "resource_type"]);
+function nodeGauge(registry: Registry, name: string, help: string): Gauge<string> {
+  return new Gauge({ name, help, labelNames: [...NODE_LABEL_NAMES, "resource_type"], registers: [registry] });
+}
 
-/** Every metric capsicum exports, in registration (and /metrics output) order. */
-const METRICS = {
-  nodeClaimsCreated: counter(
-    "karpenter_nodeclaims_created_total",
-    "Number of nodeclaims created in total by Karpenter.",
-    ["nodepool", "reason", "min_values_relaxed"],
-  ),
-  nodeClaimsTerminated: counter(
-    "karpenter_nodeclaims_terminated_total",
-    "Number of nodeclaims terminated in total by Karpenter.",
-    ["nodepool", "capacity_type"],
-  ),
-  nodeClaimsDisrupted: counter(
-    "karpenter_nodeclaims_disrupted_total",
-    "Number of nodeclaims disrupted in total by Karpenter.",
-    ["nodepool", "reason", "capacity_type"],
-  ),
-  nodesCreated: counter("karpenter_nodes_created_total", "Number of nodes created in total by Karpenter.", [
-    "nodepool",
-  ]),
-  nodesTerminated: counter("karpenter_nodes_terminated_total", "Number of nodes terminated in total by Karpenter.", [
-    "nodepool",
-  ]),
-  nodesAllocatable: nodeGauge(
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly nodeClaimsCreated = new Counter({
+    name: "karpenter_nodeclaims_created_total",
+    help: "Number of nodeclaims created in total by Karpenter.",
+    labelNames: ["nodepool", "reason", "min_values_relaxed"] as const,
+    registers: [this.registry],
+  });
+  readonly nodeClaimsTerminated = new Counter({
+    name: "karpenter_nodeclaims_terminated_total",
+    help: "Number of nodeclaims terminated in total by Karpenter.",
+    labelNames: ["nodepool", "capacity_type"] as const,
+    registers: [this.registry],
+  });
+  readonly nodeClaimsDisrupted = new Counter({
+    name: "karpenter_nodeclaims_disrupted_total",
+    help: "Number of nodeclaims disrupted in total by Karpenter.",
+    labelNames: ["nodepool", "reason", "capacity_type"] as const,
+    registers: [this.registry],
+  });
+  readonly nodesCreated = new Counter({
+    name: "karpenter_nodes_created_total",
+    help: "Number of nodes created in total by Karpenter.",
+    labelNames: ["nodepool"] as const,
+    registers: [this.registry],
+  });
+  readonly nodesTerminated = new Counter({
+    name: "karpenter_nodes_terminated_total",
+    help: "Number of nodes terminated in total by Karpenter.",
+    labelNames: ["nodepool"] as const,
+    registers: [this.registry],
+  });
+  readonly nodesAllocatable = nodeGauge(
+    this.registry,
     "karpenter_nodes_allocatable",
     "Node allocatable are the resources allocatable by nodes.",
-  ),
-  nodesTotalPodRequests: nodeGauge(
+  );
+  readonly nodesTotalPodRequests = nodeGauge(
+    this.registry,
     "karpenter_nodes_total_pod_requests",
     "Node total pod requests are the resources requested by pods bound to nodes, including the DaemonSet pods.",
-  ),
-  nodesTotalPodLimits: nodeGauge(
+  );
+  readonly nodesTotalPodLimits = nodeGauge(
+    this.registry,
     "karpenter_nodes_total_pod_limits",
     "Node total pod limits are the resources specified by pod limits, including the DaemonSet pods.",
-  ),
-  nodesTotalDaemonRequests: nodeGauge(
+  );
+  readonly nodesTotalDaemonRequests = nodeGauge(
+    this.registry,
     "karpenter_nodes_total_daemon_requests",
     "Node total daemon requests are the resource requested by DaemonSet pods bound to nodes.",
-  ),
-  nodesTotalDaemonLimits: nodeGauge(
+  );
+  readonly nodesTotalDaemonLimits = nodeGauge(
+    this.registry,
     "karpenter_nodes_total_daemon_limits",
     "Node total daemon limits are the resources specified by DaemonSet pod limits.",
-  ),
-  nodesSystemOverhead: nodeGauge(
+  );
+  readonly nodesSystemOverhead = nodeGauge(
+    this.registry,
     "karpenter_nodes_system_overhead",
     "Node system daemon overhead are the resources reserved for system overhead, the difference between the node's capacity and allocatable values are reported by the status.",
-  ),
-  nodesCurrentLifetime: gauge("karpenter_nodes_current_lifetime_seconds", "Node age in seconds", NODE_LABEL_NAMES),
-  clusterUtilization: gauge(
-    "karpenter_cluster_utilization_percent",
-    "Utilization of allocatable resources by pod requests",
-    ["resource_type"],
-  ),
-  buildInfo: gauge(
-    "karpenter_build_info",
-    "A metric with a constant '1' value labeled by version from which karpenter was built.",
-    ["version", "goversion", "goarch", "commit"],
-  ),
-  nodesTerminationDuration: histogram(
-    "karpenter_nodes_termination_duration_seconds",
-    "The time taken between a node's deletion request and the removal of its finalizer.",
-    [1, 5, 10, 30, 60, 120, 300, 600, 1200, 3600],
-    ["nodepool"],
-  ),
-  nodePoolsUsage: gauge(
-    "karpenter_nodepools_usage",
-    "The amount of resources that have been provisioned for a nodepool.",
-    ["nodepool", "resource_type"],
-  ),
-  nodePoolsLimit: gauge(
-    "karpenter_nodepools_limit",
-    "Limits specified on the nodepool that restrict the quantity of resources provisioned.",
-    ["nodepool", "resource_type"],
-  ),
+  );
+  readonly nodesCurrentLifetime = new Gauge({
+    name: "karpenter_nodes_current_lifetime_seconds",
+    help: "Node age in seconds",
+    labelNames: NODE_LABEL_NAMES,
+    registers: [this.registry],
+  });
+  readonly clusterUtilization = new Gauge({
+    name: "karpenter_cluster_utilization_percent",
+    help: "Utilization of allocatable resources by pod requests",
+    labelNames: ["resource_type"] as const,
+    registers: [this.registry],
+  });
+  readonly buildInfo = new Gauge({
+    name: "karpenter_build_info",
+    help: "A metric with a constant '1' value labeled by version from which karpenter was built.",
+    labelNames: ["version", "goversion", "goarch", "commit"] as const,
+    registers: [this.registry],
+  });
+  readonly nodesTerminationDuration = new Histogram({
+    name: "karpenter_nodes_termination_duration_seconds",
+    help: "The time taken between a node's deletion request and the removal of its finalizer.",
+    labelNames: ["nodepool"] as const,
+    buckets: [1, 5, 10, 30, 60, 120, 300, 600, 1200, 3600],
+    registers: [this.registry],
+  });
+  readonly nodePoolsUsage = new Gauge({
+    name: "karpenter_nodepools_usage",
+    help: "The amount of resources that have been provisioned for a nodepool.",
+    labelNames: ["nodepool", "resource_type"] as const,
+    registers: [this.registry],
+  });
+  readonly nodePoolsLimit = new Gauge({
+    name: "karpenter_nodepools_limit",
+    help: "Limits specified on the nodepool that restrict the quantity of resources provisioned.",
+    labelNames: ["nodepool", "resource_type"] as const,
+    registers: [this.registry],
+  });
   /**
    * Karpenter's labels. Karpenter sets one series per pod; capsicum by default leaves `name` and `owner` empty
    * and counts the pods of each remaining label set (METRICS_PODS_STATE_PER_POD=true restores one per pod).
    */
-  podsState: gauge(
-    "karpenter_pods_state",
-    "Pod state is the current state of pods. This metric can be used several ways as it is labeled by the pod name, namespace, owner, node, nodepool name, zone, architecture, capacity type, instance type, pod phase, and pod readiness.",
-    [
+  readonly podsState = new Gauge({
+    name: "karpenter_pods_state",
+    help: "Pod state is the current state of pods. This metric can be used several ways as it is labeled by the pod name, namespace, owner, node, nodepool name, zone, architecture, capacity type, instance type, pod phase, and pod readiness.",
+    labelNames: [
       "name",
       "namespace",
       "owner",
@@ -142,92 +146,113 @@ const METRICS = {
       "phase",
       "ready",
       "managed",
-    ],
-  ),
+    ] as const,
+    registers: [this.registry],
+  });
   /** A Summary without labels, as Karpenter's (quantiles 0, .5, .9, .99, 1). */
-  podsStartupDuration: summary(
-    "karpenter_pods_startup_duration_seconds",
-    "The time from pod creation until the pod is running.",
-    [0, 0.5, 0.9, 0.99, 1],
-  ),
-  podsBoundDuration: histogram(
-    "karpenter_pods_bound_duration_seconds",
-    "The time from pod creation until the pod is bound.",
-    DURATION_BUCKETS,
-  ),
-  schedulingDuration: histogram(
-    "karpenter_scheduler_scheduling_duration_seconds",
-    "Duration of scheduling simulations used for deprovisioning and provisioning in seconds.",
-    [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-    ["controller"],
-  ),
+  readonly podsStartupDuration = new Summary({
+    name: "karpenter_pods_startup_duration_seconds",
+    help: "The time from pod creation until the pod is running.",
+    percentiles: [0, 0.5, 0.9, 0.99, 1],
+    registers: [this.registry],
+  });
+  readonly podsBoundDuration = new Histogram({
+    name: "karpenter_pods_bound_duration_seconds",
+    help: "The time from pod creation until the pod is bound.",
+    buckets: DURATION_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly schedulingDuration = new Histogram({
+    name: "karpenter_scheduler_scheduling_duration_seconds",
+    help: "Duration of scheduling simulations used for deprovisioning and provisioning in seconds.",
+    labelNames: ["controller"] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
   /** The name the brief asks for; Karpenter v0.3x exposed this one, v1 the scheduler_* one above. Both are kept. */
-  provisionerSchedulingDuration: histogram(
-    "karpenter_provisioner_scheduling_duration_seconds",
-    "Duration of the provisioning scheduling simulation in seconds.",
-    [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-  ),
-  schedulerQueueDepth: gauge("karpenter_scheduler_queue_depth", "The number of pods waiting to be scheduled.", [
-    "controller",
-  ]),
-  clusterStateSynced: gauge("karpenter_cluster_state_synced", "Returns 1 if cluster state is synced and 0 otherwise."),
-  clusterStateUnsyncedTime: gauge(
-    "karpenter_cluster_state_unsynced_time_seconds",
-    "The time for which cluster state is not synced",
-  ),
-  clusterStateNodeCount: gauge("karpenter_cluster_state_node_count", "Current count of nodes in cluster state."),
-  cloudProviderErrors: counter(
-    "karpenter_cloudprovider_errors_total",
-    "Total number of errors returned from CloudProvider calls.",
-    ["controller", "method", "provider", "error"],
-  ),
+  readonly provisionerSchedulingDuration = new Histogram({
+    name: "karpenter_provisioner_scheduling_duration_seconds",
+    help: "Duration of the provisioning scheduling simulation in seconds.",
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly schedulerQueueDepth = new Gauge({
+    name: "karpenter_scheduler_queue_depth",
+    help: "The number of pods waiting to be scheduled.",
+    labelNames: ["controller"] as const,
+    registers: [this.registry],
+  });
+  readonly clusterStateSynced = new Gauge({
+    name: "karpenter_cluster_state_synced",
+    help: "Returns 1 if cluster state is synced and 0 otherwise.",
+    registers: [this.registry],
+  });
+  readonly clusterStateUnsyncedTime = new Gauge({
+    name: "karpenter_cluster_state_unsynced_time_seconds",
+    help: "The time for which cluster state is not synced",
+    registers: [this.registry],
+  });
+  readonly clusterStateNodeCount = new Gauge({
+    name: "karpenter_cluster_state_node_count",
+    help: "Current count of nodes in cluster state.",
+    registers: [this.registry],
+  });
+  readonly cloudProviderErrors = new Counter({
+    name: "karpenter_cloudprovider_errors_total",
+    help: "Total number of errors returned from CloudProvider calls.",
+    labelNames: ["controller", "method", "provider", "error"] as const,
+    registers: [this.registry],
+  });
   /** controller-runtime's workqueue metrics, which Karpenter exports under these names. */
-  workqueueDepth: gauge("workqueue_depth", "Current depth of workqueue by workqueue and priority", ["name"]),
-  workqueueRetries: counter("workqueue_retries_total", "Total number of retries handled by workqueue", ["name"]),
-  nodePoolsAllowedDisruptions: gauge(
-    "karpenter_nodepools_allowed_disruptions",
-    "The number of nodes for a given NodePool that can be concurrently disrupting at a point in time.",
-    ["nodepool", "reason"],
-  ),
-  disruptionDecisions: counter(
-    "karpenter_voluntary_disruption_decisions_total",
-    "Number of disruption decisions performed.",
-    ["decision", "reason", "consolidation_type"],
-  ),
-  disruptionEligibleNodes: gauge(
-    "karpenter_voluntary_disruption_eligible_nodes",
-    "Number of nodes eligible for disruption by Karpenter.",
-    ["reason"],
-  ),
-  disruptionDecisionEvaluationDuration: histogram(
-    "karpenter_voluntary_disruption_decision_evaluation_duration_seconds",
-    "Duration of the disruption decision evaluation process in seconds.",
-    [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
-    ["method", "consolidation_type"],
-  ),
-  interruptionReceivedMessages: counter(
-    "karpenter_interruption_received_messages_total",
-    "Count of messages received from the SQS queue.",
-    ["message_type"],
-  ),
-  interruptionDeletedMessages: counter(
-    "karpenter_interruption_deleted_messages_total",
-    "Count of messages deleted from the SQS queue.",
-  ),
-};
-
-type MetricFields = { readonly [K in keyof typeof METRICS]: ReturnType<(typeof METRICS)[K]> };
-
-class MetricsRegistry {
-  readonly registry = new Registry();
-  constructor() {
-    for (const [field, make] of Object.entries(METRICS)) Object.assign(this, { [field]: make(this.registry) });
-  }
+  readonly workqueueDepth = new Gauge({
+    name: "workqueue_depth",
+    help: "Current depth of workqueue by workqueue and priority",
+    labelNames: ["name"] as const,
+    registers: [this.registry],
+  });
+  readonly workqueueRetries = new Counter({
+    name: "workqueue_retries_total",
+    help: "Total number of retries handled by workqueue",
+    labelNames: ["name"] as const,
+    registers: [this.registry],
+  });
+  readonly nodePoolsAllowedDisruptions = new Gauge({
+    name: "karpenter_nodepools_allowed_disruptions",
+    help: "The number of nodes for a given NodePool that can be concurrently disrupting at a point in time.",
+    labelNames: ["nodepool", "reason"] as const,
+    registers: [this.registry],
+  });
+  readonly disruptionDecisions = new Counter({
+    name: "karpenter_voluntary_disruption_decisions_total",
+    help: "Number of disruption decisions performed.",
+    labelNames: ["decision", "reason", "consolidation_type"] as const,
+    registers: [this.registry],
+  });
+  readonly disruptionEligibleNodes = new Gauge({
+    name: "karpenter_voluntary_disruption_eligible_nodes",
+    help: "Number of nodes eligible for disruption by Karpenter.",
+    labelNames: ["reason"] as const,
+    registers: [this.registry],
+  });
+  readonly disruptionDecisionEvaluationDuration = new Histogram({
+    name: "karpenter_voluntary_disruption_decision_evaluation_duration_seconds",
+    help: "Duration of the disruption decision evaluation process in seconds.",
+    labelNames: ["method", "consolidation_type"] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [this.registry],
+  });
+  readonly interruptionReceivedMessages = new Counter({
+    name: "karpenter_interruption_received_messages_total",
+    help: "Count of messages received from the SQS queue.",
+    labelNames: ["message_type"] as const,
+    registers: [this.registry],
+  });
+  readonly interruptionDeletedMessages = new Counter({
+    name: "karpenter_interruption_deleted_messages_total",
+    help: "Count of messages deleted from the SQS queue.",
+    registers: [this.registry],
+  });
 }
-
-/** One Registry with every metric of the table as a typed field (`metrics.nodeClaimsCreated.inc(...)`). */
-export type Metrics = MetricsRegistry & MetricFields;
-export const Metrics = MetricsRegistry as new () => Metrics;
 
 /** Serves `registry` at GET /metrics on `port` (0 = an ephemeral port, for tests). Resolves once listening. */
 export async function serveMetrics(
