@@ -11,7 +11,7 @@ import { stringify } from "yaml";
 import { AWS_ENV, RunningArtefact, startArtefact } from "../../sandbox/artefact";
 import { NodeAgent } from "../../sandbox/nodeAgent";
 import { SYSTEM_NODE, systemNodeManifest } from "../../sandbox/systemNode";
-import { applyCrds, getJSON, kubectl, kubectlResult, root, waitFor } from "./support";
+import { applyCrds, getJSON, kubectl, kubectlResult, root, startNodeAgent, waitFor } from "./support";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Obj = any;
@@ -96,14 +96,7 @@ beforeAll(async () => {
     awsServiceAccount: "pepr-capsicum",
     logDir: work,
   });
-  agent = new NodeAgent({
-    clusterName: process.env.CLUSTER_NAME!,
-    apiServerEndpoint: process.env.SANDBOX_APISERVER!,
-    bootDelayMs: 1000,
-    pollMs: 500,
-    logFile: join(work, "node-agent.log"),
-  });
-  agent.start();
+  agent = startNodeAgent(join(work, "node-agent.log"));
   kubectl(["create", "namespace", NS]);
   kubectl(["apply", "-f", join(root, "examples/ec2nodeclass.yaml")]);
 }, 900000);

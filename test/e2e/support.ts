@@ -40,6 +40,13 @@ export function moduleEnv(extra: Record<string, string> = {}): Record<string, st
   return { ...env, ...extra };
 }
 
+/** The sandbox's node agent as every e2e suite runs it (instances boot in a second), logging to `logFile`. */
+export function startNodeAgent(logFile: string, clusterName: string = process.env.CLUSTER_NAME!): NodeAgent {
+  const agent = new NodeAgent({ clusterName, apiServerEndpoint: process.env.SANDBOX_APISERVER!, bootDelayMs: 1000, pollMs: 500, logFile });
+  agent.start();
+  return agent;
+}
+
 /**
  * `module: "artefact"` runs dist/capsicum.yaml under its ServiceAccount (sandbox/artefact.ts); "dev" runs
  * `pepr dev` (for iterating on the module without `npm run build`). Default: CAPSICUM_E2E_MODULE, else artefact.
@@ -51,14 +58,7 @@ export async function startE2E(extraEnv: Record<string, string> = {}, opts: { mo
   const startModuleOf = mode === "artefact" ? startModule : startDevModule;
   let module = await startModuleOf(env);
   const logs: string[] = [];
-  const agent = new NodeAgent({
-    clusterName: env.CLUSTER_NAME,
-    apiServerEndpoint: process.env.SANDBOX_APISERVER!,
-    bootDelayMs: 1000,
-    pollMs: 500,
-    logFile: join(dirname(module.logFile), "node-agent.log"),
-  });
-  agent.start();
+  const agent = startNodeAgent(join(dirname(module.logFile), "node-agent.log"), env.CLUSTER_NAME);
   const self: E2EEnv = {
     get module() { return module; },
     agent,

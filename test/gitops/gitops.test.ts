@@ -21,7 +21,7 @@ import { ArgoCD, ARGOCD_NAMESPACE, startArgoCD } from "../../sandbox/argocd";
 import { AWS_ENV, RunningArtefact, startArtefact } from "../../sandbox/artefact";
 import { NodeAgent } from "../../sandbox/nodeAgent";
 import { SYSTEM_NODE, systemNodeManifest } from "../../sandbox/systemNode";
-import { getJSON, kubectl, kubectlResult, root, sleep, waitFor } from "../e2e/support";
+import { getJSON, kubectl, kubectlResult, root, sleep, startNodeAgent, waitFor } from "../e2e/support";
 
 jest.setTimeout(600000);
 
@@ -127,14 +127,7 @@ beforeAll(async () => {
   console.log(`[gitops-e2e] logs in ${logDir}`);
   argo = await startArgoCD({ kubeconfig: process.env.KUBECONFIG!, kubectl, appResyncSeconds: 10 });
   console.log(`[gitops-e2e] Argo CD logs in ${argo.dir}`);
-  agent = new NodeAgent({
-    clusterName: process.env.CLUSTER_NAME!,
-    apiServerEndpoint: process.env.SANDBOX_APISERVER!,
-    bootDelayMs: 1000,
-    pollMs: 500,
-    logFile: join(logDir, "node-agent.log"),
-  });
-  agent.start();
+  agent = startNodeAgent(join(logDir, "node-agent.log"));
   kubectl(["create", "namespace", NS]);
 
   // The repo a user forks: crds/, dist/ (with their settings) and examples/gitops/ as in this repository.
