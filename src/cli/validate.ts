@@ -265,7 +265,8 @@ export async function runValidate(
     const warned = verdicts.filter((v) => v.warnings.length > 0).length;
     out(
       `${verdicts.length} document(s): ${verdicts.length - invalid} valid, ${invalid} invalid, ${warned} with warnings` +
-        ` (satisfiability against ${region}${strict ? "; strict: warnings fail" : ""})`,
+        ` (${haveCatalog ? `satisfiability against ${region}` : `satisfiability not checked: no catalog for ${region}`}` +
+        `${strict ? "; strict: warnings fail" : ""})`,
     );
   }
   return failed ? 1 : 0;

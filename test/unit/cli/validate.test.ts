@@ -75,6 +75,18 @@ describe("capsicum validate", () => {
     expect(strict.code).toBe(1);
   });
 
+  it("the summary names the region checked, and says so when no catalog exists for it", async () => {
+    const d = dir({ "np.yaml": nodeClass + "---\n" + nodePool("p", "        - key: kubernetes.io/arch\n          operator: In\n          values: [amd64]") });
+    const east = await cli(["validate", "-f", d, "--region", "us-east-1"]);
+    expect(east.code).toBe(0);
+    expect(east.out).toMatch(/2 document\(s\): 2 valid.*\(satisfiability against us-east-1\)/);
+    const mars = await cli(["validate", "-f", d, "--region", "mars-north-1"]);
+    expect(mars.code).toBe(0);
+    expect(mars.err).toMatch(/mars-north-1.*requirement satisfiability is not checked/);
+    expect(mars.out).toMatch(/satisfiability not checked: no catalog for mars-north-1/);
+    expect(mars.out).not.toMatch(/satisfiability against/);
+  });
+
   it("a restricted-domain typo is invalid (Karpenter's CEL rejects it) with the did-you-mean, at file:line", async () => {
     const d = dir({
       "np.yaml": "---\n" + nodeClass + "---\n" +
