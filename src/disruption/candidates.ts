@@ -2,6 +2,8 @@
 // disruption is. Mirrors Karpenter's candidate filtering (state node + pod checks) and disruption cost:
 //   cost = sum(clamp(1 + priority/2^25 + deletionCost/2^27, -10, 10)) * lifetimeRemaining
 import { parseDuration, requireDuration } from "../apis/duration";
+import { TaintDisrupted } from "../lifecycle/constants";
+import { tolerates } from "../scheduling/pods";
 import type {
   BlockedNode,
   Candidate,
@@ -23,9 +25,13 @@ export const isDaemonSetPod = (p: PodInfo): boolean => p.ownerKind === "DaemonSe
 export const isOwnedByNode = (p: PodInfo): boolean =>
   p.ownerKind === "Node" || p.annotations?.[MIRROR_POD_ANNOTATION] !== undefined;
 
-/** Pods that must land somewhere else if the node goes away. */
+/**
+ * Pods that must land somewhere else if the node goes away (Karpenter IsReschedulable): active ones, and a
+ * terminating StatefulSet pod (its replacement cannot start before it is gone, so it needs room elsewhere).
+ */
 export function isReschedulable(p: PodInfo): boolean {
-  return !isTerminal(p) && !isTerminating(p) && !isDaemonSetPod(p) && !isOwnedByNode(p);
+  const active = !isTerminal(p) && !isTerminating(p);
+  return (active || (p.ownerKind === "StatefulSet" && isTerminating(p))) && !isDaemonSetPod(p) && !isOwnedByNode(p);
 }
 
 /** Karpenter's per-pod eviction cost: base 1, adjusted by priority and pod-deletion-cost, clamped to [-10, 10]. */
@@ -63,22 +69,37 @@ export function podDoNotDisruptActive(p: PodInfo, now: Date): boolean {
   return now.getTime() < Date.parse(p.startTime) + ms;
 }
 
-/** Why this pod prevents a voluntary disruption of its node, or undefined. */
-export function podBlockReason(p: PodInfo, now: Date, settings: DisruptionSettings): string | undefined {
-  if (isTerminal(p) || isTerminating(p) || isOwnedByNode(p)) return undefined;
+/** Tolerates karpenter.sh/disrupted:NoSchedule: never evicted, so its PDBs do not matter (Karpenter IsEvictable). */
+function toleratesDisruptedTaint(p: PodInfo): boolean {
+  return (p.tolerations ?? []).some((t) => tolerates(t, TaintDisrupted));
+}
+
+/**
+ * Why this pod prevents a voluntary disruption of its node, or undefined (Karpenter ValidatePodsDisruptable).
+ * Any active pod can block with an active do-not-disrupt annotation, DaemonSet and static pods included; a PDB
+ * counts only for a pod that would be evicted. A pod without a controller owner does not block: like Karpenter,
+ * it is simulated and evicted like any other pod (nothing recreates it).
+ */
+export function podBlockReason(p: PodInfo, now: Date): string | undefined {
+  if (isTerminal(p) || isTerminating(p)) return undefined;
   const id = `${p.namespace}/${p.name}`;
   if (podDoNotDisruptActive(p, now)) return `pod ${id} has "${DO_NOT_DISRUPT_ANNOTATION}" annotation`;
-  if (isDaemonSetPod(p)) return undefined;
+  if (isOwnedByNode(p) || toleratesDisruptedTaint(p)) return undefined;
   const pdbs = p.pdbs ?? [];
   if (pdbs.length > 1)
     return `pod ${id} is selected by multiple PDBs (${pdbs.map((b) => `${b.namespace}/${b.name}`).join(", ")}), eviction would fail`;
   const blocking = pdbs.find((b) => b.disruptionsAllowed <= 0);
   if (blocking) return `pdb ${blocking.namespace}/${blocking.name} prevents pod evictions`;
-  if (settings.blockPodsWithoutController && p.ownerKind === undefined) {
-    return `pod ${id} has no controller owner and would not be recreated`;
-  }
   return undefined;
 }
+
+/** Balanced scoring's disruption of a node: 1 plus the positive eviction costs of `pods` (PerNodeBaseDisruptionCost). */
+export function rescheduleDisruptionCost(pods: PodInfo[]): number {
+  return pods.reduce((s, p) => s + Math.max(0, evictionCost(p)), 1);
+}
+
+/** As Karpenter's IsEmpty: no pod that would move carries a positive eviction cost. */
+export const isEmptyCandidate = (c: Candidate): boolean => c.rescheduleDisruptionCost <= 1;
 
 export function isInitialized(node: NodeInfo): boolean {
   return node.conditions.some((c) => c.type === "Initialized" && c.status === "True");
@@ -151,7 +172,7 @@ export function selectCandidates(
     const podBlocksIgnored = drift !== undefined && node.terminationGracePeriod !== undefined;
     const podBlock = podBlocksIgnored
       ? undefined
-      : node.pods.map((p) => podBlockReason(p, now, settings)).find((r) => r !== undefined);
+      : node.pods.map((p) => podBlockReason(p, now)).find((r) => r !== undefined);
     if (podBlock) {
       block(podBlock);
       continue;
@@ -162,7 +183,9 @@ export function selectCandidates(
         node,
         nodePool,
         reschedulablePods,
-        disruptionCost: disruptionCost(node, reschedulablePods, now),
+        // Karpenter prices a disruption by every pod on the node, not only the ones that move.
+        disruptionCost: disruptionCost(node, node.pods, now),
+        rescheduleDisruptionCost: rescheduleDisruptionCost(reschedulablePods),
         consolidatable: isConsolidatable(node, nodePool, now),
         driftReason: drift ? (drift.reason ?? "Drifted") : undefined,
       });

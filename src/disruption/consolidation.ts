@@ -3,11 +3,10 @@
 // strictly cheaper than what it replaces; spot→spot needs the SpotToSpotConsolidation gate and, for one node,
 // at least 15 cheaper spot instance types (then truncated to the 15 cheapest) to avoid churning onto the
 // cheapest, most-interrupted pool; Balanced pools also require savings to justify disruption.
-import { balancedScore, cheapest, money, sortOptions, sumPrice } from "./pricing";
+import { BALANCED_K, balancedScore, cheapest, money, poolTotals, sortOptions, sumPrice } from "./pricing";
 import type { Candidate, ClusterSnapshot, Decision, DisruptionSettings, SimulatedNodeClaim, Simulator } from "./types";
 
 export const MIN_INSTANCE_TYPES_FOR_SPOT_TO_SPOT = 15;
-export const DEFAULT_BALANCED_THRESHOLD = 2;
 
 export type ConsolidationOutcome =
   | { ok: true; decision: Decision; replacements: SimulatedNodeClaim[]; savingsPerHour: number }
@@ -20,6 +19,8 @@ export interface ConsolidationInput {
   settings: DisruptionSettings;
   /** "single" applies the 15-option spot-to-spot rule; "multi" only requires cheaper. */
   mode: "single" | "multi";
+  /** Every disruption candidate of this pass: Balanced pool totals count candidates by their reschedule cost. */
+  allCandidates?: readonly Candidate[];
 }
 
 export function computeConsolidation(input: ConsolidationInput): ConsolidationOutcome {
@@ -41,7 +42,7 @@ export function computeConsolidation(input: ConsolidationInput): ConsolidationOu
     outcome = replacement(result.newNodeClaims[0]!, candidates, candidatePrice, settings, mode);
   }
   if (!outcome.ok) return outcome;
-  return applyBalanced(snapshot, candidates, outcome);
+  return applyBalanced(snapshot, candidates, input.allCandidates ?? candidates, outcome);
 }
 
 function replacement(
@@ -83,24 +84,32 @@ function replacement(
   };
 }
 
+/**
+ * Karpenter EvaluateBalancedMove: every Balanced pool among the candidates scores the move on its own and all must
+ * approve (score >= 1/k). A pool's savings are the move's, split by its share of the source cost when the move spans
+ * pools; its disruption is its candidates' reschedule disruption cost. Other policies pass through.
+ */
 function applyBalanced(
   snapshot: ClusterSnapshot,
   candidates: Candidate[],
+  all: readonly Candidate[],
   outcome: ConsolidationOutcome & { ok: true },
 ): ConsolidationOutcome {
-  const balancedPools = candidates
-    .map((c) => c.nodePool)
-    .filter((np) => np.spec.disruption?.consolidationPolicy === "Balanced");
-  if (balancedPools.length === 0) return outcome;
-  const k = Math.min(
-    ...balancedPools.map((np) => np.spec.disruption?.consolidationThreshold ?? DEFAULT_BALANCED_THRESHOLD),
-  );
-  const score = balancedScore(snapshot, candidates, outcome.savingsPerHour);
-  if (score < 1 / k) {
-    return {
-      ok: false,
-      reason: `Balanced: savings ${money(outcome.savingsPerHour)} do not justify the disruption (score ${score.toFixed(3)} < ${(1 / k).toFixed(3)})`,
-    };
+  const byPool = new Map<string, Candidate[]>();
+  for (const c of candidates) byPool.set(c.node.nodePoolName, [...(byPool.get(c.node.nodePoolName) ?? []), c]);
+  const sourceCost = sumPrice(candidates);
+  for (const [pool, own] of [...byPool].sort(([a], [b]) => a.localeCompare(b))) {
+    if (own[0]!.nodePool.spec.disruption?.consolidationPolicy !== "Balanced") continue;
+    const poolCost = sumPrice(own);
+    const savings =
+      sourceCost > 0 && byPool.size > 1 ? outcome.savingsPerHour * (poolCost / sourceCost) : outcome.savingsPerHour;
+    const disruption = own.reduce((s, c) => s + c.rescheduleDisruptionCost, 0);
+    const score = balancedScore(savings, disruption, poolTotals(snapshot, pool, all.length ? all : candidates));
+    if (!(score >= 1 / BALANCED_K))
+      return {
+        ok: false,
+        reason: `Balanced: savings ${money(savings)} do not justify the disruption of nodepool ${pool} (score ${score.toFixed(3)} < ${(1 / BALANCED_K).toFixed(3)})`,
+      };
   }
   return outcome;
 }

@@ -57,7 +57,14 @@ export function computeCommand(snapshot: ClusterSnapshot, now: Date, opts: Compu
     allowed[pool] = { ...info.byReason };
     errors.push(...info.errors);
   }
-  const ctx: MethodContext = { snapshot, now, settings, simulator: opts.simulator, budgets };
+  const ctx: MethodContext = {
+    snapshot,
+    now,
+    settings,
+    simulator: opts.simulator,
+    budgets,
+    candidates: selection.candidates,
+  };
   const rejections: DisruptionPass["rejections"] = [];
   for (const method of opts.methods ?? METHODS) {
     const result = method.computeCommand(ctx, selection.candidates);

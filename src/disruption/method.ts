@@ -18,6 +18,8 @@ export interface MethodContext {
   simulator: Simulator;
   /** Remaining allowed disruptions per NodePool per reason (already net of nodes being disrupted). */
   budgets: ReadonlyMap<string, Readonly<Record<DisruptionReason, number>>>;
+  /** Every candidate of the pass (Balanced pool totals). */
+  candidates?: readonly Candidate[];
 }
 
 export interface MethodResult {
@@ -41,6 +43,16 @@ export function byDisruptionCost(a: Candidate, b: Candidate): number {
     b.node.pricePerHour - a.node.pricePerHour ||
     a.node.name.localeCompare(b.node.name)
   );
+}
+
+/**
+ * Consolidation order (Karpenter sortCandidates, v1.14): highest savings per unit of disruption first, i.e. price
+ * over reschedule disruption cost; then name, so equal ratios keep a stable order.
+ */
+export function bySavingsRatio(a: Candidate, b: Candidate): number {
+  const ra = a.node.pricePerHour / a.rescheduleDisruptionCost;
+  const rb = b.node.pricePerHour / b.rescheduleDisruptionCost;
+  return rb - ra || a.node.name.localeCompare(b.node.name);
 }
 
 /** Keeps candidates (in order) while their NodePool's budget for `reason` has room; reports the rest. */

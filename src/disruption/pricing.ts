@@ -1,6 +1,6 @@
 // Price helpers shared by the methods and the Balanced score.
-import { evictionCost } from "./candidates";
-import type { Candidate, ClusterSnapshot, NodeInfo, ReplacementOption } from "./types";
+import { isDaemonSetPod, isTerminal, rescheduleDisruptionCost } from "./candidates";
+import type { Candidate, ClusterSnapshot, ReplacementOption } from "./types";
 
 export const sumPrice = (cs: Candidate[]): number => cs.reduce((s, c) => s + c.node.pricePerHour, 0);
 export const cheapest = (options: ReplacementOption[]): number =>
@@ -17,28 +17,55 @@ export function sortOptions(options: ReplacementOption[]): ReplacementOption[] {
   );
 }
 
-/** Balanced-policy disruption of one node: per-node baseline 1 plus non-negative eviction costs of its pods. */
-export function balancedNodeDisruption(node: NodeInfo, pods = node.pods): number {
-  return 1 + pods.reduce((s, p) => s + Math.max(0, evictionCost(p)), 0);
-}
-
 export const money = (v: number): string => `$${v.toFixed(4)}/h`;
 
+/** Karpenter BalancedK: a Balanced move passes when its score reaches 1/k. Fixed in v1.14 (no API field). */
+export const BALANCED_K = 2;
+
+/** A pool's denominators (Karpenter NodePoolTotals): its nodes' cost and their summed disruption cost. */
+export interface PoolTotals {
+  totalCost: number;
+  totalDisruptionCost: number;
+}
+
 /**
- * Balanced consolidation score (core designs/balanced-consolidation.md): the move's share of the source pools'
- * cost it saves, divided by its share of their disruption. Approved when score >= 1/k (k defaults to 2).
+ * Totals of one pool over every node in it (Karpenter computeNodePoolTotals): a candidate counts its
+ * rescheduleDisruptionCost, any other node 1 plus the positive eviction costs of its non-DaemonSet pods.
+ * The cost is the pool's node prices, or (when those sum to 0) its candidates' prices.
  */
-export function balancedScore(snapshot: ClusterSnapshot, candidates: Candidate[], savings: number): number {
-  if (savings <= 0) return 0;
-  const pools = new Set(candidates.map((c) => c.node.nodePoolName));
-  let poolCost = 0;
-  let poolDisruption = 0;
+export function poolTotals(snapshot: ClusterSnapshot, pool: string, candidates: readonly Candidate[]): PoolTotals {
+  const byName = new Map(candidates.filter((c) => c.node.nodePoolName === pool).map((c) => [c.node.name, c]));
+  let totalCost = 0;
+  let totalDisruptionCost = 0;
   for (const n of snapshot.nodes) {
-    if (!pools.has(n.nodePoolName)) continue;
-    poolCost += n.pricePerHour;
-    poolDisruption += balancedNodeDisruption(n);
+    if (n.nodePoolName !== pool) continue;
+    totalCost += n.pricePerHour > 0 ? n.pricePerHour : 0;
+    const c = byName.get(n.name);
+    totalDisruptionCost += c
+      ? c.rescheduleDisruptionCost
+      : rescheduleDisruptionCost(n.pods.filter((p) => !isDaemonSetPod(p) && !isTerminal(p)));
   }
-  const moveDisruption = candidates.reduce((s, c) => s + balancedNodeDisruption(c.node, c.reschedulablePods), 0);
-  if (poolCost <= 0 || poolDisruption <= 0) return 0;
-  return savings / poolCost / (moveDisruption / poolDisruption);
+  if (totalCost <= 0) totalCost = [...byName.values()].reduce((s, c) => s + c.node.pricePerHour, 0);
+  return { totalCost, totalDisruptionCost };
+}
+
+/** Karpenter ScoreResult.Score: savings share / disruption share; 0 without savings, +Inf for no disruption. */
+export function balancedScore(savings: number, disruption: number, totals: PoolTotals): number {
+  if (totals.totalCost <= 0 || totals.totalDisruptionCost <= 0) return 0;
+  const savingsFraction = savings / totals.totalCost;
+  const disruptionFraction = disruption / totals.totalDisruptionCost;
+  if (savingsFraction <= 0) return 0;
+  if (disruptionFraction === 0) return Infinity;
+  return savingsFraction / disruptionFraction;
+}
+
+/**
+ * Karpenter CanPassThreshold: a candidate's best case (a delete saving its whole price) already fails the
+ * threshold, so no replacement can pass. Non-Balanced pools and pools without a cost always pass.
+ */
+export function canPassBalanced(snapshot: ClusterSnapshot, c: Candidate, all: readonly Candidate[]): boolean {
+  if (c.nodePool.spec.disruption?.consolidationPolicy !== "Balanced") return true;
+  const totals = poolTotals(snapshot, c.node.nodePoolName, all);
+  if (totals.totalCost <= 0) return true;
+  return balancedScore(c.node.pricePerHour, c.rescheduleDisruptionCost, totals) >= 1 / BALANCED_K;
 }

@@ -114,8 +114,6 @@ export interface NodePoolLike {
       consolidationPolicy?: ConsolidationPolicy;
       consolidateAfter?: string;
       budgets?: Budget[];
-      /** Balanced policy knob (k); approve a move when score >= 1/k. Default 2. */
-      consolidationThreshold?: number;
     };
     replicas?: number;
   };
@@ -162,15 +160,12 @@ export interface Simulator {
 export interface DisruptionSettings {
   /** FEATURE_GATES SpotToSpotConsolidation (default false, as Karpenter). */
   spotToSpotConsolidation: boolean;
-  /** Treat pods without a controller owner as blocking (default true). */
-  blockPodsWithoutController: boolean;
   /** Max candidates considered by multi-node consolidation (Karpenter: 100). */
   multiNodeMaxCandidates: number;
 }
 
 export const DEFAULT_SETTINGS: DisruptionSettings = {
   spotToSpotConsolidation: false,
-  blockPodsWithoutController: true,
   multiNodeMaxCandidates: 100,
 };
 
@@ -181,6 +176,11 @@ export interface Candidate {
   /** Pods that must be rescheduled elsewhere (excludes daemonset, mirror and terminal pods). */
   reschedulablePods: PodInfo[];
   disruptionCost: number;
+  /**
+   * Balanced scoring's cost of this move (Karpenter RescheduleDisruptionCost): 1 per node plus each reschedulable
+   * pod's positive eviction cost. At most 1 means empty: no pod worth rescheduling.
+   */
+  rescheduleDisruptionCost: number;
   /** True once consolidateAfter has elapsed since the last pod event (and consolidation is not Never). */
   consolidatable: boolean;
   driftReason?: string;

@@ -2,7 +2,7 @@
 // executing it: the cluster may have changed (pods scheduled onto a node, a do-not-disrupt pod arrived, budgets
 // consumed, drift fixed). Pure: compares the snapshot the command was computed from with the new one.
 import { allowedDisruptionsForCluster } from "./budgets";
-import { selectCandidates } from "./candidates";
+import { isEmptyCandidate, selectCandidates } from "./candidates";
 import { computeConsolidation } from "./consolidation";
 import {
   DEFAULT_SETTINGS,
@@ -41,7 +41,7 @@ export function validateCommand(
       return { valid: false, reason: `node ${c.node.name} is no longer drifted` };
     if (cmd.reason !== "Drifted" && !c.consolidatable)
       return { valid: false, reason: `node ${c.node.name} had a pod event since the decision` };
-    if (cmd.reason === "Empty" && c.reschedulablePods.length > 0)
+    if (cmd.reason === "Empty" && !isEmptyCandidate(c))
       return { valid: false, reason: `node ${c.node.name} is no longer empty` };
     const prev = beforeNodes.get(c.node.name);
     if (cmd.reason === "Underutilized" && prev && podKeys(prev) !== podKeys(c.node)) {
@@ -67,6 +67,7 @@ export function validateCommand(
       simulator: opts.simulator,
       settings,
       mode: fresh.length > 1 ? "multi" : "single",
+      allCandidates: candidates,
     });
     if (!outcome.ok) return { valid: false, reason: outcome.reason };
     if (cmd.decision === "delete" && outcome.decision !== "delete")

@@ -1,8 +1,9 @@
-// Multi-node consolidation: binary-search the largest prefix of candidates (sorted cheapest-to-disrupt first,
+// Multi-node consolidation: binary-search the largest prefix of candidates (most savings per disruption first,
 // capped at 100, within the Underutilized budget) that can be removed at once with at most one cheaper replacement.
+import { isEmptyCandidate } from "../candidates";
 import { computeConsolidation } from "../consolidation";
 import {
-  byDisruptionCost,
+  bySavingsRatio,
   consolidationPolicy,
   makeCommand,
   takeWithinBudget,
@@ -15,9 +16,10 @@ import type { Candidate, Command } from "../types";
 export const multiNodeConsolidation: Method = {
   name: "multi-node-consolidation",
   reason: "Underutilized",
-  shouldDisrupt: (c: Candidate) => c.consolidatable && consolidationPolicy(c) !== "WhenEmpty",
+  // Empty nodes are emptiness's (its budget reason), as Karpenter.
+  shouldDisrupt: (c: Candidate) => c.consolidatable && consolidationPolicy(c) !== "WhenEmpty" && !isEmptyCandidate(c),
   computeCommand(ctx: MethodContext, candidates: Candidate[]): MethodResult {
-    const eligible = candidates.filter((c) => this.shouldDisrupt(c)).sort(byDisruptionCost);
+    const eligible = candidates.filter((c) => this.shouldDisrupt(c)).sort(bySavingsRatio);
     const { taken, overBudget } = takeWithinBudget(ctx, eligible, "Underutilized");
     const pool = taken.slice(0, ctx.settings.multiNodeMaxCandidates);
     // Fewer than two nodes is single-node consolidation's job.
@@ -30,6 +32,7 @@ export const multiNodeConsolidation: Method = {
         simulator: ctx.simulator,
         settings: ctx.settings,
         mode: "multi",
+        allCandidates: ctx.candidates,
       });
       return outcome.ok
         ? makeCommand({

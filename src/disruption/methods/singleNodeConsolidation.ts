@@ -1,8 +1,10 @@
-// Single-node consolidation: the first candidate (cheapest to disrupt) that can be deleted, or replaced by one
+// Single-node consolidation: the first candidate (most savings per disruption) that can be deleted, or replaced by one
 // strictly cheaper NodeClaim, within the Underutilized budget.
+import { isEmptyCandidate } from "../candidates";
 import { computeConsolidation } from "../consolidation";
+import { canPassBalanced } from "../pricing";
 import {
-  byDisruptionCost,
+  bySavingsRatio,
   consolidationPolicy,
   makeCommand,
   takeWithinBudget,
@@ -15,18 +17,29 @@ import type { BlockedNode, Candidate } from "../types";
 export const singleNodeConsolidation: Method = {
   name: "single-node-consolidation",
   reason: "Underutilized",
-  shouldDisrupt: (c: Candidate) => c.consolidatable && consolidationPolicy(c) !== "WhenEmpty",
+  // Empty nodes are emptiness's (its budget reason), as Karpenter.
+  shouldDisrupt: (c: Candidate) => c.consolidatable && consolidationPolicy(c) !== "WhenEmpty" && !isEmptyCandidate(c),
   computeCommand(ctx: MethodContext, candidates: Candidate[]): MethodResult {
-    const eligible = candidates.filter((c) => this.shouldDisrupt(c)).sort(byDisruptionCost);
+    const eligible = candidates.filter((c) => this.shouldDisrupt(c)).sort(bySavingsRatio);
     const { taken, overBudget } = takeWithinBudget(ctx, eligible, "Underutilized");
     const rejections: BlockedNode[] = [...overBudget];
     for (const c of taken) {
+      // Even deleting it outright would not pass Balanced's threshold: no replacement can (Karpenter skips it).
+      if (!canPassBalanced(ctx.snapshot, c, ctx.candidates ?? candidates)) {
+        rejections.push({
+          node: c.node.name,
+          nodeClaim: c.node.nodeClaimName,
+          reason: `Balanced: even deleting the node would not save enough for its disruption`,
+        });
+        continue;
+      }
       const outcome = computeConsolidation({
         snapshot: ctx.snapshot,
         candidates: [c],
         simulator: ctx.simulator,
         settings: ctx.settings,
         mode: "single",
+        allCandidates: ctx.candidates,
       });
       if (!outcome.ok) {
         rejections.push({ node: c.node.name, nodeClaim: c.node.nodeClaimName, reason: outcome.reason });

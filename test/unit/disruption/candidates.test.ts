@@ -32,10 +32,36 @@ describe("candidate selection", () => {
     expect(res.blocked[0]!.reason).toBe("pdb default/web prevents pod evictions");
     expect(res.blocked[1]!.reason).toMatch(/multiple PDBs/);
   });
-  it("blocks pods without a controller owner unless configured not to; daemonset and mirror pods never block", () => {
-    const nodes = [node("n1", { pods: [pod({ name: "bare", ownerKind: undefined })] }), node("n2", { pods: [pod({ ownerKind: "DaemonSet" }), pod({ ownerKind: "Node" })] })];
-    expect(select(nodes).blocked.map(b => b.reason)).toEqual(["pod default/bare has no controller owner and would not be recreated"]);
-    expect(select(nodes, [nodePool()], { ...DEFAULT_SETTINGS, blockPodsWithoutController: false }).candidates).toHaveLength(2);
+  it("does not block on pods without a controller owner: they are simulated and evicted like others (Karpenter v1.14)", () => {
+    const res = select([node("n1", { pods: [pod({ name: "bare", ownerKind: undefined })] })]);
+    expect(res.blocked).toEqual([]);
+    expect(res.candidates[0]!.reschedulablePods.map(p => p.name)).toEqual(["bare"]);
+  });
+  it("lets do-not-disrupt on DaemonSet and static pods block, but not on finished or terminating pods", () => {
+    const dnd = { "karpenter.sh/do-not-disrupt": "true" };
+    const res = select([
+      node("ds", { pods: [pod({ name: "agent", ownerKind: "DaemonSet", annotations: dnd })] }),
+      node("static", { pods: [pod({ name: "etcd", ownerKind: "Node", annotations: dnd })] }),
+      node("done", { pods: [pod({ name: "job", phase: "Succeeded", annotations: dnd })] }),
+      node("leaving", { pods: [pod({ name: "bye", deletionTimestamp: NOW.toISOString(), annotations: dnd })] }),
+    ]);
+    expect(res.blocked.map(b => b.node)).toEqual(["ds", "static"]);
+    expect(res.candidates.map(c => c.node.name)).toEqual(["done", "leaving"]);
+  });
+  it("checks PDBs only for pods that would be evicted: DaemonSet pods count, static pods and pods tolerating the disrupted taint do not", () => {
+    const pdbs = [{ namespace: "default", name: "zero", disruptionsAllowed: 0 }];
+    const res = select([
+      node("ds", { pods: [pod({ ownerKind: "DaemonSet", pdbs })] }),
+      node("static", { pods: [pod({ ownerKind: "Node", pdbs })] }),
+      node("tolerant", { pods: [pod({ pdbs, tolerations: [{ key: "karpenter.sh/disrupted", operator: "Exists", effect: "NoSchedule" }] })] }),
+    ]);
+    expect(res.blocked).toEqual([{ node: "ds", nodeClaim: "nc-ds", reason: "pdb default/zero prevents pod evictions" }]);
+    expect(res.candidates.map(c => c.node.name)).toEqual(["static", "tolerant"]);
+  });
+  it("reschedules a terminating StatefulSet pod (its replacement waits for it), not other terminating pods", () => {
+    const gone = NOW.toISOString();
+    const res = select([node("n1", { pods: [pod({ name: "db-0", ownerKind: "StatefulSet", deletionTimestamp: gone }), pod({ name: "web", deletionTimestamp: gone })] })]);
+    expect(res.candidates[0]!.reschedulablePods.map(p => p.name)).toEqual(["db-0"]);
   });
   it("skips nodes that are not initialized or already being deleted", () => {
     const res = select([node("n1", { conditions: [{ type: "Initialized", status: "False" }] }), node("n2", { markedForDeletion: true }), node("n3")]);

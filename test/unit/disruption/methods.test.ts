@@ -133,7 +133,7 @@ describe("Balanced policy", () => {
     const nodes = Array.from({ length: 10 }, (_, i) => node(`n${i}`, { pods: Array.from({ length: 10 }, () => pod({}, 390, GiB)) }));
     const balanced = run({ nodePools: [nodePool("default", { consolidationPolicy: "Balanced" })], nodes }, [singleNodeConsolidation], firstFitSimulator(catalog));
     expect(balanced.command).toBeUndefined();
-    expect(balanced.rejections[0]!.reason).toMatch(/Balanced: savings \$0\.0220\/h do not justify the disruption \(score 0\.115 < 0\.500\)/);
+    expect(balanced.rejections[0]!.reason).toMatch(/Balanced: savings \$0\.0220\/h do not justify the disruption of nodepool default \(score 0\.115 < 0\.500\)/);
     const eager = run({ nodePools: [nodePool("default", { consolidationPolicy: "WhenEmptyOrUnderutilized" })], nodes }, [singleNodeConsolidation], firstFitSimulator(catalog));
     expect(eager.command?.replacements[0]!.options[0]!.instanceType).toBe("m6a.xlarge");
   });
