@@ -46,6 +46,13 @@ export class Metrics {
     labelNames: ["nodepool", "reason", "capacity_type"] as const,
     registers: [this.registry],
   });
+  /** Node repair (node.health): one per unhealthy NodeClaim deleted, by the condition that matched. */
+  readonly nodeClaimsUnhealthyDisrupted = new Counter({
+    name: "karpenter_nodeclaims_unhealthy_disrupted_total",
+    help: "Number of unhealthy nodeclaims disrupted in total by Karpenter. Labeled by condition on the node was disrupted, the owning nodepool, and the image ID.",
+    labelNames: ["condition", "nodepool", "capacity_type", "image_id"] as const,
+    registers: [this.registry],
+  });
   readonly nodesCreated = new Counter({
     name: "karpenter_nodes_created_total",
     help: "Number of nodes created in total by Karpenter.",

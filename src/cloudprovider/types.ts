@@ -127,6 +127,16 @@ export interface NodeClassResolution {
   message: string;
 }
 
+/**
+ * Karpenter's cloudprovider.RepairPolicy: a Node whose condition `conditionType` has had `conditionStatus` for
+ * `tolerationMs` is unhealthy, and node repair (feature gate NodeRepair) replaces it.
+ */
+export interface RepairPolicy {
+  conditionType: string;
+  conditionStatus: "True" | "False" | "Unknown";
+  tolerationMs: number;
+}
+
 /** A node class object (EC2NodeClass on AWS) as the core holds it and hands it to the provider. */
 export type NodeClassObject = KubeObject;
 
@@ -152,4 +162,6 @@ export interface CloudProvider {
   list(): Promise<CloudInstance[]>;
   /** Returns a drift reason ("AMIDrift", "SubnetDrift", "SecurityGroupDrift", ...) or "" when not drifted. */
   isDrifted(nodeClaim: NodeClaimLike): Promise<string>;
+  /** The node conditions that make a Node unhealthy (Karpenter's RepairPolicies); none = node repair stays off. */
+  repairPolicies?(): RepairPolicy[];
 }

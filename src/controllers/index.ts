@@ -25,6 +25,7 @@ import type { Controller } from "./controller";
 import { disruption as disruptionController } from "./disruption";
 import { garbageCollection, interruption, stateMetrics } from "./housekeeping";
 import { nodeClaimLifecycle } from "./nodeClaimLifecycle";
+import { nodeHealth } from "./nodeHealth";
 import { nodeClassStatus, nodeClassTermination } from "./nodeClass";
 import { driftHashes, nodePoolCounter, staticNodePools } from "./nodePool";
 import { nodeOverlays, provisioning as provisioningController } from "./provisioning";
@@ -176,6 +177,7 @@ export async function startControllers(settings: Settings, o: ControllerOverride
     nodeClassStatus(deps, { cloud, refreshMs: settings.nodeClassRefreshMs, onReady: () => provision.trigger() }),
     nodeClassTermination(deps, cloud),
     driftHashes(deps, cloud),
+    ...nodeHealth(deps, { cloud, settings }),
     provision,
     disrupt,
     gc,

@@ -31,7 +31,8 @@ export interface EventRecorderOptions {
 }
 
 export class EventRecorder {
-  private readonly seen = new Map<string, number>();
+  private readonly seen = new Map<string, { until: number }>();
+  private readonly seenOwn = new Map<string, { until: number }>();
   private tokens: number;
   private lastRefill: number;
   private seq = 0;
@@ -47,21 +48,31 @@ export class EventRecorder {
     this.lastRefill = this.clock.now();
   }
 
-  /** Records an event unless it duplicates a recent one or the rate limit is exhausted. Returns whether it was sent. */
-  publish(ev: EventSpec): boolean {
+  /**
+   * Records an event unless it duplicates a recent one (within `o.dedupeMs`, else the recorder's window) or the rate
+   * limit is exhausted. Returns whether it was sent.
+   */
+  publish(ev: EventSpec, o: { dedupeMs?: number } = {}): boolean {
     const now = this.clock.now();
     const key = `${ev.involved.kind}/${ev.involved.namespace ?? ""}/${ev.involved.name}/${ev.reason}/${ev.message}`;
-    const last = this.seen.get(key);
-    if (last !== undefined && now - last < (this.opts.dedupeMs ?? 120_000)) return false;
+    // Events with their own (longer) window are kept apart: `seen` relies on one window for its age-ordered eviction.
+    const own = o.dedupeMs !== undefined && o.dedupeMs !== (this.opts.dedupeMs ?? 120_000);
+    const last = own ? this.seenOwn.get(key) : this.seen.get(key);
+    if (last !== undefined && now < last.until) return false;
     this.refill(now);
     if (this.tokens < 1) {
       this.dropped++;
       return false;
     }
     this.tokens -= 1;
-    this.seen.delete(key);
-    this.seen.set(key, now);
-    this.evict(now);
+    if (own) {
+      for (const [k, v] of this.seenOwn) if (v.until <= now) this.seenOwn.delete(k);
+      this.seenOwn.set(key, { until: now + o.dedupeMs! });
+    } else {
+      this.seen.delete(key);
+      this.seen.set(key, { until: now + (this.opts.dedupeMs ?? 120_000) });
+      this.evict(now);
+    }
     const ts = new Date(now).toISOString();
     const obj: KubeObject = {
       apiVersion: "v1",
@@ -93,10 +104,9 @@ export class EventRecorder {
   }
 
   private evict(now: number): void {
-    const max = this.opts.maxKeys ?? 10_000,
-      ttl = this.opts.dedupeMs ?? 120_000;
+    const max = this.opts.maxKeys ?? 10_000;
     for (const [k, t] of this.seen) {
-      if (this.seen.size <= max && now - t < ttl) break; // insertion order = age order
+      if (this.seen.size <= max && t.until > now) break; // one window: insertion order = expiry order
       this.seen.delete(k);
     }
   }

@@ -106,7 +106,16 @@ export function slimPod(pod: KubeObject): KubeObject {
 
 export function slimNode(node: KubeObject): KubeObject {
   const st = node.status ?? {};
-  const ready = (st.conditions ?? []).find((c: { type: string }) => c.type === "Ready");
+  // Every condition's type/status/reason/transition time (not heartbeats or messages): Ready for readiness, the
+  // rest for node repair's policies (node monitoring agent conditions).
+  const conditions = (st.conditions ?? []).map(
+    (c: { type: string; status: string; reason?: string; lastTransitionTime?: string }) => ({
+      type: c.type,
+      status: c.status,
+      reason: c.reason,
+      lastTransitionTime: c.lastTransitionTime,
+    }),
+  );
   return {
     apiVersion: "v1",
     kind: "Node",
@@ -115,9 +124,7 @@ export function slimNode(node: KubeObject): KubeObject {
     status: {
       capacity: st.capacity,
       allocatable: st.allocatable,
-      conditions: ready
-        ? [{ type: "Ready", status: ready.status, reason: ready.reason, lastTransitionTime: ready.lastTransitionTime }]
-        : [],
+      conditions,
     },
   };
 }

@@ -37,7 +37,7 @@ export function makeDrainer(deps: { client: KubeClient; state: ClusterState; log
     if (pod.uid && live.metadata.uid && live.metadata.uid !== pod.uid) return false;
     return live.spec?.nodeName === nodeName;
   };
-  return async (node, nodeClaim, now) => {
+  return async (node, nodeClaim, now, deadline) => {
     const name = node.metadata.name;
     const res = await drainNode(
       {
@@ -71,6 +71,7 @@ export function makeDrainer(deps: { client: KubeClient; state: ClusterState; log
         name,
         terminationStartedAt: new Date(Date.parse(nodeClaim.metadata.deletionTimestamp ?? "") || now),
         terminationGracePeriod: nodeClaim.spec.terminationGracePeriod,
+        deadline: deadline !== undefined ? new Date(deadline) : undefined,
       },
       new Date(now),
       progress.get(name),

@@ -45,33 +45,32 @@ export async function finalizeNodeClaim(deps: LifecycleDeps, nc: NodeClaim): Pro
   const name = nc.metadata.name!;
   const node = deps.state.nodeForProviderID(nc.status?.providerID);
 
-  // terminationGracePeriod: the absolute deadline is recorded once so restarts do not extend it.
-  let deadline: number | undefined;
+  // terminationGracePeriod: the absolute deadline is recorded once so restarts do not extend it. A recorded one
+  // counts whatever the spec says, as in Karpenter: node repair sets it to now to force the drain.
   const tgp = nc.spec.terminationGracePeriod
     ? (parseDuration(nc.spec.terminationGracePeriod).ms ?? undefined)
     : undefined;
-  if (tgp !== undefined) {
-    const recorded = Date.parse(nc.metadata.annotations?.[TerminationTimestampAnnotation] ?? "");
-    deadline = Number.isFinite(recorded) ? recorded : (Date.parse(nc.metadata.deletionTimestamp ?? "") || now) + tgp;
-    if (!Number.isFinite(recorded)) {
-      const ops: JsonPatchOp[] = [rvGuard(nc.metadata.resourceVersion)];
-      ops.push(
-        nc.metadata.annotations
-          ? {
-              op: "add",
-              path: `/metadata/annotations/${jsonPointerEscape(TerminationTimestampAnnotation)}`,
-              value: new Date(deadline).toISOString(),
-            }
-          : {
-              op: "add",
-              path: "/metadata/annotations",
-              value: { [TerminationTimestampAnnotation]: new Date(deadline).toISOString() },
-            },
-      );
-      const out = await deps.client.patch<KubeObject>(Kinds.NodeClaim, name, ops);
-      deps.state.apply("NodeClaim", out, "MODIFIED");
-      nc = out as unknown as NodeClaim;
-    }
+  const recorded = Date.parse(nc.metadata.annotations?.[TerminationTimestampAnnotation] ?? "");
+  let deadline: number | undefined = Number.isFinite(recorded) ? recorded : undefined;
+  if (deadline === undefined && tgp !== undefined) {
+    deadline = (Date.parse(nc.metadata.deletionTimestamp ?? "") || now) + tgp;
+    const ops: JsonPatchOp[] = [rvGuard(nc.metadata.resourceVersion)];
+    ops.push(
+      nc.metadata.annotations
+        ? {
+            op: "add",
+            path: `/metadata/annotations/${jsonPointerEscape(TerminationTimestampAnnotation)}`,
+            value: new Date(deadline).toISOString(),
+          }
+        : {
+            op: "add",
+            path: "/metadata/annotations",
+            value: { [TerminationTimestampAnnotation]: new Date(deadline).toISOString() },
+          },
+    );
+    const out = await deps.client.patch<KubeObject>(Kinds.NodeClaim, name, ops);
+    deps.state.apply("NodeClaim", out, "MODIFIED");
+    nc = out as unknown as NodeClaim;
   }
 
   if (node) {

@@ -11,7 +11,9 @@ import {
   NodeClassNotReadyError,
   NodeClassObject,
   InvalidNodeClassError,
+  RepairPolicy,
 } from "../types";
+import { AWS_REPAIR_POLICIES } from "./repairPolicies";
 import { QuantityError } from "../../apis/quantity";
 import {
   ephemeralStorageBytes,
@@ -355,6 +357,10 @@ export class AwsCloudProvider implements CloudProvider {
 
   list(): Promise<CloudInstance[]> {
     return this.instances.list();
+  }
+
+  repairPolicies(): RepairPolicy[] {
+    return [...AWS_REPAIR_POLICIES];
   }
 
   async isDrifted(nodeClaim: NodeClaimLike): Promise<string> {

@@ -29,6 +29,8 @@ export interface DrainNodeInput {
   terminationStartedAt: Date;
   /** NodeClaim spec.terminationGracePeriod; unset = wait for PDBs forever. */
   terminationGracePeriod?: string;
+  /** The recorded deadline (karpenter.sh/nodeclaim-termination-timestamp); wins over the one computed from the TGP. */
+  deadline?: Date;
 }
 
 /** Per-pod retry bookkeeping carried between passes (in memory in the controller; losing it only resets backoff). */
@@ -62,7 +64,7 @@ export async function drainNode(
 ): Promise<DrainProgress> {
   const attempts = { ...state.attempts };
   const pods = await deps.listPods(node.name);
-  const deadline = terminationDeadline(node.terminationStartedAt, node.terminationGracePeriod);
+  const deadline = node.deadline ?? terminationDeadline(node.terminationStartedAt, node.terminationGracePeriod);
   // A pod still Terminating a minute past its deletionTimestamp (which already includes its grace period) has
   // a kubelet that will never confirm it (node gone, partitioned): waiting for it would hang the drain forever.
   const plan = drainPlan(pods.filter((p) => !isStuckTerminating(p, now)));
