@@ -66,7 +66,7 @@ async function env(policies: RepairPolicy[] = BAD_NODE): Promise<Env> {
           clock,
           metrics,
           log: silentLogger(),
-          events: { publish: (ev) => (events.push(ev as never), true) } as never,
+          events: { publish: (ev: unknown) => (events.push(ev as never), true) } as never,
           policies,
         },
         node,
