@@ -8,9 +8,20 @@ export type Resources = Record<string, number>;
 /** Where and how an instance type can be bought, at what price (Karpenter's cloudprovider.Offering). */
 export interface Offering {
   zone: string;
-  capacityType: "spot" | "on-demand";
+  capacityType: "spot" | "on-demand" | "reserved";
   price: number;
   available: boolean;
+  /** Reserved offerings only: the capacity reservation (ODCR or capacity block) this offering launches into. */
+  reservation?: ReservationDetails;
+}
+
+/** A reserved offering's reservation: its labels (`karpenter.k8s.aws/capacity-reservation-*`) and free slots. */
+export interface ReservationDetails {
+  id: string;
+  type: "default" | "capacity-block";
+  interruptible: boolean;
+  /** Instances it still takes, as far as the provider knows (Karpenter's Offering.ReservationCapacity). */
+  capacity: number;
 }
 
 /** One instance type as the scheduler sees it (Karpenter's cloudprovider.InstanceType). */
@@ -65,6 +76,8 @@ export interface LaunchResult {
   labels: Record<string, string>;
   /** Annotations the NodeClaim gets at launch (the EC2NodeClass hash + version, as Karpenter's Create). */
   annotations?: Record<string, string>;
+  /** A reserved launch: the capacity reservation the instance runs in. */
+  reservation?: { id: string; type: "default" | "capacity-block"; interruptible: boolean };
 }
 
 /** A cloud instance as the provider sees it, used for GC and for mapping interruption events. */
@@ -80,6 +93,8 @@ export interface CloudInstance {
   imageID?: string;
   subnetID?: string;
   securityGroupIDs?: string[];
+  /** Set for an instance launched into a capacity reservation (capacity type `reserved`). */
+  reservation?: { id: string; type: "default" | "capacity-block"; interruptible: boolean };
 }
 
 /** Thrown by Create when no offering could be launched (e.g. every option was ICE'd). Retryable later. */

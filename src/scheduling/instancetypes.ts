@@ -1,15 +1,31 @@
 // Instance types as seen through requirements: compatibility (labels + offerings), price, minValues, truncation.
-import { LabelCapacityType, LabelHostname, LabelNodePool, LabelTopologyZone, WellKnownLabels } from "../apis/labels";
+import {
+  LabelCapacityReservationID,
+  LabelCapacityReservationInterruptible,
+  LabelCapacityReservationType,
+  LabelCapacityType,
+  LabelHostname,
+  LabelNodePool,
+  LabelTopologyZone,
+  WellKnownLabels,
+} from "../apis/labels";
 import type { InstanceType, Offering } from "../cloudprovider/types";
 import type { Requirement, Requirements } from "../apis/requirements";
 
-/** Keys an instance type has an opinion on: a type lacking such a label means "DoesNotExist" (e.g. gpu-name). */
+/**
+ * Keys an instance type has an opinion on: a type lacking such a label means "DoesNotExist" (e.g. gpu-name). The
+ * capacity-reservation labels belong to reserved offerings, not types (checked when a NodeClaim is finalized and
+ * launched).
+ */
 const NOT_TYPE_KEYS = new Set([
   LabelNodePool,
   LabelHostname,
   LabelTopologyZone,
   LabelCapacityType,
   "topology.k8s.aws/zone-id",
+  LabelCapacityReservationID,
+  LabelCapacityReservationType,
+  LabelCapacityReservationInterruptible,
 ]);
 export function isTypeKey(key: string): boolean {
   return WellKnownLabels.has(key) && !NOT_TYPE_KEYS.has(key);

@@ -45,8 +45,11 @@ import { TtlCache, TTL } from "./ttlCache";
 import { ClusterInfo, ClusterInfoProvider } from "./cluster";
 import { ec2NodeClassHashAnnotations } from "../../apis/karpenterHash";
 import { FleetLauncher } from "./launcher";
-import { driftReason, staticFieldsDrift } from "./drift";
+import { driftReason, instanceTypeNotFound, placementGroupDrift, staticFieldsDrift } from "./drift";
 import { readFileSync } from "node:fs";
+import { CapacityReservationProvider } from "./capacityReservations";
+import { withReservedOfferings } from "./reservedOfferings";
+import { LabelCapacityReservationID } from "../../apis/labels";
 
 const SERVICE_ACCOUNT_CA = "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt";
 
@@ -74,6 +77,8 @@ export interface AwsCloudProviderSettings {
   logger?: Logger;
   now?: () => number;
   clients?: AwsClients;
+  /** Karpenter's ReservedCapacity feature gate (default on): capacity reservations, reserved offerings/launches. */
+  reservedCapacity?: boolean;
 }
 
 export const DEFAULT_KUBERNETES_VERSION = "1.34";
@@ -99,6 +104,8 @@ export class AwsCloudProvider implements CloudProvider {
   readonly launchTemplates: LaunchTemplateProvider;
   readonly instances: InstanceProvider;
   readonly spotPrices: SpotPriceProvider;
+  readonly capacityReservations: CapacityReservationProvider;
+  readonly reservedCapacity: boolean;
   private readonly resolver: NodeClassResolver;
   readonly cluster: ClusterInfoProvider;
   private readonly log: Logger;
@@ -127,7 +134,9 @@ export class AwsCloudProvider implements CloudProvider {
     this.amis = new AmiProvider(ec2, new SsmParameterProvider(ssm, this.now), this.now);
     this.instanceProfiles = new InstanceProfileProvider(iam, settings.clusterName, settings.region, this.now);
     this.launchTemplates = new LaunchTemplateProvider(ec2, settings.clusterName, this.now);
-    this.instances = new InstanceProvider(ec2, settings.clusterName);
+    this.reservedCapacity = settings.reservedCapacity ?? true;
+    this.instances = new InstanceProvider(ec2, settings.clusterName, this.reservedCapacity);
+    this.capacityReservations = new CapacityReservationProvider(ec2, this.now);
     this.spotPrices = new SpotPriceProvider(ec2, this.log, this.now);
     this.cluster = new ClusterInfoProvider(
       this.clients.eks,
@@ -147,6 +156,8 @@ export class AwsCloudProvider implements CloudProvider {
         instanceProfiles: this.instanceProfiles,
         cluster: () => this.clusterInfo(),
         pricing: () => pricesCondition(this.pricing()),
+        capacityReservations: this.reservedCapacity ? this.capacityReservations : undefined,
+        onInvalidReservation: (msg) => this.log.error({}, `failed to parse discovered capacity reservation: ${msg}`),
       },
       () => this.k8sMinor,
       this.now,
@@ -159,6 +170,8 @@ export class AwsCloudProvider implements CloudProvider {
       instances: this.instances,
       launchTemplates: this.launchTemplates,
       unavailableOfferings: this.unavailableOfferings,
+      capacityReservations: this.capacityReservations,
+      reservedCapacity: this.reservedCapacity,
       log: this.log,
       now: this.now,
       clusterName: settings.clusterName,
@@ -261,13 +274,17 @@ export class AwsCloudProvider implements CloudProvider {
     const zones = nodeClass ? (nodeClass.status?.subnets ?? []).map((s) => s.zone) : undefined;
     const zoned = zones ? restrictToZones(base, zones) : base;
     const launchable = family ? forAmiFamily(zoned, family) : zoned;
-    if (this.unavailableOfferings.list().length === 0) return launchable;
-    return launchable.map((it) => ({
-      ...it,
-      offerings: it.offerings.map((o) =>
-        this.unavailableOfferings.isUnavailable(it.name, o.zone, o.capacityType) ? { ...o, available: false } : o,
-      ),
-    }));
+    const iced =
+      this.unavailableOfferings.list().length === 0
+        ? launchable
+        : launchable.map((it) => ({
+            ...it,
+            offerings: it.offerings.map((o) =>
+              this.unavailableOfferings.isUnavailable(it.name, o.zone, o.capacityType) ? { ...o, available: false } : o,
+            ),
+          }));
+    const reservations = this.reservedCapacity ? (nodeClass?.status?.capacityReservations ?? []) : [];
+    return withReservedOfferings(iced, reservations, (id) => this.capacityReservations.availableCount(id));
   }
 
   /** loadCatalog, with a bad kubelet value of this NodeClass turned into its own typed error (others unaffected). */
@@ -341,6 +358,9 @@ export class AwsCloudProvider implements CloudProvider {
     const inst = pid
       ? await this.instances.get(parseProviderID(pid))
       : await this.instances.findByNodeClaim(nodeClaim.metadata.name);
+    // As Karpenter: the instance is gone, so its reservation has a slot again (before EC2's next count says so).
+    const reservationID = nodeClaim.metadata.labels?.[LabelCapacityReservationID];
+    if (!inst && reservationID) this.capacityReservations.markTerminated(reservationID);
     if (!inst)
       throw new NodeClaimNotFoundError(
         `instance of NodeClaim ${nodeClaim.metadata.name} not found${pid ? ` (${pid})` : ""}`,
@@ -374,10 +394,26 @@ export class AwsCloudProvider implements CloudProvider {
     // snapshot is simply checked next pass.
     const inst = (await this.instances.snapshot(this.now(), DRIFT_SNAPSHOT_MS)).get(parseProviderID(pid));
     if (!inst) return "";
+    const types = await this.getInstanceTypes(nc);
+    // Core Karpenter's InstanceTypeNotFound: only for NodeClaims older than an hour, a passed check cached 30m.
+    const uid = nodeClaim.metadata.uid ?? nodeClaim.metadata.name;
+    const created = Date.parse(nodeClaim.metadata.creationTimestamp ?? "");
+    if (!this.instanceTypeChecked.get(uid) && Number.isFinite(created) && this.now() - created > 60 * 60_000) {
+      const reason = instanceTypeNotFound(nodeClaim.metadata.labels ?? {}, types);
+      if (reason) return reason;
+      this.instanceTypeChecked.set(uid, true);
+    }
     // As Karpenter: AMI drift maps the node's instance type (all its labels: arch, GPU, ...) to the AMI a launch
     // would pick now; an instance type the catalog no longer has is an error there, so no drift here.
-    const it = (await this.getInstanceTypes(nc)).find((t) => t.name === inst.instanceType);
+    const it = types.find((t) => t.name === inst.instanceType);
     if (!it) return "";
-    return driftReason(inst, nc, it.labels);
+    const reason = driftReason(inst, nc, it.labels);
+    if (reason === "CapacityReservationDrift") {
+      // As Karpenter: confirm with a fresh DescribeInstances before rolling (the snapshot may be stale).
+      const fresh = await this.instances.get(inst.instanceID);
+      if (!fresh || driftReason(fresh, nc, it.labels) !== reason) return "";
+    }
+    return reason || placementGroupDrift(nodeClaim.metadata.labels ?? {}, nc);
   }
+  private readonly instanceTypeChecked = new TtlCache<boolean>(30 * 60_000, () => this.now());
 }

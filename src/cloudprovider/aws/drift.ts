@@ -1,5 +1,6 @@
 // EC2NodeClass drift of a launched instance (Karpenter AWS's IsDrifted checks): static fields through the hash
-// annotations, then AMI, security groups and subnet against the class's resolved status.
+// annotations, then AMI, security groups, subnet, capacity reservation and placement group against the class's
+// resolved status; and core's InstanceTypeNotFound.
 import type { CloudInstance } from "../types";
 import * as L from "../../apis/labels";
 import type { EC2NodeClassLike } from "./nodeClass";
@@ -40,5 +41,47 @@ export function driftReason(
   }
   if (status.subnets?.length && inst.subnetID && !status.subnets.some((s) => s.id === inst.subnetID))
     return "SubnetDrift";
-  return "";
+  return capacityReservationDrift(inst, nc);
+}
+
+/**
+ * Karpenter's isCapacityReservationDrifted: a reserved instance whose reservation the class no longer selects
+ * (computed from the instance rather than from offerings, since a reserved node may fall back to on-demand).
+ */
+export function capacityReservationDrift(inst: CloudInstance, nc: EC2NodeClassLike): string {
+  if (!inst.reservation) return "";
+  const ids = new Set((nc.status?.capacityReservations ?? []).map((r) => r.id));
+  return ids.has(inst.reservation.id) ? "" : "CapacityReservationDrift";
+}
+
+/**
+ * Karpenter's isPlacementGroupDrifted for a NodeClaim in a placement group (e.g. one Karpenter launched): its
+ * placement-group-id label differs from the class's placement group (none, or another id). A NodeClaim without
+ * the label is not drifted here (a selector added to the class changes its hash: NodeClassDrift), and a name-only
+ * selector is not resolved to an id, so it is not compared.
+ */
+export function placementGroupDrift(nodeClaimLabels: Record<string, string>, nc: EC2NodeClassLike): string {
+  const have = nodeClaimLabels[L.LabelPlacementGroupID];
+  if (!have) return "";
+  const sel = (nc.spec as { placementGroupSelector?: { id?: string; name?: string } }).placementGroupSelector;
+  if (sel && !sel.id) return "";
+  return have !== (sel?.id ?? "") ? "PlacementGroupDrift" : "";
+}
+
+/**
+ * Core Karpenter's instanceTypeNotFound: the NodeClaim's instance type is gone from the class's catalog, or it has
+ * no offering (available or not) in the NodeClaim's zone and capacity type; a reserved NodeClaim also matches an
+ * on-demand offering (it may be demoted when its reservation ends), and the reservation id is the provider's.
+ */
+export function instanceTypeNotFound(
+  labels: Record<string, string>,
+  types: Array<{ name: string; offerings: Array<{ zone: string; capacityType: string }> }>,
+): string {
+  const it = types.find((t) => t.name === labels[L.LabelInstanceType]);
+  if (!it) return "InstanceTypeNotFound";
+  const zone = labels[L.LabelTopologyZone];
+  const ct = labels[L.LabelCapacityType];
+  const cts = ct === "reserved" ? ["reserved", "on-demand"] : ct ? [ct] : undefined;
+  const ok = it.offerings.some((o) => (!zone || o.zone === zone) && (!cts || cts.includes(o.capacityType)));
+  return ok ? "" : "InstanceTypeNotFound";
 }

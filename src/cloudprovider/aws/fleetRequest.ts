@@ -36,11 +36,24 @@ export function tagList(tags: Record<string, string>): Array<{ Key: string; Valu
 }
 
 export function buildCreateFleetInput(p: {
-  capacityType: "spot" | "on-demand";
+  capacityType: "spot" | "on-demand" | "reserved";
   groups: TemplateGroup[];
   tags: Record<string, string>;
   clientToken: string;
 }): CreateFleetCommandInput {
+  // A reserved request carries one reservation kind (launch filters): capacity blocks and interruptible ODCRs
+  // have their own target capacity type; an ODCR is on-demand capacity targeted by the launch template.
+  const reservation = p.groups.flatMap((g) => g.options).find((o) => o.reservation)?.reservation;
+  const block = p.capacityType === "reserved" && reservation?.type === "capacity-block";
+  const interruptible = p.capacityType === "reserved" && !block && reservation?.interruptible === true;
+  const target =
+    p.capacityType !== "reserved"
+      ? p.capacityType
+      : block
+        ? "capacity-block"
+        : interruptible
+          ? "reserved-capacity"
+          : "on-demand";
   // Configs in price order and overrides in price order: EC2 treats lowest-price literally, and moto (which
   // launches the first override) then behaves like EC2 would for a healthy offering.
   const groups = [...p.groups]
@@ -60,7 +73,7 @@ export function buildCreateFleetInput(p: {
   const input: CreateFleetCommandInput = {
     Type: "instant",
     ClientToken: p.clientToken,
-    TargetCapacitySpecification: { TotalTargetCapacity: 1, DefaultTargetCapacityType: p.capacityType },
+    TargetCapacitySpecification: { TotalTargetCapacity: 1, DefaultTargetCapacityType: target },
     LaunchTemplateConfigs: configs,
     TagSpecifications: [
       { ResourceType: "instance", Tags: tags },
@@ -69,7 +82,8 @@ export function buildCreateFleetInput(p: {
     ],
   };
   if (p.capacityType === "spot") input.SpotOptions = { AllocationStrategy: "price-capacity-optimized" };
-  else input.OnDemandOptions = { AllocationStrategy: "lowest-price" };
+  else if (interruptible) input.ReservedCapacityOptions = { ReservationTypes: ["interruptible-capacity-reservation"] };
+  else if (!block) input.OnDemandOptions = { AllocationStrategy: "lowest-price" };
   return input;
 }
 

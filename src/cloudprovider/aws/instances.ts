@@ -20,14 +20,41 @@ export function parseProviderID(id: string): string {
   return m[1]!;
 }
 
-export function toCloudInstance(i: Instance): CloudInstance {
+/**
+ * As Karpenter's capacityTypeFromInstance: spot by its spot request; reserved only with the ReservedCapacity gate
+ * and when it was launched "capacity-reservations-only" into a reservation (an on-demand instance that EC2 matched
+ * into an open ODCR stays on-demand, else it would drift); otherwise on-demand.
+ */
+export function capacityTypeOf(i: Instance, reservedCapacity = true): CloudInstance["capacityType"] {
+  if (i.InstanceLifecycle === "spot" || i.SpotInstanceRequestId) return "spot";
+  if (
+    reservedCapacity &&
+    i.CapacityReservationId &&
+    i.CapacityReservationSpecification?.CapacityReservationPreference === "capacity-reservations-only"
+  )
+    return "reserved";
+  return "on-demand";
+}
+
+export function toCloudInstance(i: Instance, reservedCapacity = true): CloudInstance {
   const zone = i.Placement?.AvailabilityZone ?? "";
+  const capacityType = capacityTypeOf(i, reservedCapacity);
+  const lifecycle = String(i.InstanceLifecycle ?? "");
   return {
     providerID: providerID(zone, i.InstanceId!),
     instanceID: i.InstanceId!,
     instanceType: String(i.InstanceType ?? ""),
     zone,
-    capacityType: i.InstanceLifecycle === "spot" ? "spot" : "on-demand",
+    capacityType,
+    ...(capacityType === "reserved"
+      ? {
+          reservation: {
+            id: i.CapacityReservationId!,
+            type: lifecycle === "capacity-block" ? ("capacity-block" as const) : ("default" as const),
+            interruptible: lifecycle === "interruptible-capacity-reservation",
+          },
+        }
+      : {}),
     state: String(i.State?.Name ?? "unknown"),
     launchTime: i.LaunchTime ? new Date(i.LaunchTime) : new Date(0),
     tags: Object.fromEntries((i.Tags ?? []).map((t) => [t.Key ?? "", t.Value ?? ""])),
@@ -44,7 +71,11 @@ export class InstanceProvider {
   constructor(
     private readonly ec2: EC2Client,
     private readonly clusterName: string,
+    /** The ReservedCapacity feature gate: without it no instance is reported as `reserved`. */
+    private readonly reservedCapacity = true,
   ) {}
+
+  private toCloud = (i: Instance): CloudInstance => toCloudInstance(i, this.reservedCapacity);
 
   private async describe(input: ConstructorParameters<typeof DescribeInstancesCommand>[0]): Promise<Instance[]> {
     const out: Instance[] = [];
@@ -67,7 +98,7 @@ export class InstanceProvider {
       ],
     });
     return found
-      .map(toCloudInstance)
+      .map(this.toCloud)
       .sort((a, b) => a.launchTime.getTime() - b.launchTime.getTime() || a.instanceID.localeCompare(b.instanceID))[0];
   }
 
@@ -85,7 +116,7 @@ export class InstanceProvider {
       const found = await this.describe({ InstanceIds: [instanceId] });
       const i = found.find((x) => x.InstanceId === instanceId);
       if (!i || i.State?.Name === "terminated") return undefined;
-      const inst = toCloudInstance(i);
+      const inst = this.toCloud(i);
       return this.isOwned(inst) ? inst : undefined;
     } catch (e) {
       if (/InvalidInstanceID/.test((e as { name?: string }).name ?? "")) return undefined;
@@ -101,7 +132,7 @@ export class InstanceProvider {
         { Name: "instance-state-name", Values: LIVE_STATES },
       ],
     });
-    return found.map(toCloudInstance).sort((a, b) => a.instanceID.localeCompare(b.instanceID));
+    return found.map(this.toCloud).sort((a, b) => a.instanceID.localeCompare(b.instanceID));
   }
 
   /** Terminates only an instance this cluster owns (the tag is re-checked on the instance passed in). */

@@ -1,13 +1,25 @@
 // Pure launch planning: which instance types, zones and capacity type a CreateFleet request offers EC2 for a
 // NodeClaim, in price order. Mirrors Karpenter: filter by requirements, resources and available offerings;
-// one capacity type per request (spot preferred when allowed and offered); at most 60 instance types.
+// one capacity type per request (reserved, then spot, then on-demand, when allowed and offered); at most 60
+// instance types. A reserved request is narrowed as Karpenter's launch filters narrow it (reservedFilters.ts).
 import type { InstanceType } from "./catalog";
-import { LabelCapacityType, LabelTopologyZone, LabelZoneID, normalizeLabelKey } from "../../apis/labels";
+import type { ReservationDetails } from "../types";
+import * as L from "../../apis/labels";
 import { fits, parseResources } from "../../apis/quantity";
 import { compatible, allowedCapacityTypes, Requirement } from "./requirements";
+import { narrowReserved } from "./reservedFilters";
 
+const { LabelCapacityType, LabelTopologyZone, LabelZoneID, normalizeLabelKey } = L;
 export const MAX_INSTANCE_TYPES = 60;
-const OFFERING_KEYS = new Set([LabelCapacityType, LabelTopologyZone, LabelZoneID]);
+const OFFERING_KEYS = new Set([
+  LabelCapacityType,
+  LabelTopologyZone,
+  LabelZoneID,
+  L.LabelCapacityReservationID,
+  L.LabelCapacityReservationType,
+  L.LabelCapacityReservationInterruptible,
+]);
+export type LaunchCapacityType = "spot" | "on-demand" | "reserved";
 
 export interface SubnetChoice {
   id: string;
@@ -19,12 +31,14 @@ export interface LaunchOption {
   instanceType: InstanceType;
   zone: string;
   subnetId: string;
-  capacityType: "spot" | "on-demand";
+  capacityType: LaunchCapacityType;
   price: number;
+  /** Reserved options: the reservation the option launches into. */
+  reservation?: ReservationDetails;
 }
 
 export interface LaunchPlan {
-  capacityType: "spot" | "on-demand";
+  capacityType: LaunchCapacityType;
   /** Ordered cheapest first; at most MAX_INSTANCE_TYPES distinct types. */
   options: LaunchOption[];
   instanceTypes: InstanceType[];
@@ -62,6 +76,11 @@ function offeringAllowed(
     [LabelCapacityType]: o.capacityType,
   };
   if (subnet.zoneID) labels[LabelZoneID] = subnet.zoneID;
+  if (o.reservation) {
+    labels[L.LabelCapacityReservationID] = o.reservation.id;
+    labels[L.LabelCapacityReservationType] = o.reservation.type;
+    labels[L.LabelCapacityReservationInterruptible] = String(o.reservation.interruptible);
+  }
   return compatible(reqs, labels);
 }
 
@@ -77,10 +96,10 @@ export function planLaunch(input: PlanInput): LaunchPlan {
       `no instance type satisfies the NodeClaim's requirements and resource requests (${JSON.stringify(input.requests ?? {})})`,
     );
   }
-  const allowed = allowedCapacityTypes(reqs);
+  const allowed = allowedCapacityTypes(reqs, ["reserved", "spot", "on-demand"]);
   if (allowed.length === 0)
     throw new NoLaunchOptionError(
-      `requirements allow neither spot nor on-demand capacity (karpenter.sh/capacity-type)`,
+      `requirements allow no capacity type (karpenter.sh/capacity-type: reserved, spot or on-demand)`,
     );
   const optionsFor = (ct: string): LaunchOption[] => {
     const out: LaunchOption[] = [];
@@ -95,15 +114,16 @@ export function planLaunch(input: PlanInput): LaunchPlan {
           subnetId: subnet!.id,
           capacityType: ct as LaunchOption["capacityType"],
           price: o.price,
+          ...(o.reservation ? { reservation: o.reservation } : {}),
         });
       }
     }
     return out;
   };
-  // Karpenter's order: reserved (not modelled) -> spot -> on-demand, among the allowed types with offerings.
-  for (const ct of ["spot", "on-demand"] as const) {
+  // Karpenter's order: reserved -> spot -> on-demand, among the allowed types with available offerings.
+  for (const ct of ["reserved", "spot", "on-demand"] as const) {
     if (!allowed.includes(ct)) continue;
-    const opts = optionsFor(ct);
+    const opts = ct === "reserved" ? narrowReserved(optionsFor(ct)) : optionsFor(ct);
     if (opts.length === 0) continue;
     const cheapest = new Map<string, number>();
     for (const o of opts)

@@ -29,6 +29,13 @@ export interface LaunchTemplateInput {
   taints: Array<{ key: string; value?: string; effect: string }>;
   maxPods?: number;
   tags: Record<string, string>;
+  /**
+   * ReservedCapacity gate on (Karpenter's targeted launch mode): the template says how it uses reservations: a
+   * reserved launch targets its one reservation ("capacity-reservations-only"), any other opts out of open ODCRs.
+   */
+  reservationTargeting?: boolean;
+  /** The reservation a reserved launch targets (one template per reservation). */
+  reservation?: { id: string; type: "default" | "capacity-block"; interruptible: boolean };
 }
 
 /** AL2/AL2023 default root volume (Karpenter's DefaultEBS): /dev/xvda, 20Gi gp3, encrypted. */
@@ -113,6 +120,17 @@ export function launchTemplateData(i: LaunchTemplateInput): RequestLaunchTemplat
     Monitoring: { Enabled: spec.detailedMonitoring ?? false },
     TagSpecifications: [{ ResourceType: "network-interface", Tags: tagList(i.tags) }],
   };
+  if (i.reservationTargeting) {
+    const r = i.capacityType === "reserved" ? i.reservation : undefined;
+    data.CapacityReservationSpecification = r
+      ? {
+          CapacityReservationPreference: "capacity-reservations-only",
+          CapacityReservationTarget: { CapacityReservationId: r.id },
+        }
+      : { CapacityReservationPreference: "none" };
+    if (r?.type === "capacity-block") data.InstanceMarketOptions = { MarketType: "capacity-block" };
+    else if (r?.interruptible) data.InstanceMarketOptions = { MarketType: "interruptible-capacity-reservation" };
+  }
   if (spec.associatePublicIPAddress !== undefined) {
     data.NetworkInterfaces = [
       {

@@ -18,6 +18,9 @@ import { planLaunch, NoLaunchOptionError, LaunchOption } from "./launchOptions";
 import { buildCreateFleetInput, clientToken, parseFleetErrors, TemplateGroup } from "./fleetRequest";
 import type { ClusterInfo } from "./cluster";
 import { ec2NodeClassHashAnnotations } from "../../apis/karpenterHash";
+import type { CapacityReservationProvider } from "./capacityReservations";
+
+type Reservation = NonNullable<LaunchResult["reservation"]>;
 
 /** How long a reused token's instance may stay invisible to DescribeInstances before we stop waiting for it. */
 export const TOKEN_REUSE_WINDOW_MS = 60_000;
@@ -33,6 +36,10 @@ export interface FleetLauncherDeps {
   instances: InstanceProvider;
   launchTemplates: LaunchTemplateProvider;
   unavailableOfferings: UnavailableOfferings;
+  /** Availability of capacity reservations: a reserved launch takes a slot, a full one is marked unavailable. */
+  capacityReservations?: CapacityReservationProvider;
+  /** The ReservedCapacity gate: launch templates state their reservation preference (Karpenter's targeted mode). */
+  reservedCapacity?: boolean;
   log: Logger;
   now: () => number;
   clusterName: string;
@@ -70,6 +77,7 @@ export class FleetLauncher {
         existing.imageID ?? "",
         catalog,
         nc,
+        existing.reservation,
       );
     }
     const status = nc.status!;
@@ -133,6 +141,7 @@ export class FleetLauncher {
             adopted.imageID ?? "",
             catalog,
             nc,
+            adopted.reservation,
           );
         }
         state.mismatchSince ??= this.deps.now();
@@ -150,7 +159,22 @@ export class FleetLauncher {
     }
     state.unresolved = undefined;
     const zoneOf = (id: string) => (status.subnets ?? []).find((s) => s.id === id)?.zone;
+    const reservationOf = (type: string, zone: string | undefined) =>
+      plan.options.find((o) => o.instanceType.name === type && o.zone === zone)?.reservation;
     for (const f of parseFleetErrors(out.Errors, plan.capacityType, zoneOf)) {
+      if (plan.capacityType === "reserved") {
+        // As Karpenter: a full reservation (ReservationCapacityExceeded, ...) is marked unavailable, not the
+        // offering: the next plan falls back to the NodeClaim's other capacity types.
+        const r = f.unfulfillable ? reservationOf(f.instanceType, f.zone) : undefined;
+        if (r) {
+          this.deps.capacityReservations?.markUnavailable(r.id);
+          this.deps.log.info(
+            { reason: f.code, "instance-type": f.instanceType, zone: f.zone, "capacity-reservation-id": r.id },
+            "marking capacity reservation unavailable",
+          );
+        }
+        continue;
+      }
       if (f.unfulfillable && f.instanceType && f.zone) {
         this.deps.unavailableOfferings.markUnavailable(f.instanceType, f.zone, f.capacityType, f.code);
         this.deps.log.info(
@@ -186,14 +210,25 @@ export class FleetLauncher {
     const group =
       groups.find((g) => g.options.some((o) => o.instanceType.name === typeName && o.zone === zone)) ?? groups[0]!;
     const imageId = this.imageOf.get(group.launchTemplateName) ?? "";
+    let reservation: Reservation | undefined;
+    if (plan.capacityType === "reserved") {
+      const r = reservationOf(typeName, zone) ?? group.options[0]?.reservation;
+      if (r) {
+        reservation = { id: r.id, type: r.type, interruptible: r.interruptible };
+        this.deps.capacityReservations?.markLaunched(r.id);
+      }
+    }
     return this.launchResult(
       instanceId,
       zone,
       typeName,
-      (launched.Lifecycle ?? plan.capacityType) as LaunchResult["capacityType"],
+      (plan.capacityType === "reserved"
+        ? "reserved"
+        : (launched.Lifecycle ?? plan.capacityType)) as LaunchResult["capacityType"],
       imageId,
       catalog,
       nc,
+      reservation,
     );
   }
 
@@ -210,13 +245,17 @@ export class FleetLauncher {
     cluster: ClusterInfo,
   ): Promise<TemplateGroup[]> {
     const status = nc.status!;
-    const byKey = new Map<string, { ami: string; maxPods?: number; options: LaunchOption[] }>();
+    const byKey = new Map<
+      string,
+      { ami: string; maxPods?: number; options: LaunchOption[]; reservation?: LaunchOption["reservation"] }
+    >();
     for (const o of options) {
       const ami = amiFor(status.amis ?? [], o.instanceType.labels);
       if (!ami) continue;
       const maxPods = nc.spec.kubelet?.maxPods ?? o.instanceType.capacity.pods;
-      const key = `${ami}/${maxPods}`;
-      const g = byKey.get(key) ?? { ami, maxPods, options: [] };
+      // A reserved launch needs one template per reservation (each targets its own), as Karpenter's resolver.
+      const key = `${ami}/${maxPods}/${o.reservation?.id ?? ""}`;
+      const g = byKey.get(key) ?? { ami, maxPods, options: [], reservation: o.reservation };
       g.options.push(o);
       byKey.set(key, g);
     }
@@ -249,6 +288,16 @@ export class FleetLauncher {
         taints,
         maxPods: g.maxPods,
         tags,
+        reservationTargeting: this.deps.reservedCapacity ?? true,
+        ...(g.reservation
+          ? {
+              reservation: {
+                id: g.reservation.id,
+                type: g.reservation.type,
+                interruptible: g.reservation.interruptible,
+              },
+            }
+          : {}),
       });
       this.imageOf.set(name, g.ami);
       groups.push({ launchTemplateName: name, options: g.options });
@@ -276,6 +325,7 @@ export class FleetLauncher {
     imageId: string,
     catalog: InstanceType[],
     nc: EC2NodeClassLike,
+    reservation?: Reservation,
   ): LaunchResult {
     const it = catalog.find((t) => t.name === typeName);
     const zoneID = nc.status?.subnets?.find((s) => s.zone === zone)?.zoneID;
@@ -286,6 +336,12 @@ export class FleetLauncher {
       [L.LabelCapacityType]: capacityType,
       ...(zoneID ? { [L.LabelZoneID]: zoneID } : {}),
     };
+    // As Karpenter's instanceToNodeClaim: a reserved instance is labelled with its reservation.
+    if (capacityType === "reserved" && reservation) {
+      labels[L.LabelCapacityReservationID] = reservation.id;
+      labels[L.LabelCapacityReservationType] = reservation.type;
+      labels[L.LabelCapacityReservationInterruptible] = String(reservation.interruptible);
+    }
     return {
       providerID: `aws:///${zone}/${instanceId}`,
       instanceID: instanceId,
@@ -296,6 +352,7 @@ export class FleetLauncher {
       capacity: it ? formatResources(it.capacity) : {},
       allocatable: it ? formatResources(it.allocatable) : {},
       labels,
+      ...(reservation && capacityType === "reserved" ? { reservation } : {}),
       // As Karpenter's Create: the NodeClass hash the instance was launched from (static drift).
       annotations: ec2NodeClassHashAnnotations(nc as never, this.deps.caBundle()),
     };

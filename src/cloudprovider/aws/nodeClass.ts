@@ -1,5 +1,6 @@
 // Structural view of a karpenter.k8s.aws/v1 EC2NodeClass: the fields the AWS provider reads and the status it
 // writes. Generated API types satisfy it; the provider never needs the full schema.
+import type { CapacityReservationSelectorTerm, CapacityReservationStatus } from "./capacityReservations";
 export interface SelectorTerm {
   tags?: Record<string, string>;
   id?: string;
@@ -53,6 +54,7 @@ export interface Condition {
 export interface EC2NodeClassStatus {
   subnets?: Array<{ id: string; zone: string; zoneID?: string }>;
   securityGroups?: Array<{ id: string; name?: string }>;
+  capacityReservations?: CapacityReservationStatus[];
   amis?: Array<{
     id: string;
     name?: string;
@@ -72,6 +74,7 @@ export interface EC2NodeClassLike {
     amiSelectorTerms: AMISelectorTerm[];
     subnetSelectorTerms: SelectorTerm[];
     securityGroupSelectorTerms: SelectorTerm[];
+    capacityReservationSelectorTerms?: CapacityReservationSelectorTerm[];
     kubelet?: KubeletSpec;
     blockDeviceMappings?: BlockDeviceMapping[];
     /** RAID0: pods' ephemeral storage is the instance-store disks in one array (not the root EBS volume). */

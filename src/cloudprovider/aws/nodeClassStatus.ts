@@ -9,6 +9,7 @@ import type { AmiProvider } from "./amis";
 import { InstanceProfileError, InstanceProfileProvider } from "./instanceProfiles";
 import { describeTerms } from "./selectors";
 import type { ClusterInfo } from "./cluster";
+import { CapacityReservationProvider, reservationFromEC2 } from "./capacityReservations";
 
 export interface NodeClassResolution {
   status: EC2NodeClassStatus;
@@ -36,6 +37,10 @@ export class NodeClassResolver {
       cluster?: () => Promise<ClusterInfo>;
       /** Where on-demand prices come from: a fallback is a PricesResolved=False condition, Ready unaffected. */
       pricing?: () => Omit<Part, "informational">;
+      /** Set only with the ReservedCapacity gate: status.capacityReservations and CapacityReservationsReady. */
+      capacityReservations?: CapacityReservationProvider;
+      /** Reservations EC2 returned that Karpenter's API cannot represent (logged, left out of the status). */
+      onInvalidReservation?: (message: string) => void;
     },
     private readonly k8sMinor: () => string,
     private readonly now: () => number = Date.now,
@@ -106,6 +111,8 @@ export class NodeClassResolver {
       parts.push({ type: "InstanceProfileReady", ok: false, reason: e.reason, message: e.message });
     }
 
+    if (this.deps.capacityReservations) parts.push(await this.resolveReservations(nc, status));
+
     if (cluster)
       parts.push(
         cluster.problem
@@ -124,6 +131,38 @@ export class NodeClassResolver {
     ];
     status.conditions = conds.map((p) => condition(p, nc, this.now()));
     return { status, ready, message };
+  }
+
+  /**
+   * As Karpenter's nodeclass capacityreservation reconciler: the selected reservations sorted by id, the condition
+   * True once listed. A failed DescribeCapacityReservations keeps the previous status (Karpenter's reconcile errors
+   * and writes nothing); with none before, the condition is False naming the error.
+   */
+  private async resolveReservations(nc: EC2NodeClassLike, status: EC2NodeClassStatus): Promise<Part> {
+    const type = "CapacityReservationsReady";
+    try {
+      const found = await this.deps.capacityReservations!.list(nc.spec.capacityReservationSelectorTerms ?? []);
+      const now = this.now();
+      const out = [];
+      for (const r of [...found].sort((a, b) =>
+        (a.CapacityReservationId ?? "").localeCompare(b.CapacityReservationId ?? ""),
+      )) {
+        try {
+          out.push(reservationFromEC2(r, now));
+        } catch (e) {
+          this.deps.onInvalidReservation?.((e as Error).message);
+        }
+      }
+      if (out.length) status.capacityReservations = out;
+      // The status is merge-patched: a list that was there and is now empty must be removed explicitly.
+      else if (nc.status?.capacityReservations !== undefined) status.capacityReservations = null as never;
+      return { type, ok: true, reason: type, message: "" };
+    } catch (e) {
+      const prev = nc.status?.conditions?.find((c) => c.type === type);
+      if (nc.status?.capacityReservations) status.capacityReservations = nc.status.capacityReservations;
+      if (prev?.status === "True") return { type, ok: true, reason: prev.reason, message: prev.message };
+      return { type, ok: false, reason: "CapacityReservationsNotResolved", message: (e as Error).message };
+    }
   }
 }
 

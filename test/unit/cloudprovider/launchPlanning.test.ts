@@ -64,8 +64,8 @@ describe("launch planning", () => {
 
   test("nothing launchable is an error that says why", () => {
     expect(() => planLaunch({ requirements: [req("node.kubernetes.io/instance-type", "In", ["p5.48xlarge"])], catalog, subnets: SUBNETS })).toThrow(NoLaunchOptionError);
-    expect(() => planLaunch({ requirements: [], catalog, subnets: SUBNETS, isUnavailable: () => true })).toThrow(/no available spot\/on-demand offering/);
-    expect(() => planLaunch({ requirements: [req("karpenter.sh/capacity-type", "In", ["reserved"])], catalog, subnets: SUBNETS })).toThrow(/neither spot nor on-demand/);
+    expect(() => planLaunch({ requirements: [], catalog, subnets: SUBNETS, isUnavailable: () => true })).toThrow(/no available reserved\/spot\/on-demand offering/);
+    expect(() => planLaunch({ requirements: [req("karpenter.sh/capacity-type", "In", ["reserved"])], catalog, subnets: SUBNETS })).toThrow(/no available reserved offering/);
   });
 });
 
