@@ -307,6 +307,11 @@ export class AwsCloudProvider implements CloudProvider {
       throw new NodeClassNotReadyError(
         `EC2NodeClass "${ref.name}" not found (nodeClassRef of NodeClaim ${nodeClaim.metadata.name})`,
       );
+    // As Karpenter: a deleting class launches nothing more (its finalizer is waiting for its NodeClaims to go).
+    if (nc.metadata.deletionTimestamp)
+      throw new NodeClassNotReadyError(
+        `ec2nodeclasses.karpenter.k8s.aws "${ref.name}" is terminating, treating as not found`,
+      );
     if (!isReady(nc)) {
       const ready = nc.status?.conditions?.find((c) => c.type === "Ready");
       throw new NodeClassNotReadyError(

@@ -66,7 +66,13 @@ export interface EC2NodeClassStatus {
 }
 
 export interface EC2NodeClassLike {
-  metadata: { name: string; uid?: string; generation?: number; annotations?: Record<string, string> };
+  metadata: {
+    name: string;
+    uid?: string;
+    generation?: number;
+    annotations?: Record<string, string>;
+    deletionTimestamp?: string;
+  };
   spec: {
     role?: string;
     instanceProfile?: string;

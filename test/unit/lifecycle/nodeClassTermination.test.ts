@@ -82,3 +82,19 @@ describe("EC2NodeClass termination finalizer", () => {
     expect(t.finalized).toEqual(["default"]);
   });
 });
+
+describe("a terminating EC2NodeClass launches nothing more", () => {
+  it("create refuses with Karpenter's 'is terminating, treating as not found' while the finalizer waits", async () => {
+    const { AwsCloudProvider } = await import("../../../src/cloudprovider/aws");
+    const { NodeClassNotReadyError } = await import("../../../src/cloudprovider/types");
+    const deleting = {
+      ...nodeClass,
+      metadata: { ...nodeClass.metadata, deletionTimestamp: "2026-01-01T00:00:00Z", finalizers: [NODECLASS_TERMINATION_FINALIZER] },
+      status: { conditions: [{ type: "Ready", status: "True", reason: "Ready", message: "" }] },
+    };
+    const p = new AwsCloudProvider({ clusterName: "c", clusterEndpoint: "https://k", region: "us-east-1", nodeClassLookup: async () => deleting as never, clients: { ec2: {}, ssm: {}, iam: {}, sqs: {} } as never });
+    const create = p.create({ metadata: { name: "default-abcde", uid: "u" }, spec: claim.spec as never });
+    await expect(create).rejects.toThrow(NodeClassNotReadyError);
+    await expect(create).rejects.toThrow('ec2nodeclasses.karpenter.k8s.aws "default" is terminating, treating as not found');
+  });
+});
