@@ -8,7 +8,7 @@ import type { InstanceType } from "../cloudprovider/types";
 import { typeIncompatibility } from "./instancetypes";
 import type { PodCtx } from "./podContext";
 import { hostPortsConflict, podHostPorts, podRequests, untoleratedTaint, type HostPort } from "./pods";
-import type { Topology } from "./topology";
+import type { Placement, Topology } from "./topology";
 import type { Pod, SchedulingInput, Taint } from "./types";
 
 export class NodeTarget {
@@ -30,13 +30,22 @@ export class NodeTarget {
     return key === L.LabelHostname ? (this.labels[key] ?? this.name) : this.labels[key];
   }
 
+  /** A spread node filter term holds for this node's labels. */
+  satisfies(r: Requirements): boolean {
+    return r.matchLabels(this.labels) === undefined;
+  }
+
+  placement(pod: Pod): Placement {
+    return { pod, domain: (k) => this.domain(k), taints: this.taints, satisfies: (r) => this.satisfies(r) };
+  }
+
   /** Counts the pods already here (requests, ports, topology). */
   bind(pods: Pod[], topology: Topology): void {
     for (const p of pods) {
       this.used = addResources(this.used, podRequests(p));
       this.ports.push(...podHostPorts(p));
       this.pods.push(p);
-      topology.recordExisting({ pod: p, domain: (k) => this.domain(k) });
+      topology.recordExisting(this.placement(p));
     }
   }
 
@@ -63,7 +72,7 @@ export class NodeTarget {
     this.ports.push(...c.ports);
     this.pods.push(c.pod);
     this.newPods.push(c.pod);
-    topology.record({ pod: c.pod, domain: (k) => this.domain(k) }, c.pt);
+    topology.record(this.placement(c.pod), c.pt);
     return undefined;
   }
 }
@@ -128,6 +137,7 @@ export function buildNodeTargets(
   const out: NodeTarget[] = [];
   const push = (t: NodeTarget, pods: Pod[]): void => {
     for (const [k, v] of Object.entries(t.labels)) if (k !== L.LabelHostname) addDomain(k, v);
+    topology.registerNode(t);
     t.bind(pods, topology);
     out.push(t);
   };

@@ -200,7 +200,15 @@ export class ClaimTarget {
     this.refreshMax();
     this.price = ctx.cheapestOf(options, reqs).price;
     this.updateReserved();
-    ctx.topology.record({ pod: c.pod, domain: (k) => this.domain(k) }, c.pt);
+    ctx.topology.record(
+      {
+        pod: c.pod,
+        domain: (k) => this.domain(k),
+        taints: this.template.taints,
+        satisfies: (r) => this.reqs.compatible(r) === undefined,
+      },
+      c.pt,
+    );
   }
 
   /** NodePool limits: a planned claim reserves the largest capacity among its options (Karpenter's worst case). */

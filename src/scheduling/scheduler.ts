@@ -14,7 +14,8 @@ import { compilePod, type PodCtx } from "./podContext";
 import { isDaemonSetPod, podKey } from "./pods";
 import { dropPreferences, relax, relaxableCopy } from "./preferences";
 import { SolveContext } from "./solveContext";
-import { Topology } from "./topology";
+import { Topology, type NamespaceLabels } from "./topology";
+import { DomainGroups } from "./topologyFilter";
 import type {
   ExistingAssignment,
   NewNodeClaim,
@@ -50,6 +51,20 @@ function equivalenceKey(p: Pod): string {
   return JSON.stringify([p.metadata.namespace ?? "", p.metadata.labels ?? null, { ...p.spec, nodeName: undefined }]);
 }
 
+/**
+ * Namespace labels for pod (anti-)affinity namespaceSelectors: the input's Namespaces, plus the
+ * kubernetes.io/metadata.name label the apiserver sets on every namespace (enough when none are passed).
+ */
+function namespaceLabels(input: SchedulingInput): NamespaceLabels {
+  const known = new Map((input.namespaces ?? []).map((n) => [n.metadata.name ?? "", n.metadata.labels ?? {}]));
+  const cache = new Map<string, Record<string, string>>();
+  return (ns) => {
+    let l = cache.get(ns);
+    if (!l) cache.set(ns, (l = { ...known.get(ns), "kubernetes.io/metadata.name": ns }));
+    return l;
+  };
+}
+
 class Scheduler {
   private readonly maxTypes: number;
   private readonly templates: NodeClaimTemplate[] = [];
@@ -62,6 +77,7 @@ class Scheduler {
   constructor(private readonly input: SchedulingInput) {
     this.maxTypes = input.options?.maxInstanceTypes ?? DEFAULT_MAX_INSTANCE_TYPES;
     const domains = new Map<string, Set<string>>();
+    const pools = new DomainGroups();
     const addDomain = (k: string, v: string): void => {
       if (!domains.has(k)) domains.set(k, new Set());
       domains.get(k)!.add(v);
@@ -74,13 +90,17 @@ class Scheduler {
       if (np.spec.replicas !== undefined && np.spec.replicas !== null) continue; // static NodePools are not scheduled into
       const tpl = new NodeClaimTemplate(np, input, usage.get(np.metadata.name ?? ""));
       this.templates.push(tpl);
-      for (const z of tpl.offered.zones) addDomain(L.LabelTopologyZone, z);
-      for (const ct of tpl.offered.capacityTypes) addDomain(L.LabelCapacityType, ct);
+      const poolDomain = (k: string, v: string): void => {
+        addDomain(k, v);
+        pools.insert(k, v, tpl.taints);
+      };
+      for (const z of tpl.offered.zones) poolDomain(L.LabelTopologyZone, z);
+      for (const ct of tpl.offered.capacityTypes) poolDomain(L.LabelCapacityType, ct);
       for (const r of tpl.requirements.values())
         if (!r.complement && r.key !== L.LabelTopologyZone && r.key !== L.LabelCapacityType)
-          r.values.forEach((v) => addDomain(r.key, v));
+          r.values.forEach((v) => poolDomain(r.key, v));
     }
-    const topology = new Topology(domains);
+    const topology = new Topology(domains, pools, namespaceLabels(input));
     this.ctx = new SolveContext(topology, input.options);
     this.nodes = buildNodeTargets(input, topology, addDomain);
   }

@@ -1,19 +1,31 @@
 // Topology groups (Karpenter scheduling/topology.go, topologygroup.go): each topology spread constraint and each
 // required pod (anti-)affinity term becomes a group that counts matching pods per domain of its topology key
 // (zone, hostname, capacity-type or any node label). Required anti-affinity is also tracked "inversely": a placed
-// pod's required anti-affinity term blocks its domains for every later pod the term selects.
+// pod's required anti-affinity term blocks its domains for every later pod the term selects. A spread group counts
+// only the nodes its node filter admits (nodeAffinityPolicy / nodeTaintsPolicy, topologyFilter.ts).
 import { LabelHostname } from "../apis/labels";
 import { matchesLabelSelector } from "../apis/labelSelector";
 import { podNamespace } from "./pods";
+import { DomainGroups, NodeFilter, type FilterTarget } from "./topologyFilter";
 import type { LabelSelector, Pod, PodAffinityTerm } from "./types";
 
 export type TopologyType = "spread" | "affinity" | "antiAffinity";
 
 /** Where a placed pod is: the target's current domain for any key (undefined = not decided yet). */
-export interface Placement {
+export interface Placement extends FilterTarget {
   pod: Pod;
   domain(key: string): string | undefined;
 }
+
+/** The namespaces a term selects (Karpenter buildNamespaceList): listed names, plus those its selector matches. */
+export interface NamespaceSet {
+  names: ReadonlySet<string>;
+  selector?: LabelSelector;
+}
+
+/** Labels of a namespace; every namespace carries kubernetes.io/metadata.name (set by the apiserver). */
+export type NamespaceLabels = (ns: string) => Record<string, string>;
+const defaultNamespaceLabels: NamespaceLabels = (ns) => ({ "kubernetes.io/metadata.name": ns });
 
 export class TopologyGroup {
   readonly counts = new Map<string, number>();
@@ -21,15 +33,27 @@ export class TopologyGroup {
     readonly id: string,
     readonly type: TopologyType,
     readonly key: string,
-    readonly namespaces: ReadonlySet<string> | "all",
+    readonly namespaces: NamespaceSet,
     readonly selector: LabelSelector | undefined,
     readonly maxSkew = 1,
     readonly minDomains?: number,
+    readonly filter: NodeFilter = NodeFilter.all,
+    private readonly nsLabels: NamespaceLabels = defaultNamespaceLabels,
   ) {}
+  /** The domains a non-trivial filter's pod can use (computed once: the sources do not change in a solve). */
+  universe?: Set<string>;
 
   selects(pod: Pod): boolean {
-    if (this.namespaces !== "all" && !this.namespaces.has(podNamespace(pod))) return false;
+    const ns = podNamespace(pod);
+    if (!this.namespaces.names.has(ns)) {
+      const sel = this.namespaces.selector;
+      if (!sel || !matchesLabelSelector(sel, this.nsLabels(ns))) return false;
+    }
     return matchesLabelSelector(this.selector, pod.metadata.labels);
+  }
+  /** Whether a pod placed at `p` counts here (Karpenter TopologyGroup.Counts). */
+  countsAt(p: Placement): boolean {
+    return this.selects(p.pod) && (this.filter.trivial || this.filter.matches(p));
   }
   count(d: string): number {
     return this.counts.get(d) ?? 0;
@@ -39,27 +63,35 @@ export class TopologyGroup {
   }
 }
 
-function termNamespaces(term: PodAffinityTerm, pod: Pod): ReadonlySet<string> | "all" {
-  const ns = term.namespaceSelector;
-  if (
-    ns &&
-    !(ns.matchLabels && Object.keys(ns.matchLabels).length) &&
-    !(ns.matchExpressions && ns.matchExpressions.length)
-  )
-    return "all";
-  return new Set(term.namespaces && term.namespaces.length ? term.namespaces : [podNamespace(pod)]);
+function termNamespaces(term: PodAffinityTerm, pod: Pod): NamespaceSet {
+  if (!term.namespaces?.length && !term.namespaceSelector) return { names: new Set([podNamespace(pod)]) };
+  return { names: new Set(term.namespaces ?? []), selector: term.namespaceSelector };
 }
 
-/** matchLabelKeys: merge the pod's own values for those keys into the selector (how Deployments isolate revisions). */
-function withMatchLabelKeys(
+const nsId = (n: NamespaceSet): unknown => [[...n.names].sort(), n.selector ?? null];
+
+/**
+ * matchLabelKeys / mismatchLabelKeys: the pod's own values for those keys join the selector as In / NotIn (how
+ * Deployments isolate revisions, or keep tenants apart). The apiserver does the same at pod creation; merging twice
+ * is harmless, and a pod read from a file (capsicum plan) gets it here.
+ */
+function withLabelKeys(
   sel: LabelSelector | undefined,
-  keys: string[] | undefined,
   pod: Pod,
+  match: string[] | undefined,
+  mismatch?: string[],
 ): LabelSelector | undefined {
-  if (!sel || !keys || keys.length === 0) return sel;
-  const extra = keys
-    .filter((k) => pod.metadata.labels?.[k] !== undefined)
-    .map((k) => ({ key: k, operator: "In", values: [pod.metadata.labels![k]!] }));
+  if (!sel || (!match?.length && !mismatch?.length)) return sel;
+  const labels = pod.metadata.labels ?? {};
+  const extra = [
+    ...(match ?? [])
+      .filter((k) => labels[k] !== undefined)
+      .map((k) => ({ key: k, operator: "In", values: [labels[k]!] })),
+    ...(mismatch ?? [])
+      .filter((k) => labels[k] !== undefined)
+      .map((k) => ({ key: k, operator: "NotIn", values: [labels[k]!] })),
+  ];
+  if (extra.length === 0) return sel;
   return { matchLabels: sel.matchLabels, matchExpressions: [...(sel.matchExpressions ?? []), ...extra] };
 }
 
@@ -73,15 +105,31 @@ export class Topology {
   private readonly inverse = new Map<string, TopologyGroup>();
   private readonly placed: Placement[] = [];
 
-  /** `domains`: every known domain per topology key (zones from NodePools/offerings and nodes, capacity types, ...). */
-  constructor(readonly domains: Map<string, Set<string>>) {}
+  /** Nodes (and in-flight NodeClaims) with their labels: a filtered spread group learns domains only from those it admits. */
+  private readonly nodes: Array<FilterTarget & { labels: Record<string, string> }> = [];
+
+  /**
+   * `domains`: every known domain per topology key (zones from NodePools/offerings and nodes, capacity types, ...);
+   * `pools`: the NodePools' domains with their taints (for nodeTaintsPolicy Honor); `nsLabels`: namespace labels for
+   * pod (anti-)affinity namespaceSelectors.
+   */
+  constructor(
+    readonly domains: Map<string, Set<string>>,
+    private readonly pools: DomainGroups = new DomainGroups(),
+    private readonly nsLabels: NamespaceLabels = defaultNamespaceLabels,
+  ) {}
+
+  /** An existing node or in-flight NodeClaim: a source of domains for filtered spread groups. */
+  registerNode(n: FilterTarget & { labels: Record<string, string> }): void {
+    this.nodes.push(n);
+  }
 
   private getGroup(map: Map<string, TopologyGroup>, g: TopologyGroup): TopologyGroup {
     const hit = map.get(g.id);
     if (hit) return hit;
     // A new group counts every pod already placed that it selects.
     for (const p of this.placed)
-      if (g.selects(p.pod)) {
+      if (g.countsAt(p)) {
         const d = p.domain(g.key);
         if (d !== undefined) g.record(d);
       }
@@ -95,14 +143,28 @@ export class Topology {
     const antiTerms: TopologyGroup[] = [];
     const ns = podNamespace(pod);
     for (const c of pod.spec.topologySpreadConstraints ?? []) {
-      const sel = withMatchLabelKeys(c.labelSelector, c.matchLabelKeys, pod);
-      const id = JSON.stringify(["spread", c.topologyKey, ns, sel ?? null, c.maxSkew, c.minDomains ?? null]);
-      owned.push(
-        this.getGroup(
-          this.groups,
-          new TopologyGroup(id, "spread", c.topologyKey, new Set([ns]), sel, c.maxSkew, c.minDomains),
-        ),
+      const sel = withLabelKeys(c.labelSelector, pod, c.matchLabelKeys);
+      const filter = NodeFilter.forSpread(pod, c);
+      const id = JSON.stringify([
+        "spread",
+        c.topologyKey,
+        ns,
+        sel ?? null,
+        c.maxSkew,
+        c.minDomains ?? null,
+        filter.trivial ? null : filter.key,
+      ]);
+      const g = new TopologyGroup(
+        id,
+        "spread",
+        c.topologyKey,
+        { names: new Set([ns]) },
+        sel,
+        c.maxSkew,
+        c.minDomains,
+        filter,
       );
+      owned.push(this.getGroup(this.groups, g));
     }
     const aff = pod.spec.affinity;
     const terms = (
@@ -112,10 +174,13 @@ export class Topology {
     ): void => {
       const required = req ?? [];
       for (const [i, t] of [...required, ...(pref ?? []).map((p) => p.podAffinityTerm)].entries()) {
-        const sel = withMatchLabelKeys(t.labelSelector, t.matchLabelKeys, pod);
+        const sel = withLabelKeys(t.labelSelector, pod, t.matchLabelKeys, t.mismatchLabelKeys);
         const nss = termNamespaces(t, pod);
-        const id = JSON.stringify([type, t.topologyKey, nss === "all" ? "*" : [...nss].sort(), sel ?? null]);
-        const g = this.getGroup(this.groups, new TopologyGroup(id, type, t.topologyKey, nss, sel));
+        const id = JSON.stringify([type, t.topologyKey, nsId(nss), sel ?? null]);
+        const g = this.getGroup(
+          this.groups,
+          new TopologyGroup(id, type, t.topologyKey, nss, sel, 1, undefined, NodeFilter.all, this.nsLabels),
+        );
         owned.push(g);
         // Like Karpenter, only REQUIRED anti-affinity is tracked inversely: a placed pod's preferred term must not
         // block later pods, which cannot relax a term they do not own (topology.go updateInverseAntiAffinity).
@@ -211,9 +276,25 @@ export class Topology {
     return [...domains].sort((a, b) => score(a) - score(b) || (a < b ? -1 : a > b ? 1 : 0));
   }
 
+  /**
+   * The domains a spread group's minimum runs over: every known one, or for a filtered group only the NodePools'
+   * domains its pod tolerates and those of the nodes the filter admits (Karpenter ForEachDomain / countDomains).
+   */
+  private groupDomains(g: TopologyGroup): Iterable<string> {
+    if (g.filter.trivial) return this.domains.get(g.key) ?? [];
+    if (!g.universe) {
+      g.universe = new Set(this.pools.domainsFor(g.key, g.filter));
+      for (const n of this.nodes) {
+        const d = n.labels[g.key];
+        if (d !== undefined && g.filter.matches(n)) g.universe.add(d);
+      }
+    }
+    return g.universe;
+  }
+
   private minCount(g: TopologyGroup, eligible: (d: string) => boolean): number {
     if (g.key === LabelHostname) return 0; // a new node is always a possible empty domain
-    const universe = new Set([...(this.domains.get(g.key) ?? []), ...g.counts.keys()]);
+    const universe = new Set([...this.groupDomains(g), ...g.counts.keys()]);
     let n = 0;
     let min = Number.MAX_SAFE_INTEGER;
     for (const d of universe)
@@ -230,12 +311,25 @@ export class Topology {
   record(p: Placement, pt?: PodTopology): void {
     this.placed.push(p);
     for (const g of this.groups.values())
-      if (g.selects(p.pod)) {
+      if (g.countsAt(p)) {
         const d = p.domain(g.key);
         if (d !== undefined) g.record(d);
       }
     for (const t of pt?.antiTerms ?? []) {
-      const inv = this.getGroup(this.inverse, new TopologyGroup(t.id, "antiAffinity", t.key, t.namespaces, t.selector));
+      const inv = this.getGroup(
+        this.inverse,
+        new TopologyGroup(
+          t.id,
+          "antiAffinity",
+          t.key,
+          t.namespaces,
+          t.selector,
+          1,
+          undefined,
+          NodeFilter.all,
+          this.nsLabels,
+        ),
+      );
       const d = p.domain(t.key);
       if (d !== undefined) inv.record(d);
     }
@@ -252,15 +346,19 @@ export class Topology {
   private antiOnly(pod: Pod): PodTopology {
     const antiTerms: TopologyGroup[] = [];
     for (const t of pod.spec.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []) {
-      const sel = withMatchLabelKeys(t.labelSelector, t.matchLabelKeys, pod);
+      const sel = withLabelKeys(t.labelSelector, pod, t.matchLabelKeys, t.mismatchLabelKeys);
       const nss = termNamespaces(t, pod);
       antiTerms.push(
         new TopologyGroup(
-          JSON.stringify(["antiAffinity", t.topologyKey, nss === "all" ? "*" : [...nss].sort(), sel ?? null]),
+          JSON.stringify(["antiAffinity", t.topologyKey, nsId(nss), sel ?? null]),
           "antiAffinity",
           t.topologyKey,
           nss,
           sel,
+          1,
+          undefined,
+          NodeFilter.all,
+          this.nsLabels,
         ),
       );
     }

@@ -205,6 +205,8 @@ export interface SchedulingInput {
   inFlightNodeClaims?: InFlightNodeClaim[];
   daemonSets?: DaemonSet[];
   nodeOverlays?: NodeOverlay[];
+  /** Namespaces with their labels, for pod (anti-)affinity `namespaceSelector`s. */
+  namespaces?: Array<{ metadata: { name?: string; labels?: Record<string, string> } }>;
   options?: SchedulingOptions;
 }
 

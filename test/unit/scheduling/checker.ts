@@ -39,9 +39,21 @@ function nodeReqOk(labels: Record<string, string>, key: string, op: string, valu
   }
 }
 
-function selects(sel: { matchLabels?: Record<string, string> } | undefined, p: Pod): boolean {
+type Selector = { matchLabels?: Record<string, string>; matchExpressions?: Array<{ key: string; operator: string; values?: string[] }> };
+function selects(sel: Selector | undefined, p: Pod): boolean {
   if (!sel) return false;
-  return Object.entries(sel.matchLabels ?? {}).every(([k, v]) => p.metadata.labels?.[k] === v);
+  const l = p.metadata.labels ?? {};
+  return Object.entries(sel.matchLabels ?? {}).every(([k, v]) => l[k] === v) &&
+    (sel.matchExpressions ?? []).every(e => e.operator === "In" ? l[e.key] !== undefined && (e.values ?? []).includes(l[e.key]!)
+      : e.operator === "NotIn" ? l[e.key] === undefined || !(e.values ?? []).includes(l[e.key]!)
+      : e.operator === "Exists" ? l[e.key] !== undefined : l[e.key] === undefined);
+}
+/** A spread constraint's selector with the owner's matchLabelKeys values added (as the apiserver and Karpenter do). */
+function spreadSelector(c: { labelSelector?: Selector; matchLabelKeys?: string[] }, owner: Pod): Selector | undefined {
+  if (!c.labelSelector || !c.matchLabelKeys?.length) return c.labelSelector;
+  const l = owner.metadata.labels ?? {};
+  const extra = c.matchLabelKeys.filter(k => l[k] !== undefined).map(k => ({ key: k, operator: "In", values: [l[k]!] }));
+  return { ...c.labelSelector, matchExpressions: [...(c.labelSelector.matchExpressions ?? []), ...extra] };
 }
 
 function podFitsLabels(p: Pod, labels: Record<string, string>): string | undefined {
@@ -56,7 +68,7 @@ function tolerated(p: Pod, taints: Array<{ key: string; value?: string; effect: 
     (!tol.effect || tol.effect === t.effect) && (tol.operator === "Exists" ? (!tol.key || tol.key === t.key) : tol.key === t.key && (tol.value ?? "") === (t.value ?? ""))));
 }
 
-interface Placed { pod: Pod; node: string; labels: Record<string, string> }
+interface Placed { pod: Pod; node: string; labels: Record<string, string>; taints: Array<{ key: string; value?: string; effect: string }> }
 
 export function checkPlan(input: SchedulingInput, result: SchedulingResult, catalog: InstanceType[]): string[] {
   const errors: string[] = [];
@@ -118,14 +130,14 @@ export function checkPlan(input: SchedulingInput, result: SchedulingResult, cata
     use.nodes = (use.nodes ?? 0) + 1;
     limitUse.set(c.nodePool, use);
     const labels = { ...chosen.labels, ...c.labels, [HOST]: c.name, [CT]: c.capacityType, ...(c.zone ? { [ZONE]: c.zone } : {}) };
-    for (const p of c.pods) placed.push({ pod: p, node: c.name, labels });
+    for (const p of c.pods) placed.push({ pod: p, node: c.name, labels, taints: tplTaints });
   }
   for (const [pool, use] of limitUse) {
     const limits = pools.get(pool)!.spec.limits ?? {};
     for (const [k, v] of Object.entries(limits)) if ((use[k] ?? 0) > qty(k, v)) errors.push(`NodePool ${pool}: ${k} usage ${use[k]} exceeds limit ${v}`);
   }
   const existing = new Map((input.existingNodes ?? []).map(n => [n.node.metadata.name!, n]));
-  for (const n of input.existingNodes ?? []) for (const p of n.pods) placed.push({ pod: p, node: n.node.metadata.name!, labels: { [HOST]: n.node.metadata.name!, ...n.node.metadata.labels } });
+  for (const n of input.existingNodes ?? []) for (const p of n.pods) placed.push({ pod: p, node: n.node.metadata.name!, labels: { [HOST]: n.node.metadata.name!, ...n.node.metadata.labels }, taints: n.node.spec?.taints ?? [] });
   for (const e of result.existingNodes) {
     const n = existing.get(e.name);
     if (!n) continue; // in-flight NodeClaims: not checked here
@@ -137,7 +149,7 @@ export function checkPlan(input: SchedulingInput, result: SchedulingResult, cata
       const why = podFitsLabels(p, labels);
       if (why) errors.push(`node ${e.name}: pod ${key(p)} ${why}`);
       if (!tolerated(p, n.node.spec?.taints ?? [])) errors.push(`node ${e.name}: pod ${key(p)} does not tolerate taints`);
-      placed.push({ pod: p, node: e.name, labels });
+      placed.push({ pod: p, node: e.name, labels, taints: n.node.spec?.taints ?? [] });
     }
   }
 
@@ -172,7 +184,12 @@ export function checkPlan(input: SchedulingInput, result: SchedulingResult, cata
       const exprs = (x.pod.spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms?.[0]?.matchExpressions ?? []).filter(e => e.key === c.topologyKey);
       domains = domains.filter(d => (sel === undefined || sel === d) && exprs.every(e => nodeReqOk({ [c.topologyKey]: d }, e.key, e.operator, e.values)));
       for (const d of domains) counts.set(d, 0);
-      for (const y of placed) if ((y.pod.metadata.namespace ?? "default") === (x.pod.metadata.namespace ?? "default") && selects(c.labelSelector, y.pod)) {
+      // Node inclusion policies: nodeAffinityPolicy Honor (default) counts only nodes matching the owner's node
+      // selection, nodeTaintsPolicy Honor only nodes whose taints it tolerates.
+      const admits = (y: Placed) => ((c.nodeAffinityPolicy ?? "Honor") !== "Honor" || !podFitsLabels(x.pod, y.labels)) &&
+        (c.nodeTaintsPolicy !== "Honor" || tolerated(x.pod, y.taints));
+      const spreadSel = spreadSelector(c, x.pod);
+      for (const y of placed) if ((y.pod.metadata.namespace ?? "default") === (x.pod.metadata.namespace ?? "default") && selects(spreadSel, y.pod) && admits(y)) {
         const d = y.labels[c.topologyKey];
         if (d === undefined) { if (input.pods.includes(y.pod)) errors.push(`pod ${key(y.pod)}: counted by spread on ${c.topologyKey} but domain unknown`); continue; }
         if (counts.has(d) || c.topologyKey === HOST) counts.set(d, (counts.get(d) ?? 0) + 1);
