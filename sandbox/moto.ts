@@ -104,7 +104,16 @@ export function awsEnv(endpoint: string, region = sandboxRegion().region): Recor
   };
 }
 
-export async function startMoto(opts: { clusterName: string; k8sVersions?: string[]; timeoutMs?: number; region?: string; zones?: number }): Promise<MotoHandle> {
+/** SANDBOX_PRICING_API: "serve" (default, GetProducts answers) or "refuse" (AccessDeniedException, as a role without
+ * pricing:GetProducts gets). */
+export function sandboxPricingApi(env: NodeJS.ProcessEnv = process.env): "serve" | "refuse" {
+  const v = env.SANDBOX_PRICING_API || "serve";
+  if (v !== "serve" && v !== "refuse")
+    throw new Error(`capsicum: SANDBOX_PRICING_API="${v}" must be serve or refuse`);
+  return v;
+}
+
+export async function startMoto(opts: { clusterName: string; k8sVersions?: string[]; timeoutMs?: number; region?: string; zones?: number; pricingApi?: "serve" | "refuse" }): Promise<MotoHandle> {
   const root = repoRoot();
   const python = motoPython(root);
   if (!existsSync(python)) {
@@ -117,7 +126,7 @@ export async function startMoto(opts: { clusterName: string; k8sVersions?: strin
   const args = [resolve(root, "sandbox/moto_server.py"), "--port", String(port), "--cluster-name", opts.clusterName,
     "--state-file", join(dir, "state.json"), "--exit-on-stdin-eof",
     "--region", opts.region ?? sandboxRegion().region, "--zones", String(opts.zones ?? sandboxRegion().zones),
-    "--prices", resolve(root, "sandbox/data/aws.json")];
+    "--prices", resolve(root, "sandbox/data/aws.json"), "--pricing-api", opts.pricingApi ?? sandboxPricingApi()];
   if (opts.k8sVersions?.length) args.push("--k8s-versions", opts.k8sVersions.join(","));
   const child = spawn(python, args, { detached: true, stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, PYTHONUNBUFFERED: "1" } });
   child.stderr?.pipe(log);

@@ -16,7 +16,9 @@ Why in-process (each is something moto cannot be told through the AWS API):
 - moto's CreateFleet never fails: /_capsicum/faults injects InsufficientInstanceCapacity, and CreateFleet
   reports `Unsupported` for a type the zone does not offer, as EC2 does;
 - faults on demand (/_capsicum/faults): RequestLimitExceeded throttling, 5xx, and eventual consistency
-  (a new instance missing from DescribeInstances for N seconds).
+  (a new instance missing from DescribeInstances for N seconds);
+- moto has no Pricing API: sandbox/moto_pricing.py serves GetProducts from the on-demand table (--pricing-api
+  serve|refuse).
 """
 import argparse
 import datetime
@@ -644,7 +646,10 @@ def main():
     ap.add_argument("--region", default="us-east-1", help="the region everything is seeded in (SANDBOX_REGION)")
     ap.add_argument("--zones", type=int, default=3, help="how many of the region's zones get a subnet (SANDBOX_ZONES)")
     ap.add_argument("--prices", help="JSON with onDemand[region][type] $/h and regionFactor[region] (sandbox/data)")
+    ap.add_argument("--pricing-api", default="serve", help="serve: GetProducts answers; refuse: AccessDeniedException")
     args = ap.parse_args()
+    import moto_pricing
+    moto_pricing.set_mode(args.pricing_api)
     global REGION
     REGION = args.region
     os.environ["AWS_DEFAULT_REGION"] = REGION
@@ -666,7 +671,10 @@ def main():
     install_run_instances_birth()
     install_eventual_consistency()
     install_spot_prices()
-    app = faults_middleware(DomainDispatcherApplication(create_backend_app), lambda body: seed_eks(args.cluster_name, body))
+    priced = lambda: (REGION, set(_prices["onDemand"].get(REGION) or _prices["onDemand"].get("us-east-1", {})),  # noqa: E731
+                      on_demand_price)
+    moto_app = moto_pricing.pricing_app(DomainDispatcherApplication(create_backend_app), priced)
+    app = faults_middleware(moto_app, lambda body: seed_eks(args.cluster_name, body))
     try:
         server = make_server("127.0.0.1", args.port, app, threaded=True, request_handler=MotoRequestHandler)
     except OSError as e:

@@ -24,7 +24,8 @@ import {
   RawInstanceType,
 } from "./catalog";
 import { InstanceTypesProvider } from "./instanceTypes";
-import { pricesCondition, pricingState, PricingState } from "./pricing";
+import { pricesCondition, PricingState } from "./pricing";
+import { OnDemandPricingProvider } from "./onDemandPricing";
 import { amiFamilyOf } from "./userData";
 import { OfferingsProvider } from "./offerings";
 import { silentLogger } from "../../log";
@@ -106,6 +107,8 @@ export class AwsCloudProvider implements CloudProvider {
   readonly spotPrices: SpotPriceProvider;
   readonly capacityReservations: CapacityReservationProvider;
   readonly reservedCapacity: boolean;
+  /** On-demand prices: the embedded table, refreshed from the Pricing API every 12 h. */
+  readonly onDemandPrices: OnDemandPricingProvider;
   private readonly resolver: NodeClassResolver;
   readonly cluster: ClusterInfoProvider;
   private readonly log: Logger;
@@ -118,7 +121,6 @@ export class AwsCloudProvider implements CloudProvider {
   readonly shapes: InstanceTypesProvider;
   private lastShapes?: RawInstanceType[];
   private offeringsVersion = 0;
-  private pricingWarned = false;
   private k8sMinor: string;
 
   constructor(private readonly settings: AwsCloudProviderSettings) {
@@ -138,6 +140,7 @@ export class AwsCloudProvider implements CloudProvider {
     this.instances = new InstanceProvider(ec2, settings.clusterName, this.reservedCapacity);
     this.capacityReservations = new CapacityReservationProvider(ec2, this.now);
     this.spotPrices = new SpotPriceProvider(ec2, this.log, this.now);
+    this.onDemandPrices = new OnDemandPricingProvider(this.clients.pricing, settings.region, this.log, this.now);
     this.cluster = new ClusterInfoProvider(
       this.clients.eks,
       {
@@ -155,7 +158,10 @@ export class AwsCloudProvider implements CloudProvider {
         amis: this.amis,
         instanceProfiles: this.instanceProfiles,
         cluster: () => this.clusterInfo(),
-        pricing: () => pricesCondition(this.pricing()),
+        pricing: async () => {
+          await this.onDemandPrices.ready();
+          return pricesCondition(this.pricing());
+        },
         capacityReservations: this.reservedCapacity ? this.capacityReservations : undefined,
         onInvalidReservation: (msg) => this.log.error({}, `failed to parse discovered capacity reservation: ${msg}`),
       },
@@ -180,21 +186,14 @@ export class AwsCloudProvider implements CloudProvider {
     });
   }
 
-  /** Where this region's on-demand prices come from (its own embedded table, or another region's as a fallback). */
+  /** Where this region's on-demand prices come from (the Pricing API, or an embedded table standing in). */
   pricing(): PricingState {
-    return pricingState(this.settings.region);
+    return this.onDemandPrices.state();
   }
 
-  /** Set when the region has no embedded on-demand price table and us-east-1's prices stand in for it. */
+  /** Set while the prices are not the Pricing API's: why (the provider logs each failed refresh as a warning). */
   pricingFallback(): string | undefined {
     return this.pricing().message;
-  }
-
-  private warnPricingFallbackOnce(): void {
-    if (this.pricingWarned) return;
-    this.pricingWarned = true;
-    const msg = this.pricingFallback();
-    if (msg) this.log.warn({ region: this.settings.region }, msg);
   }
 
   /** Endpoint, CA, service CIDR (settings, else DescribeCluster); adopts the cluster's Kubernetes version. */
@@ -237,13 +236,14 @@ export class AwsCloudProvider implements CloudProvider {
       this.spotPrices.prices(),
       this.offerings.get(),
       this.shapes.get(),
+      this.onDemandPrices.ready(),
     ]);
+    const onDemand = this.onDemandPrices.prices();
     if (live !== this.lastOfferings || shapes !== this.lastShapes) {
       this.lastOfferings = live;
       this.lastShapes = shapes;
       this.offeringsVersion++;
     }
-    this.warnPricingFallbackOnce();
     // What the AMI family boots decides pod density and where pods' ephemeral storage lives.
     const family = nodeClass ? amiFamilyOf(nodeClass.spec as never) : undefined;
     const boot = nodeClass && {
@@ -251,7 +251,13 @@ export class AwsCloudProvider implements CloudProvider {
       instanceStorePolicy: nodeClass.spec.instanceStorePolicy,
       bdms: nodeClass.spec.blockDeviceMappings,
     };
-    const key = JSON.stringify([kubelet ?? null, boot ?? null, prices.size, this.offeringsVersion]);
+    const key = JSON.stringify([
+      kubelet ?? null,
+      boot ?? null,
+      prices.size,
+      this.offeringsVersion,
+      this.onDemandPrices.version,
+    ]);
     const base = await this.catalogs.getOrLoad(key, async () =>
       this.catalogFor(nodeClass, {
         region: this.settings.region,
@@ -265,6 +271,7 @@ export class AwsCloudProvider implements CloudProvider {
           systemReserved: kubelet.systemReserved,
           evictionHard: kubelet.evictionHard,
         },
+        onDemandPrices: onDemand,
         spotPrices: prices.size ? prices : undefined,
         offerings: live,
         shapes,

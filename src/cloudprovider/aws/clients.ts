@@ -5,6 +5,8 @@ import { SSMClient } from "@aws-sdk/client-ssm";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { EKSClient } from "@aws-sdk/client-eks";
+import { PricingClient } from "@aws-sdk/client-pricing";
+import { pricingApiRegion } from "./onDemandPricing";
 
 export interface AwsClients {
   ec2: EC2Client;
@@ -13,6 +15,8 @@ export interface AwsClients {
   sqs: SQSClient;
   /** Cluster discovery (endpoint, CA, service CIDR, version); optional so tests may omit it. */
   eks?: EKSClient;
+  /** On-demand prices (GetProducts) at the region's Pricing API endpoint; optional so tests may omit it. */
+  pricing?: PricingClient;
 }
 
 export interface ClientConfig {
@@ -43,5 +47,7 @@ export function createAwsClients(cfg: ClientConfig): AwsClients {
     iam: new IAMClient(common),
     sqs: new SQSClient(common),
     eks: new EKSClient(common),
+    // The Pricing API has endpoints in a few regions only: Karpenter's choice of one (us-east-1 for most).
+    pricing: new PricingClient({ ...common, region: pricingApiRegion(cfg.region) }),
   };
 }

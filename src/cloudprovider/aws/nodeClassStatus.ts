@@ -36,7 +36,7 @@ export class NodeClassResolver {
       /** Endpoint/CA/service CIDR discovery; a problem makes the NodeClass not Ready (nodes could not join). */
       cluster?: () => Promise<ClusterInfo>;
       /** Where on-demand prices come from: a fallback is a PricesResolved=False condition, Ready unaffected. */
-      pricing?: () => Omit<Part, "informational">;
+      pricing?: () => Omit<Part, "informational"> | Promise<Omit<Part, "informational">>;
       /** Set only with the ReservedCapacity gate: status.capacityReservations and CapacityReservationsReady. */
       capacityReservations?: CapacityReservationProvider;
       /** Reservations EC2 returned that Karpenter's API cannot represent (logged, left out of the status). */
@@ -120,7 +120,7 @@ export class NodeClassResolver {
           : { type: "ValidationSucceeded", ok: true, reason: "ValidationSucceeded", message: "" },
       );
 
-    if (this.deps.pricing) parts.push({ ...this.deps.pricing(), informational: true });
+    if (this.deps.pricing) parts.push({ ...(await this.deps.pricing()), informational: true });
 
     const failing = parts.filter((p) => !p.ok && !p.informational);
     const ready = failing.length === 0;

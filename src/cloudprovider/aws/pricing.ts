@@ -1,9 +1,8 @@
-// Where on-demand prices come from, and how a fallback is made visible. Karpenter asks the Pricing API and falls
-// back to its compiled-in per-region tables; capsicum embeds a us-east-1 table only (scripts/gen-catalog.ts) and
-// does not call the Pricing API (the sandbox's emulator does not serve it either). A region the table lacks is
-// priced with us-east-1's prices: consolidation still compares like with like, but absolute $/h are off by the
-// region's premium. That substitute is never silent: a warn log, a Warning Event (PriceFallback) and an
-// EC2NodeClass condition PricesResolved=False say so; Ready is not affected (launching still works).
+// Where on-demand prices come from, and how a substitute is made visible. As Karpenter: the Pricing API
+// (onDemandPricing.ts) refreshes the embedded per-region table (scripts/gen-prices.ts); a region the table lacks
+// starts from us-east-1's prices. Whenever the prices are not the Pricing API's (it failed, has not answered yet,
+// or is not available), a warn log, a Warning Event (PriceFallback) and the EC2NodeClass condition
+// PricesResolved=False say so; Ready is not affected (launching still works).
 import { onDemandPrices } from "./catalog";
 
 export const PRICES_CONDITION = "PricesResolved";
@@ -12,13 +11,17 @@ export const PRICE_FALLBACK_EVENT = "PriceFallback";
 
 export interface PricingState {
   region: string;
-  /** "embedded": the region's own table; "fallback": another region's table stands in. */
-  source: "embedded" | "fallback";
+  /** "api": the Pricing API answered; "embedded": the region's own table; "fallback": another region's table. */
+  source: "api" | "embedded" | "fallback";
+  /** The region whose embedded table the prices started from, when not the region's own. */
   fallbackFrom?: string;
-  /** Why the prices are a substitute (undefined when they are the region's own). */
+  /** When the Pricing API last answered (source "api"). */
+  updatedAt?: string;
+  /** Why the prices are a substitute (undefined when they are the Pricing API's, or for an offline plan's own table). */
   message?: string;
 }
 
+/** The embedded table alone, as `capsicum plan` prices offline (no Pricing API is asked). */
 export function pricingState(region: string): PricingState {
   const { fallbackFrom } = onDemandPrices(region);
   if (!fallbackFrom) return { region, source: "embedded" };

@@ -3,6 +3,7 @@
 // (root volume, Bottlerocket's data volume, Windows' 50Gi /dev/sda1, a Custom family's last mapping) and RAID0
 // over instance-store disks. The scheduler packs against these numbers, so they must match what the node boots.
 import { ephemeralStorageBytes, familyKubeletFlags, loadCatalog, maxPods } from "../../../src/cloudprovider/aws/catalog";
+import { shapeFromInstanceTypeInfo } from "../../../src/cloudprovider/aws/catalog/fromApi";
 import pino from "pino";
 import { AwsCloudProvider } from "../../../src/cloudprovider/aws/awsCloudProvider";
 import type { AwsClients } from "../../../src/cloudprovider/aws/clients";
@@ -67,6 +68,23 @@ describe("pods' ephemeral storage per AMI family and block device mappings", () 
     expect(typeOf("m5d.4xlarge", { ephemeralStorage: 20 * Gi }).capacity["ephemeral-storage"]).toBe(20 * Gi);
     // nodefs.available 10% of the array is held back for eviction
     expect(typeOf("m5d.4xlarge", raid).overhead.evictionThreshold["ephemeral-storage"]).toBe(60e9);
+  });
+
+  test("RAID0 counts SSD/HDD (non-NVMe) instance stores too, as Karpenter sizes from TotalSizeInGB", () => {
+    const raid = { instanceStorePolicy: "RAID0", ephemeralStorage: 20 * Gi };
+    expect(typeOf("d2.xlarge", raid).capacity["ephemeral-storage"]).toBe(6144e9); // 3 x 2048 GB HDD
+    expect(typeOf("h1.2xlarge", raid).capacity["ephemeral-storage"]).toBe(2000e9); // HDD
+    expect(typeOf("c3.large", raid).capacity["ephemeral-storage"]).toBe(32e9); // 2 x 16 GB SSD
+    // ...without labelling them as local NVMe
+    expect(typeOf("d2.xlarge", raid).labels["karpenter.k8s.aws/instance-local-nvme"]).toBeUndefined();
+    expect(typeOf("d2.xlarge", { ephemeralStorage: 20 * Gi }).capacity["ephemeral-storage"]).toBe(20 * Gi);
+  });
+
+  test("live DescribeInstanceTypes shapes keep the store size of non-NVMe disks apart from NVMe", () => {
+    const base = { InstanceType: "x.large", VCpuInfo: { DefaultVCpus: 2 }, MemoryInfo: { SizeInMiB: 4096 }, ProcessorInfo: { SupportedArchitectures: ["x86_64"] }, SupportedVirtualizationTypes: ["hvm"], NetworkInfo: { MaximumNetworkInterfaces: 2, Ipv4AddressesPerInterface: 4 } };
+    const hdd = shapeFromInstanceTypeInfo({ ...base, InstanceStorageInfo: { NvmeSupport: "unsupported", TotalSizeInGB: 6144 } } as never, { zones: [] })!;
+    const nvme = shapeFromInstanceTypeInfo({ ...base, InstanceStorageInfo: { NvmeSupport: "required", TotalSizeInGB: 75 } } as never, { zones: [] })!;
+    expect([hdd.st, hdd.nv, nvme.nv, nvme.st]).toEqual([6144, undefined, 75, undefined]);
   });
 });
 

@@ -7,8 +7,9 @@ import { pricingState } from "../../../src/cloudprovider/aws/pricing";
 import { Kinds } from "../../../src/kube/client";
 import { FakeClock } from "../../../src/kube/clock";
 import { FakeCloud, miniCluster, nodeClass, nodePool } from "../lifecycle/fakes";
+import { FakePricingApi } from "./fakePricingApi";
 
-function provider(region: string, zone: string) {
+function provider(region: string, zone: string, pricing?: FakePricingApi) {
   const ec2 = {
     send: async (cmd: { constructor: { name: string } }) => {
       switch (cmd.constructor.name) {
@@ -22,7 +23,7 @@ function provider(region: string, zone: string) {
   const iam = { send: async () => ({ InstanceProfile: { InstanceProfileName: "p", Roles: [{ RoleName: "r" }] } }) };
   return new AwsCloudProvider({
     clusterName: "demo", clusterEndpoint: "https://k", clusterCABundle: "Q0E=", serviceCIDR: "10.100.0.0/16", kubernetesVersion: "1.34",
-    region, nodeClassLookup: async () => undefined, clients: { ec2, iam, ssm: {}, sqs: {}, eks: {} } as unknown as AwsClients,
+    region, nodeClassLookup: async () => undefined, clients: { ec2, iam, ssm: {}, sqs: {}, eks: {}, pricing } as unknown as AwsClients,
   });
 }
 const nc = { metadata: { name: "default" }, spec: { role: "r", amiSelectorTerms: [{ id: "ami-1" }], subnetSelectorTerms: [{ id: "subnet-a" }], securityGroupSelectorTerms: [{ id: "sg-1" }] } } as unknown as EC2NodeClassLike;
@@ -37,11 +38,28 @@ describe("on-demand price fallback is visible", () => {
     expect(r.status.conditions!.find(c => c.type === "Ready")).toMatchObject({ status: "True", message: "" });
   });
 
-  test("us-east-1: PricesResolved=True, no message", async () => {
-    const r = await provider("us-east-1", "us-east-1a").resolveNodeClass(nc);
+  test("us-east-1 with the Pricing API answering: PricesResolved=True, no message; launches are priced from its answer", async () => {
+    const api = new FakePricingApi([{ instanceType: "m5.large", price: 0.5 }, { instanceType: "m5.metal", price: 9.5 }]);
+    const cp = provider("us-east-1", "us-east-1a", api);
+    const r = await cp.resolveNodeClass(nc);
     expect(r.status.conditions!.find(c => c.type === "PricesResolved")).toMatchObject({ status: "True", message: "" });
+    expect(cp.pricing()).toMatchObject({ source: "api" });
+    expect(api.calls.length).toBeGreaterThan(0);
+    const m5 = (await cp.getInstanceTypes()).find(t => t.name === "m5.large")!;
+    expect(m5.offerings.length).toBeGreaterThan(0);
+    expect(m5.offerings.filter(o => o.capacityType === "on-demand").map(o => o.price)).toEqual(m5.offerings.filter(o => o.capacityType === "on-demand").map(() => 0.5));
     expect(pricingState("us-east-1")).toEqual({ region: "us-east-1", source: "embedded" });
     expect(pricingState("ap-south-1")).toMatchObject({ source: "fallback", fallbackFrom: "us-east-1" });
+  });
+
+  test("us-east-1 with the Pricing API refusing: its embedded table is a visible fallback (PricesResolved=False), Ready unaffected", async () => {
+    const api = new FakePricingApi([]);
+    api.fail = Object.assign(new Error("User is not authorized to perform: pricing:GetProducts"), { name: "AccessDeniedException" });
+    const r = await provider("us-east-1", "us-east-1a", api).resolveNodeClass(nc);
+    const prices = r.status.conditions!.find(c => c.type === "PricesResolved")!;
+    expect(prices).toMatchObject({ status: "False", reason: "StaticPriceFallback" });
+    expect(prices.message).toMatch(/embedded table, not the Pricing API: pricing:GetProducts .*not authorized/);
+    expect(r.ready).toBe(true);
   });
 });
 

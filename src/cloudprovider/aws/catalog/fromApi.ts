@@ -76,7 +76,12 @@ export function shapeFromInstanceTypeInfo(
   const ebs = t.EbsInfo?.EbsOptimizedInfo?.MaximumBandwidthInMbps;
   if (ebs) r.eb = ebs;
   const store = t.InstanceStorageInfo;
-  if (store?.NvmeSupport && store.NvmeSupport !== "unsupported" && store.TotalSizeInGB) r.nv = store.TotalSizeInGB;
+  // NVMe disks also label the type (instance-local-nvme); SSD/HDD instance stores (d2, h1, c3, ...) only count
+  // for RAID0 ephemeral storage, which Karpenter sizes from TotalSizeInGB whatever the disks' interface.
+  if (store?.TotalSizeInGB) {
+    if (store.NvmeSupport && store.NvmeSupport !== "unsupported") r.nv = store.TotalSizeInGB;
+    else r.st = store.TotalSizeInGB;
+  }
   if (gpu)
     r.g = { n: gpu.Name ?? "", m: gpu.Manufacturer ?? "", c: gpu.Count ?? 0, mem: gpu.MemoryInfo?.SizeInMiB ?? 0 };
   if (acc) r.ac = { n: acc.Name ?? "", m: acc.Manufacturer ?? "", c: acc.Count ?? 0 };

@@ -107,8 +107,8 @@ function capacityOf(t: RawInstanceType, vmOverhead: number, boot: Boot): Resourc
   const cap: Resources = {
     cpu: t.c * 1000,
     memory: memoryCapacity(t.m, vmOverhead),
-    // RAID0 arrays the instance-store disks (GB, decimal) under the kubelet's directories.
-    "ephemeral-storage": boot.raid0 && t.nv ? t.nv * 1e9 : boot.ephemeral,
+    // RAID0 arrays the instance-store disks, NVMe or not (GB, decimal), under the kubelet's directories.
+    "ephemeral-storage": boot.raid0 && (t.nv ?? t.st) ? (t.nv ?? t.st)! * 1e9 : boot.ephemeral,
     pods: maxPods(t.c, t.e, t.i, boot.kubelet, boot.amiFamily),
   };
   if (t.g) {
@@ -194,7 +194,7 @@ export function loadCatalog(opts: LoadCatalogOptions = {}): InstanceType[] {
     amiFamily: opts.amiFamily,
     raid0: opts.instanceStorePolicy === "RAID0",
   });
-  const prices = onDemandPrices(region).prices;
+  const prices = opts.onDemandPrices ?? onDemandPrices(region).prices;
   const ratio = spotPriceRatio(opts);
   const out: InstanceType[] = [];
   for (const b of base) {

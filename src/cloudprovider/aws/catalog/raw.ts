@@ -16,6 +16,7 @@ export interface RawInstanceType {
   nb?: number; // network bandwidth Mbps
   eb?: number; // ebs bandwidth Mbps
   nv?: number; // local NVMe GB
+  st?: number; // non-NVMe (SSD/HDD) instance store GB
   g?: { n: string; m: string; c: number; mem: number };
   ac?: { n: string; m: string; c: number };
   nr?: { n: string; c: number; cores: number };

@@ -18,6 +18,8 @@ export interface LoadCatalogOptions {
    */
   shapes?: RawInstanceType[];
   kubelet?: KubeletConfig;
+  /** On-demand $/h per instance type (e.g. refreshed from the Pricing API); default the region's embedded table. */
+  onDemandPrices?: Record<string, number>;
   /** Real spot prices ("type/zone" -> $/h), e.g. from DescribeSpotPriceHistory; missing entries fall back to the estimate. */
   spotPrices?: Map<string, number>;
   /** Offerings for which this returns true are marked unavailable (ICE cache). */
@@ -34,6 +36,6 @@ export interface LoadCatalogOptions {
   ephemeralStorage?: number;
   /** The EC2NodeClass's AMI family (AL2023 when unset): pod density differs per family (familyKubeletFlags). */
   amiFamily?: string;
-  /** spec.instanceStorePolicy RAID0: a type with instance-store NVMe disks offers their total size as ephemeral storage. */
+  /** spec.instanceStorePolicy RAID0: a type with instance-store disks (NVMe, SSD or HDD) offers their total size as ephemeral storage. */
   instanceStorePolicy?: string;
 }
