@@ -330,6 +330,13 @@ export async function startArtefact(o: ArtefactOptions = {}): Promise<RunningArt
         pod.child = child;
         group.adopt(name, child, logFile);
         child.once("exit", (code, signal) => {
+          // The container's PID 1 exited: the runtime tears down its PID namespace, so whatever PID 1 forked (Pepr's
+          // controller.js forks the module) dies with it, even though PID 1 never forwarded the signal.
+          try {
+            process.kill(-child.pid!, "SIGKILL");
+          } catch {
+            /* the group is gone */
+          }
           if (stopping) return;
           // Like the kubelet: the container exited, restart it (short backoff: this is a test sandbox).
           pod.restarts++;

@@ -2,7 +2,7 @@
 // spec under their ServiceAccounts (sandbox/artefact.ts): admission pods as pepr-system/pepr-capsicum, the
 // watcher as pepr-system/pepr-capsicum-watcher; restarted like pods.
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { startE2E, cleanup, E2EEnv, kubectl, kubectlResult, getJSON, waitFor, root } from "./support";
@@ -184,6 +184,37 @@ test("kill -9 of the watcher pod: it is restarted like a pod and back within sec
   await waitFor("watcher restarted", async () => watcher.restarts > before || undefined, 10000);
   await waitPodsHealthy(art, 30000);
   expect(Date.now() - t0).toBeLessThan(30000);
+});
+
+/** Pids whose process group is `pgid` (a pod's PID 1 and whatever it forked). */
+function groupMembers(pgid: number): number[] {
+  return readdirSync("/proc")
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        // /proc/<pid>/stat: "pid (comm) state ppid pgrp ..."; comm may hold spaces, so split after its ")".
+        const stat = readFileSync(`/proc/${d}/stat`, "utf8");
+        return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]) === pgid;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+test("SIGTERM to the watcher pod's PID 1 (a rollout, as the kubelet sends it): the pod ends whole, with no orphaned module process, and comes back", async () => {
+  const art = e2e.module.artefact!;
+  const watcher = art.pods.find((p) => p.name.includes("-watcher-"))!;
+  const pid1 = watcher.child!.pid!;
+  // Pepr's controller.js (PID 1) forks the module: two processes in the pod.
+  await waitFor("the module forked", async () => groupMembers(pid1).length >= 2 || undefined, 30000);
+  const before = watcher.restarts;
+  process.kill(pid1, "SIGTERM");
+  await waitFor("watcher exited and restarted", async () => watcher.restarts > before || undefined, 10000);
+  // PID 1 does not forward the signal, but the module dies with the pod's PID namespace: no second watcher lives on.
+  await waitFor("the old pod's processes are gone", async () => groupMembers(pid1).length === 0 || undefined, 10000);
+  await waitPodsHealthy(art, 30000);
+  expect(watcher.child!.pid).not.toBe(pid1);
 });
 
 test("the generated RBAC is what the module needs: without `create nodeclaims` no node is provisioned", async () => {
