@@ -16,7 +16,14 @@ export function iamPolicy(): object {
         Sid: "AllowScopedEC2InstanceAccessActions",
         Effect: "Allow",
         Action: ["ec2:RunInstances", "ec2:CreateFleet"],
-        Resource: [`${p}:ec2:${region}::image/*`, `${p}:ec2:${region}::snapshot/*`, ec2("security-group"), ec2("subnet")],
+        // capacity-reservation: launches that target an ODCR or a capacity block (capacityReservationSelectorTerms).
+        Resource: [
+          `${p}:ec2:${region}::image/*`,
+          `${p}:ec2:${region}::snapshot/*`,
+          ec2("security-group"),
+          ec2("subnet"),
+          ec2("capacity-reservation"),
+        ],
       },
       {
         Sid: "AllowScopedEC2LaunchTemplateAccessActions",
@@ -29,16 +36,33 @@ export function iamPolicy(): object {
         Sid: "AllowScopedEC2InstanceActionsWithTags",
         Effect: "Allow",
         Action: ["ec2:RunInstances", "ec2:CreateFleet", "ec2:CreateLaunchTemplate"],
-        Resource: [ec2("fleet"), ec2("instance"), ec2("volume"), ec2("network-interface"), ec2("launch-template"), ec2("spot-instances-request")],
+        Resource: [
+          ec2("fleet"),
+          ec2("instance"),
+          ec2("volume"),
+          ec2("network-interface"),
+          ec2("launch-template"),
+          ec2("spot-instances-request"),
+        ],
         Condition: { StringEquals: requestOwned, StringLike: { "aws:RequestTag/karpenter.sh/nodepool": "*" } },
       },
       {
         Sid: "AllowScopedResourceCreationTagging",
         Effect: "Allow",
         Action: "ec2:CreateTags",
-        Resource: [ec2("fleet"), ec2("instance"), ec2("volume"), ec2("network-interface"), ec2("launch-template"), ec2("spot-instances-request")],
+        Resource: [
+          ec2("fleet"),
+          ec2("instance"),
+          ec2("volume"),
+          ec2("network-interface"),
+          ec2("launch-template"),
+          ec2("spot-instances-request"),
+        ],
         Condition: {
-          StringEquals: { ...requestOwned, "ec2:CreateAction": ["RunInstances", "CreateFleet", "CreateLaunchTemplate"] },
+          StringEquals: {
+            ...requestOwned,
+            "ec2:CreateAction": ["RunInstances", "CreateFleet", "CreateLaunchTemplate"],
+          },
           StringLike: { "aws:RequestTag/karpenter.sh/nodepool": "*" },
         },
       },
@@ -66,6 +90,7 @@ export function iamPolicy(): object {
         Effect: "Allow",
         Action: [
           "ec2:DescribeAvailabilityZones",
+          "ec2:DescribeCapacityReservations",
           "ec2:DescribeImages",
           "ec2:DescribeInstances",
           "ec2:DescribeInstanceTypeOfferings",
