@@ -85,6 +85,8 @@ export function interruption(
     queue?: string;
     sqs?: Pick<SQSClient, "send">;
     unavailableOfferings?: Pick<UnavailableOfferings, "markUnavailable">;
+    /** Capacity-reservation availability: an interrupted reservation takes no launch until its next sync. */
+    markReservationUnavailable?: (reservationID: string) => void;
     onDisrupted: () => void;
   },
 ): Controller[] {
@@ -109,6 +111,7 @@ export function interruption(
             markUnavailable: unavailableOfferings
               ? (t, z, c, r) => unavailableOfferings.markUnavailable(t, z, c, r)
               : undefined,
+            markReservationUnavailable: o.markReservationUnavailable,
             onDisrupted: o.onDisrupted,
           },
           sqs,

@@ -4,6 +4,7 @@
 // onChange; each kicks its own first pass and declares its own periodic loop.
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import { AwsCloudProvider } from "../cloudprovider/aws";
+import { capacityBlockExpiration, capacityTypeSync } from "./capacityReservation";
 import type { EC2NodeClassLike } from "../cloudprovider/aws";
 import type { CloudProvider } from "../cloudprovider/types";
 import { Clock, realClock, TimerHandle } from "../kube/clock";
@@ -186,8 +187,17 @@ export async function startControllers(settings: Settings, o: ControllerOverride
       queue: settings.interruptionQueue,
       sqs: o.sqs ?? aws?.clients.sqs,
       unavailableOfferings: aws?.unavailableOfferings,
+      markReservationUnavailable: aws?.reservedCapacity
+        ? (id) => aws.capacityReservations.markUnavailable(id)
+        : undefined,
       onDisrupted: () => provision.trigger(),
     }),
+    ...(aws?.reservedCapacity
+      ? [
+          capacityTypeSync(deps, { list: () => aws.list() }),
+          capacityBlockExpiration(deps, { reservations: aws.capacityReservations }),
+        ]
+      : []),
     metricsController,
   ];
 

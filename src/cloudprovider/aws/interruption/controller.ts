@@ -22,6 +22,8 @@ export interface InterruptionControllerDeps {
   events: EventRecorder;
   /** The provider's ICE cache (AWS: `unavailableOfferings.markUnavailable`). */
   markUnavailable?: (instanceType: string, zone: string, capacityType: string, reason: string) => void;
+  /** The provider's capacity-reservation availability (AWS: `capacityReservations.markUnavailable`). */
+  markReservationUnavailable?: (reservationID: string) => void;
   /** Called after a NodeClaim was deleted so the provisioner pre-spins capacity for its pods. */
   onDisrupted?: () => void;
 }
@@ -37,6 +39,9 @@ export function nodeClaimForInstance(state: ClusterState, instanceId: string): I
       instanceType: l["node.kubernetes.io/instance-type"] ?? "",
       zone: l["topology.kubernetes.io/zone"] ?? "",
       capacityType: l["karpenter.sh/capacity-type"] ?? "",
+      ...(l["karpenter.k8s.aws/capacity-reservation-id"]
+        ? { reservationID: l["karpenter.k8s.aws/capacity-reservation-id"] }
+        : {}),
       deleting: !!nc.metadata.deletionTimestamp,
     };
   }
@@ -90,6 +95,7 @@ export function makeInterruptionHandler<M extends QueueMessage>(
       deps.onDisrupted?.();
     },
     markUnavailable: (it, zone, ct) => deps.markUnavailable?.(it, zone, ct, "SpotInterruption"),
+    markReservationUnavailable: (id) => deps.markReservationUnavailable?.(id),
     recordEvent: (ref, reason, message) => {
       const nc = state.nodeClaims.get(ref.name);
       if (nc) events.publish({ involved: involvedNodeClaim(nc), type: "Warning", reason, message });

@@ -16,6 +16,8 @@ export interface InterruptedNodeClaim {
   instanceType: string;
   zone: string;
   capacityType: string;
+  /** Its karpenter.k8s.aws/capacity-reservation-id label (reserved NodeClaims). */
+  reservationID?: string;
   /** Already being deleted/disrupted: nothing more to do. */
   deleting?: boolean;
 }
@@ -37,6 +39,8 @@ export interface InterruptionDeps<M extends QueueMessage = QueueMessage> {
   cordonAndDisrupt(nodeClaim: InterruptedNodeClaim, reason: InterruptionReason): Promise<void>;
   /** ICE-cache the offering so the replacement is not launched into the same spot pool. */
   markUnavailable(instanceType: string, zone: string, capacityType: string): void | Promise<void>;
+  /** The reservation is being reclaimed: no launch into it until EC2's next count (Karpenter's MarkUnavailable). */
+  markReservationUnavailable?(reservationID: string): void;
   recordEvent?(nodeClaim: InterruptedNodeClaim, reason: InterruptionReason, message: string): void | Promise<void>;
   log?: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
 }
@@ -114,6 +118,14 @@ export class InterruptionHandler<M extends QueueMessage = QueueMessage> {
         if (event.kind === "spotInterruption" && nc.capacityType === "spot") {
           await this.deps.markUnavailable(nc.instanceType, nc.zone, "spot");
           actions.push(`${instanceId}: marked ${nc.instanceType}/${nc.zone}/spot unavailable`);
+        }
+        if (
+          event.kind === "capacityReservationInterruption" &&
+          nc.reservationID &&
+          this.deps.markReservationUnavailable
+        ) {
+          this.deps.markReservationUnavailable(nc.reservationID);
+          actions.push(`${instanceId}: marked capacity reservation ${nc.reservationID} unavailable`);
         }
         if (event.kind === "rebalanceRecommendation") {
           actions.push(`${instanceId}: event only`);

@@ -46,6 +46,14 @@ describe("InterruptionHandler", () => {
     await new InterruptionHandler(again.deps).processBatch();
     expect(again.log).toContain("delete 1");
   });
+  it("a capacity reservation interruption marks the reservation unavailable, then cordons and drains (Karpenter's markUnavailableOfferings)", async () => {
+    const crWarning = { ...stateChange("x"), "detail-type": "EC2 Capacity Reservation Instance Interruption Warning", detail: { "instance-id": "i-abcd1111" } };
+    const reserved = { name: "nc-r", instanceType: "p5.48xlarge", zone: "us-east-1a", capacityType: "reserved", reservationID: "cr-1" };
+    const { deps, log } = setup([msg("1", crWarning)], { "i-abcd1111": reserved });
+    deps.markReservationUnavailable = (id) => log.push(`reservation ${id} unavailable`);
+    await new InterruptionHandler(deps).processBatch();
+    expect(log).toEqual(["reservation cr-1 unavailable", "disrupt nc-r CapacityReservationInterrupted", "delete 1"]);
+  });
   it("deletes unknown, malformed and unmanaged-instance messages without acting", async () => {
     const { deps, log } = setup([msg("x", "garbage"), msg("y", { foo: 1 }), msg("z", spotWarning)], {});
     const res = await new InterruptionHandler(deps).processBatch();
