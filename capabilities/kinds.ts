@@ -33,6 +33,11 @@ export class NodeOverlay extends a.GenericKind {
   declare status?: NodeOverlayStatus;
 }
 
+/** storage.k8s.io/v1 CSINode (kfc has no model for it): per-node CSI attach limits. */
+export class CSINode extends a.GenericKind {
+  declare spec?: { drivers?: Array<{ name: string; nodeID?: string; allocatable?: { count?: number } }> };
+}
+
 /** v1alpha5-era kinds, served for compatibility; capabilities/migration.ts converts them to v1. */
 export class Provisioner extends a.GenericKind {
   declare spec?: ProvisionerSpec;
@@ -52,6 +57,7 @@ RegisterKind(EC2NodeClass, {
   plural: "ec2nodeclasses",
 });
 RegisterKind(NodeOverlay, { group: "karpenter.sh", version: "v1alpha1", kind: "NodeOverlay", plural: "nodeoverlays" });
+RegisterKind(CSINode, { group: "storage.k8s.io", version: "v1", kind: "CSINode", plural: "csinodes" });
 RegisterKind(Provisioner, { group: "karpenter.sh", version: "v1alpha5", kind: "Provisioner", plural: "provisioners" });
 RegisterKind(AWSNodeTemplate, {
   group: "karpenter.k8s.aws",

@@ -1,5 +1,5 @@
-// NodeClaim lifecycle inputs: NodeClaims, Nodes (registration/initialization) and EC2NodeClasses (status
-// resolution). Logic: src/lifecycle/ and src/cloudprovider/aws/.
+// NodeClaim lifecycle inputs: NodeClaims, Nodes (registration/initialization), EC2NodeClasses (status
+// resolution) and VolumeAttachments (termination waits for a drained node's volumes to detach). Logic: src/lifecycle/ and src/cloudprovider/aws/.
 import { Capability, a } from "pepr";
 import { NodeClaim, EC2NodeClass } from "./kinds";
 import { feed } from "./controllers";
@@ -16,3 +16,5 @@ When(a.Node).IsCreatedOrUpdated().Watch(feed("Node"));
 When(a.Node).IsDeleted().Watch(feed("Node"));
 When(EC2NodeClass).IsCreatedOrUpdated().Watch(feed("EC2NodeClass"));
 When(EC2NodeClass).IsDeleted().Watch(feed("EC2NodeClass"));
+When(a.VolumeAttachment).IsCreatedOrUpdated().Watch(feed("VolumeAttachment"));
+When(a.VolumeAttachment).IsDeleted().Watch(feed("VolumeAttachment"));

@@ -1,7 +1,9 @@
 // Provisioning inputs: pods (pending ones drive launches, bound ones are capacity in use), daemonsets
-// (per-node overhead), NodePools and NodeOverlays (price/capacity adjustments, behind the NodeOverlay gate). Logic: src/provisioning/.
+// (per-node overhead), NodePools and NodeOverlays (price/capacity adjustments, behind the NodeOverlay gate), and the
+// storage objects behind pods' volumes (claims, PVs, StorageClasses: volume topology; CSINodes: attach limits).
+// Logic: src/provisioning/, src/scheduling/volumes.ts.
 import { Capability, a } from "pepr";
-import { NodeOverlay, NodePool } from "./kinds";
+import { CSINode, NodeOverlay, NodePool } from "./kinds";
 import { feed } from "./controllers";
 
 export const Provisioning = new Capability({
@@ -19,3 +21,11 @@ When(NodePool).IsCreatedOrUpdated().Watch(feed("NodePool"));
 When(NodePool).IsDeleted().Watch(feed("NodePool"));
 When(NodeOverlay).IsCreatedOrUpdated().Watch(feed("NodeOverlay"));
 When(NodeOverlay).IsDeleted().Watch(feed("NodeOverlay"));
+When(a.PersistentVolumeClaim).IsCreatedOrUpdated().Watch(feed("PersistentVolumeClaim"));
+When(a.PersistentVolumeClaim).IsDeleted().Watch(feed("PersistentVolumeClaim"));
+When(a.PersistentVolume).IsCreatedOrUpdated().Watch(feed("PersistentVolume"));
+When(a.PersistentVolume).IsDeleted().Watch(feed("PersistentVolume"));
+When(a.StorageClass).IsCreatedOrUpdated().Watch(feed("StorageClass"));
+When(a.StorageClass).IsDeleted().Watch(feed("StorageClass"));
+When(CSINode).IsCreatedOrUpdated().Watch(feed("CSINode"));
+When(CSINode).IsDeleted().Watch(feed("CSINode"));

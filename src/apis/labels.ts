@@ -100,6 +100,8 @@ export const NormalizedLabels: Readonly<Record<string, string>> = {
   "beta.kubernetes.io/arch": LabelArch,
   "beta.kubernetes.io/os": LabelOS,
   "beta.kubernetes.io/instance-type": LabelInstanceType,
+  // Karpenter AWS's operator adds the EBS CSI driver's zone key (PV nodeAffinity of volumes it provisions).
+  "topology.ebs.csi.aws.com/zone": LabelTopologyZone,
 };
 
 export function normalizeLabelKey(key: string): string {

@@ -16,6 +16,8 @@ import type {
   PodSpec,
 } from "../scheduling/types";
 import type { KubeletConfig } from "../cloudprovider/aws/catalog/types";
+import type { VolumeSources } from "../scheduling/volumes";
+import { addStorageObject, emptyStorage, statefulSetClaims, volumeSources } from "./loadVolumes";
 
 export interface EC2NodeClassLike {
   metadata: { name?: string };
@@ -36,6 +38,8 @@ export interface LoadedObjects {
   existingNodes: ExistingNode[];
   inFlightNodeClaims: InFlightNodeClaim[];
   nodeOverlays: NodeOverlay[];
+  /** PersistentVolumeClaims, PersistentVolumes, StorageClasses and CSINodes: the pods' volume topology. */
+  volumes: VolumeSources;
 }
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -94,8 +98,11 @@ export function loadObjects(paths: string[]): LoadedObjects {
     existingNodes: [],
     inFlightNodeClaims: [],
     nodeOverlays: [],
+    volumes: volumeSources(emptyStorage()),
   };
   const nodes: Node[] = [];
+  const storage = emptyStorage();
+  const statefulSets: Array<{ obj: any; pods: Pod[] }> = [];
   for (const { file, obj: o } of readManifests(paths)) {
     const replicas = (n: unknown): number => (n === undefined || n === null ? 1 : Number(n));
     switch (o.kind) {
@@ -114,9 +121,14 @@ export function loadObjects(paths: string[]): LoadedObjects {
         if (isTerminal(o) || isOwnedByDaemonSet(o) || isOwnedByNode(o)) break;
         out.pods.push({ ...o, metadata: { namespace: "default", ...o.metadata } });
         break;
+      case "StatefulSet": {
+        const pods = replicaPods(o, replicas(o.spec?.replicas), file);
+        statefulSets.push({ obj: o, pods });
+        out.pods.push(...pods);
+        break;
+      }
       case "Deployment":
       case "ReplicaSet":
-      case "StatefulSet":
       case "ReplicationController":
         out.pods.push(...replicaPods(o, replicas(o.spec?.replicas), file));
         break;
@@ -139,9 +151,13 @@ export function loadObjects(paths: string[]): LoadedObjects {
         out.inFlightNodeClaims.push({ nodeClaim: o as NodeClaim, pods: [] });
         break;
       default:
-        break; // Services, ConfigMaps, ... do not affect scheduling
+        addStorageObject(storage, o); // Services, ConfigMaps, ... do not affect scheduling
+        break;
     }
   }
+  // After every file is read: a StatefulSet's claims may be in a file read after it.
+  for (const s of statefulSets) statefulSetClaims(s.obj, s.pods, storage);
+  out.volumes = volumeSources(storage);
   const byNode = new Map<string, Pod[]>();
   const pending: Pod[] = [];
   for (const p of out.pods) {

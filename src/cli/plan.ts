@@ -111,6 +111,7 @@ export function planObjects(objs: LoadedObjects, where: PlanRegion = { region: "
       existingNodes: objs.existingNodes,
       inFlightNodeClaims: objs.inFlightNodeClaims,
       daemonSets: objs.daemonSets,
+      volumes: objs.volumes,
     }),
   );
 }

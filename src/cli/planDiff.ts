@@ -105,12 +105,12 @@ function loadExisting(paths: string[]): LoadedObjects {
  * Both sides are planned from scratch over the same pods: bound pods are unbound and existing Nodes/NodeClaims
  * dropped, because a NodePool change reaches running nodes through drift, which replaces them.
  */
-export function fromScratch(workload: LoadedObjects): Pick<LoadedObjects, "pods" | "daemonSets"> {
+export function fromScratch(workload: LoadedObjects): Pick<LoadedObjects, "pods" | "daemonSets" | "volumes"> {
   const bound = workload.existingNodes
     .flatMap((n) => n.pods)
     .concat(workload.inFlightNodeClaims.flatMap((c) => c.pods ?? []));
   const pods = [...workload.pods, ...bound].map((p) => ({ ...p, spec: { ...p.spec, nodeName: undefined } }));
-  return { pods, daemonSets: workload.daemonSets };
+  return { pods, daemonSets: workload.daemonSets, volumes: workload.volumes };
 }
 
 function groups(p: PlanJson): Map<string, ClaimGroup> {

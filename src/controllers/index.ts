@@ -83,8 +83,20 @@ const SYNC_KINDS: StateKind[] = [
   "DaemonSet",
   "PodDisruptionBudget",
   "NodeOverlay",
+  "PersistentVolumeClaim",
+  "PersistentVolume",
+  "StorageClass",
+  "CSINode",
+  "VolumeAttachment",
   "Pod",
 ];
+const STORAGE_KINDS = new Set<StateKind>([
+  "PersistentVolumeClaim",
+  "PersistentVolume",
+  "StorageClass",
+  "CSINode",
+  "VolumeAttachment",
+]);
 
 /** Rebuilds the state from the apiserver (a LIST per kind) before any controller acts. */
 async function syncState(client: KubeClient, state: ClusterState, log: Logger): Promise<void> {
@@ -93,6 +105,15 @@ async function syncState(client: KubeClient, state: ClusterState, log: Logger): 
     try {
       objs = await client.list(Kinds[kind]);
     } catch (e) {
+      if (STORAGE_KINDS.has(kind)) {
+        // Storage objects refine placement (volume zones, attach limits, volume detach); without them (an older
+        // ClusterRole) the rest still runs, and pods with claims are reported as such, never silently mis-placed.
+        log.error(
+          { kind, error: String((e as Error)?.message ?? e) },
+          `cannot list ${Kinds[kind].plural}: volume topology, attach limits and the volume-detach wait need get/list/watch on it (the watcher's ClusterRole in dist/capsicum.yaml)`,
+        );
+        continue;
+      }
       // A cluster with Karpenter's older CRDs has no NodeOverlay kind: nothing to apply, the rest still runs.
       if (kind !== "NodeOverlay" || !isNotFound(e)) throw e;
       log.error({}, "the NodeOverlay CRD (karpenter.sh/v1alpha1) is not installed; apply crds/ to use NodeOverlays");

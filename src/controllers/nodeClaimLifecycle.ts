@@ -46,6 +46,12 @@ export function nodeClaimLifecycle(
         const nc = deps.state.nodeClaimForNode(obj) ?? deps.state.nodeClaimForNode(previous ?? obj);
         if (nc) queue.add(nc.metadata.name!);
       }
+      // A detached volume may be what a terminating NodeClaim waits for.
+      if (kind === "VolumeAttachment" && phase === "DELETED") {
+        const node = deps.state.nodes.get(obj.spec?.nodeName ?? "");
+        const nc = node && deps.state.nodeClaimForNode(node);
+        if (nc?.metadata.deletionTimestamp) queue.add(nc.metadata.name!);
+      }
     },
     start() {
       for (const n of deps.state.nodeClaims.keys()) queue.add(n);

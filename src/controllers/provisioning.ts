@@ -141,6 +141,14 @@ export function provisioning(
         else if (obj.metadata.deletionTimestamp && !previous?.metadata.deletionTimestamp) trigger();
       }
       if (kind === "NodePool") triggerIfPending();
+      // A claim bound, a StorageClass created, a CSINode's limits: pods held back by their volumes may fit now.
+      if (
+        kind === "PersistentVolumeClaim" ||
+        kind === "PersistentVolume" ||
+        kind === "StorageClass" ||
+        kind === "CSINode"
+      )
+        triggerIfPending();
     },
     start: triggerIfPending,
     whenIdle: () => running,

@@ -54,6 +54,36 @@ export const Kinds = {
     plural: "nodeoverlays",
     namespaced: false,
   },
+  // Storage: pods' volume topology, attach limits and the termination's wait for volumes to detach.
+  PersistentVolumeClaim: {
+    group: "",
+    version: "v1",
+    kind: "PersistentVolumeClaim",
+    plural: "persistentvolumeclaims",
+    namespaced: true,
+  },
+  PersistentVolume: {
+    group: "",
+    version: "v1",
+    kind: "PersistentVolume",
+    plural: "persistentvolumes",
+    namespaced: false,
+  },
+  StorageClass: {
+    group: "storage.k8s.io",
+    version: "v1",
+    kind: "StorageClass",
+    plural: "storageclasses",
+    namespaced: false,
+  },
+  CSINode: { group: "storage.k8s.io", version: "v1", kind: "CSINode", plural: "csinodes", namespaced: false },
+  VolumeAttachment: {
+    group: "storage.k8s.io",
+    version: "v1",
+    kind: "VolumeAttachment",
+    plural: "volumeattachments",
+    namespaced: false,
+  },
 } satisfies Record<string, ResourceKind>;
 
 export type KindName = keyof typeof Kinds;

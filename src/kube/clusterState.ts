@@ -7,6 +7,8 @@ import type { NodeClaim } from "../apis/generated/nodeclaims";
 import type { NodePool } from "../apis/generated/nodepools";
 import { KubeObject, KindName } from "./client";
 import { slimCustom, slimDaemonSet, slimNode, slimNodeClaim, slimPdb, slimPod } from "./slim";
+import { slimStorage } from "./slimStorage";
+import type { VolumeSources } from "../scheduling/volumes";
 
 export type Phase = "ADDED" | "MODIFIED" | "DELETED";
 export type StateKind = Exclude<KindName, "Event">;
@@ -38,6 +40,12 @@ export class ClusterState {
   readonly pdbs = new Map<string, KubeObject>();
   /** karpenter.sh/v1alpha1 NodeOverlays (always watched: with the NodeOverlay gate off each one is told it is not applied). */
   readonly nodeOverlays = new Map<string, KubeObject>();
+  /** Storage objects (slim): claims by `namespace/name`, the rest by name. */
+  readonly persistentVolumeClaims = new Map<string, KubeObject>();
+  readonly persistentVolumes = new Map<string, KubeObject>();
+  readonly storageClasses = new Map<string, KubeObject>();
+  readonly csiNodes = new Map<string, KubeObject>();
+  readonly volumeAttachments = new Map<string, KubeObject>();
   private readonly podsByNode = new Map<string, Set<string>>();
   private readonly nodeByProvider = new Map<string, string>();
   private readonly claimByProvider = new Map<string, string>();
@@ -59,7 +67,9 @@ export class ClusterState {
 
   apply(kind: StateKind, raw: KubeObject, phase: Phase): StateChange | undefined {
     const key =
-      kind === "Pod" || kind === "DaemonSet" || kind === "PodDisruptionBudget" ? podKey(raw) : raw.metadata.name;
+      kind === "Pod" || kind === "DaemonSet" || kind === "PodDisruptionBudget" || kind === "PersistentVolumeClaim"
+        ? podKey(raw)
+        : raw.metadata.name;
     const map = this.mapOf(kind);
     const previous = map.get(key) as KubeObject | undefined;
     const tomb = this.tombstones.get(`${kind}/${key}`);
@@ -97,6 +107,12 @@ export class ClusterState {
         return slimPdb(o);
       case "NodeClaim":
         return slimNodeClaim(o);
+      case "PersistentVolumeClaim":
+      case "PersistentVolume":
+      case "StorageClass":
+      case "CSINode":
+      case "VolumeAttachment":
+        return slimStorage(kind, o);
       default:
         return slimCustom(o);
     }
@@ -120,6 +136,16 @@ export class ClusterState {
         return this.pdbs;
       case "NodeOverlay":
         return this.nodeOverlays;
+      case "PersistentVolumeClaim":
+        return this.persistentVolumeClaims;
+      case "PersistentVolume":
+        return this.persistentVolumes;
+      case "StorageClass":
+        return this.storageClasses;
+      case "CSINode":
+        return this.csiNodes;
+      case "VolumeAttachment":
+        return this.volumeAttachments;
     }
   }
 
@@ -182,6 +208,21 @@ export class ClusterState {
     return [...this.nodeClaims.values()].filter((nc) => nc.metadata.labels?.["karpenter.sh/nodepool"] === nodePool);
   }
 
+  /** The storage objects a solve reads (volume topology, attach limits), as the scheduler's VolumeSources. */
+  volumeSources(): VolumeSources {
+    return {
+      claims: this.persistentVolumeClaims as unknown as VolumeSources["claims"],
+      volumes: this.persistentVolumes as unknown as VolumeSources["volumes"],
+      storageClasses: this.storageClasses as unknown as VolumeSources["storageClasses"],
+      csiNodes: this.csiNodes as unknown as VolumeSources["csiNodes"],
+    };
+  }
+
+  /** VolumeAttachments whose spec.nodeName is this node. */
+  volumeAttachmentsOnNode(nodeName: string): KubeObject[] {
+    return [...this.volumeAttachments.values()].filter((va) => va.spec?.nodeName === nodeName);
+  }
+
   nominate(podKeys: Iterable<string>, nodeClaimName: string): void {
     for (const k of podKeys) this.nominations.set(k, nodeClaimName);
   }
@@ -227,6 +268,11 @@ export class ClusterState {
       nodeClasses: this.nodeClasses.size,
       pdbs: this.pdbs.size,
       nodeOverlays: this.nodeOverlays.size,
+      persistentVolumeClaims: this.persistentVolumeClaims.size,
+      persistentVolumes: this.persistentVolumes.size,
+      storageClasses: this.storageClasses.size,
+      csiNodes: this.csiNodes.size,
+      volumeAttachments: this.volumeAttachments.size,
       nominations: this.nominations.size,
     };
   }

@@ -76,13 +76,15 @@ export function slimPodSpec(spec: any): any {
   out.containers = slimContainers(spec.containers) ?? [];
   const init = slimContainers(spec.initContainers);
   if (init?.length) out.initContainers = init;
-  // PVC names matter for zonal volume topology; the rest of the volume definitions do not.
+  // Claim names matter for volume topology and attach limits (a generic ephemeral volume's claim is named after
+  // the pod and the volume); the rest of the volume definitions do not.
   const pvcs = (spec.volumes ?? [])
-    .filter((v: { persistentVolumeClaim?: unknown }) => v.persistentVolumeClaim)
-    .map((v: { name: string; persistentVolumeClaim: unknown }) => ({
-      name: v.name,
-      persistentVolumeClaim: v.persistentVolumeClaim,
-    }));
+    .filter((v: { persistentVolumeClaim?: unknown; ephemeral?: unknown }) => v.persistentVolumeClaim || v.ephemeral)
+    .map((v: { name: string; persistentVolumeClaim?: { claimName: string } }) =>
+      v.persistentVolumeClaim
+        ? { name: v.name, persistentVolumeClaim: { claimName: v.persistentVolumeClaim.claimName } }
+        : { name: v.name, ephemeral: {} },
+    );
   if (pvcs.length) out.volumes = pvcs;
   return out;
 }

@@ -1,5 +1,6 @@
 // Deletion path behind the `karpenter.sh/termination` finalizer: cordon (taint karpenter.sh/disrupted:NoSchedule),
-// drain through the termination step function, honour terminationGracePeriod, terminate the instance until the
+// drain through the termination step function, wait for the drained pods' VolumeAttachments to go (volumeDetachment),
+// honour terminationGracePeriod, terminate the instance until the
 // cloud says NotFound, delete the Node, and only then drop the finalizer. Each call does the next missing step
 // and returns; the work queue calls again (on events or after requeueAfterMs), so a crash anywhere just resumes.
 import type { NodeClaim } from "../apis/generated/nodeclaims";
@@ -11,6 +12,7 @@ import { addDisruptedTaint } from "../disruption/taints";
 import { parseDuration } from "../apis/duration";
 import { Condition, InstanceTerminating, setCondition } from "./conditions";
 import type { LifecycleDeps } from "./nodeClaimLifecycle";
+import { awaitVolumeDetachment } from "./volumeDetachment";
 import {
   TaintDisrupted,
   TerminationFinalizer,
@@ -87,6 +89,10 @@ export async function finalizeNodeClaim(deps: LifecycleDeps, nc: NodeClaim): Pro
     } else {
       const res = await deps.drain(fresh, nc, now, deadline);
       if (!res.drained) return { requeueAfterMs: res.requeueAfterMs ?? 1000 };
+      // Drained: the instance goes only once the volumes of the pods that left are detached (or the deadline).
+      const waiting = await awaitVolumeDetachment(deps, deps.state.nodeClaims.get(name) ?? nc, fresh, now, deadline);
+      if (waiting) return waiting;
+      nc = deps.state.nodeClaims.get(name) ?? nc;
     }
   }
 

@@ -116,6 +116,7 @@ export class Provisioner {
       existingNodes,
       inFlightNodeClaims,
       daemonSets: [...state.daemonSets.values()] as never,
+      volumes: state.volumeSources(),
     });
     return { input, nodePools, skippedPools };
   }

@@ -15,6 +15,7 @@ import type {
   SchedulingInput,
   SchedulingOptions,
 } from "../scheduling/types";
+import type { VolumeSources } from "../scheduling/volumes";
 
 export interface SchedulingSources {
   pods: Pod[];
@@ -27,6 +28,8 @@ export interface SchedulingSources {
   existingNodes?: ExistingNode[];
   inFlightNodeClaims?: InFlightNodeClaim[];
   daemonSets?: DaemonSet[];
+  /** Claims, PVs, StorageClasses and CSINodes (volume topology, attach limits). */
+  volumes?: VolumeSources;
   options?: SchedulingOptions;
 }
 
@@ -56,6 +59,7 @@ export function buildSchedulingInput(s: SchedulingSources): SchedulingInput {
     existingNodes: s.existingNodes ?? [],
     inFlightNodeClaims: s.inFlightNodeClaims ?? [],
     daemonSets: s.daemonSets ?? [],
+    ...(s.volumes ? { volumes: s.volumes } : {}),
     ...(s.options ? { options: s.options } : {}),
   };
 }

@@ -8,11 +8,20 @@ import { improve, isMovable } from "./improve";
 import { minValuesViolation } from "./instancetypes";
 import { ClaimTarget } from "./nodeClaim";
 import type { SolveContext } from "./solveContext";
+import { hasClaimVolumes } from "./volumes";
 import type { Pod } from "./types";
 
-/** Pods that can move between planned claims without changing any topology, port or affinity decision. */
+/**
+ * Pods that can move between planned claims without changing any topology, port, affinity or volume decision (a
+ * claim's zone may be the one its pods' volumes need).
+ */
 function isFree(p: Pod, ctx: SolveContext): boolean {
-  return isMovable(p) && ctx.topology.groupsSelecting(p).length === 0 && ctx.topology.inverseSelecting(p).length === 0;
+  return (
+    isMovable(p) &&
+    !hasClaimVolumes(p) &&
+    ctx.topology.groupsSelecting(p).length === 0 &&
+    ctx.topology.inverseSelecting(p).length === 0
+  );
 }
 
 /**

@@ -9,6 +9,7 @@ import { typeIncompatibility } from "./instancetypes";
 import type { PodCtx } from "./podContext";
 import { hostPortsConflict, podHostPorts, podRequests, untoleratedTaint, type HostPort } from "./pods";
 import type { Placement, Topology } from "./topology";
+import { csiNodeLimits, podVolumeUsage, VolumeUsage } from "./volumes";
 import type { Pod, SchedulingInput, Taint } from "./types";
 
 export class NodeTarget {
@@ -24,6 +25,9 @@ export class NodeTarget {
     readonly allocatable: ResourceMap,
     public used: ResourceMap,
     readonly schedulable: boolean,
+    /** Attach limits per CSI driver (the Node's CSINode) and the claims counted against them. */
+    readonly volumeUsage: VolumeUsage = new VolumeUsage(),
+    private readonly volumesOf?: (p: Pod) => Map<string, Set<string>>,
   ) {}
 
   domain(key: string): string | undefined {
@@ -45,6 +49,7 @@ export class NodeTarget {
       this.used = addResources(this.used, podRequests(p));
       this.ports.push(...podHostPorts(p));
       this.pods.push(p);
+      if (this.volumesOf) this.volumeUsage.add(this.volumesOf(p));
       topology.recordExisting(this.placement(p));
     }
   }
@@ -56,6 +61,12 @@ export class NodeTarget {
     if (taint) return `taint ${taint.key}=${taint.value ?? ""}:${taint.effect} not tolerated`;
     const m = c.reqs.matchLabels(this.labels);
     if (m) return m;
+    if (c.volumeAlts && !c.volumeAlts.some((alt) => alt.matchLabels(this.labels) === undefined))
+      return `incompatible volume requirements, ${c.volumeAlts[0]!.matchLabels(this.labels)}`;
+    if (c.volumes) {
+      const over = this.volumeUsage.exceeds(c.volumes);
+      if (over) return `checking volume usage, ${over}`;
+    }
     const used = addResources(this.used, c.requests);
     if (!fits(used, this.allocatable)) return "insufficient resources";
     if (c.ports.some((p) => this.ports.some((q) => hostPortsConflict(p, q)))) return "host port conflict";
@@ -69,6 +80,7 @@ export class NodeTarget {
       if ("reason" in a || a.domains.length === 0) return "reason" in a ? a.reason : "topology";
     }
     this.used = used;
+    if (c.volumes) this.volumeUsage.add(c.volumes);
     this.ports.push(...c.ports);
     this.pods.push(c.pod);
     this.newPods.push(c.pod);
@@ -135,6 +147,8 @@ export function buildNodeTargets(
   addDomain: (k: string, v: string) => void,
 ): NodeTarget[] {
   const out: NodeTarget[] = [];
+  const vols = input.volumes;
+  const volumesOf = vols ? (p: Pod) => podVolumeUsage(p, vols) : undefined;
   const push = (t: NodeTarget, pods: Pod[]): void => {
     for (const [k, v] of Object.entries(t.labels)) if (k !== L.LabelHostname) addDomain(k, v);
     topology.registerNode(t);
@@ -152,7 +166,11 @@ export function buildNodeTargets(
       `Node ${name} status.allocatable`,
     );
     const schedulable = !n.markedForDeletion && !n.node.spec?.unschedulable;
-    push(new NodeTarget(name, "Node", labels, n.node.spec?.taints ?? [], alloc, {}, schedulable), n.pods);
+    const usage = new VolumeUsage(csiNodeLimits(vols?.csiNodes?.get(name)));
+    push(
+      new NodeTarget(name, "Node", labels, n.node.spec?.taints ?? [], alloc, {}, schedulable, usage, volumesOf),
+      n.pods,
+    );
   }
   const inflight = [...(input.inFlightNodeClaims ?? [])].sort((a, b) =>
     (a.nodeClaim.metadata.name ?? "") < (b.nodeClaim.metadata.name ?? "") ? -1 : 1,

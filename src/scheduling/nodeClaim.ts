@@ -66,7 +66,31 @@ export class ClaimTarget {
     if (incompatible) return incompatible;
     if (c.ports.some((p) => tpl.daemonPorts.some((q) => hostPortsConflict(p, q))))
       return `host port ${c.ports.map((p) => p.port).join(",")} conflicts with a daemonset on every new node`;
-    const reqs = tpl.requirements.clone().addAll(c.reqs);
+    const base = tpl.requirements.clone().addAll(c.reqs);
+    if (!c.volumeAlts) return ClaimTarget.openWith(tpl, c, ctx, name, base);
+    // Each alternative of the pod's volume topology (a PV's OR'd terms, a StorageClass's allowed topologies) in
+    // turn, as Karpenter's tryVolumeAlternative: the first that yields a claim wins.
+    let why = "";
+    for (const alt of c.volumeAlts) {
+      const bad = base.compatible(alt);
+      if (bad) {
+        why = `incompatible volume requirements, ${bad}`;
+        continue;
+      }
+      const r = ClaimTarget.openWith(tpl, c, ctx, name, base.clone().addAll(alt));
+      if (typeof r !== "string") return r;
+      why = r;
+    }
+    return why;
+  }
+
+  private static openWith(
+    tpl: NodeClaimTemplate,
+    c: PodCtx,
+    ctx: SolveContext,
+    name: string,
+    reqs: Requirements,
+  ): ClaimTarget | string {
     const compat = tpl.compatibleTypes(reqs);
     if (typeof compat === "string") return compat;
     const requests = addResources(tpl.daemonOverhead, c.requests);
@@ -140,7 +164,24 @@ export class ClaimTarget {
       if ("reason" in a) return a.reason;
       if (a.domains.length === 0) return `no ${k} domain left`;
     }
-    const reqs = this.reqs.clone().addAll(c.reqs);
+    const base = this.reqs.clone().addAll(c.reqs);
+    if (!c.volumeAlts) return this.addWith(c, ctx, base, requests);
+    let why = "";
+    for (const alt of c.volumeAlts) {
+      const bad = base.compatible(alt);
+      if (bad) {
+        why = `incompatible volume requirements, ${bad}`;
+        continue;
+      }
+      const r = this.addWith(c, ctx, base.clone().addAll(alt), requests);
+      if (r === undefined) return undefined;
+      why = r;
+    }
+    return why;
+  }
+
+  private addWith(c: PodCtx, ctx: SolveContext, reqs: Requirements, requests: ResourceMap): string | undefined {
+    const tpl = this.template;
     // Unchanged options keep their identity (and what is cached on it); most pods fit every option.
     let options = this.options;
     if (!options.every((t) => fits(requests, t.allocatable)))
@@ -149,7 +190,7 @@ export class ClaimTarget {
       this.refreshMax(true);
       return "no instance type fits";
     }
-    if (c.reqs.size > 0) options = options.filter((t) => typeIncompatibility(t, reqs) === undefined);
+    if (c.reqs.size > 0 || c.volumeAlts) options = options.filter((t) => typeIncompatibility(t, reqs) === undefined);
     if (options.length === 0) return "no instance type fits";
     const tentative = { name: this.name, options, universe: tpl.types };
     const topo = applyTopology(tentative, reqs, c, ctx);

@@ -18,6 +18,17 @@ export interface PodCtx {
   /** Keys of the pod's own anti-affinity groups (fast reject on planned NodeClaims). */
   antiKeys: string[];
   selecting: TopologyGroup[];
+  /** Node requirements the pod's volumes allow, any one of them (undefined: unconstrained). Never in `reqs`: topology
+   * spread counts domains by the pod's own affinity, as Karpenter keeps volume requirements out of it. */
+  volumeAlts?: Requirements[];
+  /** The pod's claims per CSI driver (attach limits). */
+  volumes?: Map<string, Set<string>>;
+}
+
+/** What the pod's volumes mean for placement (computed once per pod from the solve's VolumeSources). */
+export interface PodVolumes {
+  alts?: Requirements[];
+  usage: Map<string, Set<string>>;
 }
 
 /** Node requirements of a pod: nodeSelector, first required node-affinity term, heaviest preferred term. */
@@ -38,7 +49,7 @@ export function podRequirements(pod: Pod): Requirements {
   return r;
 }
 
-export function compilePod(pod: Pod, requests: ResourceMap, topology: Topology): PodCtx {
+export function compilePod(pod: Pod, requests: ResourceMap, topology: Topology, vol?: PodVolumes): PodCtx {
   const reqs = podRequirements(pod);
   const pt = topology.podTopology(pod);
   const keys = new Set<string>(pt.owned.map((g) => g.key));
@@ -57,5 +68,7 @@ export function compilePod(pod: Pod, requests: ResourceMap, topology: Topology):
     topoKeys: [...keys].sort(),
     antiKeys,
     selecting,
+    volumeAlts: vol?.alts,
+    volumes: vol?.usage.size ? vol.usage : undefined,
   };
 }

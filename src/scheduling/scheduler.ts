@@ -10,12 +10,13 @@ import { mergeClaims, spill } from "./claimImprovement";
 import { buildNodeTargets, usageByNodePool, type NodeTarget } from "./existingNode";
 import { ClaimTarget } from "./nodeClaim";
 import { NodeClaimTemplate } from "./nodeClaimTemplate";
-import { compilePod, type PodCtx } from "./podContext";
+import { compilePod, type PodCtx, type PodVolumes } from "./podContext";
 import { isDaemonSetPod, podKey } from "./pods";
 import { dropPreferences, relax, relaxableCopy } from "./preferences";
 import { SolveContext } from "./solveContext";
 import { Topology, type NamespaceLabels } from "./topology";
 import { DomainGroups } from "./topologyFilter";
+import { hasClaimVolumes, podVolumeUsage, validatePodVolumes, VolumeError, volumeRequirements } from "./volumes";
 import type {
   ExistingAssignment,
   NewNodeClaim,
@@ -35,6 +36,7 @@ interface QueuedPod {
   pod: Pod;
   key: string;
   requests: ResourceMap;
+  vol?: PodVolumes;
 }
 
 function sortPods(pods: QueuedPod[]): void {
@@ -46,9 +48,18 @@ function sortPods(pods: QueuedPod[]): void {
   );
 }
 
-/** Everything a placement check reads from a pod, as a string: equal for the replicas of one template. */
+/**
+ * Everything a placement check reads from a pod, as a string: equal for the replicas of one template. A generic
+ * ephemeral volume's claim is named after its pod, so such pods are never equivalent.
+ */
 function equivalenceKey(p: Pod): string {
-  return JSON.stringify([p.metadata.namespace ?? "", p.metadata.labels ?? null, { ...p.spec, nodeName: undefined }]);
+  const own = (p.spec as { volumes?: Array<{ ephemeral?: unknown }> }).volumes?.some((v) => v.ephemeral);
+  return JSON.stringify([
+    p.metadata.namespace ?? "",
+    own ? p.metadata.name : "",
+    p.metadata.labels ?? null,
+    { ...p.spec, nodeName: undefined },
+  ]);
 }
 
 /**
@@ -112,7 +123,12 @@ class Scheduler {
       if (p.spec.nodeName || isDaemonSetPod(p)) continue;
       // One malformed pod must not block the others: it becomes unschedulable with the parse error as reason.
       try {
-        queue.push({ pod: p, key: podKey(p), requests: this.ctx.requestsOf(p) });
+        const vol = this.podVolumes(p);
+        if (typeof vol === "string") {
+          this.unschedulable.push({ pod: p, key: podKey(p), reason: vol });
+          continue;
+        }
+        queue.push({ pod: p, key: podKey(p), requests: this.ctx.requestsOf(p), vol });
       } catch (e) {
         this.unschedulable.push({ pod: p, key: podKey(p), reason: (e as Error).message });
       }
@@ -146,7 +162,7 @@ class Scheduler {
       let reason: string | undefined;
       let threw = false;
       try {
-        reason = this.tryPod(compilePod(pod, q.requests, this.ctx.topology));
+        reason = this.tryPod(compilePod(pod, q.requests, this.ctx.topology, q.vol));
         let copied = policy === "Ignore";
         while (reason !== undefined) {
           if (!copied) {
@@ -154,7 +170,7 @@ class Scheduler {
             copied = true;
           }
           if (relax(pod) === undefined) break;
-          reason = this.tryPod(compilePod(pod, q.requests, this.ctx.topology));
+          reason = this.tryPod(compilePod(pod, q.requests, this.ctx.topology, q.vol));
         }
       } catch (e) {
         reason = (e as Error).message; // names the pod: not shared with its equivalents
@@ -174,6 +190,23 @@ class Scheduler {
       mergeClaims(this.claims, this.ctx);
     }
     return this.result();
+  }
+
+  /**
+   * The pod's volume topology and claims, or why it is ignored (Karpenter's Validate: a missing claim, PV or
+   * StorageClass, an Immediate class's unbound claim... kube-scheduler would never place it either).
+   */
+  private podVolumes(p: Pod): PodVolumes | string | undefined {
+    const src = this.input.volumes;
+    if (!src || !hasClaimVolumes(p)) return undefined;
+    const invalid = validatePodVolumes(p, src);
+    if (invalid) return `ignoring pod, ${invalid}`;
+    try {
+      return { alts: volumeRequirements(p, src), usage: podVolumeUsage(p, src) };
+    } catch (e) {
+      if (e instanceof VolumeError) return `ignoring pod, ${e.message}`;
+      throw e;
+    }
   }
 
   private nextName(tpl: NodeClaimTemplate, seq: number): string {

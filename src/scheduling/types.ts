@@ -3,6 +3,7 @@
 import type { InstanceType, Resources } from "../cloudprovider/types";
 import type { NodeSelectorRequirement } from "../apis/requirements";
 import type { LabelSelector } from "../apis/labelSelector";
+import type { VolumeSources } from "./volumes";
 export type { LabelSelector, LabelSelectorRequirement } from "../apis/labelSelector";
 
 export interface ObjectMeta {
@@ -207,6 +208,11 @@ export interface SchedulingInput {
   nodeOverlays?: NodeOverlay[];
   /** Namespaces with their labels, for pod (anti-)affinity `namespaceSelector`s. */
   namespaces?: Array<{ metadata: { name?: string; labels?: Record<string, string> } }>;
+  /**
+   * PersistentVolumeClaims, PersistentVolumes, StorageClasses and CSINodes: pods' volume topology and attach limits.
+   * Undefined: volumes are not looked at (every claim is assumed to attach anywhere).
+   */
+  volumes?: VolumeSources;
   options?: SchedulingOptions;
 }
 

@@ -88,6 +88,12 @@ describe("dist/ (the committed artefact)", () => {
       ["", "pods", ["get", "list", "watch", "delete"]],
       ["", "pods/eviction", ["create"]],
       ["", "events", ["create"]],
+      // Volume topology, attach limits and the termination's wait for volumes to detach: read-only.
+      ["", "persistentvolumeclaims", ["get", "list", "watch"]],
+      ["", "persistentvolumes", ["get", "list", "watch"]],
+      ["storage.k8s.io", "storageclasses", ["get", "list", "watch"]],
+      ["storage.k8s.io", "csinodes", ["get", "list", "watch"]],
+      ["storage.k8s.io", "volumeattachments", ["get", "list", "watch"]],
     ];
     for (const [g, r, verbs] of rows) for (const v of verbs) expect([g, r, v, allows(cluster, g, r, v)]).toEqual([g, r, v, true]);
     expect(allows(admCluster, "", "configmaps", "get", "capsicum-pod-defaults")).toBe(true);
@@ -102,6 +108,8 @@ describe("dist/ (the committed artefact)", () => {
     expect(allows(cluster, "admissionregistration.k8s.io", "validatingwebhookconfigurations", "patch", "pepr-capsicum")).toBe(false);
     expect(allows(cluster, "", "configmaps", "get", "capsicum-pod-defaults")).toBe(false);
     expect(allows(cluster, "", "pods", "create")).toBe(false);
+    for (const [g, r] of [["", "persistentvolumeclaims"], ["", "persistentvolumes"], ["storage.k8s.io", "volumeattachments"], ["storage.k8s.io", "csinodes"]])
+      for (const v of ["create", "patch", "delete"]) expect([r, v, allows(cluster, g!, r!, v)]).toEqual([r, v, false]);
     expect(allows(cluster, "apiextensions.k8s.io", "customresourcedefinitions", "create")).toBe(false);
     expect(allows(cluster, "apiextensions.k8s.io", "customresourcedefinitions", "patch", "peprstores.pepr.dev")).toBe(true);
     expect(allows(cluster, "apiextensions.k8s.io", "customresourcedefinitions", "patch", "nodepools.karpenter.sh")).toBe(false);
@@ -130,6 +138,8 @@ describe("dist/ (the committed artefact)", () => {
       ["", "pods/eviction", "create"],
       ["", "events", "create"],
       ["", "pods", "create"],
+      ["", "persistentvolumeclaims", "list"],
+      ["storage.k8s.io", "volumeattachments", "list"],
     ])
       expect([g, r, v, allows(admCluster, g, r, v)]).toEqual([g, r, v, false]);
   });
