@@ -18,7 +18,9 @@ Why in-process (each is something moto cannot be told through the AWS API):
 - faults on demand (/_capsicum/faults): RequestLimitExceeded throttling, 5xx, and eventual consistency
   (a new instance missing from DescribeInstances for N seconds);
 - moto has no Pricing API: sandbox/moto_pricing.py serves GetProducts from the on-demand table (--pricing-api
-  serve|refuse).
+  serve|refuse);
+- moto has no capacity reservations: sandbox/moto_reservations.py serves ODCRs and reservation-targeted
+  CreateFleet launches.
 """
 import argparse
 import datetime
@@ -100,6 +102,8 @@ def install_fleet_faults():
                     except Exception:  # unknown subnet: let moto raise its own error later
                         zone = None
                 fault = _fault_for(o.get("InstanceType"), zone, lifecycle)
+                if fault is None:
+                    fault = moto_reservations.fleet_fault(self, config, o, zone)
                 if fault is None and zone and o.get("InstanceType") and not _offered(o["InstanceType"], zone):
                     fault = {"errorCode": "Unsupported", "errorMessage":
                              "The requested configuration is currently not supported. Please check the documentation "
@@ -141,6 +145,7 @@ def install_fleet_faults():
                 _instance_born.setdefault(inst.id, time.time())
         for item in getattr(fleet, "on_demand_instances", []):
             _apply_template(self, item["instance"], item.get("launch_spec"))
+            moto_reservations.bind(self, item["instance"], item.get("launch_spec"))
             _instance_born.setdefault(item["instance"].id, time.time())
         return fleet
 
@@ -650,6 +655,8 @@ def main():
     args = ap.parse_args()
     import moto_pricing
     moto_pricing.set_mode(args.pricing_api)
+    global moto_reservations
+    import moto_reservations
     global REGION
     REGION = args.region
     os.environ["AWS_DEFAULT_REGION"] = REGION
@@ -671,6 +678,7 @@ def main():
     install_run_instances_birth()
     install_eventual_consistency()
     install_spot_prices()
+    moto_reservations.install(lambda: REGION, ACCOUNT)
     priced = lambda: (REGION, set(_prices["onDemand"].get(REGION) or _prices["onDemand"].get("us-east-1", {})),  # noqa: E731
                       on_demand_price)
     moto_app = moto_pricing.pricing_app(DomainDispatcherApplication(create_backend_app), priced)
