@@ -161,8 +161,24 @@ def install_fleet_faults():
             data = backend.get_launch_template(spec["LaunchTemplateId"]).get_version(spec.get("Version", "1")).data
         except Exception:  # noqa: BLE001
             return
-        if data.get("SecurityGroupIds"):
-            backend.modify_instance_security_groups(inst.id, list(data["SecurityGroupIds"]))
+        # Security groups and the public IP come from the template's primary network interface (Karpenter's
+        # templates put them there), or SecurityGroupIds.
+        nis = data.get("NetworkInterfaces") or []
+        primary = next((n for n in nis if int(n.get("DeviceIndex") or 0) == 0 and int(n.get("NetworkCardIndex") or 0) == 0), {})
+        groups = list(data.get("SecurityGroupIds") or primary.get("Groups") or [])
+        if groups:
+            backend.modify_instance_security_groups(inst.id, groups)
+        public = primary.get("AssociatePublicIpAddress")
+        if public is not None and inst.nics:
+            nic = inst.nics[0]
+            from moto.ec2.utils import random_public_ip
+            nic.public_ip = random_public_ip() if str(public).lower() == "true" else None
+        # Detailed monitoring and the placement group, as DescribeInstances reports them.
+        monitoring = data.get("Monitoring") or {}
+        inst.monitoring_state = "enabled" if str(monitoring.get("Enabled")).lower() == "true" else "disabled"
+        placement = data.get("Placement") or {}
+        if placement.get("GroupName") or placement.get("GroupId"):
+            inst.placement.group_name = placement.get("GroupName") or placement.get("GroupId")
         md = data.get("MetadataOptions") or {}
         if md:
             backend.modify_instance_metadata_options(

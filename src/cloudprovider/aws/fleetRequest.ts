@@ -40,6 +40,8 @@ export function buildCreateFleetInput(p: {
   groups: TemplateGroup[];
   tags: Record<string, string>;
   clientToken: string;
+  /** EC2NodeClass spec.context: CreateFleet's reserved-capacity context, passed as Karpenter passes it. */
+  context?: string;
 }): CreateFleetCommandInput {
   // A reserved request carries one reservation kind (launch filters): capacity blocks and interruptible ODCRs
   // have their own target capacity type; an ODCR is on-demand capacity targeted by the launch template.
@@ -81,6 +83,7 @@ export function buildCreateFleetInput(p: {
       { ResourceType: "fleet", Tags: tags },
     ],
   };
+  if (p.context) input.Context = p.context;
   if (p.capacityType === "spot") input.SpotOptions = { AllocationStrategy: "price-capacity-optimized" };
   else if (interruptible) input.ReservedCapacityOptions = { ReservationTypes: ["interruptible-capacity-reservation"] };
   else if (!block) input.OnDemandOptions = { AllocationStrategy: "lowest-price" };

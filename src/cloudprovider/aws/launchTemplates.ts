@@ -14,6 +14,7 @@ import type { BlockDeviceMapping, EC2NodeClassLike } from "./nodeClass";
 import { amiFamilyOf, userDataFor } from "./userData";
 import { tagList } from "./fleetRequest";
 import { TtlCache, TTL, Now } from "./ttlCache";
+import { networkInterfaces } from "./networkInterfaces";
 
 export interface LaunchTemplateInput {
   nodeClass: EC2NodeClassLike;
@@ -29,6 +30,8 @@ export interface LaunchTemplateInput {
   taints: Array<{ key: string; value?: string; effect: string }>;
   maxPods?: number;
   tags: Record<string, string>;
+  /** EFA devices the NodeClaim requests (vpc.amazonaws.com/efa): that many EFA interfaces. */
+  efaCount?: number;
   /**
    * ReservedCapacity gate on (Karpenter's targeted launch mode): the template says how it uses reservations: a
    * reserved launch targets its one reservation ("capacity-reservations-only"), any other opts out of open ODCRs.
@@ -109,6 +112,8 @@ export function launchTemplateData(i: LaunchTemplateInput): RequestLaunchTemplat
       HttpProtocolIpv6: (md.httpProtocolIPv6 ?? "disabled") as never,
       HttpPutResponseHopLimit: md.httpPutResponseHopLimit ?? 1,
       HttpTokens: (md.httpTokens ?? "required") as never,
+      // Karpenter pins instance tags off in IMDS: an account default could otherwise turn them on.
+      InstanceMetadataTags: "disabled",
     },
     ...(spec.blockDeviceMappings?.length || family !== "Custom"
       ? {
@@ -131,17 +136,13 @@ export function launchTemplateData(i: LaunchTemplateInput): RequestLaunchTemplat
     if (r?.type === "capacity-block") data.InstanceMarketOptions = { MarketType: "capacity-block" };
     else if (r?.interruptible) data.InstanceMarketOptions = { MarketType: "interruptible-capacity-reservation" };
   }
-  if (spec.associatePublicIPAddress !== undefined) {
-    data.NetworkInterfaces = [
-      {
-        DeviceIndex: 0,
-        AssociatePublicIpAddress: spec.associatePublicIPAddress,
-        Groups: [...i.securityGroupIds].sort(),
-      },
-    ];
-  } else {
-    data.SecurityGroupIds = [...i.securityGroupIds].sort();
-  }
+  // As Karpenter: security groups ride on the network interfaces (EFA, user-defined, or the primary one).
+  data.NetworkInterfaces = networkInterfaces(spec, i.securityGroupIds, i.efaCount);
+  const nested = spec.cpuOptions?.nestedVirtualization;
+  if (nested) data.CpuOptions = { NestedVirtualization: nested as never };
+  const pg = spec.placementGroupSelector;
+  if (pg?.id || pg?.name) data.Placement = pg.id ? { GroupId: pg.id } : { GroupName: pg.name };
+  data.EnclaveOptions = { Enabled: false };
   return data;
 }
 

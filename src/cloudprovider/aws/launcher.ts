@@ -19,6 +19,7 @@ import { buildCreateFleetInput, clientToken, parseFleetErrors, TemplateGroup } f
 import type { ClusterInfo } from "./cluster";
 import { ec2NodeClassHashAnnotations } from "../../apis/karpenterHash";
 import type { CapacityReservationProvider } from "./capacityReservations";
+import { requestedEfa } from "./networkInterfaces";
 
 type Reservation = NonNullable<LaunchResult["reservation"]>;
 
@@ -113,7 +114,13 @@ export class FleetLauncher {
       const groups = await this.templateGroups(nodeClaim, nc, plan.capacityType, plan.options, cluster);
       const tags = this.tagsFor(nodeClaim, nc);
       const token = clientToken(uid, state.attempt);
-      const input = buildCreateFleetInput({ capacityType: plan.capacityType, groups, tags, clientToken: token });
+      const input = buildCreateFleetInput({
+        capacityType: plan.capacityType,
+        groups,
+        tags,
+        clientToken: token,
+        context: nc.spec.context,
+      });
       sent = { plan, groups, input };
     }
     const { plan, groups, input } = sent;
@@ -288,6 +295,7 @@ export class FleetLauncher {
         taints,
         maxPods: g.maxPods,
         tags,
+        efaCount: requestedEfa(nodeClaim.spec.resources?.requests),
         reservationTargeting: this.deps.reservedCapacity ?? true,
         ...(g.reservation
           ? {

@@ -95,6 +95,13 @@ export interface EC2NodeClassLike {
     tags?: Record<string, string>;
     associatePublicIPAddress?: boolean;
     detailedMonitoring?: boolean;
+    ipPrefixCount?: number;
+    connectionTracking?: { tcpEstablishedTimeout?: number; udpStreamTimeout?: number; udpTimeout?: number };
+    networkInterfaces?: Array<{ networkCardIndex: number; deviceIndex: number; interfaceType: string }>;
+    cpuOptions?: { nestedVirtualization?: string };
+    placementGroupSelector?: { id?: string; name?: string };
+    /** CreateFleet's Context (a reserved capacity context, e.g. an AWS Outposts or partner one). */
+    context?: string;
   };
   status?: EC2NodeClassStatus;
 }

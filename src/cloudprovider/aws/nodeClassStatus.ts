@@ -9,6 +9,7 @@ import type { AmiProvider } from "./amis";
 import { InstanceProfileError, InstanceProfileProvider } from "./instanceProfiles";
 import { describeTerms } from "./selectors";
 import type { ClusterInfo } from "./cluster";
+import { fieldsCondition } from "./ignoredFields";
 import { CapacityReservationProvider, reservationFromEC2 } from "./capacityReservations";
 
 export interface NodeClassResolution {
@@ -121,6 +122,7 @@ export class NodeClassResolver {
       );
 
     if (this.deps.pricing) parts.push({ ...(await this.deps.pricing()), informational: true });
+    parts.push({ ...fieldsCondition(spec), informational: true });
 
     const failing = parts.filter((p) => !p.ok && !p.informational);
     const ready = failing.length === 0;
