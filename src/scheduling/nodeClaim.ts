@@ -19,6 +19,7 @@ import {
   type SolveContext,
 } from "./solveContext";
 import type { NewNodeClaim, Pod } from "./types";
+import type { ReservationLedger } from "./reservations";
 
 /** A placement under evaluation: the claim's name (its hostname) and the options left. */
 interface Tentative {
@@ -274,16 +275,32 @@ export class ClaimTarget {
     this.reservedNow = reserved;
   }
 
-  /** The NodeClaim to create: spot when allowed and offered (reserved is not modelled), else on-demand. */
-  toNewNodeClaim(maxTypes: number): NewNodeClaim {
-    const spot = offersCapacityType(this.options, this.reqs, L.CapacityTypeSpot);
-    const ct = spot ? L.CapacityTypeSpot : L.CapacityTypeOnDemand;
+  /**
+   * The NodeClaim to create, priced in the capacity type a launch would use (Karpenter's order): reserved when it
+   * holds a slot of a compatible reservation (then pinned to `reserved` and those reservation ids, as Karpenter's
+   * FinalizeScheduling), else spot when allowed and offered, else on-demand (reserved when that is all it allows).
+   */
+  toNewNodeClaim(maxTypes: number, ledger?: ReservationLedger): NewNodeClaim {
+    const held = ledger && !ledger.empty ? ledger.reserve(this.options, this.reqs) : [];
+    const allowed = this.reqs.get(L.LabelCapacityType);
+    const ct = held.length
+      ? L.CapacityTypeReserved
+      : offersCapacityType(this.options, this.reqs, L.CapacityTypeSpot)
+        ? L.CapacityTypeSpot
+        : !allowed || allowed.has(L.CapacityTypeOnDemand)
+          ? L.CapacityTypeOnDemand
+          : L.CapacityTypeReserved;
+    const pinned = this.reqs.clone();
+    if (held.length) {
+      pinned.add(Requirement.in(L.LabelCapacityType, L.CapacityTypeReserved));
+      pinned.add(Requirement.in(L.LabelCapacityReservationID, ...held));
+    }
     const priced = new Requirements(this.reqs.values()).add(Requirement.in(L.LabelCapacityType, ct));
     const sorted = offeredByPrice(this.options, priced, this.template.types);
     const options = truncate(sorted, this.reqs, maxTypes);
     const cheapest = options[0]!;
     const offering = cheapestOffering(cheapest, priced)!;
-    const reqs = this.reqs.clone().add(Requirement.in(L.LabelInstanceType, ...options.map((t) => t.name)));
+    const reqs = pinned.add(Requirement.in(L.LabelInstanceType, ...options.map((t) => t.name)));
     const zoneReq = this.reqs.get(L.LabelTopologyZone);
     const zone = zoneReq && !zoneReq.complement && zoneReq.values.size === 1 ? [...zoneReq.values][0] : undefined;
     const tpl = this.template;

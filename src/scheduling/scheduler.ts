@@ -5,6 +5,7 @@
 // Pure, synchronous and deterministic. The placement rules live on the objects: NodeTarget (existingNode.ts),
 // ClaimTarget (nodeClaim.ts), NodeClaimTemplate (nodeClaimTemplate.ts), Topology (topology.ts).
 import * as L from "../apis/labels";
+import { ReservationLedger } from "./reservations";
 import type { ResourceMap } from "../apis/quantity";
 import { mergeClaims, spill } from "./claimImprovement";
 import { buildNodeTargets, usageByNodePool, type NodeTarget } from "./existingNode";
@@ -240,9 +241,12 @@ class Scheduler {
   private result(): SchedulingResult {
     const out: NewNodeClaim[] = [];
     let total = 0;
+    // Reservations are handed out in claim order, one slot per claim per compatible reservation (Karpenter's
+    // ReservationManager); a claim that finds none full is priced and launched in its other capacity types.
+    const ledger = new ReservationLedger(this.templates.map((t) => t.types));
     for (const cl of this.claims) {
       if (cl.pods.length === 0) continue;
-      const nc = cl.toNewNodeClaim(this.maxTypes);
+      const nc = cl.toNewNodeClaim(this.maxTypes, ledger);
       total += nc.pricePerHour;
       out.push(nc);
     }
