@@ -6,6 +6,8 @@ import { startControllers, Controllers } from "../src/controllers";
 import { Backoff } from "../src/kube/backoff";
 import type { KindName } from "../src/kube/client";
 import type { Phase } from "../src/kube/clusterState";
+import { startPodWatch } from "../src/kube/podWatch";
+import { watchConfig } from "./watchConfig";
 
 let running: Promise<Controllers> | undefined;
 let started: Controllers | undefined;
@@ -17,7 +19,7 @@ const backoff = new Backoff({ initialMs: 1000, maxMs: 300_000 });
 function start(): void {
   if (running) return;
   running = Promise.resolve()
-    .then(() => startControllers(loadSettings(process.env)))
+    .then(() => startControllers(loadSettings(process.env), { podWatch }))
     .then(
       (c) => {
         started = c;
@@ -59,6 +61,25 @@ process.once("SIGTERM", () => {
     (err) => Log.error({ err: String(err?.message ?? err) }, "stopping controllers failed"),
   );
 });
+
+/** Pods come from the engine's own kfc watch (src/kube/podWatch.ts), not from Pepr bindings: see there why. */
+function podWatch(onEvent: Parameters<typeof startPodWatch>[0]) {
+  return startPodWatch(onEvent, {
+    resyncDelaySec: watchConfig.resyncDelaySec,
+    relistIntervalSec: watchConfig.relistIntervalSec,
+    lastSeenLimitSeconds: watchConfig.lastSeenLimitSeconds,
+    onWarning: (msg, err) =>
+      Log.warn({ err: err === undefined ? undefined : String((err as Error)?.message ?? err) }, msg),
+  });
+}
+
+/**
+ * Starts the engine in the process that runs Watch bindings (the watcher pod, or `pepr dev`), at module load:
+ * with Pods on the engine's own watch, no Pepr event may be there to start it (a cluster with no NodePool yet).
+ */
+export function startInWatcher(env: NodeJS.ProcessEnv = process.env): void {
+  if (env.PEPR_WATCH_MODE === "true" || env.PEPR_MODE === "dev") start();
+}
 
 /** A Watch callback that hands every event of `kind` to the engine's cluster state. */
 export function feed(kind: KindName) {

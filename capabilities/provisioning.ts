@@ -4,7 +4,7 @@
 // Logic: src/provisioning/, src/scheduling/volumes.ts.
 import { Capability, a } from "pepr";
 import { CSINode, NodeOverlay, NodePool } from "./kinds";
-import { feed } from "./controllers";
+import { feed, startInWatcher } from "./controllers";
 
 export const Provisioning = new Capability({
   name: "provisioning",
@@ -12,9 +12,9 @@ export const Provisioning = new Capability({
 });
 const { When } = Provisioning;
 
-// Two pod bindings (pepr 1.1.4 exposes no "any event" selector): created/updated and deleted.
-When(a.Pod).IsCreatedOrUpdated().Watch(feed("Pod"));
-When(a.Pod).IsDeleted().Watch(feed("Pod"));
+// No Pod bindings: each would keep its own full-object cache of every pod in the cluster. The engine watches Pods
+// itself (src/kube/podWatch.ts), started here in the watcher process.
+startInWatcher();
 When(a.DaemonSet).IsCreatedOrUpdated().Watch(feed("DaemonSet"));
 When(a.DaemonSet).IsDeleted().Watch(feed("DaemonSet"));
 When(NodePool).IsCreatedOrUpdated().Watch(feed("NodePool"));

@@ -9,4 +9,7 @@ process.env.PEPR_RESYNC_DELAY_SECONDS ??= "5";
 export const watchConfig = {
   resyncFailureMax: Number(process.env.PEPR_RESYNC_FAILURE_MAX),
   resyncDelaySec: Number(process.env.PEPR_RESYNC_DELAY_SECONDS),
+  // Pepr's variables, applied to the engine's own Pod watch too (capabilities/controllers.ts); kfc's defaults.
+  relistIntervalSec: Number(process.env.PEPR_RELIST_INTERVAL_SECONDS || 600),
+  lastSeenLimitSeconds: Number(process.env.PEPR_LAST_SEEN_LIMIT_SECONDS || 300),
 };

@@ -8,7 +8,7 @@ import { capacityBlockExpiration, capacityTypeSync } from "./capacityReservation
 import type { EC2NodeClassLike } from "../cloudprovider/aws";
 import type { CloudProvider } from "../cloudprovider/types";
 import { Clock, realClock, TimerHandle } from "../kube/clock";
-import { ClusterState, Phase, StateKind } from "../kube/clusterState";
+import { ClusterState, Phase, StateChange, StateKind } from "../kube/clusterState";
 import { KindName, KubeClient, KubeObject, Kinds, isNotFound } from "../kube/client";
 import type { EngineDeps } from "../kube/deps";
 import { EventRecorder } from "../kube/events";
@@ -46,6 +46,11 @@ export interface ControllerOverrides {
   sqs?: Pick<SQSClient, "send">;
   /** Skip the initial LIST (tests that feed every object through onEvent) and mark the state synced. */
   skipInitialSync?: boolean;
+  /**
+   * The engine's own Pod watch (src/kube/podWatch.ts in the watcher): started before any controller acts and
+   * resolving once its initial LIST is in the state, which then takes Pods from it instead of its own LIST.
+   */
+  podWatch?: (onEvent: (obj: KubeObject, phase: Phase) => void) => Promise<{ close(): void }>;
 }
 
 export interface Controllers {
@@ -99,8 +104,8 @@ const STORAGE_KINDS = new Set<StateKind>([
 ]);
 
 /** Rebuilds the state from the apiserver (a LIST per kind) before any controller acts. */
-async function syncState(client: KubeClient, state: ClusterState, log: Logger): Promise<void> {
-  for (const kind of SYNC_KINDS) {
+async function syncState(client: KubeClient, state: ClusterState, log: Logger, kinds = SYNC_KINDS): Promise<void> {
+  for (const kind of kinds) {
     let objs: KubeObject[];
     try {
       objs = await client.list(Kinds[kind]);
@@ -154,7 +159,21 @@ export async function startControllers(settings: Settings, o: ControllerOverride
   const drain = o.drain ?? makeDrainer({ client, state, log: log.child({ controller: "node.termination" }) });
   const schedule = o.schedule ?? defaultSchedule;
 
-  if (!o.skipInitialSync) await syncState(client, state, log);
+  // Changes seen after the initial sync but before every controller has started are handed over once they have
+  // (as Pepr's events were, which waited for the start): a controller's first pass may already have run.
+  let deliver: ((change: StateChange) => void) | undefined;
+  const early: StateChange[] = [];
+  function onEvent(kind: KindName, obj: KubeObject, phase: Phase): void {
+    if (kind === "Event" || !obj?.metadata?.name) return;
+    const change = state.apply(kind, obj, phase);
+    if (!change || !state.isSynced) return;
+    if (deliver) deliver(change);
+    else early.push(change);
+  }
+
+  if (!o.skipInitialSync)
+    await syncState(client, state, log, o.podWatch ? SYNC_KINDS.filter((k) => k !== "Pod") : SYNC_KINDS);
+  const podWatch = o.podWatch ? await o.podWatch((obj, phase) => onEvent("Pod", obj, phase)) : undefined;
   state.markSynced();
   metrics.clusterStateSynced.set(1);
   metrics.clusterStateUnsyncedTime.set(0);
@@ -222,14 +241,16 @@ export async function startControllers(settings: Settings, o: ControllerOverride
     metricsController,
   ];
 
-  function onEvent(kind: KindName, obj: KubeObject, phase: Phase): void {
-    if (kind === "Event" || !obj?.metadata?.name) return;
-    const change = state.apply(kind, obj, phase);
-    if (!change) return;
-    for (const c of controllers) c.onChange?.(change);
+  try {
+    for (const c of controllers) await c.start?.();
+  } catch (e) {
+    podWatch?.close(); // the caller retries the whole start, with a new watch
+    throw e;
   }
-
-  for (const c of controllers) await c.start?.();
+  deliver = (change) => {
+    for (const c of controllers) c.onChange?.(change);
+  };
+  for (const change of early.splice(0)) deliver(change);
 
   const timers = new Map<string, TimerHandle | undefined>();
   let stopped = false;
@@ -268,6 +289,7 @@ export async function startControllers(settings: Settings, o: ControllerOverride
     },
     async stop() {
       stopped = true;
+      podWatch?.close();
       for (const t of timers.values()) clock.clearTimeout(t);
       await Promise.all(controllers.map((c) => c.stop?.()));
     },
