@@ -140,7 +140,11 @@ export class Provisioner {
     // Pods of nodes whose NodeClaim is being deleted are scheduled too (Karpenter's deleting-node pods), so their
     // capacity is launched while the node drains instead of after the pods turn Pending.
     const draining = deletingNodePods(state);
-    const pending = [...state.pendingPods(), ...draining].sort((a, b) => podKey(a).localeCompare(podKey(b)));
+    // Ordered by key for determinism; plain code-unit order (localeCompare per comparison grew with the backlog).
+    const pending = [...state.pendingPods(), ...draining]
+      .map((p) => ({ p, k: podKey(p) }))
+      .sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0))
+      .map((x) => x.p);
     metrics.schedulerQueueDepth.set({ controller: "provisioner" }, pending.length);
     if (pending.length === 0) return { created: [], unschedulable: [] };
 

@@ -13,6 +13,16 @@ export function podNamespace(p: Pod): string {
  * each regular init container + the sidecars started before it) + pod overhead; plus one `pods` slot.
  */
 export function podRequests(p: Pod): ResourceMap {
+  let r = requestsByPod.get(p);
+  if (!r) requestsByPod.set(p, (r = computeRequests(p)));
+  return r;
+}
+
+// Per pod object, across solves (pod objects are replaced, never mutated, and the maps are only read): every
+// batch binds every bound pod of every node again, and parsing their quantities each time grew with the cluster.
+const requestsByPod = new WeakMap<Pod, ResourceMap>();
+
+function computeRequests(p: Pod): ResourceMap {
   const field = `pod ${podKey(p)} spec`;
   let app: ResourceMap = {};
   p.spec.containers.forEach((c, i) => {

@@ -49,18 +49,54 @@ function sortPods(pods: QueuedPod[]): void {
   );
 }
 
+// Per pod object, across solves: the cluster state replaces a pod's object on every change and nothing mutates
+// one in place, so a batch re-solving a backlog of thousands of pods serialises each only once, not per batch.
+const equivalenceKeys = new WeakMap<Pod, string>();
+
 /**
  * Everything a placement check reads from a pod, as a string: equal for the replicas of one template. A generic
  * ephemeral volume's claim is named after its pod, so such pods are never equivalent.
  */
 function equivalenceKey(p: Pod): string {
-  const own = (p.spec as { volumes?: Array<{ ephemeral?: unknown }> }).volumes?.some((v) => v.ephemeral);
-  return JSON.stringify([
-    p.metadata.namespace ?? "",
-    own ? p.metadata.name : "",
-    p.metadata.labels ?? null,
-    { ...p.spec, nodeName: undefined },
-  ]);
+  let k = equivalenceKeys.get(p);
+  if (k === undefined) {
+    const own = (p.spec as { volumes?: Array<{ ephemeral?: unknown }> }).volumes?.some((v) => v.ephemeral);
+    k = JSON.stringify([
+      p.metadata.namespace ?? "",
+      own ? p.metadata.name : "",
+      p.metadata.labels ?? null,
+      { ...p.spec, nodeName: undefined },
+    ]);
+    equivalenceKeys.set(p, k);
+  }
+  return k;
+}
+
+const topologyKeys = new WeakMap<Pod, string | null>();
+
+/**
+ * What Topology.podTopology reads from a pod (namespace, labels, its terms, and the node affinity and tolerations
+ * a spread's node filter reads); undefined when it has no terms.
+ */
+function topologyKey(p: Pod): string | undefined {
+  let k = topologyKeys.get(p);
+  if (k === undefined) {
+    const spread = p.spec.topologySpreadConstraints;
+    const aff = p.spec.affinity;
+    k =
+      spread?.length || aff?.podAffinity || aff?.podAntiAffinity
+        ? JSON.stringify([
+            p.metadata.namespace ?? "",
+            p.metadata.labels ?? null,
+            spread ?? null,
+            aff ?? null,
+            p.spec.nodeSelector ?? null,
+            p.spec.tolerations ?? null,
+          ])
+        : null;
+    topologyKeys.set(p, k);
+  }
+  return k ?? undefined;
 }
 
 /**
@@ -136,8 +172,14 @@ class Scheduler {
     }
     sortPods(queue);
     // Like Karpenter, build every pending pod's topology groups up front so that pods placed early are counted
-    // (and their domain pinned) for groups whose owners are scheduled later.
+    // (and their domain pinned) for groups whose owners are scheduled later. Equivalent pods (same namespace,
+    // labels and topology terms) create the same groups: one of them registers them.
+    const registered = new Set<string>();
     for (const q of queue) {
+      const eq = topologyKey(q.pod);
+      if (eq === undefined) continue; // no spread or pod (anti-)affinity terms: no groups
+      if (registered.has(eq)) continue;
+      registered.add(eq);
       try {
         this.ctx.topology.podTopology(q.pod);
       } catch {
@@ -153,7 +195,7 @@ class Scheduler {
     for (const q of queue) {
       if (seen.has(q.key)) continue;
       seen.add(q.key);
-      const eq = failed.size > 0 ? equivalenceKey(q.pod) : undefined;
+      const eq = failed.size > 0 ? equivalenceKey(q.pod) : undefined; // memoised: cheap after the first batch
       const same = eq === undefined ? undefined : failed.get(eq);
       if (same && same.placed === placed) {
         this.unschedulable.push({ pod: q.pod, key: q.key, reason: same.reason });
