@@ -3,10 +3,15 @@
 // one provisioning solve over every pending pod, launch + registration + binding, a scale-down, one disruption
 // decision, then 50 single-pod solves on the loaded cluster. The engine is bundled with esbuild first (as
 // dist/ is), so tsx's transpiler is not in the measured RSS. Targets are issue 17's (Karpenter's bars); a row
-// that misses one says NO. No sandbox: nothing here needs the shared lock.
+// that misses one says NO. Then, on the sandbox (bench/scale/sandbox.ts): (a) Karpenter's e2e "basic" shape and
+// (d) a churn soak (BENCH_SOAK_MINUTES, default 30), the module running as users deploy it. BENCH_SCALE_PARTS
+// (engine,basic,soak; default all) chooses. The sandbox parts need the shared lock:
+//   flock /tmp/capsicum-sandbox.lock timeout 3600 npm run bench -- scale
 import { execFileSync, spawnSync } from "node:child_process";
 import { cpus, totalmem, tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { runSandboxBench } from "./scale/sandbox";
 
 interface Mem { heapMB: number; rssMB: number; peakRssMB: number }
 interface Run {
@@ -14,7 +19,7 @@ interface Run {
   baseline: Mem; idle: Mem; afterIngest: Mem; afterSolve: Mem; afterBind: Mem; afterDisruption: Mem; end: Mem; peakRssMB: number;
   ingestUsPerEvent: number; provisionMs: number; solveMs: number; firstClaimMs?: number; lastClaimMs?: number; pricePerHour: number;
   firstClaims: number; unschedulable: number; nodes: number; bound: number; deleted: number;
-  disruptionMs: number; probes: number; decision: string; trials: number; trialP50: number; trialP99: number;
+  disruptionMs: number; probes: number; decision: string; trials: number; trialP50: number; trialP99: number; trialCpuP50: number; trialCpuP99: number;
   verbs: Record<string, number>; fullCacheMB: number; fullPodBytes: number;
 }
 
@@ -45,12 +50,41 @@ function table(rows: string[][]): void {
 }
 
 export default async function (): Promise<void> {
+  const parts = (process.env.BENCH_SCALE_PARTS ?? "engine,basic,soak").split(",");
+  if (parts.includes("engine")) engine();
+  const soakMinutes = parts.includes("soak") ? Number(process.env.BENCH_SOAK_MINUTES ?? 30) : 0;
+  if (parts.includes("basic") || soakMinutes > 0) await sandboxParts(parts.includes("basic"), soakMinutes);
+}
+
+async function sandboxParts(basic: boolean, soakMinutes: number): Promise<void> {
+  const r = await runSandboxBench({ basic, soakMinutes });
+  const cpu = cpus()[0]?.model ?? "?";
+  console.log(`\nsandbox: ${cpus().length} × ${cpu}, Node ${process.version}; module = ${r.basic?.mode ?? process.env.BENCH_MODULE ?? "artefact"} (RSS and CPU summed over all its processes, from /proc)`);
+  if (r.basic) {
+    const b = r.basic;
+    console.log("\n(a) Karpenter e2e basic shape: 500 × 0.9 vCPU/3.1Gi + 500 × 3.5 vCPU/28Gi pending at once (targets: ≤ 60 s, ≤ 130 MB)");
+    table([
+      ["to first NodeClaim s", "to all Running s", "NodeClaims", "$/h", "idle RSS MB", "peak RSS MB", "CPU s", "load avg after"],
+      [b.toFirstClaimS.toFixed(1), ok(b.toAllRunningS, 60), String(b.nodeClaims), b.pricePerHour.toFixed(2), f0(b.idleRssMB), ok(b.peakRssMB, 130), f1(b.cpuSeconds), b.load],
+    ]);
+  }
+  if (r.soak) {
+    const s = r.soak;
+    console.log(`\n(d) churn soak: a Deployment scaled 20 ↔ 120 every 20 s (target: end RSS within 10 % of start)`);
+    table([
+      ["minutes", "cycles", "start RSS MB", "end RSS MB", "change %", "peak RSS MB", "NodeClaims at end"],
+      [String(s.minutes), String(s.cycles), f0(s.startRssMB), f0(s.endRssMB), `${f1(s.changePct)} ${Math.abs(s.changePct) <= 10 ? "ok" : "NO"}`, f0(s.peakRssMB), String(s.nodeClaimsEnd)],
+    ]);
+  }
+}
+
+function engine(): void {
   const sizes = (process.env.BENCH_SCALE_SIZES ?? "1000,5000,20000").split(",").map(Number).filter((n) => n > 0);
   const file = bundle();
   const runs: Run[] = [];
   for (const n of sizes) runs.push(runOne(file, n));
   const cpu = cpus()[0]?.model ?? "?";
-  console.log(`machine: ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${runs[0]?.node ?? process.version}; engine bundled with esbuild, in-memory apiserver, instant fake EC2, us-east-1 catalog`);
+  console.log(`machine: ${cpus().length} × ${cpu}, load average ${readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${runs[0]?.node ?? process.version}; engine bundled with esbuild, in-memory apiserver, instant fake EC2, us-east-1 catalog`);
   console.log("\nmemory (MB; heap = heapUsed after full GC; target = issue 17's module RSS bar)");
   table([
     ["pods", "shape", "idle heap", "idle RSS", "state heap +", "heap after bind", "RSS after bind", "peak RSS", "target", "1 full-object watch cache"],
@@ -69,8 +103,8 @@ export default async function (): Promise<void> {
   ]);
   console.log(`\ndisruption and single-pod solves on the loaded cluster (ms; targets: decision ≤ ${DISRUPTION_TARGET_MS / 1000} s, Karpenter's multi-node timeout; pod → NodeClaim ≤ batch idle + ${TRIAL_TARGET_MS} ms at p99)`);
   table([
-    ["pods", "nodes", "pods deleted", "decision ms", "probes", "decision", "trials", "pod→NodeClaim p50", "p99", "target"],
-    ...runs.map((r) => [String(r.pods), String(r.nodes), String(r.deleted), ok(r.disruptionMs, DISRUPTION_TARGET_MS), String(r.probes), r.decision, String(r.trials), f1(r.trialP50), ok(r.trialP99, TRIAL_TARGET_MS), String(TRIAL_TARGET_MS)]),
+    ["pods", "nodes", "pods deleted", "decision ms", "probes", "decision", "trials", "pod→NodeClaim p50", "p99", "target", "CPU ms p50", "CPU ms p99"],
+    ...runs.map((r) => [String(r.pods), String(r.nodes), String(r.deleted), ok(r.disruptionMs, DISRUPTION_TARGET_MS), String(r.probes), r.decision, String(r.trials), f1(r.trialP50), ok(r.trialP99, TRIAL_TARGET_MS), String(TRIAL_TARGET_MS), f1(r.trialCpuP50), f1(r.trialCpuP99)]),
   ]);
   console.log("\nRSS is the engine's alone: Pepr's own watch caches (one per When(...).Watch binding, full objects) come on top, see the last memory column.");
 }

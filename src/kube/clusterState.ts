@@ -47,6 +47,8 @@ export class ClusterState {
   readonly csiNodes = new Map<string, KubeObject>();
   readonly volumeAttachments = new Map<string, KubeObject>();
   private readonly podsByNode = new Map<string, Set<string>>();
+  /** Keys of the provisionable pods, kept on every change: a batch reads the backlog, not every pod. */
+  private readonly provisionable = new Set<string>();
   private readonly nodeByProvider = new Map<string, string>();
   private readonly claimByProvider = new Map<string, string>();
   /** pod key -> NodeClaim name the provisioner planned it onto (cleared when the pod binds or the claim goes). */
@@ -151,6 +153,7 @@ export class ClusterState {
 
   private index(kind: StateKind, key: string, obj: KubeObject): void {
     if (kind === "Pod") {
+      if (isProvisionable(obj)) this.provisionable.add(key);
       const n = obj.spec?.nodeName as string | undefined;
       if (n) {
         let s = this.podsByNode.get(n);
@@ -164,6 +167,7 @@ export class ClusterState {
 
   private unindex(kind: StateKind, key: string, obj: KubeObject): void {
     if (kind === "Pod") {
+      this.provisionable.delete(key);
       const n = obj.spec?.nodeName as string | undefined;
       if (n) {
         const s = this.podsByNode.get(n);
@@ -254,7 +258,7 @@ export class ClusterState {
   /** Pods kube-scheduler gave up on that Karpenter should provision for (Karpenter's pod.IsProvisionable). */
   pendingPods(): KubeObject[] {
     const out: KubeObject[] = [];
-    for (const p of this.pods.values()) if (isProvisionable(p)) out.push(p);
+    for (const k of this.provisionable) out.push(this.pods.get(k)!);
     return out;
   }
 

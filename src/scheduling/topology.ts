@@ -63,6 +63,15 @@ export class TopologyGroup {
   }
 }
 
+const selectorInputs = new WeakMap<Pod, string>();
+
+/** What TopologyGroup.selects reads from a pod, as a string (memoised per pod object: pods are replaced, not mutated). */
+function selectorInput(pod: Pod): string {
+  let k = selectorInputs.get(pod);
+  if (k === undefined) selectorInputs.set(pod, (k = JSON.stringify([podNamespace(pod), pod.metadata.labels ?? {}])));
+  return k;
+}
+
 function termNamespaces(term: PodAffinityTerm, pod: Pod): NamespaceSet {
   if (!term.namespaces?.length && !term.namespaceSelector) return { names: new Set([podNamespace(pod)]) };
   return { names: new Set(term.namespaces ?? []), selector: term.namespaceSelector };
@@ -127,12 +136,18 @@ export class Topology {
   private getGroup(map: Map<string, TopologyGroup>, g: TopologyGroup): TopologyGroup {
     const hit = map.get(g.id);
     if (hit) return hit;
-    // A new group counts every pod already placed that it selects.
-    for (const p of this.placed)
-      if (g.countsAt(p)) {
+    // A new group counts every pod already placed that it selects. Whether it selects a pod depends only on the
+    // pod's namespace and labels, which the replicas of a Deployment share: one selector match per distinct set.
+    const verdicts = new Map<string, boolean>();
+    for (const p of this.placed) {
+      const lk = selectorInput(p.pod);
+      let v = verdicts.get(lk);
+      if (v === undefined) verdicts.set(lk, (v = g.selects(p.pod)));
+      if (v && (g.filter.trivial || g.filter.matches(p))) {
         const d = p.domain(g.key);
         if (d !== undefined) g.record(d);
       }
+    }
     map.set(g.id, g);
     return g;
   }

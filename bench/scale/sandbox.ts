@@ -1,0 +1,222 @@
+// The module on the sandbox (real kube-apiserver, kube-scheduler, KWOK, moto as EC2, the node agent as kubelets):
+// (a) Karpenter's e2e "basic" shape — 500 × 0.9 vCPU/3.1Gi + 500 × 3.5 vCPU/28Gi pending at once — and (d) a
+// churn soak (pods created and deleted continuously). The module runs as users run it (dist/capsicum.yaml under
+// its ServiceAccount; BENCH_MODULE=dev runs `pepr dev` from source instead), and its RSS and CPU are read from
+// /proc for every process of its pods' process groups. Run by bench/scale.bench.ts.
+import { execFileSync } from "node:child_process";
+import { readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { loadCatalog } from "../../src/cloudprovider/aws/catalog";
+import { startSandbox, Sandbox } from "../../sandbox/sandbox";
+import { startDevModule, startModule, RunningModule } from "../../sandbox/module";
+import { NodeAgent } from "../../sandbox/nodeAgent";
+import { waitFor } from "../../sandbox/procs";
+
+const root = join(__dirname, "..", "..");
+const NS = "bench-scale";
+const PAGE = Number(process.env.PAGESIZE ?? 4096);
+const HZ = 100; // USER_HZ on Linux
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Obj = any;
+
+/** RSS (sum) and CPU seconds of every live process in the module's process groups, sampled. */
+class ProcessMeter {
+  peakMB = 0;
+  private readonly cpu = new Map<number, number>();
+  private timer?: NodeJS.Timeout;
+  constructor(private readonly groups: () => number[]) {}
+  sample(): { rssMB: number; procs: number } {
+    const groups = new Set(this.groups());
+    let rss = 0;
+    let procs = 0;
+    for (const d of readdirSync("/proc")) {
+      if (!/^\d+$/.test(d)) continue;
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${d}/stat`, "utf8");
+      } catch {
+        continue;
+      }
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" "); // fields from 3 (state) on
+      if (!groups.has(Number(f[2]))) continue; // field 5: pgrp
+      procs++;
+      rss += Number(f[21]) * PAGE; // field 24: rss pages
+      this.cpu.set(Number(d), (Number(f[11]) + Number(f[12])) / HZ); // utime + stime
+    }
+    const rssMB = rss / 2 ** 20;
+    this.peakMB = Math.max(this.peakMB, rssMB);
+    return { rssMB, procs };
+  }
+  /** CPU seconds of every process seen (exited ones at their last sample). */
+  cpuSeconds(): number {
+    return [...this.cpu.values()].reduce((a, b) => a + b, 0);
+  }
+  start(ms = 500): void {
+    this.timer = setInterval(() => this.sample(), ms);
+  }
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}
+
+function moduleGroups(m: RunningModule): number[] {
+  if (m.artefact) return m.artefact.pods.map((p) => p.child?.pid).filter((p): p is number => !!p);
+  return m.child?.pid ? [m.child.pid] : [];
+}
+
+interface Env {
+  sandbox: Sandbox;
+  module: RunningModule;
+  agent: NodeAgent;
+  meter: ProcessMeter;
+  kubectl(args: string[], input?: string): string;
+  mode: string;
+  stop(): Promise<void>;
+}
+
+async function up(): Promise<Env> {
+  const sandbox = await startSandbox();
+  Object.assign(process.env, sandbox.env);
+  const cp = sandbox.controlPlane!;
+  const kubectl = (args: string[], input?: string) =>
+    execFileSync(cp.kubectl, args, { encoding: "utf8", input, env: { ...process.env, KUBECONFIG: cp.kubeconfig }, maxBuffer: 256 * 2 ** 20 });
+  kubectl(["apply", "--server-side", "--force-conflicts", "-f", join(root, "crds")]);
+  kubectl(["wait", "--for=condition=Established", "--timeout=60s", "crd/nodepools.karpenter.sh", "crd/nodeclaims.karpenter.sh"]);
+  const mode = process.env.BENCH_MODULE === "dev" ? "dev" : "artefact";
+  const env: Record<string, string> = { ...sandbox.env, KUBECONFIG: cp.kubeconfig, BATCH_IDLE_DURATION: "1s", BATCH_MAX_DURATION: "10s" };
+  const module = await (mode === "dev" ? startDevModule : startModule)(env);
+  const agent = new NodeAgent({ clusterName: sandbox.env.CLUSTER_NAME, apiServerEndpoint: cp.server, kubeconfig: cp.kubeconfig, bootDelayMs: 1000, pollMs: 500, logFile: join(cp.dir, "node-agent.log") });
+  agent.start();
+  const meter = new ProcessMeter(() => moduleGroups(module));
+  meter.start();
+  kubectl(["create", "namespace", NS]);
+  kubectl(["apply", "-f", join(root, "examples/ec2nodeclass.yaml")]);
+  // Karpenter's e2e NodePool for this shape: on-demand and spot c/m/r, no limit reached (2,200 vCPU requested).
+  kubectl(["apply", "-f", "-"], JSON.stringify({
+    apiVersion: "karpenter.sh/v1", kind: "NodePool", metadata: { name: "bench" },
+    spec: {
+      template: { spec: {
+        requirements: [
+          { key: "kubernetes.io/arch", operator: "In", values: ["amd64"] },
+          { key: "karpenter.sh/capacity-type", operator: "In", values: ["spot", "on-demand"] },
+          { key: "karpenter.k8s.aws/instance-category", operator: "In", values: ["c", "m", "r"] },
+        ],
+        nodeClassRef: { group: "karpenter.k8s.aws", kind: "EC2NodeClass", name: "default" },
+        expireAfter: "720h",
+      } },
+      limits: { cpu: 10000 },
+      disruption: { consolidationPolicy: "WhenEmptyOrUnderutilized", consolidateAfter: "1m", budgets: [{ nodes: "0" }] },
+    },
+  }));
+  await waitFor("NodePool bench Ready", async () => {
+    const np = JSON.parse(kubectl(["get", "nodepool", "bench", "-o", "json"]));
+    return np.status?.conditions?.some((c: Obj) => c.type === "Ready" && c.status === "True") || undefined;
+  }, 120_000);
+  return {
+    sandbox, module, agent, meter, kubectl, mode,
+    async stop() {
+      meter.stop();
+      await module.stop().catch(() => undefined);
+      await agent.stop().catch(() => undefined);
+      await sandbox.stop?.();
+    },
+  };
+}
+
+function deployment(name: string, replicas: number, cpu: string, memory: string): Obj {
+  return {
+    apiVersion: "apps/v1", kind: "Deployment", metadata: { name, namespace: NS },
+    spec: {
+      replicas, selector: { matchLabels: { app: name } },
+      template: {
+        metadata: { labels: { app: name } },
+        spec: {
+          terminationGracePeriodSeconds: 0,
+          containers: [{ name: "pause", image: "registry.k8s.io/pause:3.9", resources: { requests: { cpu, memory } } }],
+        },
+      },
+    },
+  };
+}
+
+const list = (e: Env, what: string[]): Obj[] => JSON.parse(e.kubectl(["get", ...what, "-o", "json"])).items;
+
+function pricePerHour(claims: Obj[]): number {
+  const cat = new Map(loadCatalog({ region: "us-east-1" }).map((t) => [t.name, t]));
+  let sum = 0;
+  for (const c of claims) {
+    const l = c.metadata.labels ?? {};
+    const it = cat.get(l["node.kubernetes.io/instance-type"]);
+    const o = it?.offerings.find((x) => x.zone === l["topology.kubernetes.io/zone"] && x.capacityType === l["karpenter.sh/capacity-type"]);
+    sum += o?.price ?? 0;
+  }
+  return sum;
+}
+
+export interface BasicResult {
+  mode: string; toFirstClaimS: number; toAllRunningS: number; nodeClaims: number; pricePerHour: number;
+  idleRssMB: number; peakRssMB: number; cpuSeconds: number; load: string;
+}
+
+/** (a) Karpenter's e2e "basic" shape, pending at once. */
+export async function basic(e: Env): Promise<BasicResult> {
+  const idle = e.meter.sample().rssMB;
+  const cpu0 = e.meter.cpuSeconds();
+  const t0 = Date.now();
+  e.kubectl(["apply", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "List", items: [deployment("small", 500, "900m", "3.1Gi"), deployment("large", 500, "3500m", "28Gi")] }));
+  let first = -1;
+  await waitFor("1,000 pods Running", async () => {
+    if (first < 0 && list(e, ["nodeclaims"]).length) first = Date.now() - t0;
+    const ps = list(e, ["pods", "-n", NS]);
+    return ps.filter((p) => p.status?.phase === "Running").length >= 1000 || undefined;
+  }, 600_000);
+  const toAll = Date.now() - t0;
+  const claims = list(e, ["nodeclaims"]);
+  e.meter.sample();
+  return {
+    mode: e.mode, toFirstClaimS: first / 1000, toAllRunningS: toAll / 1000, nodeClaims: claims.length, pricePerHour: pricePerHour(claims),
+    idleRssMB: idle, peakRssMB: e.meter.peakMB, cpuSeconds: e.meter.cpuSeconds() - cpu0, load: readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" "),
+  };
+}
+
+export interface SoakResult { minutes: number; cycles: number; startRssMB: number; endRssMB: number; peakRssMB: number; changePct: number; nodeClaimsEnd: number }
+
+/**
+ * (d) Churn: a Deployment scaled between 20 and 120 replicas every 20 s for BENCH_SOAK_MINUTES (default 30),
+ * so pods are created and deleted continuously and nodes come and go. RSS at start (after the first cycle) and end.
+ */
+export async function soak(e: Env, minutes: number): Promise<SoakResult> {
+  e.kubectl(["delete", "deployment", "--all", "-n", NS, "--wait=false"]);
+  e.kubectl(["patch", "nodepool", "bench", "--type=merge", "-p", JSON.stringify({ spec: { disruption: { budgets: [{ nodes: "100%" }], consolidateAfter: "30s" } } })]);
+  e.kubectl(["apply", "-f", "-"], JSON.stringify(deployment("churn", 20, "500m", "512Mi")));
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  await sleep(20_000);
+  const start = e.meter.sample().rssMB;
+  const peak0 = e.meter.peakMB;
+  const end = Date.now() + minutes * 60_000;
+  let cycles = 0;
+  while (Date.now() < end) {
+    e.kubectl(["scale", "deployment", "churn", "-n", NS, `--replicas=${cycles % 2 ? 20 : 120}`]);
+    cycles++;
+    await sleep(20_000);
+    if (process.env.BENCH_SCALE_PROGRESS) process.stderr.write(`[soak] ${cycles} cycles, RSS ${e.meter.sample().rssMB.toFixed(0)} MB\n`);
+  }
+  const endRss = e.meter.sample().rssMB;
+  return {
+    minutes, cycles, startRssMB: start, endRssMB: endRss, peakRssMB: Math.max(peak0, e.meter.peakMB), changePct: ((endRss - start) / start) * 100,
+    nodeClaimsEnd: list(e, ["nodeclaims"]).length,
+  };
+}
+
+export async function runSandboxBench(parts: { basic: boolean; soakMinutes: number }): Promise<{ basic?: BasicResult; soak?: SoakResult }> {
+  const e = await up();
+  try {
+    const out: { basic?: BasicResult; soak?: SoakResult } = {};
+    if (parts.basic) out.basic = await basic(e);
+    if (parts.soakMinutes > 0) out.soak = await soak(e, parts.soakMinutes);
+    return out;
+  } finally {
+    await e.stop();
+  }
+}
