@@ -67,6 +67,7 @@ async function sandboxParts(basic: boolean, soakMinutes: number): Promise<void> 
       ["to first NodeClaim s", "to all Running s", "NodeClaims", "$/h", "idle RSS MB", "peak RSS MB", "CPU s", "load avg after"],
       [b.toFirstClaimS.toFixed(1), ok(b.toAllRunningS, 60), String(b.nodeClaims), b.pricePerHour.toFixed(2), f0(b.idleRssMB), ok(b.peakRssMB, 130), f1(b.cpuSeconds), b.load],
     ]);
+    console.log(`peak RSS per pod (MB): ${Object.entries(b.peakByPodMB).map(([k, v]) => `${k} ${f0(v)}`).join(", ")}`);
   }
   if (r.soak) {
     const s = r.soak;

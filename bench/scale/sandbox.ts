@@ -23,11 +23,14 @@ type Obj = any;
 /** RSS (sum) and CPU seconds of every live process in the module's process groups, sampled. */
 class ProcessMeter {
   peakMB = 0;
+  /** Peak RSS per role (watcher, admission; "module" for pepr dev's single process). */
+  readonly peakByRole = new Map<string, number>();
   private readonly cpu = new Map<number, number>();
   private timer?: NodeJS.Timeout;
-  constructor(private readonly groups: () => number[]) {}
+  constructor(private readonly groups: () => Map<number, string>) {}
   sample(): { rssMB: number; procs: number } {
-    const groups = new Set(this.groups());
+    const groups = this.groups();
+    const byRole = new Map<string, number>();
     let rss = 0;
     let procs = 0;
     for (const d of readdirSync("/proc")) {
@@ -41,11 +44,16 @@ class ProcessMeter {
       const f = stat.slice(stat.lastIndexOf(")") + 2).split(" "); // fields from 3 (state) on
       if (!groups.has(Number(f[2]))) continue; // field 5: pgrp
       procs++;
-      rss += Number(f[21]) * PAGE; // field 24: rss pages
+      const bytes = Number(f[21]) * PAGE; // field 24: rss pages
+      rss += bytes;
+      const role = groups.get(Number(f[2]))!;
+      byRole.set(role, (byRole.get(role) ?? 0) + bytes / 2 ** 20);
       this.cpu.set(Number(d), (Number(f[11]) + Number(f[12])) / HZ); // utime + stime
     }
     const rssMB = rss / 2 ** 20;
     this.peakMB = Math.max(this.peakMB, rssMB);
+    // Per role: the largest single pod of that role (what one container's memory limit must allow).
+    for (const [role, mb] of byRole) this.peakByRole.set(role, Math.max(this.peakByRole.get(role) ?? 0, mb));
     return { rssMB, procs };
   }
   /** CPU seconds of every process seen (exited ones at their last sample). */
@@ -60,9 +68,12 @@ class ProcessMeter {
   }
 }
 
-function moduleGroups(m: RunningModule): number[] {
-  if (m.artefact) return m.artefact.pods.map((p) => p.child?.pid).filter((p): p is number => !!p);
-  return m.child?.pid ? [m.child.pid] : [];
+/** Process group → role, one group per pod (each pod's processes run in their own group). */
+function moduleGroups(m: RunningModule): Map<number, string> {
+  const out = new Map<number, string>();
+  for (const p of m.artefact?.pods ?? []) if (p.child?.pid) out.set(p.child.pid, `${p.name.includes("-watcher-") ? "watcher" : "admission"} ${p.child.pid}`);
+  if (m.child?.pid) out.set(m.child.pid, "module");
+  return out;
 }
 
 interface Env {
@@ -156,7 +167,7 @@ function pricePerHour(claims: Obj[]): number {
 
 export interface BasicResult {
   mode: string; toFirstClaimS: number; toAllRunningS: number; nodeClaims: number; pricePerHour: number;
-  idleRssMB: number; peakRssMB: number; cpuSeconds: number; load: string;
+  idleRssMB: number; peakRssMB: number; peakByPodMB: Record<string, number>; cpuSeconds: number; load: string;
 }
 
 /** (a) Karpenter's e2e "basic" shape, pending at once. */
@@ -176,7 +187,7 @@ export async function basic(e: Env): Promise<BasicResult> {
   e.meter.sample();
   return {
     mode: e.mode, toFirstClaimS: first / 1000, toAllRunningS: toAll / 1000, nodeClaims: claims.length, pricePerHour: pricePerHour(claims),
-    idleRssMB: idle, peakRssMB: e.meter.peakMB, cpuSeconds: e.meter.cpuSeconds() - cpu0, load: readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" "),
+    idleRssMB: idle, peakRssMB: e.meter.peakMB, peakByPodMB: Object.fromEntries(e.meter.peakByRole), cpuSeconds: e.meter.cpuSeconds() - cpu0, load: readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" "),
   };
 }
 
