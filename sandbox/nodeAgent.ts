@@ -256,6 +256,37 @@ export class NodeAgent {
     }
   }
 
+  /**
+   * A fault on demand: the kubelet of `nodeName` stops. KWOK stops simulating it (its annotation goes: no more
+   * status, heartbeats or pod updates from that node) and the Node reports `condition` = `status` (default
+   * Ready=False) since `since`, the condition's lastTransitionTime. A `since` in the past stands for a node that
+   * has been unhealthy that long, without waiting for it.
+   */
+  async failKubelet(
+    nodeName: string,
+    o: { condition?: string; status?: "False" | "Unknown" | "True"; reason?: string; since?: Date } = {},
+  ): Promise<void> {
+    const node = await this.core.readNode({ name: nodeName });
+    delete node.metadata!.annotations?.[KWOK_NODE_ANNOTATION];
+    await this.core.replaceNode({ name: nodeName, body: node });
+    const fresh = await this.core.readNode({ name: nodeName });
+    const type = o.condition ?? "Ready";
+    const now = new Date();
+    const cond = {
+      type,
+      status: o.status ?? "False",
+      reason: o.reason ?? "KubeletNotReady",
+      message: `${type} is ${o.status ?? "False"}: the kubelet stopped (sandbox fault)`,
+      lastHeartbeatTime: now,
+      lastTransitionTime: o.since ?? now,
+    };
+    fresh.status = fresh.status ?? {};
+    fresh.status.conditions = [...(fresh.status.conditions ?? []).filter((c) => c.type !== type), cond];
+    await this.core.replaceNodeStatus({ name: nodeName, body: fresh });
+    const id = /([^/]+)$/.exec(fresh.spec?.providerID ?? "")?.[1] ?? nodeName;
+    this.say(id, "kubelet", `stopped (fault): ${type}=${cond.status} since ${cond.lastTransitionTime.toISOString()}`);
+  }
+
   private async addExtendedResources(id: string, node: V1Node, now: number): Promise<void> {
     const p = this.pendingExtended.get(id);
     if (!p || now < p.at) return;
