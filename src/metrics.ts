@@ -36,8 +36,8 @@ export class Metrics {
   });
   readonly nodeClaimsTerminated = new Counter({
     name: "karpenter_nodeclaims_terminated_total",
-    help: "Number of nodeclaims terminated in total by Karpenter.",
-    labelNames: ["nodepool", "capacity_type"] as const,
+    help: "Number of nodeclaims terminated in total by Karpenter. Labeled by the owning nodepool, capacity type, and zone.",
+    labelNames: ["nodepool", "capacity_type", "zone"] as const,
     registers: [this.registry],
   });
   readonly nodeClaimsDisrupted = new Counter({
@@ -55,14 +55,14 @@ export class Metrics {
   });
   readonly nodesCreated = new Counter({
     name: "karpenter_nodes_created_total",
-    help: "Number of nodes created in total by Karpenter.",
-    labelNames: ["nodepool"] as const,
+    help: "Number of nodes created in total by Karpenter. Labeled by owning nodepool and zone.",
+    labelNames: ["nodepool", "zone"] as const,
     registers: [this.registry],
   });
   readonly nodesTerminated = new Counter({
     name: "karpenter_nodes_terminated_total",
-    help: "Number of nodes terminated in total by Karpenter.",
-    labelNames: ["nodepool"] as const,
+    help: "Number of nodes terminated in total by Karpenter. Labeled by owning nodepool and zone.",
+    labelNames: ["nodepool", "zone"] as const,
     registers: [this.registry],
   });
   readonly nodesAllocatable = nodeGauge(
@@ -113,11 +113,55 @@ export class Metrics {
     labelNames: ["version", "goversion", "goarch", "commit"] as const,
     registers: [this.registry],
   });
-  readonly nodesTerminationDuration = new Histogram({
+  /** A Summary, as Karpenter's (SummaryObjectives: quantiles 0, .5, .9, .99, 1). */
+  readonly nodesTerminationDuration = new Summary({
     name: "karpenter_nodes_termination_duration_seconds",
-    help: "The time taken between a node's deletion request and the removal of its finalizer.",
+    help: "The time taken between a node's deletion request and the removal of its finalizer",
     labelNames: ["nodepool"] as const,
-    buckets: [1, 5, 10, 30, 60, 120, 300, 600, 1200, 3600],
+    percentiles: [0, 0.5, 0.9, 0.99, 1],
+    registers: [this.registry],
+  });
+  readonly nodesDrained = new Counter({
+    name: "karpenter_nodes_drained_total",
+    help: "The total number of nodes drained by Karpenter",
+    labelNames: ["nodepool"] as const,
+    registers: [this.registry],
+  });
+  readonly nodesLifetimeDuration = new Histogram({
+    name: "karpenter_nodes_lifetime_duration_seconds",
+    help: "The lifetime duration of the nodes since creation.",
+    labelNames: ["nodepool"] as const,
+    buckets: [
+      ...[15, 30, 45].map((m) => m * 60),
+      ...[1, 2, 4, 6, 8, 10, 12, 16, 20].map((h) => h * 3600),
+      ...[1, 2, 3, 5, 10, 15, 20, 25, 30].map((d) => d * 86400),
+    ],
+    registers: [this.registry],
+  });
+  readonly nodeClaimsTerminationDuration = new Histogram({
+    name: "karpenter_nodeclaims_termination_duration_seconds",
+    help: "Duration of NodeClaim termination in seconds.",
+    labelNames: ["nodepool"] as const,
+    buckets: Array.from({ length: 12 }, (_, i) => 2 ** i),
+    registers: [this.registry],
+  });
+  readonly nodeClaimsInstanceTerminationDuration = new Histogram({
+    name: "karpenter_nodeclaims_instance_termination_duration_seconds",
+    help: "Duration of CloudProvider Instance termination in seconds.",
+    labelNames: ["nodepool"] as const,
+    buckets: Array.from({ length: 11 }, (_, i) => 2 ** i),
+    registers: [this.registry],
+  });
+  readonly podsEvictionRequests = new Counter({
+    name: "karpenter_pods_eviction_requests_total",
+    help: "The total number of pod eviction requests made by Karpenter, labeled by response code",
+    labelNames: ["code"] as const,
+    registers: [this.registry],
+  });
+  readonly podsDrained = new Counter({
+    name: "karpenter_pods_drained_total",
+    help: "The total number of pods drained during node termination by Karpenter, labeled by reason",
+    labelNames: ["reason"] as const,
     registers: [this.registry],
   });
   readonly nodePoolsUsage = new Gauge({
@@ -183,6 +227,12 @@ export class Metrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [this.registry],
   });
+  readonly schedulerUnschedulablePods = new Gauge({
+    name: "karpenter_scheduler_unschedulable_pods_count",
+    help: "The number of unschedulable Pods.",
+    labelNames: ["controller"] as const,
+    registers: [this.registry],
+  });
   readonly schedulerQueueDepth = new Gauge({
     name: "karpenter_scheduler_queue_depth",
     help: "The number of pods waiting to be scheduled.",
@@ -235,6 +285,44 @@ export class Metrics {
     labelNames: ["decision", "reason", "consolidation_type"] as const,
     registers: [this.registry],
   });
+  readonly disruptionDecisionsByNodePool = new Counter({
+    name: "karpenter_voluntary_disruption_decisions_by_nodepool_total",
+    help: "Number of disruption decisions performed by nodepool. Labeled by nodepool name, disruption decision, reason, and consolidation type.",
+    labelNames: ["nodepool", "decision", "reason", "consolidation_type"] as const,
+    registers: [this.registry],
+  });
+  readonly disruptionFailedValidations = new Counter({
+    name: "karpenter_voluntary_disruption_failed_validations_total",
+    help: "Number of candidates that were selected for disruption but failed validation. Labeled by consolidation type.",
+    labelNames: ["consolidation_type"] as const,
+    registers: [this.registry],
+  });
+  readonly disruptionQueueFailures = new Counter({
+    name: "karpenter_voluntary_disruption_queue_failures_total",
+    help: "The number of times that an enqueued disruption decision failed. Labeled by disruption method.",
+    labelNames: ["decision", "reason", "consolidation_type"] as const,
+    registers: [this.registry],
+  });
+  readonly nodePoolsNodesConsumingBudgets = new Gauge({
+    name: "karpenter_nodepools_nodes_consuming_budgets",
+    help: "The number of nodes consuming the budget of a nodepool at a point in time. Labeled by NodePool.",
+    labelNames: ["nodepool", "reason"] as const,
+    registers: [this.registry],
+  });
+  /** Balanced consolidation (Karpenter v1.14): every scored move of a Balanced pool. */
+  readonly consolidationScore = new Histogram({
+    name: "karpenter_consolidation_score",
+    help: "Score of balanced consolidation moves. Labeled by decision, NodePool, and policy.",
+    labelNames: ["decision", "nodepool", "policy"] as const,
+    buckets: [0.1, 0.25, 0.33, 0.5, 1.0, 2.0, 5.0, 10.0],
+    registers: [this.registry],
+  });
+  readonly consolidationMoves = new Counter({
+    name: "karpenter_consolidation_moves_total",
+    help: "Number of balanced consolidation moves. Labeled by decision, NodePool, and policy.",
+    labelNames: ["decision", "nodepool", "policy"] as const,
+    registers: [this.registry],
+  });
   readonly disruptionEligibleNodes = new Gauge({
     name: "karpenter_voluntary_disruption_eligible_nodes",
     help: "Number of nodes eligible for disruption by Karpenter.",
@@ -243,8 +331,8 @@ export class Metrics {
   });
   readonly disruptionDecisionEvaluationDuration = new Histogram({
     name: "karpenter_voluntary_disruption_decision_evaluation_duration_seconds",
-    help: "Duration of the disruption decision evaluation process in seconds.",
-    labelNames: ["method", "consolidation_type"] as const,
+    help: "Duration of the disruption decision evaluation process in seconds. Labeled by method and consolidation type.",
+    labelNames: ["reason", "consolidation_type"] as const,
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
     registers: [this.registry],
   });

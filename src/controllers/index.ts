@@ -156,7 +156,7 @@ export async function startControllers(settings: Settings, o: ControllerOverride
   const deps: EngineDeps = { client, state, clock, log, metrics, events };
   const cloud = o.cloud ?? awsCloudProvider(settings, state, log);
   const aws = cloud instanceof AwsCloudProvider ? cloud : undefined;
-  const drain = o.drain ?? makeDrainer({ client, state, log: log.child({ controller: "node.termination" }) });
+  const drain = o.drain ?? makeDrainer({ client, state, metrics, log: log.child({ controller: "node.termination" }) });
   const schedule = o.schedule ?? defaultSchedule;
 
   // Changes seen after the initial sync but before every controller has started are handed over once they have

@@ -8,9 +8,17 @@ import type { Candidate, ClusterSnapshot, Decision, DisruptionSettings, Simulate
 
 export const MIN_INSTANCE_TYPES_FOR_SPOT_TO_SPOT = 15;
 
+/** How one pool judged a scored move (karpenter_consolidation_moves_total / _score); score only for Balanced. */
+export interface MoveScore {
+  nodepool: string;
+  policy: string;
+  approved: boolean;
+  score?: number;
+}
+
 export type ConsolidationOutcome =
-  | { ok: true; decision: Decision; replacements: SimulatedNodeClaim[]; savingsPerHour: number }
-  | { ok: false; reason: string };
+  | { ok: true; decision: Decision; replacements: SimulatedNodeClaim[]; savingsPerHour: number; scores?: MoveScore[] }
+  | { ok: false; reason: string; scores?: MoveScore[] };
 
 export interface ConsolidationInput {
   snapshot: ClusterSnapshot;
@@ -98,18 +106,23 @@ function applyBalanced(
   const byPool = new Map<string, Candidate[]>();
   for (const c of candidates) byPool.set(c.node.nodePoolName, [...(byPool.get(c.node.nodePoolName) ?? []), c]);
   const sourceCost = sumPrice(candidates);
+  const scores: MoveScore[] = [];
+  let rejected: string | undefined;
   for (const [pool, own] of [...byPool].sort(([a], [b]) => a.localeCompare(b))) {
-    if (own[0]!.nodePool.spec.disruption?.consolidationPolicy !== "Balanced") continue;
+    const policy = own[0]!.nodePool.spec.disruption?.consolidationPolicy ?? "WhenEmptyOrUnderutilized";
+    if (policy !== "Balanced") {
+      scores.push({ nodepool: pool, policy, approved: true });
+      continue;
+    }
     const poolCost = sumPrice(own);
     const savings =
       sourceCost > 0 && byPool.size > 1 ? outcome.savingsPerHour * (poolCost / sourceCost) : outcome.savingsPerHour;
     const disruption = own.reduce((s, c) => s + c.rescheduleDisruptionCost, 0);
     const score = balancedScore(savings, disruption, poolTotals(snapshot, pool, all.length ? all : candidates));
-    if (!(score >= 1 / BALANCED_K))
-      return {
-        ok: false,
-        reason: `Balanced: savings ${money(savings)} do not justify the disruption of nodepool ${pool} (score ${score.toFixed(3)} < ${(1 / BALANCED_K).toFixed(3)})`,
-      };
+    const approved = score >= 1 / BALANCED_K;
+    scores.push({ nodepool: pool, policy, approved, score });
+    if (!approved && rejected === undefined)
+      rejected = `Balanced: savings ${money(savings)} do not justify the disruption of nodepool ${pool} (score ${score.toFixed(3)} < ${(1 / BALANCED_K).toFixed(3)})`;
   }
-  return outcome;
+  return rejected === undefined ? { ...outcome, scores } : { ok: false, reason: rejected, scores };
 }

@@ -4,6 +4,7 @@
 // snapshot, the clock and the scheduler simulation, then validates (validation.ts) after 15 s and executes.
 import { allowedDisruptionsForCluster } from "./budgets";
 import { selectCandidates } from "./candidates";
+import type { MoveScore } from "./consolidation";
 import type { Method, MethodContext } from "./method";
 import { drift } from "./methods/drift";
 import { emptiness } from "./methods/emptiness";
@@ -36,6 +37,10 @@ export interface DisruptionPass {
   errors: string[];
   /** Human-readable decision lines (the command's message, or why nothing was done). */
   messages: string[];
+  /** How long each method evaluated (karpenter_voluntary_disruption_decision_evaluation_duration_seconds). */
+  evaluations: Array<{ method: MethodName; reason: DisruptionReason; seconds: number }>;
+  /** Scored consolidation moves (karpenter_consolidation_moves_total / _score). */
+  scores: MoveScore[];
 }
 
 export interface ComputeOptions {
@@ -66,8 +71,17 @@ export function computeCommand(snapshot: ClusterSnapshot, now: Date, opts: Compu
     candidates: selection.candidates,
   };
   const rejections: DisruptionPass["rejections"] = [];
+  const evaluations: DisruptionPass["evaluations"] = [];
+  const scores: MoveScore[] = [];
   for (const method of opts.methods ?? METHODS) {
+    const started = process.hrtime.bigint();
     const result = method.computeCommand(ctx, selection.candidates);
+    evaluations.push({
+      method: method.name,
+      reason: method.reason,
+      seconds: Number(process.hrtime.bigint() - started) / 1e9,
+    });
+    scores.push(...(result.scores ?? []));
     rejections.push(...result.rejections.map((r) => ({ ...r, method: method.name })));
     if (result.command) {
       return {
@@ -77,11 +91,13 @@ export function computeCommand(snapshot: ClusterSnapshot, now: Date, opts: Compu
         allowed,
         errors,
         messages: [result.command.message],
+        evaluations,
+        scores,
       };
     }
   }
   const messages = [
     `no disruption: ${selection.candidates.length} candidate(s), ${selection.blocked.length} blocked, ${rejections.length} rejected`,
   ];
-  return { blocked: selection.blocked, rejections, allowed, errors, messages };
+  return { blocked: selection.blocked, rejections, allowed, errors, messages, evaluations, scores };
 }

@@ -1,4 +1,5 @@
 // The Method interface (Karpenter pkg/controllers/disruption/types.go) and helpers shared by the four methods.
+import type { MoveScore } from "./consolidation";
 import { money } from "./pricing";
 import type {
   BlockedNode,
@@ -24,6 +25,8 @@ export interface MethodContext {
 
 export interface MethodResult {
   command?: Command;
+  /** Scored consolidation moves (Balanced metrics): single-node every move tried, multi-node the final one. */
+  scores?: MoveScore[];
   /** Candidates looked at and rejected, with why (Unconsolidatable / DisruptionBlocked-style messages). */
   rejections: BlockedNode[];
 }

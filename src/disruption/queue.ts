@@ -76,6 +76,19 @@ export class CommandQueue {
         },
         "disruption command failed, rolled back",
       );
+      const cmd = next.command;
+      this.deps.metrics.disruptionQueueFailures.inc({
+        decision: cmd.decision,
+        reason: cmd.reason.toLowerCase(),
+        consolidation_type:
+          cmd.method === "multi-node-consolidation"
+            ? "multi"
+            : cmd.method === "single-node-consolidation"
+              ? "single"
+              : cmd.method === "emptiness"
+                ? "empty"
+                : "",
+      });
       for (const c of next.command.candidates)
         nodeClaimEvent(
           this.deps,

@@ -9,7 +9,7 @@ import type { TimerHandle } from "../kube/clock";
 import type { EngineDeps } from "../kube/deps";
 import { DriftMarker } from "../lifecycle/driftMarking";
 import type { SchedulingInput } from "../scheduling/types";
-import { selectCandidates } from "./candidates";
+import { isEmptyCandidate, selectCandidates } from "./candidates";
 import { computeCommand, type DisruptionPass } from "./disruptionController";
 import { nodeClaimEvent, nodeEvent } from "./events";
 import type { CommandExecution } from "./orchestrator";
@@ -156,13 +156,18 @@ export class DisruptionRunner {
     const before = await this.snapshot();
     const now = new Date(clock.now());
     const simulator = await this.simulator();
-    const started = process.hrtime.bigint();
     const pass = computeCommand(before, now, { simulator, settings: this.settings });
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    metrics.disruptionDecisionEvaluationDuration.observe(
-      { method: pass.command?.method ?? "none", consolidation_type: consolidationType(pass.command) },
-      seconds,
-    );
+    // Karpenter labels each method's evaluation by its reason (lowercase) and consolidation type.
+    for (const e of pass.evaluations)
+      metrics.disruptionDecisionEvaluationDuration.observe(
+        { reason: e.reason.toLowerCase(), consolidation_type: methodConsolidationType(e.method) },
+        e.seconds,
+      );
+    for (const s of pass.scores) {
+      const labels = { decision: s.approved ? "approved" : "rejected", nodepool: s.nodepool, policy: s.policy };
+      metrics.consolidationMoves.inc(labels);
+      if (s.score !== undefined) metrics.consolidationScore.observe(labels, s.score);
+    }
     this.publishPass(before, now, pass);
     const cmd = pass.command;
     if (!cmd) return;
@@ -188,6 +193,7 @@ export class DisruptionRunner {
       });
       if (!verdict.valid) {
         log.info({ command: cmd.message, reason: verdict.reason }, "abandoning disruption command, validation failed");
+        metrics.disruptionFailedValidations.inc({ consolidation_type: consolidationType(cmd) }, cmd.candidates.length);
         for (const c of cmd.candidates)
           nodeClaimEvent(
             this.deps,
@@ -220,10 +226,20 @@ export class DisruptionRunner {
       for (const [reason, n] of Object.entries(byReason))
         metrics.nodePoolsAllowedDisruptions.set({ nodepool: pool, reason: reason.toLowerCase() }, n);
     }
+    // Nodes of each pool already disrupting or deleting: what its budgets are spending now.
+    const consuming = new Map<string, number>();
+    for (const n of snapshot.nodes)
+      if (n.markedForDeletion) consuming.set(n.nodePoolName, (consuming.get(n.nodePoolName) ?? 0) + 1);
+    for (const pool of Object.keys(pass.allowed))
+      for (const reason of Object.keys(pass.allowed[pool]!))
+        metrics.nodePoolsNodesConsumingBudgets.set(
+          { nodepool: pool, reason: reason.toLowerCase() },
+          consuming.get(pool) ?? 0,
+        );
     const { candidates } = selectCandidates(snapshot, now, this.settings);
     metrics.disruptionEligibleNodes.set(
       { reason: "empty" },
-      candidates.filter((c) => c.consolidatable && c.reschedulablePods.length === 0).length,
+      candidates.filter((c) => c.consolidatable && isEmptyCandidate(c)).length,
     );
     metrics.disruptionEligibleNodes.set({ reason: "underutilized" }, candidates.filter((c) => c.consolidatable).length);
     metrics.disruptionEligibleNodes.set(
@@ -273,6 +289,13 @@ export class DisruptionRunner {
       reason: cmd.reason.toLowerCase(),
       consolidation_type: consolidationType(cmd),
     });
+    for (const pool of new Set(cmd.candidates.map((c) => c.node.nodePoolName)))
+      metrics.disruptionDecisionsByNodePool.inc({
+        nodepool: pool,
+        decision: cmd.decision,
+        reason: cmd.reason.toLowerCase(),
+        consolidation_type: consolidationType(cmd),
+      });
     const reason = cmd.replacements.length ? "DisruptionLaunching" : "DisruptionTerminating";
     for (const c of cmd.candidates) {
       nodeClaimEvent(
@@ -327,12 +350,16 @@ export class DisruptionRunner {
 }
 
 function consolidationType(cmd: Command | undefined): string {
-  if (!cmd) return "";
-  return cmd.method === "multi-node-consolidation"
+  return cmd ? methodConsolidationType(cmd.method) : "";
+}
+
+/** Karpenter's ConsolidationType of a method: "empty", "multi", "single"; drift has none. */
+function methodConsolidationType(method: Command["method"]): string {
+  return method === "multi-node-consolidation"
     ? "multi"
-    : cmd.method === "single-node-consolidation"
+    : method === "single-node-consolidation"
       ? "single"
-      : cmd.method === "emptiness"
+      : method === "emptiness"
         ? "empty"
         : "";
 }

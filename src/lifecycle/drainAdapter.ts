@@ -2,7 +2,8 @@
 // node) and the KubeClient (Eviction API, forced delete), keeping its per-node retry bookkeeping in memory.
 import type { PodInfo } from "../disruption/types";
 import { ClusterState } from "../kube/clusterState";
-import { KubeClient, KubeObject, Kinds, isNotFound, isTooManyRequests } from "../kube/client";
+import { KubeClient, KubeError, KubeObject, Kinds, isNotFound, isTooManyRequests } from "../kube/client";
+import type { Metrics } from "../metrics";
 import type { Logger } from "../log";
 import { drainNode, DrainState, EvictionOutcome } from "./termination/drainNode";
 import type { Drainer } from "./finalize";
@@ -27,7 +28,12 @@ export function toPodInfo(p: KubeObject): PodInfo {
   };
 }
 
-export function makeDrainer(deps: { client: KubeClient; state: ClusterState; log: Logger }): Drainer {
+export function makeDrainer(deps: {
+  client: KubeClient;
+  state: ClusterState;
+  log: Logger;
+  metrics?: Metrics;
+}): Drainer {
   const progress = new Map<string, DrainState>();
   // The cache can lag or be wrong (a relist, a missed event): ask the apiserver before evicting or deleting, so
   // a pod that was replaced under the same name, or already moved, is never acted on.
@@ -47,8 +53,11 @@ export function makeDrainer(deps: { client: KubeClient; state: ClusterState; log
           try {
             await deps.client.evict(pod.name, pod.namespace);
             deps.log.info({ Pod: { name: pod.name, namespace: pod.namespace }, Node: { name } }, "evicted pod");
+            deps.metrics?.podsEvictionRequests.inc({ code: "200" });
+            deps.metrics?.podsDrained.inc({ reason: evictionReason(nodeClaim) });
             return "evicted";
           } catch (e) {
+            if (e instanceof KubeError) deps.metrics?.podsEvictionRequests.inc({ code: String(e.status) });
             if (isTooManyRequests(e)) return "blocked";
             if (isNotFound(e)) return "gone";
             throw e;
@@ -80,4 +89,12 @@ export function makeDrainer(deps: { client: KubeClient; state: ClusterState; log
     else progress.set(name, res.state);
     return { drained: res.drained, requeueAfterMs: res.requeueAfterMs };
   };
+}
+
+/** Karpenter's pod eviction reason: the NodeClaim's DisruptionReason condition, else "Forceful Termination". */
+function evictionReason(nc: {
+  status?: { conditions?: Array<{ type: string; status: string; reason?: string }> };
+}): string {
+  const c = nc.status?.conditions?.find((x) => x.type === "DisruptionReason" && x.status === "True");
+  return c?.reason ?? "Forceful Termination";
 }

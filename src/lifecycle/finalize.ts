@@ -41,6 +41,16 @@ async function instanceGone(deps: LifecycleDeps, providerID: string | undefined)
   }
 }
 
+/** NodeClaims whose drain was counted in karpenter_nodes_drained_total (once per termination, not per pass). */
+const drainedOnce = new Set<string>();
+
+/** The zone label of the Node, else the NodeClaim's (Karpenter's metrics zone label). */
+function zoneOf(node: KubeObject | undefined, nc: NodeClaim): string {
+  return (
+    node?.metadata.labels?.["topology.kubernetes.io/zone"] ?? nc.metadata.labels?.["topology.kubernetes.io/zone"] ?? ""
+  );
+}
+
 export async function finalizeNodeClaim(deps: LifecycleDeps, nc: NodeClaim): Promise<ReconcileResult | void> {
   if (!nc.metadata.finalizers?.includes(TerminationFinalizer)) return;
   const now = deps.clock.now();
@@ -89,6 +99,10 @@ export async function finalizeNodeClaim(deps: LifecycleDeps, nc: NodeClaim): Pro
     } else {
       const res = await deps.drain(fresh, nc, now, deadline);
       if (!res.drained) return { requeueAfterMs: res.requeueAfterMs ?? 1000 };
+      if (!drainedOnce.has(name)) {
+        drainedOnce.add(name);
+        deps.metrics.nodesDrained.inc({ nodepool: nodePoolOf(nc) });
+      }
       // Drained: the instance goes only once the volumes of the pods that left are detached (or the deadline).
       const waiting = await awaitVolumeDetachment(deps, deps.state.nodeClaims.get(name) ?? nc, fresh, now, deadline);
       if (waiting) return waiting;
@@ -121,6 +135,16 @@ export async function finalizeNodeClaim(deps: LifecycleDeps, nc: NodeClaim): Pro
     } catch (e) {
       if (!(e instanceof NodeClaimNotFoundError)) throw e;
     }
+    // The instance is gone: how long the provider took since InstanceTerminating was first set.
+    const terminating = (nc.status?.conditions as Condition[] | undefined)?.find(
+      (c) => c.type === InstanceTerminating && c.status === "True",
+    );
+    const since = Date.parse(terminating?.lastTransitionTime ?? "");
+    if (Number.isFinite(since))
+      deps.metrics.nodeClaimsInstanceTerminationDuration.observe(
+        { nodepool: nodePoolOf(nc) },
+        Math.max(0, (now - since) / 1000),
+      );
   }
 
   // The instance is gone: remove the Node (dropping our finalizer on it first), then our own finalizer.
@@ -147,7 +171,10 @@ export async function finalizeNodeClaim(deps: LifecycleDeps, nc: NodeClaim): Pro
     }
     await deps.client.delete(Kinds.Node, cur.metadata.name);
     deps.log.info({ Node: { name: cur.metadata.name }, ...nodeClaimRef(nc) }, "deleted node");
-    deps.metrics.nodesTerminated.inc({ nodepool: nodePoolOf(nc) });
+    deps.metrics.nodesTerminated.inc({ nodepool: nodePoolOf(nc), zone: zoneOf(cur, nc) });
+    const born = Date.parse(cur.metadata.creationTimestamp ?? "");
+    if (Number.isFinite(born))
+      deps.metrics.nodesLifetimeDuration.observe({ nodepool: nodePoolOf(nc) }, Math.max(0, (now - born) / 1000));
   }
   const fresh = deps.state.nodeClaims.get(name) ?? nc;
   try {
@@ -163,11 +190,16 @@ export async function finalizeNodeClaim(deps: LifecycleDeps, nc: NodeClaim): Pro
     if (!isNotFound(e)) throw e;
   }
   const deletedAt = Date.parse(nc.metadata.deletionTimestamp ?? "");
-  if (Number.isFinite(deletedAt))
-    deps.metrics.nodesTerminationDuration.observe({ nodepool: nodePoolOf(nc) }, Math.max(0, (now - deletedAt) / 1000));
+  if (Number.isFinite(deletedAt)) {
+    const seconds = Math.max(0, (now - deletedAt) / 1000);
+    deps.metrics.nodeClaimsTerminationDuration.observe({ nodepool: nodePoolOf(nc) }, seconds);
+    if (node) deps.metrics.nodesTerminationDuration.observe({ nodepool: nodePoolOf(nc) }, seconds);
+  }
+  drainedOnce.delete(name);
   deps.metrics.nodeClaimsTerminated.inc({
     nodepool: nodePoolOf(nc),
     capacity_type: nc.metadata.labels?.["karpenter.sh/capacity-type"] ?? "",
+    zone: zoneOf(node, nc),
   });
   deps.log.info(
     {

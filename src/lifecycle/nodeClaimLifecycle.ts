@@ -171,7 +171,13 @@ export async function reconcileNodeClaim(deps: LifecycleDeps, name: string): Pro
       { ...nodeClaimRef(nc), "provider-id": nc.status?.providerID, Node: { name: node.metadata.name } },
       "registered nodeclaim",
     );
-    deps.metrics.nodesCreated.inc({ nodepool: nodePoolOf(nc) });
+    deps.metrics.nodesCreated.inc({
+      nodepool: nodePoolOf(nc),
+      zone:
+        node.metadata.labels?.["topology.kubernetes.io/zone"] ??
+        nc.metadata.labels?.["topology.kubernetes.io/zone"] ??
+        "",
+    });
   }
 
   // 4. Initialization.

@@ -146,7 +146,10 @@ export class Provisioner {
       .sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0))
       .map((x) => x.p);
     metrics.schedulerQueueDepth.set({ controller: "provisioner" }, pending.length);
-    if (pending.length === 0) return { created: [], unschedulable: [] };
+    if (pending.length === 0) {
+      metrics.schedulerUnschedulablePods.set({ controller: "provisioner" }, 0);
+      return { created: [], unschedulable: [] };
+    }
 
     const { input, nodePools, skippedPools } = await this.schedulingInput(pending);
     if (nodePools.length === 0) {
@@ -162,6 +165,7 @@ export class Provisioner {
           message: `Failed to schedule pod, ${why}`,
         });
       log.error({ pods: pending.length }, `could not schedule pods, ${why}`);
+      metrics.schedulerUnschedulablePods.set({ controller: "provisioner" }, pending.length);
       return { created: [], unschedulable: pending.map((p) => ({ pod: podKey(p), reason: why })) };
     }
     const t0 = clock.now();
@@ -169,6 +173,7 @@ export class Provisioner {
     const result = this.deps.schedule(input);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     metrics.schedulingDuration.observe({ controller: "provisioner" }, seconds);
+    metrics.schedulerUnschedulablePods.set({ controller: "provisioner" }, result.unschedulable.length);
     metrics.provisionerSchedulingDuration.observe(seconds);
     log.debug(
       { pods: pending.length, "duration-ms": clock.now() - t0, nodeclaims: result.newNodeClaims.length },

@@ -1,7 +1,7 @@
 // Multi-node consolidation: binary-search the largest prefix of candidates (most savings per disruption first,
 // capped at 100, within the Underutilized budget) that can be removed at once with at most one cheaper replacement.
 import { isEmptyCandidate } from "../candidates";
-import { computeConsolidation } from "../consolidation";
+import { computeConsolidation, type MoveScore } from "../consolidation";
 import {
   bySavingsRatio,
   consolidationPolicy,
@@ -24,6 +24,8 @@ export const multiNodeConsolidation: Method = {
     const pool = taken.slice(0, ctx.settings.multiNodeMaxCandidates);
     // Fewer than two nodes is single-node consolidation's job.
     if (pool.length < 2) return { rejections: overBudget };
+    let lastScores: MoveScore[] | undefined;
+    let rejectedScores: MoveScore[] | undefined;
     const attempt = (n: number): Command | undefined => {
       const prefix = pool.slice(0, n);
       const outcome = computeConsolidation({
@@ -34,6 +36,10 @@ export const multiNodeConsolidation: Method = {
         mode: "multi",
         allCandidates: ctx.candidates,
       });
+      if (outcome.scores) {
+        if (outcome.ok) lastScores = outcome.scores;
+        else rejectedScores = outcome.scores;
+      }
       return outcome.ok
         ? makeCommand({
             method: "multi-node-consolidation",
@@ -47,7 +53,7 @@ export const multiNodeConsolidation: Method = {
     };
     // Scale-down commonly frees the whole prefix: probe it first (same answer as the search, one simulation).
     let best = attempt(pool.length);
-    if (best) return { command: best, rejections: overBudget };
+    if (best) return { command: best, rejections: overBudget, scores: lastScores };
     let lo = 2;
     let hi = pool.length - 1;
     while (lo <= hi) {
@@ -60,6 +66,7 @@ export const multiNodeConsolidation: Method = {
         hi = mid - 1;
       }
     }
-    return { command: best, rejections: overBudget };
+    // As Karpenter: the moves metric counts the chosen move once, or the last rejected one when none passed.
+    return { command: best, rejections: overBudget, scores: best ? lastScores : rejectedScores };
   },
 };

@@ -1,7 +1,7 @@
 // Single-node consolidation: the first candidate (most savings per disruption) that can be deleted, or replaced by one
 // strictly cheaper NodeClaim, within the Underutilized budget.
 import { isEmptyCandidate } from "../candidates";
-import { computeConsolidation } from "../consolidation";
+import { computeConsolidation, type MoveScore } from "../consolidation";
 import { canPassBalanced } from "../pricing";
 import {
   bySavingsRatio,
@@ -23,6 +23,7 @@ export const singleNodeConsolidation: Method = {
     const eligible = candidates.filter((c) => this.shouldDisrupt(c)).sort(bySavingsRatio);
     const { taken, overBudget } = takeWithinBudget(ctx, eligible, "Underutilized");
     const rejections: BlockedNode[] = [...overBudget];
+    const scores: MoveScore[] = [];
     for (const c of taken) {
       // Even deleting it outright would not pass Balanced's threshold: no replacement can (Karpenter skips it).
       if (!canPassBalanced(ctx.snapshot, c, ctx.candidates ?? candidates)) {
@@ -41,6 +42,7 @@ export const singleNodeConsolidation: Method = {
         mode: "single",
         allCandidates: ctx.candidates,
       });
+      scores.push(...(outcome.scores ?? []));
       if (!outcome.ok) {
         rejections.push({ node: c.node.name, nodeClaim: c.node.nodeClaimName, reason: outcome.reason });
         continue;
@@ -55,8 +57,9 @@ export const singleNodeConsolidation: Method = {
           savingsPerHour: outcome.savingsPerHour,
         }),
         rejections,
+        scores,
       };
     }
-    return { rejections };
+    return { rejections, scores };
   },
 };

@@ -99,7 +99,12 @@ describe("Balanced moves", () => {
     const all = candidatesOf(s);
     const move = all.filter(c => c.node.name === "a0" || c.node.name === "heavy");
     const out = computeConsolidation({ snapshot: s, candidates: move, simulator: deleteAll, settings: DEFAULT_SETTINGS, mode: "multi", allCandidates: all });
-    expect(out).toEqual({ ok: false, reason: expect.stringMatching(/nodepool pool-b \(score 0\.397 < 0\.500\)/) });
+    expect(out).toMatchObject({ ok: false, reason: expect.stringMatching(/nodepool pool-b \(score 0\.397 < 0\.500\)/) });
+    // each pool's verdict is reported (karpenter_consolidation_moves_total / _score)
+    expect(out.scores).toEqual([
+      { nodepool: "pool-a", policy: "Balanced", approved: true, score: expect.closeTo(1, 5) },
+      { nodepool: "pool-b", policy: "Balanced", approved: false, score: expect.closeTo(0.397, 3) },
+    ]);
     const onlyA = computeConsolidation({ snapshot: s, candidates: [all.find(c => c.node.name === "a0")!], simulator: deleteAll, settings: DEFAULT_SETTINGS, mode: "single", allCandidates: all });
     expect(onlyA.ok).toBe(true);
   });
