@@ -186,15 +186,15 @@ function deployment(src: Obj, role: "admission" | "watcher"): Obj {
       startupProbe: { ...probe(30), periodSeconds: 5 },
       readinessProbe: probe(3),
       livenessProbe: probe(6),
-      // Watcher, from `npm run bench -- scale` (README "Benchmarks"): the engine idles at ~149 MB RSS and peaks at
-      // 191 / 211 / 320 MB with 1,000 / 5,000 / 20,000 pods (trimmed state: +1.8 KB/pod). Pepr's two full-object Pod
-      // watch caches add 2 x 4.6 MB per 1,000 pods, and its pretty-printed LIST (at start and every relist) about as
-      // much again transiently: ~330 MB at 5,000 pods (the request) and ~770 MB at 20,000 (the limit leaves GC room).
+      // Watcher, from `npm run bench -- scale` (README "Benchmarks"): the engine idles at ~150 MB RSS and peaks at
+      // 191 / 215 / 337 MB with 1,000 / 5,000 / 20,000 pods (trimmed state: +1.8 KB/pod). Pods come from the engine's
+      // own kfc watch (no Pepr Pod caches); its LIST is parsed whole at start and every relist (~4.2 KiB/pod
+      // transiently): ~240 MB at 5,000 pods (the request) and ~440 MB at 20,000 (the limit leaves GC room).
       // One solve is single-threaded: a 500m request, bursting to 2 cores. Admission: each container runs two Node
       // processes, Pepr's entrypoint (~120 MiB RSS) and the module it forks (~210 MiB idle), measured in the sandbox.
       resources:
         role === "watcher"
-          ? { requests: { cpu: "500m", memory: "384Mi" }, limits: { cpu: "2", memory: "1536Mi" } }
+          ? { requests: { cpu: "500m", memory: "384Mi" }, limits: { cpu: "2", memory: "1Gi" } }
           : { requests: { cpu: "100m", memory: "384Mi" }, limits: { cpu: "1", memory: "768Mi" } },
       securityContext: container,
       volumeMounts: [
