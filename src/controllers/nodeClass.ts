@@ -9,6 +9,8 @@ import { reconcileNodeClassTermination } from "../lifecycle/nodeClassTermination
 import { validateNodeClass } from "../provisioning/nodeClassValidation";
 import { reconcileQueue, type Controller } from "./controller";
 
+const PRICES_PENDING_RECHECK_MS = 5_000;
+
 export function nodeClassStatus(
   deps: EngineDeps,
   o: { cloud: CloudProvider; refreshMs: number; onReady: () => void },
@@ -39,12 +41,20 @@ export function nodeClassStatus(
     });
   }
 
+  const conditionOf = (status: unknown, type: string) =>
+    ((status as { conditions?: Array<{ type: string; status: string }> })?.conditions ?? []).find(
+      (x) => x.type === type,
+    );
+
   async function reconcile(name: string): Promise<void> {
     const ncl = state.nodeClasses.get(name);
     if (!ncl || ncl.metadata.deletionTimestamp || !cloud.resolveNodeClass) return;
     let res = await cloud.resolveNodeClass(ncl);
     res = await validateNodeClass(res, ncl, () => cloud.getInstanceTypes(ncl), clock.now());
     announcePriceFallback(ncl, res.status);
+    // PricesResolved=Unknown until the Pricing API first answers: look again shortly rather than at the next refresh.
+    if (conditionOf(res.status, PRICES_CONDITION)?.status === "Unknown")
+      clock.setTimeout(() => queue.add(name), PRICES_PENDING_RECHECK_MS);
     if (JSON.stringify(res.status) === JSON.stringify(ncl.status ?? {})) return;
     try {
       const out = await client.patchStatus<KubeObject>(Kinds.EC2NodeClass, name, res.status);

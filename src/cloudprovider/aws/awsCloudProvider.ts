@@ -24,7 +24,7 @@ import {
   RawInstanceType,
 } from "./catalog";
 import { InstanceTypesProvider } from "./instanceTypes";
-import { pricesCondition, PricingState } from "./pricing";
+import { PRICES_PENDING, pricesCondition, PricingState } from "./pricing";
 import { OnDemandPricingProvider } from "./onDemandPricing";
 import { amiFamilyOf } from "./userData";
 import { OfferingsProvider } from "./offerings";
@@ -158,10 +158,9 @@ export class AwsCloudProvider implements CloudProvider {
         amis: this.amis,
         instanceProfiles: this.instanceProfiles,
         cluster: () => this.clusterInfo(),
-        pricing: async () => {
-          await this.onDemandPrices.ready();
-          return pricesCondition(this.pricing());
-        },
+        // Not awaited: Ready and launches never wait on the Pricing API (the embedded table prices meanwhile).
+        pricing: async () =>
+          this.onDemandPrices.awaitingFirstAnswer() ? PRICES_PENDING : pricesCondition(this.pricing()),
         capacityReservations: this.reservedCapacity ? this.capacityReservations : undefined,
         onInvalidReservation: (msg) => this.log.error({}, `failed to parse discovered capacity reservation: ${msg}`),
       },
@@ -236,7 +235,6 @@ export class AwsCloudProvider implements CloudProvider {
       this.spotPrices.prices(),
       this.offerings.get(),
       this.shapes.get(),
-      this.onDemandPrices.ready(),
     ]);
     const onDemand = this.onDemandPrices.prices();
     if (live !== this.lastOfferings || shapes !== this.lastShapes) {

@@ -25,6 +25,8 @@ interface Part {
   message: string;
   /** Reported as a condition but not part of Ready (e.g. PricesResolved: a price fallback still launches). */
   informational?: boolean;
+  /** Not known yet (status Unknown), e.g. PricesResolved before the Pricing API first answered. */
+  unknown?: boolean;
 }
 
 export class NodeClassResolver {
@@ -170,7 +172,7 @@ export class NodeClassResolver {
 
 function condition(p: Part, nc: EC2NodeClassLike, now: number): Condition {
   const prev = nc.status?.conditions?.find((c) => c.type === p.type);
-  const s = p.ok ? "True" : "False";
+  const s = p.unknown ? "Unknown" : p.ok ? "True" : "False";
   const c: Condition = {
     type: p.type,
     status: s,

@@ -15,8 +15,6 @@ export const PRICING_REFRESH_MS = 12 * 3600_000;
 /** First retry after a failed refresh; doubles per failure up to PRICING_RETRY_MAX_MS. */
 export const PRICING_RETRY_MIN_MS = 30_000;
 export const PRICING_RETRY_MAX_MS = 30 * 60_000;
-/** How long a caller waits for the first refresh before planning with the embedded table. */
-export const PRICING_FIRST_WAIT_MS = 20_000;
 const MAX_PAGES = 500;
 
 /** The region whose Pricing API endpoint a cluster region uses (Karpenter v1.14's NewAPI). */
@@ -58,7 +56,6 @@ export class OnDemandPricingProvider {
   private failures = 0;
   private nextAttempt = 0;
   private inFlight?: Promise<void>;
-  private first?: Promise<void>;
   /** Bumped whenever the table changes, so catalogs built from an older table are rebuilt. */
   version = 0;
 
@@ -91,20 +88,19 @@ export class OnDemandPricingProvider {
     return this.table;
   }
 
-  /** Waits (bounded) for the first refresh attempt, so the first plan and status use the API's prices. */
-  async ready(timeoutMs = PRICING_FIRST_WAIT_MS): Promise<void> {
+  /**
+   * True while the first Pricing API answer is still awaited (nothing answered or failed yet): the embedded table
+   * prices meanwhile, and PricesResolved is Unknown rather than a fallback (as Karpenter, nothing waits for it).
+   */
+  awaitingFirstAnswer(): boolean {
     void this.refreshIfDue();
-    if (!this.first) return;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.first, new Promise<void>((r) => (timer = setTimeout(r, timeoutMs)))]);
-    if (timer) clearTimeout(timer);
+    return this.updatedAt === undefined && this.lastError === undefined && this.inFlight !== undefined;
   }
 
   /** Starts a refresh if none is running and the cadence (12 h, or the retry delay after a failure) says so. */
   refreshIfDue(): Promise<void> | undefined {
     if (this.notQueried() || this.inFlight || this.now() < this.nextAttempt) return this.inFlight;
     this.inFlight = this.refresh().finally(() => (this.inFlight = undefined));
-    this.first ??= this.inFlight;
     return this.inFlight;
   }
 

@@ -35,6 +35,15 @@ export function pricingState(region: string): PricingState {
   };
 }
 
+/** PricesResolved while the Pricing API's first answer is awaited: Unknown, not announced as a fallback. */
+export const PRICES_PENDING = {
+  type: PRICES_CONDITION,
+  ok: false,
+  unknown: true,
+  reason: "AwaitingPricingAPI",
+  message: "waiting for the Pricing API's first answer; the embedded price table is used until then",
+};
+
 /** The PricesResolved condition part for an EC2NodeClass status (informational: Ready does not depend on it). */
 export function pricesCondition(state: PricingState): { type: string; ok: boolean; reason: string; message: string } {
   return state.message

@@ -28,6 +28,19 @@ const nodeClass = (m: MotoHandle): EC2NodeClassLike => ({
   },
 } as unknown as EC2NodeClassLike);
 
+/**
+ * The node class's status once the Pricing API's first answer (or failure) has landed: until then PricesResolved is
+ * Unknown, since nothing waits for the Pricing API.
+ */
+async function resolveSettled(p: AwsCloudProvider, nc: EC2NodeClassLike) {
+  for (let i = 0; i < 300; i++) {
+    const r = await p.resolveNodeClass(nc);
+    if (r.status.conditions!.find(c => c.type === "PricesResolved")!.status !== "Unknown") return r;
+    await new Promise(res => setTimeout(res, 100));
+  }
+  throw new Error("PricesResolved stayed Unknown for 30 s");
+}
+
 const odPrice = (types: Awaited<ReturnType<AwsCloudProvider["getInstanceTypes"]>>, name: string) =>
   types.find(t => t.name === name)?.offerings.find(o => o.capacityType === "on-demand")?.price;
 
@@ -38,7 +51,7 @@ describe("the sandbox's Pricing API", () => {
 
   test("GetProducts prices the catalog: PricesResolved=True, on-demand prices from the API's answer", async () => {
     const p = provider(moto);
-    const r = await p.resolveNodeClass(nodeClass(moto));
+    const r = await resolveSettled(p, nodeClass(moto));
     expect(r.status.conditions!.find(c => c.type === "PricesResolved")).toMatchObject({ status: "True", message: "" });
     expect(p.pricing()).toMatchObject({ source: "api", region: "us-east-1" });
     const types = await p.getInstanceTypes();
@@ -50,7 +63,7 @@ describe("the sandbox's Pricing API", () => {
     await moto.injectFaults({ serverError: [{ action: "GetProducts", status: 503 }] });
     try {
       const p = provider(moto);
-      const r = await p.resolveNodeClass(nodeClass(moto));
+      const r = await resolveSettled(p, nodeClass(moto));
       const c = r.status.conditions!.find(x => x.type === "PricesResolved")!;
       expect(c).toMatchObject({ status: "False", reason: "StaticPriceFallback" });
       expect(c.message).toMatch(/embedded table, not the Pricing API: pricing:GetProducts \(Pricing API in us-east-1\) failed/);
@@ -68,7 +81,7 @@ describe("a sandbox whose Pricing API refuses (SANDBOX_PRICING_API=refuse)", () 
 
   test("AccessDenied: PricesResolved=False naming pricing:GetProducts; launches still priced (embedded table)", async () => {
     const p = provider(moto);
-    const r = await p.resolveNodeClass(nodeClass(moto));
+    const r = await resolveSettled(p, nodeClass(moto));
     const c = r.status.conditions!.find(x => x.type === "PricesResolved")!;
     expect(c).toMatchObject({ status: "False", reason: "StaticPriceFallback" });
     expect(c.message).toMatch(/not authorized to perform: pricing:GetProducts/);

@@ -26,6 +26,8 @@ function provider(region: string, zone: string, pricing?: FakePricingApi) {
     region, nodeClassLookup: async () => undefined, clients: { ec2, iam, ssm: {}, sqs: {}, eks: {}, pricing } as unknown as AwsClients,
   });
 }
+/** Lets the Pricing API's (fake, immediate) first answer land. */
+const settle = () => new Promise(r => setTimeout(r, 20));
 const nc = { metadata: { name: "default" }, spec: { role: "r", amiSelectorTerms: [{ id: "ami-1" }], subnetSelectorTerms: [{ id: "subnet-a" }], securityGroupSelectorTerms: [{ id: "sg-1" }] } } as unknown as EC2NodeClassLike;
 
 describe("on-demand price fallback is visible", () => {
@@ -41,6 +43,11 @@ describe("on-demand price fallback is visible", () => {
   test("us-east-1 with the Pricing API answering: PricesResolved=True, no message; launches are priced from its answer", async () => {
     const api = new FakePricingApi([{ instanceType: "m5.large", price: 0.5 }, { instanceType: "m5.metal", price: 9.5 }]);
     const cp = provider("us-east-1", "us-east-1a", api);
+    // Ready never waits for the Pricing API: until its first answer PricesResolved is Unknown (not a fallback).
+    const first = await cp.resolveNodeClass(nc);
+    expect(first.ready).toBe(true);
+    expect(first.status.conditions!.find(c => c.type === "PricesResolved")).toMatchObject({ status: "Unknown", reason: "AwaitingPricingAPI" });
+    await settle();
     const r = await cp.resolveNodeClass(nc);
     expect(r.status.conditions!.find(c => c.type === "PricesResolved")).toMatchObject({ status: "True", message: "" });
     expect(cp.pricing()).toMatchObject({ source: "api" });
@@ -55,7 +62,10 @@ describe("on-demand price fallback is visible", () => {
   test("us-east-1 with the Pricing API refusing: its embedded table is a visible fallback (PricesResolved=False), Ready unaffected", async () => {
     const api = new FakePricingApi([]);
     api.fail = Object.assign(new Error("User is not authorized to perform: pricing:GetProducts"), { name: "AccessDeniedException" });
-    const r = await provider("us-east-1", "us-east-1a", api).resolveNodeClass(nc);
+    const cp = provider("us-east-1", "us-east-1a", api);
+    expect((await cp.resolveNodeClass(nc)).status.conditions!.find(c => c.type === "PricesResolved")!.status).toBe("Unknown");
+    await settle();
+    const r = await cp.resolveNodeClass(nc);
     const prices = r.status.conditions!.find(c => c.type === "PricesResolved")!;
     expect(prices).toMatchObject({ status: "False", reason: "StaticPriceFallback" });
     expect(prices.message).toMatch(/embedded table, not the Pricing API: pricing:GetProducts .*not authorized/);
@@ -66,12 +76,16 @@ describe("on-demand price fallback is visible", () => {
 /** A cloud whose node classes resolve Ready with the given PricesResolved condition. */
 class PricedCloud extends FakeCloud {
   fallback = true;
+  /** PricesResolved=Unknown (the Pricing API has not answered yet) while set. */
+  pending = false;
   async resolveNodeClass(n: EC2NodeClassLike) {
     const at = "2025-01-01T00:00:00Z";
     const prev = (t: string) => n.status?.conditions?.find(c => c.type === t)?.lastTransitionTime ?? at;
     const conditions = [
       { type: "Ready", status: "True", reason: "Ready", message: "", lastTransitionTime: prev("Ready") },
-      this.fallback
+      this.pending
+        ? { type: "PricesResolved", status: "Unknown", reason: "AwaitingPricingAPI", message: "waiting for the Pricing API's first answer", lastTransitionTime: prev("PricesResolved") }
+        : this.fallback
         ? { type: "PricesResolved", status: "False", reason: "StaticPriceFallback", message: "no on-demand price table for region eu-west-1: using us-east-1 prices", lastTransitionTime: prev("PricesResolved") }
         : { type: "PricesResolved", status: "True", reason: "PricesResolved", message: "", lastTransitionTime: prev("PricesResolved") },
     ];
@@ -100,6 +114,26 @@ describe("the EC2NodeClass status controller announces a price fallback", () => 
     cloud.fallback = true;
     await mc.tick(600_000);
     expect(fallbackEvents()).toHaveLength(2);
+    await mc.controllers.stop();
+  });
+});
+
+describe("before the Pricing API first answers", () => {
+  test("PricesResolved=Unknown, no fallback announced, and the class is looked at again within seconds (not at the next refresh)", async () => {
+    const clock = new FakeClock();
+    const cloud = new PricedCloud(clock);
+    cloud.pending = true;
+    const mc = await miniCluster({ clock, cloud, settings: { NODECLASS_REFRESH_INTERVAL: "1h" }, seed: async c => { await c.create(Kinds.EC2NodeClass, nodeClass("default")); } });
+    await mc.tick(1_000);
+    const prices = async () => (await mc.client.get(Kinds.EC2NodeClass, "default"))!.status.conditions.find((c: { type: string }) => c.type === "PricesResolved");
+    expect(await prices()).toMatchObject({ status: "Unknown", reason: "AwaitingPricingAPI" });
+    expect((await mc.client.get(Kinds.EC2NodeClass, "default"))!.status.conditions.find((c: { type: string }) => c.type === "Ready")).toMatchObject({ status: "True" });
+    expect(mc.client.events.filter(e => e.reason === "PriceFallback")).toHaveLength(0);
+    cloud.pending = false;
+    cloud.fallback = false;
+    await mc.tick(6_000);
+    expect(await prices()).toMatchObject({ status: "True", reason: "PricesResolved" });
+    expect(mc.client.events.filter(e => e.reason === "PriceFallback")).toHaveLength(0);
     await mc.controllers.stop();
   });
 });
