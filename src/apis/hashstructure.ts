@@ -4,6 +4,8 @@
 // Go field name, not the JSON name, goes into the hash, and a struct's fields are folded in declaration order.
 // Matching Karpenter bit for bit is what lets a cluster taken over from Karpenter keep its nodes.
 
+import { parseDuration } from "./duration";
+
 export type GoType =
   | { kind: "string" }
   | { kind: "int64" }
@@ -68,33 +70,11 @@ function ordered(a: bigint, b: bigint): bigint {
 }
 const finish = (a: bigint): bigint => fnv1(le(a, 8));
 
-const DURATION_UNITS: Record<string, bigint> = {
-  ns: 1n,
-  us: 1_000n,
-  µs: 1_000n,
-  μs: 1_000n,
-  ms: 1_000_000n,
-  s: 1_000_000_000n,
-  m: 60_000_000_000n,
-  h: 3_600_000_000_000n,
-};
-
-/** Go's time.ParseDuration, in integer nanoseconds. */
+/** A Go duration string in integer nanoseconds (src/apis/duration.ts's grammar); "Never" is not one. */
 export function parseGoDuration(s: string): bigint {
-  const str = s.trim();
-  if (str === "0") return 0n;
-  const m = /^([+-]?)((?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+$/.exec(str);
-  if (!m) throw new Error(`invalid Go duration ${JSON.stringify(s)}`);
-  let total = 0n;
-  for (const part of str.replace(/^[+-]/, "").matchAll(/(\d*)(?:\.(\d*))?(ns|us|µs|μs|ms|s|m|h)/g)) {
-    const unit = DURATION_UNITS[part[3]!]!;
-    const whole = BigInt(part[1] || "0");
-    const frac = part[2] ?? "";
-    let v = whole * unit;
-    if (frac) v += (BigInt(frac) * unit) / 10n ** BigInt(frac.length);
-    total += v;
-  }
-  return m[1] === "-" ? -total : total;
+  const d = parseDuration(s);
+  if (d.ns === undefined) throw new Error(`invalid Go duration ${JSON.stringify(s)}`);
+  return d.ns;
 }
 
 /** time.Time.MarshalBinary (v1 layout) for a Local=UTC time: seconds since year 1, nanoseconds, offset 0. */

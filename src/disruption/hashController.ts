@@ -3,17 +3,7 @@
 // hash version is not the current one (a cluster taken over from an older Karpenter, or a capsicum upgrade that
 // changed the hash), its NodeClaims are re-stamped with the new version — and the new hash unless they are already
 // Drifted — so a hash-algorithm change never rolls a fleet, exactly as Karpenter's drift-hash-versioning design.
-import type { Logger } from "pino";
-import { ClusterState } from "../kube/clusterState";
-import {
-  JsonPatchOp,
-  KubeClient,
-  KubeObject,
-  Kinds,
-  ResourceKind,
-  isNotFound,
-  jsonPointerEscape,
-} from "../kube/client";
+import { JsonPatchOp, KubeObject, Kinds, ResourceKind, isNotFound, jsonPointerEscape } from "../kube/client";
 import {
   EC2NODECLASS_HASH_ANNOTATION,
   EC2NODECLASS_HASH_VERSION_ANNOTATION,
@@ -21,12 +11,9 @@ import {
   NODEPOOL_HASH_VERSION_ANNOTATION,
   nodePoolHashAnnotations,
 } from "../apis/karpenterHash";
+import type { EngineDeps } from "../kube/deps";
 
-export interface HashControllerDeps {
-  client: KubeClient;
-  state: ClusterState;
-  log: Logger;
-}
+export type HashControllerDeps = Pick<EngineDeps, "client" | "state" | "log">;
 
 /** JSON-patch ops setting `values` into metadata.annotations (creating the map when absent). */
 export function annotationOps(obj: KubeObject, values: Record<string, string>): JsonPatchOp[] {

@@ -6,21 +6,13 @@
 // Runs only on a synced cluster state; otherwise a NodeClaim we have not seen yet would look like a leak.
 import type { NodeClaim } from "../apis/generated/nodeclaims";
 import { CloudProvider, CloudInstance, NodeClaimNotFoundError } from "../cloudprovider/types";
-import { Clock } from "../kube/clock";
-import { ClusterState } from "../kube/clusterState";
-import { KubeClient, KubeObject, Kinds } from "../kube/client";
-import type { Logger } from "../log";
-import type { Metrics } from "../metrics";
+import { KubeObject, Kinds } from "../kube/client";
 import { Condition, Launched, getCondition } from "./conditions";
 import { LabelNodeClaimTag, nodeClaimRef } from "./constants";
+import type { EngineDeps } from "../kube/deps";
 
-export interface GcDeps {
-  client: KubeClient;
-  state: ClusterState;
+export interface GcDeps extends Pick<EngineDeps, "client" | "state" | "clock" | "log" | "metrics"> {
   cloud: CloudProvider;
-  clock: Clock;
-  log: Logger;
-  metrics: Metrics;
   gracePeriodMs: number;
 }
 export interface GcResult {

@@ -6,13 +6,9 @@
 // at any point resumes from the conditions already written.
 import type { NodeClaim } from "../apis/generated/nodeclaims";
 import { CloudProvider, InsufficientCapacityError, LaunchResult, NodeClassNotReadyError } from "../cloudprovider/types";
-import { Clock } from "../kube/clock";
-import { ClusterState, isNodeReady } from "../kube/clusterState";
-import { JsonPatchOp, KubeClient, KubeObject, Kinds, isNotFound, jsonPointerEscape, rvGuard } from "../kube/client";
-import { EventRecorder } from "../kube/events";
+import { isNodeReady } from "../kube/clusterState";
+import { JsonPatchOp, KubeObject, Kinds, isNotFound, jsonPointerEscape, rvGuard } from "../kube/client";
 import { ReconcileResult } from "../kube/workqueue";
-import type { Logger } from "../log";
-import type { Metrics } from "../metrics";
 import { parseDuration } from "../apis/duration";
 import { parseQuantity } from "../apis/quantity";
 import {
@@ -36,15 +32,10 @@ import {
   nodePoolOf,
 } from "./constants";
 import { finalizeNodeClaim, Drainer } from "./finalize";
+import type { EngineDeps } from "../kube/deps";
 
-export interface LifecycleDeps {
-  client: KubeClient;
-  state: ClusterState;
+export interface LifecycleDeps extends EngineDeps {
   cloud: CloudProvider;
-  clock: Clock;
-  log: Logger;
-  metrics: Metrics;
-  events: EventRecorder;
   drain: Drainer;
   registrationTtlMs: number;
   /** Extended-resource capacity NodeOverlays add to this pool's instance type (reported in status, as Karpenter). */

@@ -2,18 +2,14 @@
 // added to every EC2NodeClass; on deletion it waits while NodeClaims still reference the class (a Normal
 // WaitingOnNodeClaimTermination Event, re-fired periodically), then removes the instance profile and launch
 // templates capsicum created for it, then the finalizer. Crash-safe: every step is idempotent.
-import type { Logger } from "pino";
-import type { ClusterState } from "../kube/clusterState";
-import { KubeClient, KubeObject, Kinds, isNotFound, rvGuard } from "../kube/client";
+import { KubeObject, Kinds, isNotFound, rvGuard } from "../kube/client";
 import type { EventRecorder } from "../kube/events";
+import type { EngineDeps } from "../kube/deps";
 
 export const NODECLASS_TERMINATION_FINALIZER = "karpenter.k8s.aws/termination";
 
-export interface NodeClassTerminationDeps {
-  client: KubeClient;
-  state: ClusterState;
+export interface NodeClassTerminationDeps extends Pick<EngineDeps, "client" | "state" | "log"> {
   events: Pick<EventRecorder, "publish">;
-  log: Logger;
   /** Cloud cleanup of what capsicum created for the class (instance profile, launch templates). */
   finalize?: (nodeClass: KubeObject) => Promise<unknown>;
 }

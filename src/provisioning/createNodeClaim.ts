@@ -5,18 +5,12 @@
 // (disruption: a retried command finds its own replacement instead of creating a second one).
 import type { NodeClaim } from "../apis/generated/nodeclaims";
 import type { NodePool } from "../apis/generated/nodepools";
-import type { ClusterState } from "../kube/clusterState";
-import { KubeClient, KubeObject, Kinds, isConflict } from "../kube/client";
-import type { Logger } from "../log";
-import type { Metrics } from "../metrics";
+import { KubeObject, Kinds, isConflict } from "../kube/client";
 import type { NewNodeClaim } from "../scheduling/types";
 import { describeInstanceTypes, nodeClaimFromPlan, randomSuffix } from "./nodeClaimFromPlan";
+import type { EngineDeps } from "../kube/deps";
 
-export interface NodeClaimCreatorDeps {
-  client: KubeClient;
-  state: ClusterState;
-  log: Logger;
-  metrics: Metrics;
+export interface NodeClaimCreatorDeps extends Pick<EngineDeps, "client" | "state" | "log" | "metrics"> {
   random?: () => number;
 }
 

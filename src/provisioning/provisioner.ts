@@ -7,24 +7,15 @@ import { isReschedulable } from "../apis/pods";
 import type { NodeClaim } from "../apis/generated/nodeclaims";
 import type { NodePool } from "../apis/generated/nodepools";
 import type { InstanceType } from "../cloudprovider/types";
-import { Clock } from "../kube/clock";
 import { ClusterState, podKey } from "../kube/clusterState";
-import { KubeClient, KubeObject, isInvalid } from "../kube/client";
-import { EventRecorder } from "../kube/events";
-import type { Logger } from "../log";
-import type { Metrics } from "../metrics";
+import { KubeObject, isInvalid } from "../kube/client";
 import type { SchedulingInput, SchedulingResult, Pod } from "../scheduling/types";
 import { hasDisruptedTaint } from "../disruption/taints";
 import { createNodeClaim } from "./createNodeClaim";
 import { buildSchedulingInput } from "./schedulingInput";
+import type { EngineDeps } from "../kube/deps";
 
-export interface ProvisionerDeps {
-  client: KubeClient;
-  state: ClusterState;
-  clock: Clock;
-  log: Logger;
-  metrics: Metrics;
-  events: EventRecorder;
+export interface ProvisionerDeps extends EngineDeps {
   schedule: (input: SchedulingInput) => SchedulingResult;
   /** Instance types (with offerings/availability) a NodePool can launch; usually via its EC2NodeClass. */
   instanceTypes: (nodePool: NodePool) => Promise<InstanceType[]>;

@@ -10,23 +10,16 @@ import type { NodePool } from "../apis/generated/nodepools";
 import * as L from "../apis/labels";
 import type { InstanceType } from "../cloudprovider/types";
 import { ClusterState } from "../kube/clusterState";
-import { KubeClient, KubeObject, Kinds, isNotFound } from "../kube/client";
-import type { EventRecorder } from "../kube/events";
-import type { Logger } from "../log";
-import type { Metrics } from "../metrics";
+import { KubeObject, Kinds, isNotFound } from "../kube/client";
 import { Requirement, Requirements } from "../apis/requirements";
 import { cheapestOffering, sortByPrice, truncate, typeIncompatibility, valuesOf } from "../scheduling/instancetypes";
 import { nodePoolRequirements } from "../scheduling/nodeClaimTemplate";
 import type { NewNodeClaim, NodePool as SchedNodePool } from "../scheduling/types";
 import { createNodeClaim } from "./createNodeClaim";
 import { MAX_INSTANCE_TYPES } from "./nodeClaimFromPlan";
+import type { EngineDeps } from "../kube/deps";
 
-export interface StaticProvisionerDeps {
-  client: KubeClient;
-  state: ClusterState;
-  log: Logger;
-  metrics: Metrics;
-  events: EventRecorder;
+export interface StaticProvisionerDeps extends Pick<EngineDeps, "client" | "state" | "log" | "metrics" | "events"> {
   /** The pool's instance-type catalog (per EC2NodeClass). */
   instanceTypes: (np: NodePool) => Promise<InstanceType[]>;
   random?: () => number;

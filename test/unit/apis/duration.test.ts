@@ -49,3 +49,19 @@ describe("durations: Go's time.ParseDuration grammar plus Never", () => {
     expect(podDoNotDisruptActive(pod("5 minutes"), new Date("2026-03-02T12:00:01Z"))).toBe(false);
   });
 });
+
+describe("one grammar for the engine and the drift hash", () => {
+  it("carries Go's integer nanoseconds, which the hash folds in", () => {
+    expect(parseDuration("1h30m").ns).toBe(5_400_000_000_000n);
+    expect(parseDuration("1.5s").ns).toBe(1_500_000_000n);
+    expect(parseDuration("1500us").ns).toBe(1_500_000n);
+    expect(parseDuration("-0").ns).toBe(0n);
+    expect(parseDuration("Never").ns).toBeUndefined();
+  });
+
+  it("rejects what Go's time.ParseDuration rejects as out of range (the engine used to accept any size)", () => {
+    expect(parseDuration("2562047h").error).toBeUndefined();
+    expect(parseDuration("2562048h").error).toMatch(/out of range/);
+    expect(parseDuration("-2562047h47m16.854775808s").ns).toBe(-(1n << 63n));
+  });
+});

@@ -152,3 +152,11 @@ describe("hashstructure primitives", () => {
     expect(goHash({ kind: "string" }, "")).toBe(14695981039346656037n);
   });
 });
+
+describe("the hash's duration parser is the engine's", () => {
+  it('accepts "-0" and "+1m" as Go does (the hash used its own stricter grammar before)', () => {
+    expect(parseGoDuration("-0")).toBe(0n);
+    expect(parseGoDuration("+1m")).toBe(60_000_000_000n);
+    expect(() => parseGoDuration("Never")).toThrow(/invalid Go duration/);
+  });
+});

@@ -5,21 +5,15 @@
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import { addDisruptedTaint } from "../../../disruption/taints";
 import { ClusterState } from "../../../kube/clusterState";
-import { KubeClient, Kinds } from "../../../kube/client";
-import type { EventRecorder } from "../../../kube/events";
+import { Kinds } from "../../../kube/client";
 import { involvedNodeClaim } from "../../../lifecycle/constants";
-import type { Logger } from "../../../log";
-import type { Metrics } from "../../../metrics";
 import { InterruptionHandler, type InterruptedNodeClaim, type InterruptionReason, type QueueMessage } from "./handler";
 import { parseInterruptionMessage } from "./messages";
 import { SqsInterruptionQueue, runInterruptionLoop } from "./sqsPoller";
+import type { EngineDeps } from "../../../kube/deps";
 
-export interface InterruptionControllerDeps {
-  client: KubeClient;
-  state: ClusterState;
-  log: Logger;
-  metrics: Metrics;
-  events: EventRecorder;
+export interface InterruptionControllerDeps
+  extends Pick<EngineDeps, "client" | "state" | "log" | "metrics" | "events"> {
   /** The provider's ICE cache (AWS: `unavailableOfferings.markUnavailable`). */
   markUnavailable?: (instanceType: string, zone: string, capacityType: string, reason: string) => void;
   /** The provider's capacity-reservation availability (AWS: `capacityReservations.markUnavailable`). */
