@@ -42,3 +42,33 @@ export function isMirrorPod(p: PodLike): boolean {
 export function isReschedulable(p: PodLike): boolean {
   return !isTerminal(p) && !isOwnedByDaemonSet(p) && !isOwnedByNode(p) && !isMirrorPod(p);
 }
+
+/** Terminating: the apiserver has set deletionTimestamp (the pod is going, capacity is still held). */
+export function isTerminating(p: { metadata: { deletionTimestamp?: string } }): boolean {
+  return p.metadata.deletionTimestamp !== undefined;
+}
+
+/**
+ * The engine's flattened pod (disruption's PodInfo: namespace, name, phase, the controller owner's kind) seen as a
+ * pod, so the same predicates serve it. Its one owner is the controller reference.
+ */
+export interface FlatPod {
+  namespace: string;
+  name: string;
+  phase?: string;
+  deletionTimestamp?: string;
+  ownerKind?: string;
+  annotations?: Record<string, string>;
+}
+export function asPod(p: FlatPod): PodLike & { metadata: { deletionTimestamp?: string } } {
+  return {
+    metadata: {
+      name: p.name,
+      namespace: p.namespace,
+      annotations: p.annotations,
+      ownerReferences: p.ownerKind ? [{ kind: p.ownerKind }] : [],
+      deletionTimestamp: p.deletionTimestamp,
+    },
+    status: { phase: p.phase },
+  };
+}

@@ -4,6 +4,8 @@
 import { parseDuration, requireDuration } from "../apis/duration";
 import { TaintDisrupted } from "../lifecycle/constants";
 import { tolerates } from "../scheduling/pods";
+import * as pods from "../apis/pods";
+import { asPod, DO_NOT_DISRUPT_ANNOTATION } from "../apis/pods";
 import type {
   BlockedNode,
   Candidate,
@@ -14,16 +16,17 @@ import type {
   PodInfo,
 } from "./types";
 
-export const DO_NOT_DISRUPT_ANNOTATION = "karpenter.sh/do-not-disrupt";
+export { DO_NOT_DISRUPT_ANNOTATION };
 export const POD_DELETION_COST_ANNOTATION = "controller.kubernetes.io/pod-deletion-cost";
-export const MIRROR_POD_ANNOTATION = "kubernetes.io/config.mirror";
 
-export const isTerminal = (p: PodInfo): boolean => p.phase === "Succeeded" || p.phase === "Failed";
-export const isTerminating = (p: PodInfo): boolean => p.deletionTimestamp !== undefined;
-export const isDaemonSetPod = (p: PodInfo): boolean => p.ownerKind === "DaemonSet";
+// src/apis/pods.ts's predicates over the flattened PodInfo.
+export const isTerminal = (p: PodInfo): boolean => pods.isTerminal(asPod(p));
+export const isTerminating = (p: PodInfo): boolean => pods.isTerminating(asPod(p));
+export const isDaemonSetPod = (p: PodInfo): boolean => pods.isOwnedByDaemonSet(asPod(p));
 /** Static/mirror pods are owned by the Node and cannot be evicted or rescheduled. */
-export const isOwnedByNode = (p: PodInfo): boolean =>
-  p.ownerKind === "Node" || p.annotations?.[MIRROR_POD_ANNOTATION] !== undefined;
+export const isOwnedByNode = (p: PodInfo): boolean => pods.isOwnedByNode(asPod(p)) || pods.isMirrorPod(asPod(p));
+/** `namespace/name`. */
+export const podKey = (p: PodInfo): string => pods.podKey(asPod(p));
 
 /**
  * Pods that must land somewhere else if the node goes away (Karpenter IsReschedulable): active ones, and a

@@ -1,18 +1,13 @@
 // The snapshot the disruption engine consumes. It is a structural view the controllers build from the cluster
 // state cache, so the engine itself never talks to Kubernetes or AWS and every decision is a pure function of it.
+import type { ObservedCondition } from "../apis/conditions";
 
 export type CapacityType = "spot" | "on-demand" | "reserved";
 export type DisruptionReason = "Empty" | "Underutilized" | "Drifted";
 export type ConsolidationPolicy = "WhenEmpty" | "WhenEmptyOrUnderutilized" | "Balanced";
 export type MethodName = "drift" | "emptiness" | "multi-node-consolidation" | "single-node-consolidation";
 
-export interface Condition {
-  type: string;
-  status: "True" | "False" | "Unknown";
-  reason?: string;
-  message?: string;
-  lastTransitionTime?: string;
-}
+export type Condition = ObservedCondition;
 
 export interface Toleration {
   key?: string;

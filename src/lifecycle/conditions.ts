@@ -1,14 +1,8 @@
 // Status conditions as Karpenter writes them: lastTransitionTime only moves when the status flips, and the
 // root `Ready` is True only when its dependents all are (a NodeClaim's: Launched, Registered, Initialized).
 import { transitionTime } from "../apis/conditions";
-export interface Condition {
-  type: string;
-  status: "True" | "False" | "Unknown";
-  reason: string;
-  message: string;
-  lastTransitionTime: string;
-  observedGeneration?: number;
-}
+import type { Condition } from "../apis/conditions";
+export type { Condition };
 
 export const Launched = "Launched";
 export const Registered = "Registered";

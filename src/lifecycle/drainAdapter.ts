@@ -1,32 +1,13 @@
 // Binds the termination step function (src/lifecycle/termination/drainNode) to the cluster state (pods on the
 // node) and the KubeClient (Eviction API, forced delete), keeping its per-node retry bookkeeping in memory.
 import type { PodInfo } from "../disruption/types";
+import { toPodInfo } from "../disruption/snapshot";
 import { ClusterState } from "../kube/clusterState";
 import { KubeClient, KubeError, KubeObject, Kinds, isNotFound, isTooManyRequests } from "../kube/client";
 import type { Metrics } from "../metrics";
 import type { Logger } from "../log";
 import { drainNode, DrainState, EvictionOutcome } from "./termination/drainNode";
 import type { Drainer } from "./finalize";
-
-export function toPodInfo(p: KubeObject): PodInfo {
-  const owner = p.metadata.ownerReferences?.find((o) => o.controller);
-  return {
-    namespace: p.metadata.namespace ?? "default",
-    name: p.metadata.name,
-    uid: p.metadata.uid,
-    labels: p.metadata.labels,
-    annotations: p.metadata.annotations,
-    ownerKind: owner?.kind,
-    priority: p.spec?.priority,
-    priorityClassName: p.spec?.priorityClassName,
-    startTime: p.status?.startTime,
-    phase: p.status?.phase,
-    deletionTimestamp: p.metadata.deletionTimestamp,
-    terminationGracePeriodSeconds: p.spec?.terminationGracePeriodSeconds,
-    tolerations: p.spec?.tolerations,
-    raw: p,
-  };
-}
 
 export function makeDrainer(deps: {
   client: KubeClient;
@@ -47,7 +28,7 @@ export function makeDrainer(deps: {
     const name = node.metadata.name;
     const res = await drainNode(
       {
-        listPods: async (n) => deps.state.podsOnNode(n).map(toPodInfo),
+        listPods: async (n) => deps.state.podsOnNode(n).map((p) => toPodInfo(p, [])),
         evict: async (pod): Promise<EvictionOutcome> => {
           if (!(await stillOnNode(pod, name))) return "gone";
           try {

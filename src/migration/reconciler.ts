@@ -18,6 +18,7 @@ import {
 import { awsNodeTemplateToEC2NodeClass } from "./awsNodeTemplate";
 import { ConvertedFromLabel, type ConversionContext } from "./common";
 import { provisionerToNodePool } from "./provisioner";
+import type { Condition } from "../apis/conditions";
 
 export const V1alpha5Kinds = {
   Provisioner: {
@@ -124,14 +125,6 @@ async function applyOwned(
   ];
   await client.patch(kind, name, ops);
   return true;
-}
-
-interface Condition {
-  type: string;
-  status: "True" | "False";
-  reason: string;
-  message: string;
-  lastTransitionTime: string;
 }
 
 /** Writes Converted and Ready conditions; skipped when nothing changed (so our own status write does not loop). */

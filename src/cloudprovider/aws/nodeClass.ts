@@ -1,6 +1,7 @@
 // Structural view of a karpenter.k8s.aws/v1 EC2NodeClass: the fields the AWS provider reads and the status it
 // writes. Generated API types satisfy it; the provider never needs the full schema.
 import type { CapacityReservationSelectorTerm, CapacityReservationStatus } from "./capacityReservations";
+import type { Condition as ApiCondition } from "../../apis/conditions";
 export interface SelectorTerm {
   tags?: Record<string, string>;
   id?: string;
@@ -42,14 +43,8 @@ export interface KubeletSpec {
   cpuCFSQuota?: boolean;
 }
 
-export interface Condition {
-  type: string;
-  status: "True" | "False" | "Unknown";
-  reason: string;
-  message: string;
-  lastTransitionTime?: string;
-  observedGeneration?: number;
-}
+/** EC2NodeClass status conditions (lastTransitionTime may be absent on a status another writer left). */
+export type Condition = Omit<ApiCondition, "lastTransitionTime"> & { lastTransitionTime?: string };
 
 export interface EC2NodeClassStatus {
   subnets?: Array<{ id: string; zone: string; zoneID?: string }>;

@@ -3,18 +3,15 @@
 // priorityClassName system-cluster-critical / system-node-critical. Static (mirror) pods, terminal pods and pods
 // that tolerate the karpenter.sh/disrupted:NoSchedule taint are left alone: they would only come straight back.
 import type { PodInfo, Toleration } from "../../disruption/types";
+import { isDaemonSetPod, isOwnedByNode, isTerminal, isTerminating, podKey } from "../../disruption/candidates";
+
+export { isTerminating, podKey };
 
 import { TaintDisrupted as DISRUPTED_TAINT } from "../constants";
 const CRITICAL = new Set(["system-cluster-critical", "system-node-critical"]);
 
-export const podKey = (p: PodInfo): string => `${p.namespace}/${p.name}`;
-export const isTerminal = (p: PodInfo): boolean => p.phase === "Succeeded" || p.phase === "Failed";
-export const isTerminating = (p: PodInfo): boolean => p.deletionTimestamp !== undefined;
-export const isOwnedByNode = (p: PodInfo): boolean =>
-  p.ownerKind === "Node" || p.annotations?.["kubernetes.io/config.mirror"] !== undefined;
 export const isCritical = (p: PodInfo): boolean =>
   p.priorityClassName !== undefined && CRITICAL.has(p.priorityClassName);
-export const isDaemon = (p: PodInfo): boolean => p.ownerKind === "DaemonSet";
 
 /** Standard toleration matching against karpenter.sh/disrupted:NoSchedule. */
 export function toleratesDisruptedTaint(p: PodInfo): boolean {
@@ -41,10 +38,10 @@ export type DrainGroup = (typeof DRAIN_GROUPS)[number];
 
 export function drainGroup(p: PodInfo): DrainGroup {
   return isCritical(p)
-    ? isDaemon(p)
+    ? isDaemonSetPod(p)
       ? "critical-daemon"
       : "critical"
-    : isDaemon(p)
+    : isDaemonSetPod(p)
       ? "non-critical-daemon"
       : "non-critical";
 }
