@@ -112,26 +112,6 @@ export function isWellKnownLabel(key: string): boolean {
   return WellKnownLabels.has(normalizeLabelKey(key));
 }
 
-function domainOf(key: string): string {
-  const i = key.indexOf("/");
-  return i < 0 ? "" : key.slice(0, i);
-}
-
-/**
- * Why a NodePool may not set/require this label key, or undefined when it may.
- * Mirrors the CRD CEL rules: karpenter.sh is restricted except capacity-type (nodepool is set by Karpenter),
- * kubernetes.io/hostname is restricted, karpenter.k8s.aws is restricted to its allow-list.
- */
-export function restrictedLabelReason(key: string): string | undefined {
-  if (key === LabelNodePool) return `label "karpenter.sh/nodepool" is restricted`;
-  if (key === LabelHostname) return `label "kubernetes.io/hostname" is restricted`;
-  const domain = domainOf(key);
-  if (domain.endsWith("karpenter.sh") && key !== LabelCapacityType) return `label domain "karpenter.sh" is restricted`;
-  if (domain.endsWith("karpenter.k8s.aws") && !AllowedAWSLabels.has(key))
-    return `label domain "karpenter.k8s.aws" is restricted`;
-  return undefined;
-}
-
 /** Integer-valued labels (Gt/Lt/Gte/Lte make sense on them). */
 export const NumericLabels: ReadonlySet<string> = new Set([
   LabelInstanceGeneration,

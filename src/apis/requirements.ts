@@ -6,9 +6,6 @@ import { isWellKnownLabel, normalizeLabelKey, WellKnownLabels } from "./labels";
 
 export type Operator = "In" | "NotIn" | "Exists" | "DoesNotExist" | "Gt" | "Lt" | "Gte" | "Lte";
 export const OPERATORS: readonly Operator[] = ["In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt", "Gte", "Lte"];
-export function isOperator(op: string): op is Operator {
-  return (OPERATORS as readonly string[]).includes(op);
-}
 export interface NodeSelectorRequirement {
   key: string;
   operator: Operator | string;

@@ -32,9 +32,3 @@ export function expirationTime(createdAt: Date, expireAfter: string | undefined)
   const ms = requireDuration(expireAfter, "spec.expireAfter");
   return ms === null ? undefined : new Date(createdAt.getTime() + ms);
 }
-
-/** Expiration is forceful (not budgeted): an expired NodeClaim is deleted and then drained. */
-export function isExpired(createdAt: Date, expireAfter: string | undefined, now: Date): boolean {
-  const t = expirationTime(createdAt, expireAfter);
-  return t !== undefined && now.getTime() >= t.getTime();
-}

@@ -1,6 +1,6 @@
 import { loadCatalog, eniLimitedPods, kubeReservedCpuMillis, memoryCapacity, spotPriceNote } from "../../../src/cloudprovider/aws/catalog";
 import { formatResource, parseQuantity, parseResource, QuantityError } from "../../../src/apis/quantity";
-import { normalizeLabelKey, restrictedLabelReason, toLabelValue } from "../../../src/apis/labels";
+import { normalizeLabelKey, toLabelValue } from "../../../src/apis/labels";
 
 const Mi = 2 ** 20;
 const byName = (opts = {}) => new Map(loadCatalog(opts).map(t => [t.name, t]));
@@ -33,12 +33,7 @@ describe("labels", () => {
     expect(normalizeLabelKey("failure-domain.beta.kubernetes.io/zone")).toBe("topology.kubernetes.io/zone");
     expect(normalizeLabelKey("beta.kubernetes.io/arch")).toBe("kubernetes.io/arch");
   });
-  it("restricts karpenter.sh, hostname and unknown karpenter.k8s.aws keys", () => {
-    expect(restrictedLabelReason("karpenter.sh/capacity-type")).toBeUndefined();
-    expect(restrictedLabelReason("karpenter.sh/foo")).toMatch(/karpenter.sh/);
-    expect(restrictedLabelReason("kubernetes.io/hostname")).toMatch(/restricted/);
-    expect(restrictedLabelReason("karpenter.k8s.aws/instance-family")).toBeUndefined();
-    expect(restrictedLabelReason("karpenter.k8s.aws/bogus")).toMatch(/karpenter.k8s.aws/);
+  it("turns free text into a label value", () => {
     expect(toLabelValue("NVIDIA T4 Tensor Core")).toBe("nvidia-t4-tensor-core");
   });
 });
