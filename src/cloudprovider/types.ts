@@ -152,6 +152,13 @@ export interface RepairPolicy {
   tolerationMs: number;
 }
 
+/**
+ * A node class condition a provider sets when its prices are a substitute (False, PRICE_FALLBACK_REASON): the
+ * core mirrors it onto the NodePools launching from that class, where consolidation compares $/h.
+ */
+export const PRICES_CONDITION = "PricesResolved";
+export const PRICE_FALLBACK_REASON = "StaticPriceFallback";
+
 /** A node class object (EC2NodeClass on AWS) as the core holds it and hands it to the provider. */
 export type NodeClassObject = KubeObject;
 

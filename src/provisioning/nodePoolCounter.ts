@@ -9,7 +9,7 @@ import { Condition, getCondition, sameConditions, setCondition } from "../lifecy
 import { Requirements } from "../apis/requirements";
 import { checkSatisfiable, type Req } from "../../policies/validate/satisfiability";
 import type { CatalogInstanceType } from "../../policies/validate/types";
-import { PRICES_CONDITION, PRICE_FALLBACK_REASON } from "../cloudprovider/aws/pricing";
+import { PRICES_CONDITION, PRICE_FALLBACK_REASON } from "../cloudprovider/types";
 
 /** A NodePool's root Ready depends on these (Karpenter v1): the spec is usable and its node class is Ready. */
 export const NODEPOOL_READY_DEPENDS_ON = ["ValidationSucceeded", "NodeClassReady"] as const;

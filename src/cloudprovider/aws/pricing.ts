@@ -4,9 +4,9 @@
 // or is not available), a warn log, a Warning Event (PriceFallback) and the EC2NodeClass condition
 // PricesResolved=False say so; Ready is not affected (launching still works).
 import { onDemandPrices } from "./catalog";
+import { PRICES_CONDITION, PRICE_FALLBACK_REASON } from "../types";
 
-export const PRICES_CONDITION = "PricesResolved";
-export const PRICE_FALLBACK_REASON = "StaticPriceFallback";
+export { PRICES_CONDITION, PRICE_FALLBACK_REASON };
 export const PRICE_FALLBACK_EVENT = "PriceFallback";
 
 export interface PricingState {
