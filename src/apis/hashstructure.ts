@@ -70,8 +70,8 @@ function ordered(a: bigint, b: bigint): bigint {
 }
 const finish = (a: bigint): bigint => fnv1(le(a, 8));
 
-/** A Go duration string in integer nanoseconds (src/apis/duration.ts's grammar); "Never" is not one. */
-export function parseGoDuration(s: string): bigint {
+/** A Go duration string in integer nanoseconds (src/apis/duration.ts's parser); "Never" is not one. */
+function goDurationNs(s: string): bigint {
   const d = parseDuration(s);
   if (d.ns === undefined) throw new Error(`invalid Go duration ${JSON.stringify(s)}`);
   return d.ns;
@@ -110,7 +110,7 @@ function isZero(t: GoType, v: unknown): boolean {
     case "bool":
       return isNil(v) || v === false;
     case "duration":
-      return isNil(v) || parseGoDuration(String(v)) === 0n;
+      return isNil(v) || goDurationNs(String(v)) === 0n;
     case "time":
       return isNil(v);
     case "quantity":
@@ -146,7 +146,7 @@ function visit(t: GoType, v: unknown, opts: HashOptions, set: boolean): bigint {
     case "bool":
       return hashInt(v === true ? 1n : 0n, 1);
     case "duration":
-      return hashInt(isNil(v) ? 0n : parseGoDuration(String(v)), 8);
+      return hashInt(isNil(v) ? 0n : goDurationNs(String(v)), 8);
     case "time":
       return isNil(v) ? fnv1(timeBinary("0001-01-01T00:00:00Z")) : fnv1(timeBinary(String(v)));
     case "quantity":
