@@ -3,6 +3,7 @@
 // it in its webhook; the per-field rules live in policies/validate/awsnodetemplate.ts.
 import { QUANTITY_PATTERN, has } from "./common";
 import { v1alpha5Conditions } from "./provisioner";
+import { requirementItemsSchema, securityGroupsStatusSchema, subnetsStatusSchema } from "./statusFragments";
 import { cel, type CrdDefinition, type Schema } from "./types";
 
 const stringMap = (): Schema => ({ type: "object", additionalProperties: { type: "string" } });
@@ -90,34 +91,13 @@ const status: Schema = {
         properties: {
           id: { type: "string" },
           name: { type: "string" },
-          requirements: {
-            type: "array",
-            items: {
-              type: "object",
-              required: ["key", "operator"],
-              properties: {
-                key: { type: "string" },
-                operator: { type: "string" },
-                values: { type: "array", items: { type: "string" } },
-              },
-            },
-          },
+          requirements: requirementItemsSchema(),
         },
       },
     },
     conditions: v1alpha5Conditions(),
-    securityGroups: {
-      type: "array",
-      items: { type: "object", required: ["id"], properties: { id: { type: "string" }, name: { type: "string" } } },
-    },
-    subnets: {
-      type: "array",
-      items: {
-        type: "object",
-        required: ["id", "zone"],
-        properties: { id: { type: "string" }, zone: { type: "string" } },
-      },
-    },
+    securityGroups: securityGroupsStatusSchema(),
+    subnets: subnetsStatusSchema(),
   },
 };
 

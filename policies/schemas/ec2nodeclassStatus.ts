@@ -1,6 +1,7 @@
 // EC2NodeClass status (aws pkg/apis/v1 EC2NodeClassStatus, v1.14.1): resolved AMIs, capacity reservations,
 // conditions, instance profile, security groups and subnets.
 import { conditionsSchema } from "./common";
+import { requirementItemsSchema, securityGroupsStatusSchema, subnetsStatusSchema } from "./statusFragments";
 import type { Schema } from "./types";
 
 export const status: Schema = {
@@ -15,19 +16,7 @@ export const status: Schema = {
           deprecated: { type: "boolean" },
           id: { type: "string" },
           name: { type: "string" },
-          requirements: {
-            type: "array",
-            items: {
-              type: "object",
-              required: ["key", "operator"],
-              properties: {
-                key: { type: "string" },
-                minValues: { type: "integer" },
-                operator: { type: "string" },
-                values: { type: "array", items: { type: "string" }, "x-kubernetes-list-type": "atomic" },
-              },
-            },
-          },
+          requirements: requirementItemsSchema(true),
         },
       },
     },
@@ -54,17 +43,7 @@ export const status: Schema = {
       conditionsSchema(),
     ),
     instanceProfile: { type: "string" },
-    securityGroups: {
-      type: "array",
-      items: { type: "object", required: ["id"], properties: { id: { type: "string" }, name: { type: "string" } } },
-    },
-    subnets: {
-      type: "array",
-      items: {
-        type: "object",
-        required: ["id", "zone"],
-        properties: { id: { type: "string" }, zone: { type: "string" }, zoneID: { type: "string" } },
-      },
-    },
+    securityGroups: securityGroupsStatusSchema(),
+    subnets: subnetsStatusSchema(true),
   },
 };

@@ -4,6 +4,7 @@
 // policies/validate/provisioner.ts (the same messages Karpenter's webhook printed).
 import { QUANTITY_PATTERN, has } from "./common";
 import { cel, type CrdDefinition, type Schema } from "./types";
+import { requirementItemsSchema } from "./statusFragments";
 
 const quantityMap = (): Schema => ({
   type: "object",
@@ -61,18 +62,7 @@ const spec: Schema = {
       type: "object",
       properties: { apiVersion: { type: "string" }, kind: { type: "string" }, name: { type: "string" } },
     },
-    requirements: {
-      type: "array",
-      items: {
-        type: "object",
-        required: ["key", "operator"],
-        properties: {
-          key: { type: "string" },
-          operator: { type: "string" },
-          values: { type: "array", items: { type: "string" } },
-        },
-      },
-    },
+    requirements: requirementItemsSchema(),
     startupTaints: taints(),
     taints: taints(),
     ttlSecondsAfterEmpty: {
