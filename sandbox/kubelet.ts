@@ -5,6 +5,7 @@
 // Defaults are the EKS AMIs' (nodeadm's kubelet config): maxPods from the ENI formula, kubeReserved from the
 // instance size, evictionHard memory.available=100Mi, nodefs.available=10%.
 import { BootConfig, BootError } from "./userData";
+import kubeletLabelData from "../policies/data/kubeletLabels.json";
 
 export interface Taint {
   key: string;
@@ -39,21 +40,10 @@ export interface KubeletNode {
   maxPods: number;
 }
 
-// k8s.io/kubernetes pkg/kubelet/apis: the labels and namespaces a kubelet may set on its own Node.
-const KUBELET_LABELS = [
-  "beta.kubernetes.io/arch",
-  "beta.kubernetes.io/instance-type",
-  "beta.kubernetes.io/os",
-  "failure-domain.beta.kubernetes.io/region",
-  "failure-domain.beta.kubernetes.io/zone",
-  "kubernetes.io/arch",
-  "kubernetes.io/hostname",
-  "kubernetes.io/os",
-  "node.kubernetes.io/instance-type",
-  "topology.kubernetes.io/region",
-  "topology.kubernetes.io/zone",
-];
-const KUBELET_LABEL_NAMESPACES = ["kubelet.kubernetes.io", "node.kubernetes.io"];
+// k8s.io/kubernetes pkg/kubelet/apis: the labels and namespaces a kubelet may set on its own Node. Only the list
+// is shared with admission (a data file); this kubelet's refusal is its own code, so the sandbox can say no.
+const KUBELET_LABELS: readonly string[] = kubeletLabelData.labels;
+const KUBELET_LABEL_NAMESPACES: readonly string[] = kubeletLabelData.namespaces;
 
 const inDomain = (ns: string, domain: string) => ns === domain || ns.endsWith(`.${domain}`);
 
@@ -77,7 +67,9 @@ function labelKeyErrors(key: string): string[] {
   const errs: string[] = [];
   if (parts.length > 2) errs.push("a qualified name must consist of alphanumeric characters, '-', '_' or '.'");
   if (parts.length === 2 && (!DNS_SUBDOMAIN.test(parts[0]!) || parts[0]!.length > 253)) {
-    errs.push("prefix part a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.'");
+    errs.push(
+      "prefix part a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.'",
+    );
   }
   if (!name || name.length > 63 || !QUALIFIED_NAME.test(name)) {
     errs.push(
@@ -92,7 +84,9 @@ function labelValueErrors(v: string): string[] {
   if (v.length > 63) return ["must be no more than 63 characters"];
   return QUALIFIED_NAME.test(v)
     ? []
-    : ["a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character"];
+    : [
+        "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character",
+      ];
 }
 
 /** The kubelet's --node-labels validation (cmd/kubelet/app/options ValidateKubeletFlags), same wording. */
@@ -115,7 +109,8 @@ export function validateNodeLabels(labels: Record<string, string>): void {
     const ve = labelValueErrors(v);
     if (ve.length) invalid.push(`'${v}' - ${ve.join(", ")}`);
   }
-  if (invalid.length) throw new BootError("kubelet", `failed to validate kubelet flags: invalid node labels: ${invalid.join("; ")}`);
+  if (invalid.length)
+    throw new BootError("kubelet", `failed to validate kubelet flags: invalid node labels: ${invalid.join("; ")}`);
 }
 
 // ---- flags ----------------------------------------------------------------------------------------------
@@ -154,7 +149,8 @@ export function parseTaint(spec: string, flag = "--register-with-taints"): Taint
       `invalid argument "${spec}" for "${flag}" flag: invalid taint effect: ${effect}, unsupported taint effect`,
     );
   }
-  if (labelKeyErrors(key).length) throw new BootError("kubelet", `invalid argument "${spec}" for "${flag}" flag: invalid taint key: ${key}`);
+  if (labelKeyErrors(key).length)
+    throw new BootError("kubelet", `invalid argument "${spec}" for "${flag}" flag: invalid taint key: ${key}`);
   return { key, ...(value ? { value } : {}), effect };
 }
 
@@ -177,11 +173,18 @@ export function parseKubeletFlags(flags: string[]): KubeletFlags {
         Object.assign(out.nodeLabels, mapFlag(v, "="));
         break;
       case "--register-with-taints":
-        out.registerWithTaints = v.split(",").filter(Boolean).map((t) => parseTaint(t));
+        out.registerWithTaints = v
+          .split(",")
+          .filter(Boolean)
+          .map((t) => parseTaint(t));
         break;
       case "--max-pods":
         out.maxPods = Number(v);
-        if (!Number.isInteger(out.maxPods)) throw new BootError("kubelet", `invalid argument "${v}" for "--max-pods" flag: strconv.ParseInt: parsing "${v}": invalid syntax`);
+        if (!Number.isInteger(out.maxPods))
+          throw new BootError(
+            "kubelet",
+            `invalid argument "${v}" for "--max-pods" flag: strconv.ParseInt: parsing "${v}": invalid syntax`,
+          );
         break;
       case "--kube-reserved":
         out.kubeReserved = mapFlag(v, "=");
@@ -201,8 +204,22 @@ export function parseKubeletFlags(flags: string[]): KubeletFlags {
 
 const QUANTITY = /^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$/;
 const SUFFIX: Record<string, number> = {
-  "": 1, n: 1e-9, u: 1e-6, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
-  Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
+  "": 1,
+  n: 1e-9,
+  u: 1e-6,
+  m: 1e-3,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  P: 1e15,
+  E: 1e18,
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
+  Pi: 2 ** 50,
+  Ei: 2 ** 60,
 };
 
 /** A resource.Quantity as a number of base units (cores, bytes); throws the apimachinery message when malformed. */
@@ -222,7 +239,8 @@ export function parseQuantity(q: string, where: string): number {
 function threshold(v: string, capacity: number, where: string): number {
   if (/%$/.test(v.trim())) {
     const pct = Number(v.trim().slice(0, -1));
-    if (!Number.isFinite(pct) || pct < 0 || pct > 100) throw new BootError("kubelet", `failed to validate kubelet configuration: ${where}: invalid percentage "${v}"`);
+    if (!Number.isFinite(pct) || pct < 0 || pct > 100)
+      throw new BootError("kubelet", `failed to validate kubelet configuration: ${where}: invalid percentage "${v}"`);
     return (capacity * pct) / 100;
   }
   return parseQuantity(v, where);
@@ -271,13 +289,15 @@ export interface NodeFacts {
 
 function asStringMap(v: unknown, where: string): Record<string, string> | undefined {
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== "object" || Array.isArray(v)) throw new BootError("kubelet", `failed to validate kubelet configuration: ${where} must be a map`);
+  if (typeof v !== "object" || Array.isArray(v))
+    throw new BootError("kubelet", `failed to validate kubelet configuration: ${where} must be a map`);
   return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, String(x)]));
 }
 
 function taintsOf(v: unknown): Taint[] | undefined {
   if (v === undefined || v === null) return undefined;
-  if (!Array.isArray(v)) throw new BootError("kubelet", "failed to validate kubelet configuration: registerWithTaints must be a list");
+  if (!Array.isArray(v))
+    throw new BootError("kubelet", "failed to validate kubelet configuration: registerWithTaints must be a list");
   return v.map((t) => {
     const o = (t ?? {}) as Record<string, unknown>;
     const spec = `${String(o.key ?? "")}${o.value ? `=${String(o.value)}` : ""}:${String(o.effect ?? "")}`;
@@ -300,25 +320,41 @@ export function kubeletNode(boot: BootConfig, t: InstanceTypeFacts, facts: NodeF
   const eniPods = eniMaxPods(t);
   const cfgMaxPods = cfg.maxPods === undefined ? undefined : Number(cfg.maxPods);
   if (cfgMaxPods !== undefined && !Number.isInteger(cfgMaxPods)) {
-    throw new BootError("kubelet", `failed to validate kubelet configuration: maxPods "${String(cfg.maxPods)}" is not an integer`);
+    throw new BootError(
+      "kubelet",
+      `failed to validate kubelet configuration: maxPods "${String(cfg.maxPods)}" is not an integer`,
+    );
   }
   const maxPods = flags.maxPods ?? cfgMaxPods ?? eniPods;
-  if (maxPods < 0) throw new BootError("kubelet", `failed to validate kubelet configuration: invalid configuration: maxPods (--max-pods) ${maxPods} must not be a negative number`);
+  if (maxPods < 0)
+    throw new BootError(
+      "kubelet",
+      `failed to validate kubelet configuration: invalid configuration: maxPods (--max-pods) ${maxPods} must not be a negative number`,
+    );
   // nodeadm's default kubeReserved (sized from the ENI max pods), overridden key by key by the user's config.
   const defaultKubeReserved: Record<string, string> = {
     cpu: `${cpuToReserveMillis(t.vcpus)}m`,
     "ephemeral-storage": "1Gi",
     memory: `${11 * eniPods + 255}Mi`,
   };
-  const kubeReserved = { ...defaultKubeReserved, ...asStringMap(cfg.kubeReserved, "kubeReserved"), ...flags.kubeReserved };
+  const kubeReserved = {
+    ...defaultKubeReserved,
+    ...asStringMap(cfg.kubeReserved, "kubeReserved"),
+    ...flags.kubeReserved,
+  };
   const systemReserved = { ...asStringMap(cfg.systemReserved, "systemReserved"), ...flags.systemReserved };
-  const evictionHard = { ...DEFAULT_EVICTION_HARD, ...asStringMap(cfg.evictionHard, "evictionHard"), ...flags.evictionHard };
+  const evictionHard = {
+    ...DEFAULT_EVICTION_HARD,
+    ...asStringMap(cfg.evictionHard, "evictionHard"),
+    ...flags.evictionHard,
+  };
   const taints = flags.registerWithTaints ?? taintsOf(cfg.registerWithTaints) ?? [];
 
   const cpu = t.vcpus;
   const memory = Math.floor(t.memoryMiB * (1 - facts.memoryOverheadPercent / 100)) * 2 ** 20;
   // RAID0: the bootstrap arrays the instance-store disks under /var/lib/kubelet, so nodefs is the array.
-  const storage = boot.localStorage === "RAID0" && t.instanceStoreGB ? t.instanceStoreGB * 1e9 : facts.rootVolumeGiB * 2 ** 30;
+  const storage =
+    boot.localStorage === "RAID0" && t.instanceStoreGB ? t.instanceStoreGB * 1e9 : facts.rootVolumeGiB * 2 ** 30;
   const reserved = (name: string, capacity: number) => {
     let r = 0;
     for (const [src, m] of [

@@ -2,20 +2,11 @@
 // kubernetes.io and k8s.io domains only this set and the kubelet.kubernetes.io / node.kubernetes.io namespaces.
 // Karpenter's CRDs accept other kubernetes.io labels, but a node given one in --node-labels never starts: the
 // kubelet exits with "unknown 'kubernetes.io' or 'k8s.io' labels specified with --node-labels".
-const KUBELET_LABELS = [
-  "beta.kubernetes.io/arch",
-  "beta.kubernetes.io/instance-type",
-  "beta.kubernetes.io/os",
-  "failure-domain.beta.kubernetes.io/region",
-  "failure-domain.beta.kubernetes.io/zone",
-  "kubernetes.io/arch",
-  "kubernetes.io/hostname",
-  "kubernetes.io/os",
-  "node.kubernetes.io/instance-type",
-  "topology.kubernetes.io/region",
-  "topology.kubernetes.io/zone",
-];
-const KUBELET_NAMESPACES = ["kubelet.kubernetes.io", "node.kubernetes.io"];
+// The list itself is data (policies/data/kubeletLabels.json), shared with the sandbox kubelet.
+import kubeletLabels from "../data/kubeletLabels.json";
+
+const KUBELET_LABELS: readonly string[] = kubeletLabels.labels;
+const KUBELET_NAMESPACES: readonly string[] = kubeletLabels.namespaces;
 const inDomain = (ns: string, domain: string) => ns === domain || ns.endsWith(`.${domain}`);
 
 /** Why the kubelet would refuse to set `key` on its Node, or undefined when it may. */
