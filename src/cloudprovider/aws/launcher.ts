@@ -4,7 +4,7 @@
 import type { Logger } from "pino";
 import type { CreateFleetCommandInput, CreateFleetCommandOutput, EC2Client } from "@aws-sdk/client-ec2";
 import { CreateFleetCommand } from "@aws-sdk/client-ec2";
-import { InsufficientCapacityError, LaunchResult, NodeClaimLike } from "../types";
+import { CloudInstance, InsufficientCapacityError, LaunchResult, NodeClaimLike } from "../types";
 import type { InstanceType } from "./catalog";
 import * as L from "../../apis/labels";
 import { formatResources } from "../../apis/quantity";
@@ -70,16 +70,7 @@ export class FleetLauncher {
         { NodeClaim: { name: nodeClaim.metadata.name }, "provider-id": existing.providerID },
         "found existing instance for nodeclaim",
       );
-      return this.launchResult(
-        existing.instanceID,
-        existing.zone,
-        existing.instanceType,
-        existing.capacityType as LaunchResult["capacityType"],
-        existing.imageID ?? "",
-        catalog,
-        nc,
-        existing.reservation,
-      );
+      return this.adoptedResult(existing, catalog, nc);
     }
     const status = nc.status!;
     const uid = nodeClaim.metadata.uid ?? nodeClaim.metadata.name;
@@ -140,16 +131,7 @@ export class FleetLauncher {
         const adopted = await this.deps.instances.findByNodeClaim(nodeClaim.metadata.name);
         if (adopted) {
           this.launchAttempts.delete(uid);
-          return this.launchResult(
-            adopted.instanceID,
-            adopted.zone,
-            adopted.instanceType,
-            adopted.capacityType as LaunchResult["capacityType"],
-            adopted.imageID ?? "",
-            catalog,
-            nc,
-            adopted.reservation,
-          );
+          return this.adoptedResult(adopted, catalog, nc);
         }
         state.mismatchSince ??= this.deps.now();
         if (this.deps.now() - state.mismatchSince >= TOKEN_REUSE_WINDOW_MS) {
@@ -323,6 +305,21 @@ export class FleetLauncher {
       [TAG_NODECLAIM]: nodeClaim.metadata.name,
       [TAG_NODECLASS]: nc.metadata.name,
     };
+  }
+
+  /** The result for an instance launched earlier for this NodeClaim (found by its tag). */
+  private adoptedResult(i: CloudInstance, catalog: InstanceType[], nc: EC2NodeClassLike): LaunchResult {
+    const capacityType = i.capacityType as LaunchResult["capacityType"];
+    return this.launchResult(
+      i.instanceID,
+      i.zone,
+      i.instanceType,
+      capacityType,
+      i.imageID ?? "",
+      catalog,
+      nc,
+      i.reservation,
+    );
   }
 
   private launchResult(
