@@ -118,6 +118,3 @@ export function fits(requests: ResourceMap, available: ResourceMap): boolean {
   for (const k in requests) if (requests[k]! > 0 && requests[k]! > (available[k] ?? 0)) return false;
   return true;
 }
-
-/** Alias of formatBytes for memory-like resources. */
-export const formatMemory = formatBytes;

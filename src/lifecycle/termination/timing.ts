@@ -25,10 +25,3 @@ export function terminationDeadline(startedAt: Date, terminationGracePeriod: str
 export function podDeleteTime(deadline: Date, terminationGracePeriodSeconds = 30): Date {
   return new Date(deadline.getTime() - terminationGracePeriodSeconds * 1000);
 }
-
-/** When the NodeClaim expires (createdAt + expireAfter); undefined for "Never"/unset. */
-export function expirationTime(createdAt: Date, expireAfter: string | undefined): Date | undefined {
-  if (!expireAfter) return undefined;
-  const ms = requireDuration(expireAfter, "spec.expireAfter");
-  return ms === null ? undefined : new Date(createdAt.getTime() + ms);
-}

@@ -1,6 +1,6 @@
 import { drainNode, type DrainDeps, type EvictionOutcome } from "../../../src/lifecycle/termination/drainNode";
 import { drainPlan, toleratesDisruptedTaint } from "../../../src/lifecycle/termination/drainPlan";
-import { evictionBackoffMs, expirationTime, podDeleteTime, terminationDeadline } from "../../../src/lifecycle/termination/timing";
+import { evictionBackoffMs, podDeleteTime, terminationDeadline } from "../../../src/lifecycle/termination/timing";
 import type { PodInfo } from "../../../src/disruption/types";
 
 const T0 = new Date("2026-03-02T10:00:00Z");
@@ -127,11 +127,5 @@ describe("termination timing", () => {
     expect(terminationDeadline(T0, undefined)).toBeUndefined();
     expect(podDeleteTime(at(60_000), 45)).toEqual(at(15_000));
     expect(podDeleteTime(at(60_000))).toEqual(at(30_000));
-  });
-  it("expires NodeClaims after expireAfter, never with Never", () => {
-    expect(expirationTime(T0, "720h")).toEqual(at(720 * 3_600_000));
-    expect(expirationTime(T0, "1h")).toEqual(at(3_600_000));
-    expect(expirationTime(T0, "Never")).toBeUndefined();
-    expect(() => expirationTime(T0, "1 day")).toThrow(/spec\.expireAfter: invalid duration "1 day"/);
   });
 });
