@@ -4,7 +4,9 @@
 // forceful termination does) and is deleted; the provisioner replaces it as for any deleted NodeClaim. Repair
 // stops while more than 20% of the NodePool's Nodes (of the cluster's, for a NodeClaim without NodePool) are
 // unhealthy: replacing them all at once would only take the workload down with them.
+import type { ObservedCondition } from "../apis/conditions";
 import type { NodeClaim } from "../apis/generated/nodeclaims";
+import { LabelCapacityType, LabelNodePool } from "../apis/labels";
 import type { RepairPolicy } from "../cloudprovider/types";
 import { KubeObject, Kinds, isNotFound, jsonPointerEscape, rvGuard } from "../kube/client";
 import type { EngineDeps } from "../kube/deps";
@@ -15,18 +17,13 @@ export const ALLOWED_UNHEALTHY_PERCENT = 20;
 export const REPAIR_BLOCKED_REQUEUE_MS = 5 * 60_000;
 /** Karpenter's NodeRepairBlocked events are de-duplicated for 15 minutes. */
 const REPAIR_BLOCKED_DEDUPE_MS = 15 * 60_000;
-const NODEPOOL_LABEL = "karpenter.sh/nodepool";
-const CAPACITY_TYPE_LABEL = "karpenter.sh/capacity-type";
 
 export type NodeHealthDeps = Pick<EngineDeps, "client" | "state" | "clock" | "log" | "metrics" | "events"> & {
   policies: readonly RepairPolicy[];
 };
 
-interface NodeCondition {
-  type: string;
-  status: string;
-  lastTransitionTime?: string;
-}
+/** A Node's status condition (core/v1 NodeCondition): the one condition model's read-side shape. */
+type NodeCondition = ObservedCondition;
 
 function condition(node: KubeObject, type: string): NodeCondition | undefined {
   return ((node.status?.conditions ?? []) as NodeCondition[]).find((c) => c.type === type);
@@ -84,12 +81,12 @@ export async function reconcileNodeHealth(deps: NodeHealthDeps, nodeName: string
   const now = deps.clock.now();
   if (now < unhealthy.repairAt) return unhealthy.repairAt - now;
 
-  const pool = nodeClaim.metadata.labels?.[NODEPOOL_LABEL];
+  const pool = nodeClaim.metadata.labels?.[LabelNodePool];
   const nodes = [...deps.state.nodes.values()];
   if (pool !== undefined) {
     if (
       !withinUnhealthyCap(
-        nodes.filter((n) => n.metadata.labels?.[NODEPOOL_LABEL] === pool),
+        nodes.filter((n) => n.metadata.labels?.[LabelNodePool] === pool),
         deps.policies,
       )
     ) {
@@ -120,13 +117,13 @@ export async function reconcileNodeHealth(deps: NodeHealthDeps, nodeName: string
   const labels = node.metadata.labels ?? {};
   deps.metrics.nodeClaimsDisrupted.inc({
     reason: "unhealthy",
-    nodepool: labels[NODEPOOL_LABEL] ?? "",
-    capacity_type: labels[CAPACITY_TYPE_LABEL] ?? "",
+    nodepool: labels[LabelNodePool] ?? "",
+    capacity_type: labels[LabelCapacityType] ?? "",
   });
   deps.metrics.nodeClaimsUnhealthyDisrupted.inc({
     condition: toSnakeCase(unhealthy.condition.type),
-    nodepool: labels[NODEPOOL_LABEL] ?? "",
-    capacity_type: labels[CAPACITY_TYPE_LABEL] ?? "",
+    nodepool: labels[LabelNodePool] ?? "",
+    capacity_type: labels[LabelCapacityType] ?? "",
     image_id: (nodeClaim.status?.imageID as string | undefined) ?? "",
   });
   return undefined;
