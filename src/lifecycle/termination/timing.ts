@@ -1,8 +1,7 @@
-// Termination clocks: eviction retry backoff, the terminationGracePeriod deadline (after which pods are deleted
-// regardless of PDBs or do-not-disrupt), and expireAfter.
+// Termination clocks: eviction retry backoff and the terminationGracePeriod deadline (after which pods are
+// deleted regardless of PDBs or do-not-disrupt).
 import { requireDuration } from "../../apis/duration";
 
-export const TERMINATION_TIMESTAMP_ANNOTATION = "karpenter.sh/nodeclaim-termination-timestamp";
 export const EVICTION_BACKOFF_BASE_MS = 100;
 export const EVICTION_BACKOFF_MAX_MS = 10_000;
 
