@@ -5,15 +5,16 @@
 // terminating, are static) and of inline volumes are not waited for. Past the terminationGracePeriod deadline the
 // wait ends: VolumesDetached=False (TerminationGracePeriodElapsed) and termination goes on.
 import type { NodeClaim } from "../apis/generated/nodeclaims";
+import { isOwnedByNode } from "../disruption/candidates";
+import { toPodInfo } from "../disruption/snapshot";
 import { KubeObject, Kinds } from "../kube/client";
 import type { ReconcileResult } from "../kube/workqueue";
 import { claimKey, type PodVolume } from "../scheduling/volumes";
 import type { Pod } from "../scheduling/types";
 import { Condition, sameConditions, setCondition } from "./conditions";
-import { toPodInfo } from "./drainAdapter";
 import type { LifecycleDeps } from "./nodeClaimLifecycle";
 import { isStuckTerminating } from "./termination/drainNode";
-import { isOwnedByNode, toleratesDisruptedTaint } from "./termination/drainPlan";
+import { toleratesDisruptedTaint } from "./termination/drainPlan";
 
 export const VolumesDetached = "VolumesDetached";
 
@@ -27,7 +28,7 @@ export function blockingVolumeAttachments(
   if (attachments.length === 0) return [];
   const staying = new Set<string>();
   for (const p of deps.state.podsOnNode(nodeName)) {
-    const info = toPodInfo(p);
+    const info = toPodInfo(p, []);
     const drainable =
       !toleratesDisruptedTaint(info) && !isStuckTerminating(info, new Date(now)) && !isOwnedByNode(info);
     if (drainable) continue;
