@@ -12,8 +12,8 @@ export const NODEPOOL_HASH_VERSION = "v3";
 
 export const EC2NODECLASS_HASH_ANNOTATION = "karpenter.k8s.aws/ec2nodeclass-hash";
 export const EC2NODECLASS_HASH_VERSION_ANNOTATION = "karpenter.k8s.aws/ec2nodeclass-hash-version";
-/** The AWS provider's EC2NodeClassHashVersion. */
-export const EC2NODECLASS_HASH_VERSION = "v5";
+/** The AWS provider's EC2NodeClassHashVersion (v1.14: "v6"; a NodeClaim stamped with another is re-stamped, not drifted). */
+export const EC2NODECLASS_HASH_VERSION = "v6";
 
 const OPTS: HashOptions = { slicesAsSets: true, ignoreZeroValue: true, zeroNil: true };
 

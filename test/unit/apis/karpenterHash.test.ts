@@ -7,7 +7,7 @@ import { canonicalQuantity, goHash } from "../../../src/apis/hashstructure";
 /** A duration folds into the hash as Go's int64 nanoseconds: equal to hashing that integer. */
 const durationHash = (d: string) => goHash({ kind: "duration" }, d);
 const int64Hash = (ns: bigint) => goHash({ kind: "int64" }, Number(ns));
-import { ec2NodeClassHash, nodePoolHash, resolvedAmiFamily } from "../../../src/apis/karpenterHash";
+import { EC2NODECLASS_HASH_VERSION, NODEPOOL_HASH_VERSION, ec2NodeClassHash, nodePoolHash, resolvedAmiFamily } from "../../../src/apis/karpenterHash";
 import { NODEPOOL_CASES, nodePoolFixture } from "./nodePoolHashCases";
 
 /** Printed by Karpenter v1.14.1 (Go) for NODEPOOL_CASES. */
@@ -147,6 +147,13 @@ describe("EC2NodeClass hash (Karpenter AWS v1.14.1 static hashes)", () => {
     expect(fam).not.toBe(STATIC);
     expect(ec2NodeClassHash({ spec: { ...spec, amiSelectorTerms: [{ alias: "al2023@latest" }] } }, CA)).toBe(fam);
     expect(resolvedAmiFamily({ spec: { amiSelectorTerms: [{ id: "ami-1" }] } })).toBe("Custom");
+  });
+});
+
+describe("hash versions", () => {
+  it("are Karpenter v1.14's (NodePoolHashVersion v3, EC2NodeClassHashVersion v6): another version re-stamps every NodeClaim", () => {
+    expect(NODEPOOL_HASH_VERSION).toBe("v3");
+    expect(EC2NODECLASS_HASH_VERSION).toBe("v6");
   });
 });
 

@@ -120,11 +120,11 @@ describe("nodeclass.hash controller and static NodeClass drift", () => {
     expect(want[NCV]).toBe(EC2NODECLASS_HASH_VERSION);
   });
   it("reports NodeClassDrift only when both sides carry hash and the same version", () => {
-    const cur = { [NCH]: "1", [NCV]: "v5" };
-    expect(staticFieldsDrift({ [NCH]: "2", [NCV]: "v5" }, cur)).toBe("NodeClassDrift");
-    expect(staticFieldsDrift({ [NCH]: "1", [NCV]: "v5" }, cur)).toBe("");
+    const cur = { [NCH]: "1", [NCV]: "v6" };
+    expect(staticFieldsDrift({ [NCH]: "2", [NCV]: "v6" }, cur)).toBe("NodeClassDrift");
+    expect(staticFieldsDrift({ [NCH]: "1", [NCV]: "v6" }, cur)).toBe("");
     expect(staticFieldsDrift({ [NCH]: "2", [NCV]: "v4" }, cur)).toBe("");
     expect(staticFieldsDrift({ [NCH]: "2" }, cur)).toBe("");
-    expect(staticFieldsDrift({ [NCH]: "2", [NCV]: "v5" }, { [NCH]: "1" })).toBe("");
+    expect(staticFieldsDrift({ [NCH]: "2", [NCV]: "v6" }, { [NCH]: "1" })).toBe("");
   });
 });
