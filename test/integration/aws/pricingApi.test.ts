@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { AwsCloudProvider, EC2NodeClassLike } from "../../../src/cloudprovider/aws";
 import { createAwsClients } from "../../../src/cloudprovider/aws/clients";
 import { awsEnv, MotoHandle, startMoto } from "../../../sandbox/moto";
+import { resolveSettled } from "./resolveSettled";
 
 const table: Record<string, number> = JSON.parse(readFileSync(join(__dirname, "../../../sandbox/data/aws.json"), "utf8")).onDemand["us-east-1"];
 
@@ -27,19 +28,6 @@ const nodeClass = (m: MotoHandle): EC2NodeClassLike => ({
     securityGroupSelectorTerms: [{ tags: { "karpenter.sh/discovery": m.seed.clusterName } }],
   },
 } as unknown as EC2NodeClassLike);
-
-/**
- * The node class's status once the Pricing API's first answer (or failure) has landed: until then PricesResolved is
- * Unknown, since nothing waits for the Pricing API.
- */
-async function resolveSettled(p: AwsCloudProvider, nc: EC2NodeClassLike) {
-  for (let i = 0; i < 300; i++) {
-    const r = await p.resolveNodeClass(nc);
-    if (r.status.conditions!.find(c => c.type === "PricesResolved")!.status !== "Unknown") return r;
-    await new Promise(res => setTimeout(res, 100));
-  }
-  throw new Error("PricesResolved stayed Unknown for 30 s");
-}
 
 const odPrice = (types: Awaited<ReturnType<AwsCloudProvider["getInstanceTypes"]>>, name: string) =>
   types.find(t => t.name === name)?.offerings.find(o => o.capacityType === "on-demand")?.price;

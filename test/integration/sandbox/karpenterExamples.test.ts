@@ -16,6 +16,7 @@ import type { LaunchResult, NodeClaimLike } from "../../../src/cloudprovider/typ
 import { parseResource } from "../../../src/apis/quantity";
 import { NodeAgent } from "../../../sandbox/nodeAgent";
 import { karpenterCache } from "../../corpus/apiserver";
+import { resolveSettled } from "../aws/resolveSettled";
 
 const SANDBOX = process.env.CLUSTER_NAME ?? "capsicum-sandbox";
 // The test's own cluster: its instances only (other files launch in parallel), its own EKS entry for the
@@ -83,7 +84,7 @@ function nodeClaimFor(e: Example, classKey: string): NodeClaimLike {
 async function launch(e: Example): Promise<{ res: LaunchResult; node?: V1Node; outcome: ReturnType<NodeAgent["outcome"]> }> {
   const key = `${e.file.replace(/\.yaml$/, "")}-${e.nodeClass.metadata.name}`;
   const nc: EC2NodeClassLike = { metadata: { name: key, generation: 1 }, spec: e.nodeClass.spec };
-  const r = await provider.resolveNodeClass(nc);
+  const r = await resolveSettled(provider, nc);
   expect({ ready: r.ready, conditions: r.status.conditions?.filter((c) => c.status !== "True") }).toEqual({
     ready: true,
     conditions: [],
