@@ -266,10 +266,13 @@ export class NodeAgent {
     nodeName: string,
     o: { condition?: string; status?: "False" | "Unknown" | "True"; reason?: string; since?: Date } = {},
   ): Promise<void> {
-    const node = await this.core.readNode({ name: nodeName });
-    delete node.metadata!.annotations?.[KWOK_NODE_ANNOTATION];
-    await this.core.replaceNode({ name: nodeName, body: node });
-    const fresh = await this.core.readNode({ name: nodeName });
+    // Read-modify-write, again on a conflict (KWOK's heartbeats and the controllers update the Node meanwhile), as
+    // client-go's RetryOnConflict.
+    await retryOnConflict(async () => {
+      const node = await this.core.readNode({ name: nodeName });
+      delete node.metadata!.annotations?.[KWOK_NODE_ANNOTATION];
+      await this.core.replaceNode({ name: nodeName, body: node });
+    });
     const type = o.condition ?? "Ready";
     const now = new Date();
     const cond = {
@@ -280,9 +283,13 @@ export class NodeAgent {
       lastHeartbeatTime: now,
       lastTransitionTime: o.since ?? now,
     };
-    fresh.status = fresh.status ?? {};
-    fresh.status.conditions = [...(fresh.status.conditions ?? []).filter((c) => c.type !== type), cond];
-    await this.core.replaceNodeStatus({ name: nodeName, body: fresh });
+    const fresh = await retryOnConflict(async () => {
+      const n = await this.core.readNode({ name: nodeName });
+      n.status = n.status ?? {};
+      n.status.conditions = [...(n.status.conditions ?? []).filter((c) => c.type !== type), cond];
+      await this.core.replaceNodeStatus({ name: nodeName, body: n });
+      return n;
+    });
     const id = /([^/]+)$/.exec(fresh.spec?.providerID ?? "")?.[1] ?? nodeName;
     this.say(id, "kubelet", `stopped (fault): ${type}=${cond.status} since ${cond.lastTransitionTime.toISOString()}`);
   }
@@ -385,4 +392,16 @@ function ignoreNotFound(e: { code?: number }): void {
 }
 function ignoreConflict(e: { code?: number }): void {
   if (e?.code !== 409) throw e;
+}
+
+/** Runs `write` again while the apiserver answers 409 Conflict (a stale resourceVersion), up to 10 times. */
+async function retryOnConflict<T>(write: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await write();
+    } catch (e) {
+      if ((e as { code?: number }).code !== 409 || attempt >= 10) throw e;
+      await new Promise((r) => setTimeout(r, 50 * attempt));
+    }
+  }
 }
