@@ -146,8 +146,24 @@ export function launchTemplateData(i: LaunchTemplateInput): RequestLaunchTemplat
   return data;
 }
 
-export function launchTemplateName(data: RequestLaunchTemplateData, clusterName: string): string {
-  const h = createHash("sha256").update(clusterName).update(JSON.stringify(data)).digest("hex").slice(0, 40);
+/**
+ * The template's name: a hash of the cluster, the EC2NodeClass and the content. The class is part of it, as in
+ * Karpenter (its tags are hashed), so two classes with the same launch data never share a template that carries
+ * only one class's tag (the other's finalizer would find nothing to delete, or delete what the first still uses).
+ */
+export function launchTemplateName(
+  data: RequestLaunchTemplateData,
+  clusterName: string,
+  nodeClassName: string,
+): string {
+  const h = createHash("sha256")
+    .update(clusterName)
+    .update("\0")
+    .update(nodeClassName)
+    .update("\0")
+    .update(JSON.stringify(data))
+    .digest("hex")
+    .slice(0, 40);
   return `karpenter.k8s.aws/${h}`;
 }
 
@@ -164,7 +180,7 @@ export class LaunchTemplateProvider {
   /** Returns the name of a launch template with exactly this content, creating it when missing. */
   async ensure(input: LaunchTemplateInput): Promise<string> {
     const data = launchTemplateData(input);
-    const name = launchTemplateName(data, this.clusterName);
+    const name = launchTemplateName(data, this.clusterName, input.nodeClass.metadata.name);
     return this.cache.getOrLoad(name, async () => {
       try {
         const out = await this.ec2.send(new DescribeLaunchTemplatesCommand({ LaunchTemplateNames: [name] }));
