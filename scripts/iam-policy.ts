@@ -7,6 +7,9 @@ const region = "${AWS_REGION}";
 const owned = { "aws:ResourceTag/kubernetes.io/cluster/${CLUSTER_NAME}": "owned" };
 const requestOwned = { "aws:RequestTag/kubernetes.io/cluster/${CLUSTER_NAME}": "owned" };
 const ec2 = (type: string) => `${p}:ec2:${region}:*:${type}/*`;
+/** What a launch creates (and tags at creation): the same set for creation and for tagging on create. */
+const launched = () =>
+  ["fleet", "instance", "volume", "network-interface", "launch-template", "spot-instances-request"].map(ec2);
 
 export function iamPolicy(): object {
   return {
@@ -36,28 +39,14 @@ export function iamPolicy(): object {
         Sid: "AllowScopedEC2InstanceActionsWithTags",
         Effect: "Allow",
         Action: ["ec2:RunInstances", "ec2:CreateFleet", "ec2:CreateLaunchTemplate"],
-        Resource: [
-          ec2("fleet"),
-          ec2("instance"),
-          ec2("volume"),
-          ec2("network-interface"),
-          ec2("launch-template"),
-          ec2("spot-instances-request"),
-        ],
+        Resource: launched(),
         Condition: { StringEquals: requestOwned, StringLike: { "aws:RequestTag/karpenter.sh/nodepool": "*" } },
       },
       {
         Sid: "AllowScopedResourceCreationTagging",
         Effect: "Allow",
         Action: "ec2:CreateTags",
-        Resource: [
-          ec2("fleet"),
-          ec2("instance"),
-          ec2("volume"),
-          ec2("network-interface"),
-          ec2("launch-template"),
-          ec2("spot-instances-request"),
-        ],
+        Resource: launched(),
         Condition: {
           StringEquals: {
             ...requestOwned,
