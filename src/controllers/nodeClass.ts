@@ -21,10 +21,7 @@ export function nodeClassStatus(
   // A price fallback (PricesResolved=False) is said once per process and node class: a Warning Event on the
   // EC2NodeClass, next to the condition (kubectl describe shows both) and the provider's warn log.
   const priceFallbackAnnounced = new Set<string>();
-  function announcePriceFallback(ncl: KubeObject, status: unknown): void {
-    const c = (
-      (status as { conditions?: Array<{ type: string; status: string; message?: string }> })?.conditions ?? []
-    ).find((x) => x.type === PRICES_CONDITION);
+  function announcePriceFallback(ncl: KubeObject, c: { status: string; message?: string } | undefined): void {
     const name = ncl.metadata.name!;
     if (c?.status !== "False") {
       priceFallbackAnnounced.delete(name);
@@ -41,20 +38,17 @@ export function nodeClassStatus(
     });
   }
 
-  const conditionOf = (status: unknown, type: string) =>
-    ((status as { conditions?: Array<{ type: string; status: string }> })?.conditions ?? []).find(
-      (x) => x.type === type,
-    );
-
   async function reconcile(name: string): Promise<void> {
     const ncl = state.nodeClasses.get(name);
     if (!ncl || ncl.metadata.deletionTimestamp || !cloud.resolveNodeClass) return;
     let res = await cloud.resolveNodeClass(ncl);
     res = await validateNodeClass(res, ncl, () => cloud.getInstanceTypes(ncl), clock.now());
-    announcePriceFallback(ncl, res.status);
+    const prices = (
+      (res.status as { conditions?: Array<{ type: string; status: string; message?: string }> })?.conditions ?? []
+    ).find((x) => x.type === PRICES_CONDITION);
+    announcePriceFallback(ncl, prices);
     // PricesResolved=Unknown until the Pricing API first answers: look again shortly rather than at the next refresh.
-    if (conditionOf(res.status, PRICES_CONDITION)?.status === "Unknown")
-      clock.setTimeout(() => queue.add(name), PRICES_PENDING_RECHECK_MS);
+    if (prices?.status === "Unknown") clock.setTimeout(() => queue.add(name), PRICES_PENDING_RECHECK_MS);
     if (JSON.stringify(res.status) === JSON.stringify(ncl.status ?? {})) return;
     try {
       const out = await client.patchStatus<KubeObject>(Kinds.EC2NodeClass, name, res.status);
