@@ -6,6 +6,7 @@
 import { DescribeLaunchTemplatesCommand, EC2Client, LaunchTemplate } from "@aws-sdk/client-ec2";
 import { GetInstanceProfileCommand, IAMClient } from "@aws-sdk/client-iam";
 import { join } from "node:path";
+import { deployment, manifests, nodePool } from "./manifests";
 import { startE2E, cleanup, E2EEnv, kubectl, kubectlResult, getJSON, waitFor, root } from "./support";
 
 const NS = "ncfinalizer-e2e";
@@ -27,7 +28,7 @@ async function launchTemplatesOf(nodeClass: string): Promise<LaunchTemplate[]> {
     out.push(...(page.LaunchTemplates ?? []));
     NextToken = page.NextToken;
   } while (NextToken);
-  return out.filter(t => t.Tags?.some(x => x.Key === "karpenter.k8s.aws/ec2nodeclass" && x.Value === nodeClass));
+  return out.filter((t) => t.Tags?.some((x) => x.Key === "karpenter.k8s.aws/ec2nodeclass" && x.Value === nodeClass));
 }
 
 async function profileExists(name: string): Promise<boolean> {
@@ -35,55 +36,14 @@ async function profileExists(name: string): Promise<boolean> {
     await iam.send(new GetInstanceProfileCommand({ InstanceProfileName: name }));
     return true;
   } catch (e) {
-    if ((e as { name?: string }).name === "NoSuchEntity" || (e as { name?: string }).name === "NoSuchEntityException") return false;
+    if ((e as { name?: string }).name === "NoSuchEntity" || (e as { name?: string }).name === "NoSuchEntityException")
+      return false;
     throw e;
   }
 }
 
-const pool = (name: string, nodeClass: string) => `
-apiVersion: karpenter.sh/v1
-kind: NodePool
-metadata:
-  name: ${name}
-spec:
-  template:
-    spec:
-      requirements:
-        - key: kubernetes.io/arch
-          operator: In
-          values: ["amd64"]
-        - key: karpenter.sh/capacity-type
-          operator: In
-          values: ["on-demand"]
-      nodeClassRef:
-        group: karpenter.k8s.aws
-        kind: EC2NodeClass
-        name: ${nodeClass}
-  disruption:
-    consolidationPolicy: WhenEmpty
-    consolidateAfter: 1h
----
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: ${name}
-  namespace: ${NS}
-spec:
-  replicas: 1
-  selector:
-    matchLabels: { app: ${name} }
-  template:
-    metadata:
-      labels: { app: ${name} }
-    spec:
-      nodeSelector:
-        karpenter.sh/nodepool: ${name}
-      containers:
-        - name: pause
-          image: registry.k8s.io/pause:3.10
-          resources:
-            requests: { cpu: 500m, memory: 256Mi }
-`;
+const pool = (name: string, nodeClass: string) =>
+  manifests(nodePool(name, { nodeClass }), deployment(name, NS, { pool: name }));
 
 const CLEANUP_CLASS = `
 apiVersion: karpenter.k8s.aws/v1
@@ -119,7 +79,11 @@ afterAll(async () => {
 }, 300000);
 
 test("deleting an EC2NodeClass waits for its NodeClaims, then removes its instance profile and launch templates", async () => {
-  await waitFor("a pod Running on each pool", async () => ([CLASS, "keep"].every(app => pods(app).some(p => p.status?.phase === "Running"))) || undefined, 300000);
+  await waitFor(
+    "a pod Running on each pool",
+    async () => [CLASS, "keep"].every((app) => pods(app).some((p) => p.status?.phase === "Running")) || undefined,
+    300000,
+  );
   const cls = getJSON(["get", "ec2nodeclass", CLASS]);
   expect(cls.metadata.finalizers).toContain("karpenter.k8s.aws/termination");
   const profile: string = cls.status.instanceProfile;
@@ -128,27 +92,47 @@ test("deleting an EC2NodeClass waits for its NodeClaims, then removes its instan
   expect(profile).not.toBe(keptProfile);
   expect(await profileExists(profile)).toBe(true);
   expect((await launchTemplatesOf(CLASS)).length).toBeGreaterThan(0);
-  const kept = (await launchTemplatesOf("default")).map(t => t.LaunchTemplateName).sort();
+  const kept = (await launchTemplatesOf("default")).map((t) => t.LaunchTemplateName).sort();
   expect(kept.length).toBeGreaterThan(0);
 
   kubectl(["delete", "ec2nodeclass", CLASS, "--wait=false"]);
-  await waitFor("WaitingOnNodeClaimTermination on the EC2NodeClass", async () => {
-    const events = getJSON(["get", "events", "-A", "--field-selector", `involvedObject.kind=EC2NodeClass,involvedObject.name=${CLASS}`]).items;
-    return events.find((e: Obj) => e.reason === "WaitingOnNodeClaimTermination") ?? undefined;
-  }, 60000).then((e: Obj) => expect(e.message).toBe(`Waiting on NodeClaim termination for ${claimsOf(CLASS).map(c => c.metadata.name).join(", ")}`));
+  await waitFor(
+    "WaitingOnNodeClaimTermination on the EC2NodeClass",
+    async () => {
+      const events = getJSON([
+        "get",
+        "events",
+        "-A",
+        "--field-selector",
+        `involvedObject.kind=EC2NodeClass,involvedObject.name=${CLASS}`,
+      ]).items;
+      return events.find((e: Obj) => e.reason === "WaitingOnNodeClaimTermination") ?? undefined;
+    },
+    60000,
+  ).then((e: Obj) =>
+    expect(e.message).toBe(
+      `Waiting on NodeClaim termination for ${claimsOf(CLASS)
+        .map((c) => c.metadata.name)
+        .join(", ")}`,
+    ),
+  );
   // Still there, and so is everything it uses, while its NodeClaim runs.
   expect(getJSON(["get", "ec2nodeclass", CLASS]).metadata.deletionTimestamp).toBeTruthy();
   expect(await profileExists(profile)).toBe(true);
   expect((await launchTemplatesOf(CLASS)).length).toBeGreaterThan(0);
 
   kubectl(["delete", "nodepool", CLASS, "--wait=false"]);
-  await waitFor("the EC2NodeClass gone", async () => !kubectlResult(["get", "ec2nodeclass", CLASS]).ok || undefined, 240000);
+  await waitFor(
+    "the EC2NodeClass gone",
+    async () => !kubectlResult(["get", "ec2nodeclass", CLASS]).ok || undefined,
+    240000,
+  );
   expect(claimsOf(CLASS)).toEqual([]);
   expect(await profileExists(profile)).toBe(false);
   expect(await launchTemplatesOf(CLASS)).toEqual([]);
   // The other class keeps its launch templates and profile.
   // (it may have made more meanwhile: its pool keeps launching)
-  expect((await launchTemplatesOf("default")).map(t => t.LaunchTemplateName)).toEqual(expect.arrayContaining(kept));
+  expect((await launchTemplatesOf("default")).map((t) => t.LaunchTemplateName)).toEqual(expect.arrayContaining(kept));
   expect(await profileExists(keptProfile)).toBe(true);
   expect(e2e.logs()).toMatch(/"message":"deleted ec2nodeclass resources, removed finalizer"/);
 }, 600000);

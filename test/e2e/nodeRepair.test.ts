@@ -7,6 +7,7 @@
 import { join } from "node:path";
 import { startE2E, cleanup, E2EEnv, kubectl, getJSON, waitFor, root } from "./support";
 import { clusterInstances, tag } from "./aws";
+import { deployment, manifests, nodePool } from "./manifests";
 
 const CLUSTER = process.env.CLUSTER_NAME ?? "capsicum-sandbox";
 const NS = "repair-e2e";
@@ -18,59 +19,16 @@ type Obj = any;
 const claims = (): Obj[] => getJSON(["get", "nodeclaims", "-l", `karpenter.sh/nodepool=${POOL}`]).items;
 const pods = (): Obj[] => getJSON(["get", "pods", "-n", NS, "-l", "app=repair"]).items;
 const isReady = (o: Obj) => (o.status?.conditions ?? []).some((c: Obj) => c.type === "Ready" && c.status === "True");
-const poolInstances = async () => (await clusterInstances(CLUSTER)).filter(i => tag(i, "karpenter.sh/nodepool") === POOL);
+const poolInstances = async () =>
+  (await clusterInstances(CLUSTER)).filter((i) => tag(i, "karpenter.sh/nodepool") === POOL);
 
-const MANIFESTS = `
-apiVersion: karpenter.sh/v1
-kind: NodePool
-metadata:
-  name: ${POOL}
-spec:
-  template:
-    spec:
-      requirements:
-        - key: kubernetes.io/arch
-          operator: In
-          values: ["amd64"]
-        - key: karpenter.sh/capacity-type
-          operator: In
-          values: ["on-demand"]
-        - key: karpenter.k8s.aws/instance-category
-          operator: In
-          values: ["c", "m"]
-      nodeClassRef:
-        group: karpenter.k8s.aws
-        kind: EC2NodeClass
-        name: default
-      # Repair does not wait for it: the drain is forced at once.
-      terminationGracePeriod: 24h
-  disruption:
-    consolidationPolicy: WhenEmpty
-    consolidateAfter: 1h
----
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: repair
-  namespace: ${NS}
-spec:
-  replicas: 2
-  selector:
-    matchLabels: { app: repair }
-  template:
-    metadata:
-      labels: { app: repair }
-      annotations:
-        karpenter.sh/do-not-disrupt: "true"
-    spec:
-      nodeSelector:
-        karpenter.sh/nodepool: ${POOL}
-      containers:
-        - name: pause
-          image: registry.k8s.io/pause:3.10
-          resources:
-            requests: { cpu: 500m, memory: 256Mi }
----
+const MANIFESTS =
+  manifests(
+    // Repair does not wait for terminationGracePeriod: the drain is forced at once.
+    nodePool(POOL, { categories: ["c", "m"], template: { terminationGracePeriod: "24h" } }),
+    deployment("repair", NS, { replicas: 2, pool: POOL, annotations: { "karpenter.sh/do-not-disrupt": "true" } }),
+  ) +
+  `---
 apiVersion: policy/v1
 kind: PodDisruptionBudget
 metadata:
@@ -98,10 +56,14 @@ afterAll(async () => {
 }, 300000);
 
 test("a node Ready=False for 30 minutes is replaced: its NodeClaim force-deleted, the pods Running on a new node", async () => {
-  await waitFor("2 repair pods Running", async () => {
-    const ps = pods();
-    return (ps.length === 2 && ps.every(p => p.status?.phase === "Running")) || undefined;
-  }, 240000);
+  await waitFor(
+    "2 repair pods Running",
+    async () => {
+      const ps = pods();
+      return (ps.length === 2 && ps.every((p) => p.status?.phase === "Running")) || undefined;
+    },
+    240000,
+  );
   const [before] = claims();
   expect(claims()).toHaveLength(1);
   const nodeName: string = before.status.nodeName;
@@ -110,15 +72,35 @@ test("a node Ready=False for 30 minutes is replaced: its NodeClaim force-deleted
 
   await e2e.agent.failKubelet(nodeName, { status: "False", since: new Date(Date.now() - 31 * 60_000) });
 
-  await waitFor("the unhealthy NodeClaim gone", async () => !claims().some(c => c.metadata.name === before.metadata.name) || undefined, 180000);
+  await waitFor(
+    "the unhealthy NodeClaim gone",
+    async () => !claims().some((c) => c.metadata.name === before.metadata.name) || undefined,
+    180000,
+  );
   expect(e2e.logs()).toMatch(/"message":"deleting unhealthy node"/);
-  await waitFor("the instance terminated", async () => !(await poolInstances()).some(i => i.InstanceId === instance!.InstanceId) || undefined, 60000);
-  await waitFor("the unhealthy Node gone", async () => !getJSON(["get", "nodes"]).items.some((n: Obj) => n.metadata.name === nodeName) || undefined, 60000);
+  await waitFor(
+    "the instance terminated",
+    async () => !(await poolInstances()).some((i) => i.InstanceId === instance!.InstanceId) || undefined,
+    60000,
+  );
+  await waitFor(
+    "the unhealthy Node gone",
+    async () => !getJSON(["get", "nodes"]).items.some((n: Obj) => n.metadata.name === nodeName) || undefined,
+    60000,
+  );
 
-  await waitFor("a replacement NodeClaim Ready, both pods Running on it", async () => {
-    const cs = claims();
-    if (cs.length !== 1 || !isReady(cs[0]) || cs[0].metadata.name === before.metadata.name) return undefined;
-    const ps = pods();
-    return (ps.length === 2 && ps.every(p => p.status?.phase === "Running" && p.spec.nodeName === cs[0].status.nodeName)) || undefined;
-  }, 240000);
+  await waitFor(
+    "a replacement NodeClaim Ready, both pods Running on it",
+    async () => {
+      const cs = claims();
+      if (cs.length !== 1 || !isReady(cs[0]) || cs[0].metadata.name === before.metadata.name) return undefined;
+      const ps = pods();
+      return (
+        (ps.length === 2 &&
+          ps.every((p) => p.status?.phase === "Running" && p.spec.nodeName === cs[0].status.nodeName)) ||
+        undefined
+      );
+    },
+    240000,
+  );
 }, 600000);

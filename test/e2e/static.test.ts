@@ -4,6 +4,7 @@
 import { join } from "node:path";
 import { startE2E, cleanup, E2EEnv, kubectl, getJSON, waitFor, root } from "./support";
 import { clusterInstances, tag } from "./aws";
+import { manifests, nodePool } from "./manifests";
 
 const CLUSTER = process.env.CLUSTER_NAME ?? "capsicum-sandbox";
 const NS = "static-e2e";
@@ -13,38 +14,19 @@ let e2e: E2EEnv;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Obj = any;
 const claims = (): Obj[] => getJSON(["get", "nodeclaims", "-l", `karpenter.sh/nodepool=${POOL}`]).items;
-const liveClaims = (): Obj[] => claims().filter(c => !c.metadata.deletionTimestamp);
+const liveClaims = (): Obj[] => claims().filter((c) => !c.metadata.deletionTimestamp);
 const nodes = (): Obj[] => getJSON(["get", "nodes", "-l", `karpenter.sh/nodepool=${POOL}`]).items;
 const isReady = (o: Obj) => (o.status?.conditions ?? []).some((c: Obj) => c.type === "Ready" && c.status === "True");
-const poolInstances = async () => (await clusterInstances(CLUSTER)).filter(i => tag(i, "karpenter.sh/nodepool") === POOL);
+const poolInstances = async () =>
+  (await clusterInstances(CLUSTER)).filter((i) => tag(i, "karpenter.sh/nodepool") === POOL);
 
-const STATIC_POOL = `
-apiVersion: karpenter.sh/v1
-kind: NodePool
-metadata:
-  name: ${POOL}
-spec:
-  replicas: 3
-  template:
-    spec:
-      requirements:
-        - key: kubernetes.io/arch
-          operator: In
-          values: ["amd64"]
-        - key: karpenter.sh/capacity-type
-          operator: In
-          values: ["on-demand"]
-        - key: karpenter.k8s.aws/instance-category
-          operator: In
-          values: ["c", "m"]
-      nodeClassRef:
-        group: karpenter.k8s.aws
-        kind: EC2NodeClass
-        name: default
-      expireAfter: 720h
-  limits:
-    nodes: 5
-`;
+const STATIC_POOL = manifests(
+  nodePool(POOL, {
+    categories: ["c", "m"],
+    template: { expireAfter: "720h" },
+    spec: { replicas: 3, limits: { nodes: 5 }, disruption: undefined },
+  }),
+);
 
 beforeAll(async () => {
   e2e = await startE2E({ FEATURE_GATES: "StaticCapacity=true" });
@@ -62,29 +44,35 @@ afterAll(async () => {
 }, 300000);
 
 test("replicas: 3 → 3 NodeClaims, 3 instances and 3 Ready nodes without any pod", async () => {
-  await waitFor("3 Ready static NodeClaims", async () => {
-    const cs = liveClaims();
-    return (cs.length === 3 && cs.every(isReady)) || undefined;
-  }, 240000);
+  await waitFor(
+    "3 Ready static NodeClaims",
+    async () => {
+      const cs = liveClaims();
+      return (cs.length === 3 && cs.every(isReady)) || undefined;
+    },
+    240000,
+  );
   for (const c of liveClaims()) expect(c.metadata.name).toMatch(new RegExp(`^${POOL}-[a-z0-9]{5}$`));
-  await waitFor("3 Ready nodes", async () => (nodes().filter(isReady).length === 3) || undefined, 120000);
+  await waitFor("3 Ready nodes", async () => nodes().filter(isReady).length === 3 || undefined, 120000);
   const instances = await poolInstances();
   expect(instances).toHaveLength(3);
   for (const i of instances) expect(i.InstanceLifecycle).not.toBe("spot");
   expect(getJSON(["get", "pods", "-n", NS]).items).toHaveLength(0);
   // Steady: no extra NodeClaim appears while nothing changes.
-  await new Promise(r => setTimeout(r, 5000));
+  await new Promise((r) => setTimeout(r, 5000));
   expect(claims()).toHaveLength(3);
   expect(getJSON(["get", "nodepool", POOL]).status?.nodes).toBe(3);
 }, 300000);
 
 test("patching replicas to 1 removes 2 NodeClaims and terminates their instances", async () => {
-  const before = (await poolInstances()).map(i => i.InstanceId);
+  const before = (await poolInstances()).map((i) => i.InstanceId);
   kubectl(["patch", "nodepool", POOL, "--type=merge", "-p", JSON.stringify({ spec: { replicas: 1 } })]);
-  await waitFor("1 static NodeClaim left", async () => (claims().length === 1) || undefined, 240000);
-  await waitFor("2 instances terminated", async () => ((await poolInstances()).length === 1) || undefined, 120000);
+  await waitFor("1 static NodeClaim left", async () => claims().length === 1 || undefined, 240000);
+  await waitFor("2 instances terminated", async () => (await poolInstances()).length === 1 || undefined, 120000);
   const left = await poolInstances();
   expect(before).toContain(left[0]!.InstanceId);
-  await waitFor("1 static node left", async () => (nodes().length === 1) || undefined, 120000);
-  expect(kubectl(["get", "events", "-A", "--field-selector", `involvedObject.kind=NodePool,involvedObject.name=${POOL}`])).toMatch(/ScaledDown/);
+  await waitFor("1 static node left", async () => nodes().length === 1 || undefined, 120000);
+  expect(
+    kubectl(["get", "events", "-A", "--field-selector", `involvedObject.kind=NodePool,involvedObject.name=${POOL}`]),
+  ).toMatch(/ScaledDown/);
 }, 300000);
