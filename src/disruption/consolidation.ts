@@ -2,9 +2,18 @@
 // Rules (Karpenter): every pod must reschedule; never replace with more than one NodeClaim; a replacement must be
 // strictly cheaper than what it replaces; spot→spot needs the SpotToSpotConsolidation gate and, for one node,
 // at least 15 cheaper spot instance types (then truncated to the 15 cheapest) to avoid churning onto the
-// cheapest, most-interrupted pool; Balanced pools also require savings to justify disruption.
+// cheapest, most-interrupted pool; several nodes are not replaced by a type among them unless it is cheaper than
+// that node; Balanced pools also require savings to justify disruption.
 import { BALANCED_K, balancedScore, cheapest, money, poolTotals, sortOptions, sumPrice } from "./pricing";
-import type { Candidate, ClusterSnapshot, Decision, DisruptionSettings, SimulatedNodeClaim, Simulator } from "./types";
+import type {
+  Candidate,
+  ClusterSnapshot,
+  Decision,
+  DisruptionSettings,
+  ReplacementOption,
+  SimulatedNodeClaim,
+  Simulator,
+} from "./types";
 
 export const MIN_INSTANCE_TYPES_FOR_SPOT_TO_SPOT = 15;
 
@@ -84,12 +93,34 @@ function replacement(
       options = options.filter((o) => keep.has(o.instanceType));
     }
   }
+  if (mode === "multi") {
+    options = withoutSameInstanceType(options, candidates);
+    if (options.length === 0)
+      return { ok: false, reason: "can't replace with a node cheaper than the same instance type being removed" };
+  }
   return {
     ok: true,
     decision: "replace",
     replacements: [{ ...nc, options }],
     savingsPerHour: candidatePrice - cheapest(options),
   };
+}
+
+/**
+ * Karpenter's filterOutSameInstanceType: when several nodes would become one NodeClaim that may be of an instance
+ * type among them, it must be cheaper than the cheapest of that type being removed; otherwise keeping that node and
+ * deleting the others is the same result with fewer pods moved. E.g. [m5.2xlarge, m5.2xlarge, m5.large] -> one of
+ * {t3.medium, m5.large, m5.2xlarge} leaves only t3.medium.
+ */
+export function withoutSameInstanceType(options: ReplacementOption[], candidates: Candidate[]): ReplacementOption[] {
+  const removedPrice = new Map<string, number>();
+  for (const c of candidates) {
+    const p = removedPrice.get(c.node.instanceType);
+    if (p === undefined || c.node.pricePerHour < p) removedPrice.set(c.node.instanceType, c.node.pricePerHour);
+  }
+  let max = Infinity;
+  for (const o of options) max = Math.min(max, removedPrice.get(o.instanceType) ?? Infinity);
+  return max === Infinity ? options : options.filter((o) => o.pricePerHour < max);
 }
 
 /**
