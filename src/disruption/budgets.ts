@@ -48,10 +48,16 @@ export function isBudgetActive(budget: Budget, now: Date, field = "budgets[]"): 
 }
 
 export interface AllowedDisruptions {
+  /** What may still start now: the budgets minus the nodes already disrupting. */
   byReason: Record<DisruptionReason, number>;
+  /** What the active budgets allow in total (karpenter_nodepools_allowed_disruptions reports this, as Karpenter). */
+  budgeted: Record<DisruptionReason, number>;
   /** Configuration problems found (each already made its budget fail closed). */
   errors: string[];
 }
+
+/** No active budget limits a reason: Karpenter's math.MaxInt32, which its allowed_disruptions metric then shows. */
+export const UNLIMITED = 2 ** 31 - 1;
 
 /**
  * Allowed disruptions per reason for one NodePool at `now`.
@@ -65,11 +71,7 @@ export function allowedDisruptions(
   disrupting: number,
 ): AllowedDisruptions {
   const budgets = nodePool.spec.disruption?.budgets ?? DEFAULT_BUDGETS;
-  const byReason = {
-    Empty: Number.MAX_SAFE_INTEGER,
-    Underutilized: Number.MAX_SAFE_INTEGER,
-    Drifted: Number.MAX_SAFE_INTEGER,
-  };
+  const byReason = { Empty: UNLIMITED, Underutilized: UNLIMITED, Drifted: UNLIMITED };
   const errors: string[] = [];
   budgets.forEach((budget, i) => {
     const field = `NodePool ${nodePool.metadata.name} spec.disruption.budgets[${i}]`;
@@ -85,8 +87,9 @@ export function allowedDisruptions(
       byReason[reason] = Math.min(byReason[reason], limit);
     }
   });
+  const budgeted = { ...byReason };
   for (const reason of REASONS) byReason[reason] = Math.max(0, byReason[reason] - disrupting);
-  return { byReason, errors };
+  return { byReason, budgeted, errors };
 }
 
 /** Allowed disruptions for every NodePool in the snapshot, counting its nodes and those already disrupting. */

@@ -31,7 +31,8 @@ export interface DisruptionPass {
   blocked: BlockedNode[];
   /** Per-method rejections (budget exhausted, can't replace cheaper...): Unconsolidatable-style events. */
   rejections: Array<BlockedNode & { method: MethodName }>;
-  /** Allowed disruptions per NodePool per reason at `now` (for the allowed_disruptions metric). */
+  /** What each NodePool's active budgets allow per reason at `now`, before subtracting the nodes already
+   * disrupting (the allowed_disruptions metric, as Karpenter's BuildDisruptionBudgetMapping sets it). */
   allowed: Record<string, Record<DisruptionReason, number>>;
   /** Configuration errors (bad budgets/durations), each naming the field; broken budgets fail closed. */
   errors: string[];
@@ -59,7 +60,7 @@ export function computeCommand(snapshot: ClusterSnapshot, now: Date, opts: Compu
   const errors = [...selection.errors];
   for (const [pool, info] of [...budgetInfo].sort(([a], [b]) => a.localeCompare(b))) {
     budgets.set(pool, info.byReason);
-    allowed[pool] = { ...info.byReason };
+    allowed[pool] = { ...info.budgeted };
     errors.push(...info.errors);
   }
   const ctx: MethodContext = {

@@ -1,5 +1,6 @@
 import { allowedDisruptions, allowedDisruptionsForCluster, budgetNodeCount } from "../../../src/disruption/budgets";
-import { NOW, node, nodePool } from "./fixtures";
+import { computeCommand } from "../../../src/disruption/disruptionController";
+import { NOW, firstFitSimulator, node, nodePool } from "./fixtures";
 
 describe("budget node counts", () => {
   it("rounds percentages of the pool's nodes up", () => {
@@ -30,6 +31,18 @@ describe("allowed disruptions", () => {
     expect(allowedDisruptions(np, NOW, 10, 1).byReason.Drifted).toBe(1);
     expect(allowedDisruptions(np, NOW, 10, 5).byReason.Drifted).toBe(0);
   });
+  it("reports what the budgets allow before the nodes already disrupting (the allowed_disruptions metric, as Karpenter)", () => {
+    const np = nodePool("p", { budgets: [{ nodes: "2" }] });
+    expect(allowedDisruptions(np, NOW, 10, 1)).toMatchObject({ byReason: { Drifted: 1 }, budgeted: { Drifted: 2 } });
+    expect(allowedDisruptions(np, NOW, 10, 5).budgeted).toEqual({ Empty: 2, Underutilized: 2, Drifted: 2 });
+    const pass = computeCommand({ nodePools: [np], nodes: [node("a", { nodePoolName: "p", markedForDeletion: true })] }, NOW, { simulator: firstFitSimulator(), methods: [] });
+    expect(pass.allowed).toEqual({ p: { Empty: 2, Underutilized: 2, Drifted: 2 } });
+  });
+  it("a reason no active budget limits is unlimited as Karpenter's math.MaxInt32", () => {
+    const np = nodePool("p", { budgets: [{ nodes: "0", reasons: ["Drifted"] }] });
+    expect(allowedDisruptions(np, NOW, 10, 3).budgeted).toEqual({ Empty: 2147483647, Underutilized: 2147483647, Drifted: 0 });
+    expect(allowedDisruptions(np, NOW, 10, 3).byReason.Empty).toBe(2147483644);
+  });
   it("takes the minimum across active budgets", () => {
     const np = nodePool("p", { budgets: [{ nodes: "50%" }, { nodes: "3" }] });
     expect(allowedDisruptions(np, NOW, 20, 0).byReason.Underutilized).toBe(3);
@@ -50,7 +63,7 @@ describe("allowed disruptions", () => {
   it("supports @daily style macros", () => {
     const np = nodePool("p", { budgets: [{ nodes: "0", schedule: "@daily", duration: "1h" }] });
     expect(allowedDisruptions(np, new Date("2026-03-02T00:30:00Z"), 4, 0).byReason.Empty).toBe(0);
-    expect(allowedDisruptions(np, new Date("2026-03-02T01:30:00Z"), 4, 0).byReason.Empty).toBe(Number.MAX_SAFE_INTEGER);
+    expect(allowedDisruptions(np, new Date("2026-03-02T01:30:00Z"), 4, 0).byReason.Empty).toBe(2147483647); // unlimited: Karpenter's math.MaxInt32
   });
   it("fails closed on a misconfigured budget and reports the field", () => {
     const np = nodePool("p", { budgets: [{ nodes: "1", schedule: "0 9 * *", duration: "1h" }, { nodes: "5" }] });
