@@ -16,6 +16,11 @@ export interface EventSpec {
   type: "Normal" | "Warning";
   reason: string;
   message: string;
+  /**
+   * Karpenter's DedupeValues: when set, the event is a duplicate of any recent one with the same reason and values,
+   * whatever its message says (e.g. a waiting event whose list of names shrinks is still one event per object).
+   */
+  dedupeValues?: string[];
 }
 
 export interface EventRecorderOptions {
@@ -54,7 +59,9 @@ export class EventRecorder {
    */
   publish(ev: EventSpec, o: { dedupeMs?: number } = {}): boolean {
     const now = this.clock.now();
-    const key = `${ev.involved.kind}/${ev.involved.namespace ?? ""}/${ev.involved.name}/${ev.reason}/${ev.message}`;
+    const key = ev.dedupeValues
+      ? `${ev.reason.toLowerCase()}-${ev.dedupeValues.join("-")}`
+      : `${ev.involved.kind}/${ev.involved.namespace ?? ""}/${ev.involved.name}/${ev.reason}/${ev.message}`;
     // Events with their own (longer) window are kept apart: `seen` relies on one window for its age-ordered eviction.
     const own = o.dedupeMs !== undefined && o.dedupeMs !== (this.opts.dedupeMs ?? 120_000);
     const last = own ? this.seenOwn.get(key) : this.seen.get(key);

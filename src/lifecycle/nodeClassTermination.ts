@@ -41,15 +41,19 @@ export async function reconcileNodeClassTermination(
   }
   if (!finalizers.includes(NODECLASS_TERMINATION_FINALIZER)) return undefined;
   // Ask the apiserver, not the cache: a NodeClaim the watch has not delivered yet must still block deletion.
-  const claims = (await deps.client.list<KubeObject>(Kinds.NodeClaim)).filter(
-    (nc) => nc.spec?.nodeClassRef?.name === name,
-  );
+  // Karpenter's ForNodeClass: group, kind and name (a NodeClaim of another provider's class of that name is not ours).
+  const claims = (await deps.client.list<KubeObject>(Kinds.NodeClaim)).filter((nc) => {
+    const ref = nc.spec?.nodeClassRef;
+    return ref?.name === name && ref.group === "karpenter.k8s.aws" && ref.kind === "EC2NodeClass";
+  });
   if (claims.length) {
+    const uid = ncl.metadata.uid as string;
     deps.events.publish({
-      involved: { apiVersion: "karpenter.k8s.aws/v1", kind: "EC2NodeClass", name, uid: ncl.metadata.uid as string },
+      involved: { apiVersion: "karpenter.k8s.aws/v1", kind: "EC2NodeClass", name, uid },
       type: "Normal",
       reason: "WaitingOnNodeClaimTermination",
       message: `Waiting on NodeClaim termination for ${prettySlice(claims.map((c) => c.metadata.name))}`,
+      dedupeValues: [uid],
     });
     return 10 * 60_000;
   }

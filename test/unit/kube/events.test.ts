@@ -19,6 +19,20 @@ describe("EventRecorder", () => {
     expect(client.events[0]).toMatchObject({ reason: "Nominated", type: "Normal", involvedObject: { kind: "Pod", name: "p" }, metadata: { namespace: "default" } });
   });
 
+  it("dedupes by reason and DedupeValues, whatever the message, when the event carries them (as Karpenter)", async () => {
+    const clock = new FakeClock();
+    const r = new EventRecorder(new MemoryKubeClient(clock), { clock, dedupeMs: 60_000 });
+    const waiting = (names: string, uid: string) => ({
+      involved: { kind: "EC2NodeClass", name: "default", uid }, type: "Normal" as const,
+      reason: "WaitingOnNodeClaimTermination", message: `Waiting on NodeClaim termination for ${names}`, dedupeValues: [uid],
+    });
+    expect(r.publish(waiting("a, b", "uid-1"))).toBe(true);
+    expect(r.publish(waiting("b", "uid-1"))).toBe(false); // fewer claims left: still the same event
+    expect(r.publish(waiting("b", "uid-2"))).toBe(true); // another object
+    await clock.advance(60_000);
+    expect(r.publish(waiting("b", "uid-1"))).toBe(true);
+  });
+
   it("rate-limits bursts beyond the token bucket and refills over time", async () => {
     const clock = new FakeClock();
     const r = new EventRecorder(new MemoryKubeClient(clock), { clock, burst: 5, ratePerSecond: 1 });

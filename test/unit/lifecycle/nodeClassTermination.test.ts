@@ -71,6 +71,18 @@ describe("EC2NodeClass termination finalizer", () => {
     expect(t.finalized).toEqual(["default"]);
     expect(await t.client.get(Kinds.EC2NodeClass, "default")).toBeUndefined();
   });
+  it("only NodeClaims of this EC2NodeClass (group, kind and name) hold it", async () => {
+    const t = await setup(false);
+    const other = { ...claim, metadata: { name: "other-abcde" }, spec: { ...claim.spec, nodeClassRef: { group: "example.com", kind: "OtherNodeClass", name: "default" } } };
+    await t.client.create(Kinds.NodeClaim, other);
+    await reconcileNodeClassTermination(t.deps, "default");
+    await t.refresh();
+    await t.client.delete(Kinds.EC2NodeClass, "default");
+    await t.refresh();
+    expect(await reconcileNodeClassTermination(t.deps, "default")).toBeUndefined();
+    expect(t.published).toEqual([]);
+    expect(t.finalized).toEqual(["default"]);
+  });
   it("does not clean up again once the finalizer is gone (idempotent after a restart)", async () => {
     const t = await setup(false);
     await reconcileNodeClassTermination(t.deps, "default");
