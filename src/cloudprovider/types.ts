@@ -33,6 +33,11 @@ export interface InstanceType {
   overhead: { kubeReserved: Resources; systemReserved: Resources; evictionThreshold: Resources };
   allocatable: Resources;
   offerings: Offering[];
+  /**
+   * A partition placement group's partitions ("1".."N"): Karpenter's multi-valued placement-group-partition
+   * requirement of the type (a NodeClaim may target any of them; EC2 picks when none is targeted).
+   */
+  partitions?: string[];
 }
 
 /** Minimal structural view of a karpenter.sh/v1 NodeClaim the provider needs (generated API types satisfy it). */
@@ -95,6 +100,8 @@ export interface CloudInstance {
   securityGroupIDs?: string[];
   /** Set for an instance launched into a capacity reservation (capacity type `reserved`). */
   reservation?: { id: string; type: "default" | "capacity-block"; interruptible: boolean };
+  /** The partition EC2 placed the instance in (partition placement groups). */
+  partitionNumber?: number;
 }
 
 /** Thrown by Create when no offering could be launched (e.g. every option was ICE'd). Retryable later. */

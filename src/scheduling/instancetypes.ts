@@ -6,6 +6,7 @@ import {
   LabelCapacityType,
   LabelHostname,
   LabelNodePool,
+  LabelPlacementGroupPartition,
   LabelTopologyZone,
   WellKnownLabels,
 } from "../apis/labels";
@@ -43,6 +44,10 @@ function offeringMatchesReq(o: Offering, z: Requirement | undefined, ct: Require
 export function typeIncompatibility(it: InstanceType, reqs: Requirements): string | undefined {
   for (const r of reqs.values()) {
     if (!isTypeKey(r.key)) continue;
+    if (r.key === LabelPlacementGroupPartition && it.partitions) {
+      if (!it.partitions.some((p) => r.has(p))) return `${r.key} partitions ${it.partitions.join(",")} not in ${r}`;
+      continue;
+    }
     const v = it.labels[r.key];
     if (v === undefined ? !r.allowsAbsent() : !r.has(v)) return `${r.key}=${v ?? "<absent>"} not in ${r}`;
   }
@@ -84,6 +89,8 @@ export function valuesOf(types: InstanceType[], key: string, reqs: Requirements,
     if (key === LabelTopologyZone || key === LabelCapacityType) {
       for (const o of t.offerings)
         if (offeringMatchesReq(o, z, ct)) out.add(key === LabelTopologyZone ? o.zone : o.capacityType);
+    } else if (key === LabelPlacementGroupPartition && t.partitions) {
+      for (const p of t.partitions) out.add(p);
     } else if (t.labels[key] !== undefined) out.add(t.labels[key]!);
   }
   return out;

@@ -51,6 +51,9 @@ import { readFileSync } from "node:fs";
 import { CapacityReservationProvider } from "./capacityReservations";
 import { withReservedOfferings } from "./reservedOfferings";
 import { LabelCapacityReservationID } from "../../apis/labels";
+import { PlacementGroup, PlacementGroupProvider } from "./placementGroups";
+import { compatibleInstanceTypes } from "./compatibility";
+import { embeddedShapes } from "./catalog";
 
 const SERVICE_ACCOUNT_CA = "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt";
 
@@ -106,6 +109,7 @@ export class AwsCloudProvider implements CloudProvider {
   readonly instances: InstanceProvider;
   readonly spotPrices: SpotPriceProvider;
   readonly capacityReservations: CapacityReservationProvider;
+  readonly placementGroups: PlacementGroupProvider;
   readonly reservedCapacity: boolean;
   /** On-demand prices: the embedded table, refreshed from the Pricing API every 12 h. */
   readonly onDemandPrices: OnDemandPricingProvider;
@@ -139,6 +143,7 @@ export class AwsCloudProvider implements CloudProvider {
     this.reservedCapacity = settings.reservedCapacity ?? true;
     this.instances = new InstanceProvider(ec2, settings.clusterName, this.reservedCapacity);
     this.capacityReservations = new CapacityReservationProvider(ec2, this.now);
+    this.placementGroups = new PlacementGroupProvider(ec2, this.now);
     this.spotPrices = new SpotPriceProvider(ec2, this.log, this.now);
     this.onDemandPrices = new OnDemandPricingProvider(this.clients.pricing, settings.region, this.log, this.now);
     this.cluster = new ClusterInfoProvider(
@@ -162,6 +167,7 @@ export class AwsCloudProvider implements CloudProvider {
         pricing: async () =>
           this.onDemandPrices.awaitingFirstAnswer() ? PRICES_PENDING : pricesCondition(this.pricing()),
         capacityReservations: this.reservedCapacity ? this.capacityReservations : undefined,
+        placementGroups: this.placementGroups,
         onInvalidReservation: (msg) => this.log.error({}, `failed to parse discovered capacity reservation: ${msg}`),
       },
       () => this.k8sMinor,
@@ -278,7 +284,12 @@ export class AwsCloudProvider implements CloudProvider {
     // Only the zones of the NodeClass's resolved subnets: a NodeClass with none resolved yet can launch nothing.
     const zones = nodeClass ? (nodeClass.status?.subnets ?? []).map((s) => s.zone) : undefined;
     const zoned = zones ? restrictToZones(base, zones) : base;
-    const launchable = family ? forAmiFamily(zoned, family) : zoned;
+    const forFamily = family ? forAmiFamily(zoned, family) : zoned;
+    // Karpenter's compatibility checks: nested virtualization support, the placement group's strategy.
+    const launchable = compatibleInstanceTypes(forFamily, shapes ?? embeddedShapes(), {
+      nestedVirtualization: nodeClass?.spec.cpuOptions?.nestedVirtualization,
+      placementGroup: await this.placementGroupOf(nodeClass),
+    });
     const iced =
       this.unavailableOfferings.list().length === 0
         ? launchable
@@ -290,6 +301,12 @@ export class AwsCloudProvider implements CloudProvider {
           }));
     const reservations = this.reservedCapacity ? (nodeClass?.status?.capacityReservations ?? []) : [];
     return withReservedOfferings(iced, reservations, (id) => this.capacityReservations.availableCount(id));
+  }
+
+  /** The group the class's placementGroupSelector resolves to (cached a minute; the last known one on an error). */
+  async placementGroupOf(nodeClass: EC2NodeClassLike | undefined): Promise<PlacementGroup | undefined> {
+    const sel = nodeClass?.spec.placementGroupSelector;
+    return sel ? (await this.placementGroups.resolve(sel)).group : undefined;
   }
 
   /** loadCatalog, with a bad kubelet value of this NodeClass turned into its own typed error (others unaffected). */
@@ -331,7 +348,13 @@ export class AwsCloudProvider implements CloudProvider {
     const cluster = await this.clusterInfo();
     if (cluster.problem)
       throw new NodeClassNotReadyError(`EC2NodeClass "${nc.metadata.name}" is not ready: ${cluster.problem}`);
-    return this.launcher.launch(nodeClaim, nc, cluster, await this.getInstanceTypes(nc));
+    return this.launcher.launch(
+      nodeClaim,
+      nc,
+      cluster,
+      await this.getInstanceTypes(nc),
+      await this.placementGroupOf(nc),
+    );
   }
 
   /**
@@ -423,7 +446,11 @@ export class AwsCloudProvider implements CloudProvider {
       const fresh = await this.instances.get(inst.instanceID);
       if (!fresh || driftReason(fresh, nc, it.labels) !== reason) return "";
     }
-    return reason || placementGroupDrift(nodeClaim.metadata.labels ?? {}, nc);
+    if (reason) return reason;
+    const pg = await this.placementGroups.resolve(nc.spec.placementGroupSelector);
+    // A failed lookup with no group known is not evidence the group changed: no drift until it answers.
+    if (pg.error && !pg.group) return "";
+    return placementGroupDrift(nodeClaim.metadata.labels ?? {}, pg.group?.id ?? "");
   }
   private readonly instanceTypeChecked = new TtlCache<boolean>(30 * 60_000, () => this.now());
 }

@@ -55,17 +55,12 @@ export function capacityReservationDrift(inst: CloudInstance, nc: EC2NodeClassLi
 }
 
 /**
- * Karpenter's isPlacementGroupDrifted for a NodeClaim in a placement group (e.g. one Karpenter launched): its
- * placement-group-id label differs from the class's placement group (none, or another id). A NodeClaim without
- * the label is not drifted here (a selector added to the class changes its hash: NodeClassDrift), and a name-only
- * selector is not resolved to an id, so it is not compared.
+ * Karpenter's isPlacementGroupDrifted, for every NodeClaim: its placement-group-id label (none for one launched
+ * outside a group) differs from the id of the group the class's placementGroupSelector resolves to now ("" without
+ * a selector, or when it resolves to nothing). Covers a selector added, removed or pointed at another group.
  */
-export function placementGroupDrift(nodeClaimLabels: Record<string, string>, nc: EC2NodeClassLike): string {
-  const have = nodeClaimLabels[L.LabelPlacementGroupID];
-  if (!have) return "";
-  const sel = (nc.spec as { placementGroupSelector?: { id?: string; name?: string } }).placementGroupSelector;
-  if (sel && !sel.id) return "";
-  return have !== (sel?.id ?? "") ? "PlacementGroupDrift" : "";
+export function placementGroupDrift(nodeClaimLabels: Record<string, string>, resolvedGroupID: string): string {
+  return (nodeClaimLabels[L.LabelPlacementGroupID] ?? "") !== resolvedGroupID ? "PlacementGroupDrift" : "";
 }
 
 /**

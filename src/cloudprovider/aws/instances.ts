@@ -64,6 +64,7 @@ export function toCloudInstance(i: Instance, reservedCapacity = true): CloudInst
       .map((g) => g.GroupId!)
       .filter(Boolean)
       .sort(),
+    ...(i.Placement?.PartitionNumber ? { partitionNumber: i.Placement.PartitionNumber } : {}),
   };
 }
 

@@ -6,7 +6,7 @@ import type { InstanceType } from "./catalog";
 import type { ReservationDetails } from "../types";
 import * as L from "../../apis/labels";
 import { fits, parseResources } from "../../apis/quantity";
-import { compatible, allowedCapacityTypes, Requirement } from "./requirements";
+import { compatibleType, allowedCapacityTypes, Requirement } from "./requirements";
 import { narrowReserved } from "./reservedFilters";
 
 const { LabelCapacityType, LabelTopologyZone, LabelZoneID, normalizeLabelKey } = L;
@@ -81,7 +81,7 @@ function offeringAllowed(
     labels[L.LabelCapacityReservationType] = o.reservation.type;
     labels[L.LabelCapacityReservationInterruptible] = String(o.reservation.interruptible);
   }
-  return compatible(reqs, labels);
+  return compatibleType(reqs, labels, it.partitions);
 }
 
 export function planLaunch(input: PlanInput): LaunchPlan {
@@ -90,7 +90,9 @@ export function planLaunch(input: PlanInput): LaunchPlan {
   const byZone = new Map(input.subnets.map((s) => [s.zone, s]));
   // Zone, zone-id and capacity type are offering properties: checked per offering below, not per type.
   const typeReqs = reqs.filter((r) => !OFFERING_KEYS.has(normalizeLabelKey(r.key)));
-  const candidates = input.catalog.filter((it) => compatible(typeReqs, it.labels) && fits(requests, it.allocatable));
+  const candidates = input.catalog.filter(
+    (it) => compatibleType(typeReqs, it.labels, it.partitions) && fits(requests, it.allocatable),
+  );
   if (candidates.length === 0) {
     throw new NoLaunchOptionError(
       `no instance type satisfies the NodeClaim's requirements and resource requests (${JSON.stringify(input.requests ?? {})})`,

@@ -39,6 +39,8 @@ export interface LaunchTemplateInput {
   reservationTargeting?: boolean;
   /** The reservation a reserved launch targets (one template per reservation). */
   reservation?: { id: string; type: "default" | "capacity-block"; interruptible: boolean };
+  /** The resolved placement group (placementGroupSelector) and, for a partition group, the targeted partition. */
+  placement?: { groupId: string; partition?: number };
 }
 
 /** AL2/AL2023 default root volume (Karpenter's DefaultEBS): /dev/xvda, 20Gi gp3, encrypted. */
@@ -140,8 +142,12 @@ export function launchTemplateData(i: LaunchTemplateInput): RequestLaunchTemplat
   data.NetworkInterfaces = networkInterfaces(spec, i.securityGroupIds, i.efaCount);
   const nested = spec.cpuOptions?.nestedVirtualization;
   if (nested) data.CpuOptions = { NestedVirtualization: nested as never };
-  const pg = spec.placementGroupSelector;
-  if (pg?.id || pg?.name) data.Placement = pg.id ? { GroupId: pg.id } : { GroupName: pg.name };
+  // As Karpenter: the group resolved from placementGroupSelector, by id; a partition only when one is targeted.
+  if (i.placement)
+    data.Placement = {
+      GroupId: i.placement.groupId,
+      ...(i.placement.partition ? { PartitionNumber: i.placement.partition } : {}),
+    };
   data.EnclaveOptions = { Enabled: false };
   return data;
 }

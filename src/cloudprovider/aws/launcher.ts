@@ -20,6 +20,7 @@ import type { ClusterInfo } from "./cluster";
 import { ec2NodeClassHashAnnotations } from "../../apis/karpenterHash";
 import type { CapacityReservationProvider } from "./capacityReservations";
 import { requestedEfa } from "./networkInterfaces";
+import { PlacementGroup, targetedPartition } from "./placementGroups";
 
 type Reservation = NonNullable<LaunchResult["reservation"]>;
 
@@ -63,6 +64,7 @@ export class FleetLauncher {
     nc: EC2NodeClassLike,
     cluster: ClusterInfo,
     catalog: InstanceType[],
+    placementGroup?: PlacementGroup,
   ): Promise<LaunchResult> {
     const existing = await this.deps.instances.findByNodeClaim(nodeClaim.metadata.name);
     if (existing) {
@@ -70,7 +72,7 @@ export class FleetLauncher {
         { NodeClaim: { name: nodeClaim.metadata.name }, "provider-id": existing.providerID },
         "found existing instance for nodeclaim",
       );
-      return this.adoptedResult(existing, catalog, nc);
+      return this.adoptedResult(existing, catalog, nc, placementGroup);
     }
     const status = nc.status!;
     const uid = nodeClaim.metadata.uid ?? nodeClaim.metadata.name;
@@ -102,7 +104,14 @@ export class FleetLauncher {
           "NodeClaim has less than 5 instance types: launches may fail more often",
         );
       }
-      const groups = await this.templateGroups(nodeClaim, nc, plan.capacityType, plan.options, cluster);
+      const groups = await this.templateGroups(
+        nodeClaim,
+        nc,
+        plan.capacityType,
+        plan.options,
+        cluster,
+        placementOf(nodeClaim, placementGroup),
+      );
       const tags = this.tagsFor(nodeClaim, nc);
       const token = clientToken(uid, state.attempt);
       const input = buildCreateFleetInput({
@@ -131,7 +140,7 @@ export class FleetLauncher {
         const adopted = await this.deps.instances.findByNodeClaim(nodeClaim.metadata.name);
         if (adopted) {
           this.launchAttempts.delete(uid);
-          return this.adoptedResult(adopted, catalog, nc);
+          return this.adoptedResult(adopted, catalog, nc, placementGroup);
         }
         state.mismatchSince ??= this.deps.now();
         if (this.deps.now() - state.mismatchSince >= TOKEN_REUSE_WINDOW_MS) {
@@ -207,7 +216,7 @@ export class FleetLauncher {
         this.deps.capacityReservations?.markLaunched(r.id);
       }
     }
-    return this.launchResult(
+    const result = this.launchResult(
       instanceId,
       zone,
       typeName,
@@ -219,6 +228,8 @@ export class FleetLauncher {
       nc,
       reservation,
     );
+    if (placementGroup) await this.labelPlacement(result, nodeClaim, placementGroup);
+    return result;
   }
 
   private readonly imageOf = new Map<string, string>();
@@ -232,6 +243,7 @@ export class FleetLauncher {
     capacityType: string,
     options: LaunchOption[],
     cluster: ClusterInfo,
+    placement?: { groupId: string; partition?: number },
   ): Promise<TemplateGroup[]> {
     const status = nc.status!;
     const byKey = new Map<
@@ -279,6 +291,7 @@ export class FleetLauncher {
         tags,
         efaCount: requestedEfa(nodeClaim.spec.resources?.requests),
         reservationTargeting: this.deps.reservedCapacity ?? true,
+        ...(placement ? { placement } : {}),
         ...(g.reservation
           ? {
               reservation: {
@@ -307,10 +320,33 @@ export class FleetLauncher {
     };
   }
 
+  /**
+   * Karpenter's placement-group labels: the group's id; for a partition group the targeted partition, else the
+   * one EC2 picked (Karpenter's registration hook reads it from DescribeInstances), else "" until it is known.
+   */
+  private async labelPlacement(result: LaunchResult, nodeClaim: NodeClaimLike, pg: PlacementGroup): Promise<void> {
+    result.labels[L.LabelPlacementGroupID] = pg.id;
+    if (pg.strategy !== "partition") return;
+    let partition = targetedPartition(nodeClaim.spec.requirements, L.LabelPlacementGroupPartition);
+    if (partition === undefined) {
+      try {
+        partition = (await this.deps.instances.get(result.instanceID))?.partitionNumber;
+      } catch (e) {
+        this.deps.log.warn({ "instance-id": result.instanceID, err: String(e) }, "reading the instance's partition");
+      }
+    }
+    result.labels[L.LabelPlacementGroupPartition] = partition ? String(partition) : "";
+  }
+
   /** The result for an instance launched earlier for this NodeClaim (found by its tag). */
-  private adoptedResult(i: CloudInstance, catalog: InstanceType[], nc: EC2NodeClassLike): LaunchResult {
+  private adoptedResult(
+    i: CloudInstance,
+    catalog: InstanceType[],
+    nc: EC2NodeClassLike,
+    pg?: PlacementGroup,
+  ): LaunchResult {
     const capacityType = i.capacityType as LaunchResult["capacityType"];
-    return this.launchResult(
+    const result = this.launchResult(
       i.instanceID,
       i.zone,
       i.instanceType,
@@ -320,6 +356,11 @@ export class FleetLauncher {
       nc,
       i.reservation,
     );
+    if (pg) {
+      result.labels[L.LabelPlacementGroupID] = pg.id;
+      if (pg.strategy === "partition") result.labels[L.LabelPlacementGroupPartition] = String(i.partitionNumber ?? "");
+    }
+    return result;
   }
 
   private launchResult(
@@ -362,4 +403,17 @@ export class FleetLauncher {
       annotations: ec2NodeClassHashAnnotations(nc as never, this.deps.caBundle()),
     };
   }
+}
+
+/** The launch template Placement for a NodeClaim: the group by id, the lowest targeted partition (Karpenter's). */
+function placementOf(
+  nodeClaim: NodeClaimLike,
+  pg: PlacementGroup | undefined,
+): { groupId: string; partition?: number } | undefined {
+  if (!pg) return undefined;
+  const partition =
+    pg.strategy === "partition"
+      ? targetedPartition(nodeClaim.spec.requirements, L.LabelPlacementGroupPartition)
+      : undefined;
+  return { groupId: pg.id, ...(partition ? { partition } : {}) };
 }

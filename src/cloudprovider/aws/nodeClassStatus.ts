@@ -1,5 +1,6 @@
 // Resolves an EC2NodeClass's selectors into its status (subnets, security groups, AMIs, instance profile) and
-// the conditions Karpenter reports: SubnetsReady, SecurityGroupsReady, AMIsReady, InstanceProfileReady -> Ready,
+// the conditions Karpenter reports: SubnetsReady, SecurityGroupsReady, AMIsReady, InstanceProfileReady,
+// PlacementGroupReady, CapacityReservationsReady, ValidationSucceeded -> Ready,
 // with a reason and a message that says what matched nothing (e.g. "no subnet matches tag karpenter.sh/discovery=demo").
 import { transitionTime } from "../../apis/conditions";
 import type { Condition, EC2NodeClassLike, EC2NodeClassStatus } from "./nodeClass";
@@ -11,6 +12,7 @@ import { describeTerms } from "./selectors";
 import type { ClusterInfo } from "./cluster";
 import { fieldsCondition } from "./ignoredFields";
 import { CapacityReservationProvider, reservationFromEC2 } from "./capacityReservations";
+import { PlacementGroupProvider, placementGroupCondition } from "./placementGroups";
 
 export interface NodeClassResolution {
   status: EC2NodeClassStatus;
@@ -42,6 +44,8 @@ export class NodeClassResolver {
       pricing?: () => Omit<Part, "informational"> | Promise<Omit<Part, "informational">>;
       /** Set only with the ReservedCapacity gate: status.capacityReservations and CapacityReservationsReady. */
       capacityReservations?: CapacityReservationProvider;
+      /** placementGroupSelector -> PlacementGroupReady (part of Ready, as Karpenter's). */
+      placementGroups?: PlacementGroupProvider;
       /** Reservations EC2 returned that Karpenter's API cannot represent (logged, left out of the status). */
       onInvalidReservation?: (message: string) => void;
     },
@@ -112,6 +116,11 @@ export class NodeClassResolver {
     } catch (e) {
       if (!(e instanceof InstanceProfileError)) throw e;
       parts.push({ type: "InstanceProfileReady", ok: false, reason: e.reason, message: e.message });
+    }
+
+    if (this.deps.placementGroups) {
+      const sel = spec.placementGroupSelector;
+      parts.push(placementGroupCondition(sel, await this.deps.placementGroups.resolve(sel)));
     }
 
     if (this.deps.capacityReservations) parts.push(await this.resolveReservations(nc, status));

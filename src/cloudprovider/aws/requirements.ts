@@ -2,7 +2,13 @@
 // requirement model (src/apis/requirements.ts). Only keys the candidate defines, or well-known cloud keys it lacks,
 // constrain it: a requirement on a custom label (e.g. team=a) is satisfied by the node's labels, not by the
 // instance type.
-import { isWellKnownLabel, normalizeLabelKey, LabelNodePool, LabelCapacityType } from "../../apis/labels";
+import {
+  isWellKnownLabel,
+  normalizeLabelKey,
+  LabelNodePool,
+  LabelCapacityType,
+  LabelPlacementGroupPartition,
+} from "../../apis/labels";
 import { Requirement as Model, RequirementError, type NodeSelectorRequirement } from "../../apis/requirements";
 
 export type Requirement = NodeSelectorRequirement;
@@ -39,6 +45,18 @@ export function compatible(reqs: Requirement[], labels: Record<string, string>):
     if (!toModel(r).allows(labels[key])) return false;
   }
   return true;
+}
+
+/**
+ * compatible(), for a type in a partition placement group: its placement-group-partition requirement is satisfied
+ * when any of the group's partitions is allowed (Karpenter's multi-valued type requirement).
+ */
+export function compatibleType(reqs: Requirement[], labels: Record<string, string>, partitions?: string[]): boolean {
+  if (!partitions) return compatible(reqs, labels);
+  const onPartition = reqs.filter((r) => normalizeLabelKey(r.key) === LabelPlacementGroupPartition);
+  if (onPartition.length === 0) return compatible(reqs, labels);
+  const rest = reqs.filter((r) => !onPartition.includes(r));
+  return compatible(rest, labels) && partitions.some((p) => onPartition.every((r) => requirementAllows(r, p)));
 }
 
 /** Capacity types the requirements allow, from the given universe. */

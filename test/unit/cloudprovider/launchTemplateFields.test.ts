@@ -79,12 +79,13 @@ describe("other launch template fields", () => {
     expect(dev({ blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { volumeSize: "100Gi", volumeType: "io2", encrypted: false } }] })).toEqual([["/dev/xvda", 100, "io2", false]]);
   });
 
-  test("cpuOptions.nestedVirtualization and a placement group (id or name) reach the template", () => {
+  test("cpuOptions.nestedVirtualization and the resolved placement group (by id, a targeted partition) reach the template", () => {
     expect(launchTemplateData(input()).CpuOptions).toBeUndefined();
     expect(launchTemplateData(input({ cpuOptions: { nestedVirtualization: "enabled" } })).CpuOptions).toEqual({ NestedVirtualization: "enabled" });
     expect(launchTemplateData(input()).Placement).toBeUndefined();
-    expect(launchTemplateData(input({ placementGroupSelector: { id: "pg-0123" } })).Placement).toEqual({ GroupId: "pg-0123" });
-    expect(launchTemplateData(input({ placementGroupSelector: { name: "my-cluster" } })).Placement).toEqual({ GroupName: "my-cluster" });
+    // As Karpenter's buildPlacement: the group resolved through DescribePlacementGroups, by id, even for a name selector.
+    expect(launchTemplateData(input({ placementGroupSelector: { name: "my-cluster" } }, { placement: { groupId: "pg-0123" } })).Placement).toEqual({ GroupId: "pg-0123" });
+    expect(launchTemplateData(input({ placementGroupSelector: { id: "pg-0456" } }, { placement: { groupId: "pg-0456", partition: 2 } })).Placement).toEqual({ GroupId: "pg-0456", PartitionNumber: 2 });
   });
 
   test("context is passed on CreateFleet", () => {
@@ -99,9 +100,8 @@ describe("fields not fully honoured are named, never silent", () => {
   test("FieldsSupported=True when every field set is honoured", () => {
     expect(fieldsCondition(spec({ detailedMonitoring: true, associatePublicIPAddress: true, metadataOptions: { httpTokens: "optional" } }))).toEqual({ type: "FieldsSupported", ok: true, reason: "FieldsSupported", message: "" });
   });
-  test("placementGroupSelector and cpuOptions.nestedVirtualization=enabled are named in a FieldNotHonoured condition", () => {
+  test("placementGroupSelector and cpuOptions.nestedVirtualization=enabled are honoured now: not named", () => {
     const c = fieldsCondition(spec({ placementGroupSelector: { name: "pg" }, cpuOptions: { nestedVirtualization: "enabled" } }));
-    expect(c).toMatchObject({ type: "FieldsSupported", ok: false, reason: "FieldNotHonoured" });
-    expect(c.message).toMatch(/^spec\.placementGroupSelector: .*; spec\.cpuOptions\.nestedVirtualization: /);
+    expect(c).toEqual({ type: "FieldsSupported", ok: true, reason: "FieldsSupported", message: "" });
   });
 });

@@ -13,7 +13,13 @@ export interface InstanceTypeInfoLike {
   CurrentGeneration?: boolean;
   VCpuInfo?: { DefaultVCpus?: number };
   MemoryInfo?: { SizeInMiB?: number };
-  ProcessorInfo?: { SupportedArchitectures?: string[]; Manufacturer?: string; SustainedClockSpeedInGhz?: number };
+  ProcessorInfo?: {
+    SupportedArchitectures?: string[];
+    Manufacturer?: string;
+    SustainedClockSpeedInGhz?: number;
+    SupportedFeatures?: string[];
+  };
+  PlacementGroupInfo?: { SupportedStrategies?: string[] };
   NetworkInfo?: {
     MaximumNetworkInterfaces?: number;
     Ipv4AddressesPerInterface?: number;
@@ -37,6 +43,8 @@ export interface ShapeExtras {
   branchInterfaces?: number;
   zones?: string[];
 }
+
+const ALL_STRATEGIES = ["cluster", "partition", "spread"];
 
 /** The catalog shape, or undefined for a type Karpenter cannot launch (not HVM, or no amd64/arm64). */
 export function shapeFromInstanceTypeInfo(
@@ -90,6 +98,10 @@ export function shapeFromInstanceTypeInfo(
   if (net.EfaInfo?.MaximumEfaInterfaces) r.efa = net.EfaInfo.MaximumEfaInterfaces;
   if (extra.branchInterfaces) r.br = extra.branchInterfaces;
   if (t.CurrentGeneration) r.cg = 1;
+  // Karpenter's compatibility checks: nestedVirtualization and a placement group's strategy filter on these.
+  if ((proc.SupportedFeatures ?? []).map(String).includes("nested-virtualization")) r.nvt = 1;
+  const strategies = (t.PlacementGroupInfo?.SupportedStrategies ?? ALL_STRATEGIES).map(String);
+  if (ALL_STRATEGIES.some((s) => !strategies.includes(s))) r.pgs = strategies;
   return r;
 }
 

@@ -23,6 +23,8 @@ export interface RawInstanceType {
   efa?: number;
   br?: number; // pod-eni branch interfaces
   cg?: 1; // current generation
+  nvt?: 1; // nested virtualization (ProcessorInfo.SupportedFeatures)
+  pgs?: string[]; // placement strategies when not all of cluster/partition/spread
 }
 export interface RawCatalog {
   source: string;
