@@ -6,6 +6,7 @@ import { Kinds } from "../kube/client";
 import type { EngineDeps } from "../kube/deps";
 import { Condition, getCondition } from "../lifecycle/conditions";
 import { createNodeClaim } from "../provisioning/createNodeClaim";
+import { countNodeClaimDisrupted } from "./disruptedMetric";
 import type { NewNodeClaim } from "../scheduling/types";
 import { nodeClaimEvent } from "./events";
 import {
@@ -142,11 +143,7 @@ export class CommandQueue {
         await client.delete(Kinds.NodeClaim, name);
         const isCandidate = ex.command.candidates.some((c) => c.node.nodeClaimName === name);
         if (nc && isCandidate) {
-          metrics.nodeClaimsDisrupted.inc({
-            nodepool: nc.metadata.labels?.["karpenter.sh/nodepool"] ?? "",
-            reason: ex.command.reason.toLowerCase(),
-            capacity_type: nc.metadata.labels?.["karpenter.sh/capacity-type"] ?? "",
-          });
+          countNodeClaimDisrupted(metrics, ex.command.reason.toLowerCase(), nc);
           nodeClaimEvent(
             this.deps,
             name,

@@ -11,6 +11,7 @@ import { JsonPatchOp, KubeObject, Kinds, isNotFound, jsonPointerEscape, rvGuard 
 import { ReconcileResult } from "../kube/workqueue";
 import { parseDuration } from "../apis/duration";
 import { parseQuantity } from "../apis/quantity";
+import { countNodeClaimDisrupted } from "../disruption/disruptedMetric";
 import {
   Condition,
   Initialized,
@@ -139,11 +140,7 @@ export async function reconcileNodeClaim(deps: LifecycleDeps, name: string): Pro
           reason: "FailedRegistration",
           message: `Node did not register within ${deps.registrationTtlMs / 60000}m, deleting NodeClaim`,
         });
-        deps.metrics.nodeClaimsDisrupted.inc({
-          nodepool: nodePoolOf(nc),
-          reason: "liveness",
-          capacity_type: nc.metadata.labels?.["karpenter.sh/capacity-type"] ?? "",
-        });
+        countNodeClaimDisrupted(deps.metrics, "liveness", nc);
         await deps.client.delete(Kinds.NodeClaim, name);
         return;
       }
@@ -217,11 +214,7 @@ export async function reconcileNodeClaim(deps: LifecycleDeps, name: string): Pro
           reason: "Disrupted",
           message: `Disrupting NodeClaim: Expired`,
         });
-        deps.metrics.nodeClaimsDisrupted.inc({
-          nodepool: nodePoolOf(nc),
-          reason: "expired",
-          capacity_type: nc.metadata.labels?.["karpenter.sh/capacity-type"] ?? "",
-        });
+        countNodeClaimDisrupted(deps.metrics, "expired", nc);
         await deps.client.delete(Kinds.NodeClaim, name);
         return;
       }
@@ -392,11 +385,7 @@ async function launchTimedOut(deps: LifecycleDeps, nc: NodeClaim, now: number): 
     reason: "LaunchTimeout",
     message: truncate(`NodeClaim failed to launch within ${LAUNCH_TIMEOUT_MS / 60000}m (${c.reason}): ${c.message}`),
   });
-  deps.metrics.nodeClaimsDisrupted.inc({
-    nodepool: nodePoolOf(nc),
-    reason: "launch_timeout",
-    capacity_type: nc.metadata.labels?.["karpenter.sh/capacity-type"] ?? "",
-  });
+  countNodeClaimDisrupted(deps.metrics, "launch_timeout", nc);
   await deps.client.delete(Kinds.NodeClaim, nc.metadata.name!).catch((e) => {
     if (!isNotFound(e)) throw e;
   });

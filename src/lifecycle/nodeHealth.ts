@@ -10,6 +10,7 @@ import { LabelCapacityType, LabelNodePool } from "../apis/labels";
 import type { RepairPolicy } from "../cloudprovider/types";
 import { KubeObject, Kinds, isNotFound, jsonPointerEscape, rvGuard } from "../kube/client";
 import type { EngineDeps } from "../kube/deps";
+import { countNodeClaimDisrupted } from "../disruption/disruptedMetric";
 import { TerminationTimestampAnnotation, nodeClaimRef } from "./constants";
 
 export const ALLOWED_UNHEALTHY_PERCENT = 20;
@@ -115,11 +116,7 @@ export async function reconcileNodeHealth(deps: NodeHealthDeps, nodeName: string
     "deleting unhealthy node",
   );
   const labels = node.metadata.labels ?? {};
-  deps.metrics.nodeClaimsDisrupted.inc({
-    reason: "unhealthy",
-    nodepool: labels[LabelNodePool] ?? "",
-    capacity_type: labels[LabelCapacityType] ?? "",
-  });
+  countNodeClaimDisrupted(deps.metrics, "unhealthy", node);
   deps.metrics.nodeClaimsUnhealthyDisrupted.inc({
     condition: toSnakeCase(unhealthy.condition.type),
     nodepool: labels[LabelNodePool] ?? "",

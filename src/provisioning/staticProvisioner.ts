@@ -11,6 +11,7 @@ import * as L from "../apis/labels";
 import type { InstanceType } from "../cloudprovider/types";
 import { ClusterState } from "../kube/clusterState";
 import { KubeObject, Kinds, isNotFound } from "../kube/client";
+import { countNodeClaimDisrupted } from "../disruption/disruptedMetric";
 import { Requirement, Requirements } from "../apis/requirements";
 import { cheapestOffering, sortByPrice, truncate, typeIncompatibility, valuesOf } from "../scheduling/instancetypes";
 import { nodePoolRequirements } from "../scheduling/nodeClaimTemplate";
@@ -195,11 +196,7 @@ export async function reconcileStaticNodePool(deps: StaticProvisionerDeps, name:
       if (cur) state.apply("NodeClaim", cur, "MODIFIED");
       else state.apply("NodeClaim", nc as unknown as KubeObject, "DELETED");
       result.deleted.push(nc.metadata.name!);
-      metrics.nodeClaimsDisrupted.inc({
-        nodepool: name,
-        reason: "static_scale_down",
-        capacity_type: nc.metadata.labels?.[L.LabelCapacityType] ?? "",
-      });
+      countNodeClaimDisrupted(metrics, "static_scale_down", nc);
       log.info(
         { NodePool: { name }, NodeClaim: { name: nc.metadata.name }, replicas: desired },
         "deleting static nodeclaim (scale down)",

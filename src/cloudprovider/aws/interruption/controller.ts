@@ -7,6 +7,7 @@ import { addDisruptedTaint } from "../../../disruption/taints";
 import { ClusterState } from "../../../kube/clusterState";
 import { Kinds } from "../../../kube/client";
 import { involvedNodeClaim } from "../../../lifecycle/constants";
+import { countNodeClaimDisrupted } from "../../../disruption/disruptedMetric";
 import { InterruptionHandler, type InterruptedNodeClaim, type InterruptionReason, type QueueMessage } from "./handler";
 import { parseInterruptionMessage } from "./messages";
 import { SqsInterruptionQueue, runInterruptionLoop } from "./sqsPoller";
@@ -77,11 +78,7 @@ export function makeInterruptionHandler<M extends QueueMessage>(
       const node = state.nodeForProviderID(nc.status?.providerID);
       if (node) await addDisruptedTaint(client, state, node.metadata.name, log);
       await client.delete(Kinds.NodeClaim, ref.name);
-      metrics.nodeClaimsDisrupted.inc({
-        nodepool: nc.metadata.labels?.["karpenter.sh/nodepool"] ?? "",
-        reason: "interruption",
-        capacity_type: ref.capacityType,
-      });
+      countNodeClaimDisrupted(metrics, "interruption", nc);
       log.info(
         { NodeClaim: { name: ref.name }, Node: node ? { name: node.metadata.name } : undefined, reason },
         "initiating delete from interruption message",
