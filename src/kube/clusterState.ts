@@ -9,6 +9,8 @@ import { KubeObject, KindName } from "./client";
 import { slimCustom, slimDaemonSet, slimNode, slimNodeClaim, slimPdb, slimPod } from "./slim";
 import { slimStorage } from "./slimStorage";
 import type { VolumeSources } from "../scheduling/volumes";
+import type { Nomination, StateNode } from "./stateNode";
+import { StateNodeIndex } from "./stateNodes";
 
 export type Phase = "ADDED" | "MODIFIED" | "DELETED";
 export type StateKind = Exclude<KindName, "Event">;
@@ -49,12 +51,12 @@ export class ClusterState {
   private readonly podsByNode = new Map<string, Set<string>>();
   /** Keys of the provisionable pods, kept on every change: a batch reads the backlog, not every pod. */
   private readonly provisionable = new Set<string>();
-  private readonly nodeByProvider = new Map<string, string>();
-  private readonly claimByProvider = new Map<string, string>();
+  /** Each Node paired with its NodeClaim (in-flight NodeClaims and unmanaged Nodes alone), re-paired on every change. */
+  private readonly paired = new StateNodeIndex(this, this.nodes, this.nodeClaims);
   /** pod key -> NodeClaim name the provisioner planned it onto (cleared when the pod binds or the claim goes). */
   private readonly nominations = new Map<string, string>();
   /** NodeClaim name -> the pods the provisioner planned onto it, until when (Karpenter's StateNode nomination). */
-  private readonly nominatedUntil = new Map<string, { untilMs: number; pods: string[] }>();
+  private readonly nominatedUntil = new Map<string, Nomination>();
   /** Deleted keys remember their last resourceVersion so a late MODIFIED cannot resurrect them. */
   private readonly tombstones = new Map<string, number>();
   private synced = false;
@@ -88,12 +90,14 @@ export class ClusterState {
       if (Number.isFinite(rv)) this.tombstones.set(`${kind}/${key}`, rv);
       if (this.tombstones.size > 10_000) this.tombstones.delete(this.tombstones.keys().next().value as string);
       this.unindex(kind, key, previous);
+      if (kind === "Node" || kind === "NodeClaim") this.paired.changed(kind, key, previous, undefined);
       return { kind, key, phase, obj: previous, previous };
     }
     const obj = this.slim(kind, raw);
     if (previous) this.unindex(kind, key, previous);
     (map as Map<string, KubeObject>).set(key, obj);
     this.index(kind, key, obj);
+    if (kind === "Node" || kind === "NodeClaim") this.paired.changed(kind, key, previous, obj);
     return { kind, key, phase, obj, previous };
   }
 
@@ -161,8 +165,7 @@ export class ClusterState {
         s.add(key);
         this.nominations.delete(key);
       }
-    } else if (kind === "Node" && obj.spec?.providerID) this.nodeByProvider.set(obj.spec.providerID, key);
-    else if (kind === "NodeClaim" && obj.status?.providerID) this.claimByProvider.set(obj.status.providerID, key);
+    }
   }
 
   private unindex(kind: StateKind, key: string, obj: KubeObject): void {
@@ -175,11 +178,7 @@ export class ClusterState {
         if (s && s.size === 0) this.podsByNode.delete(n);
       }
       if (!this.pods.has(key)) this.nominations.delete(key);
-    } else if (kind === "Node" && obj.spec?.providerID && this.nodeByProvider.get(obj.spec.providerID) === key) {
-      this.nodeByProvider.delete(obj.spec.providerID);
     } else if (kind === "NodeClaim") {
-      if (obj.status?.providerID && this.claimByProvider.get(obj.status.providerID) === key)
-        this.claimByProvider.delete(obj.status.providerID);
       if (!this.nodeClaims.has(key)) {
         for (const [p, c] of this.nominations) if (c === key) this.nominations.delete(p);
         this.nominatedUntil.delete(key);
@@ -189,19 +188,28 @@ export class ClusterState {
 
   // ---- queries -------------------------------------------------------------------------------------------
 
+  /** Every Node with its NodeClaim, then every NodeClaim still in flight (Karpenter's Cluster.Nodes). */
+  stateNodes(): StateNode[] {
+    return this.paired.all();
+  }
+  stateNodeForNode(nodeName: string): StateNode | undefined {
+    return this.paired.forNode(nodeName);
+  }
+  stateNodeForNodeClaim(nodeClaimName: string): StateNode | undefined {
+    return this.paired.forNodeClaim(nodeClaimName);
+  }
+  stateNodeForProviderID(providerID: string | undefined): StateNode | undefined {
+    return this.paired.forProviderID(providerID);
+  }
+
+  /** The Node paired with the NodeClaim of this providerID (or reporting it). */
   nodeForProviderID(providerID: string | undefined): KubeObject | undefined {
-    const n = providerID ? this.nodeByProvider.get(providerID) : undefined;
-    return n ? this.nodes.get(n) : undefined;
+    return this.paired.forProviderID(providerID)?.node;
   }
 
-  nodeClaimForProviderID(providerID: string | undefined): NodeClaim | undefined {
-    const n = providerID ? this.claimByProvider.get(providerID) : undefined;
-    return n ? this.nodeClaims.get(n) : undefined;
-  }
-
-  /** The NodeClaim backing a Node (by providerID). */
+  /** The NodeClaim backing a Node. */
   nodeClaimForNode(node: KubeObject): NodeClaim | undefined {
-    return this.nodeClaimForProviderID(node.spec?.providerID);
+    return this.paired.forNode(node.metadata.name)?.nodeClaim;
   }
 
   podsOnNode(nodeName: string): KubeObject[] {
@@ -236,19 +244,13 @@ export class ClusterState {
     this.nominatedUntil.set(nodeClaimName, { untilMs, pods: podKeys });
   }
 
-  /**
-   * Nominated = within the window and some planned pod still waits for it: pending, or still on another node
-   * (a draining one). Once they are bound here the node is simply in use, and disruption judges it as such.
-   */
+  nominationOf(nodeClaimName: string): Nomination | undefined {
+    return this.nominatedUntil.get(nodeClaimName);
+  }
+
+  /** See StateNode.nominated: within the window, and some planned pod still waits for this NodeClaim. */
   isNodeClaimNominated(nodeClaimName: string, nowMs: number): boolean {
-    const n = this.nominatedUntil.get(nodeClaimName);
-    if (!n || n.untilMs <= nowMs) return false;
-    const nc = this.nodeClaims.get(nodeClaimName);
-    const here = this.nodeForProviderID(nc?.status?.providerID)?.metadata.name;
-    return n.pods.some((k) => {
-      const p = this.pods.get(k);
-      return p !== undefined && !p.metadata.deletionTimestamp && p.spec?.nodeName !== here;
-    });
+    return !!this.paired.forNodeClaim(nodeClaimName)?.nominated(nowMs);
   }
 
   nominatedNodeClaim(podKeyStr: string): string | undefined {

@@ -1,0 +1,168 @@
+// One Node paired with its NodeClaim, as the cluster state keeps them (Karpenter's state.StateNode): a NodeClaim
+// still launching (no Node yet), a Node with its NodeClaim, or a Node capsicum did not launch (no NodeClaim). The
+// cluster state re-pairs them as Nodes and NodeClaims change (by providerID, else the NodeClaim's status.nodeName),
+// so controllers read the pair, its bound pods and their requests, and its nomination without pairing themselves.
+import { isOwnedByDaemonSet, isTerminal } from "../apis/pods";
+import { podResourcesOrEmpty } from "../apis/podResources";
+import { addResources, type ResourceMap } from "../apis/quantity";
+import type { NodeClaim } from "../apis/generated/nodeclaims";
+import { LabelRegistered, TaintDisrupted } from "../lifecycle/constants";
+import type { KubeObject } from "./client";
+
+type Taint = { key: string; value?: string; effect: string };
+type ResourceList = Record<string, string>;
+
+/** The provisioner's nomination of a NodeClaim: the pods it planned onto it, until when. */
+export interface Nomination {
+  untilMs: number;
+  pods: string[];
+}
+
+/** What a StateNode reads from the cluster state that owns it (pods by node, pods by key, nominations). */
+export interface StateNodeSource {
+  podsOnNode(nodeName: string): KubeObject[];
+  readonly pods: ReadonlyMap<string, KubeObject>;
+  nominationOf(nodeClaimName: string): Nomination | undefined;
+}
+
+const conditionTrue = (nc: NodeClaim | undefined, type: string): boolean =>
+  (nc?.status?.conditions ?? []).some((c) => c.type === type && c.status === "True");
+
+export class StateNode {
+  /** Set by the cluster state only (it re-pairs on every Node/NodeClaim change). */
+  constructor(
+    private readonly source: StateNodeSource,
+    private nodeObj: KubeObject | undefined,
+    private claimObj: NodeClaim | undefined,
+  ) {}
+
+  /** @internal the cluster state's re-pairing */
+  pair(node: KubeObject | undefined, nodeClaim: NodeClaim | undefined): void {
+    this.nodeObj = node;
+    this.claimObj = nodeClaim;
+  }
+
+  get node(): KubeObject | undefined {
+    return this.nodeObj;
+  }
+  get nodeClaim(): NodeClaim | undefined {
+    return this.claimObj;
+  }
+  get nodeName(): string | undefined {
+    return this.nodeObj?.metadata.name;
+  }
+  get nodeClaimName(): string | undefined {
+    return this.claimObj?.metadata.name;
+  }
+  /** The Node's name once it joined, else the NodeClaim's (Karpenter's StateNode.Name for a registered pair). */
+  get name(): string {
+    return this.nodeObj?.metadata.name ?? this.claimObj!.metadata.name!;
+  }
+  get providerID(): string | undefined {
+    return (this.nodeObj?.spec?.providerID as string | undefined) || this.claimObj?.status?.providerID || undefined;
+  }
+
+  /** Launched by capsicum/Karpenter: it has a NodeClaim, or its Node carries a NodePool label. */
+  managed(): boolean {
+    return !!this.claimObj || !!this.nodeObj?.metadata.labels?.["karpenter.sh/nodepool"];
+  }
+  /** In flight: a NodeClaim whose Node has not joined. */
+  inFlight(): boolean {
+    return !this.nodeObj;
+  }
+  /** The Node joined: its NodeClaim says Registered (or the Node carries karpenter.sh/registered); any unmanaged Node. */
+  registered(): boolean {
+    if (!this.nodeObj) return false;
+    if (!this.claimObj) return true;
+    return conditionTrue(this.claimObj, "Registered") || this.nodeObj.metadata.labels?.[LabelRegistered] === "true";
+  }
+  /** The NodeClaim says Initialized; a Node with no NodeClaim always is (as Karpenter). */
+  initialized(): boolean {
+    if (!this.claimObj) return !!this.nodeObj;
+    return !!this.nodeObj && conditionTrue(this.claimObj, "Initialized");
+  }
+
+  /** Labels and taints come from the Node once it joined, from the NodeClaim while it is in flight. */
+  labels(): Record<string, string> {
+    return (
+      (this.nodeObj ? this.nodeObj.metadata.labels : this.claimObj?.metadata.labels) ?? ({} as Record<string, string>)
+    );
+  }
+  annotations(): Record<string, string> {
+    return (this.nodeObj ? this.nodeObj.metadata.annotations : this.claimObj?.metadata.annotations) ?? {};
+  }
+  taints(): Taint[] {
+    return ((this.nodeObj ? this.nodeObj.spec?.taints : this.claimObj?.spec?.taints) ?? []) as Taint[];
+  }
+  nodePoolName(): string {
+    return this.labels()["karpenter.sh/nodepool"] ?? this.claimObj?.metadata.labels?.["karpenter.sh/nodepool"] ?? "";
+  }
+
+  /** The Node's status once it joined, else what the NodeClaim's launch reported. */
+  capacity(): ResourceList {
+    return ((this.nodeObj ? this.nodeObj.status?.capacity : this.claimObj?.status?.capacity) ?? {}) as ResourceList;
+  }
+  allocatable(): ResourceList {
+    return ((this.nodeObj ? this.nodeObj.status?.allocatable : this.claimObj?.status?.allocatable) ??
+      {}) as ResourceList;
+  }
+
+  /** Every pod bound to the Node (none while in flight), terminal ones included. */
+  pods(): KubeObject[] {
+    return this.nodeObj ? this.source.podsOnNode(this.nodeObj.metadata.name) : [];
+  }
+  /** Summed effective requests/limits of the bound pods still holding capacity (not Succeeded/Failed). */
+  podRequests(): ResourceMap {
+    return this.sum("requests", false);
+  }
+  podLimits(): ResourceMap {
+    return this.sum("limits", false);
+  }
+  /** The same, DaemonSet pods only (what every node of this shape spends before any workload). */
+  daemonSetRequests(): ResourceMap {
+    return this.sum("requests", true);
+  }
+  daemonSetLimits(): ResourceMap {
+    return this.sum("limits", true);
+  }
+  private sum(which: "requests" | "limits", daemonSetOnly: boolean): ResourceMap {
+    let total: ResourceMap = {};
+    for (const p of this.pods()) {
+      if (isTerminal(p) || (daemonSetOnly && !isOwnedByDaemonSet(p))) continue;
+      total = addResources(total, podResourcesOrEmpty(p, which));
+    }
+    return total;
+  }
+
+  /** The Node or its NodeClaim has a deletionTimestamp. */
+  deleting(): boolean {
+    return !!this.nodeObj?.metadata.deletionTimestamp || !!this.claimObj?.metadata.deletionTimestamp;
+  }
+  /** Going away: deleting, or its Node carries karpenter.sh/disrupted:NoSchedule (a disruption or interruption). */
+  markedForDeletion(): boolean {
+    return this.deleting() || this.hasDisruptedTaint();
+  }
+  hasDisruptedTaint(): boolean {
+    return (this.nodeObj?.spec?.taints ?? []).some(
+      (t: Taint) => t.key === TaintDisrupted.key && t.effect === TaintDisrupted.effect,
+    );
+  }
+
+  /** When the provisioner's nomination of this NodeClaim ends (undefined: never nominated, or it is gone). */
+  nominatedUntil(): number | undefined {
+    return this.claimObj ? this.source.nominationOf(this.claimObj.metadata.name!)?.untilMs : undefined;
+  }
+  /**
+   * Nominated = within the window and some planned pod still waits for it: pending, or still on another node
+   * (a draining one). Once they are bound here the node is simply in use, and disruption judges it as such.
+   */
+  nominated(nowMs: number): boolean {
+    const n = this.claimObj ? this.source.nominationOf(this.claimObj.metadata.name!) : undefined;
+    if (!n || n.untilMs <= nowMs) return false;
+    const here = this.nodeObj?.metadata.name;
+    return n.pods.some((k) => {
+      const p = this.source.pods.get(k);
+      return p !== undefined && !p.metadata.deletionTimestamp && p.spec?.nodeName !== here;
+    });
+  }
+}

@@ -1,0 +1,134 @@
+import { ClusterState } from "../../../src/kube/clusterState";
+import { KubeObject } from "../../../src/kube/client";
+
+const pid = (n: string) => `aws:///us-east-1a/i-${n}`;
+const node = (name: string, o: { providerID?: string; labels?: Record<string, string>; rv?: string; deleting?: boolean; taints?: object[] } = {}): KubeObject => ({
+  metadata: { name, resourceVersion: o.rv ?? "1", labels: o.labels ?? { "karpenter.sh/nodepool": "default", from: "node" }, ...(o.deleting ? { deletionTimestamp: "2026-03-02T10:00:00Z" } : {}) },
+  spec: { ...(o.providerID ? { providerID: o.providerID } : {}), ...(o.taints ? { taints: o.taints } : {}) },
+  status: { capacity: { cpu: "4", memory: "16Gi" }, allocatable: { cpu: "3920m", memory: "15Gi" } },
+});
+const claim = (name: string, o: { providerID?: string; nodeName?: string; rv?: string; deleting?: boolean; conditions?: object[] } = {}): KubeObject => ({
+  metadata: { name, resourceVersion: o.rv ?? "1", labels: { "karpenter.sh/nodepool": "default", from: "claim" }, ...(o.deleting ? { deletionTimestamp: "2026-03-02T10:00:00Z" } : {}) },
+  spec: { requirements: [], nodeClassRef: { group: "karpenter.k8s.aws", kind: "EC2NodeClass", name: "default" }, taints: [{ key: "claim", effect: "NoSchedule" }] },
+  status: { ...(o.providerID ? { providerID: o.providerID } : {}), ...(o.nodeName ? { nodeName: o.nodeName } : {}), capacity: { cpu: "4" }, allocatable: { cpu: "3900m" }, conditions: o.conditions ?? [] },
+});
+const pod = (name: string, nodeName: string, o: { cpu?: string; daemonSet?: boolean; rv?: string; phase?: string } = {}): KubeObject => ({
+  metadata: { name, namespace: "default", resourceVersion: o.rv ?? "1", ...(o.daemonSet ? { ownerReferences: [{ apiVersion: "apps/v1", kind: "DaemonSet", name: "ds", uid: "u", controller: true }] } : {}) },
+  spec: { ...(nodeName ? { nodeName } : {}), containers: [{ name: "c", resources: { requests: { cpu: o.cpu ?? "500m", memory: "1Gi" }, limits: { cpu: "1" } } }] },
+  status: { phase: o.phase ?? (nodeName ? "Running" : "Pending") },
+});
+const pairs = (s: ClusterState) => s.stateNodes().map((n) => [n.nodeName ?? "-", n.nodeClaimName ?? "-"]);
+
+describe("StateNode pairing", () => {
+  it("a NodeClaim in flight becomes the Node's pair when the Node joins with its providerID", () => {
+    const s = new ClusterState();
+    s.apply("NodeClaim", claim("nc1", { providerID: pid("1") }), "ADDED");
+    const inFlight = s.stateNodeForNodeClaim("nc1")!;
+    expect(inFlight.inFlight()).toBe(true);
+    expect(inFlight.name).toBe("nc1");
+    expect(inFlight.labels().from).toBe("claim");
+    expect(inFlight.taints()).toEqual([{ key: "claim", effect: "NoSchedule" }]);
+    expect(inFlight.allocatable()).toEqual({ cpu: "3900m" });
+    s.apply("Node", node("n1", { providerID: pid("1") }), "ADDED");
+    expect(pairs(s)).toEqual([["n1", "nc1"]]);
+    const sn = s.stateNodeForNode("n1")!;
+    expect(sn).toBe(inFlight); // the same StateNode, now registered
+    expect(s.stateNodeForProviderID(pid("1"))).toBe(sn);
+    expect(sn.name).toBe("n1");
+    expect(sn.labels().from).toBe("node");
+    expect(sn.allocatable()).toEqual({ cpu: "3920m", memory: "15Gi" });
+    expect(sn.nodePoolName()).toBe("default");
+    expect(s.nodeForProviderID(pid("1"))?.metadata.name).toBe("n1");
+  });
+
+  it("a Node that joined first pairs with its NodeClaim when the claim arrives", () => {
+    const s = new ClusterState();
+    s.apply("Node", node("n1", { providerID: pid("1") }), "ADDED");
+    expect(pairs(s)).toEqual([["n1", "-"]]);
+    expect(s.stateNodeForNode("n1")!.managed()).toBe(true); // NodePool label, no claim yet
+    s.apply("NodeClaim", claim("nc1", { providerID: pid("1") }), "ADDED");
+    expect(pairs(s)).toEqual([["n1", "nc1"]]);
+    expect(s.nodeClaimForNode(s.nodes.get("n1")!)?.metadata.name).toBe("nc1");
+  });
+
+  it("pairs once the NodeClaim's providerID is set late, and by status.nodeName when only that names the Node", () => {
+    const s = new ClusterState();
+    s.apply("NodeClaim", claim("nc1"), "ADDED");
+    s.apply("Node", node("n1", { providerID: pid("1") }), "ADDED");
+    expect(pairs(s)).toEqual([["n1", "-"], ["-", "nc1"]]);
+    s.apply("NodeClaim", claim("nc1", { providerID: pid("1"), rv: "2" }), "MODIFIED");
+    expect(pairs(s)).toEqual([["n1", "nc1"]]);
+
+    s.apply("Node", node("n2"), "ADDED");
+    s.apply("NodeClaim", claim("nc2", { nodeName: "n2" }), "ADDED");
+    expect(s.stateNodeForNode("n2")?.nodeClaimName).toBe("nc2");
+    // A claim whose providerID another Node reports never pairs by name.
+    s.apply("NodeClaim", claim("nc2", { nodeName: "n2", providerID: pid("1"), rv: "2" }), "MODIFIED");
+    expect(s.stateNodeForNode("n2")?.nodeClaimName).toBeUndefined();
+  });
+
+  it("keeps the Node alone when its NodeClaim is deleted, and the claim alone when its Node is", () => {
+    const s = new ClusterState();
+    s.apply("Node", node("n1", { providerID: pid("1") }), "ADDED");
+    s.apply("NodeClaim", claim("nc1", { providerID: pid("1"), conditions: [{ type: "Registered", status: "True" }, { type: "Initialized", status: "True" }] }), "ADDED");
+    const sn = s.stateNodeForNode("n1")!;
+    expect([sn.registered(), sn.initialized()]).toEqual([true, true]);
+    s.apply("NodeClaim", claim("nc1", { providerID: pid("1"), rv: "2" }), "DELETED");
+    expect(pairs(s)).toEqual([["n1", "-"]]);
+    expect(s.stateNodeForNodeClaim("nc1")).toBeUndefined();
+    expect(s.stateNodeForNode("n1")!.initialized()).toBe(true); // no claim: counts as initialized, as Karpenter
+
+    s.apply("NodeClaim", claim("nc2", { providerID: pid("2") }), "ADDED");
+    s.apply("Node", node("n2", { providerID: pid("2") }), "ADDED");
+    s.apply("Node", node("n2", { providerID: pid("2"), rv: "2" }), "DELETED");
+    expect(s.stateNodeForNodeClaim("nc2")!.inFlight()).toBe(true);
+    expect(pairs(s)).toEqual([["n1", "-"], ["-", "nc2"]]);
+  });
+
+  it("follows pods between nodes with their requests, DaemonSet requests apart, terminal pods not counted", () => {
+    const s = new ClusterState();
+    s.apply("Node", node("a", { providerID: pid("a") }), "ADDED");
+    s.apply("Node", node("b", { providerID: pid("b") }), "ADDED");
+    s.apply("Pod", pod("web", "a", { cpu: "500m" }), "ADDED");
+    s.apply("Pod", pod("ds", "a", { cpu: "100m", daemonSet: true }), "ADDED");
+    s.apply("Pod", pod("done", "a", { cpu: "2", phase: "Succeeded" }), "ADDED");
+    const a = s.stateNodeForNode("a")!;
+    expect(a.pods().map((p) => p.metadata.name).sort()).toEqual(["done", "ds", "web"]);
+    expect(a.podRequests()).toEqual({ cpu: 600, memory: 2 * 2 ** 30 });
+    expect(a.daemonSetRequests()).toEqual({ cpu: 100, memory: 2 ** 30 });
+    expect(a.podLimits()).toEqual({ cpu: 2000 });
+    s.apply("Pod", pod("web", "", { rv: "2" }), "MODIFIED");
+    s.apply("Pod", pod("web", "b", { rv: "3" }), "MODIFIED");
+    expect(a.podRequests()).toEqual({ cpu: 100, memory: 2 ** 30 });
+    expect(s.stateNodeForNode("b")!.pods().map((p) => p.metadata.name)).toEqual(["web"]);
+  });
+
+  it("is nominated until the window ends or every planned pod is bound to it", () => {
+    const s = new ClusterState();
+    s.apply("Pod", pod("p1", ""), "ADDED");
+    s.apply("Pod", pod("p2", ""), "ADDED");
+    s.apply("NodeClaim", claim("nc1", { providerID: pid("1") }), "ADDED");
+    s.nominateNodeClaim("nc1", ["default/p1", "default/p2"], 10_000);
+    s.apply("Node", node("n1", { providerID: pid("1") }), "ADDED");
+    const sn = s.stateNodeForNodeClaim("nc1")!;
+    expect([sn.nominated(9_999), sn.nominated(10_000), sn.nominatedUntil()]).toEqual([true, false, 10_000]);
+    s.apply("Pod", pod("p1", "n1", { rv: "2" }), "MODIFIED");
+    expect(s.isNodeClaimNominated("nc1", 5_000)).toBe(true); // p2 still pending
+    s.apply("Pod", pod("p2", "n1", { rv: "2" }), "MODIFIED");
+    expect(s.isNodeClaimNominated("nc1", 5_000)).toBe(false);
+    s.apply("NodeClaim", claim("nc1", { providerID: pid("1"), rv: "2" }), "DELETED");
+    expect(s.isNodeClaimNominated("nc1", 5_000)).toBe(false);
+    expect(s.stateNodeForNode("n1")!.nominatedUntil()).toBeUndefined();
+  });
+
+  it("is marked for deletion when its Node or NodeClaim is deleting or the Node carries karpenter.sh/disrupted", () => {
+    const s = new ClusterState();
+    s.apply("Node", node("a", { providerID: pid("a") }), "ADDED");
+    s.apply("NodeClaim", claim("nc-a", { providerID: pid("a") }), "ADDED");
+    expect(s.stateNodeForNode("a")!.markedForDeletion()).toBe(false);
+    s.apply("NodeClaim", claim("nc-a", { providerID: pid("a"), rv: "2", deleting: true }), "MODIFIED");
+    expect([s.stateNodeForNode("a")!.deleting(), s.stateNodeForNode("a")!.markedForDeletion()]).toEqual([true, true]);
+    s.apply("Node", node("b", { taints: [{ key: "karpenter.sh/disrupted", effect: "NoSchedule" }] }), "ADDED");
+    expect([s.stateNodeForNode("b")!.deleting(), s.stateNodeForNode("b")!.markedForDeletion()]).toEqual([false, true]);
+  });
+});
