@@ -361,4 +361,10 @@ export const METRICS = {
     name: "karpenter_interruption_deleted_messages_total",
     help: "Count of messages deleted from the SQS queue.",
   },
+  interruptionMessageQueueDuration: {
+    type: "histogram",
+    name: "karpenter_interruption_message_queue_duration_seconds",
+    help: "Amount of time an interruption message is on the queue before it is processed by karpenter.",
+    buckets: DURATION_BUCKETS,
+  },
 } as const satisfies Record<string, MetricDefinition>;

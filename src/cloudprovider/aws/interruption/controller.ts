@@ -14,7 +14,8 @@ import { SqsInterruptionQueue, runInterruptionLoop } from "./sqsPoller";
 import type { EngineDeps } from "../../../kube/deps";
 
 export interface InterruptionControllerDeps
-  extends Pick<EngineDeps, "client" | "state" | "log" | "metrics" | "events"> {
+  extends Pick<EngineDeps, "client" | "state" | "log" | "metrics" | "events">,
+    Partial<Pick<EngineDeps, "clock">> {
   /** The provider's ICE cache (AWS: `unavailableOfferings.markUnavailable`). */
   markUnavailable?: (instanceType: string, zone: string, capacityType: string, reason: string) => void;
   /** The provider's capacity-reservation availability (AWS: `capacityReservations.markUnavailable`). */
@@ -68,6 +69,12 @@ export function makeInterruptionHandler<M extends QueueMessage>(
       return ms;
     },
     deleteMessage: async (m) => {
+      // As Karpenter: how long a parsed message (handled or for an instance not ours) sat on the queue since its
+      // event's time; a malformed or unrecognised one is deleted without it.
+      const event = parseInterruptionMessage(m.body);
+      const at = event.kind === "unknown" ? NaN : Date.parse(event.time ?? "");
+      if (Number.isFinite(at))
+        metrics.interruptionMessageQueueDuration.observe(Math.max(0, ((deps.clock?.now() ?? Date.now()) - at) / 1000));
       await queue.deleteMessage(m);
       metrics.interruptionDeletedMessages.inc();
     },

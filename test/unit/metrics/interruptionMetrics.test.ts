@@ -1,0 +1,42 @@
+// Modelled on the AWS provider's interruption suite: karpenter_interruption_message_queue_duration_seconds observes,
+// for each message it parsed and processed, the time since the event's `time`; a malformed message is deleted
+// without an observation.
+import { makeInterruptionHandler } from "../../../src/cloudprovider/aws/interruption/controller";
+import { ClusterState } from "../../../src/kube/clusterState";
+import { FakeClock } from "../../../src/kube/clock";
+import { EventRecorder } from "../../../src/kube/events";
+import { MemoryKubeClient } from "../../../src/kube/memoryClient";
+import { silentLogger } from "../../../src/log";
+import { Metrics } from "../../../src/metrics";
+
+const spotWarning = (instanceId: string, time: string) =>
+  JSON.stringify({
+    version: "0", id: "e-1", "detail-type": "EC2 Spot Instance Interruption Warning", source: "aws.ec2", account: "1", time,
+    region: "us-east-1", resources: [`arn:aws:ec2:us-east-1:1:instance/${instanceId}`], detail: { "instance-id": instanceId, "instance-action": "terminate" },
+  });
+
+describe("karpenter_interruption_message_queue_duration_seconds", () => {
+  it("observes how long each parsed message sat on the queue, not the malformed ones", async () => {
+    const clock = new FakeClock(Date.parse("2025-01-01T00:00:42Z"));
+    const client = new MemoryKubeClient();
+    const state = new ClusterState();
+    state.markSynced();
+    const metrics = new Metrics();
+    const queue = {
+      messages: [
+        { messageId: "m1", body: spotWarning("i-0000dead", "2025-01-01T00:00:00Z"), receiptHandle: "r1" },
+        { messageId: "m2", body: "not json", receiptHandle: "r2" },
+      ],
+      async receive() { const m = this.messages; this.messages = []; return m; },
+      async deleteMessage() {},
+    };
+    const handler = makeInterruptionHandler({ client, state, log: silentLogger(), metrics, events: new EventRecorder(client), clock }, queue);
+    const res = await handler.processBatch();
+    expect(res.deleted).toBe(2);
+    const h = (await metrics.registry.getMetricsAsJSON()).find((x) => x.name === "karpenter_interruption_message_queue_duration_seconds")!;
+    expect(h.values.find((v) => v.metricName?.endsWith("_count"))?.value).toBe(1);
+    expect(h.values.find((v) => v.metricName?.endsWith("_sum"))?.value).toBe(42);
+    expect(h.values.find((v) => v.labels.le === 40)?.value).toBe(0);
+    expect(h.values.find((v) => v.labels.le === 50)?.value).toBe(1);
+  });
+});
