@@ -33,10 +33,10 @@ describe("karpenter_interruption_message_queue_duration_seconds", () => {
     const handler = makeInterruptionHandler({ client, state, log: silentLogger(), metrics, events: new EventRecorder(client), clock }, queue);
     const res = await handler.processBatch();
     expect(res.deleted).toBe(2);
-    const h = (await metrics.registry.getMetricsAsJSON()).find((x) => x.name === "karpenter_interruption_message_queue_duration_seconds")!;
-    expect(h.values.find((v) => v.metricName?.endsWith("_count"))?.value).toBe(1);
-    expect(h.values.find((v) => v.metricName?.endsWith("_sum"))?.value).toBe(42);
-    expect(h.values.find((v) => v.labels.le === 40)?.value).toBe(0);
-    expect(h.values.find((v) => v.labels.le === 50)?.value).toBe(1);
+    const text = await metrics.registry.metrics();
+    expect(text).toMatch(/^karpenter_interruption_message_queue_duration_seconds_count 1$/m);
+    expect(text).toMatch(/^karpenter_interruption_message_queue_duration_seconds_sum 42$/m);
+    expect(text).toMatch(/^karpenter_interruption_message_queue_duration_seconds_bucket\{le="40"\} 0$/m);
+    expect(text).toMatch(/^karpenter_interruption_message_queue_duration_seconds_bucket\{le="50"\} 1$/m);
   });
 });
