@@ -40,6 +40,13 @@ interface QueuedPod {
   vol?: PodVolumes;
 }
 
+/** A pod being tried: its current (possibly relaxed) form, and whether that is already a private copy. */
+interface Attempt {
+  q: QueuedPod;
+  pod: Pod;
+  copied: boolean;
+}
+
 function sortPods(pods: QueuedPod[]): void {
   pods.sort(
     (a, b) =>
@@ -187,26 +194,63 @@ class Scheduler {
       }
     }
     const seen = new Set<string>();
-    // Pods with the same namespace, labels and spec meet exactly the same checks, and a failed attempt changes
-    // nothing: while no pod was placed since one of them failed, the others fail for the same reason. So the
-    // backlog a NodePool at its limits leaves costs one evaluation per Deployment in every batch, not one per pod.
-    const failed = new Map<string, { placed: number; reason: string }>();
-    let placed = 0;
+    const fresh: Attempt[] = [];
     for (const q of queue) {
       if (seen.has(q.key)) continue;
       seen.add(q.key);
-      const eq = failed.size > 0 ? equivalenceKey(q.pod) : undefined; // memoised: cheap after the first batch
-      const same = eq === undefined ? undefined : failed.get(eq);
+      fresh.push(
+        policy === "Ignore" ? { q, pod: dropPreferences(q.pod), copied: true } : { q, pod: q.pod, copied: false },
+      );
+    }
+    // Karpenter's scheduling queue: a pod that fails is tried again after the others for as long as the batch makes
+    // progress, so a pod whose affinity target (or spread peer) is placed later in the batch still schedules.
+    let pass = this.placeAll(fresh);
+    const errors = [...pass.errors];
+    while (pass.failed.some((f) => f.at < pass.placed)) {
+      pass = this.placeAll(pass.failed);
+      errors.push(...pass.errors);
+    }
+    for (const f of [...pass.failed, ...errors])
+      this.unschedulable.push({ pod: f.q.pod, key: f.q.key, reason: f.reason });
+    if (this.input.options?.improve !== false) {
+      for (const cl of [...this.claims]) {
+        const split = spill(cl, this.ctx, () => this.nextName(cl.template, ++this.claimSeq));
+        if (split) this.claims.push(split);
+      }
+      mergeClaims(this.claims, this.ctx);
+    }
+    return this.result();
+  }
+
+  /**
+   * One pass over `pods` in order, each relaxed until it places or nothing is left to relax. Returns how many
+   * placed, the pods that did not (with their relaxed copy and how many had placed when they failed) and the pods
+   * whose spec could not be read (never retried).
+   */
+  private placeAll(pods: Attempt[]): {
+    placed: number;
+    failed: Array<Attempt & { reason: string; at: number }>;
+    errors: Array<{ q: QueuedPod; reason: string }>;
+  } {
+    // Pods with the same namespace, labels and spec meet exactly the same checks, and a failed attempt changes
+    // nothing: while no pod was placed since one of them failed, the others fail for the same reason. So the
+    // backlog a NodePool at its limits leaves costs one evaluation per Deployment in every batch, not one per pod.
+    const failedEq = new Map<string, { placed: number; reason: string }>();
+    const failed: Array<Attempt & { reason: string; at: number }> = [];
+    const errors: Array<{ q: QueuedPod; reason: string }> = [];
+    let placed = 0;
+    for (const a of pods) {
+      const { q } = a;
+      const eq = failedEq.size > 0 ? equivalenceKey(q.pod) : undefined; // memoised: cheap after the first batch
+      const same = eq === undefined ? undefined : failedEq.get(eq);
       if (same && same.placed === placed) {
-        this.unschedulable.push({ pod: q.pod, key: q.key, reason: same.reason });
+        failed.push({ ...a, reason: same.reason, at: placed });
         continue;
       }
-      let pod = policy === "Ignore" ? dropPreferences(q.pod) : q.pod;
+      let { pod, copied } = a;
       let reason: string | undefined;
-      let threw = false;
       try {
         reason = this.tryPod(compilePod(pod, q.requests, this.ctx.topology, q.vol));
-        let copied = policy === "Ignore";
         while (reason !== undefined) {
           if (!copied) {
             pod = relaxableCopy(pod);
@@ -216,23 +260,16 @@ class Scheduler {
           reason = this.tryPod(compilePod(pod, q.requests, this.ctx.topology, q.vol));
         }
       } catch (e) {
-        reason = (e as Error).message; // names the pod: not shared with its equivalents
-        threw = true;
+        errors.push({ q, reason: (e as Error).message }); // names the pod: not shared with its equivalents
+        continue;
       }
       if (reason === undefined) placed++;
       else {
-        this.unschedulable.push({ pod: q.pod, key: q.key, reason });
-        if (!threw) failed.set(eq ?? equivalenceKey(q.pod), { placed, reason });
+        failed.push({ q, pod, copied, reason, at: placed });
+        failedEq.set(eq ?? equivalenceKey(q.pod), { placed, reason });
       }
     }
-    if (this.input.options?.improve !== false) {
-      for (const cl of [...this.claims]) {
-        const split = spill(cl, this.ctx, () => this.nextName(cl.template, ++this.claimSeq));
-        if (split) this.claims.push(split);
-      }
-      mergeClaims(this.claims, this.ctx);
-    }
-    return this.result();
+    return { placed, failed, errors };
   }
 
   /**
