@@ -22,6 +22,8 @@ export interface MotoSeed {
   k8sVersions: string[];
   queueName: string;
   queueUrl: string;
+  /** One placement group of each strategy: `<cluster>-cluster`, `<cluster>-partition` (3), `<cluster>-spread`. */
+  placementGroups: Array<{ name: string; id: string; strategy: string; partitionCount?: number }>;
   faultsEndpoint: string;
 }
 

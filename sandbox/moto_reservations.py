@@ -1,4 +1,4 @@
-"""On-Demand Capacity Reservations for the emulator: moto 5.2.5 has none.
+"""Capacity reservations for the emulator (On-Demand Capacity Reservations and capacity blocks): moto 5.2 has none.
 
 Through the EC2 API, as AWS answers them: CreateCapacityReservation, DescribeCapacityReservations (ids, filters
 state / owner-id / instance-match-criteria / instance-type / availability-zone / tag:K / tag-key) and
@@ -7,7 +7,10 @@ CancelCapacityReservation. A CreateFleet override whose launch template targets 
 the instance reads back with CapacityReservationId and that specification, the reservation's
 AvailableInstanceCount drops, and when it has no room (or is not active, or is for another type / zone) the
 override fails with ReservationCapacityExceeded / InvalidCapacityReservationId... as EC2 reports it. Terminating
-the instance frees its slot. Capacity blocks (bought through PurchaseCapacityBlock) are not emulated.
+the instance frees its slot. Capacity blocks: DescribeCapacityBlockOfferings (InstanceType, InstanceCount,
+CapacityDurationHours; one offering per zone, starting now) and PurchaseCapacityBlock create a `targeted` reservation
+of ReservationType `capacity-block` with its EndDate; a launch into it must say MarketType `capacity-block` (EC2
+refuses otherwise) and its instance reads back with InstanceLifecycle `capacity-block`.
 """
 import datetime
 import threading
@@ -16,6 +19,7 @@ import uuid
 _lock = threading.Lock()
 _reservations: dict = {}  # id -> EC2 CapacityReservation shape (plus "_owner")
 _bound: dict = {}  # instance id -> reservation id
+_block_offerings: dict = {}  # capacity block offering id -> its EC2 CapacityBlockOffering shape
 
 
 def _now():
@@ -113,6 +117,55 @@ def install(region_of, account):
             _reservations[rid]["AvailableInstanceCount"] = 0
         return ActionResult({"Return": True})
 
+    def describe_capacity_block_offerings(self):
+        itype = self._get_param("InstanceType")
+        count = int(self._get_param("InstanceCount") or 0)
+        hours = int(self._get_param("CapacityDurationHours") or 0)
+        if not itype or count <= 0 or hours <= 0 or hours % 24 and hours > 24:
+            raise EC2ClientError("InvalidParameterValue", "InstanceType, a positive InstanceCount and "
+                                 "CapacityDurationHours (1-24, or a multiple of 24) are required")
+        start = _now().replace(microsecond=0)
+        end = start + datetime.timedelta(hours=hours)
+        out = []
+        from moto.ec2.models import ec2_backends
+        zones = sorted(z.name for z in ec2_backends[account][region_of()].describe_availability_zones())
+        for zone in zones:
+            oid = "cb-" + uuid.uuid4().hex[:17]
+            o = {"CapacityBlockOfferingId": oid, "InstanceType": itype, "AvailabilityZone": zone,
+                 "InstanceCount": count, "StartDate": start, "EndDate": end, "CapacityBlockDurationHours": hours,
+                 "UpfrontFee": "0.00", "CurrencyCode": "USD", "Tenancy": "default"}
+            with _lock:
+                _block_offerings[oid] = o
+            out.append(o)
+        return ActionResult({"CapacityBlockOfferings": out})
+
+    def purchase_capacity_block(self):
+        oid = self._get_param("CapacityBlockOfferingId")
+        with _lock:
+            o = _block_offerings.pop(oid, None)
+        if o is None:
+            raise EC2ClientError("InvalidCapacityBlockOfferingId.NotFound",
+                                 f"The capacity block offering ID '{oid}' does not exist")
+        tags = []
+        for spec in self._get_param("TagSpecifications", []) or []:
+            if spec.get("ResourceType") == "capacity-reservation":
+                tags += [{"Key": t["Key"], "Value": t.get("Value", "")} for t in spec.get("Tags", [])]
+        rid = "cr-" + uuid.uuid4().hex[:17]
+        r = {
+            "CapacityReservationId": rid, "OwnerId": account,
+            "CapacityReservationArn": f"arn:aws:ec2:{region_of()}:{account}:capacity-reservation/{rid}",
+            "InstanceType": o["InstanceType"], "InstancePlatform": self._get_param("InstancePlatform") or "Linux/UNIX",
+            "AvailabilityZone": o["AvailabilityZone"], "Tenancy": "default",
+            "TotalInstanceCount": o["InstanceCount"], "AvailableInstanceCount": o["InstanceCount"], "State": "active",
+            "InstanceMatchCriteria": "targeted", "EndDateType": "limited", "StartDate": o["StartDate"],
+            "EndDate": o["EndDate"], "CreateDate": _now(), "ReservationType": "capacity-block", "Tags": tags,
+        }
+        with _lock:
+            _reservations[rid] = r
+        return ActionResult({"CapacityReservation": r})
+
+    EC2Response.describe_capacity_block_offerings = describe_capacity_block_offerings
+    EC2Response.purchase_capacity_block = purchase_capacity_block
     EC2Response.create_capacity_reservation = create_capacity_reservation
     EC2Response.describe_capacity_reservations = describe_capacity_reservations
     EC2Response.cancel_capacity_reservation = cancel_capacity_reservation
@@ -159,9 +212,11 @@ def target_of(data):
 
 def fleet_fault(backend, config, override, zone):
     """The EC2 error for an override whose template targets a reservation it cannot launch into, else None."""
-    rid = target_of(_template_data(backend, config))
+    data = _template_data(backend, config)
+    rid = target_of(data)
     if rid is None:
         return None
+    market = ((data or {}).get("InstanceMarketOptions") or {}).get("MarketType")
     with _lock:
         _expire()
         r = _reservations.get(rid)
@@ -171,6 +226,10 @@ def fleet_fault(backend, config, override, zone):
         if r["State"] != "active" or r["InstanceType"] != override.get("InstanceType") or r["AvailabilityZone"] != zone:
             return {"errorCode": "InvalidCapacityReservationId.Mismatch",
                     "errorMessage": f"The capacity reservation {rid} does not match the instance type and zone"}
+        if (r["ReservationType"] == "capacity-block") != (market == "capacity-block"):
+            return {"errorCode": "InvalidParameterCombination",
+                    "errorMessage": f"Launching into {r['ReservationType']} reservation {rid} needs MarketType "
+                                    f"{'capacity-block' if r['ReservationType'] == 'capacity-block' else 'unset'}"}
         if r["AvailableInstanceCount"] <= 0:
             return {"errorCode": "ReservationCapacityExceeded",
                     "errorMessage": f"The requested capacity reservation {rid} has no available capacity"}
@@ -196,3 +255,5 @@ def bind(backend, inst, launch_spec):
         r = _reservations.get(rid)
         if r is not None:
             r["AvailableInstanceCount"] = max(0, r["AvailableInstanceCount"] - 1)
+            if r["ReservationType"] == "capacity-block":
+                inst.lifecycle = "capacity-block"  # DescribeInstances: InstanceLifecycle capacity-block

@@ -16,7 +16,8 @@ ARCHES = {"x86_64": "x86_64", "arm64": "arm64"}  # SSM path segment -> EC2 Archi
 
 def seed(endpoint, region, cluster, k8s_versions, zone_count):
     """The getting-started EKS cluster's AWS side: VPC, subnets per zone, the cluster security group, the node
-    role and instance profile, EKS-optimized AMIs with their SSM parameters, and the interruption queue."""
+    role and instance profile, EKS-optimized AMIs with their SSM parameters, a placement group of each strategy,
+    and the interruption queue."""
     import boto3
     from moto.ec2.models import ec2_backends
     from moto.ec2.models.amis import Ami
@@ -127,13 +128,20 @@ def seed(endpoint, region, cluster, k8s_versions, zone_count):
         amis.append({"id": ami.id, "name": ami.name, "family": "custom", "arch": arch, "k8s": "", "version": "",
                      "creationDate": AMI_RELEASES[-1][1].strftime("%Y-%m-%dT%H:%M:%S.000Z")})
 
+    # One placement group of each strategy, named after the cluster (placementGroupSelector by name or id).
+    placement_groups = []
+    for strategy, extra in (("cluster", {}), ("partition", {"PartitionCount": 3}), ("spread", {"SpreadLevel": "rack"})):
+        g = ec2.create_placement_group(GroupName=f"{cluster}-{strategy}", Strategy=strategy, **extra)["PlacementGroup"]
+        placement_groups.append({"name": g["GroupName"], "id": g["GroupId"], "strategy": strategy,
+                                 **({"partitionCount": g["PartitionCount"]} if strategy == "partition" else {})})
+
     sqs = client("sqs")
     queue_url = sqs.create_queue(QueueName=cluster)["QueueUrl"]
     return {
         "clusterName": cluster, "region": region, "zones": zones, "accountId": ACCOUNT, "vpcId": vpc_id,
         "subnets": subnets,
         "securityGroups": security_groups, "roleName": role_name, "instanceProfile": role_name, "amis": amis,
-        "k8sVersions": k8s_versions, "queueName": cluster, "queueUrl": queue_url,
+        "k8sVersions": k8s_versions, "queueName": cluster, "queueUrl": queue_url, "placementGroups": placement_groups,
     }
 
 

@@ -19,8 +19,9 @@ Why in-process (each is something moto cannot be told through the AWS API):
   (a new instance missing from DescribeInstances for N seconds);
 - moto has no Pricing API: sandbox/moto_pricing.py serves GetProducts from the on-demand table (--pricing-api
   serve|refuse);
-- moto has no capacity reservations: sandbox/moto_reservations.py serves ODCRs and reservation-targeted
-  CreateFleet launches.
+- moto has no capacity reservations: sandbox/moto_reservations.py serves ODCRs, capacity blocks and
+  reservation-targeted CreateFleet launches;
+- moto has no placement groups: sandbox/moto_placement.py serves them and places fleet instances in them.
 """
 import argparse
 import json
@@ -73,6 +74,9 @@ def install_fleet_faults():
                 fault = _fault_for(o.get("InstanceType"), zone, lifecycle)
                 if fault is None:
                     fault = moto_reservations.fleet_fault(self, config, o, zone)
+                if fault is None:
+                    data = moto_reservations._template_data(self, config)
+                    fault = moto_placement.fleet_fault((data or {}).get("Placement"), zone)
                 if fault is None and zone and o.get("InstanceType") and not _offered(o["InstanceType"], zone):
                     fault = {"errorCode": "Unsupported", "errorMessage":
                              "The requested configuration is currently not supported. Please check the documentation "
@@ -96,6 +100,10 @@ def install_fleet_faults():
                 continue
             kept_configs.append({**config, "Overrides": kept} if overrides else config)
         tcs = dict(target_capacity_specification or {})
+        # moto launches only on-demand and spot targets: a capacity block / interruptible reservation launch is an
+        # on-demand one into the targeted reservation (moto_reservations.bind marks the instance).
+        if tcs.get("DefaultTargetCapacityType") in ("capacity-block", "reserved-capacity"):
+            tcs["DefaultTargetCapacityType"] = "on-demand"
         if not kept_configs:
             # Nothing launchable: an instant fleet with no instances and only errors, as EC2 answers.
             tcs = {**tcs, "TotalTargetCapacity": "0", "SpotTargetCapacity": "0", "OnDemandTargetCapacity": "0"}
@@ -145,9 +153,7 @@ def install_fleet_faults():
         # Detailed monitoring and the placement group, as DescribeInstances reports them.
         monitoring = data.get("Monitoring") or {}
         inst.monitoring_state = "enabled" if str(monitoring.get("Enabled")).lower() == "true" else "disabled"
-        placement = data.get("Placement") or {}
-        if placement.get("GroupName") or placement.get("GroupId"):
-            inst.placement.group_name = placement.get("GroupName") or placement.get("GroupId")
+        moto_placement.assign(inst, data.get("Placement") or {})
         md = data.get("MetadataOptions") or {}
         if md:
             backend.modify_instance_metadata_options(
@@ -273,8 +279,9 @@ def main():
     args = ap.parse_args()
     import moto_pricing
     moto_pricing.set_mode(args.pricing_api)
-    global moto_reservations
+    global moto_reservations, moto_placement
     import moto_reservations
+    import moto_placement
     global REGION
     REGION = args.region
     os.environ["AWS_DEFAULT_REGION"] = REGION
@@ -293,6 +300,7 @@ def main():
     install_eventual_consistency()
     install_spot_prices()
     moto_reservations.install(lambda: REGION, ACCOUNT)
+    moto_placement.install(lambda: REGION, ACCOUNT)
     priced = lambda: (REGION, on_demand_types(), on_demand_price)  # noqa: E731
     moto_app = moto_pricing.pricing_app(DomainDispatcherApplication(create_backend_app), priced)
     app = faults_middleware(moto_app, lambda body: seed_eks(REGION, args.cluster_name, body))

@@ -8,6 +8,8 @@
 //   CLUSTER_SERVICE_CIDR             service CIDR for user data (else eks:DescribeCluster).
 //   AWS_REGION (required)            region of the EC2/SQS/SSM APIs.
 //   INTERRUPTION_QUEUE               SQS queue name; when set the interruption poller runs.
+//   ISOLATED_VPC [false]             no route to AWS endpoints without a VPC endpoint (Karpenter's): the Pricing
+//                                    API is not asked (embedded prices) and managed instance profiles not deleted.
 //   BATCH_IDLE_DURATION [1s]         provisioning batch closes after this long without new pending pods.
 //   BATCH_MAX_DURATION [10s]         ...or after this long in total.
 //   FEATURE_GATES [SpotToSpotConsolidation=false]  comma list Name=true|false.
@@ -34,6 +36,8 @@ export interface Settings {
   clusterCABundle?: string;
   awsRegion: string;
   interruptionQueue?: string;
+  /** ISOLATED_VPC: no Pricing API, no IAM instance-profile cleanup (Karpenter's --isolated-vpc). */
+  isolatedVpc: boolean;
   batchIdleMs: number;
   batchMaxMs: number;
   featureGates: Record<string, boolean>;
@@ -163,6 +167,7 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     clusterServiceCIDR: str("CLUSTER_SERVICE_CIDR", false),
     awsRegion,
     interruptionQueue: str("INTERRUPTION_QUEUE", false),
+    isolatedVpc: bool("ISOLATED_VPC", false),
     batchIdleMs,
     batchMaxMs,
     featureGates,

@@ -140,6 +140,7 @@ function awsCloudProvider(settings: Settings, state: ClusterState, log: Logger):
     nodeClassLookup: async (name) => state.nodeClasses.get(name) as unknown as EC2NodeClassLike | undefined,
     logger: log.child({ controller: "cloudprovider" }),
     reservedCapacity: settings.featureGates.ReservedCapacity ?? true,
+    isolatedVpc: settings.isolatedVpc,
   });
 }
 

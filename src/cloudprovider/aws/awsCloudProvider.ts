@@ -83,6 +83,11 @@ export interface AwsCloudProviderSettings {
   clients?: AwsClients;
   /** Karpenter's ReservedCapacity feature gate (default on): capacity reservations, reserved offerings/launches. */
   reservedCapacity?: boolean;
+  /**
+   * Karpenter's ISOLATED_VPC: AWS endpoints without a VPC endpoint are unreachable, so the Pricing API is never
+   * asked (the embedded table prices, as chosen, not as a failure) and managed instance profiles are not deleted.
+   */
+  isolatedVpc?: boolean;
 }
 
 export const DEFAULT_KUBERNETES_VERSION = "1.34";
@@ -145,7 +150,13 @@ export class AwsCloudProvider implements CloudProvider {
     this.capacityReservations = new CapacityReservationProvider(ec2, this.now);
     this.placementGroups = new PlacementGroupProvider(ec2, this.now);
     this.spotPrices = new SpotPriceProvider(ec2, this.log, this.now);
-    this.onDemandPrices = new OnDemandPricingProvider(this.clients.pricing, settings.region, this.log, this.now);
+    this.onDemandPrices = new OnDemandPricingProvider(
+      this.clients.pricing,
+      settings.region,
+      this.log,
+      this.now,
+      settings.isolatedVpc ?? false,
+    );
     this.cluster = new ClusterInfoProvider(
       this.clients.eks,
       {
@@ -376,7 +387,9 @@ export class AwsCloudProvider implements CloudProvider {
    */
   async finalizeNodeClass(nodeClass: EC2NodeClassLike | NodeClassObject): Promise<{ launchTemplates: string[] }> {
     const nc = nodeClass as EC2NodeClassLike;
-    if (!nc.spec.instanceProfile) await this.instanceProfiles.deleteManaged(nc.metadata.name);
+    // As Karpenter: no IAM calls in an isolated VPC (the profile is left for the user to remove).
+    if (!nc.spec.instanceProfile && !this.settings.isolatedVpc)
+      await this.instanceProfiles.deleteManaged(nc.metadata.name);
     return { launchTemplates: await this.launchTemplates.deleteForNodeClass(nc.metadata.name) };
   }
 

@@ -64,6 +64,8 @@ export class OnDemandPricingProvider {
     readonly region: string,
     private readonly log: Logger,
     private readonly now: Now = Date.now,
+    /** ISOLATED_VPC: the Pricing API is never asked; the embedded table is the chosen source, not a fallback. */
+    private readonly isolatedVpc = false,
   ) {
     const embedded = onDemandPrices(region);
     this.table = { ...embedded.prices };
@@ -72,6 +74,7 @@ export class OnDemandPricingProvider {
 
   /** Why the API is not asked at all (undefined when it is). */
   private notQueried(): string | undefined {
+    if (this.isolatedVpc) return "ISOLATED_VPC=true: the Pricing API is not asked";
     if (this.region.startsWith("us-gov")) return "the Pricing API is not available in AWS GovCloud regions";
     if (!this.api) return "no Pricing API client is configured";
     return undefined;
@@ -82,9 +85,16 @@ export class OnDemandPricingProvider {
   /** The current table (instance type -> $/h); starts a refresh when one is due; a substitute is logged once. */
   prices(): Record<string, number> {
     void this.refreshIfDue();
-    const { message } = this.state();
+    const { message, isolated } = this.state();
+    if (isolated && !this.warned) {
+      this.warned = "isolated";
+      this.log.info(
+        { region: this.region },
+        "running in an isolated VPC, on-demand pricing information will not be updated",
+      );
+    }
     if (message && message !== this.warned) this.log.warn({ region: this.region }, message);
-    this.warned = message;
+    if (message) this.warned = message;
     return this.table;
   }
 
@@ -139,6 +149,9 @@ export class OnDemandPricingProvider {
     const base = { region: this.region, ...(this.fallbackFrom ? { fallbackFrom: this.fallbackFrom } : {}) };
     if (this.updatedAt !== undefined)
       return { ...base, source: "api", updatedAt: new Date(this.updatedAt).toISOString() };
+    // As Karpenter: in an isolated VPC the embedded prices are the configured source, not a failure; only another
+    // region's table standing in is still a fallback.
+    if (this.isolatedVpc && !this.fallbackFrom) return { ...base, source: "embedded", isolated: true };
     const why =
       this.notQueried() ?? this.lastError ?? `the Pricing API (${pricingApiRegion(this.region)}) has not answered yet`;
     const message = this.fallbackFrom

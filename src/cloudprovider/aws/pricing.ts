@@ -17,6 +17,8 @@ export interface PricingState {
   fallbackFrom?: string;
   /** When the Pricing API last answered (source "api"). */
   updatedAt?: string;
+  /** ISOLATED_VPC: the embedded table by configuration (PricesResolved True, reason IsolatedVPC). */
+  isolated?: boolean;
   /** Why the prices are a substitute (undefined when they are the Pricing API's, or for an offline plan's own table). */
   message?: string;
 }
@@ -46,7 +48,14 @@ export const PRICES_PENDING = {
 
 /** The PricesResolved condition part for an EC2NodeClass status (informational: Ready does not depend on it). */
 export function pricesCondition(state: PricingState): { type: string; ok: boolean; reason: string; message: string } {
-  return state.message
-    ? { type: PRICES_CONDITION, ok: false, reason: PRICE_FALLBACK_REASON, message: state.message }
-    : { type: PRICES_CONDITION, ok: true, reason: PRICES_CONDITION, message: "" };
+  if (state.message)
+    return { type: PRICES_CONDITION, ok: false, reason: PRICE_FALLBACK_REASON, message: state.message };
+  if (state.isolated)
+    return {
+      type: PRICES_CONDITION,
+      ok: true,
+      reason: "IsolatedVPC",
+      message: `ISOLATED_VPC=true: on-demand prices for ${state.region} are the embedded table; the Pricing API is not asked`,
+    };
+  return { type: PRICES_CONDITION, ok: true, reason: PRICES_CONDITION, message: "" };
 }

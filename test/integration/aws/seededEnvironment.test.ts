@@ -1,5 +1,5 @@
 // The emulator is seeded like the Karpenter getting-started EKS cluster, reachable through the plain AWS SDK.
-import { EC2Client, DescribeSubnetsCommand, DescribeSecurityGroupsCommand, DescribeImagesCommand } from "@aws-sdk/client-ec2";
+import { EC2Client, DescribeSubnetsCommand, DescribeSecurityGroupsCommand, DescribeImagesCommand, DescribePlacementGroupsCommand } from "@aws-sdk/client-ec2";
 import { SSMClient, GetParameterCommand } from "@aws-sdk/client-ssm";
 import { SQSClient, GetQueueUrlCommand, SendMessageCommand, ReceiveMessageCommand, DeleteMessageCommand } from "@aws-sdk/client-sqs";
 import { IAMClient, GetInstanceProfileCommand } from "@aws-sdk/client-iam";
@@ -17,6 +17,14 @@ test("the discovery tag selects one private subnet in each of three zones", asyn
   const out = await new EC2Client(cfg()).send(new DescribeSubnetsCommand({ Filters: discovery() }));
   const zones = (out.Subnets ?? []).map(s => s.AvailabilityZone).sort();
   expect(zones).toEqual(["us-east-1a", "us-east-1b", "us-east-1c"]);
+});
+
+test("one placement group of each strategy is seeded (DescribePlacementGroups answers by name)", async () => {
+  const names = ["cluster", "partition", "spread"].map(s => `${moto.clusterName}-${s}`);
+  const out = await new EC2Client(cfg()).send(new DescribePlacementGroupsCommand({ GroupNames: names }));
+  expect((out.PlacementGroups ?? []).map(g => [g.GroupName, g.Strategy, g.PartitionCount, g.State]).sort()).toEqual([
+    [names[0], "cluster", undefined, "available"], [names[1], "partition", 3, "available"], [names[2], "spread", undefined, "available"],
+  ]);
 });
 
 test("the discovery tag selects exactly the cluster security group, not the VPC default", async () => {
