@@ -8,6 +8,8 @@ import { schedulerSimulator } from "../src/disruption/schedulerSimulator";
 import type { ClusterSnapshot, NodeInfo, NodePoolLike, PodInfo } from "../src/disruption/types";
 import { schedule } from "../src/scheduling/scheduler";
 import type { Node, Pod } from "../src/scheduling/types";
+import { pairObjects } from "../src/kube/stateNodes";
+import type { KubeObject } from "../src/kube/client";
 
 const NODES = 500;
 const PODS_PER_NODE = 10;
@@ -38,12 +40,12 @@ export function fleet(podCpu = "200m"): { snapshot: ClusterSnapshot; nodePool: N
         spec: { nodeName: name, containers: [{ name: "c", resources: { requests: { cpu: podCpu, memory: "1Gi" } } }] },
         status: { phase: "Running" },
       };
-      pods.push({ namespace: "default", name: podName, uid: `u-${i}-${j}`, ownerKind: "ReplicaSet", phase: "Running", raw });
+      pods.push({ namespace: "default", name: podName, uid: `u-${i}-${j}`, ownerKind: "ReplicaSet", phase: "Running", pod: raw });
     }
     nodes.push({
       name, nodeClaimName: `nc-${name}`, nodePoolName: "default", labels, instanceType: type.name, capacityType: "on-demand", zone: od.zone,
       pricePerHour: od.price, createdAt: new Date(NOW.getTime() - 86_400_000), lastPodEventTime: new Date(NOW.getTime() - 3_600_000),
-      conditions: [{ type: "Initialized", status: "True" }], markedForDeletion: false, pods, raw: { node },
+      conditions: [{ type: "Initialized", status: "True" }], markedForDeletion: false, pods, stateNode: pairObjects([node as unknown as KubeObject], [])[0]!,
     });
   }
   return { snapshot: { nodes, nodePools: [nodePool] }, nodePool };

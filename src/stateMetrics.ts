@@ -1,40 +1,13 @@
 // Karpenter's metrics.node and metrics.pod controllers over the cluster state: per-node allocatable, pod and
 // DaemonSet requests/limits, system overhead and age; cluster utilization; karpenter_pods_state. Run periodically
 // (Karpenter: every 5 s); every pass replaces the previous series so deleted nodes and pods disappear.
-import { isOwnedByDaemonSet, isTerminal } from "./apis/pods";
-import { addResources, maxResources, parseResources, type ResourceMap } from "./apis/quantity";
+import { addResources, parseResources, type ResourceMap } from "./apis/quantity";
 import type { ClusterState } from "./kube/clusterState";
-import type { KubeObject } from "./kube/client";
 import { Metrics, NODE_LABEL_KEYS } from "./metrics";
-
-/** kube-scheduler's effective pod requests (or limits): max(app + sidecars, each init + earlier sidecars) + overhead. */
-function podResources(p: KubeObject, which: "requests" | "limits"): ResourceMap {
-  const where = `pod ${p.metadata.namespace}/${p.metadata.name}`;
-  let app: ResourceMap = {};
-  for (const c of p.spec?.containers ?? []) app = addResources(app, parseResources(c.resources?.[which], where));
-  let sidecars: ResourceMap = {};
-  let init: ResourceMap = {};
-  for (const c of p.spec?.initContainers ?? []) {
-    const r = parseResources(c.resources?.[which], where);
-    if (c.restartPolicy === "Always") sidecars = addResources(sidecars, r);
-    else init = maxResources(init, addResources(r, sidecars));
-  }
-  let total = maxResources(addResources(app, sidecars), init);
-  if (p.spec?.overhead) total = addResources(total, parseResources(p.spec.overhead, where));
-  return total;
-}
 
 const resourceLabel = (name: string) => name.toLowerCase().replace(/-/g, "_");
 /** Metric value of an internal integer: cpu is held in millicores, reported in cores (as Karpenter). */
 const value = (name: string, v: number) => (name === "cpu" ? v / 1000 : v);
-
-function safe(p: KubeObject, which: "requests" | "limits"): ResourceMap {
-  try {
-    return podResources(p, which);
-  } catch {
-    return {}; // an unparsable quantity is reported by admission/scheduling; metrics never throw
-  }
-}
 
 export interface StateMetricsOptions {
   now: number;
@@ -55,17 +28,11 @@ export function collectStateMetrics(metrics: Metrics, state: ClusterState, o: St
   metrics.nodesCurrentLifetime.reset();
   metrics.clusterUtilization.reset();
 
-  const podsByNode = new Map<string, KubeObject[]>();
-  for (const p of state.pods.values()) {
-    const n = p.spec?.nodeName as string | undefined;
-    if (!n || isTerminal(p)) continue;
-    const list = podsByNode.get(n) ?? [];
-    list.push(p);
-    podsByNode.set(n, list);
-  }
   let clusterAlloc: ResourceMap = {};
   let clusterUsed: ResourceMap = {};
-  for (const node of state.nodes.values()) {
+  for (const sn of state.stateNodes()) {
+    const node = sn.node;
+    if (!node) continue; // a NodeClaim in flight has no node series yet
     const labels = (node.metadata.labels ?? {}) as Record<string, string>;
     const base: Record<string, string> = {
       node_name: node.metadata.name,
@@ -73,24 +40,14 @@ export function collectStateMetrics(metrics: Metrics, state: ClusterState, o: St
       managed: String(Boolean(labels["karpenter.sh/nodepool"])),
     };
     for (const [key, name] of NODE_LABEL_KEYS) base[name] = labels[key] ?? "";
-    const alloc = parseResources(node.status?.allocatable ?? {}, `node ${node.metadata.name}`);
-    const cap = parseResources(node.status?.capacity ?? {}, `node ${node.metadata.name}`);
+    const alloc = parseResources(sn.allocatable(), `node ${node.metadata.name}`);
+    const cap = parseResources(sn.capacity(), `node ${node.metadata.name}`);
     const overhead: ResourceMap = {};
     for (const [k, v] of Object.entries(cap)) overhead[k] = v - (alloc[k] ?? 0);
-    let req: ResourceMap = {};
-    let lim: ResourceMap = {};
-    let dreq: ResourceMap = {};
-    let dlim: ResourceMap = {};
-    for (const p of podsByNode.get(node.metadata.name) ?? []) {
-      const r = safe(p, "requests");
-      const l = safe(p, "limits");
-      req = addResources(req, r);
-      lim = addResources(lim, l);
-      if (isOwnedByDaemonSet(p)) {
-        dreq = addResources(dreq, r);
-        dlim = addResources(dlim, l);
-      }
-    }
+    const req = sn.podRequests();
+    const lim = sn.podLimits();
+    const dreq = sn.daemonSetRequests();
+    const dlim = sn.daemonSetLimits();
     const series: Array<[(typeof perNode)[number], ResourceMap]> = [
       [metrics.nodesAllocatable, alloc],
       [metrics.nodesTotalPodRequests, req],

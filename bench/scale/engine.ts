@@ -176,10 +176,8 @@ async function main(): Promise<void> {
   progress("launched");
   const pricePerHour = [...cloud.price.values()].reduce((a, b) => a + b, 0);
   const nodeOfClaim = new Map<string, string>();
-  for (const n of c.state.nodes.values()) {
-    const nc = c.state.nodeClaimForNode(n);
-    if (nc) nodeOfClaim.set(nc.metadata.name!, n.metadata.name);
-  }
+  for (const sn of c.state.stateNodes())
+    if (sn.node && sn.nodeClaimName) nodeOfClaim.set(sn.nodeClaimName, sn.node.metadata.name);
   let bound = 0;
   for (const [key, { app, i }] of podApp) {
     const claim = c.state.nominatedNodeClaim(key);

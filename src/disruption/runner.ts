@@ -17,7 +17,7 @@ import { cheapest } from "./pricing";
 import { CommandQueue } from "./queue";
 import { schedulerSimulator, type ScheduleFn } from "./schedulerSimulator";
 import { buildSnapshot, type KubeObjectLike } from "./snapshot";
-import { hasDisruptedTaint, removeDisruptedTaint } from "./taints";
+import { removeDisruptedTaint } from "./taints";
 import {
   DEFAULT_SETTINGS,
   type ClusterSnapshot,
@@ -121,9 +121,7 @@ export class DisruptionRunner {
     const disrupting = new Set(this.queue.disrupting());
     const snap = buildSnapshot(
       {
-        nodes: [...state.nodes.values()] as unknown as KubeObjectLike[],
-        nodeClaims: [...state.nodeClaims.values()] as unknown as KubeObjectLike[],
-        pods: [...state.pods.values()] as unknown as KubeObjectLike[],
+        stateNodes: state.stateNodes(),
         pdbs: [...state.pdbs.values()] as unknown as KubeObjectLike[],
         nodePools: nodePools.map((np) => ({
           ...np,
@@ -131,7 +129,6 @@ export class DisruptionRunner {
         })) as unknown as NodePoolLike[],
         price: (t, z, c) => prices.get(`${t}|${z}|${c}`),
         disrupting,
-        nominated: (nc) => state.isNodeClaimNominated(nc, now.getTime()),
       },
       now,
     );
@@ -320,10 +317,9 @@ export class DisruptionRunner {
   /** After a restart no command is in flight: a karpenter.sh/disrupted taint on a live NodeClaim's node is stale. */
   private async cleanOrphanTaints(): Promise<void> {
     const { state, client } = this.deps;
-    for (const node of [...state.nodes.values()]) {
-      if (!hasDisruptedTaint(node as never)) continue;
-      const nc = state.nodeClaimForNode(node);
-      if (!nc || nc.metadata.deletionTimestamp || node.metadata.deletionTimestamp) continue;
+    for (const sn of state.stateNodes()) {
+      const node = sn.node;
+      if (!node || !sn.nodeClaim || !sn.hasDisruptedTaint() || sn.deleting()) continue;
       await removeDisruptedTaint(client, state, node.metadata.name);
       this.deps.log.info({ Node: { name: node.metadata.name } }, "removed stale disrupted taint");
     }

@@ -8,22 +8,17 @@ import type { NodeInfo, PodInfo, ReplacementOption, SimulatedNodeClaim, Simulato
 
 export type ScheduleFn = (input: SchedulingInput) => SchedulingResult;
 
-/** What a NodeInfo.raw must hold for this adapter: the Node object (pods come from NodeInfo.pods[].raw). */
-export interface SchedulerNodeRaw {
-  node: Node;
+function podOf(p: PodInfo): Pod {
+  if (!p.pod)
+    throw new Error(`pod ${p.namespace}/${p.name}: PodInfo.pod must hold the Pod object for the scheduler simulation`);
+  return p.pod;
 }
 
-function rawPod(p: PodInfo): Pod {
-  if (!p.raw)
-    throw new Error(`pod ${p.namespace}/${p.name}: PodInfo.raw must hold the Pod object for the scheduler simulation`);
-  return p.raw as Pod;
-}
-
-function rawNode(n: NodeInfo): Node {
-  const raw = n.raw as SchedulerNodeRaw | undefined;
-  if (!raw?.node)
-    throw new Error(`node ${n.name}: NodeInfo.raw.node must hold the Node object for the scheduler simulation`);
-  return raw.node;
+function nodeOf(n: NodeInfo): Node {
+  const node = n.stateNode?.node;
+  if (!node)
+    throw new Error(`node ${n.name}: NodeInfo.stateNode must hold the registered Node for the scheduler simulation`);
+  return node as unknown as Node;
 }
 
 /** Re-submitted pods must not look bound to the node that is going away. */
@@ -55,12 +50,12 @@ export function schedulerSimulator(
   return {
     simulate({ snapshot, pods, removedNodes }) {
       const existingNodes: ExistingNode[] = snapshot.nodes.map((n) => ({
-        node: rawNode(n),
-        pods: n.pods.filter((p) => p.raw !== undefined).map(rawPod),
+        node: nodeOf(n),
+        pods: n.pods.filter((p) => p.pod !== undefined).map(podOf),
         markedForDeletion: n.markedForDeletion || removedNodes.has(n.name),
       }));
       const byKey = new Map(pods.map((p) => [`${p.namespace}/${p.name}`, p]));
-      const result = schedule({ ...base, pods: pods.map((p) => unbound(rawPod(p))), existingNodes });
+      const result = schedule({ ...base, pods: pods.map((p) => unbound(podOf(p))), existingNodes });
       return {
         unschedulable: result.unschedulable.map((u) => {
           const key = `${u.pod.metadata.namespace ?? "default"}/${u.pod.metadata.name ?? ""}`;

@@ -1,8 +1,9 @@
-// Builds the disruption snapshot from Kubernetes-shaped objects (what the cluster state cache holds): pairs
-// NodeClaims with their Nodes, attaches bound pods with the PDBs that select them, and prices each node's offering.
+// Builds the disruption snapshot from the cluster state's StateNodes (each Node already paired with its NodeClaim):
+// one NodeInfo view per registered StateNode, its bound pods with the PDBs that select them, its offering priced.
 // Pure and structural, so the engine stays free of client code; the controller calls it once per pass.
 import { matchesLabelSelector } from "../apis/labelSelector";
-import { hasDisruptedTaint } from "./taints";
+import type { StateNode } from "../kube/stateNode";
+import type { Pod } from "../scheduling/types";
 import type { ClusterSnapshot, Condition, NodeInfo, NodePoolLike, PdbRef, PodInfo } from "./types";
 
 export interface KubeObjectLike {
@@ -21,17 +22,14 @@ export interface KubeObjectLike {
 }
 
 export interface SnapshotInput {
-  nodes: KubeObjectLike[];
-  nodeClaims: KubeObjectLike[];
-  pods: KubeObjectLike[];
+  /** The cluster state's pairs (ClusterState.stateNodes()); NodeClaims still in flight are skipped. */
+  stateNodes: StateNode[];
   pdbs: KubeObjectLike[];
   nodePools: NodePoolLike[];
   /** $/h of an offering (NodeOverlay-adjusted if applicable); undefined when unknown. */
   price(instanceType: string, zone: string, capacityType: string): number | undefined;
   /** Node names already in an executing disruption command (count against budgets, never re-picked). */
   disrupting?: ReadonlySet<string>;
-  /** NodeClaims the provisioner nominated for pods within its nomination window. */
-  nominated?: (nodeClaimName: string) => boolean;
 }
 
 export function toPodInfo(p: KubeObjectLike, pdbs: KubeObjectLike[]): PodInfo {
@@ -60,44 +58,46 @@ export function toPodInfo(p: KubeObjectLike, pdbs: KubeObjectLike[]): PodInfo {
     terminationGracePeriodSeconds: p.spec?.terminationGracePeriodSeconds,
     tolerations: p.spec?.tolerations,
     pdbs: matching.length ? matching : undefined,
-    raw: p,
+    pod: p as unknown as Pod,
   };
 }
 
 const date = (s: string | undefined, fallback: Date): Date => (s ? new Date(s) : fallback);
 
 export function buildSnapshot(input: SnapshotInput, now: Date): ClusterSnapshot {
-  const podsByNode = new Map<string, KubeObjectLike[]>();
-  for (const p of input.pods) {
-    const n = p.spec?.nodeName as string | undefined;
-    if (!n) continue;
-    if (!podsByNode.has(n)) podsByNode.set(n, []);
-    podsByNode.get(n)!.push(p);
-  }
-  const nodesByName = new Map(input.nodes.map((n) => [n.metadata.name, n]));
-  const nodesByProvider = new Map(
-    input.nodes.filter((n) => n.spec?.providerID).map((n) => [n.spec.providerID as string, n]),
-  );
-  const claimed = new Set<string>();
   const out: NodeInfo[] = [];
-  const podsOf = (name: string): PodInfo[] => (podsByNode.get(name) ?? []).map((p) => toPodInfo(p, input.pdbs));
-
-  for (const nc of input.nodeClaims) {
-    const node =
-      (nc.status?.nodeName && nodesByName.get(nc.status.nodeName)) ||
-      (nc.status?.providerID && nodesByProvider.get(nc.status.providerID)) ||
-      undefined;
+  for (const sn of input.stateNodes) {
+    const node = sn.node as KubeObjectLike | undefined;
     if (!node) continue; // not registered yet: nothing to disrupt, and no capacity to simulate onto
-    claimed.add(node.metadata.name);
+    const pods = sn.pods().map((p) => toPodInfo(p as KubeObjectLike, input.pdbs));
+    const nc = sn.nodeClaim as KubeObjectLike | undefined;
+    if (!nc) {
+      out.push({
+        name: node.metadata.name,
+        nodeClaimName: "",
+        nodePoolName: "",
+        unmanaged: true,
+        labels: node.metadata.labels ?? {},
+        instanceType: "",
+        capacityType: "on-demand",
+        zone: "",
+        pricePerHour: 0,
+        createdAt: date(node.metadata.creationTimestamp, now),
+        conditions: [],
+        markedForDeletion: !!node.metadata.deletionTimestamp,
+        pods,
+        stateNode: sn,
+      });
+      continue;
+    }
     const labels = { ...(nc.metadata.labels ?? {}), ...(node.metadata.labels ?? {}) };
     const instanceType = labels["node.kubernetes.io/instance-type"] ?? "";
     const zone = labels["topology.kubernetes.io/zone"] ?? "";
     const capacityType = (labels["karpenter.sh/capacity-type"] ?? "on-demand") as NodeInfo["capacityType"];
-    const tainted = hasDisruptedTaint(node as never);
     out.push({
       name: node.metadata.name,
       nodeClaimName: nc.metadata.name,
-      nodePoolName: labels["karpenter.sh/nodepool"] ?? "",
+      nodePoolName: sn.nodePoolName(),
       labels,
       nodeAnnotations: node.metadata.annotations,
       nodeClaimAnnotations: nc.metadata.annotations,
@@ -108,35 +108,12 @@ export function buildSnapshot(input: SnapshotInput, now: Date): ClusterSnapshot 
       createdAt: date(nc.metadata.creationTimestamp, now),
       lastPodEventTime: nc.status?.lastPodEventTime ? new Date(nc.status.lastPodEventTime) : undefined,
       conditions: (nc.status?.conditions ?? []) as Condition[],
-      markedForDeletion:
-        !!nc.metadata.deletionTimestamp ||
-        !!node.metadata.deletionTimestamp ||
-        tainted ||
-        !!input.disrupting?.has(node.metadata.name),
-      nominated: input.nominated?.(nc.metadata.name) || undefined,
+      markedForDeletion: sn.markedForDeletion() || !!input.disrupting?.has(node.metadata.name),
+      nominated: sn.nominated(now.getTime()) || undefined,
       expireAfter: nc.spec?.expireAfter,
       terminationGracePeriod: nc.spec?.terminationGracePeriod,
-      pods: podsOf(node.metadata.name),
-      raw: { node, nodeClaim: nc },
-    });
-  }
-  for (const node of input.nodes) {
-    if (claimed.has(node.metadata.name)) continue;
-    out.push({
-      name: node.metadata.name,
-      nodeClaimName: "",
-      nodePoolName: "",
-      unmanaged: true,
-      labels: node.metadata.labels ?? {},
-      instanceType: "",
-      capacityType: "on-demand",
-      zone: "",
-      pricePerHour: 0,
-      createdAt: date(node.metadata.creationTimestamp, now),
-      conditions: [],
-      markedForDeletion: !!node.metadata.deletionTimestamp,
-      pods: podsOf(node.metadata.name),
-      raw: { node },
+      pods,
+      stateNode: sn,
     });
   }
   out.sort((a, b) => a.name.localeCompare(b.name));

@@ -1,6 +1,8 @@
 // The snapshot the disruption engine consumes. It is a structural view the controllers build from the cluster
 // state cache, so the engine itself never talks to Kubernetes or AWS and every decision is a pure function of it.
 import type { ObservedCondition } from "../apis/conditions";
+import type { StateNode } from "../kube/stateNode";
+import type { Pod } from "../scheduling/types";
 
 export type CapacityType = "spot" | "on-demand" | "reserved";
 export type DisruptionReason = "Empty" | "Underutilized" | "Drifted";
@@ -43,11 +45,11 @@ export interface PodInfo {
   pdbs?: PdbRef[];
   /** Resource requests, canonical units (cpu in millicores, memory in bytes), for simulators and benches. */
   requests?: Record<string, number>;
-  /** Opaque original object handed back to the scheduler simulation. */
-  raw?: unknown;
+  /** The cluster state's Pod this view reads (what the scheduler simulation re-submits elsewhere). */
+  pod?: Pod;
 }
 
-/** One Node + its NodeClaim, as the cluster state knows it. */
+/** A view of one StateNode (a Node + its NodeClaim) with what the disruption methods decide on precomputed. */
 export interface NodeInfo {
   /** Node name (or NodeClaim name while the node has not registered). */
   name: string;
@@ -79,8 +81,8 @@ export interface NodeInfo {
   terminationGracePeriod?: string;
   pods: PodInfo[];
   allocatable?: Record<string, number>;
-  /** Opaque original objects (Node, NodeClaim) handed back to the scheduler simulation. */
-  raw?: unknown;
+  /** The cluster state's pairing this view was built from (the scheduler simulation places pods onto its Node). */
+  stateNode?: StateNode;
 }
 
 export interface Budget {

@@ -146,3 +146,33 @@ export class StateNodeIndex {
     }
   }
 }
+
+/**
+ * StateNodes over plain object lists, the objects as given (no slimming, no nominations): for offline callers
+ * (`capsicum plan`, benches, tests) that hold lists rather than a watched cluster state.
+ */
+export function pairObjects(nodes: KubeObject[], claims: NodeClaim[], pods: KubeObject[] = []): StateNode[] {
+  const byNode = new Map<string, KubeObject[]>();
+  for (const p of pods) {
+    const n = p.spec?.nodeName as string | undefined;
+    if (n) byNode.set(n, [...(byNode.get(n) ?? []), p]);
+  }
+  const podMap = new Map(pods.map((p) => [`${p.metadata.namespace ?? "default"}/${p.metadata.name}`, p]));
+  const source: StateNodeSource = {
+    podsOnNode: (name) => byNode.get(name) ?? [],
+    pods: podMap,
+    nominationOf: () => undefined,
+  };
+  const nodeMap = new Map<string, KubeObject>();
+  const claimMap = new Map<string, NodeClaim>();
+  const index = new StateNodeIndex(source, nodeMap, claimMap);
+  for (const n of nodes) {
+    nodeMap.set(n.metadata.name, n);
+    index.changed("Node", n.metadata.name, undefined, n);
+  }
+  for (const c of claims) {
+    claimMap.set(c.metadata.name!, c);
+    index.changed("NodeClaim", c.metadata.name!, undefined, c as unknown as KubeObject);
+  }
+  return index.all();
+}

@@ -10,7 +10,6 @@ import type { InstanceType } from "../cloudprovider/types";
 import { ClusterState, podKey } from "../kube/clusterState";
 import { KubeObject, isInvalid } from "../kube/client";
 import type { SchedulingInput, SchedulingResult, Pod } from "../scheduling/types";
-import { hasDisruptedTaint } from "../disruption/taints";
 import { createNodeClaim } from "./createNodeClaim";
 import { buildSchedulingInput } from "./schedulingInput";
 import type { EngineDeps } from "../kube/deps";
@@ -91,14 +90,18 @@ export class Provisioner {
         this.nodeClassFailed(np, e as Error);
       }
     }
-    const existingNodes = [...state.nodes.values()].map((n) => ({
-      node: n as never,
-      pods: state.podsOnNode(n.metadata.name) as unknown as Pod[],
-      markedForDeletion: isNodeDeleting(state, n),
-    }));
-    const inFlightNodeClaims = [...state.nodeClaims.values()]
-      .filter((nc) => !state.nodeForProviderID(nc.status?.providerID))
-      .map((nc) => ({ nodeClaim: nc as never, markedForDeletion: !!nc.metadata.deletionTimestamp }));
+    // Registered nodes (managed or not) first, then the NodeClaims still in flight, from the one pairing.
+    const paired = state.stateNodes();
+    const existingNodes = paired
+      .filter((sn) => sn.node)
+      .map((sn) => ({
+        node: sn.node as never,
+        pods: sn.pods() as unknown as Pod[],
+        markedForDeletion: sn.markedForDeletion(),
+      }));
+    const inFlightNodeClaims = paired
+      .filter((sn) => sn.inFlight())
+      .map((sn) => ({ nodeClaim: sn.nodeClaim as never, markedForDeletion: sn.deleting() }));
     // deps.instanceTypes already has the NodeOverlays in force applied (the controller's NodeOverlayController).
     const input = buildSchedulingInput({
       pods: pods as unknown as Pod[],
@@ -199,7 +202,7 @@ export class Provisioner {
       }
     }
     for (const a of result.existingNodes) {
-      const claim = a.kind === "Node" ? nodeClaimOfNode(state, a.name) : inFlightName(state, a.name);
+      const claim = a.kind === "Node" ? state.stateNodeForNode(a.name)?.nodeClaimName : inFlightName(state, a.name);
       if (claim && a.pods.length)
         state.nominateNodeClaim(
           claim,
@@ -207,10 +210,7 @@ export class Provisioner {
           nominatedUntil,
         );
       for (const p of a.pods) {
-        const target =
-          a.kind === "Node"
-            ? `node/${a.name}`
-            : `nodeclaim/${state.nodeClaims.has(a.name) ? a.name : inFlightName(state, a.name)}`;
+        const target = a.kind === "Node" ? `node/${a.name}` : `nodeclaim/${inFlightName(state, a.name)}`;
         events.publish({
           involved: podRef(p as never),
           type: "Normal",
@@ -275,14 +275,10 @@ function u0(r: SchedulingResult) {
   return r.unschedulable[0]!;
 }
 
-function nodeClaimOfNode(state: ClusterState, nodeName: string): string | undefined {
-  const node = state.nodes.get(nodeName);
-  return node ? state.nodeClaimForNode(node)?.metadata.name : undefined;
-}
-
-function inFlightName(state: ClusterState, nodeName: string): string {
-  for (const nc of state.nodeClaims.values()) if (nc.status?.nodeName === nodeName) return nc.metadata.name!;
-  return nodeName;
+/** The NodeClaim an in-flight placement names (by its own name, or the Node name it reported). */
+function inFlightName(state: ClusterState, name: string): string {
+  if (state.nodeClaims.has(name)) return name;
+  return state.stateNodeForNode(name)?.nodeClaimName ?? name;
 }
 
 function podRef(p: KubeObject) {
@@ -295,21 +291,14 @@ function podRef(p: KubeObject) {
   };
 }
 
-/** The node is going away: being deleted, its NodeClaim is, or it carries karpenter.sh/disrupted. */
-export function isNodeDeleting(state: ClusterState, n: KubeObject): boolean {
-  if (n.metadata.deletionTimestamp) return true;
-  if (hasDisruptedTaint(n as never)) return true;
-  return !!state.nodeClaimForNode(n)?.metadata.deletionTimestamp;
-}
-
 /** Reschedulable pods (not daemonset/node-owned, not terminating or finished) on nodes whose NodeClaim is deleting, unbound. */
 export function deletingNodePods(state: ClusterState): KubeObject[] {
   const out: KubeObject[] = [];
   for (const nc of state.nodeClaims.values()) {
     if (!nc.metadata.deletionTimestamp) continue;
-    const node = state.nodeForProviderID(nc.status?.providerID);
-    if (!node) continue;
-    for (const p of state.podsOnNode(node.metadata.name)) {
+    const sn = state.stateNodeForNodeClaim(nc.metadata.name!);
+    if (!sn?.node) continue;
+    for (const p of sn.pods()) {
       if (p.metadata.deletionTimestamp || !isReschedulable(p)) continue;
       const { nodeName: _n, ...spec } = p.spec ?? {};
       out.push({ ...p, spec });

@@ -106,9 +106,7 @@ const isInitialized = (nc: NodeClaim): boolean =>
 
 /** Pods that would have to move if the node went away (not daemonset/node-owned, not finished). */
 function reschedulablePods(state: ClusterState, nc: NodeClaim): number {
-  const node = state.nodeForProviderID(nc.status?.providerID);
-  if (!node) return 0;
-  return state.podsOnNode(node.metadata.name).filter(isReschedulable).length;
+  return (state.stateNodeForNodeClaim(nc.metadata.name!)?.pods() ?? []).filter(isReschedulable).length;
 }
 
 /** Scale-down order: uninitialized first, then fewest pods to move, then newest, then name (deterministic). */

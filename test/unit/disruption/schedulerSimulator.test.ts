@@ -6,6 +6,8 @@ import { schedulerSimulator } from "../../../src/disruption/schedulerSimulator";
 import type { NodeInfo, NodePoolLike, PodInfo } from "../../../src/disruption/types";
 import { schedule } from "../../../src/scheduling/scheduler";
 import type { Pod } from "../../../src/scheduling/types";
+import { pairObjects } from "../../../src/kube/stateNodes";
+import type { KubeObject } from "../../../src/kube/client";
 import { NOW } from "./fixtures";
 
 const catalog = loadCatalog();
@@ -16,16 +18,18 @@ const pool: NodePoolLike = {
   spec: { template: { spec: { nodeClassRef: { group: "karpenter.k8s.aws", kind: "EC2NodeClass", name: "default" }, requirements: [{ key: "karpenter.sh/capacity-type", operator: "In", values: ["on-demand"] }] } }, disruption: { consolidateAfter: "0s" } },
 };
 
+const stateNodeOf = (node: KubeObject) => pairObjects([node], [])[0]!;
+
 function mkNode(name: string, podCpus: string[]): NodeInfo {
   const labels = { ...m5xl.labels, "karpenter.sh/nodepool": "default", "karpenter.sh/capacity-type": "on-demand", "topology.kubernetes.io/zone": od.zone, "node.kubernetes.io/instance-type": "m5.xlarge" };
   const pods: PodInfo[] = podCpus.map((cpu, i) => {
     const raw: Pod = { metadata: { name: `${name}-p${i}`, namespace: "default", ownerReferences: [{ kind: "ReplicaSet", name: "rs", controller: true }] }, spec: { nodeName: name, containers: [{ resources: { requests: { cpu, memory: "256Mi" } } }] } };
-    return { namespace: "default", name: `${name}-p${i}`, ownerKind: "ReplicaSet", raw };
+    return { namespace: "default", name: `${name}-p${i}`, ownerKind: "ReplicaSet", pod: raw };
   });
   return {
     name, nodeClaimName: `nc-${name}`, nodePoolName: "default", labels, instanceType: "m5.xlarge", capacityType: "on-demand", zone: od.zone, pricePerHour: od.price,
     createdAt: new Date(NOW.getTime() - 7_200_000), conditions: [{ type: "Initialized", status: "True" }], markedForDeletion: false, pods,
-    raw: { node: { metadata: { name, labels }, status: { allocatable: { cpu: `${m5xl.allocatable.cpu}m`, memory: String(m5xl.allocatable.memory), pods: "58" } } } },
+    stateNode: stateNodeOf({ metadata: { name, labels }, status: { allocatable: { cpu: `${m5xl.allocatable.cpu}m`, memory: String(m5xl.allocatable.memory), pods: "58" } } }),
   };
 }
 
@@ -48,13 +52,13 @@ describe("schedulerSimulator over schedule()", () => {
   });
   it("reports pods that cannot move as unschedulable", () => {
     const snapshot = { nodePools: [pool], nodes: [mkNode("a", ["500m"])] };
-    const huge: PodInfo = { namespace: "default", name: "huge", raw: { metadata: { name: "huge", namespace: "default" }, spec: { containers: [{ resources: { requests: { cpu: "100000" } } }] } } };
+    const huge: PodInfo = { namespace: "default", name: "huge", pod: { metadata: { name: "huge", namespace: "default" }, spec: { containers: [{ resources: { requests: { cpu: "100000" } } }] } } };
     const res = simulator.simulate({ snapshot, pods: [huge], removedNodes: new Set(["a"]) });
     expect(res.unschedulable.map(u => u.pod.name)).toEqual(["huge"]);
   });
-  it("names the missing raw object when the snapshot was built without it", () => {
+  it("names the missing Node when the snapshot was built without its StateNode", () => {
     const n = mkNode("a", []);
-    delete n.raw;
-    expect(() => simulator.simulate({ snapshot: { nodePools: [pool], nodes: [n] }, pods: [], removedNodes: new Set() })).toThrow(/node a: NodeInfo\.raw\.node must hold the Node object/);
+    delete n.stateNode;
+    expect(() => simulator.simulate({ snapshot: { nodePools: [pool], nodes: [n] }, pods: [], removedNodes: new Set() })).toThrow(/node a: NodeInfo\.stateNode must hold the registered Node/);
   });
 });

@@ -3,6 +3,9 @@ import { matchesLabelSelector as selectorMatches } from "../../../src/apis/label
 import { selectCandidates } from "../../../src/disruption/candidates";
 import { DEFAULT_SETTINGS } from "../../../src/disruption/types";
 import { NOW, nodePool } from "./fixtures";
+import { pairObjects } from "../../../src/kube/stateNodes";
+
+const paired = (i: { nodes: object[]; nodeClaims: object[]; pods: object[] }) => pairObjects(i.nodes as never, i.nodeClaims as never, i.pods as never);
 
 const nodeObj = (name: string, labels: Record<string, string> = {}, extra: object = {}) => ({ metadata: { name, labels }, spec: { providerID: `aws:///us-east-1a/i-${name}` }, ...extra });
 const claim = (name: string, nodeName: string) => ({
@@ -19,9 +22,10 @@ describe("buildSnapshot", () => {
 
   it("pairs NodeClaims with Nodes, prices them and attaches bound pods with their PDBs", () => {
     const snap = buildSnapshot({
+      stateNodes: paired({
       nodes: [nodeObj("n1"), nodeObj("control-plane")],
       nodeClaims: [claim("nc1", "n1"), claim("nc-pending", "not-registered")],
-      pods: [podObj("a", "n1", { app: "web" }), podObj("b", "n1", { app: "other" }), podObj("pending", "")],
+      pods: [podObj("a", "n1", { app: "web" }), podObj("b", "n1", { app: "other" }), podObj("pending", "")] }),
       pdbs: [{ metadata: { name: "web-pdb", namespace: "web" }, spec: { selector: { matchLabels: { app: "web" } } }, status: { disruptionsAllowed: 0 } }],
       nodePools: [nodePool()], price,
     }, NOW);
@@ -35,8 +39,8 @@ describe("buildSnapshot", () => {
   });
   it("marks nodes tainted karpenter.sh/disrupted, deleting, or in a running command as being disrupted", () => {
     const snap = buildSnapshot({
-      nodes: [nodeObj("t", {}, { spec: { taints: [{ key: "karpenter.sh/disrupted", effect: "NoSchedule" }] } }), nodeObj("c"), nodeObj("ok")],
-      nodeClaims: [claim("nc-t", "t"), claim("nc-c", "c"), claim("nc-ok", "ok")], pods: [], pdbs: [], nodePools: [nodePool()], price, disrupting: new Set(["c"]),
+      stateNodes: paired({ nodes: [nodeObj("t", {}, { spec: { taints: [{ key: "karpenter.sh/disrupted", effect: "NoSchedule" }] } }), nodeObj("c"), nodeObj("ok")],
+      nodeClaims: [claim("nc-t", "t"), claim("nc-c", "c"), claim("nc-ok", "ok")], pods: [] }), pdbs: [], nodePools: [nodePool()], price, disrupting: new Set(["c"]),
     }, NOW);
     expect(snap.nodes.map(n => [n.name, n.markedForDeletion])).toEqual([["c", true], ["ok", false], ["t", true]]);
   });

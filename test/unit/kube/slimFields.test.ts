@@ -9,6 +9,7 @@ import { buildSnapshot, type KubeObjectLike } from "../../../src/disruption/snap
 import type { NodePoolLike } from "../../../src/disruption/types";
 import type { KubeObject } from "../../../src/kube/client";
 import { ClusterState, isProvisionable, podKey } from "../../../src/kube/clusterState";
+import { pairObjects } from "../../../src/kube/stateNodes";
 import { schedule } from "../../../src/scheduling/scheduler";
 import type { NodePool, SchedulingInput } from "../../../src/scheduling/types";
 
@@ -197,7 +198,7 @@ function runEngine(f: { nodes: KubeObject[]; claims: KubeObject[]; pods: KubeObj
   };
   const provisioning = schedule(input);
   const snap = buildSnapshot(
-    { nodes: f.nodes as KubeObjectLike[], nodeClaims: f.claims as KubeObjectLike[], pods: f.pods as KubeObjectLike[], pdbs: f.pdbs as KubeObjectLike[], nodePools: [nodePool], price: (t, z, c) => catalog.find((x) => x.name === t)?.offerings.find((o) => o.zone === z && o.capacityType === c)?.price },
+    { stateNodes: pairObjects(f.nodes, f.claims as never, f.pods), pdbs: f.pdbs as KubeObjectLike[], nodePools: [nodePool], price: (t, z, c) => catalog.find((x) => x.name === t)?.offerings.find((o) => o.zone === z && o.capacityType === c)?.price },
     NOW,
   );
   const pass = computeCommand(snap, NOW, { simulator: schedulerSimulator(schedule, { nodePools: [nodePool], instanceTypes: catalog }) });

@@ -26,19 +26,20 @@ export interface InterruptionControllerDeps
 
 /** The NodeClaim whose providerID names this instance (aws:///<zone>/<instance-id>). */
 export function nodeClaimForInstance(state: ClusterState, instanceId: string): InterruptedNodeClaim | undefined {
-  for (const nc of state.nodeClaims.values()) {
-    const pid = nc.status?.providerID as string | undefined;
+  for (const sn of state.stateNodes()) {
+    const nc = sn.nodeClaim;
+    const pid = nc?.status?.providerID as string | undefined;
     if (!pid || pid.split("/").pop() !== instanceId) continue;
-    const l = nc.metadata.labels ?? {};
+    const l = nc!.metadata.labels ?? {};
     return {
-      name: nc.metadata.name!,
+      name: nc!.metadata.name!,
       instanceType: l["node.kubernetes.io/instance-type"] ?? "",
       zone: l["topology.kubernetes.io/zone"] ?? "",
       capacityType: l["karpenter.sh/capacity-type"] ?? "",
       ...(l["karpenter.k8s.aws/capacity-reservation-id"]
         ? { reservationID: l["karpenter.k8s.aws/capacity-reservation-id"] }
         : {}),
-      deleting: !!nc.metadata.deletionTimestamp,
+      deleting: !!nc!.metadata.deletionTimestamp,
     };
   }
   return undefined;
@@ -80,9 +81,10 @@ export function makeInterruptionHandler<M extends QueueMessage>(
     },
     nodeClaimForInstance: async (id) => nodeClaimForInstance(state, id),
     cordonAndDisrupt: async (ref: InterruptedNodeClaim, reason: InterruptionReason) => {
-      const nc = state.nodeClaims.get(ref.name);
+      const paired = state.stateNodeForNodeClaim(ref.name);
+      const nc = paired?.nodeClaim;
       if (!nc) return;
-      const node = state.nodeForProviderID(nc.status?.providerID);
+      const node = paired.node;
       if (node) await addDisruptedTaint(client, state, node.metadata.name, log);
       await client.delete(Kinds.NodeClaim, ref.name);
       countNodeClaimDisrupted(metrics, "interruption", nc);
