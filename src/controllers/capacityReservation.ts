@@ -47,7 +47,7 @@ export function capacityTypeSync(deps: EngineDeps, o: { list: () => Promise<Clou
           changed = await demote(Kinds.NodeClaim, nc.metadata.name!, labels);
         }
         // A reservation that ended before the node registered: there may be no Node yet; next pass.
-        const node = deps.state.nodeForProviderID(nc.status?.providerID);
+        const node = deps.state.stateNodeForNodeClaim(nc.metadata.name!)?.node;
         const nl = (node?.metadata.labels ?? {}) as Record<string, string>;
         if (node && !node.metadata.deletionTimestamp && nl[LabelRegistered] === "true") {
           if (nl[L.LabelCapacityType] === L.CapacityTypeReserved)

@@ -207,9 +207,10 @@ export class ClusterState {
     return this.paired.forProviderID(providerID)?.node;
   }
 
-  /** The NodeClaim backing a Node. */
+  /** The NodeClaim backing a Node; for a Node just deleted (a watch event's object), the one of its providerID. */
   nodeClaimForNode(node: KubeObject): NodeClaim | undefined {
-    return this.paired.forNode(node.metadata.name)?.nodeClaim;
+    const live = this.paired.forNode(node.metadata.name);
+    return live ? live.nodeClaim : this.paired.forProviderID(node.spec?.providerID)?.nodeClaim;
   }
 
   podsOnNode(nodeName: string): KubeObject[] {

@@ -31,7 +31,7 @@ export class DriftMarker {
       if (getCondition(conds, "Launched")?.status !== "True") continue;
       const np = state.nodePools.get(nc.metadata.labels?.["karpenter.sh/nodepool"] ?? "");
       if (!np) continue;
-      const node = state.nodeForProviderID(nc.status?.providerID);
+      const node = state.stateNodeForNodeClaim(nc.metadata.name!)?.node;
       const info = {
         nodeClaimAnnotations: nc.metadata.annotations,
         labels: { ...(nc.metadata.labels ?? {}), ...(node?.metadata.labels ?? {}) },

@@ -75,7 +75,7 @@ export function toSnakeCase(s: string): string {
 export async function reconcileNodeHealth(deps: NodeHealthDeps, nodeName: string): Promise<number | undefined> {
   const node = deps.state.nodes.get(nodeName);
   if (!node) return undefined;
-  const nodeClaim = deps.state.nodeClaimForNode(node);
+  const nodeClaim = deps.state.stateNodeForNode(nodeName)?.nodeClaim;
   if (!nodeClaim) return undefined;
   const unhealthy = unhealthyCondition(node, deps.policies);
   if (!unhealthy) return undefined;

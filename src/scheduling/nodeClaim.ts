@@ -68,21 +68,7 @@ export class ClaimTarget {
     if (c.ports.some((p) => tpl.daemonPorts.some((q) => hostPortsConflict(p, q))))
       return `host port ${c.ports.map((p) => p.port).join(",")} conflicts with a daemonset on every new node`;
     const base = tpl.requirements.clone().addAll(c.reqs);
-    if (!c.volumeAlts) return ClaimTarget.openWith(tpl, c, ctx, name, base);
-    // Each alternative of the pod's volume topology (a PV's OR'd terms, a StorageClass's allowed topologies) in
-    // turn, as Karpenter's tryVolumeAlternative: the first that yields a claim wins.
-    let why = "";
-    for (const alt of c.volumeAlts) {
-      const bad = base.compatible(alt);
-      if (bad) {
-        why = `incompatible volume requirements, ${bad}`;
-        continue;
-      }
-      const r = ClaimTarget.openWith(tpl, c, ctx, name, base.clone().addAll(alt));
-      if (typeof r !== "string") return r;
-      why = r;
-    }
-    return why;
+    return withVolumeAlternatives(base, c.volumeAlts, (reqs) => ClaimTarget.openWith(tpl, c, ctx, name, reqs));
   }
 
   private static openWith(
@@ -166,19 +152,7 @@ export class ClaimTarget {
       if (a.domains.length === 0) return `no ${k} domain left`;
     }
     const base = this.reqs.clone().addAll(c.reqs);
-    if (!c.volumeAlts) return this.addWith(c, ctx, base, requests);
-    let why = "";
-    for (const alt of c.volumeAlts) {
-      const bad = base.compatible(alt);
-      if (bad) {
-        why = `incompatible volume requirements, ${bad}`;
-        continue;
-      }
-      const r = this.addWith(c, ctx, base.clone().addAll(alt), requests);
-      if (r === undefined) return undefined;
-      why = r;
-    }
-    return why;
+    return withVolumeAlternatives(base, c.volumeAlts, (reqs) => this.addWith(c, ctx, reqs, requests));
   }
 
   private addWith(c: PodCtx, ctx: SolveContext, reqs: Requirements, requests: ResourceMap): string | undefined {
@@ -325,6 +299,31 @@ export class ClaimTarget {
 }
 
 /** Whether some type has an available offering of capacity type `ct` within reqs' zones and capacity types. */
+/**
+ * Karpenter's tryVolumeAlternative: without volume topology one attempt on `base`; else each alternative of the
+ * pod's volume topology (a PV's OR'd terms, a StorageClass's allowed topologies) in turn, the first to succeed
+ * wins, else the last reason. `attempt` returns a reason (string) when it fails, anything else on success.
+ */
+function withVolumeAlternatives<T>(
+  base: Requirements,
+  alts: Requirements[] | undefined,
+  attempt: (reqs: Requirements) => T | string,
+): T | string {
+  if (!alts) return attempt(base);
+  let why = "";
+  for (const alt of alts) {
+    const bad = base.compatible(alt);
+    if (bad) {
+      why = `incompatible volume requirements, ${bad}`;
+      continue;
+    }
+    const r = attempt(base.clone().addAll(alt));
+    if (typeof r !== "string") return r;
+    why = r;
+  }
+  return why;
+}
+
 function offersCapacityType(types: InstanceType[], reqs: Requirements, ct: string): boolean {
   const cts = reqs.get(L.LabelCapacityType);
   if (cts && !cts.has(ct)) return false;

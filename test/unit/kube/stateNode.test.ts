@@ -82,6 +82,8 @@ describe("StateNode pairing", () => {
     s.apply("Node", node("n2", { providerID: pid("2") }), "ADDED");
     s.apply("Node", node("n2", { providerID: pid("2"), rv: "2" }), "DELETED");
     expect(s.stateNodeForNodeClaim("nc2")!.inFlight()).toBe(true);
+    // A deleted Node's watch event still leads to its NodeClaim (the lifecycle reconciles it).
+    expect(s.nodeClaimForNode(node("n2", { providerID: pid("2") }))?.metadata.name).toBe("nc2");
     expect(pairs(s)).toEqual([["n1", "-"], ["-", "nc2"]]);
   });
 
