@@ -10,6 +10,7 @@ import { parseAllDocuments, stringify } from "yaml";
 import { peprStoreCRD } from "pepr/src/lib/assets/store";
 import { iamPolicy } from "./iam-policy";
 import { settingsDefaults } from "./settings-defaults";
+import { MODULE_RUNTIME_ENV } from "./module-runtime";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Obj = Record<string, any>;
@@ -166,7 +167,7 @@ function deployment(src: Obj, role: "admission" | "watcher"): Obj {
   });
   const env = (c.env as Obj[])
     .filter((e) => e.name !== "LOG_LEVEL") // pepr build copies the builder's LOG_LEVEL; the ConfigMap sets it
-    .concat([{ name: "CAPSICUM_TLS_DIR", value: "/app/tls" }]);
+    .concat([{ name: "CAPSICUM_TLS_DIR", value: "/app/tls" }, ...MODULE_RUNTIME_ENV]);
   spec.containers = [
     {
       name: c.name,
