@@ -187,16 +187,17 @@ function deployment(src: Obj, role: "admission" | "watcher"): Obj {
       startupProbe: { ...probe(30), periodSeconds: 5 },
       readinessProbe: probe(3),
       livenessProbe: probe(6),
-      // Watcher, from `npm run bench -- scale` (README "Benchmarks"): the engine idles at ~150 MB RSS and peaks at
-      // 191 / 215 / 337 MB with 1,000 / 5,000 / 20,000 pods (trimmed state: +1.8 KB/pod). Pods come from the engine's
-      // own kfc watch (no Pepr Pod caches); its LIST is parsed whole at start and every relist (~4.2 KiB/pod
-      // transiently): ~240 MB at 5,000 pods (the request) and ~440 MB at 20,000 (the limit leaves GC room).
-      // One solve is single-threaded: a 500m request, bursting to 2 cores. Admission: each container runs two Node
-      // processes, Pepr's entrypoint (~120 MiB RSS) and the module it forks (~210 MiB idle), measured in the sandbox.
+      // From `npm run bench -- scale` (README "Benchmarks"; MiB, a pod = Pepr's entrypoint + the module it forks,
+      // both with MODULE_RUNTIME_ENV). Watcher: peak 585 on the sandbox during Karpenter's basic scale-out (1,000
+      // pods), ~365 steady in the 30-min churn soak; the engine grows by ~150 from 1,000 to 20,000 pods and the
+      // Pod LIST (~4.2 KiB/pod) is parsed whole at start and every relist (~250 transient at 20,000): ~1 GiB at
+      // 20,000 pods. Request = the basic-shape peak, limit = the 20,000-pod estimate + 50 %. Admission: peak 258,
+      // independent of the cluster's size: request = peak + 25 %, limit = 2.5 × peak. One solve is
+      // single-threaded: a 500m request, bursting to 2 cores.
       resources:
         role === "watcher"
-          ? { requests: { cpu: "500m", memory: "384Mi" }, limits: { cpu: "2", memory: "1Gi" } }
-          : { requests: { cpu: "100m", memory: "384Mi" }, limits: { cpu: "1", memory: "768Mi" } },
+          ? { requests: { cpu: "500m", memory: "640Mi" }, limits: { cpu: "2", memory: "1536Mi" } }
+          : { requests: { cpu: "100m", memory: "320Mi" }, limits: { cpu: "1", memory: "640Mi" } },
       securityContext: container,
       volumeMounts: [
         { name: "app", mountPath: "/app" },
