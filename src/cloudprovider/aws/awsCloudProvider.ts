@@ -297,17 +297,21 @@ export class AwsCloudProvider implements CloudProvider {
     const zoned = zones ? restrictToZones(base, zones) : base;
     const forFamily = family ? forAmiFamily(zoned, family) : zoned;
     // Karpenter's compatibility checks: nested virtualization support, the placement group's strategy.
+    const pg = await this.placementGroupOf(nodeClass);
     const launchable = compatibleInstanceTypes(forFamily, shapes ?? embeddedShapes(), {
       nestedVirtualization: nodeClass?.spec.cpuOptions?.nestedVirtualization,
-      placementGroup: await this.placementGroupOf(nodeClass),
+      placementGroup: pg,
     });
+    const scopes = pg ? [pg.id] : [];
     const iced =
       this.unavailableOfferings.list().length === 0
         ? launchable
         : launchable.map((it) => ({
             ...it,
             offerings: it.offerings.map((o) =>
-              this.unavailableOfferings.isUnavailable(it.name, o.zone, o.capacityType) ? { ...o, available: false } : o,
+              this.unavailableOfferings.isUnavailable(it.name, o.zone, o.capacityType, scopes)
+                ? { ...o, available: false }
+                : o,
             ),
           }));
     const reservations = this.reservedCapacity ? (nodeClass?.status?.capacityReservations ?? []) : [];

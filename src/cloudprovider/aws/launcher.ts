@@ -89,7 +89,7 @@ export class FleetLauncher {
           requests: nodeClaim.spec.resources?.requests,
           catalog,
           subnets: subnetPerZone(status.subnets ?? []),
-          isUnavailable: this.deps.unavailableOfferings.predicate,
+          isUnavailable: this.deps.unavailableOfferings.predicateIn(iceScopes(nodeClaim, placementGroup)),
         });
       } catch (e) {
         if (e instanceof NoLaunchOptionError)
@@ -173,8 +173,16 @@ export class FleetLauncher {
         }
         continue;
       }
+      if (f.unfulfillable && f.zone && placementGroup && SPREAD_LIMIT.test(f.message ?? "")) {
+        // As Karpenter: a spread group's 7-per-zone limit blocks every type in the zone, for this group only.
+        for (const t of plan.instanceTypes)
+          this.deps.unavailableOfferings.markUnavailable(t.name, f.zone, f.capacityType, f.code, placementGroup.id);
+        continue;
+      }
       if (f.unfulfillable && f.instanceType && f.zone) {
-        this.deps.unavailableOfferings.markUnavailable(f.instanceType, f.zone, f.capacityType, f.code);
+        // Inside a placement group (partition) the ICE is scoped to it, as Karpenter's WithPlacementGroup.
+        const scope = iceScopes(nodeClaim, placementGroup).at(-1);
+        this.deps.unavailableOfferings.markUnavailable(f.instanceType, f.zone, f.capacityType, f.code, scope);
         this.deps.log.info(
           {
             "instance-type": f.instanceType,
@@ -416,4 +424,14 @@ function placementOf(
       ? targetedPartition(nodeClaim.spec.requirements, L.LabelPlacementGroupPartition)
       : undefined;
   return { groupId: pg.id, ...(partition ? { partition } : {}) };
+}
+
+/** EC2's message when a spread placement group has its seven instances in a zone. */
+const SPREAD_LIMIT = /limit of instances in this spread placement group/i;
+
+/** The ICE scopes of a launch: the placement group's id, then "<id>:<partition>" when a partition is targeted. */
+function iceScopes(nodeClaim: NodeClaimLike, pg: PlacementGroup | undefined): string[] {
+  if (!pg) return [];
+  const partition = pg.strategy === "partition" ? placementOf(nodeClaim, pg)?.partition : undefined;
+  return partition ? [pg.id, `${pg.id}:${partition}`] : [pg.id];
 }

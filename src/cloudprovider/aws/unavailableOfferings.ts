@@ -12,26 +12,42 @@ export class UnavailableOfferings {
     this.cache = new TtlCache(ttlMs, now);
   }
 
-  private static key(instanceType: string, zone: string, capacityType: string): string {
-    return `${capacityType}:${instanceType}:${zone}`;
+  private static key(instanceType: string, zone: string, capacityType: string, scope?: string): string {
+    return `${capacityType}:${instanceType}:${zone}${scope ? `:${scope}` : ""}`;
   }
 
-  markUnavailable(instanceType: string, zone: string, capacityType: string, reason: string): void {
-    this.cache.set(UnavailableOfferings.key(instanceType, zone, capacityType), { reason });
+  /** scope: a placement group id, or "<id>:<partition>" (Karpenter's placement-group scoped ICE entries). */
+  markUnavailable(instanceType: string, zone: string, capacityType: string, reason: string, scope?: string): void {
+    this.cache.set(UnavailableOfferings.key(instanceType, zone, capacityType, scope), { reason });
     this.seq++;
   }
 
-  isUnavailable(instanceType: string, zone: string, capacityType: string): boolean {
-    return this.cache.get(UnavailableOfferings.key(instanceType, zone, capacityType)) !== undefined;
+  /** Unavailable everywhere, or within one of `scopes` (the placement group, its targeted partition). */
+  isUnavailable(instanceType: string, zone: string, capacityType: string, scopes: string[] = []): boolean {
+    if (this.cache.get(UnavailableOfferings.key(instanceType, zone, capacityType)) !== undefined) return true;
+    return scopes.some(
+      (s) => this.cache.get(UnavailableOfferings.key(instanceType, zone, capacityType, s)) !== undefined,
+    );
+  }
+
+  /** The predicate for a launch in a placement group (and partition). */
+  predicateIn(scopes: string[]): (instanceType: string, zone: string, capacityType: string) => boolean {
+    return scopes.length ? (t, z, c) => this.isUnavailable(t, z, c, scopes) : this.predicate;
   }
 
   /** Currently unavailable offerings, sorted, for logs and status. */
-  list(): Array<{ instanceType: string; zone: string; capacityType: string; reason: string }> {
+  list(): Array<{ instanceType: string; zone: string; capacityType: string; reason: string; scope?: string }> {
     return this.cache
       .entriesLive()
       .map(([k, v]) => {
-        const [capacityType, instanceType, zone] = k.split(":") as [string, string, string];
-        return { instanceType, zone, capacityType, reason: v.reason };
+        const [capacityType, instanceType, zone, ...scope] = k.split(":") as [string, string, string, ...string[]];
+        return {
+          instanceType,
+          zone,
+          capacityType,
+          reason: v.reason,
+          ...(scope.length ? { scope: scope.join(":") } : {}),
+        };
       })
       .sort((a, b) =>
         (a.capacityType + a.instanceType + a.zone).localeCompare(b.capacityType + b.instanceType + b.zone),

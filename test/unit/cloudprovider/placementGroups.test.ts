@@ -32,6 +32,8 @@ class FakeEc2 {
   groups = GROUPS.map((g) => ({ ...g }));
   pgCalls: Array<Record<string, any>> = [];
   failPG = false;
+  /** CreateFleet answers every override with this error (InsufficientInstanceCapacity) and launches nothing. */
+  ice?: string;
   templates = new Map<string, Record<string, any>>();
   instances: Array<Record<string, any>> = [];
   now = NOW;
@@ -66,6 +68,13 @@ class FakeEc2 {
         return { Reservations: [{ Instances: this.instances.filter((i) => (ids ? ids.includes(i.InstanceId) : !tag || i.nodeClaim === tag)) }] };
       }
       case "CreateFleetCommand": {
+        if (this.ice) {
+          const errors = input.LaunchTemplateConfigs.flatMap((c: any) => c.Overrides.map((o: any) => ({
+            ErrorCode: "InsufficientInstanceCapacity", ErrorMessage: this.ice, Lifecycle: "on-demand",
+            LaunchTemplateAndOverrides: { LaunchTemplateSpecification: c.LaunchTemplateSpecification, Overrides: o },
+          })));
+          return { Instances: [], Errors: errors };
+        }
         const cfg = input.LaunchTemplateConfigs[0];
         const ov = cfg.Overrides[0];
         const lt = this.templates.get(cfg.LaunchTemplateSpecification.LaunchTemplateName)!;
@@ -320,5 +329,40 @@ describe("PlacementGroupDrift (Karpenter's isPlacementGroupDrifted), for every N
     setNodeClass({ placementGroupSelector: { name: "etcd" } });
     ec2.failPG = true;
     expect(await p.isDrifted(launched)).toBe("");
+  });
+});
+
+describe("ICE inside a placement group is scoped to it (Karpenter's WithPlacementGroup)", () => {
+  const available = (types: Array<{ name: string; offerings: Array<{ zone: string; capacityType: string; available: boolean }> }>, name: string) =>
+    types.find((t) => t.name === name)!.offerings.filter((o) => o.capacityType === "on-demand").map((o) => [o.zone, o.available]);
+
+  test("an ICE in a cluster group marks the offering unavailable for that group only", async () => {
+    const { ec2, p, nc, setNodeClass } = setup({ placementGroupSelector: { name: "training" } });
+    ec2.ice = "We currently do not have sufficient m5.large capacity";
+    await expect(p.create(claim("g", ["m5.large"]))).rejects.toThrow(/InsufficientInstanceCapacity/);
+    expect(p.unavailableOfferings.isUnavailable("m5.large", "us-east-1a", "on-demand")).toBe(false);
+    expect(p.unavailableOfferings.isUnavailable("m5.large", "us-east-1a", "on-demand", ["pg-cluster1"])).toBe(true);
+    expect(available(await p.getInstanceTypes(nc()), "m5.large")).toEqual([["us-east-1a", false], ["us-east-1b", false]]);
+    setNodeClass({ placementGroupSelector: undefined });
+    expect(available(await p.getInstanceTypes(nc()), "m5.large")).toEqual([["us-east-1a", true], ["us-east-1b", true]]);
+  });
+
+  test("a targeted partition's ICE is scoped to that partition", async () => {
+    const { ec2, p } = setup({ placementGroupSelector: { name: "kafka" } });
+    ec2.ice = "no capacity";
+    const req = [{ key: "karpenter.k8s.aws/placement-group-partition", operator: "In", values: ["2"] }];
+    await expect(p.create(claim("h", ["m5.large"], req))).rejects.toThrow();
+    expect(p.unavailableOfferings.isUnavailable("m5.large", "us-east-1a", "on-demand", ["pg-part1"])).toBe(false);
+    expect(p.unavailableOfferings.isUnavailable("m5.large", "us-east-1a", "on-demand", ["pg-part1", "pg-part1:2"])).toBe(true);
+  });
+
+  test("a spread group's seven-per-zone limit marks every type of the launch in that zone, for that group", async () => {
+    const { ec2, p } = setup({ placementGroupSelector: { name: "etcd" } });
+    ec2.ice = "You've reached the limit of instances in this spread placement group. A spread placement group can have up to seven instances per Availability Zone.";
+    await expect(p.create(claim("i", ["m5.large", "c5.large"]))).rejects.toThrow();
+    for (const t of ["m5.large", "c5.large"]) {
+      expect(p.unavailableOfferings.isUnavailable(t, "us-east-1a", "on-demand", ["pg-spread1"])).toBe(true);
+      expect(p.unavailableOfferings.isUnavailable(t, "us-east-1a", "on-demand")).toBe(false);
+    }
   });
 });
