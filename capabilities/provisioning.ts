@@ -1,6 +1,7 @@
 // Provisioning inputs: pods (pending ones drive launches, bound ones are capacity in use), daemonsets
 // (per-node overhead), NodePools and NodeOverlays (price/capacity adjustments, behind the NodeOverlay gate), and the
-// storage objects behind pods' volumes (claims, PVs, StorageClasses: volume topology; CSINodes: attach limits).
+// storage objects behind pods' volumes (claims, PVs, StorageClasses: volume topology; CSINodes: attach limits), and
+// Namespaces (labels for pod affinity namespaceSelectors).
 // Logic: src/provisioning/, src/scheduling/volumes.ts.
 import { Capability, a } from "pepr";
 import { CSINode, NodeOverlay, NodePool } from "./kinds";
@@ -29,3 +30,6 @@ When(a.StorageClass).IsCreatedOrUpdated().Watch(feed("StorageClass"));
 When(a.StorageClass).IsDeleted().Watch(feed("StorageClass"));
 When(CSINode).IsCreatedOrUpdated().Watch(feed("CSINode"));
 When(CSINode).IsDeleted().Watch(feed("CSINode"));
+// Namespace labels for pod (anti-)affinity namespaceSelectors (the engine keeps name and labels only).
+When(a.Namespace).IsCreatedOrUpdated().Watch(feed("Namespace"));
+When(a.Namespace).IsDeleted().Watch(feed("Namespace"));

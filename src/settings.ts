@@ -22,6 +22,8 @@
 //   RECONCILE_CONCURRENCY [10]       NodeClaim reconciles running at once.
 //   METRICS_PORT [8080]              Prometheus metrics port (0 disables the server).
 //   METRICS_BIND_ADDRESS [0.0.0.0]   address the metrics server listens on (127.0.0.1: local scrapes only).
+//   MIN_VALUES_POLICY [Strict]       Strict: a NodeClaim launches only with every requirement's minValues met;
+//                                    BestEffort: minValues that cannot be met are lowered (as Karpenter's).
 //   ADMISSION_MODE [default]         default: deny only what Karpenter's CRDs deny, capsicum's findings are
 //                                    warnings + status conditions; strict: findings deny too.
 import { parseDuration } from "./apis/duration";
@@ -55,6 +57,21 @@ export interface Settings {
   /** Address /metrics listens on (METRICS_BIND_ADDRESS; default all interfaces, as Prometheus scrapes the pod IP). */
   metricsBindAddress: string;
   admissionMode: AdmissionMode;
+  /** MIN_VALUES_POLICY: Strict (default) or BestEffort, as Karpenter's --min-values-policy. */
+  minValuesPolicy: MinValuesPolicy;
+}
+
+export type MinValuesPolicy = "Strict" | "BestEffort";
+export const MIN_VALUES_POLICIES: readonly MinValuesPolicy[] = ["Strict", "BestEffort"];
+
+/** A MIN_VALUES_POLICY value (case-sensitive, as Karpenter's); `source` names the setting or flag in the error. */
+export function parseMinValuesPolicy(raw: string | undefined, source = "MIN_VALUES_POLICY"): MinValuesPolicy {
+  const v = raw?.trim() || "Strict";
+  if (!(MIN_VALUES_POLICIES as readonly string[]).includes(v))
+    throw new SettingsError(
+      `${source}="${raw}" must be Strict or BestEffort (BestEffort lowers a NodePool requirement's minValues when the instance types cannot meet it)`,
+    );
+  return v as MinValuesPolicy;
 }
 
 export type AdmissionMode = "default" | "strict";
@@ -183,9 +200,15 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     metricsPodsStatePerPod: bool("METRICS_PODS_STATE_PER_POD", false),
     metricsBindAddress: metricsBindAddress(env.METRICS_BIND_ADDRESS, errors),
     admissionMode: "default",
+    minValuesPolicy: "Strict",
   };
   try {
     settings.admissionMode = admissionModeFrom(env);
+  } catch (e) {
+    errors.push((e as Error).message);
+  }
+  try {
+    settings.minValuesPolicy = parseMinValuesPolicy(env.MIN_VALUES_POLICY);
   } catch (e) {
     errors.push((e as Error).message);
   }

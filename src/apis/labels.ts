@@ -133,3 +133,6 @@ export function toLabelValue(s: string): string {
     .replace(/[^a-z0-9]+/g, "-")
     .replace(/^-+|-+$/g, "");
 }
+
+/** "true" when the scheduler lowered a requirement's minValues to launch the NodeClaim (MIN_VALUES_POLICY=BestEffort). */
+export const MinValuesRelaxedAnnotation = "karpenter.sh/nodeclaim-min-values-relaxed";

@@ -249,6 +249,16 @@ export class Requirements {
     return this;
   }
 
+  /**
+   * Lowers a requirement's minValues to `n` (in place): BestEffort's relaxation. `add` cannot, as intersecting
+   * keeps the larger minValues.
+   */
+  relaxMinValues(key: string, n: number): this {
+    const r = this.get(key);
+    if (r) this.map.set(r.key, new Requirement(r.key, r.complement, r.values, r.greaterThan, r.lessThan, n));
+    return this;
+  }
+
   addAll(rs: Requirements): this {
     for (const r of rs.values()) this.add(r);
     return this;

@@ -40,6 +40,8 @@ export interface LoadedObjects {
   nodeOverlays: NodeOverlay[];
   /** PersistentVolumeClaims, PersistentVolumes, StorageClasses and CSINodes: the pods' volume topology. */
   volumes: VolumeSources;
+  /** Namespaces (`kubectl get namespaces -o yaml`): their labels for pod affinity namespaceSelectors. */
+  namespaces: Array<{ metadata: { name?: string; labels?: Record<string, string> } }>;
 }
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -99,6 +101,7 @@ export function loadObjects(paths: string[]): LoadedObjects {
     inFlightNodeClaims: [],
     nodeOverlays: [],
     volumes: volumeSources(emptyStorage()),
+    namespaces: [],
   };
   const nodes: Node[] = [];
   const storage = emptyStorage();
@@ -146,6 +149,9 @@ export function loadObjects(paths: string[]): LoadedObjects {
         break;
       case "Node":
         nodes.push(o);
+        break;
+      case "Namespace":
+        out.namespaces.push({ metadata: { name: o.metadata?.name, labels: o.metadata?.labels } });
         break;
       case "NodeClaim":
         out.inFlightNodeClaims.push({ nodeClaim: o as NodeClaim, pods: [] });

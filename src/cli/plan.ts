@@ -14,7 +14,8 @@ import type { InstanceType } from "../cloudprovider/aws/catalog/types";
 import { buildSchedulingInput, evaluateOverlays } from "../provisioning/schedulingInput";
 import { podKey } from "../scheduling/pods";
 import { schedule } from "../scheduling/scheduler";
-import type { SchedulingResult } from "../scheduling/types";
+import type { SchedulingOptions, SchedulingResult } from "../scheduling/types";
+import { parseMinValuesPolicy, SettingsError, type MinValuesPolicy } from "../settings";
 import { loadObjects, type LoadedObjects } from "./load";
 import { diffMarkdown, diffTable, planDiff, PlanInputError, type PlanDiffJson } from "./planDiff";
 
@@ -29,6 +30,8 @@ export interface PlanJson {
     pricePerHour: number;
     requests: { cpu: string; memory: string; pods: string };
     pods: string[];
+    /** MIN_VALUES_POLICY=BestEffort lowered a minValues for it (the NodeClaim's nodeclaim-min-values-relaxed). */
+    minValuesRelaxed?: true;
   }>;
   existingNodes: Array<{ name: string; pods: string[] }>;
   unschedulable: Array<{ pod: string; reason: string }>;
@@ -74,7 +77,11 @@ export function offlineRegion(r: PlanRegion): { offerings?: Map<string, string[]
   return { offerings, zones, notes };
 }
 
-export function planObjects(objs: LoadedObjects, where: PlanRegion = { region: "us-east-1" }): SchedulingResult {
+export function planObjects(
+  objs: LoadedObjects,
+  where: PlanRegion = { region: "us-east-1" },
+  options: SchedulingOptions = {},
+): SchedulingResult {
   const classes = new Map(objs.nodeClasses.map((c) => [c.metadata.name ?? "", c]));
   const { offerings } = offlineRegion(where);
   const base = loadCatalog({ region: where.region, offerings });
@@ -112,6 +119,8 @@ export function planObjects(objs: LoadedObjects, where: PlanRegion = { region: "
       inFlightNodeClaims: objs.inFlightNodeClaims,
       daemonSets: objs.daemonSets,
       volumes: objs.volumes,
+      namespaces: objs.namespaces,
+      options,
     }),
   );
 }
@@ -132,6 +141,7 @@ export function toPlanJson(r: SchedulingResult): PlanJson {
         pods: formatResource("pods", c.requests.pods ?? 0),
       },
       pods: c.pods.map(podKey),
+      ...(c.minValuesRelaxed ? { minValuesRelaxed: true as const } : {}),
     })),
     existingNodes: r.existingNodes.map((n) => ({ name: n.name, pods: n.pods.map(podKey) })),
     unschedulable: r.unschedulable.map((u) => ({ pod: u.key, reason: u.reason })),
@@ -182,8 +192,9 @@ export function toTable(p: PlanJson, notes: string[] = []): string {
   return out.join("\n");
 }
 
-export const PLAN_USAGE = `usage: capsicum plan -f <files or dirs>... [--region R [--zones R-a,R-b]] [-o table|json]
-       capsicum plan -f <files or dirs>... (--diff <git-ref> | --base <dir>) [-w <workload>...] [-o table|markdown|json]`;
+export const PLAN_USAGE = `usage: capsicum plan -f <files or dirs>... [--region R [--zones R-a,R-b]] [--min-values-policy Strict|BestEffort] [-o table|json]
+       capsicum plan -f <files or dirs>... (--diff <git-ref> | --base <dir>) [-w <workload>...] [--min-values-policy Strict|BestEffort] [-o table|markdown|json]
+       (--min-values-policy defaults to MIN_VALUES_POLICY, else Strict, as the controller)`;
 
 export function runPlan(args: string[], write: (s: string) => void, writeErr: (s: string) => void): number {
   const files: string[] = [];
@@ -194,6 +205,13 @@ export function runPlan(args: string[], write: (s: string) => void, writeErr: (s
   let region = process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || "us-east-1";
   let zones: string[] | undefined;
   let regionGiven = false;
+  let minValuesPolicy: MinValuesPolicy;
+  try {
+    minValuesPolicy = parseMinValuesPolicy(process.env.MIN_VALUES_POLICY);
+  } catch (e) {
+    writeErr((e as SettingsError).message);
+    return 2;
+  }
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     const eq = a.indexOf("=");
@@ -235,6 +253,15 @@ export function runPlan(args: string[], write: (s: string) => void, writeErr: (s
         if (!(v = value("a comma-separated list of zones, e.g. --zones eu-west-1a,eu-west-1b"))) return 2;
         zones = v.split(",").filter(Boolean);
         break;
+      case "--min-values-policy":
+        if (!(v = value("Strict or BestEffort"))) return 2;
+        try {
+          minValuesPolicy = parseMinValuesPolicy(v, "--min-values-policy");
+        } catch (e) {
+          writeErr((e as SettingsError).message);
+          return 2;
+        }
+        break;
       case "--base":
         if (!(baseDir = value("a directory holding the base NodePools/EC2NodeClasses"))) return 2;
         break;
@@ -271,7 +298,7 @@ export function runPlan(args: string[], write: (s: string) => void, writeErr: (s
   if (diff) {
     let d: PlanDiffJson;
     try {
-      d = planDiff({ files, workload, ref, baseDir });
+      d = planDiff({ files, workload, ref, baseDir, options: { minValuesPolicy } });
     } catch (e) {
       if (e instanceof PlanInputError) {
         writeErr(e.message);
@@ -297,7 +324,7 @@ export function runPlan(args: string[], write: (s: string) => void, writeErr: (s
   }
   const objs = loadObjects(files);
   if (objs.nodePools.length === 0) writeErr("warning: no NodePool found in the input; nothing can be provisioned");
-  const plan = toPlanJson(planObjects(objs, { region, zones }));
+  const plan = toPlanJson(planObjects(objs, { region, zones }, { minValuesPolicy }));
   if (output === "json") {
     write(JSON.stringify(plan, null, 2));
     writeErr(`note: ${spotPriceNote()}`);

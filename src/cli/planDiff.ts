@@ -8,6 +8,7 @@ import { dirname, join, relative, resolve } from "node:path";
 import { spotPriceNote } from "../cloudprovider/aws/catalog";
 import { loadObjects, type LoadedObjects } from "./load";
 import { planObjects, toPlanJson, type PlanJson } from "./plan";
+import type { SchedulingOptions } from "../scheduling/types";
 
 /** One group of identical NodeClaims (same pool, type, capacity type, zone). */
 export interface ClaimGroup {
@@ -105,12 +106,14 @@ function loadExisting(paths: string[]): LoadedObjects {
  * Both sides are planned from scratch over the same pods: bound pods are unbound and existing Nodes/NodeClaims
  * dropped, because a NodePool change reaches running nodes through drift, which replaces them.
  */
-export function fromScratch(workload: LoadedObjects): Pick<LoadedObjects, "pods" | "daemonSets" | "volumes"> {
+export function fromScratch(
+  workload: LoadedObjects,
+): Pick<LoadedObjects, "pods" | "daemonSets" | "volumes" | "namespaces"> {
   const bound = workload.existingNodes
     .flatMap((n) => n.pods)
     .concat(workload.inFlightNodeClaims.flatMap((c) => c.pods ?? []));
   const pods = [...workload.pods, ...bound].map((p) => ({ ...p, spec: { ...p.spec, nodeName: undefined } }));
-  return { pods, daemonSets: workload.daemonSets, volumes: workload.volumes };
+  return { pods, daemonSets: workload.daemonSets, volumes: workload.volumes, namespaces: workload.namespaces };
 }
 
 function groups(p: PlanJson): Map<string, ClaimGroup> {
@@ -265,6 +268,8 @@ export interface DiffOptions {
   workload: string[];
   ref?: string;
   baseDir?: string;
+  /** Scheduler options both sides are planned with (MIN_VALUES_POLICY). */
+  options?: SchedulingOptions;
 }
 
 export function planDiff(o: DiffOptions): PlanDiffJson {
@@ -294,7 +299,7 @@ export function planDiff(o: DiffOptions): PlanDiffJson {
     existingNodes: [],
     inFlightNodeClaims: [],
   });
-  const before = toPlanJson(planObjects(config(base)));
-  const after = toPlanJson(planObjects(config(head)));
+  const before = toPlanJson(planObjects(config(base), undefined, o.options));
+  const after = toPlanJson(planObjects(config(head), undefined, o.options));
   return diffPlans(before, after, { base: baseSource, head: "working tree" });
 }

@@ -93,6 +93,7 @@ const SYNC_KINDS: StateKind[] = [
   "StorageClass",
   "CSINode",
   "VolumeAttachment",
+  "Namespace",
   "Pod",
 ];
 const STORAGE_KINDS = new Set<StateKind>([
@@ -116,6 +117,14 @@ async function syncState(client: KubeClient, state: ClusterState, log: Logger, k
         log.error(
           { kind, error: String((e as Error)?.message ?? e) },
           `cannot list ${Kinds[kind].plural}: volume topology, attach limits and the volume-detach wait need get/list/watch on it (the watcher's ClusterRole in dist/capsicum.yaml)`,
+        );
+        continue;
+      }
+      if (kind === "Namespace") {
+        // Without them (an older ClusterRole) a namespaceSelector sees only kubernetes.io/metadata.name.
+        log.error(
+          { kind, error: String((e as Error)?.message ?? e) },
+          "cannot list namespaces: pod (anti-)affinity namespaceSelectors match only the kubernetes.io/metadata.name label; the watcher's ClusterRole (dist/capsicum.yaml) needs get/list/watch on namespaces",
         );
         continue;
       }

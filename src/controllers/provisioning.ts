@@ -103,6 +103,7 @@ export function provisioning(
     // Outlives the periodic re-plan below (10 s + a batch window), as Karpenter's 2 x BATCH_MAX_DURATION window
     // outlives its provisioner loop: capacity waiting for a PDB-blocked drain's pods stays nominated throughout.
     nominationWindowMs: PROVISIONING_RETRY_MS + 2 * o.settings.batchMaxMs,
+    minValuesPolicy: o.settings.minValuesPolicy,
     log: log.child({ controller: "provisioner" }),
   });
   let running: Promise<unknown> = Promise.resolve();
@@ -146,7 +147,9 @@ export function provisioning(
         kind === "PersistentVolumeClaim" ||
         kind === "PersistentVolume" ||
         kind === "StorageClass" ||
-        kind === "CSINode"
+        kind === "CSINode" ||
+        // A namespace labelled: pods whose affinity selects namespaces by label may fit now.
+        kind === "Namespace"
       )
         triggerIfPending();
     },

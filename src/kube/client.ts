@@ -76,6 +76,8 @@ export const Kinds = {
     plural: "storageclasses",
     namespaced: false,
   },
+  // Namespace labels, for pod (anti-)affinity namespaceSelectors: read-only, only name and labels are kept.
+  Namespace: { group: "", version: "v1", kind: "Namespace", plural: "namespaces", namespaced: false },
   CSINode: { group: "storage.k8s.io", version: "v1", kind: "CSINode", plural: "csinodes", namespaced: false },
   VolumeAttachment: {
     group: "storage.k8s.io",

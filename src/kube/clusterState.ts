@@ -6,7 +6,7 @@ import { isOwnedByDaemonSet, isOwnedByNode, isTerminal, podKey } from "../apis/p
 import type { NodeClaim } from "../apis/generated/nodeclaims";
 import type { NodePool } from "../apis/generated/nodepools";
 import { KubeObject, KindName } from "./client";
-import { slimCustom, slimDaemonSet, slimNode, slimNodeClaim, slimPdb, slimPod } from "./slim";
+import { slimCustom, slimDaemonSet, slimNamespace, slimNode, slimNodeClaim, slimPdb, slimPod } from "./slim";
 import { slimStorage } from "./slimStorage";
 import type { VolumeSources } from "../scheduling/volumes";
 import type { Nomination, StateNode } from "./stateNode";
@@ -48,6 +48,8 @@ export class ClusterState {
   readonly storageClasses = new Map<string, KubeObject>();
   readonly csiNodes = new Map<string, KubeObject>();
   readonly volumeAttachments = new Map<string, KubeObject>();
+  /** Namespaces, name and labels only (pod (anti-)affinity namespaceSelectors). */
+  readonly namespaces = new Map<string, KubeObject>();
   private readonly podsByNode = new Map<string, Set<string>>();
   /** Keys of the provisionable pods, kept on every change: a batch reads the backlog, not every pod. */
   private readonly provisionable = new Set<string>();
@@ -119,6 +121,8 @@ export class ClusterState {
       case "CSINode":
       case "VolumeAttachment":
         return slimStorage(kind, o);
+      case "Namespace":
+        return slimNamespace(o);
       default:
         return slimCustom(o);
     }
@@ -152,6 +156,8 @@ export class ClusterState {
         return this.csiNodes;
       case "VolumeAttachment":
         return this.volumeAttachments;
+      case "Namespace":
+        return this.namespaces;
     }
   }
 
@@ -280,6 +286,7 @@ export class ClusterState {
       storageClasses: this.storageClasses.size,
       csiNodes: this.csiNodes.size,
       volumeAttachments: this.volumeAttachments.size,
+      namespaces: this.namespaces.size,
       nominations: this.nominations.size,
     };
   }

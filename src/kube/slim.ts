@@ -204,3 +204,17 @@ export function slimCustom(obj: KubeObject): KubeObject {
   const { managedFields: _m, ...meta } = obj.metadata as ObjectMeta & { managedFields?: unknown };
   return { ...obj, metadata: slimMeta(meta as ObjectMeta, true) };
 }
+
+/** A Namespace as the scheduler needs it (namespaceSelector matching): name, labels and the version only. */
+export function slimNamespace(obj: KubeObject): KubeObject {
+  const m = obj.metadata;
+  return {
+    apiVersion: "v1",
+    kind: "Namespace",
+    metadata: {
+      name: m.name,
+      resourceVersion: m.resourceVersion,
+      ...(m.labels ? { labels: m.labels } : {}),
+    },
+  } as KubeObject;
+}

@@ -7,6 +7,7 @@ import type { NodeClaim } from "../apis/generated/nodeclaims";
 import type { NodePool } from "../apis/generated/nodepools";
 import { KubeObject, Kinds, isConflict } from "../kube/client";
 import type { NewNodeClaim } from "../scheduling/types";
+import { MinValuesRelaxedAnnotation } from "../apis/labels";
 import { describeInstanceTypes, nodeClaimFromPlan, randomSuffix } from "./nodeClaimFromPlan";
 import type { EngineDeps } from "../kube/deps";
 
@@ -46,7 +47,11 @@ export async function createNodeClaim(
     try {
       const out = await client.create<KubeObject>(Kinds.NodeClaim, obj as unknown as KubeObject);
       state.apply("NodeClaim", out, "ADDED");
-      metrics.nodeClaimsCreated.inc({ nodepool: pool, reason: opts.reason, min_values_relaxed: "false" });
+      metrics.nodeClaimsCreated.inc({
+        nodepool: pool,
+        reason: opts.reason,
+        min_values_relaxed: obj.metadata.annotations?.[MinValuesRelaxedAnnotation] ?? "false",
+      });
       log.info(
         {
           NodePool: { name: pool },

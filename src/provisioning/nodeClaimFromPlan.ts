@@ -8,6 +8,7 @@ import type { NodePool } from "../apis/generated/nodepools";
 import { formatResources } from "../apis/quantity";
 import { Requirements } from "../apis/requirements";
 import { nodePoolHashAnnotations } from "../disruption/hash";
+import { MinValuesRelaxedAnnotation } from "../apis/labels";
 import type { NewNodeClaim } from "../scheduling/types";
 
 const ALPHABET = "bcdfghjklmnpqrstvwxz2456789"; // as k8s' rand.String: no vowels, so names never spell words
@@ -46,7 +47,12 @@ export function nodeClaimFromPlan(plan: NewNodeClaim, nodePool: NodePool, name: 
         ...plan.labels,
         "karpenter.sh/nodepool": nodePool.metadata.name!,
       },
-      annotations: { ...(tpl.metadata?.annotations ?? {}), ...nodePoolHashAnnotations(nodePool as never) },
+      // Karpenter's scheduler annotates every NodeClaim it plans, "false" when no minValues was relaxed.
+      annotations: {
+        ...(tpl.metadata?.annotations ?? {}),
+        ...nodePoolHashAnnotations(nodePool as never),
+        [MinValuesRelaxedAnnotation]: String(plan.minValuesRelaxed === true),
+      },
       ownerReferences: nodePool.metadata.uid
         ? [
             {

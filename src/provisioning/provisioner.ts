@@ -9,7 +9,7 @@ import type { NodePool } from "../apis/generated/nodepools";
 import type { InstanceType } from "../cloudprovider/types";
 import { ClusterState, podKey } from "../kube/clusterState";
 import { KubeObject, isInvalid } from "../kube/client";
-import type { SchedulingInput, SchedulingResult, Pod } from "../scheduling/types";
+import type { SchedulingInput, SchedulingOptions, SchedulingResult, Pod } from "../scheduling/types";
 import { createNodeClaim } from "./createNodeClaim";
 import { buildSchedulingInput } from "./schedulingInput";
 import type { EngineDeps } from "../kube/deps";
@@ -21,6 +21,8 @@ export interface ProvisionerDeps extends EngineDeps {
   random?: () => number;
   /** How long capacity the scheduler planned pods onto stays nominated (not a disruption candidate). */
   nominationWindowMs?: number;
+  /** MIN_VALUES_POLICY, for provisioning and disruption's replacement simulation alike. */
+  minValuesPolicy?: SchedulingOptions["minValuesPolicy"];
 }
 
 export interface ProvisionResult {
@@ -111,6 +113,8 @@ export class Provisioner {
       inFlightNodeClaims,
       daemonSets: [...state.daemonSets.values()] as never,
       volumes: state.volumeSources(),
+      namespaces: [...state.namespaces.values()] as SchedulingInput["namespaces"],
+      options: { minValuesPolicy: this.deps.minValuesPolicy ?? "Strict" },
     });
     return { input, nodePools, skippedPools };
   }

@@ -30,6 +30,8 @@ export interface SchedulingSources {
   daemonSets?: DaemonSet[];
   /** Claims, PVs, StorageClasses and CSINodes (volume topology, attach limits). */
   volumes?: VolumeSources;
+  /** Namespaces with their labels (pod (anti-)affinity namespaceSelectors). */
+  namespaces?: SchedulingInput["namespaces"];
   options?: SchedulingOptions;
 }
 
@@ -60,6 +62,7 @@ export function buildSchedulingInput(s: SchedulingSources): SchedulingInput {
     inFlightNodeClaims: s.inFlightNodeClaims ?? [],
     daemonSets: s.daemonSets ?? [],
     ...(s.volumes ? { volumes: s.volumes } : {}),
+    ...(s.namespaces ? { namespaces: s.namespaces } : {}),
     ...(s.options ? { options: s.options } : {}),
   };
 }

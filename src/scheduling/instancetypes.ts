@@ -108,6 +108,23 @@ export function minValuesViolation(types: InstanceType[], reqs: Requirements): s
 }
 
 /**
+ * MinValuesPolicy BestEffort (Karpenter's filterInstanceTypesByRequirements with relaxMinValues): every minValues
+ * the types cannot meet is lowered, in place, to the distinct values they do offer. True when one was lowered.
+ */
+export function relaxMinValues(types: InstanceType[], reqs: Requirements): boolean {
+  let relaxed = false;
+  for (const r of reqs.values()) {
+    if (r.minValues === undefined) continue;
+    const n = valuesOf(types, r.key, reqs).size;
+    if (n < r.minValues) {
+      reqs.relaxMinValues(r.key, n);
+      relaxed = true;
+    }
+  }
+  return relaxed;
+}
+
+/**
  * Keeps at most `max` types, cheapest first, while preserving minValues: if the cheapest `max` do not cover the
  * required distinct values, the cheapest type of each missing value is pulled in first.
  */

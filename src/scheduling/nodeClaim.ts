@@ -5,7 +5,7 @@ import * as L from "../apis/labels";
 import { addResources, fits, formatResources, subtractResources, type ResourceMap } from "../apis/quantity";
 import { Requirement, Requirements } from "../apis/requirements";
 import type { InstanceType } from "../cloudprovider/types";
-import { cheapestOffering, minValuesViolation, truncate, typeIncompatibility } from "./instancetypes";
+import { cheapestOffering, minValuesViolation, relaxMinValues, truncate, typeIncompatibility } from "./instancetypes";
 import type { NodeClaimTemplate } from "./nodeClaimTemplate";
 import { podRequirements, type PodCtx } from "./podContext";
 import { hostPortsConflict, untoleratedTaint, type HostPort } from "./pods";
@@ -36,6 +36,8 @@ export class ClaimTarget {
   /** Cheapest option's price now, and the $/unit above which the claim may not grow (cost-aware packing). */
   price = 0;
   unitCap = Infinity;
+  /** MinValuesPolicy BestEffort lowered some minValues when the claim opened (its NodeClaim is annotated so). */
+  minValuesRelaxed = false;
   private maxFor?: InstanceType[];
   /** The options `reserved` was computed from. */
   private reservedFor?: InstanceType[];
@@ -94,9 +96,13 @@ export class ClaimTarget {
     const topo = applyTopology(tentative, reqs, c, ctx);
     if (topo) return topo;
     if (tentative.options.length === 0) return "no instance type offers the zone/capacity type chosen for topology";
+    // Only a new claim relaxes minValues (BestEffort), to what its options offer, as Karpenter's addToNewNodeClaim;
+    // pods added later keep to the (relaxed) minValues it opened with.
     const mv = minValuesViolation(tentative.options, reqs);
     if (mv && ctx.strictMinValues) return mv;
+    const relaxed = mv !== undefined && relaxMinValues(tentative.options, reqs);
     const cl = new ClaimTarget(name, tpl, reqs, tentative.options);
+    cl.minValuesRelaxed = relaxed;
     cl.unitCap = growthCap(compat, reqs, ctx);
     cl.commit(reqs, tentative.options, requests, c, ctx);
     return cl;
@@ -172,7 +178,7 @@ export class ClaimTarget {
     if (topo) return topo;
     if (tentative.options.length === 0) return "no instance type fits";
     const mv = minValuesViolation(tentative.options, reqs);
-    if (mv && ctx.strictMinValues) return mv;
+    if (mv) return mv;
     const cheapest = ctx.cheapestOf(tentative.options, reqs);
     if (cheapest.price > this.price + 1e-12 && unitPrice(cheapest.type, cheapest.price) > this.unitCap)
       return "growing this NodeClaim would need a cost-inefficient instance type";
@@ -190,7 +196,7 @@ export class ClaimTarget {
     const reqs = pr.size ? this.reqs.clone().addAll(pr) : this.reqs;
     let options = this.options.filter((t) => fits(requests, t.allocatable));
     if (pr.size) options = options.filter((t) => typeIncompatibility(t, reqs) === undefined);
-    if (options.length === 0 || (minValuesViolation(options, reqs) && ctx.strictMinValues)) return false;
+    if (options.length === 0 || minValuesViolation(options, reqs)) return false;
     this.reqs = reqs;
     this.options = options;
     this.requests = requests;
@@ -291,6 +297,7 @@ export class ClaimTarget {
       capacityType: ct,
       zone,
       pricePerHour: offering.price,
+      minValuesRelaxed: this.minValuesRelaxed,
       requests: this.requests,
       daemonOverhead: tpl.daemonOverhead,
       pods: [...this.pods],

@@ -233,6 +233,8 @@ export interface NewNodeClaim {
   capacityType: string;
   zone?: string;
   pricePerHour: number;
+  /** Some requirement's minValues was lowered (MinValuesPolicy BestEffort): `requirements` carry the lowered ones. */
+  minValuesRelaxed?: boolean;
   /** Pod requests + daemonset overhead (includes `pods`). */
   requests: Resources;
   daemonOverhead: Resources;

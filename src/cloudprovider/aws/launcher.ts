@@ -119,7 +119,9 @@ export class FleetLauncher {
         groups,
         tags,
         clientToken: token,
-        context: nc.spec.context,
+        // As Karpenter AWS: a NodeClaim whose minValues were relaxed launches without the class's context.
+        context:
+          nodeClaim.metadata.annotations?.[L.MinValuesRelaxedAnnotation] === "true" ? undefined : nc.spec.context,
       });
       sent = { plan, groups, input };
     }

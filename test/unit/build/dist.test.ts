@@ -94,6 +94,8 @@ describe("dist/ (the committed artefact)", () => {
       ["storage.k8s.io", "storageclasses", ["get", "list", "watch"]],
       ["storage.k8s.io", "csinodes", ["get", "list", "watch"]],
       ["storage.k8s.io", "volumeattachments", ["get", "list", "watch"]],
+      // Namespace labels for pod affinity namespaceSelectors: read-only.
+      ["", "namespaces", ["get", "list", "watch"]],
     ];
     for (const [g, r, verbs] of rows) for (const v of verbs) expect([g, r, v, allows(cluster, g, r, v)]).toEqual([g, r, v, true]);
     expect(allows(admCluster, "", "configmaps", "get", "capsicum-pod-defaults")).toBe(true);
@@ -108,7 +110,7 @@ describe("dist/ (the committed artefact)", () => {
     expect(allows(cluster, "admissionregistration.k8s.io", "validatingwebhookconfigurations", "patch", "pepr-capsicum")).toBe(false);
     expect(allows(cluster, "", "configmaps", "get", "capsicum-pod-defaults")).toBe(false);
     expect(allows(cluster, "", "pods", "create")).toBe(false);
-    for (const [g, r] of [["", "persistentvolumeclaims"], ["", "persistentvolumes"], ["storage.k8s.io", "volumeattachments"], ["storage.k8s.io", "csinodes"]])
+    for (const [g, r] of [["", "persistentvolumeclaims"], ["", "persistentvolumes"], ["storage.k8s.io", "volumeattachments"], ["storage.k8s.io", "csinodes"], ["", "namespaces"]])
       for (const v of ["create", "patch", "delete"]) expect([r, v, allows(cluster, g!, r!, v)]).toEqual([r, v, false]);
     expect(allows(cluster, "apiextensions.k8s.io", "customresourcedefinitions", "create")).toBe(false);
     expect(allows(cluster, "apiextensions.k8s.io", "customresourcedefinitions", "patch", "peprstores.pepr.dev")).toBe(true);

@@ -176,3 +176,23 @@ describe("instance types a NodeClass can launch", () => {
     expect(await p.getInstanceTypes(unresolved)).toEqual([]);
   });
 });
+
+describe("CreateFleet Context and MIN_VALUES_POLICY=BestEffort", () => {
+  // Karpenter AWS sends the EC2NodeClass's context only when the NodeClaim's minValues were not relaxed.
+  const withContext = { ...nodeClass, spec: { ...nodeClass.spec, context: "ctx-0123" } } as EC2NodeClassLike;
+  const launch = async (annotations?: Record<string, string>) => {
+    const ec2 = new FakeEc2();
+    const p = new AwsCloudProvider({
+      clusterName: "c", clusterEndpoint: "https://k", clusterCABundle: "Q0EK", serviceCIDR: "10.100.0.0/16", region: "us-east-1",
+      nodeClassLookup: async () => withContext, now: () => ec2.now,
+      clients: { ec2, ssm: {}, iam: {}, sqs: {} } as unknown as AwsClients,
+    });
+    await p.create({ ...nodeClaim, metadata: { ...nodeClaim.metadata, annotations } });
+    return ec2.fleetCalls[0]!;
+  };
+  test("a NodeClaim annotated min-values-relaxed launches without the class's context; others with it", async () => {
+    expect((await launch({ "karpenter.sh/nodeclaim-min-values-relaxed": "true" })).Context).toBeUndefined();
+    expect((await launch({ "karpenter.sh/nodeclaim-min-values-relaxed": "false" })).Context).toBe("ctx-0123");
+    expect((await launch()).Context).toBe("ctx-0123");
+  });
+});
