@@ -99,11 +99,12 @@ export async function startDevModule(
     clearTimeout(t);
   };
   try {
-    // pepr dev lints, formats and bundles before it serves: minutes on a loaded 2-core machine.
+    // pepr dev lints, formats and bundles before it serves: minutes on a loaded 2-core machine (lint and format
+    // alone took 3.5 of 4.5 minutes at a load average of 17, and the bundle had not started serving).
     await waitFor(
       "capsicum module /healthz on :3000",
       async () => (await healthz(MODULE_PORT)) || undefined,
-      270000,
+      600000,
       logFile,
     );
   } catch (e) {
