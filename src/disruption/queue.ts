@@ -17,6 +17,7 @@ import {
   type ReplacementState,
 } from "./orchestrator";
 import { addDisruptedTaint, removeDisruptedTaint } from "./taints";
+import { clearDisruptionReason, markDisruptionReason } from "./disruptionReasonCondition";
 import type { Command } from "./types";
 
 export class CommandQueue {
@@ -107,12 +108,21 @@ export class CommandQueue {
     const commandId = createHash("sha256")
       .update(`${ex.startedAt}|${ex.command.candidates.map((c) => c.node.nodeClaimName).join(",")}`)
       .digest("hex");
+    const nodeClaimOf = (node: string) => ex.command.candidates.find((c) => c.node.name === node)?.node.nodeClaimName;
     return {
       taint: async (names) => {
-        for (const n of names) await addDisruptedTaint(client, state, n, log);
+        for (const n of names) {
+          await addDisruptedTaint(client, state, n, log);
+          const nc = nodeClaimOf(n);
+          if (nc) await markDisruptionReason({ client, state }, nc, ex.command.reason, this.deps.clock.now());
+        }
       },
       untaint: async (names) => {
-        for (const n of names) await removeDisruptedTaint(client, state, n);
+        for (const n of names) {
+          await removeDisruptedTaint(client, state, n);
+          const nc = nodeClaimOf(n);
+          if (nc) await clearDisruptionReason({ client, state }, nc);
+        }
       },
       createReplacement: async (rep, index) => {
         const plan = rep.raw as NewNodeClaim | undefined;

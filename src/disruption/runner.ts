@@ -18,6 +18,7 @@ import { CommandQueue } from "./queue";
 import { schedulerSimulator, type ScheduleFn } from "./schedulerSimulator";
 import { buildSnapshot, type KubeObjectLike } from "./snapshot";
 import { removeDisruptedTaint } from "./taints";
+import { clearDisruptionReason } from "./disruptionReasonCondition";
 import {
   DEFAULT_SETTINGS,
   type ClusterSnapshot,
@@ -323,6 +324,9 @@ export class DisruptionRunner {
       await removeDisruptedTaint(client, state, node.metadata.name);
       this.deps.log.info({ Node: { name: node.metadata.name } }, "removed stale disrupted taint");
     }
+    // A stale DisruptionReason too (Karpenter clears it with the taint), so a later forced drain is not blamed on it.
+    for (const nc of [...state.nodeClaims.values()])
+      if (!nc.metadata.deletionTimestamp) await clearDisruptionReason({ client, state }, nc.metadata.name!);
     this.orphanTaintsCleaned = true;
   }
 

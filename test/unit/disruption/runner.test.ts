@@ -136,6 +136,26 @@ describe("disruption loop", () => {
       mc.client.objects(Kinds.NodeClaim).filter(c => original.includes(c.metadata.name)).length < original.length).toBe(true);
   });
 
+  it("sets the DisruptionReason condition on the candidates it taints, and their drained pods are counted under that reason", async () => {
+    const mc = await cluster([pendingPod("a-0"), pendingPod("a-1")]);
+    const original = liveClaims(mc).map(c => c.metadata.name);
+    const np = (await mc.client.get(Kinds.NodePool, "default"))!;
+    np.spec.template.metadata = { labels: { rev: "2" } };
+    await mc.client.replace(Kinds.NodePool, np);
+    await mc.tick(2_000);
+    await mc.tick(2_500);
+    await mc.tick(100);
+    const marked = mc.client.objects(Kinds.NodeClaim).filter(c => original.includes(c.metadata.name));
+    expect(marked.length).toBeGreaterThan(0);
+    for (const c of marked)
+      expect(c.status.conditions.find((x: { type: string }) => x.type === "DisruptionReason")).toMatchObject({ status: "True", reason: "Drifted", message: "Drifted" });
+    await kubelet(mc);
+    for (let i = 0; i < 6; i++) await mc.tick(2_000);
+    const metrics = await mc.controllers.metrics.registry.metrics();
+    expect(metrics).toMatch(/karpenter_pods_drained_total\{reason="Drifted"\} [1-9]/);
+    expect(metrics).not.toMatch(/karpenter_pods_drained_total\{reason="Forceful Termination"\}/);
+  });
+
   it("a replacement NodeClaim is created once per command even if the launch step is retried", async () => {
     const mc = await cluster([pendingPod("a-0"), pendingPod("a-1")]);
     const np = (await mc.client.get(Kinds.NodePool, "default"))!;
