@@ -253,6 +253,11 @@ export const METRICS = {
     help: "The number of pods waiting to be scheduled.",
     labels: ["controller"],
   },
+  schedulerIgnoredPods: {
+    type: "gauge",
+    name: "karpenter_scheduler_ignored_pods_count",
+    help: "Number of pods ignored during scheduling by Karpenter",
+  },
   clusterStateSynced: {
     type: "gauge",
     name: "karpenter_cluster_state_synced",

@@ -146,6 +146,7 @@ export class Provisioner {
     metrics.schedulerQueueDepth.set({ controller: "provisioner" }, pending.length);
     if (pending.length === 0) {
       metrics.schedulerUnschedulablePods.set({ controller: "provisioner" }, 0);
+      metrics.schedulerIgnoredPods.set(0);
       return { created: [], unschedulable: [] };
     }
 
@@ -172,6 +173,8 @@ export class Provisioner {
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     metrics.schedulingDuration.observe({ controller: "provisioner" }, seconds);
     metrics.schedulerUnschedulablePods.set({ controller: "provisioner" }, result.unschedulable.length);
+    // Karpenter's ignored pods: those its Validate rejects (a missing claim, PV or StorageClass...).
+    metrics.schedulerIgnoredPods.set(result.unschedulable.filter((u) => u.reason.startsWith("ignoring pod")).length);
     metrics.provisionerSchedulingDuration.observe(seconds);
     log.debug(
       { pods: pending.length, "duration-ms": clock.now() - t0, nodeclaims: result.newNodeClaims.length },

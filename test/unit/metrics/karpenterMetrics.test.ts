@@ -58,6 +58,8 @@ const KARPENTER: Array<[string, Kind, string[]]> = [
   // aws/karpenter-provider-aws pkg/controllers/interruption/metrics.go
   ["karpenter_interruption_received_messages_total", "counter", ["message_type"]],
   ["karpenter_interruption_deleted_messages_total", "counter", []],
+  ["karpenter_interruption_message_queue_duration_seconds", "histogram", []],
+  ["karpenter_scheduler_ignored_pods_count", "gauge", []],
 ];
 
 describe("Karpenter v1.14 metrics", () => {

@@ -1,0 +1,27 @@
+// Modelled on Karpenter's provisioner suite: karpenter_scheduler_ignored_pods_count is the number of pending pods
+// the last pass ignored (Validate rejected them: here a missing PersistentVolumeClaim), not the unschedulable ones.
+import { Kinds, KubeObject } from "../../../src/kube/client";
+import { miniCluster, nodeClass, nodePool, pendingPod } from "../lifecycle/fakes";
+
+const withClaim = (name: string, claim: string): KubeObject => {
+  const p = pendingPod(name);
+  p.spec.volumes = [{ name: "data", persistentVolumeClaim: { claimName: claim } }];
+  return p;
+};
+
+describe("karpenter_scheduler_ignored_pods_count", () => {
+  it("counts the pods the pass ignored, and drops to 0 once none is pending", async () => {
+    const mc = await miniCluster({ seed: async (c) => { await c.create(Kinds.EC2NodeClass, nodeClass()); await c.create(Kinds.NodePool, nodePool()); } });
+    await mc.client.create(Kinds.Pod, withClaim("orphan-0", "missing-0"));
+    await mc.client.create(Kinds.Pod, withClaim("orphan-1", "missing-1"));
+    await mc.client.create(Kinds.Pod, pendingPod("web"));
+    await mc.tick(1_500);
+    expect(mc.client.objects(Kinds.NodeClaim)).toHaveLength(1);
+    expect(await mc.controllers.metrics.registry.metrics()).toMatch(/^karpenter_scheduler_ignored_pods_count 2$/m);
+    for (const n of ["orphan-0", "orphan-1", "web"]) await mc.client.delete(Kinds.Pod, n, "default");
+    await mc.tick(10);
+    await mc.client.create(Kinds.Pod, pendingPod("web-2"));
+    await mc.tick(1_500);
+    expect(await mc.controllers.metrics.registry.metrics()).toMatch(/^karpenter_scheduler_ignored_pods_count 0$/m);
+  });
+});
