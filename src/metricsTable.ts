@@ -372,4 +372,28 @@ export const METRICS = {
     help: "Amount of time an interruption message is on the queue before it is processed by karpenter.",
     buckets: DURATION_BUCKETS,
   },
+  instanceTypeOfferingAvailable: {
+    type: "gauge",
+    name: "karpenter_cloudprovider_instance_type_offering_available",
+    help: "Instance type offering availability, based on instance type, capacity type, and zone",
+    labels: ["instance_type", "capacity_type", "zone"],
+  },
+  instanceTypeOfferingPriceEstimate: {
+    type: "gauge",
+    name: "karpenter_cloudprovider_instance_type_offering_price_estimate",
+    help: "Instance type offering estimated hourly price used when making informed decisions on node cost calculation, based on instance type, capacity type, and zone.",
+    labels: ["instance_type", "capacity_type", "zone"],
+  },
+  instanceTypeCpuCores: {
+    type: "gauge",
+    name: "karpenter_cloudprovider_instance_type_cpu_cores",
+    help: "VCPUs cores for a given instance type.",
+    labels: ["instance_type"],
+  },
+  instanceTypeMemoryBytes: {
+    type: "gauge",
+    name: "karpenter_cloudprovider_instance_type_memory_bytes",
+    help: "Memory, in bytes, for a given instance type.",
+    labels: ["instance_type"],
+  },
 } as const satisfies Record<string, MetricDefinition>;

@@ -25,6 +25,7 @@ import { Settings } from "../settings";
 import type { Controller } from "./controller";
 import { disruption as disruptionController } from "./disruption";
 import { garbageCollection, interruption, stateMetrics } from "./housekeeping";
+import { instanceTypeMetrics } from "./instanceTypeMetrics";
 import { nodeClaimLifecycle } from "./nodeClaimLifecycle";
 import { nodeHealth } from "./nodeHealth";
 import { nodeClassStatus, nodeClassTermination } from "./nodeClass";
@@ -219,6 +220,7 @@ export async function startControllers(settings: Settings, o: ControllerOverride
   const counter = nodePoolCounter(deps, instanceTypes, settings.nodeClassRefreshMs);
   const gc = garbageCollection(deps, { cloud, settings });
   const metricsController = stateMetrics(deps, settings);
+  const instanceTypeMetricsController = instanceTypeMetrics(deps, instanceTypes);
   // In start order: overlays first (the first provisioning pass prices as the previous process did), the metrics
   // server last.
   const controllers: Controller[] = [
@@ -233,6 +235,7 @@ export async function startControllers(settings: Settings, o: ControllerOverride
     provision,
     disrupt,
     gc,
+    instanceTypeMetricsController,
     ...interruption(deps, {
       queue: settings.interruptionQueue,
       sqs: o.sqs ?? aws?.clients.sqs,

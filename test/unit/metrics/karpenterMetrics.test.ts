@@ -60,6 +60,11 @@ const KARPENTER: Array<[string, Kind, string[]]> = [
   ["karpenter_interruption_deleted_messages_total", "counter", []],
   ["karpenter_interruption_message_queue_duration_seconds", "histogram", []],
   ["karpenter_scheduler_ignored_pods_count", "gauge", []],
+  // aws/karpenter-provider-aws pkg/controllers/metrics, pkg/providers/instancetype/metrics.go
+  ["karpenter_cloudprovider_instance_type_offering_available", "gauge", ["instance_type", "capacity_type", "zone"]],
+  ["karpenter_cloudprovider_instance_type_offering_price_estimate", "gauge", ["instance_type", "capacity_type", "zone"]],
+  ["karpenter_cloudprovider_instance_type_cpu_cores", "gauge", ["instance_type"]],
+  ["karpenter_cloudprovider_instance_type_memory_bytes", "gauge", ["instance_type"]],
 ];
 
 describe("Karpenter v1.14 metrics", () => {
