@@ -12,6 +12,7 @@ import {
   reservationFromEC2,
 } from "../../../src/cloudprovider/aws/capacityReservations";
 import type { EC2NodeClassLike } from "../../../src/cloudprovider/aws/nodeClass";
+import { type Input, LaunchingFakeEc2, readyNodeClass } from "./launchingFakeEc2";
 import type { NodeClaimLike } from "../../../src/cloudprovider/types";
 import { RESERVED_PRICE_DIVISOR } from "../../../src/cloudprovider/aws/reservedOfferings";
 import { NodeClassResolver } from "../../../src/cloudprovider/aws/nodeClassStatus";
@@ -36,88 +37,54 @@ function odcr(id: string, over: CR = {}): CR {
   };
 }
 
-class FakeEc2 {
+class FakeEc2 extends LaunchingFakeEc2 {
   reservations: CR[] = [];
-  describeCalls: Array<Record<string, any>> = [];
-  fleetCalls: Array<Record<string, any>> = [];
-  templates = new Map<string, Record<string, any>>();
-  instances: Array<Record<string, any>> = [];
+  describeCalls: Input[] = [];
   /** Reservation ids EC2 answers ReservationCapacityExceeded for. */
   full = new Set<string>();
-  now = NOW;
-  private seq = 0;
 
-  async send(cmd: { constructor: { name: string }; input: Record<string, any> }): Promise<unknown> {
-    const input = cmd.input;
-    switch (cmd.constructor.name) {
-      case "DescribeCapacityReservationsCommand": {
-        this.describeCalls.push(input);
-        const f = (name: string) => input.Filters?.find((x: { Name: string }) => x.Name === name)?.Values?.[0];
-        let out = this.reservations.filter((r) => r.State === f("state"));
-        if (input.CapacityReservationIds) {
-          out = out.filter((r) => input.CapacityReservationIds.includes(r.CapacityReservationId));
-          if (out.length === 0) throw Object.assign(new Error("not found"), { name: "InvalidCapacityReservationId.NotFound" });
-        }
-        if (f("owner-id")) out = out.filter((r) => r.OwnerId === f("owner-id"));
-        for (const flt of input.Filters ?? []) {
-          if (!flt.Name.startsWith("tag:")) continue;
-          const k = flt.Name.slice(4);
-          out = out.filter((r) => r.Tags.some((t: { Key: string; Value: string }) => t.Key === k && t.Value === flt.Values[0]));
-        }
-        return { CapacityReservations: out };
-      }
-      case "DescribeSpotPriceHistoryCommand":
-        return { SpotPriceHistory: [] };
-      case "DescribeLaunchTemplatesCommand":
-        if (this.templates.has(input.LaunchTemplateNames?.[0])) return { LaunchTemplates: [{ LaunchTemplateName: input.LaunchTemplateNames[0] }] };
-        throw Object.assign(new Error("nf"), { name: "InvalidLaunchTemplateName.NotFoundException" });
-      case "CreateLaunchTemplateCommand":
-        this.templates.set(input.LaunchTemplateName, input.LaunchTemplateData);
-        return {};
-      case "DescribeInstancesCommand": {
-        const tag = input.Filters?.find((f: { Name: string }) => f.Name === "tag:karpenter.sh/nodeclaim")?.Values?.[0];
-        const ids = input.InstanceIds as string[] | undefined;
-        const found = this.instances.filter((i) => (ids ? ids.includes(i.InstanceId) : !tag || i.nodeClaim === tag));
-        return { Reservations: [{ Instances: found }] };
-      }
-      case "CreateFleetCommand": {
-        this.fleetCalls.push(input);
-        const cfg = input.LaunchTemplateConfigs[0];
-        const ov = cfg.Overrides[0];
-        const lt = this.templates.get(cfg.LaunchTemplateSpecification.LaunchTemplateName)!;
-        const target = lt.CapacityReservationSpecification?.CapacityReservationTarget?.CapacityReservationId;
-        if (target && this.full.has(target))
-          return { Instances: [], Errors: [{ ErrorCode: "ReservationCapacityExceeded", ErrorMessage: "full", Lifecycle: "on-demand", LaunchTemplateAndOverrides: { Overrides: ov } }] };
-        const id = `i-${(++this.seq).toString().padStart(8, "0")}`;
-        const nodeClaim = input.TagSpecifications[0].Tags.find((t: { Key: string }) => t.Key === "karpenter.sh/nodeclaim").Value;
-        this.instances.push({
-          InstanceId: id, InstanceType: ov.InstanceType, Placement: { AvailabilityZone: ov.AvailabilityZone }, State: { Name: "running" },
-          LaunchTime: new Date(this.now), SubnetId: ov.SubnetId, ImageId: "ami-1", SecurityGroups: [{ GroupId: "sg-1" }], nodeClaim,
-          ...(target ? { CapacityReservationId: target, CapacityReservationSpecification: { CapacityReservationPreference: "capacity-reservations-only" } } : {}),
-          ...(lt.InstanceMarketOptions?.MarketType === "capacity-block" ? { InstanceLifecycle: "capacity-block" } : {}),
-          Tags: input.TagSpecifications[0].Tags.concat([{ Key: "kubernetes.io/cluster/c", Value: "owned" }]),
-        });
-        return { Instances: [{ InstanceIds: [id], InstanceType: ov.InstanceType, Lifecycle: "on-demand", LaunchTemplateAndOverrides: { Overrides: ov } }], Errors: [] };
-      }
-      default:
-        throw new Error(`unexpected ${cmd.constructor.name}`);
+  constructor() {
+    super(NOW);
+  }
+
+  protected override handle(command: string, input: Input): Promise<unknown> | undefined {
+    if (command !== "DescribeCapacityReservationsCommand") return undefined;
+    this.describeCalls.push(input);
+    const f = (name: string) => input.Filters?.find((x: { Name: string }) => x.Name === name)?.Values?.[0];
+    let out = this.reservations.filter((r) => r.State === f("state"));
+    if (input.CapacityReservationIds) {
+      out = out.filter((r) => input.CapacityReservationIds.includes(r.CapacityReservationId));
+      if (out.length === 0) return Promise.reject(Object.assign(new Error("not found"), { name: "InvalidCapacityReservationId.NotFound" }));
     }
+    if (f("owner-id")) out = out.filter((r) => r.OwnerId === f("owner-id"));
+    for (const flt of input.Filters ?? []) {
+      if (!flt.Name.startsWith("tag:")) continue;
+      const k = flt.Name.slice(4);
+      out = out.filter((r) => r.Tags.some((t: { Key: string; Value: string }) => t.Key === k && t.Value === flt.Values[0]));
+    }
+    return Promise.resolve({ CapacityReservations: out });
+  }
+
+  private static target(lt: Input): string | undefined {
+    return lt.CapacityReservationSpecification?.CapacityReservationTarget?.CapacityReservationId;
+  }
+
+  protected override refuse(_input: Input, lt: Input, ov: Input): unknown {
+    const target = FakeEc2.target(lt);
+    if (!target || !this.full.has(target)) return undefined;
+    return { Instances: [], Errors: [{ ErrorCode: "ReservationCapacityExceeded", ErrorMessage: "full", Lifecycle: "on-demand", LaunchTemplateAndOverrides: { Overrides: ov } }] };
+  }
+
+  protected override launched(lt: Input): Input {
+    const target = FakeEc2.target(lt);
+    return {
+      ...(target ? { CapacityReservationId: target, CapacityReservationSpecification: { CapacityReservationPreference: "capacity-reservations-only" } } : {}),
+      ...(lt.InstanceMarketOptions?.MarketType === "capacity-block" ? { InstanceLifecycle: "capacity-block" } : {}),
+    };
   }
 }
 
-function nodeClass(terms: CR[] = [{ id: "cr-1" }]): EC2NodeClassLike {
-  return {
-    metadata: { name: "default", generation: 1 },
-    spec: { role: "r", amiSelectorTerms: [{ alias: "al2023@latest" }], subnetSelectorTerms: [{ id: "subnet-a" }], securityGroupSelectorTerms: [{ id: "sg-1" }], capacityReservationSelectorTerms: terms },
-    status: {
-      subnets: [{ id: "subnet-a", zone: "us-east-1a" }, { id: "subnet-b", zone: "us-east-1b" }],
-      securityGroups: [{ id: "sg-1" }],
-      amis: [{ id: "ami-1", name: "al2023", requirements: [{ key: "kubernetes.io/arch", operator: "In", values: ["amd64"] }] }],
-      instanceProfile: "p",
-      conditions: [{ type: "Ready", status: "True", reason: "Ready", message: "" }],
-    },
-  } as EC2NodeClassLike;
-}
+const nodeClass = (terms: CR[] = [{ id: "cr-1" }]): EC2NodeClassLike => readyNodeClass({ capacityReservationSelectorTerms: terms });
 
 function claim(name: string, cts = ["reserved", "on-demand"], types = ["m5.large", "m5.xlarge", "c5.large"]): NodeClaimLike {
   return {

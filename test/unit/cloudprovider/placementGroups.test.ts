@@ -15,6 +15,7 @@ import { placementGroupDrift } from "../../../src/cloudprovider/aws/drift";
 import { embeddedShapes, loadCatalog } from "../../../src/cloudprovider/aws/catalog";
 import { NodeClassResolver } from "../../../src/cloudprovider/aws/nodeClassStatus";
 import type { EC2NodeClassLike } from "../../../src/cloudprovider/aws/nodeClass";
+import { type Input, LaunchingFakeEc2, readyNodeClass } from "./launchingFakeEc2";
 import type { NodeClaimLike } from "../../../src/cloudprovider/types";
 import { typeIncompatibility } from "../../../src/scheduling/instancetypes";
 import { Requirements } from "../../../src/apis/requirements";
@@ -28,88 +29,49 @@ const GROUPS: PG[] = [
   { GroupId: "pg-deleting", GroupName: "old", Strategy: "cluster", State: "deleting" },
 ];
 
-class FakeEc2 {
+class FakeEc2 extends LaunchingFakeEc2 {
   groups = GROUPS.map((g) => ({ ...g }));
-  pgCalls: Array<Record<string, any>> = [];
+  pgCalls: Input[] = [];
   failPG = false;
   /** CreateFleet answers every override with this error (InsufficientInstanceCapacity) and launches nothing. */
   ice?: string;
-  templates = new Map<string, Record<string, any>>();
-  instances: Array<Record<string, any>> = [];
-  now = NOW;
-  private seq = 0;
 
-  async send(cmd: { constructor: { name: string }; input: Record<string, any> }): Promise<unknown> {
-    const input = cmd.input;
-    switch (cmd.constructor.name) {
-      case "DescribePlacementGroupsCommand": {
-        this.pgCalls.push(input);
-        if (this.failPG) throw Object.assign(new Error("service unavailable"), { name: "ServiceUnavailable" });
-        const state = input.Filters?.find((f: { Name: string }) => f.Name === "state")?.Values ?? [];
-        const ids: string[] | undefined = input.GroupIds;
-        const names: string[] | undefined = input.GroupNames;
-        const byKey = this.groups.filter((g) => (ids ? ids.includes(g.GroupId) : names ? names.includes(g.GroupName) : true));
-        // As EC2: a named group that does not exist is an error, not an empty answer.
-        if ((ids || names) && byKey.length === 0)
-          throw Object.assign(new Error("unknown group"), { name: ids ? "InvalidPlacementGroupId.NotFound" : "InvalidPlacementGroup.Unknown" });
-        return { PlacementGroups: byKey.filter((g) => !state.length || state.includes(g.State)) };
-      }
-      case "DescribeSpotPriceHistoryCommand":
-        return { SpotPriceHistory: [] };
-      case "DescribeLaunchTemplatesCommand":
-        if (this.templates.has(input.LaunchTemplateNames?.[0])) return { LaunchTemplates: [{ LaunchTemplateName: input.LaunchTemplateNames[0] }] };
-        throw Object.assign(new Error("nf"), { name: "InvalidLaunchTemplateName.NotFoundException" });
-      case "CreateLaunchTemplateCommand":
-        this.templates.set(input.LaunchTemplateName, input.LaunchTemplateData);
-        return {};
-      case "DescribeInstancesCommand": {
-        const tag = input.Filters?.find((f: { Name: string }) => f.Name === "tag:karpenter.sh/nodeclaim")?.Values?.[0];
-        const ids = input.InstanceIds as string[] | undefined;
-        return { Reservations: [{ Instances: this.instances.filter((i) => (ids ? ids.includes(i.InstanceId) : !tag || i.nodeClaim === tag)) }] };
-      }
-      case "CreateFleetCommand": {
-        if (this.ice) {
-          const errors = input.LaunchTemplateConfigs.flatMap((c: any) => c.Overrides.map((o: any) => ({
-            ErrorCode: "InsufficientInstanceCapacity", ErrorMessage: this.ice, Lifecycle: "on-demand",
-            LaunchTemplateAndOverrides: { LaunchTemplateSpecification: c.LaunchTemplateSpecification, Overrides: o },
-          })));
-          return { Instances: [], Errors: errors };
-        }
-        const cfg = input.LaunchTemplateConfigs[0];
-        const ov = cfg.Overrides[0];
-        const lt = this.templates.get(cfg.LaunchTemplateSpecification.LaunchTemplateName)!;
-        const id = `i-${(++this.seq).toString().padStart(8, "0")}`;
-        const nodeClaim = input.TagSpecifications[0].Tags.find((t: { Key: string }) => t.Key === "karpenter.sh/nodeclaim").Value;
-        const group = this.groups.find((g) => g.GroupId === lt.Placement?.GroupId);
-        // EC2 puts an untargeted instance of a partition group in some partition (here: always 3).
-        const partition = group?.Strategy === "partition" ? (lt.Placement.PartitionNumber ?? 3) : undefined;
-        this.instances.push({
-          InstanceId: id, InstanceType: ov.InstanceType, State: { Name: "running" }, LaunchTime: new Date(this.now),
-          Placement: { AvailabilityZone: ov.AvailabilityZone, ...(group ? { GroupName: group.GroupName, GroupId: group.GroupId } : {}), ...(partition ? { PartitionNumber: partition } : {}) },
-          SubnetId: ov.SubnetId, ImageId: "ami-1", SecurityGroups: [{ GroupId: "sg-1" }], nodeClaim,
-          Tags: input.TagSpecifications[0].Tags.concat([{ Key: "kubernetes.io/cluster/c", Value: "owned" }]),
-        });
-        return { Instances: [{ InstanceIds: [id], InstanceType: ov.InstanceType, Lifecycle: "on-demand", LaunchTemplateAndOverrides: { Overrides: ov } }], Errors: [] };
-      }
-      default:
-        throw new Error(`unexpected ${cmd.constructor.name}`);
-    }
+  constructor() {
+    super(NOW);
+  }
+
+  protected override handle(command: string, input: Input): Promise<unknown> | undefined {
+    if (command !== "DescribePlacementGroupsCommand") return undefined;
+    this.pgCalls.push(input);
+    if (this.failPG) return Promise.reject(Object.assign(new Error("service unavailable"), { name: "ServiceUnavailable" }));
+    const state = input.Filters?.find((f: { Name: string }) => f.Name === "state")?.Values ?? [];
+    const ids: string[] | undefined = input.GroupIds;
+    const names: string[] | undefined = input.GroupNames;
+    const byKey = this.groups.filter((g) => (ids ? ids.includes(g.GroupId) : names ? names.includes(g.GroupName) : true));
+    // As EC2: a named group that does not exist is an error, not an empty answer.
+    if ((ids || names) && byKey.length === 0)
+      return Promise.reject(Object.assign(new Error("unknown group"), { name: ids ? "InvalidPlacementGroupId.NotFound" : "InvalidPlacementGroup.Unknown" }));
+    return Promise.resolve({ PlacementGroups: byKey.filter((g) => !state.length || state.includes(g.State)) });
+  }
+
+  protected override refuse(input: Input): unknown {
+    if (!this.ice) return undefined;
+    const errors = input.LaunchTemplateConfigs.flatMap((c: any) => c.Overrides.map((o: any) => ({
+      ErrorCode: "InsufficientInstanceCapacity", ErrorMessage: this.ice, Lifecycle: "on-demand",
+      LaunchTemplateAndOverrides: { LaunchTemplateSpecification: c.LaunchTemplateSpecification, Overrides: o },
+    })));
+    return { Instances: [], Errors: errors };
+  }
+
+  protected override launched(lt: Input): Input {
+    const group = this.groups.find((g) => g.GroupId === lt.Placement?.GroupId);
+    // EC2 puts an untargeted instance of a partition group in some partition (here: always 3).
+    const partition = group?.Strategy === "partition" ? (lt.Placement.PartitionNumber ?? 3) : undefined;
+    return { Placement: { ...(group ? { GroupName: group.GroupName, GroupId: group.GroupId } : {}), ...(partition ? { PartitionNumber: partition } : {}) } };
   }
 }
 
-function nodeClass(spec: Partial<EC2NodeClassLike["spec"]> = {}): EC2NodeClassLike {
-  return {
-    metadata: { name: "default", generation: 1 },
-    spec: { role: "r", amiSelectorTerms: [{ alias: "al2023@latest" }], subnetSelectorTerms: [{ id: "subnet-a" }], securityGroupSelectorTerms: [{ id: "sg-1" }], ...spec },
-    status: {
-      subnets: [{ id: "subnet-a", zone: "us-east-1a" }, { id: "subnet-b", zone: "us-east-1b" }],
-      securityGroups: [{ id: "sg-1" }],
-      amis: [{ id: "ami-1", name: "al2023", requirements: [{ key: "kubernetes.io/arch", operator: "In", values: ["amd64"] }] }],
-      instanceProfile: "p",
-      conditions: [{ type: "Ready", status: "True", reason: "Ready", message: "" }],
-    },
-  } as EC2NodeClassLike;
-}
+const nodeClass = readyNodeClass;
 
 function claim(name: string, types: string[], extra: NodeClaimLike["spec"]["requirements"] = []): NodeClaimLike {
   return {
