@@ -12,6 +12,8 @@ zones), a spread group's eighth instance in a zone.
 import threading
 import uuid
 
+from moto_terminate import on_terminate
+
 _lock = threading.Lock()
 _groups: dict = {}  # name -> EC2 PlacementGroup shape
 _members: dict = {}  # instance id -> (group name, zone, partition or None)
@@ -111,22 +113,13 @@ def install(region_of, account):
     EC2Response.create_placement_group = create_placement_group
     EC2Response.describe_placement_groups = describe_placement_groups
     EC2Response.delete_placement_group = delete_placement_group
-    _install_terminate_release()
+    on_terminate(_release_members)
 
 
-def _install_terminate_release():
-    from moto.ec2.models.instances import InstanceBackend
-
-    original = InstanceBackend.terminate_instances
-
-    def terminate_instances(self, instance_ids):
-        out = original(self, instance_ids)
-        with _lock:
-            for iid in instance_ids:
-                _members.pop(iid, None)
-        return out
-
-    InstanceBackend.terminate_instances = terminate_instances
+def _release_members(instance_ids):
+    with _lock:
+        for iid in instance_ids:
+            _members.pop(iid, None)
 
 
 def fleet_fault(placement, zone):

@@ -16,6 +16,8 @@ import datetime
 import threading
 import uuid
 
+from moto_terminate import on_terminate
+
 _lock = threading.Lock()
 _reservations: dict = {}  # id -> EC2 CapacityReservation shape (plus "_owner")
 _bound: dict = {}  # instance id -> reservation id
@@ -169,25 +171,16 @@ def install(region_of, account):
     EC2Response.create_capacity_reservation = create_capacity_reservation
     EC2Response.describe_capacity_reservations = describe_capacity_reservations
     EC2Response.cancel_capacity_reservation = cancel_capacity_reservation
-    _install_terminate_release()
+    on_terminate(_release_slots)
 
 
-def _install_terminate_release():
-    from moto.ec2.models.instances import InstanceBackend
-
-    original = InstanceBackend.terminate_instances
-
-    def terminate_instances(self, instance_ids):
-        out = original(self, instance_ids)
-        with _lock:
-            for iid in instance_ids:
-                rid = _bound.pop(iid, None)
-                r = _reservations.get(rid) if rid else None
-                if r is not None and r["State"] == "active":
-                    r["AvailableInstanceCount"] = min(r["TotalInstanceCount"], r["AvailableInstanceCount"] + 1)
-        return out
-
-    InstanceBackend.terminate_instances = terminate_instances
+def _release_slots(instance_ids):
+    with _lock:
+        for iid in instance_ids:
+            rid = _bound.pop(iid, None)
+            r = _reservations.get(rid) if rid else None
+            if r is not None and r["State"] == "active":
+                r["AvailableInstanceCount"] = min(r["TotalInstanceCount"], r["AvailableInstanceCount"] + 1)
 
 
 def _template_data(backend, config):
