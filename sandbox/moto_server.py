@@ -21,7 +21,8 @@ Why in-process (each is something moto cannot be told through the AWS API):
   serve|refuse);
 - moto has no capacity reservations: sandbox/moto_reservations.py serves ODCRs, capacity blocks and
   reservation-targeted CreateFleet launches;
-- moto has no placement groups: sandbox/moto_placement.py serves them and places fleet instances in them.
+- moto has no placement groups: sandbox/moto_placement.py serves them and places fleet instances in them;
+- moto's DescribeLaunchTemplates cuts the list at 15 with no NextToken: it pages as EC2 does.
 """
 import argparse
 import json
@@ -264,6 +265,44 @@ def install_eventual_consistency():
     InstanceResponse.describe_instances = describe_instances
 
 
+def install_launch_template_paging():
+    """DescribeLaunchTemplates pages as EC2 does: MaxResults (moto's default page of 15 kept) and a NextToken for
+    the rest. moto cuts the list at MaxResults and returns no NextToken, so a client that ignores paging silently
+    saw only the first 15 templates; here it sees the first page and must follow NextToken, as on EC2."""
+    from moto.core.responses import ActionResult
+    from moto.ec2.responses.launch_templates import LaunchTemplates
+
+    def describe_launch_templates(self):
+        page_size = max(1, min(self._get_int_param("MaxResults", 15), 200))
+        start = int(self._get_param("NextToken") or 0)
+        self.error_on_dryrun()
+        templates = self.ec2_backend.describe_launch_templates(
+            template_names=self._get_param("LaunchTemplateNames", []),
+            template_ids=self._get_param("LaunchTemplateIds", []),
+            filters=self._filters_from_querystring(),
+        )
+        page = templates[start:start + page_size]
+        result = {
+            "LaunchTemplates": [
+                {
+                    "CreateTime": t.create_time,
+                    "CreatedBy": f"arn:{self.partition}:iam::{self.current_account}:root",
+                    "DefaultVersionNumber": t.default_version_number,
+                    "LatestVersionNumber": t.latest_version_number,
+                    "LaunchTemplateId": t.id,
+                    "LaunchTemplateName": t.name,
+                    "Tags": t.tags,
+                }
+                for t in page
+            ]
+        }
+        if start + page_size < len(templates):
+            result["NextToken"] = str(start + page_size)
+        return ActionResult(result)
+
+    LaunchTemplates.describe_launch_templates = describe_launch_templates
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--port", type=int, required=True)
@@ -298,6 +337,7 @@ def main():
     install_fleet_faults()
     install_run_instances_birth()
     install_eventual_consistency()
+    install_launch_template_paging()
     install_spot_prices()
     moto_reservations.install(lambda: REGION, ACCOUNT)
     moto_placement.install(lambda: REGION, ACCOUNT)

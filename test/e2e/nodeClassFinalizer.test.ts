@@ -24,11 +24,16 @@ async function launchTemplatesOf(nodeClass: string): Promise<LaunchTemplate[]> {
   const out: LaunchTemplate[] = [];
   let NextToken: string | undefined;
   do {
-    const page = await ec2.send(new DescribeLaunchTemplatesCommand({ NextToken }));
+    const page = await ec2.send(
+      new DescribeLaunchTemplatesCommand({
+        Filters: [{ Name: "tag:karpenter.k8s.aws/ec2nodeclass", Values: [nodeClass] }],
+        NextToken,
+      }),
+    );
     out.push(...(page.LaunchTemplates ?? []));
     NextToken = page.NextToken;
   } while (NextToken);
-  return out.filter((t) => t.Tags?.some((x) => x.Key === "karpenter.k8s.aws/ec2nodeclass" && x.Value === nodeClass));
+  return out;
 }
 
 async function profileExists(name: string): Promise<boolean> {

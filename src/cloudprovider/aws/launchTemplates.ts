@@ -226,15 +226,24 @@ export class LaunchTemplateProvider {
 
   /** Deletes every launch template capsicum created for an EC2NodeClass (its cluster + ec2nodeclass tags). */
   async deleteForNodeClass(nodeClassName: string): Promise<string[]> {
-    const out = await this.ec2.send(
-      new DescribeLaunchTemplatesCommand({
-        Filters: [
-          { Name: "tag:karpenter.k8s.aws/cluster", Values: [this.clusterName] },
-          { Name: "tag:karpenter.k8s.aws/ec2nodeclass", Values: [nodeClassName] },
-        ],
-      }),
-    );
-    const names = (out.LaunchTemplates ?? []).map((t) => t.LaunchTemplateName!).filter(Boolean);
+    // Every page: a class accumulates a template per AMI/capacity type/labels/reservation..., often more than one
+    // page holds, and a template left behind is leaked for good once the class and its finalizer are gone.
+    const names: string[] = [];
+    let NextToken: string | undefined;
+    do {
+      const page = await this.ec2.send(
+        new DescribeLaunchTemplatesCommand({
+          Filters: [
+            { Name: "tag:karpenter.k8s.aws/cluster", Values: [this.clusterName] },
+            { Name: "tag:karpenter.k8s.aws/ec2nodeclass", Values: [nodeClassName] },
+          ],
+          MaxResults: 200,
+          NextToken,
+        }),
+      );
+      names.push(...(page.LaunchTemplates ?? []).map((t) => t.LaunchTemplateName!).filter(Boolean));
+      NextToken = page.NextToken || undefined;
+    } while (NextToken);
     await this.deleteAll(names);
     return names;
   }
