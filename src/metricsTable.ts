@@ -342,6 +342,12 @@ export const METRICS = {
     help: "Number of balanced consolidation moves. Labeled by decision, NodePool, and policy.",
     labels: ["decision", "nodepool", "policy"],
   },
+  consolidationTimeouts: {
+    type: "counter",
+    name: "karpenter_voluntary_disruption_consolidation_timeouts_total",
+    help: "Number of times the Consolidation algorithm has reached a timeout. Labeled by consolidation type.",
+    labels: ["consolidation_type"],
+  },
   disruptionEligibleNodes: {
     type: "gauge",
     name: "karpenter_voluntary_disruption_eligible_nodes",

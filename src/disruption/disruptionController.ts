@@ -5,7 +5,7 @@
 import { allowedDisruptionsForCluster } from "./budgets";
 import { selectCandidates } from "./candidates";
 import type { MoveScore } from "./consolidation";
-import type { Method, MethodContext } from "./method";
+import type { ConsolidationMemory, Method, MethodContext, TimedConsolidation } from "./method";
 import { drift } from "./methods/drift";
 import { emptiness } from "./methods/emptiness";
 import { multiNodeConsolidation } from "./methods/multiNodeConsolidation";
@@ -42,6 +42,8 @@ export interface DisruptionPass {
   evaluations: Array<{ method: MethodName; reason: DisruptionReason; seconds: number }>;
   /** Scored consolidation moves (karpenter_consolidation_moves_total / _score). */
   scores: MoveScore[];
+  /** Consolidation methods that hit their timeout (karpenter_voluntary_disruption_consolidation_timeouts_total). */
+  timeouts: TimedConsolidation[];
 }
 
 export interface ComputeOptions {
@@ -49,6 +51,10 @@ export interface ComputeOptions {
   settings?: Partial<DisruptionSettings>;
   /** Methods to walk; defaults to Karpenter's order. */
   methods?: readonly Method[];
+  /** Monotonic milliseconds for the consolidation timeouts; performance.now by default. */
+  elapsedMs?: () => number;
+  /** Consolidation's memory across passes (the runner keeps one). */
+  memory?: ConsolidationMemory;
 }
 
 export function computeCommand(snapshot: ClusterSnapshot, now: Date, opts: ComputeOptions): DisruptionPass {
@@ -70,10 +76,13 @@ export function computeCommand(snapshot: ClusterSnapshot, now: Date, opts: Compu
     simulator: opts.simulator,
     budgets,
     candidates: selection.candidates,
+    elapsedMs: opts.elapsedMs,
+    memory: opts.memory,
   };
   const rejections: DisruptionPass["rejections"] = [];
   const evaluations: DisruptionPass["evaluations"] = [];
   const scores: MoveScore[] = [];
+  const timeouts: TimedConsolidation[] = [];
   for (const method of opts.methods ?? METHODS) {
     const started = process.hrtime.bigint();
     const result = method.computeCommand(ctx, selection.candidates);
@@ -83,6 +92,7 @@ export function computeCommand(snapshot: ClusterSnapshot, now: Date, opts: Compu
       seconds: Number(process.hrtime.bigint() - started) / 1e9,
     });
     scores.push(...(result.scores ?? []));
+    if (result.timedOut) timeouts.push(result.timedOut);
     rejections.push(...result.rejections.map((r) => ({ ...r, method: method.name })));
     if (result.command) {
       return {
@@ -94,11 +104,12 @@ export function computeCommand(snapshot: ClusterSnapshot, now: Date, opts: Compu
         messages: [result.command.message],
         evaluations,
         scores,
+        timeouts,
       };
     }
   }
   const messages = [
     `no disruption: ${selection.candidates.length} candidate(s), ${selection.blocked.length} blocked, ${rejections.length} rejected`,
   ];
-  return { blocked: selection.blocked, rejections, allowed, errors, messages, evaluations, scores };
+  return { blocked: selection.blocked, rejections, allowed, errors, messages, evaluations, scores, timeouts };
 }

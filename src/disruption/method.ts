@@ -1,4 +1,5 @@
 // The Method interface (Karpenter pkg/controllers/disruption/types.go) and helpers shared by the four methods.
+import { isEmptyCandidate } from "./candidates";
 import type { MoveScore } from "./consolidation";
 import { money } from "./pricing";
 import type {
@@ -21,7 +22,22 @@ export interface MethodContext {
   budgets: ReadonlyMap<string, Readonly<Record<DisruptionReason, number>>>;
   /** Every candidate of the pass (Balanced pool totals). */
   candidates?: readonly Candidate[];
+  /** Monotonic milliseconds, for the consolidation timeouts (performance.now by default). */
+  elapsedMs?: () => number;
+  /** What consolidation remembers between passes (the runner keeps one). */
+  memory?: ConsolidationMemory;
 }
+
+/**
+ * Kept across passes, as Karpenter's SingleNodeConsolidation keeps PreviouslyUnseenNodePools: the NodePools a
+ * timed-out pass never reached go first next time, so one large pool cannot starve the others.
+ */
+export interface ConsolidationMemory {
+  unseenNodePools: Set<string>;
+}
+
+/** Karpenter's consolidation types that can time out. */
+export type TimedConsolidation = "single" | "multi";
 
 export interface MethodResult {
   command?: Command;
@@ -29,6 +45,8 @@ export interface MethodResult {
   scores?: MoveScore[];
   /** Candidates looked at and rejected, with why (Unconsolidatable / DisruptionBlocked-style messages). */
   rejections: BlockedNode[];
+  /** The method hit its timeout (karpenter_voluntary_disruption_consolidation_timeouts_total). */
+  timedOut?: TimedConsolidation;
 }
 
 export interface Method {
@@ -87,6 +105,17 @@ export function takeWithinBudget(
 
 export const consolidationPolicy = (c: Candidate): string =>
   c.nodePool.spec.disruption?.consolidationPolicy ?? "WhenEmptyOrUnderutilized";
+
+/** Both consolidation methods' interest: consolidatable, not WhenEmpty, and not empty (emptiness's, as Karpenter). */
+export const wantsUnderutilized = (c: Candidate): boolean =>
+  c.consolidatable && consolidationPolicy(c) !== "WhenEmpty" && !isEmptyCandidate(c);
+
+/** A deadline `ms` from now on the context's monotonic clock: `expired()` once it has passed. */
+export function deadline(ctx: MethodContext, ms: number): { expired(): boolean } {
+  const now = ctx.elapsedMs ?? (() => performance.now());
+  const end = now() + ms;
+  return { expired: () => now() > end };
+}
 
 /** One line for the Event and log: method, reason, nodes, replacement, $/h saved. */
 export function describeCommand(cmd: Omit<Command, "message">): string {

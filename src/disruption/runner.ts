@@ -13,6 +13,7 @@ import { isEmptyCandidate, selectCandidates } from "./candidates";
 import { computeCommand, type DisruptionPass } from "./disruptionController";
 import { nodeClaimEvent, nodeEvent } from "./events";
 import type { CommandExecution } from "./orchestrator";
+import type { ConsolidationMemory } from "./method";
 import { cheapest } from "./pricing";
 import { CommandQueue } from "./queue";
 import { schedulerSimulator, type ScheduleFn } from "./schedulerSimulator";
@@ -51,11 +52,14 @@ export class DisruptionRunner {
   private stopped = false;
   private sleeping?: { handle: TimerHandle; resolve: () => void };
   private readonly settings: DisruptionSettings;
+  private readonly consolidationMemory: ConsolidationMemory = { unseenNodePools: new Set() };
 
   constructor(private readonly deps: DisruptionRunnerDeps) {
     this.settings = { ...DEFAULT_SETTINGS, ...deps.settings };
     this.queue = new CommandQueue(deps);
     this.drift = new DriftMarker(deps);
+    // As Karpenter: both series exist from the start, at 0.
+    for (const t of ["multi", "single"]) deps.metrics.consolidationTimeouts.inc({ consolidation_type: t }, 0);
   }
 
   /** The command being executed, if any (for status and tests). */
@@ -154,7 +158,11 @@ export class DisruptionRunner {
     const before = await this.snapshot();
     const now = new Date(clock.now());
     const simulator = await this.simulator();
-    const pass = computeCommand(before, now, { simulator, settings: this.settings });
+    const pass = computeCommand(before, now, { simulator, settings: this.settings, memory: this.consolidationMemory });
+    for (const t of pass.timeouts) {
+      metrics.consolidationTimeouts.inc({ consolidation_type: t });
+      log.info({ consolidationType: t }, `${t}-node consolidation reached its timeout; abandoning this pass's search`);
+    }
     // Karpenter labels each method's evaluation by its reason (lowercase) and consolidation type.
     for (const e of pass.evaluations)
       metrics.disruptionDecisionEvaluationDuration.observe(

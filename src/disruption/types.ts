@@ -159,11 +159,17 @@ export interface DisruptionSettings {
   spotToSpotConsolidation: boolean;
   /** Max candidates considered by multi-node consolidation (Karpenter: 100). */
   multiNodeMaxCandidates: number;
+  /** How long multi-node consolidation may search before it settles for its best so far (Karpenter: 1 min). */
+  multiNodeConsolidationTimeoutMs: number;
+  /** How long single-node consolidation may walk candidates before it gives up the pass (Karpenter: 3 min). */
+  singleNodeConsolidationTimeoutMs: number;
 }
 
 export const DEFAULT_SETTINGS: DisruptionSettings = {
   spotToSpotConsolidation: false,
   multiNodeMaxCandidates: 100,
+  multiNodeConsolidationTimeoutMs: 60_000,
+  singleNodeConsolidationTimeoutMs: 180_000,
 };
 
 /** A node the engine may disrupt, with everything the methods need precomputed. */

@@ -1,12 +1,13 @@
 // Multi-node consolidation: binary-search the largest prefix of candidates (most savings per disruption first,
 // capped at 100, within the Underutilized budget) that can be removed at once with at most one cheaper replacement.
-import { isEmptyCandidate } from "../candidates";
+// The search stops at its timeout (Karpenter: 1 min) with the best command found so far.
 import { computeConsolidation, type MoveScore } from "../consolidation";
 import {
   bySavingsRatio,
-  consolidationPolicy,
+  deadline,
   makeCommand,
   takeWithinBudget,
+  wantsUnderutilized,
   type Method,
   type MethodContext,
   type MethodResult,
@@ -16,14 +17,14 @@ import type { Candidate, Command } from "../types";
 export const multiNodeConsolidation: Method = {
   name: "multi-node-consolidation",
   reason: "Underutilized",
-  // Empty nodes are emptiness's (its budget reason), as Karpenter.
-  shouldDisrupt: (c: Candidate) => c.consolidatable && consolidationPolicy(c) !== "WhenEmpty" && !isEmptyCandidate(c),
+  shouldDisrupt: wantsUnderutilized,
   computeCommand(ctx: MethodContext, candidates: Candidate[]): MethodResult {
     const eligible = candidates.filter((c) => this.shouldDisrupt(c)).sort(bySavingsRatio);
     const { taken, overBudget } = takeWithinBudget(ctx, eligible, "Underutilized");
     const pool = taken.slice(0, ctx.settings.multiNodeMaxCandidates);
     // Fewer than two nodes is single-node consolidation's job.
     if (pool.length < 2) return { rejections: overBudget };
+    const timeout = deadline(ctx, ctx.settings.multiNodeConsolidationTimeoutMs);
     let lastScores: MoveScore[] | undefined;
     let rejectedScores: MoveScore[] | undefined;
     const attempt = (n: number): Command | undefined => {
@@ -57,6 +58,9 @@ export const multiNodeConsolidation: Method = {
     let lo = 2;
     let hi = pool.length - 1;
     while (lo <= hi) {
+      // As Karpenter: out of time, the best command so far (or none) stands.
+      if (timeout.expired())
+        return { command: best, rejections: overBudget, scores: best ? lastScores : rejectedScores, timedOut: "multi" };
       const mid = Math.floor((lo + hi) / 2);
       const cmd = attempt(mid);
       if (cmd) {

@@ -75,6 +75,9 @@ describe("disruption loop", () => {
     const metrics = await mc.controllers.metrics.registry.metrics();
     expect(metrics).toMatch(/karpenter_voluntary_disruption_decisions_total\{decision="delete",reason="empty",consolidation_type="empty"\} 1/);
     expect(metrics).toMatch(/karpenter_nodeclaims_disrupted_total\{nodepool="default",reason="empty"/);
+    // Both timeout series exist from the start, at 0 (no consolidation search ran out of time).
+    expect(metrics).toMatch(/karpenter_voluntary_disruption_consolidation_timeouts_total\{consolidation_type="multi"\} 0/);
+    expect(metrics).toMatch(/karpenter_voluntary_disruption_consolidation_timeouts_total\{consolidation_type="single"\} 0/);
   });
 
   it("abandons the command when a pod lands on the node during the validation delay", async () => {
