@@ -3,9 +3,10 @@
 // NodePool's NodeClaims are gone, the instance profile capsicum made from spec.role and the class's launch
 // templates are deleted in the emulator, the finalizer goes and the class with it. Another class's launch
 // templates and profile are left alone.
-import { DescribeLaunchTemplatesCommand, EC2Client, LaunchTemplate } from "@aws-sdk/client-ec2";
+import { EC2Client } from "@aws-sdk/client-ec2";
 import { GetInstanceProfileCommand, IAMClient } from "@aws-sdk/client-iam";
 import { join } from "node:path";
+import { launchTemplatesOf as listTemplates } from "../launchTemplatesOf";
 import { deployment, manifests, nodePool } from "./manifests";
 import { startE2E, cleanup, E2EEnv, kubectl, kubectlResult, getJSON, waitFor, root } from "./support";
 
@@ -20,21 +21,7 @@ type Obj = any;
 const pods = (app: string): Obj[] => getJSON(["get", "pods", "-n", NS, "-l", `app=${app}`]).items;
 const claimsOf = (pool: string): Obj[] => getJSON(["get", "nodeclaims", "-l", `karpenter.sh/nodepool=${pool}`]).items;
 
-async function launchTemplatesOf(nodeClass: string): Promise<LaunchTemplate[]> {
-  const out: LaunchTemplate[] = [];
-  let NextToken: string | undefined;
-  do {
-    const page = await ec2.send(
-      new DescribeLaunchTemplatesCommand({
-        Filters: [{ Name: "tag:karpenter.k8s.aws/ec2nodeclass", Values: [nodeClass] }],
-        NextToken,
-      }),
-    );
-    out.push(...(page.LaunchTemplates ?? []));
-    NextToken = page.NextToken;
-  } while (NextToken);
-  return out;
-}
+const launchTemplatesOf = (nodeClass: string) => listTemplates(ec2, nodeClass);
 
 async function profileExists(name: string): Promise<boolean> {
   try {

@@ -3,6 +3,7 @@
 // that reads only the first page leaks the rest. Another class's templates are left alone.
 import { randomUUID } from "node:crypto";
 import { CreateLaunchTemplateCommand, DescribeLaunchTemplatesCommand, EC2Client } from "@aws-sdk/client-ec2";
+import { launchTemplatesOf } from "../../launchTemplatesOf";
 import { LaunchTemplateProvider } from "../../../src/cloudprovider/aws/launchTemplates";
 import { motoForTests, TestMoto } from "./motoForTests";
 
@@ -31,19 +32,7 @@ async function create(nodeClass: string, i: number): Promise<void> {
 }
 
 async function namesOf(nodeClass: string): Promise<string[]> {
-  const out: string[] = [];
-  let NextToken: string | undefined;
-  do {
-    const page = await ec2.send(
-      new DescribeLaunchTemplatesCommand({
-        Filters: [{ Name: "tag:karpenter.k8s.aws/ec2nodeclass", Values: [nodeClass] }],
-        NextToken,
-      }),
-    );
-    out.push(...(page.LaunchTemplates ?? []).map((t) => t.LaunchTemplateName!));
-    NextToken = page.NextToken;
-  } while (NextToken);
-  return out.sort();
+  return (await launchTemplatesOf(ec2, nodeClass)).map((t) => t.LaunchTemplateName!).sort();
 }
 
 beforeAll(async () => {
