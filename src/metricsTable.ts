@@ -39,7 +39,7 @@ export const METRICS = {
   nodeClaimsCreated: {
     type: "counter",
     name: "karpenter_nodeclaims_created_total",
-    help: "Number of nodeclaims created in total by Karpenter.",
+    help: "Number of nodeclaims created in total by Karpenter. Labeled by reason the nodeclaim was created, the owning nodepool, and if min values was relaxed for this nodeclaim.",
     labels: ["nodepool", "reason", "min_values_relaxed"],
   },
   nodeClaimsTerminated: {
@@ -51,7 +51,7 @@ export const METRICS = {
   nodeClaimsDisrupted: {
     type: "counter",
     name: "karpenter_nodeclaims_disrupted_total",
-    help: "Number of nodeclaims disrupted in total by Karpenter.",
+    help: "Number of nodeclaims disrupted in total by Karpenter. Labeled by reason the nodeclaim was disrupted and the owning nodepool.",
     labels: ["nodepool", "reason", "capacity_type"],
   },
   /** Node repair (node.health): one per unhealthy NodeClaim deleted, by the condition that matched. */
@@ -181,13 +181,13 @@ export const METRICS = {
   nodePoolsUsage: {
     type: "gauge",
     name: "karpenter_nodepools_usage",
-    help: "The amount of resources that have been provisioned for a nodepool.",
+    help: "The amount of resources that have been provisioned for a nodepool. Labeled by nodepool name and resource type.",
     labels: ["nodepool", "resource_type"],
   },
   nodePoolsLimit: {
     type: "gauge",
     name: "karpenter_nodepools_limit",
-    help: "Limits specified on the nodepool that restrict the quantity of resources provisioned.",
+    help: "Limits specified on the nodepool that restrict the quantity of resources provisioned. Labeled by nodepool name and resource type.",
     labels: ["nodepool", "resource_type"],
   },
   /**
@@ -232,7 +232,7 @@ export const METRICS = {
     name: "karpenter_scheduler_scheduling_duration_seconds",
     help: "Duration of scheduling simulations used for deprovisioning and provisioning in seconds.",
     labels: ["controller"],
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    buckets: DURATION_BUCKETS,
   },
   /** The name the brief asks for; Karpenter v0.3x exposed this one, v1 the scheduler_* one above. Both are kept. */
   provisionerSchedulingDuration: {
@@ -250,8 +250,8 @@ export const METRICS = {
   schedulerQueueDepth: {
     type: "gauge",
     name: "karpenter_scheduler_queue_depth",
-    help: "The number of pods waiting to be scheduled.",
-    labels: ["controller"],
+    help: "The number of pods currently waiting to be scheduled.",
+    labels: ["controller", "scheduling_id"],
   },
   schedulerIgnoredPods: {
     type: "gauge",
@@ -261,7 +261,7 @@ export const METRICS = {
   clusterStateSynced: {
     type: "gauge",
     name: "karpenter_cluster_state_synced",
-    help: "Returns 1 if cluster state is synced and 0 otherwise.",
+    help: "Returns 1 if cluster state is synced and 0 otherwise. Synced checks that nodeclaims and nodes that are stored in the APIServer have the same representation as Karpenter's cluster state",
   },
   clusterStateUnsyncedTime: {
     type: "gauge",
@@ -271,7 +271,14 @@ export const METRICS = {
   clusterStateNodeCount: {
     type: "gauge",
     name: "karpenter_cluster_state_node_count",
-    help: "Current count of nodes in cluster state.",
+    help: "Current count of nodes in cluster state",
+  },
+  /** Default buckets, as Karpenter's (no Buckets in its HistogramOpts). */
+  cloudProviderDuration: {
+    type: "histogram",
+    name: "karpenter_cloudprovider_duration_seconds",
+    help: "Duration of cloud provider method calls. Labeled by the controller, method name and provider.",
+    labels: ["controller", "method", "provider"],
   },
   cloudProviderErrors: {
     type: "counter",
@@ -295,13 +302,13 @@ export const METRICS = {
   nodePoolsAllowedDisruptions: {
     type: "gauge",
     name: "karpenter_nodepools_allowed_disruptions",
-    help: "The number of nodes for a given NodePool that can be concurrently disrupting at a point in time.",
+    help: "The number of nodes for a given NodePool that can be concurrently disrupting at a point in time. Labeled by NodePool. Note that allowed disruptions can change very rapidly, as new nodes may be created and others may be deleted at any point.",
     labels: ["nodepool", "reason"],
   },
   disruptionDecisions: {
     type: "counter",
     name: "karpenter_voluntary_disruption_decisions_total",
-    help: "Number of disruption decisions performed.",
+    help: "Number of disruption decisions performed. Labeled by disruption decision, reason, and consolidation type.",
     labels: ["decision", "reason", "consolidation_type"],
   },
   disruptionDecisionsByNodePool: {
@@ -351,7 +358,7 @@ export const METRICS = {
   disruptionEligibleNodes: {
     type: "gauge",
     name: "karpenter_voluntary_disruption_eligible_nodes",
-    help: "Number of nodes eligible for disruption by Karpenter.",
+    help: "Number of nodes eligible for disruption by Karpenter. Labeled by disruption reason.",
     labels: ["reason"],
   },
   disruptionDecisionEvaluationDuration: {
@@ -364,7 +371,7 @@ export const METRICS = {
   interruptionReceivedMessages: {
     type: "counter",
     name: "karpenter_interruption_received_messages_total",
-    help: "Count of messages received from the SQS queue.",
+    help: "Count of messages received from the SQS queue. Broken down by message type and whether the message was actionable.",
     labels: ["message_type"],
   },
   interruptionDeletedMessages: {

@@ -6,6 +6,7 @@ import type { SQSClient } from "@aws-sdk/client-sqs";
 import { AwsCloudProvider } from "../cloudprovider/aws";
 import { capacityBlockExpiration, capacityTypeSync } from "./capacityReservation";
 import type { EC2NodeClassLike } from "../cloudprovider/aws";
+import { withCloudProviderMetrics } from "../cloudprovider/metricsDecorator";
 import type { CloudProvider } from "../cloudprovider/types";
 import { Clock, realClock, TimerHandle } from "../kube/clock";
 import { ClusterState, Phase, StateChange, StateKind } from "../kube/clusterState";
@@ -167,6 +168,8 @@ export async function startControllers(settings: Settings, o: ControllerOverride
   const deps: EngineDeps = { client, state, clock, log, metrics, events };
   const cloud = o.cloud ?? awsCloudProvider(settings, state, log);
   const aws = cloud instanceof AwsCloudProvider ? cloud : undefined;
+  // Each controller calls the cloud through its own timing view (karpenter_cloudprovider_{duration_seconds,errors_total}).
+  const cloudFor = (controller: string) => withCloudProviderMetrics(cloud, metrics, controller);
   const drain = o.drain ?? makeDrainer({ client, state, metrics, log: log.child({ controller: "node.termination" }) });
   const schedule = o.schedule ?? defaultSchedule;
 
@@ -193,7 +196,7 @@ export async function startControllers(settings: Settings, o: ControllerOverride
   // Every controller sees a NodePool's catalog with the NodeOverlays in force applied (provisioning, static pools,
   // disruption pricing and replacements, NodePool status), exactly as `capsicum plan` does.
   const overlays = nodeOverlays(deps, {
-    cloud,
+    cloud: cloudFor("provisioner"),
     settings,
     onChanged: () => {
       if (state.pendingPods().length) provision.trigger();
@@ -204,21 +207,21 @@ export async function startControllers(settings: Settings, o: ControllerOverride
   const instanceTypes = overlays.instanceTypes;
   const provision = provisioningController(deps, { settings, instanceTypes, schedule, random: o.random });
   const lifecycle = nodeClaimLifecycle(deps, {
-    cloud,
+    cloud: cloudFor("nodeclaim.lifecycle"),
     drain,
     settings,
     overlays: () => overlays.overlays,
     random: o.random,
   });
   const disrupt = disruptionController(deps, {
-    cloud,
+    cloud: cloudFor("disruption"),
     settings,
     provisioner: provision.provisioner,
     instanceTypes,
     schedule,
   });
   const counter = nodePoolCounter(deps, instanceTypes, settings.nodeClassRefreshMs);
-  const gc = garbageCollection(deps, { cloud, settings });
+  const gc = garbageCollection(deps, { cloud: cloudFor("nodeclaim.garbagecollection"), settings });
   const metricsController = stateMetrics(deps, settings);
   const instanceTypeMetricsController = instanceTypeMetrics(deps, instanceTypes);
   // In start order: overlays first (the first provisioning pass prices as the previous process did), the metrics
@@ -228,7 +231,11 @@ export async function startControllers(settings: Settings, o: ControllerOverride
     lifecycle,
     counter,
     staticNodePools(deps, { instanceTypes, settings, random: o.random, onCreated: (n) => lifecycle.add(n) }),
-    nodeClassStatus(deps, { cloud, refreshMs: settings.nodeClassRefreshMs, onReady: () => provision.trigger() }),
+    nodeClassStatus(deps, {
+      cloud: cloudFor("nodeclass.status"),
+      refreshMs: settings.nodeClassRefreshMs,
+      onReady: () => provision.trigger(),
+    }),
     nodeClassTermination(deps, cloud),
     driftHashes(deps, cloud),
     ...nodeHealth(deps, { cloud, settings }),

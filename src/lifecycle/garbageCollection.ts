@@ -35,18 +35,7 @@ export async function garbageCollect(deps: GcDeps): Promise<GcResult> {
   const out: GcResult = { terminatedInstances: [], deletedNodeClaims: [] };
   if (!deps.state.isSynced) return out;
   const now = deps.clock.now();
-  let instances: CloudInstance[];
-  try {
-    instances = await deps.cloud.list();
-  } catch (e) {
-    deps.metrics.cloudProviderErrors.inc({
-      controller: "nodeclaim.garbagecollection",
-      method: "List",
-      provider: deps.cloud.name,
-      error: (e as Error).name ?? "Error",
-    });
-    throw e;
-  }
+  const instances: CloudInstance[] = await deps.cloud.list();
   const live = instances.filter((i) => !GONE.has(i.state));
   const claimsByProvider = new Set<string>();
   for (const nc of deps.state.nodeClaims.values())

@@ -234,12 +234,6 @@ async function launch(
     result = await deps.cloud.create(nc as never);
   } catch (err) {
     const msg = (err as Error).message ?? String(err);
-    deps.metrics.cloudProviderErrors.inc({
-      controller: "nodeclaim.lifecycle",
-      method: "Create",
-      provider: deps.cloud.name,
-      error: (err as Error).name ?? "Error",
-    });
     if (err instanceof InsufficientCapacityError) {
       // As Karpenter: the NodeClaim is deleted so the next provisioning pass re-plans around the ICE'd offerings.
       deps.log.error({ ...nodeClaimRef(nc), error: msg }, "failed launching nodeclaim");

@@ -3,6 +3,7 @@
 // NodePools, creates one NodeClaim per planned node, nominates the pods (events), and tells unschedulable pods
 // why. The state is the duplicate guard: in-flight NodeClaims are capacity the scheduler fills first, and on a
 // restart the state is rebuilt from the apiserver (isSynced) before the first pass runs.
+import { randomUUID } from "node:crypto";
 import { isReschedulable } from "../apis/pods";
 import type { NodeClaim } from "../apis/generated/nodeclaims";
 import type { NodePool } from "../apis/generated/nodepools";
@@ -143,13 +144,17 @@ export class Provisioner {
       .map((p) => ({ p, k: podKey(p) }))
       .sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0))
       .map((x) => x.p);
-    metrics.schedulerQueueDepth.set({ controller: "provisioner" }, pending.length);
     if (pending.length === 0) {
       metrics.schedulerUnschedulablePods.set({ controller: "provisioner" }, 0);
       metrics.schedulerIgnoredPods.set(0);
       return { created: [], unschedulable: [] };
     }
 
+    // Karpenter's queue depth is per simulation (scheduling_id): the pods queued for it, 0 once it has drained. Only
+    // this pass sets the gauge, so dropping the previous simulation's series is a reset.
+    const queue = { controller: "provisioner", scheduling_id: randomUUID() };
+    metrics.schedulerQueueDepth.reset();
+    metrics.schedulerQueueDepth.set(queue, pending.length);
     const { input, nodePools, skippedPools } = await this.schedulingInput(pending);
     if (nodePools.length === 0) {
       const why =
@@ -165,11 +170,13 @@ export class Provisioner {
         });
       log.error({ pods: pending.length }, `could not schedule pods, ${why}`);
       metrics.schedulerUnschedulablePods.set({ controller: "provisioner" }, pending.length);
+      metrics.schedulerQueueDepth.set(queue, 0);
       return { created: [], unschedulable: pending.map((p) => ({ pod: podKey(p), reason: why })) };
     }
     const t0 = clock.now();
     const started = process.hrtime.bigint();
     const result = this.deps.schedule(input);
+    metrics.schedulerQueueDepth.set(queue, 0);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     metrics.schedulingDuration.observe({ controller: "provisioner" }, seconds);
     metrics.schedulerUnschedulablePods.set({ controller: "provisioner" }, result.unschedulable.length);

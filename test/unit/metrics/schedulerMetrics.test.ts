@@ -25,3 +25,22 @@ describe("karpenter_scheduler_ignored_pods_count", () => {
     expect(await mc.controllers.metrics.registry.metrics()).toMatch(/^karpenter_scheduler_ignored_pods_count 0$/m);
   });
 });
+
+describe("karpenter_scheduler_queue_depth", () => {
+  it("has one series per simulation (scheduling_id), drained to 0 once the pass has scheduled, replaced by the next pass", async () => {
+    const mc = await miniCluster({ seed: async (c) => { await c.create(Kinds.EC2NodeClass, nodeClass()); await c.create(Kinds.NodePool, nodePool()); } });
+    const series = async () => (await mc.controllers.metrics.schedulerQueueDepth.get()).values;
+    await mc.client.create(Kinds.Pod, pendingPod("a"));
+    await mc.tick(1_500);
+    const first = await series();
+    expect(first).toHaveLength(1);
+    expect(first[0]!.labels).toEqual({ controller: "provisioner", scheduling_id: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    expect(first[0]!.value).toBe(0);
+    await mc.client.create(Kinds.Pod, pendingPod("b", "64"));
+    await mc.tick(1_500);
+    const second = await series();
+    expect(second).toHaveLength(1);
+    expect(second[0]!.labels.scheduling_id).not.toBe(first[0]!.labels.scheduling_id);
+    await mc.controllers.stop();
+  });
+});
