@@ -40,6 +40,8 @@ export interface NodeAgentOptions {
   extendedResourcesAfterMs?: number | "never";
   /** Memory the kernel keeps from the nominal size, percent (default 5). */
   memoryOverheadPercent?: number;
+  /** Instances booting (and Nodes updated) at once per pass (default 16). */
+  bootConcurrency?: number;
   /** Also append every agent log line here. */
   logFile?: string;
   /** Called for each agent log line (npm start's timeline). */
@@ -157,32 +159,47 @@ export class NodeAgent {
     this.opts.onLog?.(line);
   }
 
+  /**
+   * One pass over the cluster's instances. Instances boot concurrently (up to `bootConcurrency`), as real ones do:
+   * a pass that booted them one after another made registration O(new instances) × the emulator's latency, so
+   * under load 30 instances launched at once took many minutes to join. An unexpected error of one instance's
+   * boot is logged and retried next pass; it does not stop the others.
+   */
   async syncOnce(): Promise<void> {
     const instances = await this.clusterInstances();
     const nodes = (await this.core.listNode()).items;
     const nodeByProvider = new Map(nodes.filter((n) => n.spec?.providerID).map((n) => [n.spec!.providerID!, n]));
     const now = Date.now();
+    const work: Array<() => Promise<void>> = [];
     for (const inst of instances) {
       const id = inst.InstanceId!;
       const providerID = `aws:///${inst.Placement?.AvailabilityZone}/${id}`;
       const state = inst.State?.Name ?? "";
       const node = nodeByProvider.get(providerID);
       if (GONE_STATES.has(state)) {
-        if (node) await this.core.deleteNode({ name: node.metadata!.name! }).catch(ignoreNotFound);
         this.pendingExtended.delete(id);
+        if (node) work.push(() => this.core.deleteNode({ name: node.metadata!.name! }).then(() => undefined, ignoreNotFound));
         continue;
       }
       if (state !== "running") continue;
       if (node) {
-        await this.addExtendedResources(id, node, now);
+        if (this.pendingExtended.has(id)) work.push(() => this.addExtendedResources(id, node, now));
         continue;
       }
       if (this.outcomes.get(id)?.joined === false) continue; // refused: a broken boot does not heal itself
       const seen = this.firstSeen.get(id) ?? now;
       this.firstSeen.set(id, seen);
       if (now - seen < (this.opts.bootDelayMs ?? 2000)) continue;
-      await this.boot(inst, providerID);
+      work.push(() => this.boot(inst, providerID));
     }
+    const errors: unknown[] = [];
+    let next = 0;
+    const worker = async () => {
+      while (next < work.length) await work[next++]!().catch((e) => errors.push(e));
+    };
+    await Promise.all(Array.from({ length: Math.min(this.opts.bootConcurrency ?? 16, work.length) }, worker));
+    if (errors.length === 1) throw errors[0];
+    if (errors.length) throw new Error(errors.map((e) => (e as Error)?.message ?? String(e)).join("; "));
   }
 
   private async boot(inst: Instance, providerID: string): Promise<void> {
