@@ -35,6 +35,30 @@ describe("provisioner", () => {
     expect(mc.logs.messages("created nodeclaim").length).toBe(claims.length);
   });
 
+  it("creates one batch's NodeClaims concurrently, as Karpenter's CreateNodeClaims does", async () => {
+    const mc = await miniCluster({ seed: async c => { await c.create(Kinds.EC2NodeClass, nodeClass()); await c.create(Kinds.NodePool, nodePool()); } });
+    // 200 vCPU each: no c/m/r type (384 vCPU at most) holds two, so the batch plans three NodeClaims.
+    for (let i = 0; i < 3; i++) await mc.client.create(Kinds.Pod, pendingPod(`big-${i}`, "200"));
+    let inFlight = 0;
+    let most = 0;
+    const create = mc.client.create.bind(mc.client);
+    mc.client.create = (async (kind: typeof Kinds.NodeClaim, obj: KubeObject) => {
+      if (kind !== Kinds.NodeClaim) return create(kind, obj);
+      most = Math.max(most, ++inFlight);
+      for (let i = 0; i < 10; i++) await Promise.resolve(); // an apiserver round trip: other creates may start
+      try {
+        return await create(kind, obj);
+      } finally {
+        inFlight--;
+      }
+    }) as typeof mc.client.create;
+    await mc.tick(1_000);
+    expect(mc.client.objects(Kinds.NodeClaim)).toHaveLength(3);
+    expect(most).toBe(3);
+    const nominated = mc.client.events.filter(e => e.reason === "Nominated");
+    expect(new Set(nominated.map(e => (e.involvedObject as { name: string }).name))).toEqual(new Set(["big-0", "big-1", "big-2"]));
+  });
+
   it("never creates a second NodeClaim for pods already planned onto an in-flight NodeClaim", async () => {
     const mc = await inflate(10);
     await mc.tick(1_000);
