@@ -227,6 +227,56 @@ export const METRICS = {
     help: "The time from pod creation until the pod is bound.",
     buckets: DURATION_BUCKETS,
   },
+  /** Per pod (name, namespace), as Karpenter's: only while the pod waits, deleted once it is bound or gone. */
+  podsUnboundTime: {
+    type: "gauge",
+    name: "karpenter_pods_unbound_time_seconds",
+    help: "The time from pod creation until the pod is bound.",
+    labels: ["name", "namespace"],
+  },
+  /** Per pod, only while the pod has not started (Ready) nor finished. */
+  podsUnstartedTime: {
+    type: "gauge",
+    name: "karpenter_pods_unstarted_time_seconds",
+    help: "The time from pod creation until the pod is running.",
+    labels: ["name", "namespace"],
+  },
+  podsProvisioningBoundDuration: {
+    type: "histogram",
+    name: "karpenter_pods_provisioning_bound_duration_seconds",
+    help: "The time from when Karpenter first thinks the pod can schedule until it binds. Note: this calculated from a point in memory, not by the pod creation timestamp.",
+    buckets: DURATION_BUCKETS,
+  },
+  podsProvisioningUnboundTime: {
+    type: "gauge",
+    name: "karpenter_pods_provisioning_unbound_time_seconds",
+    help: "The time from when Karpenter first thinks the pod can schedule until it binds. Note: this calculated from a point in memory, not by the pod creation timestamp.",
+    labels: ["name", "namespace"],
+  },
+  podsProvisioningStartupDuration: {
+    type: "histogram",
+    name: "karpenter_pods_provisioning_startup_duration_seconds",
+    help: "The time from when Karpenter first thinks the pod can schedule until the pod is running. Note: this calculated from a point in memory, not by the pod creation timestamp.",
+    buckets: DURATION_BUCKETS,
+  },
+  podsProvisioningUnstartedTime: {
+    type: "gauge",
+    name: "karpenter_pods_provisioning_unstarted_time_seconds",
+    help: "The time from when Karpenter first thinks the pod can schedule until the pod is running. Note: this calculated from a point in memory, not by the pod creation timestamp.",
+    labels: ["name", "namespace"],
+  },
+  podsSchedulingUndecidedTime: {
+    type: "gauge",
+    name: "karpenter_pods_provisioning_scheduling_undecided_time_seconds",
+    help: "The time from when Karpenter has seen a pod without making a scheduling decision for the pod. Note: this calculated from a point in memory, not by the pod creation timestamp.",
+    labels: ["name", "namespace"],
+  },
+  podsSchedulingDecisionDuration: {
+    type: "histogram",
+    name: "karpenter_pods_scheduling_decision_duration_seconds",
+    help: "The time it takes for Karpenter to first try to schedule a pod after it's been seen.",
+    buckets: DURATION_BUCKETS,
+  },
   schedulingDuration: {
     type: "histogram",
     name: "karpenter_scheduler_scheduling_duration_seconds",

@@ -5,10 +5,10 @@ import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { CloudProvider } from "../cloudprovider/types";
 import type { UnavailableOfferings } from "../cloudprovider/aws/unavailableOfferings";
 import { startInterruptionController, type RunningInterruption } from "../cloudprovider/aws/interruption/controller";
-import type { KubeObject } from "../kube/client";
 import type { EngineDeps } from "../kube/deps";
 import { garbageCollect } from "../lifecycle/garbageCollection";
-import { Metrics, serveMetrics } from "../metrics";
+import { serveMetrics } from "../metrics";
+import { PodMetrics } from "../podMetrics";
 import type { Settings } from "../settings";
 import { collectStateMetrics } from "../stateMetrics";
 import type { Controller } from "./controller";
@@ -41,20 +41,31 @@ export interface MetricsController extends Controller {
 export function stateMetrics(deps: EngineDeps, settings: Settings): MetricsController {
   const { state, clock, metrics, log } = deps;
   let server: Awaited<ReturnType<typeof serveMetrics>> | undefined;
+  const pods = new PodMetrics(metrics, state.podSchedulingTimes);
   return {
     name: "metrics",
     port: () => server?.port,
-    onChange({ kind, phase, obj, previous }) {
-      if (kind === "Pod" && phase !== "DELETED") observePodTimes(metrics, obj, previous, clock.now());
+    onChange({ kind, key, phase, obj }) {
+      if (kind !== "Pod") return;
+      if (phase === "DELETED") pods.forget(key, obj.metadata.name, obj.metadata.namespace ?? "");
+      else pods.observe(key, obj, clock.now());
     },
     every: {
       ms: 5_000,
       run: () => {
+        const now = clock.now();
+        for (const key of pods.waiting()) {
+          const p = state.pods.get(key);
+          if (p) pods.observe(key, p, now);
+        }
         metrics.clusterStateNodeCount.set(state.nodes.size);
         collectStateMetrics(metrics, state, { now: clock.now(), podsStatePerPod: settings.metricsPodsStatePerPod });
       },
     },
     async start() {
+      // Pods already there at start: as Karpenter's first reconcile of each (most are running: nothing to follow).
+      const now = clock.now();
+      for (const [key, p] of state.pods) pods.observe(key, p, now);
       if (settings.metricsPort <= 0) return;
       try {
         server = await serveMetrics(metrics.registry, settings.metricsPort, settings.metricsBindAddress);
@@ -67,15 +78,6 @@ export function stateMetrics(deps: EngineDeps, settings: Settings): MetricsContr
     },
     stop: () => server?.close(),
   };
-}
-
-/** karpenter_pods_bound_duration_seconds / _startup_duration_seconds: creation → bound, creation → Running. */
-function observePodTimes(metrics: Metrics, cur: KubeObject, prev: KubeObject | undefined, now: number): void {
-  const created = Date.parse(cur.metadata.creationTimestamp ?? "");
-  if (!Number.isFinite(created)) return;
-  const secs = Math.max(0, (now - created) / 1000);
-  if (cur.spec?.nodeName && !prev?.spec?.nodeName) metrics.podsBoundDuration.observe(secs);
-  if (cur.status?.phase === "Running" && prev?.status?.phase !== "Running") metrics.podsStartupDuration.observe(secs);
 }
 
 /** The SQS interruption poller (spot interruption, rebalance, AWS Health, state change); none without a queue. */

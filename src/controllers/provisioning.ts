@@ -3,7 +3,7 @@
 // every NodePool's catalog goes through, so the watcher prices and fits exactly as `capsicum plan` does.
 import type { NodePool } from "../apis/generated/nodepools";
 import type { CloudProvider, InstanceType } from "../cloudprovider/types";
-import { isProvisionable } from "../kube/clusterState";
+import { isProvisionable, podKey } from "../kube/clusterState";
 import type { TimerHandle } from "../kube/clock";
 import type { EngineDeps } from "../kube/deps";
 import { Batcher } from "../provisioning/batcher";
@@ -130,12 +130,17 @@ export function provisioning(
   const triggerIfPending = () => {
     if (state.pendingPods().length) trigger();
   };
+  // Karpenter's AckPods: the first time the provisioner sees a pod pending (karpenter_pods_*_undecided/decision).
+  const ack = (key: string) => state.podSchedulingTimes.ack(key, clock.now());
   return {
     name: "provisioning",
     provisioner,
     trigger,
-    onChange({ kind, phase, obj, previous }) {
-      if (kind === "Pod" && phase !== "DELETED" && isProvisionable(obj)) trigger();
+    onChange({ kind, key, phase, obj, previous }) {
+      if (kind === "Pod" && phase !== "DELETED" && isProvisionable(obj)) {
+        ack(key);
+        trigger();
+      }
       if (kind === "NodeClaim") {
         if (phase === "DELETED") triggerIfPending();
         // A NodeClaim started deleting: provision for its pods now, before the drain evicts them (pre-spin).
@@ -153,7 +158,10 @@ export function provisioning(
       )
         triggerIfPending();
     },
-    start: triggerIfPending,
+    start() {
+      for (const p of state.pendingPods()) ack(podKey(p));
+      triggerIfPending();
+    },
     whenIdle: () => running,
     stop() {
       clock.clearTimeout(retryTimer);

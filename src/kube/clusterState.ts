@@ -6,6 +6,7 @@ import { isOwnedByDaemonSet, isOwnedByNode, isTerminal, podKey } from "../apis/p
 import type { NodeClaim } from "../apis/generated/nodeclaims";
 import type { NodePool } from "../apis/generated/nodepools";
 import { KubeObject, KindName } from "./client";
+import { PodSchedulingTimes } from "./podSchedulingTimes";
 import { slimCustom, slimDaemonSet, slimNamespace, slimNode, slimNodeClaim, slimPdb, slimPod } from "./slim";
 import { slimStorage } from "./slimStorage";
 import type { VolumeSources } from "../scheduling/volumes";
@@ -50,6 +51,8 @@ export class ClusterState {
   readonly volumeAttachments = new Map<string, KubeObject>();
   /** Namespaces, name and labels only (pod (anti-)affinity namespaceSelectors). */
   readonly namespaces = new Map<string, KubeObject>();
+  /** When the provisioner saw, decided and placed each pending pod (the pod metrics read them). */
+  readonly podSchedulingTimes = new PodSchedulingTimes();
   private readonly podsByNode = new Map<string, Set<string>>();
   /** Keys of the provisionable pods, kept on every change: a batch reads the backlog, not every pod. */
   private readonly provisionable = new Set<string>();
@@ -92,6 +95,7 @@ export class ClusterState {
       if (Number.isFinite(rv)) this.tombstones.set(`${kind}/${key}`, rv);
       if (this.tombstones.size > 10_000) this.tombstones.delete(this.tombstones.keys().next().value as string);
       this.unindex(kind, key, previous);
+      if (kind === "Pod") this.podSchedulingTimes.clear(key);
       if (kind === "Node" || kind === "NodeClaim") this.paired.changed(kind, key, previous, undefined);
       return { kind, key, phase, obj: previous, previous };
     }

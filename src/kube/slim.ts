@@ -97,10 +97,12 @@ export function slimPod(pod: KubeObject): KubeObject {
   if (st.nominatedNodeName) status.nominatedNodeName = st.nominatedNodeName;
   const conds = (st.conditions ?? [])
     .filter((c: { type: string }) => c.type === "PodScheduled" || c.type === "Ready")
-    .map((c: { type: string; status: string; reason?: string; message?: string }) => ({
+    // The transition time dates binding and readiness (karpenter_pods_{bound,startup}_duration_seconds).
+    .map((c: { type: string; status: string; reason?: string; lastTransitionTime?: string }) => ({
       type: c.type,
       status: c.status,
       reason: c.reason,
+      ...(c.lastTransitionTime ? { lastTransitionTime: c.lastTransitionTime } : {}),
     }));
   if (conds.length) status.conditions = conds;
   return { apiVersion: "v1", kind: "Pod", metadata: slimMeta(pod.metadata), spec: slimPodSpec(pod.spec), status };

@@ -137,6 +137,13 @@ export class Provisioner {
     return { input, nodePools, skippedPools };
   }
 
+  /** Karpenter's MarkPodSchedulingDecisions; a pod's first decision observes the time since it was first seen. */
+  private markDecisions(errored: string[], placed: string[]): void {
+    const { state, clock, metrics } = this.deps;
+    for (const s of state.podSchedulingTimes.markDecisions(clock.now(), errored, placed))
+      metrics.podsSchedulingDecisionDuration.observe(s);
+  }
+
   private nodeClassFailed(np: NodePool, e: Error): void {
     const ref = np.spec.template.spec.nodeClassRef;
     const message = `NodePool ${np.metadata.name} skipped: EC2NodeClass ${ref.name} is invalid: ${e.message}`;
@@ -156,6 +163,7 @@ export class Provisioner {
     // Pods of nodes whose NodeClaim is being deleted are scheduled too (Karpenter's deleting-node pods), so their
     // capacity is launched while the node drains instead of after the pods turn Pending.
     const draining = deletingNodePods(state);
+    const drainingKeys = new Set(draining.map(podKey));
     // Ordered by key for determinism; plain code-unit order (localeCompare per comparison grew with the backlog).
     const pending = [...state.pendingPods(), ...draining]
       .map((p) => ({ p, k: podKey(p) }))
@@ -188,6 +196,7 @@ export class Provisioner {
       log.error({ pods: pending.length }, `could not schedule pods, ${why}`);
       metrics.schedulerUnschedulablePods.set({ controller: "provisioner" }, pending.length);
       metrics.schedulerQueueDepth.set(queue, 0);
+      this.markDecisions(pending.filter((p) => !drainingKeys.has(podKey(p))).map(podKey), []);
       return { created: [], unschedulable: pending.map((p) => ({ pod: podKey(p), reason: why })) };
     }
     const t0 = clock.now();
@@ -200,6 +209,14 @@ export class Provisioner {
     // Karpenter's ignored pods: those its Validate rejects (a missing claim, PV or StorageClass...).
     metrics.schedulerIgnoredPods.set(result.unschedulable.filter((u) => u.reason.startsWith("ignoring pod")).length);
     metrics.provisionerSchedulingDuration.observe(seconds);
+    // Pods of draining nodes are bound: Karpenter leaves them out of the marks (their times are in the past).
+    const placed = [...result.newNodeClaims, ...result.existingNodes].flatMap((r) =>
+      r.pods.map((p) => podKey(p as never)),
+    );
+    this.markDecisions(
+      result.unschedulable.map((u) => u.key),
+      placed.filter((k) => !drainingKeys.has(k)),
+    );
     log.debug(
       { pods: pending.length, "duration-ms": clock.now() - t0, nodeclaims: result.newNodeClaims.length },
       "computed scheduling decision",

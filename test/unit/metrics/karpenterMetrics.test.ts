@@ -36,6 +36,13 @@ const KARPENTER: Array<[string, Kind, string[]]> = [
   ["karpenter_pods_state", "gauge", ["name", "namespace", "owner", "node", "scheduled", "nodepool", "zone", "arch", "capacity_type", "instance_type", "phase", "ready", "managed"]],
   ["karpenter_pods_startup_duration_seconds", "summary", []],
   ["karpenter_pods_bound_duration_seconds", "histogram", []],
+  ["karpenter_pods_unbound_time_seconds", "gauge", ["name", "namespace"]],
+  ["karpenter_pods_unstarted_time_seconds", "gauge", ["name", "namespace"]],
+  ["karpenter_pods_provisioning_bound_duration_seconds", "histogram", []],
+  ["karpenter_pods_provisioning_unbound_time_seconds", "gauge", ["name", "namespace"]],
+  ["karpenter_pods_provisioning_startup_duration_seconds", "histogram", []],
+  ["karpenter_pods_provisioning_unstarted_time_seconds", "gauge", ["name", "namespace"]],
+  ["karpenter_pods_provisioning_scheduling_undecided_time_seconds", "gauge", ["name", "namespace"]],
   // controllers/disruption/metrics.go
   ["karpenter_voluntary_disruption_decision_evaluation_duration_seconds", "histogram", ["reason", "consolidation_type"]],
   ["karpenter_voluntary_disruption_decisions_total", "counter", ["decision", "reason", "consolidation_type"]],
@@ -54,6 +61,7 @@ const KARPENTER: Array<[string, Kind, string[]]> = [
   ["karpenter_cluster_state_node_count", "gauge", []],
   ["karpenter_cluster_state_synced", "gauge", []],
   ["karpenter_cluster_state_unsynced_time_seconds", "gauge", []],
+  ["karpenter_pods_scheduling_decision_duration_seconds", "histogram", []],
   ["karpenter_cloudprovider_duration_seconds", "histogram", ["controller", "method", "provider"]],
   ["karpenter_cloudprovider_errors_total", "counter", ["controller", "method", "provider", "error"]],
   ["karpenter_build_info", "gauge", ["version", "goversion", "goarch", "commit"]],
@@ -71,6 +79,14 @@ const KARPENTER: Array<[string, Kind, string[]]> = [
 
 // Karpenter's help texts (HELP lines), as its Go definitions spell them.
 const HELP: Record<string, string> = {
+  karpenter_pods_unbound_time_seconds: "The time from pod creation until the pod is bound.",
+  karpenter_pods_unstarted_time_seconds: "The time from pod creation until the pod is running.",
+  karpenter_pods_provisioning_bound_duration_seconds: "The time from when Karpenter first thinks the pod can schedule until it binds. Note: this calculated from a point in memory, not by the pod creation timestamp.",
+  karpenter_pods_provisioning_unbound_time_seconds: "The time from when Karpenter first thinks the pod can schedule until it binds. Note: this calculated from a point in memory, not by the pod creation timestamp.",
+  karpenter_pods_provisioning_startup_duration_seconds: "The time from when Karpenter first thinks the pod can schedule until the pod is running. Note: this calculated from a point in memory, not by the pod creation timestamp.",
+  karpenter_pods_provisioning_unstarted_time_seconds: "The time from when Karpenter first thinks the pod can schedule until the pod is running. Note: this calculated from a point in memory, not by the pod creation timestamp.",
+  karpenter_pods_provisioning_scheduling_undecided_time_seconds: "The time from when Karpenter has seen a pod without making a scheduling decision for the pod. Note: this calculated from a point in memory, not by the pod creation timestamp.",
+  karpenter_pods_scheduling_decision_duration_seconds: "The time it takes for Karpenter to first try to schedule a pod after it's been seen.",
   karpenter_nodeclaims_created_total: "Number of nodeclaims created in total by Karpenter. Labeled by reason the nodeclaim was created, the owning nodepool, and if min values was relaxed for this nodeclaim.",
   karpenter_nodeclaims_terminated_total: "Number of nodeclaims terminated in total by Karpenter. Labeled by the owning nodepool, capacity type, and zone.",
   karpenter_nodeclaims_disrupted_total: "Number of nodeclaims disrupted in total by Karpenter. Labeled by reason the nodeclaim was disrupted and the owning nodepool.",
@@ -142,6 +158,9 @@ describe("Karpenter v1.14 metrics", () => {
     ["karpenter_scheduler_scheduling_duration_seconds", DURATION_BUCKETS],
     ["karpenter_pods_bound_duration_seconds", DURATION_BUCKETS],
     ["karpenter_interruption_message_queue_duration_seconds", DURATION_BUCKETS],
+    ["karpenter_pods_provisioning_bound_duration_seconds", DURATION_BUCKETS],
+    ["karpenter_pods_provisioning_startup_duration_seconds", DURATION_BUCKETS],
+    ["karpenter_pods_scheduling_decision_duration_seconds", DURATION_BUCKETS],
   ])("%s has Karpenter's buckets", (name, buckets) => {
     expect((m.registry.getSingleMetric(name) as unknown as { upperBounds: number[] }).upperBounds).toEqual(buckets);
   });
