@@ -72,3 +72,29 @@ function withReady(list: Condition[], now: number, readyDependsOn: readonly stri
 export function sameConditions(a: Condition[] | undefined, b: Condition[] | undefined): boolean {
   return JSON.stringify(a ?? []) === JSON.stringify(b ?? []);
 }
+
+/**
+ * Three-way merge of a writer's condition changes onto the latest conditions: what the writer changed from the
+ * list it read (`base` → `desired`: set, changed or removed types) is applied to `latest`, and everything another
+ * writer changed meanwhile is kept. Without it, a writer that read the NodeClaim before an await (a launch, a
+ * termination, a drift check) would send its whole stale list and drop a condition set in between, such as the
+ * disruption queue's DisruptionReason. Ready is recomputed from the merged dependents.
+ */
+export function rebaseConditions(
+  base: Condition[] | undefined,
+  desired: Condition[],
+  latest: Condition[] | undefined,
+  now: number,
+): Condition[] {
+  const key = (c: Condition) => [c.status, c.reason, c.message, c.lastTransitionTime, c.observedGeneration].join("\0");
+  const before = new Map((base ?? []).map((c) => [c.type, key(c)]));
+  const wanted = new Set(desired.map((c) => c.type));
+  let out = (latest ?? []).filter((c) => !before.has(c.type) || wanted.has(c.type));
+  for (const c of desired) {
+    if (c.type === Ready || before.get(c.type) === key(c)) continue;
+    out = [...out.filter((x) => x.type !== c.type), c];
+  }
+  return out.some((c) => READY_DEPENDS_ON.includes(c.type) || c.type === Ready)
+    ? withReady(out, now, READY_DEPENDS_ON)
+    : out.sort((a, b) => a.type.localeCompare(b.type));
+}

@@ -3,11 +3,12 @@
 // reason (cached per NodeClaim: each answer may cost a DescribeInstances call). The disruption pass reads it.
 import type { NodeClaim } from "../apis/generated/nodeclaims";
 import type { CloudProvider } from "../cloudprovider/types";
-import { KubeObject, Kinds, isNotFound } from "../kube/client";
+import { KubeObject, isNotFound } from "../kube/client";
 import type { EngineDeps } from "../kube/deps";
 import { driftReason } from "../disruption/driftDetection";
 import type { NodeInfo, NodePoolLike } from "../disruption/types";
 import { Condition, getCondition, setCondition } from "./conditions";
+import { writeNodeClaimConditions } from "./nodeClaimConditions";
 
 /** How long a cloud provider drift answer is reused (each answer may cost a DescribeInstances call). */
 export const CLOUD_DRIFT_CACHE_MS = 60_000;
@@ -47,8 +48,7 @@ export class DriftMarker {
       }
       if (!next) continue;
       try {
-        const out = await client.patchStatus<KubeObject>(Kinds.NodeClaim, nc.metadata.name!, { conditions: next });
-        state.apply("NodeClaim", out, "MODIFIED");
+        await writeNodeClaimConditions({ client, state }, nc as KubeObject, next, now);
         if (reason) log.info({ NodeClaim: { name: nc.metadata.name }, reason }, "marked nodeclaim drifted");
       } catch (e) {
         if (!isNotFound(e)) throw e;

@@ -21,6 +21,7 @@ import {
   nodeClaimRef,
   nodePoolOf,
 } from "./constants";
+import { writeNodeClaimConditions } from "./nodeClaimConditions";
 
 /** One drain step for a node: evict what can be evicted now; `drained` once no evictable pods remain. */
 export type Drainer = (
@@ -128,8 +129,7 @@ export async function finalizeNodeClaim(deps: LifecycleDeps, nc: NodeClaim): Pro
           (c) => c.type === InstanceTerminating && c.status === "True",
         )
       ) {
-        const out = await deps.client.patchStatus<KubeObject>(Kinds.NodeClaim, name, { conditions: conds });
-        deps.state.apply("NodeClaim", out, "MODIFIED");
+        await writeNodeClaimConditions(deps, nc as KubeObject, conds, now);
       }
       return { requeueAfterMs: 5000 };
     } catch (e) {

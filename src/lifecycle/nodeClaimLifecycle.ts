@@ -34,6 +34,7 @@ import {
 } from "./constants";
 import { finalizeNodeClaim, Drainer } from "./finalize";
 import type { EngineDeps } from "../kube/deps";
+import { writeNodeClaimConditions } from "./nodeClaimConditions";
 
 export interface LifecycleDeps extends EngineDeps {
   cloud: CloudProvider;
@@ -78,8 +79,8 @@ async function patchConditions(
   extra: Record<string, unknown> = {},
 ): Promise<NodeClaim> {
   if (sameConditions(nc.status?.conditions as Condition[], conditions) && Object.keys(extra).length === 0) return nc;
-  const out = await deps.client.patchStatus<KubeObject>(Kinds.NodeClaim, nc.metadata.name!, { ...extra, conditions });
-  return remember(deps, "NodeClaim", out) as unknown as NodeClaim;
+  const out = await writeNodeClaimConditions(deps, nc as KubeObject, conditions, deps.clock.now(), extra);
+  return out as unknown as NodeClaim;
 }
 
 export async function reconcileNodeClaim(deps: LifecycleDeps, name: string): Promise<ReconcileResult | void> {

@@ -7,7 +7,7 @@
 import type { NodeClaim } from "../apis/generated/nodeclaims";
 import { isOwnedByNode } from "../disruption/candidates";
 import { toPodInfo } from "../disruption/snapshot";
-import { KubeObject, Kinds } from "../kube/client";
+import type { KubeObject } from "../kube/client";
 import type { ReconcileResult } from "../kube/workqueue";
 import { claimKey, type PodVolume } from "../scheduling/volumes";
 import type { Pod } from "../scheduling/types";
@@ -15,6 +15,7 @@ import { Condition, sameConditions, setCondition } from "./conditions";
 import type { LifecycleDeps } from "./nodeClaimLifecycle";
 import { isStuckTerminating } from "./termination/drainNode";
 import { toleratesDisruptedTaint } from "./termination/drainPlan";
+import { writeNodeClaimConditions } from "./nodeClaimConditions";
 
 export const VolumesDetached = "VolumesDetached";
 
@@ -82,8 +83,7 @@ export async function awaitVolumeDetachment(
   const current = nc.status?.conditions as Condition[] | undefined;
   const next = setCondition(current, VolumesDetached, status, reason, status === "True" ? "" : reason, now);
   if (!sameConditions(current, next)) {
-    const out = await deps.client.patchStatus<KubeObject>(Kinds.NodeClaim, nc.metadata.name!, { conditions: next });
-    deps.state.apply("NodeClaim", out, "MODIFIED");
+    await writeNodeClaimConditions(deps, nc as KubeObject, next, now);
   }
   return status === "Unknown" ? { requeueAfterMs: 1000 } : undefined;
 }
