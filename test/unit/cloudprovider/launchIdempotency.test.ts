@@ -7,6 +7,7 @@ import { AwsCloudProvider } from "../../../src/cloudprovider/aws/awsCloudProvide
 import { TOKEN_REUSE_WINDOW_MS } from "../../../src/cloudprovider/aws/launcher";
 import type { EC2NodeClassLike } from "../../../src/cloudprovider/aws/nodeClass";
 import type { NodeClaimLike } from "../../../src/cloudprovider/types";
+import { readyNodeClass } from "./launchingFakeEc2";
 
 class FakeEc2 {
   readonly instances: Array<{ id: string; type: string; zone: string; nodeClaim: string; visibleAt: number }> = [];
@@ -57,17 +58,7 @@ class FakeEc2 {
   }
 }
 
-const nodeClass: EC2NodeClassLike = {
-  metadata: { name: "default", generation: 1 },
-  spec: { role: "r", amiSelectorTerms: [{ alias: "al2023@latest" }], subnetSelectorTerms: [{ id: "subnet-a" }], securityGroupSelectorTerms: [{ id: "sg-1" }] },
-  status: {
-    subnets: [{ id: "subnet-a", zone: "us-east-1a" }, { id: "subnet-b", zone: "us-east-1b" }],
-    securityGroups: [{ id: "sg-1" }],
-    amis: [{ id: "ami-1", name: "al2023", requirements: [{ key: "kubernetes.io/arch", operator: "In", values: ["amd64"] }] }],
-    instanceProfile: "p",
-    conditions: [{ type: "Ready", status: "True", reason: "Ready", message: "" }],
-  },
-} as EC2NodeClassLike;
+const nodeClass = readyNodeClass();
 
 const nodeClaim: NodeClaimLike = {
   metadata: { name: "default-x1", uid: "0b7c-uid", labels: { "karpenter.sh/nodepool": "default" } },
