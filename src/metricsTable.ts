@@ -190,6 +190,12 @@ export const METRICS = {
     help: "Limits specified on the nodepool that restrict the quantity of resources provisioned. Labeled by nodepool name and resource type.",
     labels: ["nodepool", "resource_type"],
   },
+  nodePoolsCost: {
+    type: "gauge",
+    name: "karpenter_nodepools_cost_total",
+    help: "Total cost of the nodepool from Karpenter's perspective. Units are determined by the cloud provider. Not an authoritative source for billing. Includes modifications due to NodeOverlays",
+    labels: ["nodepool"],
+  },
   /**
    * Karpenter's labels. Karpenter sets one series per pod; capsicum by default leaves `name` and `owner` empty
    * and counts the pods of each remaining label set (METRICS_PODS_STATE_PER_POD=true restores one per pod).

@@ -5,7 +5,7 @@ import type { NodePool } from "../apis/generated/nodepools";
 import type { CloudProvider, InstanceType } from "../cloudprovider/types";
 import type { EngineDeps } from "../kube/deps";
 import { reconcileNodeClassHash, reconcileNodePoolHash } from "../disruption/hashController";
-import { updateNodePoolStatus } from "../provisioning/nodePoolCounter";
+import { forgetNodePoolMetrics, updateNodePoolStatus } from "../provisioning/nodePoolCounter";
 import { isStaticNodePool, reconcileStaticNodePool } from "../provisioning/staticProvisioner";
 import type { Settings } from "../settings";
 import { reconcileQueue, type Controller } from "./controller";
@@ -42,6 +42,7 @@ export function nodePoolCounter(deps: EngineDeps, instanceTypes: InstanceTypes, 
         if (pool) queue.add(pool);
       }
       if (kind === "NodePool" && phase !== "DELETED") queue.add(key);
+      if (kind === "NodePool" && phase === "DELETED") void forgetNodePoolMetrics(deps.metrics, key);
       // NodePools mirror their node class's readiness (NodeClassReady → Ready).
       if (kind === "EC2NodeClass")
         for (const [name, np] of state.nodePools) if (np.spec.template.spec.nodeClassRef?.name === key) queue.add(name);

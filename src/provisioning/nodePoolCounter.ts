@@ -100,6 +100,34 @@ export function nodePoolUsage(
   return { resources: formatResources(sum), nodes, raw: sum };
 }
 
+/**
+ * Karpenter's ClusterCost for one pool: the offering price (NodeOverlays applied) of each of its NodeClaims, by
+ * the instance type, zone and capacity type it launched with. NodeClaims without those labels (not launched yet)
+ * and offerings the catalog no longer has count 0, as Karpenter's.
+ */
+export function nodePoolCost(state: ClusterState, nodePool: string, catalog: readonly CatalogInstanceType[]): number {
+  const byName = new Map(catalog.map((it) => [it.name, it]));
+  let cost = 0;
+  for (const nc of state.nodeClaimsOfPool(nodePool)) {
+    const l = nc.metadata.labels ?? {};
+    const type = l["node.kubernetes.io/instance-type"];
+    const zone = l["topology.kubernetes.io/zone"];
+    const capacityType = l["karpenter.sh/capacity-type"];
+    if (!type || !zone || !capacityType) continue;
+    const offering = byName.get(type)?.offerings.find((o) => o.zone === zone && o.capacityType === capacityType);
+    cost += offering?.price ?? 0;
+  }
+  return cost;
+}
+
+/** A deleted NodePool's series go with it (Karpenter's metric store drops them on NotFound). */
+export async function forgetNodePoolMetrics(metrics: Metrics, nodePool: string): Promise<void> {
+  metrics.nodePoolsCost.remove({ nodepool: nodePool });
+  for (const g of [metrics.nodePoolsUsage, metrics.nodePoolsLimit])
+    for (const { labels } of (await g.get()).values)
+      if (labels.nodepool === nodePool) g.remove(labels as { nodepool: string; resource_type: string });
+}
+
 export async function updateNodePoolStatus(
   deps: {
     client: KubeClient;
@@ -128,6 +156,8 @@ export async function updateNodePoolStatus(
   } catch {
     catalog = undefined; // an unresolved catalog is the NodeClassReady condition's story, not a validation failure
   }
+  // An unresolved catalog keeps the last cost: the pool's prices are unknown, not zero.
+  if (catalog) deps.metrics.nodePoolsCost.set({ nodepool: name }, nodePoolCost(deps.state, name, catalog));
   const conditions = nodePoolConditions(np as KubeObject, deps.state, deps.now?.() ?? Date.now(), catalog);
   const same =
     (cur.nodes ?? 0) === nodes &&

@@ -33,6 +33,7 @@ const KARPENTER: Array<[string, Kind, string[]]> = [
   ["karpenter_cluster_utilization_percent", "gauge", ["resource_type"]],
   ["karpenter_nodepools_limit", "gauge", ["resource_type", "nodepool"]],
   ["karpenter_nodepools_usage", "gauge", ["resource_type", "nodepool"]],
+  ["karpenter_nodepools_cost_total", "gauge", ["nodepool"]],
   ["karpenter_pods_state", "gauge", ["name", "namespace", "owner", "node", "scheduled", "nodepool", "zone", "arch", "capacity_type", "instance_type", "phase", "ready", "managed"]],
   ["karpenter_pods_startup_duration_seconds", "summary", []],
   ["karpenter_pods_bound_duration_seconds", "histogram", []],
@@ -79,6 +80,7 @@ const KARPENTER: Array<[string, Kind, string[]]> = [
 
 // Karpenter's help texts (HELP lines), as its Go definitions spell them.
 const HELP: Record<string, string> = {
+  karpenter_nodepools_cost_total: "Total cost of the nodepool from Karpenter's perspective. Units are determined by the cloud provider. Not an authoritative source for billing. Includes modifications due to NodeOverlays",
   karpenter_pods_unbound_time_seconds: "The time from pod creation until the pod is bound.",
   karpenter_pods_unstarted_time_seconds: "The time from pod creation until the pod is running.",
   karpenter_pods_provisioning_bound_duration_seconds: "The time from when Karpenter first thinks the pod can schedule until it binds. Note: this calculated from a point in memory, not by the pod creation timestamp.",
