@@ -13,6 +13,7 @@ import { singleNodeConsolidation } from "./methods/singleNodeConsolidation";
 import {
   DEFAULT_SETTINGS,
   type BlockedNode,
+  type Candidate,
   type ClusterSnapshot,
   type Command,
   type DisruptionReason,
@@ -55,6 +56,9 @@ export interface ComputeOptions {
   elapsedMs?: () => number;
   /** Consolidation's memory across passes (the runner keeps one). */
   memory?: ConsolidationMemory;
+  /** The cluster state's change version (ClusterState.changeVersion): with `memory`, consolidation skips a state it
+   * already found nothing in. */
+  stateVersion?: number;
 }
 
 export function computeCommand(snapshot: ClusterSnapshot, now: Date, opts: ComputeOptions): DisruptionPass {
@@ -78,6 +82,7 @@ export function computeCommand(snapshot: ClusterSnapshot, now: Date, opts: Compu
     candidates: selection.candidates,
     elapsedMs: opts.elapsedMs,
     memory: opts.memory,
+    consolidationStamp: consolidationStamp(opts.stateVersion, selection.candidates),
   };
   const rejections: DisruptionPass["rejections"] = [];
   const evaluations: DisruptionPass["evaluations"] = [];
@@ -112,4 +117,14 @@ export function computeCommand(snapshot: ClusterSnapshot, now: Date, opts: Compu
     `no disruption: ${selection.candidates.length} candidate(s), ${selection.blocked.length} blocked, ${rejections.length} rejected`,
   ];
   return { blocked: selection.blocked, rejections, allowed, errors, messages, evaluations, scores, timeouts };
+}
+
+/**
+ * What consolidation's "nothing changed" compares: the state's change version plus each candidate and whether it
+ * is consolidatable yet (consolidateAfter elapsing, a do-not-disrupt expiring or a nomination lapsing change the
+ * candidates with time alone, where Karpenter's Consolidatable condition would change an object).
+ */
+function consolidationStamp(version: number | undefined, candidates: readonly Candidate[]): string | undefined {
+  if (version === undefined) return undefined;
+  return `${version}|${candidates.map((c) => `${c.node.name}${c.consolidatable ? "+" : "-"}`).join(",")}`;
 }

@@ -26,6 +26,8 @@ export interface MethodContext {
   elapsedMs?: () => number;
   /** What consolidation remembers between passes (the runner keeps one). */
   memory?: ConsolidationMemory;
+  /** Identifies the cluster's state for consolidation (its change version and the candidates); see isConsolidated. */
+  consolidationStamp?: string;
 }
 
 /**
@@ -34,6 +36,35 @@ export interface MethodContext {
  */
 export interface ConsolidationMemory {
   unseenNodePools: Set<string>;
+  /** Per method: the state in which it last found nothing to do, and when (Karpenter's lastConsolidationState). */
+  consolidated: Map<TimedConsolidation, { stamp: string; atMs: number }>;
+}
+
+export const newConsolidationMemory = (): ConsolidationMemory => ({
+  unseenNodePools: new Set(),
+  consolidated: new Map(),
+});
+
+/** As Karpenter's ConsolidationState: an unchanged cluster is looked at again at least every 5 minutes anyway
+ * (prices, ICE expiry and instance-type availability change without any object changing). */
+export const CONSOLIDATION_RECHECK_MS = 5 * 60_000;
+
+/** True when this method already found nothing to do in exactly this cluster state, less than 5 minutes ago. */
+export function isConsolidated(ctx: MethodContext, type: TimedConsolidation): boolean {
+  const seen = ctx.memory?.consolidated.get(type);
+  return (
+    !!seen &&
+    ctx.consolidationStamp !== undefined &&
+    seen.stamp === ctx.consolidationStamp &&
+    ctx.now.getTime() - seen.atMs < CONSOLIDATION_RECHECK_MS
+  );
+}
+
+/** Records that this method found nothing to do in this state (not when budgets held candidates back: a budget
+ * window opening changes nothing else, as Karpenter's constrainedByBudgets). */
+export function markConsolidated(ctx: MethodContext, type: TimedConsolidation): void {
+  if (ctx.memory && ctx.consolidationStamp !== undefined)
+    ctx.memory.consolidated.set(type, { stamp: ctx.consolidationStamp, atMs: ctx.now.getTime() });
 }
 
 /** Karpenter's consolidation types that can time out. */

@@ -13,7 +13,7 @@ import { isEmptyCandidate, selectCandidates } from "./candidates";
 import { computeCommand, type DisruptionPass } from "./disruptionController";
 import { nodeClaimEvent, nodeEvent } from "./events";
 import type { CommandExecution } from "./orchestrator";
-import type { ConsolidationMemory } from "./method";
+import { newConsolidationMemory, type ConsolidationMemory } from "./method";
 import { cheapest } from "./pricing";
 import { CommandQueue } from "./queue";
 import { schedulerSimulator, type ScheduleFn } from "./schedulerSimulator";
@@ -52,7 +52,7 @@ export class DisruptionRunner {
   private stopped = false;
   private sleeping?: { handle: TimerHandle; resolve: () => void };
   private readonly settings: DisruptionSettings;
-  private readonly consolidationMemory: ConsolidationMemory = { unseenNodePools: new Set() };
+  private readonly consolidationMemory: ConsolidationMemory = newConsolidationMemory();
 
   constructor(private readonly deps: DisruptionRunnerDeps) {
     this.settings = { ...DEFAULT_SETTINGS, ...deps.settings };
@@ -155,10 +155,17 @@ export class DisruptionRunner {
 
   private async computeAndStart(): Promise<void> {
     const { clock, log, metrics } = this.deps;
+    // Read before the snapshot: a change while it is built must not be taken as already looked at.
+    const stateVersion = this.deps.state.changeVersion;
     const before = await this.snapshot();
     const now = new Date(clock.now());
     const simulator = await this.simulator();
-    const pass = computeCommand(before, now, { simulator, settings: this.settings, memory: this.consolidationMemory });
+    const pass = computeCommand(before, now, {
+      simulator,
+      settings: this.settings,
+      memory: this.consolidationMemory,
+      stateVersion,
+    });
     for (const t of pass.timeouts) {
       metrics.consolidationTimeouts.inc({ consolidation_type: t });
       log.info({ consolidationType: t }, `${t}-node consolidation reached its timeout; abandoning this pass's search`);

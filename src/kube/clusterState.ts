@@ -65,6 +65,15 @@ export class ClusterState {
   /** Deleted keys remember their last resourceVersion so a late MODIFIED cannot resurrect them. */
   private readonly tombstones = new Map<string, number>();
   private synced = false;
+  private changeCount = 0;
+
+  /**
+   * Bumped by every applied change and nomination: consolidation skips work while it is unchanged since a pass that
+   * found nothing (Karpenter's ConsolidationState).
+   */
+  get changeVersion(): number {
+    return this.changeCount;
+  }
 
   /** True once the initial list of every kind has been applied (the provisioner waits for it). */
   get isSynced(): boolean {
@@ -97,6 +106,7 @@ export class ClusterState {
       this.unindex(kind, key, previous);
       if (kind === "Pod") this.podSchedulingTimes.clear(key);
       if (kind === "Node" || kind === "NodeClaim") this.paired.changed(kind, key, previous, undefined);
+      this.changeCount++;
       return { kind, key, phase, obj: previous, previous };
     }
     const obj = this.slim(kind, raw);
@@ -104,6 +114,7 @@ export class ClusterState {
     (map as Map<string, KubeObject>).set(key, obj);
     this.index(kind, key, obj);
     if (kind === "Node" || kind === "NodeClaim") this.paired.changed(kind, key, previous, obj);
+    this.changeCount++;
     return { kind, key, phase, obj, previous };
   }
 
@@ -253,6 +264,7 @@ export class ClusterState {
   /** The provisioner planned these pods onto this NodeClaim's capacity (refreshed by every pass that does). */
   nominateNodeClaim(nodeClaimName: string, podKeys: string[], untilMs: number): void {
     this.nominatedUntil.set(nodeClaimName, { untilMs, pods: podKeys });
+    this.changeCount++;
   }
 
   nominationOf(nodeClaimName: string): Nomination | undefined {

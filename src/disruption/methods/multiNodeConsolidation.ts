@@ -5,7 +5,9 @@ import { computeConsolidation, type MoveScore } from "../consolidation";
 import {
   bySavingsRatio,
   deadline,
+  isConsolidated,
   makeCommand,
+  markConsolidated,
   takeWithinBudget,
   wantsUnderutilized,
   type Method,
@@ -19,11 +21,17 @@ export const multiNodeConsolidation: Method = {
   reason: "Underutilized",
   shouldDisrupt: wantsUnderutilized,
   computeCommand(ctx: MethodContext, candidates: Candidate[]): MethodResult {
+    if (isConsolidated(ctx, "multi")) return { rejections: [] };
     const eligible = candidates.filter((c) => this.shouldDisrupt(c)).sort(bySavingsRatio);
     const { taken, overBudget } = takeWithinBudget(ctx, eligible, "Underutilized");
     const pool = taken.slice(0, ctx.settings.multiNodeMaxCandidates);
+    // As Karpenter: nothing found and no budget held a candidate back → nothing to do until the cluster changes.
+    const nothing = (r: MethodResult): MethodResult => {
+      if (!r.command && !overBudget.length) markConsolidated(ctx, "multi");
+      return r;
+    };
     // Fewer than two nodes is single-node consolidation's job.
-    if (pool.length < 2) return { rejections: overBudget };
+    if (pool.length < 2) return nothing({ rejections: overBudget });
     const timeout = deadline(ctx, ctx.settings.multiNodeConsolidationTimeoutMs);
     let lastScores: MoveScore[] | undefined;
     let rejectedScores: MoveScore[] | undefined;
@@ -60,7 +68,12 @@ export const multiNodeConsolidation: Method = {
     while (lo <= hi) {
       // As Karpenter: out of time, the best command so far (or none) stands.
       if (timeout.expired())
-        return { command: best, rejections: overBudget, scores: best ? lastScores : rejectedScores, timedOut: "multi" };
+        return nothing({
+          command: best,
+          rejections: overBudget,
+          scores: best ? lastScores : rejectedScores,
+          timedOut: "multi",
+        });
       const mid = Math.floor((lo + hi) / 2);
       const cmd = attempt(mid);
       if (cmd) {
@@ -71,6 +84,6 @@ export const multiNodeConsolidation: Method = {
       }
     }
     // As Karpenter: the moves metric counts the chosen move once, or the last rejected one when none passed.
-    return { command: best, rejections: overBudget, scores: best ? lastScores : rejectedScores };
+    return nothing({ command: best, rejections: overBudget, scores: best ? lastScores : rejectedScores });
   },
 };

@@ -6,7 +6,10 @@ import { canPassBalanced } from "../pricing";
 import {
   bySavingsRatio,
   deadline,
+  isConsolidated,
   makeCommand,
+  markConsolidated,
+  newConsolidationMemory,
   takeWithinBudget,
   wantsUnderutilized,
   type ConsolidationMemory,
@@ -40,7 +43,8 @@ export const singleNodeConsolidation: Method = {
   reason: "Underutilized",
   shouldDisrupt: wantsUnderutilized,
   computeCommand(ctx: MethodContext, candidates: Candidate[]): MethodResult {
-    const memory: ConsolidationMemory = ctx.memory ?? { unseenNodePools: new Set() };
+    if (isConsolidated(ctx, "single")) return { rejections: [] };
+    const memory: ConsolidationMemory = ctx.memory ?? newConsolidationMemory();
     const eligible = interleaveByNodePool(
       candidates.filter((c) => this.shouldDisrupt(c)).sort(bySavingsRatio),
       memory.unseenNodePools,
@@ -92,6 +96,7 @@ export const singleNodeConsolidation: Method = {
       };
     }
     memory.unseenNodePools = new Set(); // every pool was seen
+    if (!overBudget.length) markConsolidated(ctx, "single");
     return { rejections, scores };
   },
 };

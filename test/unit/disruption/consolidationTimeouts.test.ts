@@ -3,7 +3,7 @@
 // multi-node consolidation's binary search stops after 1 minute with the best command found so far. The clock is
 // the pass's monotonic one, advanced here by each scheduling simulation.
 import { computeCommand } from "../../../src/disruption/disruptionController";
-import type { ConsolidationMemory } from "../../../src/disruption/method";
+import { newConsolidationMemory, type ConsolidationMemory } from "../../../src/disruption/method";
 import { multiNodeConsolidation } from "../../../src/disruption/methods/multiNodeConsolidation";
 import { singleNodeConsolidation } from "../../../src/disruption/methods/singleNodeConsolidation";
 import type { ClusterSnapshot, NodeInfo, Simulator } from "../../../src/disruption/types";
@@ -47,7 +47,7 @@ describe("single-node consolidation order and timeout", () => {
       nodePools: pools("a", "b", "c"),
       nodes: [stuck("a1", "a"), stuck("a2", "a"), stuck("b1", "b"), stuck("c1", "c")],
     };
-    const memory: ConsolidationMemory = { unseenNodePools: new Set() };
+    const memory: ConsolidationMemory = newConsolidationMemory();
     const slow = slowSimulator(100_000); // 100 s a simulation against the 3-minute limit
     const first = computeCommand(snapshot, NOW, {
       simulator: slow.sim,
@@ -132,5 +132,55 @@ describe("multi-node consolidation timeout", () => {
     expect(pass.timeouts).toEqual(["multi"]);
     expect(pass.command).toBeUndefined();
     expect(slow.calls()).toBe(1);
+  });
+});
+
+describe("consolidation skips a cluster state it already found nothing in (Karpenter's ConsolidationState)", () => {
+  const snapshot = { nodePools: pools("a"), nodes: [stuck("a1", "a"), stuck("a2", "a"), stuck("a3", "a")] };
+  const both = [multiNodeConsolidation, singleNodeConsolidation];
+
+  it("runs no simulation again until the state changes, a candidate changes, or 5 minutes pass", () => {
+    const memory = newConsolidationMemory();
+    const sim = firstFitSimulator();
+    const pass = (stateVersion: number, at = NOW, snap: ClusterSnapshot = snapshot) =>
+      computeCommand(snap, at, { simulator: sim, methods: both, memory, stateVersion });
+
+    expect(pass(7).command).toBeUndefined();
+    const first = sim.calls;
+    expect(first).toBeGreaterThan(0);
+    expect(pass(7).rejections).toEqual([]); // nothing looked at again
+    expect(sim.calls).toBe(first);
+
+    pass(8); // any object changed
+    expect(sim.calls).toBeGreaterThan(first);
+    const second = sim.calls;
+
+    pass(8, new Date(NOW.getTime() + 5 * 60_000)); // looked at again at least every 5 minutes
+    expect(sim.calls).toBeGreaterThan(second);
+    const third = sim.calls;
+
+    // A fourth node (no object version given here changes) is another candidate set: looked at.
+    pass(8, new Date(NOW.getTime() + 5 * 60_000), { ...snapshot, nodes: [...snapshot.nodes, stuck("a4", "a")] });
+    expect(sim.calls).toBeGreaterThan(third);
+  });
+
+  it("without the state's version (capsicum plan, one-off passes) every pass looks again", () => {
+    const memory = newConsolidationMemory();
+    const sim = firstFitSimulator();
+    computeCommand(snapshot, NOW, { simulator: sim, methods: both, memory });
+    const first = sim.calls;
+    computeCommand(snapshot, NOW, { simulator: sim, methods: both, memory });
+    expect(sim.calls).toBe(2 * first);
+  });
+
+  it("does not count a state as looked at while a budget held candidates back", () => {
+    const capped = { ...snapshot, nodePools: [nodePool("a", { budgets: [{ nodes: "1" }] })] };
+    const memory = newConsolidationMemory();
+    const sim = firstFitSimulator();
+    computeCommand(capped, NOW, { simulator: sim, methods: [singleNodeConsolidation], memory, stateVersion: 3 });
+    const first = sim.calls;
+    expect(first).toBeGreaterThan(0);
+    computeCommand(capped, NOW, { simulator: sim, methods: [singleNodeConsolidation], memory, stateVersion: 3 });
+    expect(sim.calls).toBe(2 * first);
   });
 });
