@@ -166,6 +166,26 @@ export interface RepairPolicy {
 export const PRICES_CONDITION = "PricesResolved";
 export const PRICE_FALLBACK_REASON = "StaticPriceFallback";
 
+/**
+ * Karpenter's NodeLifecycleHookResult. Empty (or only `labels`): the hook is satisfied. `requeue`: not yet, ask
+ * again with backoff; `requeueAfterMs`: ask again after that long (the shortest of all hooks wins).
+ */
+export interface RegistrationHookResult {
+  requeue?: boolean;
+  requeueAfterMs?: number;
+  /** Labels the NodeClaim, then its Node, gets before registration completes (Karpenter's hooks set them in place). */
+  labels?: Record<string, string>;
+}
+
+/**
+ * Karpenter's NodeLifecycleHook: registration (the karpenter.sh/unregistered taint removed, Registered=True) waits
+ * until every hook is satisfied; a pending or failing one leaves Registered Unknown, reason RegistrationHookPending.
+ */
+export interface RegistrationHook {
+  readonly name: string;
+  registered(nodeClaim: NodeClaimLike): Promise<RegistrationHookResult>;
+}
+
 /** A node class object (EC2NodeClass on AWS) as the core holds it and hands it to the provider. */
 export type NodeClassObject = KubeObject;
 
@@ -193,4 +213,6 @@ export interface CloudProvider {
   isDrifted(nodeClaim: NodeClaimLike): Promise<string>;
   /** The node conditions that make a Node unhealthy (Karpenter's RepairPolicies); none = node repair stays off. */
   repairPolicies?(): RepairPolicy[];
+  /** Hooks that gate node registration (Karpenter's WithRegistrationHook); none = register as soon as the Node joins. */
+  registrationHooks?(): RegistrationHook[];
 }

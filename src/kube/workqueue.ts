@@ -6,6 +6,11 @@ import { Clock, realClock, TimerHandle } from "./clock";
 
 export interface ReconcileResult {
   requeueAfterMs?: number;
+  /**
+   * Not done yet, no error (controller-runtime's Requeue): retried with the same capped exponential backoff as a
+   * failure, growing over consecutive requeues; `requeueAfterMs` wins when both are set.
+   */
+  requeue?: boolean;
 }
 export type Handler = (key: string) => Promise<ReconcileResult | void>;
 
@@ -134,8 +139,14 @@ export class WorkQueue {
     let retryIn: number | undefined;
     try {
       const res = await this.handler(key);
-      this.failures.delete(key);
-      if (res && res.requeueAfterMs !== undefined) retryIn = res.requeueAfterMs;
+      if (res?.requeue && res.requeueAfterMs === undefined) {
+        const attempt = (this.failures.get(key) ?? 0) + 1;
+        this.failures.set(key, attempt);
+        retryIn = this.backoffMs(attempt);
+      } else {
+        this.failures.delete(key);
+        if (res && res.requeueAfterMs !== undefined) retryIn = res.requeueAfterMs;
+      }
     } catch (err) {
       const attempt = (this.failures.get(key) ?? 0) + 1;
       this.failures.set(key, attempt);

@@ -33,6 +33,7 @@ import {
   nodePoolOf,
 } from "./constants";
 import { finalizeNodeClaim, Drainer } from "./finalize";
+import { checkRegistrationHooks } from "./registrationHooks";
 import type { EngineDeps } from "../kube/deps";
 import { writeNodeClaimConditions } from "./nodeClaimConditions";
 
@@ -152,7 +153,22 @@ export async function reconcileNodeClaim(deps: LifecycleDeps, name: string): Pro
       );
       return { requeueAfterMs: left };
     }
-    await syncNodeOnRegistration(deps, nc, node);
+    // The provider's registration hooks first: until they are satisfied the Node gets the NodeClaim's labels,
+    // taints and owner but keeps karpenter.sh/unregistered (Karpenter's registration.go).
+    const hooks = await checkRegistrationHooks(deps.cloud, nc as never);
+    if (Object.keys(hooks.labels).length) nc = await patchNodeClaimLabels(deps, nc, hooks.labels);
+    await syncNodeOnRegistration(deps, nc, node, hooks.pending.length === 0);
+    if (hooks.pending.length) {
+      const message = hooks.pending.join(", ");
+      nc = await patchConditions(
+        deps,
+        nc,
+        setCondition(conds(), Registered, "Unknown", "RegistrationHookPending", message, now),
+      );
+      deps.log.debug({ ...nodeClaimRef(nc), hooks: hooks.pending }, "awaiting registration hooks");
+      if (hooks.error) throw hooks.error;
+      return hooks.result;
+    }
     nc = await patchConditions(deps, nc, setCondition(conds(), Registered, "True", Registered, "", now), {
       nodeName: node.metadata.name,
     });
@@ -317,10 +333,41 @@ async function launch(
   return { nodeClaim: updated };
 }
 
-/** Labels, taints, owner and finalizer the Node gets from its NodeClaim when it registers (Karpenter's registration.go). */
-async function syncNodeOnRegistration(deps: LifecycleDeps, nc: NodeClaim, node: KubeObject): Promise<void> {
-  const labels = { ...(node.metadata.labels ?? {}), ...(nc.metadata.labels ?? {}), [LabelRegistered]: "true" };
-  let taints: Taint[] = ((node.spec?.taints ?? []) as Taint[]).filter((t) => !(t.key === TaintUnregistered.key));
+/** Labels set by registration hooks: on the NodeClaim first, so a restart syncs them to the Node too. */
+async function patchNodeClaimLabels(
+  deps: LifecycleDeps,
+  nc: NodeClaim,
+  labels: Record<string, string>,
+): Promise<NodeClaim> {
+  const current = nc.metadata.labels ?? {};
+  if (Object.entries(labels).every(([k, v]) => current[k] === v)) return nc;
+  const ops: JsonPatchOp[] = [
+    rvGuard(nc.metadata.resourceVersion),
+    { op: "add", path: "/metadata/labels", value: { ...current, ...labels } },
+  ];
+  const out = await deps.client.patch<KubeObject>(Kinds.NodeClaim, nc.metadata.name!, ops);
+  return remember(deps, "NodeClaim", out) as unknown as NodeClaim;
+}
+
+/**
+ * Labels, taints, owner and finalizer the Node gets from its NodeClaim when it registers (Karpenter's
+ * registration.go); `complete` (every registration hook satisfied) also removes the karpenter.sh/unregistered
+ * taint and labels it karpenter.sh/registered. Nothing is written when the Node already has it all.
+ */
+async function syncNodeOnRegistration(
+  deps: LifecycleDeps,
+  nc: NodeClaim,
+  node: KubeObject,
+  complete: boolean,
+): Promise<void> {
+  const labels = {
+    ...(node.metadata.labels ?? {}),
+    ...(nc.metadata.labels ?? {}),
+    ...(complete ? { [LabelRegistered]: "true" } : {}),
+  };
+  let taints: Taint[] = ((node.spec?.taints ?? []) as Taint[]).filter(
+    (t) => !complete || !(t.key === TaintUnregistered.key),
+  );
   if (nc.metadata.labels?.[LabelDoNotSyncTaints] !== "true") {
     for (const t of [...(nc.spec.taints ?? []), ...(nc.spec.startupTaints ?? [])] as Taint[]) {
       if (!taints.some((x) => sameTaint(x, t)))
@@ -336,7 +383,14 @@ async function syncNodeOnRegistration(deps: LifecycleDeps, nc: NodeClaim, node: 
     blockOwnerDeletion: true,
   });
   const finalizers = [...new Set([...(node.metadata.finalizers ?? []), TerminationFinalizer])];
-  taints = taints.length ? taints : [];
+  // Owner references are compared by what identifies them: the state's slim Node keeps no blockOwnerDeletion.
+  const ownerKey = (o: { kind: string; name: string; uid: string }) => `${o.kind}/${o.name}/${o.uid}`;
+  const unchanged =
+    JSON.stringify(labels) === JSON.stringify(node.metadata.labels ?? {}) &&
+    owners.map(ownerKey).join() === (node.metadata.ownerReferences ?? []).map(ownerKey).join() &&
+    JSON.stringify(finalizers) === JSON.stringify(node.metadata.finalizers ?? []) &&
+    JSON.stringify(taints) === JSON.stringify(node.spec?.taints ?? []);
+  if (unchanged) return;
   const ops: JsonPatchOp[] = [
     rvGuard(node.metadata.resourceVersion),
     { op: "add", path: "/metadata/labels", value: labels },

@@ -11,9 +11,11 @@ import {
   NodeClassNotReadyError,
   NodeClassObject,
   InvalidNodeClassError,
+  RegistrationHook,
   RepairPolicy,
 } from "../types";
 import { AWS_REPAIR_POLICIES } from "./repairPolicies";
+import { PlacementGroupRegistrationHook } from "./registrationHooks";
 import { QuantityError } from "../../apis/quantity";
 import {
   ephemeralStorageBytes,
@@ -432,6 +434,12 @@ export class AwsCloudProvider implements CloudProvider {
   repairPolicies(): RepairPolicy[] {
     return [...AWS_REPAIR_POLICIES];
   }
+
+  /** As Karpenter AWS's controller: the placement-group hook, reading the instance fresh from EC2. */
+  registrationHooks(): RegistrationHook[] {
+    return (this.hooks ??= [new PlacementGroupRegistrationHook((id) => this.instances.get(id))]);
+  }
+  private hooks?: RegistrationHook[];
 
   async isDrifted(nodeClaim: NodeClaimLike): Promise<string> {
     const pid = nodeClaim.status?.providerID;

@@ -88,6 +88,30 @@ describe("WorkQueue", () => {
     expect(runs).toBe(3);
   });
 
+  it("requeue (no error) retries with the failure backoff, growing per consecutive requeue, and resets when done", async () => {
+    const clock = new FakeClock();
+    const times: number[] = [];
+    let pending = 3;
+    const errors: unknown[] = [];
+    const q = new WorkQueue(async () => { times.push(clock.now()); return pending-- > 0 ? { requeue: true } : undefined; },
+      { name: "t", clock, baseDelayMs: 100, maxDelayMs: 10_000, jitter: 0, onError: (_k, e) => errors.push(e) });
+    const t0 = clock.now();
+    q.add("k");
+    await clock.advance(1000);
+    expect(times.map(t => t - t0)).toEqual([0, 100, 300, 700]);
+    expect(q.retries("k")).toBe(0);
+    expect(errors).toEqual([]);
+    // requeueAfterMs wins over requeue.
+    const after: number[] = [];
+    let once = true;
+    const q2 = new WorkQueue(async () => { after.push(clock.now()); if (once) { once = false; return { requeue: true, requeueAfterMs: 5000 }; } return undefined; },
+      { name: "t2", clock, baseDelayMs: 100, jitter: 0 });
+    const t1 = clock.now();
+    q2.add("k");
+    await clock.advance(6000);
+    expect(after.map(t => t - t1)).toEqual([0, 5000]);
+  });
+
   it("keeps the earliest of several delayed adds for one key", async () => {
     const clock = new FakeClock();
     let runs = 0;
