@@ -45,6 +45,9 @@ from moto_spot import configure as configure_spot_market, install_spot_prices, o
 
 REGION = "us-east-1"  # replaced by --region in main()
 _instance_born: dict = {}  # instance id -> time.time() it was first launched (eventual consistency)
+# EC2 decides each CreateFleet against capacity atomically; the server is threaded, so two concurrent fleets must not
+# both pass a reservation's (or a spread group's) room check before either launches.
+_fleet_lock = threading.Lock()
 
 
 def install_fleet_faults():
@@ -182,7 +185,11 @@ def install_fleet_faults():
                                   truthy(ebs.get("Encrypted"), False), truthy(ebs.get("DeleteOnTermination"), True),
                                   ebs.get("KmsKeyId"), ebs.get("VolumeType"))
 
-    FleetsBackend.create_fleet = create_fleet
+    def create_fleet_atomically(self, *args, **kwargs):
+        with _fleet_lock:
+            return create_fleet(self, *args, **kwargs)
+
+    FleetsBackend.create_fleet = create_fleet_atomically
 
     _offerings_cache: dict = {}
 

@@ -123,4 +123,25 @@ describe("capacity reservations in the emulator", () => {
     const retry = await stale.create(claim);
     expect(retry.capacityType).toBe("on-demand");
   }, 120_000);
+
+  test("two launches racing for a reservation's last slot: one gets it, the other ReservationCapacityExceeded", async () => {
+    // A fresh one-slot reservation; each provider has synced it (one free slot) before either launches.
+    const out = await ec2.send(new CreateCapacityReservationCommand({
+      InstanceType: "m5.large", InstancePlatform: "Linux/UNIX", AvailabilityZone: `${moto.region}a`, InstanceCount: 1,
+      InstanceMatchCriteria: "targeted", TagSpecifications: [{ ResourceType: "capacity-reservation", Tags: [{ Key: "team", Value: team }] }],
+    }));
+    const racing = out.CapacityReservation!.CapacityReservationId!;
+    const a = provider();
+    const b = provider();
+    await resolve(a);
+    await resolve(b);
+    expect(a.capacityReservations.availableCount(racing)).toBe(1);
+    expect(b.capacityReservations.availableCount(racing)).toBe(1);
+    const results = await Promise.allSettled([a.create(nodeClaim()), b.create(nodeClaim())]);
+    const won = results.filter((r) => r.status === "fulfilled").map((r) => (r as PromiseFulfilledResult<{ labels: Record<string, string> }>).value);
+    const lost = results.filter((r) => r.status === "rejected").map((r) => String((r as PromiseRejectedResult).reason));
+    expect(won.map((w) => w.labels["karpenter.k8s.aws/capacity-reservation-id"])).toEqual([racing]);
+    expect(lost).toEqual([expect.stringMatching(/ReservationCapacityExceeded/)]);
+    expect(await available(racing)).toBe(0);
+  }, 120_000);
 });
