@@ -44,5 +44,6 @@ export function withCloudProviderMetrics(cloud: CloudProvider, metrics: Metrics,
     ...(cloud.finalizeNodeClass && { finalizeNodeClass: cloud.finalizeNodeClass.bind(cloud) }),
     ...(cloud.nodeClassHashAnnotations && { nodeClassHashAnnotations: cloud.nodeClassHashAnnotations.bind(cloud) }),
     ...(cloud.repairPolicies && { repairPolicies: cloud.repairPolicies.bind(cloud) }),
+    ...(cloud.registrationHooks && { registrationHooks: cloud.registrationHooks.bind(cloud) }),
   };
 }

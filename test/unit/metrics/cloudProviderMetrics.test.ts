@@ -81,6 +81,10 @@ describe("CloudProvider metrics decorator", () => {
     expect(cloud.repairPolicies?.()).toEqual([]);
     expect(self).toBe(fake);
     expect(cloud.resolveNodeClass).toBeUndefined();
+    // Registration hooks too: without them the lifecycle would register a Node its provider holds back.
+    const hooks = [{ name: "H", registered: async () => ({}) }];
+    (fake as unknown as { registrationHooks: () => unknown[] }).registrationHooks = () => hooks;
+    expect(withCloudProviderMetrics(fake, m, "nodeclaim.lifecycle").registrationHooks?.()).toBe(hooks);
   });
 
   it("the running controllers call the cloud through it: a launch is timed under nodeclaim.lifecycle, instance types under provisioner", async () => {
