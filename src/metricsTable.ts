@@ -309,6 +309,12 @@ export const METRICS = {
     help: "The number of pods currently waiting to be scheduled.",
     labels: ["controller", "scheduling_id"],
   },
+  schedulerPendingPodsByEffectiveZone: {
+    type: "gauge",
+    name: "karpenter_scheduler_pending_pods_by_effective_zone_count",
+    help: "Pending pods dimensioned by effective zone constraint, or the intersection of pod-level zone signals, volume topology (PVC zones), and topology constraints. Values: specific zone name (e.g., 'us-west-2a'), 'flexible' (multiple zones), or 'none' (no valid intersection).",
+    labels: ["controller", "zone"],
+  },
   schedulerIgnoredPods: {
     type: "gauge",
     name: "karpenter_scheduler_ignored_pods_count",

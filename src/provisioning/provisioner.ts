@@ -203,6 +203,9 @@ export class Provisioner {
     const started = process.hrtime.bigint();
     const result = this.deps.schedule(input);
     metrics.schedulerQueueDepth.set(queue, 0);
+    metrics.schedulerPendingPodsByEffectiveZone.reset(); // only this pass sets it: the previous solve's zones go
+    for (const [zone, n] of Object.entries(result.pendingPodsByEffectiveZone ?? {}))
+      metrics.schedulerPendingPodsByEffectiveZone.set({ controller: "provisioner", zone }, n);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     metrics.schedulingDuration.observe({ controller: "provisioner" }, seconds);
     metrics.schedulerUnschedulablePods.set({ controller: "provisioner" }, result.unschedulable.length);

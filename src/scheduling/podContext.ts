@@ -32,12 +32,14 @@ export interface PodVolumes {
 }
 
 /** Node requirements of a pod: nodeSelector, first required node-affinity term, heaviest preferred term. */
-export function podRequirements(pod: Pod): Requirements {
+export function podRequirements(pod: Pod, strict = false): Requirements {
   const f = `pod ${podKey(pod)}`;
   const r = Requirements.fromLabels(pod.spec.nodeSelector);
   const na = pod.spec.affinity?.nodeAffinity;
   const pref = [...(na?.preferredDuringSchedulingIgnoredDuringExecution ?? [])].sort((a, b) => b.weight - a.weight)[0];
-  if (pref) r.addAll(Requirements.fromNodeSelector(pref.preference.matchExpressions, `${f} preferred node affinity`));
+  // strict: what the pod requires, without its preferences (Karpenter's NewStrictPodRequirements).
+  if (pref && !strict)
+    r.addAll(Requirements.fromNodeSelector(pref.preference.matchExpressions, `${f} preferred node affinity`));
   const term = na?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms?.[0];
   if (term)
     r.addAll(

@@ -17,6 +17,7 @@ import { dropPreferences, relax, relaxableCopy } from "./preferences";
 import { SolveContext } from "./solveContext";
 import { Topology, type NamespaceLabels } from "./topology";
 import { DomainGroups } from "./topologyFilter";
+import { effectiveZone } from "./effectiveZone";
 import { hasClaimVolumes, podVolumeUsage, validatePodVolumes, VolumeError, volumeRequirements } from "./volumes";
 import type {
   ExistingAssignment,
@@ -193,6 +194,7 @@ class Scheduler {
         /* reported when the pod is tried */
       }
     }
+    const byZone = this.pendingByEffectiveZone(queue);
     const seen = new Set<string>();
     const fresh: Attempt[] = [];
     for (const q of queue) {
@@ -219,7 +221,28 @@ class Scheduler {
       }
       mergeClaims(this.claims, this.ctx);
     }
-    return this.result();
+    return { ...this.result(), pendingPodsByEffectiveZone: byZone };
+  }
+
+  /** Pending pods per effective zone, before anything of this solve is placed (equivalent pods computed once). */
+  private pendingByEffectiveZone(queue: QueuedPod[]): Record<string, number> {
+    const out: Record<string, number> = {};
+    const memo = new Map<string, string>();
+    for (const q of queue) {
+      if (q.pod.status?.phase !== "Pending") continue; // pods of draining nodes are running, not pending
+      const eq = equivalenceKey(q.pod);
+      let zone = memo.get(eq);
+      if (zone === undefined) {
+        try {
+          zone = effectiveZone(q.pod, q.vol, this.ctx.topology);
+        } catch {
+          continue; // a malformed term: the pod is reported unschedulable when it is tried
+        }
+        memo.set(eq, zone);
+      }
+      out[zone] = (out[zone] ?? 0) + 1;
+    }
+    return out;
   }
 
   /**

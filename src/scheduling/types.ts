@@ -257,4 +257,6 @@ export interface SchedulingResult {
   existingNodes: ExistingAssignment[];
   unschedulable: UnschedulablePod[];
   totalPricePerHour: number;
+  /** Pending pods by effective zone (a zone, "flexible" or "none"), as the solve began. */
+  pendingPodsByEffectiveZone?: Record<string, number>;
 }

@@ -59,6 +59,8 @@ const KARPENTER: Array<[string, Kind, string[]]> = [
   ["karpenter_scheduler_scheduling_duration_seconds", "histogram", ["controller"]],
   ["karpenter_scheduler_unschedulable_pods_count", "gauge", ["controller"]],
   ["karpenter_scheduler_queue_depth", "gauge", ["controller", "scheduling_id"]],
+  ["karpenter_scheduler_pending_pods_by_effective_zone_count", "gauge", ["controller", "zone"]],
+  ["karpenter_scheduler_ignored_pods_count", "gauge", []],
   ["karpenter_cluster_state_node_count", "gauge", []],
   ["karpenter_cluster_state_synced", "gauge", []],
   ["karpenter_cluster_state_unsynced_time_seconds", "gauge", []],
@@ -70,7 +72,6 @@ const KARPENTER: Array<[string, Kind, string[]]> = [
   ["karpenter_interruption_received_messages_total", "counter", ["message_type"]],
   ["karpenter_interruption_deleted_messages_total", "counter", []],
   ["karpenter_interruption_message_queue_duration_seconds", "histogram", []],
-  ["karpenter_scheduler_ignored_pods_count", "gauge", []],
   // aws/karpenter-provider-aws pkg/controllers/metrics, pkg/providers/instancetype/metrics.go
   ["karpenter_cloudprovider_instance_type_offering_available", "gauge", ["instance_type", "capacity_type", "zone"]],
   ["karpenter_cloudprovider_instance_type_offering_price_estimate", "gauge", ["instance_type", "capacity_type", "zone"]],
@@ -80,6 +81,7 @@ const KARPENTER: Array<[string, Kind, string[]]> = [
 
 // Karpenter's help texts (HELP lines), as its Go definitions spell them.
 const HELP: Record<string, string> = {
+  karpenter_scheduler_pending_pods_by_effective_zone_count: "Pending pods dimensioned by effective zone constraint, or the intersection of pod-level zone signals, volume topology (PVC zones), and topology constraints. Values: specific zone name (e.g., 'us-west-2a'), 'flexible' (multiple zones), or 'none' (no valid intersection).",
   karpenter_nodepools_cost_total: "Total cost of the nodepool from Karpenter's perspective. Units are determined by the cloud provider. Not an authoritative source for billing. Includes modifications due to NodeOverlays",
   karpenter_pods_unbound_time_seconds: "The time from pod creation until the pod is bound.",
   karpenter_pods_unstarted_time_seconds: "The time from pod creation until the pod is running.",

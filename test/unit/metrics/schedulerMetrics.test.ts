@@ -44,3 +44,26 @@ describe("karpenter_scheduler_queue_depth", () => {
     await mc.controllers.stop();
   });
 });
+
+describe("karpenter_scheduler_pending_pods_by_effective_zone_count", () => {
+  it("counts the pass's pending pods by effective zone, and a later pass replaces the previous zones", async () => {
+    const mc = await miniCluster({ seed: async (c) => { await c.create(Kinds.EC2NodeClass, nodeClass()); await c.create(Kinds.NodePool, nodePool()); } });
+    const zones = async () =>
+      Object.fromEntries((await mc.controllers.metrics.schedulerPendingPodsByEffectiveZone.get()).values.map((v) => [`${v.labels.controller}/${v.labels.zone}`, v.value]));
+    const pinned = (name: string, zone: string): KubeObject => {
+      const p = pendingPod(name);
+      p.spec.nodeSelector = { "topology.kubernetes.io/zone": zone };
+      return p;
+    };
+    await mc.client.create(Kinds.Pod, pendingPod("free"));
+    await mc.client.create(Kinds.Pod, pinned("b-0", "us-east-1b"));
+    await mc.client.create(Kinds.Pod, pinned("b-1", "us-east-1b"));
+    await mc.tick(1_500);
+    expect(await zones()).toEqual({ "provisioner/flexible": 1, "provisioner/us-east-1b": 2 });
+    for (const n of ["free", "b-0", "b-1"]) await mc.client.delete(Kinds.Pod, n, "default");
+    await mc.client.create(Kinds.Pod, pinned("c-0", "us-east-1c"));
+    await mc.tick(1_500);
+    expect(await zones()).toEqual({ "provisioner/us-east-1c": 1 });
+    await mc.controllers.stop();
+  });
+});
