@@ -9,17 +9,19 @@ export interface PoolOptions {
   nodeClass?: string;
   /** karpenter.k8s.aws/instance-category values; none = any category. */
   categories?: string[];
+  /** karpenter.sh/capacity-type values (default on-demand). */
+  capacityTypes?: string[];
   /** Fields merged into spec.template.spec (expireAfter, terminationGracePeriod, taints...). */
   template?: Obj;
   /** Fields merged into spec (replicas, limits, disruption...). */
   spec?: Obj;
 }
 
-/** An amd64 on-demand NodePool on an EC2NodeClass, consolidating only when empty after 1h unless `spec` says. */
+/** An amd64 NodePool (on-demand unless `capacityTypes` says) on an EC2NodeClass, consolidating only when empty after 1h unless `spec` says. */
 export function nodePool(name: string, o: PoolOptions = {}): Obj {
   const requirements: Obj[] = [
     { key: "kubernetes.io/arch", operator: "In", values: ["amd64"] },
-    { key: "karpenter.sh/capacity-type", operator: "In", values: ["on-demand"] },
+    { key: "karpenter.sh/capacity-type", operator: "In", values: o.capacityTypes ?? ["on-demand"] },
   ];
   if (o.categories)
     requirements.push({ key: "karpenter.k8s.aws/instance-category", operator: "In", values: o.categories });
