@@ -63,6 +63,8 @@ def install_fleet_faults():
                      excess_capacity_termination_policy, replace_unhealthy_instances,
                      terminate_instances_with_expiration, fleet_type, valid_from, valid_until, tag_specifications):
         lifecycle = (target_capacity_specification or {}).get("DefaultTargetCapacityType") or "on-demand"
+        # What EC2 reports as the Lifecycle of this fleet's instances and errors (its InstanceLifecycle values).
+        reported = "capacity-block" if lifecycle == "capacity-block" else lifecycle
         errors = []
         kept_configs = []
         for config in launch_template_configs or []:
@@ -94,7 +96,7 @@ def install_fleet_faults():
                         "LaunchTemplateSpecification": config.get("LaunchTemplateSpecification", {}),
                         "Overrides": o,
                     },
-                    "Lifecycle": lifecycle,
+                    "Lifecycle": reported,
                     "ErrorCode": code,
                     "ErrorMessage": fault.get("errorMessage") or
                     f"We currently do not have sufficient {o.get('InstanceType')} capacity in the Availability Zone "
@@ -105,7 +107,8 @@ def install_fleet_faults():
             kept_configs.append({**config, "Overrides": kept} if overrides else config)
         tcs = dict(target_capacity_specification or {})
         # moto launches only on-demand and spot targets: a capacity block / interruptible reservation launch is an
-        # on-demand one into the targeted reservation (moto_reservations.bind marks the instance).
+        # on-demand one into the targeted reservation (moto_reservations.bind marks the instance; the response
+        # reports a capacity block's Lifecycle as EC2 does, create_fleet_response).
         if tcs.get("DefaultTargetCapacityType") in ("capacity-block", "reserved-capacity"):
             tcs["DefaultTargetCapacityType"] = "on-demand"
         if not kept_configs:
@@ -116,6 +119,7 @@ def install_fleet_faults():
                                  terminate_instances_with_expiration, fleet_type, valid_from, valid_until,
                                  tag_specifications)
         fleet.capsicum_errors = errors
+        fleet.capsicum_lifecycle = reported
         # moto launches fleet spot capacity through spot requests without marking the instances as spot;
         # EC2 reports InstanceLifecycle=spot for them, which is how a provider tells spot from on-demand.
         for req in getattr(fleet, "spot_requests", []):
@@ -208,9 +212,17 @@ def install_fleet_faults():
         fleet_id = result.result.get("FleetId") if isinstance(result.result, dict) else None
         fleet = self.ec2_backend.get_fleet(fleet_id) if fleet_id else None
         errors = getattr(fleet, "capsicum_errors", None) if fleet else None
+        lifecycle = getattr(fleet, "capsicum_lifecycle", None) if fleet else None
+        out = dict(result.result) if isinstance(result.result, dict) else None
+        if out is None:
+            return result
+        # moto launched a capacity-block fleet as on-demand; EC2 reports its instances as capacity-block.
+        if lifecycle == "capacity-block" and out.get("Instances"):
+            out["Instances"] = [{**i, "Lifecycle": lifecycle} if i.get("Lifecycle") == "on-demand" else i
+                                for i in out["Instances"]]
         if errors:
-            return ActionResult({**result.result, "Errors": errors})
-        return result
+            out["Errors"] = errors
+        return ActionResult(out)
 
     Fleets.create_fleet = create_fleet_response
 

@@ -11,6 +11,9 @@ import {
   DescribeCapacityBlockOfferingsCommand,
   DescribeInstancesCommand,
   PurchaseCapacityBlockCommand,
+  CreateLaunchTemplateCommand,
+  CreateFleetCommand,
+  DescribeImagesCommand,
 } from "@aws-sdk/client-ec2";
 import { AwsCloudProvider, EC2NodeClassLike } from "../../../src/cloudprovider/aws";
 import type { NodeClaimLike } from "../../../src/cloudprovider/types";
@@ -139,5 +142,37 @@ describe("capacity blocks in the emulator", () => {
     expect(inst.CapacityReservationId).toBe(id);
     expect(inst.InstanceLifecycle).toBe("capacity-block");
     expect((await p.get(res.providerID)).reservation).toEqual({ id, type: "capacity-block", interruptible: false });
+  }, 120_000);
+
+  test("CreateFleet reports a capacity-block launch's Lifecycle as capacity-block, in its instances and its errors", async () => {
+    const offers = await ec2.send(new DescribeCapacityBlockOfferingsCommand({ InstanceType: "m5.large", InstanceCount: 1, CapacityDurationHours: 24 }));
+    const offer = offers.CapacityBlockOfferings!.find((o) => o.AvailabilityZone === `${moto.region}a`)!;
+    const bought = await ec2.send(new PurchaseCapacityBlockCommand({ CapacityBlockOfferingId: offer.CapacityBlockOfferingId!, InstancePlatform: "Linux/UNIX" }));
+    const id = bought.CapacityReservation!.CapacityReservationId!;
+    const image = (await ec2.send(new DescribeImagesCommand({ ImageIds: ["ami-123"] }))).Images![0]!.ImageId!;
+    const name = `block-lt-${suffix}`;
+    await ec2.send(new CreateLaunchTemplateCommand({
+      LaunchTemplateName: name,
+      LaunchTemplateData: {
+        ImageId: image,
+        InstanceMarketOptions: { MarketType: "capacity-block" },
+        CapacityReservationSpecification: { CapacityReservationPreference: "capacity-reservations-only", CapacityReservationTarget: { CapacityReservationId: id } },
+      },
+    }));
+    const fleet = () => ec2.send(new CreateFleetCommand({
+      Type: "instant",
+      TargetCapacitySpecification: { TotalTargetCapacity: 1, DefaultTargetCapacityType: "capacity-block" },
+      LaunchTemplateConfigs: [{
+        LaunchTemplateSpecification: { LaunchTemplateName: name, Version: "$Latest" },
+        Overrides: [{ InstanceType: "m5.large", AvailabilityZone: `${moto.region}a` }],
+      }],
+    }));
+    const first = await fleet();
+    expect(first.Instances).toEqual([expect.objectContaining({ Lifecycle: "capacity-block", InstanceType: "m5.large" })]);
+    expect((await describe1(first.Instances![0]!.InstanceIds![0]!)).InstanceLifecycle).toBe("capacity-block");
+    // The block is full now: EC2's error carries the same lifecycle.
+    const second = await fleet();
+    expect(second.Instances ?? []).toEqual([]);
+    expect(second.Errors).toEqual([expect.objectContaining({ ErrorCode: "ReservationCapacityExceeded", Lifecycle: "capacity-block" })]);
   }, 120_000);
 });
