@@ -15,7 +15,8 @@ export function cloudProviderErrorLabel(err: unknown): string {
 
 /**
  * `cloud` as `controller` sees it: Create, Delete, Get, List, GetInstanceTypes and IsDrifted are measured (as
- * Karpenter's decorator does); the provider's other hooks pass through unmeasured. Decorate once per controller.
+ * Karpenter's decorator does); everything else passes through to the provider unmeasured. Decorate once per
+ * controller.
  */
 export function withCloudProviderMetrics(cloud: CloudProvider, metrics: Metrics, controller: string): CloudProvider {
   const provider = cloud.name;
@@ -32,18 +33,21 @@ export function withCloudProviderMetrics(cloud: CloudProvider, metrics: Metrics,
         done();
       }
     };
-  return {
-    name: provider,
+  const measured: Partial<CloudProvider> = {
     create: timed("Create", (nc) => cloud.create(nc)),
     delete: timed("Delete", (nc) => cloud.delete(nc)),
     get: timed("Get", (id) => cloud.get(id)),
     list: timed("List", () => cloud.list()),
     getInstanceTypes: timed("GetInstanceTypes", (ncl) => cloud.getInstanceTypes(ncl)),
     isDrifted: timed("IsDrifted", (nc) => cloud.isDrifted(nc)),
-    ...(cloud.resolveNodeClass && { resolveNodeClass: cloud.resolveNodeClass.bind(cloud) }),
-    ...(cloud.finalizeNodeClass && { finalizeNodeClass: cloud.finalizeNodeClass.bind(cloud) }),
-    ...(cloud.nodeClassHashAnnotations && { nodeClassHashAnnotations: cloud.nodeClassHashAnnotations.bind(cloud) }),
-    ...(cloud.repairPolicies && { repairPolicies: cloud.repairPolicies.bind(cloud) }),
-    ...(cloud.registrationHooks && { registrationHooks: cloud.registrationHooks.bind(cloud) }),
   };
+  // Everything else (name, the optional hooks, any hook added later) is the provider's own, bound to it: a
+  // listed passthrough silently dropped each new hook (registrationHooks was lost once).
+  return new Proxy(cloud, {
+    get(target, prop) {
+      if (Object.prototype.hasOwnProperty.call(measured, prop)) return measured[prop as keyof CloudProvider];
+      const v = Reflect.get(target, prop, target) as unknown;
+      return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
 }
