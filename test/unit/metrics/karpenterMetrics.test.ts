@@ -50,6 +50,7 @@ const KARPENTER: Array<[string, Kind, string[]]> = [
   ["karpenter_voluntary_disruption_decisions_by_nodepool_total", "counter", ["nodepool", "decision", "reason", "consolidation_type"]],
   ["karpenter_voluntary_disruption_eligible_nodes", "gauge", ["reason"]],
   ["karpenter_voluntary_disruption_failed_validations_total", "counter", ["consolidation_type"]],
+  ["karpenter_voluntary_disruption_consolidation_timeouts_total", "counter", ["consolidation_type"]],
   ["karpenter_voluntary_disruption_queue_failures_total", "counter", ["decision", "reason", "consolidation_type"]],
   ["karpenter_nodepools_allowed_disruptions", "gauge", ["nodepool", "reason"]],
   ["karpenter_nodepools_nodes_consuming_budgets", "gauge", ["nodepool", "reason"]],
@@ -81,6 +82,7 @@ const KARPENTER: Array<[string, Kind, string[]]> = [
 
 // Karpenter's help texts (HELP lines), as its Go definitions spell them.
 const HELP: Record<string, string> = {
+  karpenter_voluntary_disruption_consolidation_timeouts_total: "Number of times the Consolidation algorithm has reached a timeout. Labeled by consolidation type.",
   karpenter_scheduler_pending_pods_by_effective_zone_count: "Pending pods dimensioned by effective zone constraint, or the intersection of pod-level zone signals, volume topology (PVC zones), and topology constraints. Values: specific zone name (e.g., 'us-west-2a'), 'flexible' (multiple zones), or 'none' (no valid intersection).",
   karpenter_nodepools_cost_total: "Total cost of the nodepool from Karpenter's perspective. Units are determined by the cloud provider. Not an authoritative source for billing. Includes modifications due to NodeOverlays",
   karpenter_pods_unbound_time_seconds: "The time from pod creation until the pod is bound.",
