@@ -80,6 +80,28 @@ function equivalenceKey(p: Pod): string {
   return k;
 }
 
+/**
+ * What effectiveZone reads from a pod: its namespace and labels (topology groups), node selector, affinity, spread
+ * constraints, tolerations and volumes. Narrower than equivalenceKey, which serialises the whole spec, so counting
+ * every pending pod reads only fields the trimmed cluster state keeps.
+ */
+type PodVolumeRef = { name: string; persistentVolumeClaim?: { claimName: string }; ephemeral?: unknown };
+function zoneKey(p: Pod): string {
+  const s = p.spec;
+  return JSON.stringify([
+    p.metadata.namespace ?? "",
+    p.metadata.labels ?? null,
+    s.nodeSelector ?? null,
+    s.affinity ?? null,
+    s.topologySpreadConstraints ?? null,
+    s.tolerations ?? null,
+    // Claims only (the zones come from them); a generic ephemeral volume's claim is named after the pod.
+    ((s as { volumes?: PodVolumeRef[] }).volumes ?? []).map((v) =>
+      v.persistentVolumeClaim ? v.persistentVolumeClaim.claimName : v.ephemeral ? `${p.metadata.name}-${v.name}` : "",
+    ),
+  ]);
+}
+
 const topologyKeys = new WeakMap<Pod, string | null>();
 
 /**
@@ -230,7 +252,7 @@ class Scheduler {
     const memo = new Map<string, string>();
     for (const q of queue) {
       if (q.pod.status?.phase !== "Pending") continue; // pods of draining nodes are running, not pending
-      const eq = equivalenceKey(q.pod);
+      const eq = zoneKey(q.pod);
       let zone = memo.get(eq);
       if (zone === undefined) {
         try {
