@@ -1,7 +1,7 @@
 // v1alpha5 compatibility glue: every Provisioner / AWSNodeTemplate event re-applies its converted NodePool /
 // EC2NodeClass (src/migration/reconciler.ts). Glue only; the KubeClient is the same kfc adapter the controllers use.
 import { Capability, Log } from "pepr";
-import { KfcKubeClient } from "../src/kube/kfcClient";
+import { ApiKubeClient } from "../src/kube/apiClient";
 import {
   reconcileAWSNodeTemplate,
   reconcileProvisioner,
@@ -20,7 +20,7 @@ const { When } = Migration;
 let deps: MigrationDeps | undefined;
 const migrationDeps = (): MigrationDeps =>
   (deps ??= {
-    client: new KfcKubeClient(),
+    client: new ApiKubeClient(),
     ctx: { defaultInstanceProfile: process.env.DEFAULT_INSTANCE_PROFILE || undefined },
   });
 

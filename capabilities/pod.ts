@@ -1,6 +1,6 @@
 // Pod start-up glue: what runs before Pepr's HTTPS server (see pepr.ts). Engine logic lives in src/webhook.
 import { Log } from "pepr";
-import { KfcKubeClient } from "../src/kube/kfcClient";
+import { ApiKubeClient } from "../src/kube/apiClient";
 import { loadSettings, SettingsError } from "../src/settings";
 import { ensurePeprStore } from "../src/webhook/peprStore";
 import { prepareLocalServing, prepareServing, watchRotation, ServingOptions } from "../src/webhook/serving";
@@ -17,7 +17,7 @@ export async function bootPod(uuid: string, construct: () => { start(port: numbe
   const mode = process.env.PEPR_MODE;
   if (mode !== "build" && mode !== "dev")
     await ensurePeprStore({
-      client: new KfcKubeClient(),
+      client: new ApiKubeClient(),
       namespace: MODULE_NAMESPACE,
       name: `pepr-${uuid}-store`,
       log: Log,
@@ -54,7 +54,7 @@ export async function startPod(uuid: string, start: (port: number) => void): Pro
   }
   const name = `pepr-${uuid}`;
   const opts: ServingOptions = {
-    client: new KfcKubeClient(),
+    client: new ApiKubeClient(),
     namespace: MODULE_NAMESPACE,
     secretName: `${name}-tls`,
     serviceName: name,

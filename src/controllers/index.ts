@@ -13,7 +13,7 @@ import { ClusterState, Phase, StateChange, StateKind } from "../kube/clusterStat
 import { KindName, KubeClient, KubeObject, Kinds, isNotFound } from "../kube/client";
 import type { EngineDeps } from "../kube/deps";
 import { EventRecorder } from "../kube/events";
-import { KfcKubeClient } from "../kube/kfcClient";
+import { ApiKubeClient } from "../kube/apiClient";
 import type { DisruptionRunner } from "../disruption/runner";
 import type { Drainer } from "../lifecycle/finalize";
 import { makeDrainer } from "../lifecycle/drainAdapter";
@@ -159,7 +159,7 @@ export async function startControllers(settings: Settings, o: ControllerOverride
   const clock = o.clock ?? realClock;
   const log = o.log ?? createLogger({ level: settings.logLevel });
   const metrics = o.metrics ?? new Metrics();
-  const client = o.client ?? new KfcKubeClient();
+  const client = o.client ?? new ApiKubeClient();
   const state = new ClusterState();
   const events = new EventRecorder(client, {
     clock,

@@ -5,14 +5,14 @@ import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { waitFor } from "../../../sandbox/procs";
 import { Kinds } from "../../../src/kube/client";
-import { KfcKubeClient } from "../../../src/kube/kfcClient";
+import { ApiKubeClient } from "../../../src/kube/apiClient";
 import { V1alpha5Kinds, reconcileAWSNodeTemplate, reconcileProvisioner } from "../../../src/migration";
 
 const root = join(__dirname, "../../..");
 const kubectl = (args: string[], input?: string) =>
   execFileSync(process.env.KUBECTL ?? "kubectl", args, { encoding: "utf8", input, stdio: ["pipe", "pipe", "pipe"] });
 const CRDS = ["provisioners.karpenter.sh", "awsnodetemplates.karpenter.k8s.aws", "nodepools.karpenter.sh", "ec2nodeclasses.karpenter.k8s.aws"];
-const client = new KfcKubeClient();
+const client = new ApiKubeClient();
 const deps = { client, ctx: { defaultInstanceProfile: "KarpenterNodeInstanceProfile-it" } };
 const id = Date.now().toString(36);
 const tName = `it-tmpl-${id}`, pName = `it-prov-${id}`;
