@@ -10,7 +10,10 @@ override fails with ReservationCapacityExceeded / InvalidCapacityReservationId..
 the instance frees its slot. Capacity blocks: DescribeCapacityBlockOfferings (InstanceType, InstanceCount,
 CapacityDurationHours; one offering per zone, starting now) and PurchaseCapacityBlock create a `targeted` reservation
 of ReservationType `capacity-block` with its EndDate; a launch into it must say MarketType `capacity-block` (EC2
-refuses otherwise) and its instance reads back with InstanceLifecycle `capacity-block`.
+refuses otherwise) and its instance reads back with InstanceLifecycle `capacity-block`. Interruptible reservations:
+CreateInterruptibleCapacityReservationAllocation lends unused instances of an active ODCR without an end date as a
+`targeted` reservation with Interruptible true, whose instances read back with InstanceLifecycle
+`interruptible-capacity-reservation`.
 """
 import datetime
 import threading
@@ -166,6 +169,37 @@ def install(region_of, account):
             _reservations[rid] = r
         return ActionResult({"CapacityReservation": r})
 
+    def create_interruptible_capacity_reservation_allocation(self):
+        # The owner lends unused instances of an active, open-ended ODCR as an interruptible reservation of its own.
+        rid = self._get_param("CapacityReservationId")
+        count = int(self._get_param("InstanceCount") or 0)
+        tags = []
+        for spec in self._get_param("TagSpecifications", []) or []:
+            tags += [{"Key": t["Key"], "Value": t.get("Value", "")} for t in spec.get("Tags", [])]
+        with _lock:
+            src = _reservations.get(rid)
+            if src is None:
+                raise NotFound(rid)
+            if src["State"] != "active" or src.get("EndDate") is not None or src.get("Interruptible"):
+                raise EC2ClientError("InvalidCapacityReservationId.Unsupported", f"Capacity Reservation {rid} must be "
+                                     "an active Capacity Reservation without an end date")
+            if count <= 0 or count > src["AvailableInstanceCount"]:
+                raise EC2ClientError("InvalidParameterValue", f"InstanceCount must be between 1 and the "
+                                     f"{src['AvailableInstanceCount']} available instances of {rid}")
+            src["AvailableInstanceCount"] -= count
+            nid = "cr-" + uuid.uuid4().hex[:17]
+            _reservations[nid] = {
+                **{k: v for k, v in src.items() if k not in ("Tags", "EndDate")},
+                "CapacityReservationId": nid,
+                "CapacityReservationArn": f"arn:aws:ec2:{region_of()}:{account}:capacity-reservation/{nid}",
+                "TotalInstanceCount": count, "AvailableInstanceCount": count, "InstanceMatchCriteria": "targeted",
+                "Interruptible": True, "CreateDate": _now(), "StartDate": _now(), "Tags": tags,
+            }
+        return ActionResult({"SourceCapacityReservationId": rid, "TargetInstanceCount": count, "Status": "active",
+                             "InterruptionType": "adhoc"})
+
+    EC2Response.create_interruptible_capacity_reservation_allocation = \
+        create_interruptible_capacity_reservation_allocation
     EC2Response.describe_capacity_block_offerings = describe_capacity_block_offerings
     EC2Response.purchase_capacity_block = purchase_capacity_block
     EC2Response.create_capacity_reservation = create_capacity_reservation
@@ -250,3 +284,5 @@ def bind(backend, inst, launch_spec):
             r["AvailableInstanceCount"] = max(0, r["AvailableInstanceCount"] - 1)
             if r["ReservationType"] == "capacity-block":
                 inst.lifecycle = "capacity-block"  # DescribeInstances: InstanceLifecycle capacity-block
+            elif r.get("Interruptible"):
+                inst.lifecycle = "interruptible-capacity-reservation"

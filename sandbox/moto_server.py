@@ -64,7 +64,9 @@ def install_fleet_faults():
                      terminate_instances_with_expiration, fleet_type, valid_from, valid_until, tag_specifications):
         lifecycle = (target_capacity_specification or {}).get("DefaultTargetCapacityType") or "on-demand"
         # What EC2 reports as the Lifecycle of this fleet's instances and errors (its InstanceLifecycle values).
-        reported = "capacity-block" if lifecycle == "capacity-block" else lifecycle
+        # (capsicum's reserved-capacity fleets ask only for interruptible Capacity Reservations)
+        reported = {"capacity-block": "capacity-block", "reserved-capacity": "interruptible-capacity-reservation"}.get(
+            lifecycle, lifecycle)
         errors = []
         kept_configs = []
         for config in launch_template_configs or []:
@@ -216,10 +218,21 @@ def install_fleet_faults():
         out = dict(result.result) if isinstance(result.result, dict) else None
         if out is None:
             return result
-        # moto launched a capacity-block fleet as on-demand; EC2 reports its instances as capacity-block.
-        if lifecycle == "capacity-block" and out.get("Instances"):
-            out["Instances"] = [{**i, "Lifecycle": lifecycle} if i.get("Lifecycle") == "on-demand" else i
-                                for i in out["Instances"]]
+        # moto launched capacity-block and interruptible-reservation fleets as on-demand; EC2 reports each
+        # instance's own lifecycle (the one moto_reservations.bind gave it).
+        own = {item["instance"].id: getattr(item["instance"], "lifecycle", None)
+               for item in getattr(fleet, "on_demand_instances", [])} if fleet else {}
+        reserved = ("capacity-block", "interruptible-capacity-reservation")
+
+        def reported(i):
+            ids = i.get("InstanceIds") or []
+            life = own.get(ids[0]) if ids else None
+            if i.get("Lifecycle") == "on-demand" and (life in reserved or lifecycle == "capacity-block"):
+                return {**i, "Lifecycle": life if life in reserved else lifecycle}
+            return i
+
+        if out.get("Instances"):
+            out["Instances"] = [reported(i) for i in out["Instances"]]
         if errors:
             out["Errors"] = errors
         return ActionResult(out)

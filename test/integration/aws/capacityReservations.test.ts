@@ -7,6 +7,7 @@ import { randomUUID } from "node:crypto";
 import {
   EC2Client,
   CreateCapacityReservationCommand,
+  CreateInterruptibleCapacityReservationAllocationCommand,
   DescribeCapacityReservationsCommand,
   DescribeInstancesCommand,
 } from "@aws-sdk/client-ec2";
@@ -143,5 +144,36 @@ describe("capacity reservations in the emulator", () => {
     expect(won.map((w) => w.labels["karpenter.k8s.aws/capacity-reservation-id"])).toEqual([racing]);
     expect(lost).toEqual([expect.stringMatching(/ReservationCapacityExceeded/)]);
     expect(await available(racing)).toBe(0);
+  }, 120_000);
+
+  test("an interruptible reservation lent from an ODCR: resolved as interruptible, launched into, the instance reads back as EC2 reports it", async () => {
+    const source = await ec2.send(new CreateCapacityReservationCommand({
+      InstanceType: "m5.large", InstancePlatform: "Linux/UNIX", AvailabilityZone: `${moto.region}a`, InstanceCount: 2, InstanceMatchCriteria: "targeted",
+    }));
+    const sourceId = source.CapacityReservation!.CapacityReservationId!;
+    const lent = await ec2.send(new CreateInterruptibleCapacityReservationAllocationCommand({
+      CapacityReservationId: sourceId, InstanceCount: 1,
+      TagSpecifications: [{ ResourceType: "capacity-reservation", Tags: [{ Key: "team", Value: `${team}-int` }] }],
+    }));
+    expect(lent).toMatchObject({ SourceCapacityReservationId: sourceId, TargetInstanceCount: 1 });
+    expect(await available(sourceId)).toBe(1);
+    const cls: EC2NodeClassLike = { ...nodeClass, metadata: { name: "interruptible", generation: 1 }, spec: { ...nodeClass.spec, capacityReservationSelectorTerms: [{ tags: { team: `${team}-int` } }] } };
+    const p = provider();
+    const r = await p.resolveNodeClass(cls);
+    expect(r.message).toBe("");
+    nodeClasses.set("interruptible", { ...cls, status: r.status } as EC2NodeClassLike);
+    const statusOf = (r.status as EC2NodeClassLike["status"])!.capacityReservations!;
+    expect(statusOf).toEqual([expect.objectContaining({ instanceType: "m5.large", interruptible: true, reservationType: "default" })]);
+    const interruptibleId = statusOf[0]!.id;
+    const claim = nodeClaim();
+    claim.spec.nodeClassRef.name = "interruptible";
+    const res = await p.create(claim);
+    expect(res.capacityType).toBe("reserved");
+    expect(res.labels).toMatchObject({ "karpenter.k8s.aws/capacity-reservation-id": interruptibleId, "karpenter.k8s.aws/capacity-reservation-interruptible": "true" });
+    const inst = (await ec2.send(new DescribeInstancesCommand({ InstanceIds: [res.instanceID] }))).Reservations![0]!.Instances![0]!;
+    expect(inst.CapacityReservationId).toBe(interruptibleId);
+    expect(inst.InstanceLifecycle).toBe("interruptible-capacity-reservation");
+    expect((await p.get(res.providerID)).reservation).toEqual({ id: interruptibleId, type: "default", interruptible: true });
+    expect(await available(interruptibleId)).toBe(0);
   }, 120_000);
 });
