@@ -447,6 +447,13 @@ export const METRICS = {
     help: "Amount of time an interruption message is on the queue before it is processed by karpenter.",
     buckets: DURATION_BUCKETS,
   },
+  /** The AWS provider's: set as a launch template is created, dropped with the EC2NodeClass's templates. */
+  ec2NodeClassUserDataBytes: {
+    type: "gauge",
+    name: "karpenter_ec2nodeclasses_userdata_bytes",
+    help: "Size in bytes of the rendered user data (raw, pre-base64) for the EC2NodeClass",
+    labels: ["nodeclass"],
+  },
   instanceTypeOfferingAvailable: {
     type: "gauge",
     name: "karpenter_cloudprovider_instance_type_offering_available",

@@ -139,7 +139,7 @@ async function syncState(client: KubeClient, state: ClusterState, log: Logger, k
   }
 }
 
-function awsCloudProvider(settings: Settings, state: ClusterState, log: Logger): AwsCloudProvider {
+function awsCloudProvider(settings: Settings, state: ClusterState, log: Logger, metrics: Metrics): AwsCloudProvider {
   return new AwsCloudProvider({
     clusterName: settings.clusterName,
     clusterEndpoint: settings.clusterEndpoint ?? "",
@@ -152,7 +152,16 @@ function awsCloudProvider(settings: Settings, state: ClusterState, log: Logger):
     logger: log.child({ controller: "cloudprovider" }),
     reservedCapacity: settings.featureGates.ReservedCapacity ?? true,
     isolatedVpc: settings.isolatedVpc,
+    onUserDataBytes: userDataBytesRecorder(metrics),
   });
+}
+
+/** karpenter_ec2nodeclasses_userdata_bytes from the AWS provider's launch templates (undefined: the class is gone). */
+export function userDataBytesRecorder(metrics: Metrics): (nodeclass: string, bytes: number | undefined) => void {
+  return (nodeclass, bytes) =>
+    bytes === undefined
+      ? metrics.ec2NodeClassUserDataBytes.remove({ nodeclass })
+      : metrics.ec2NodeClassUserDataBytes.set({ nodeclass }, bytes);
 }
 
 export async function startControllers(settings: Settings, o: ControllerOverrides = {}): Promise<Controllers> {
@@ -166,7 +175,7 @@ export async function startControllers(settings: Settings, o: ControllerOverride
     onError: (err) => log.debug({ error: String((err as Error)?.message ?? err) }, "failed to record event"),
   });
   const deps: EngineDeps = { client, state, clock, log, metrics, events };
-  const cloud = o.cloud ?? awsCloudProvider(settings, state, log);
+  const cloud = o.cloud ?? awsCloudProvider(settings, state, log, metrics);
   const aws = cloud instanceof AwsCloudProvider ? cloud : undefined;
   // Each controller calls the cloud through its own timing view (karpenter_cloudprovider_{duration_seconds,errors_total}).
   const cloudFor = (controller: string) => withCloudProviderMetrics(cloud, metrics, controller);

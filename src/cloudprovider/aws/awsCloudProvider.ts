@@ -82,6 +82,8 @@ export interface AwsCloudProviderSettings {
   serviceCIDR?: string;
   logger?: Logger;
   now?: () => number;
+  /** The rendered user data's size (raw bytes) per EC2NodeClass as a launch template is created; undefined: forget it. */
+  onUserDataBytes?: (nodeClass: string, bytes: number | undefined) => void;
   clients?: AwsClients;
   /** Karpenter's ReservedCapacity feature gate (default on): capacity reservations, reserved offerings/launches. */
   reservedCapacity?: boolean;
@@ -146,7 +148,7 @@ export class AwsCloudProvider implements CloudProvider {
     this.securityGroups = new SecurityGroupProvider(ec2, this.now);
     this.amis = new AmiProvider(ec2, new SsmParameterProvider(ssm, this.now), this.now);
     this.instanceProfiles = new InstanceProfileProvider(iam, settings.clusterName, settings.region, this.now);
-    this.launchTemplates = new LaunchTemplateProvider(ec2, settings.clusterName, this.now);
+    this.launchTemplates = new LaunchTemplateProvider(ec2, settings.clusterName, this.now, settings.onUserDataBytes);
     this.reservedCapacity = settings.reservedCapacity ?? true;
     this.instances = new InstanceProvider(ec2, settings.clusterName, this.reservedCapacity);
     this.capacityReservations = new CapacityReservationProvider(ec2, this.now);

@@ -179,6 +179,7 @@ export class LaunchTemplateProvider {
     private readonly ec2: EC2Client,
     private readonly clusterName: string,
     now: Now = Date.now,
+    private readonly onUserDataBytes?: (nodeClass: string, bytes: number | undefined) => void,
   ) {
     this.cache = new TtlCache(TTL.instanceTypes, now);
   }
@@ -194,6 +195,9 @@ export class LaunchTemplateProvider {
       } catch (e) {
         if (!/NotFound/.test((e as { name?: string }).name ?? "")) throw e;
       }
+      // Karpenter's ec2nodeclasses_userdata_bytes: measured (decoded, as EC2 limits it) just before the create, so
+      // an oversized rendering EC2 rejects is still reported.
+      this.onUserDataBytes?.(input.nodeClass.metadata.name, Buffer.from(data.UserData ?? "", "base64").length);
       try {
         await this.ec2.send(
           new CreateLaunchTemplateCommand({
@@ -245,6 +249,7 @@ export class LaunchTemplateProvider {
       NextToken = page.NextToken || undefined;
     } while (NextToken);
     await this.deleteAll(names);
+    this.onUserDataBytes?.(nodeClassName, undefined);
     return names;
   }
 

@@ -78,10 +78,13 @@ const KARPENTER: Array<[string, Kind, string[]]> = [
   ["karpenter_cloudprovider_instance_type_offering_price_estimate", "gauge", ["instance_type", "capacity_type", "zone"]],
   ["karpenter_cloudprovider_instance_type_cpu_cores", "gauge", ["instance_type"]],
   ["karpenter_cloudprovider_instance_type_memory_bytes", "gauge", ["instance_type"]],
+  // aws/karpenter-provider-aws pkg/providers/launchtemplate/metrics.go
+  ["karpenter_ec2nodeclasses_userdata_bytes", "gauge", ["nodeclass"]],
 ];
 
 // Karpenter's help texts (HELP lines), as its Go definitions spell them.
 const HELP: Record<string, string> = {
+  karpenter_ec2nodeclasses_userdata_bytes: "Size in bytes of the rendered user data (raw, pre-base64) for the EC2NodeClass",
   karpenter_voluntary_disruption_consolidation_timeouts_total: "Number of times the Consolidation algorithm has reached a timeout. Labeled by consolidation type.",
   karpenter_scheduler_pending_pods_by_effective_zone_count: "Pending pods dimensioned by effective zone constraint, or the intersection of pod-level zone signals, volume topology (PVC zones), and topology constraints. Values: specific zone name (e.g., 'us-west-2a'), 'flexible' (multiple zones), or 'none' (no valid intersection).",
   karpenter_nodepools_cost_total: "Total cost of the nodepool from Karpenter's perspective. Units are determined by the cloud provider. Not an authoritative source for billing. Includes modifications due to NodeOverlays",
