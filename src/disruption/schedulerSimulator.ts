@@ -53,6 +53,7 @@ export function schedulerSimulator(
         node: nodeOf(n),
         pods: n.pods.filter((p) => p.pod !== undefined).map(podOf),
         markedForDeletion: n.markedForDeletion || removedNodes.has(n.name),
+        ...(n.stateNode ? { taints: n.stateNode.schedulingTaints() } : {}),
       }));
       const byKey = new Map(pods.map((p) => [`${p.namespace}/${p.name}`, p]));
       const result = schedule({ ...base, pods: pods.map((p) => unbound(podOf(p))), existingNodes });

@@ -118,6 +118,7 @@ export class Provisioner {
         node: sn.node as never,
         pods: sn.pods() as unknown as Pod[],
         markedForDeletion: sn.markedForDeletion(),
+        taints: sn.schedulingTaints(),
       }));
     const inFlightNodeClaims = paired
       .filter((sn) => sn.inFlight())

@@ -168,7 +168,17 @@ export function buildNodeTargets(
     const schedulable = !n.markedForDeletion && !n.node.spec?.unschedulable;
     const usage = new VolumeUsage(csiNodeLimits(vols?.csiNodes?.get(name)));
     push(
-      new NodeTarget(name, "Node", labels, n.node.spec?.taints ?? [], alloc, {}, schedulable, usage, volumesOf),
+      new NodeTarget(
+        name,
+        "Node",
+        labels,
+        n.taints ?? n.node.spec?.taints ?? [],
+        alloc,
+        {},
+        schedulable,
+        usage,
+        volumesOf,
+      ),
       n.pods,
     );
   }

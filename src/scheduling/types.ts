@@ -171,6 +171,8 @@ export interface ExistingNode {
   pods: Pod[];
   /** Nodes being deleted/disrupted take no new pods (disruption simulation passes the candidates here). */
   markedForDeletion?: boolean;
+  /** The taints to schedule against (StateNode.schedulingTaints); the Node's own when absent. */
+  taints?: Array<{ key: string; value?: string; effect: string }>;
 }
 
 export interface InFlightNodeClaim {

@@ -134,3 +134,47 @@ describe("StateNode pairing", () => {
     expect([s.stateNodeForNode("b")!.deleting(), s.stateNodeForNode("b")!.markedForDeletion()]).toEqual([false, true]);
   });
 });
+
+describe("StateNode.schedulingTaints (Karpenter's StateNode.Taints)", () => {
+  const starting = [
+    { key: "karpenter.sh/unregistered", effect: "NoExecute" },
+    { key: "node.kubernetes.io/not-ready", effect: "NoSchedule" },
+    { key: "node.cloudprovider.kubernetes.io/uninitialized", value: "true", effect: "NoSchedule" },
+    { key: "readiness.k8s.io/network", effect: "NoSchedule" },
+    { key: "example.com/agent-starting", effect: "NoSchedule" },
+    { key: "claim", effect: "NoSchedule" },
+  ];
+  const withStartup = (c: KubeObject): KubeObject => ({
+    ...c,
+    spec: { ...c.spec, startupTaints: [{ key: "example.com/agent-starting", effect: "NoSchedule" }] },
+  });
+
+  it("uses the NodeClaim's taints until a managed Node is registered", () => {
+    const s = new ClusterState();
+    s.apply("NodeClaim", withStartup(claim("nc1", { providerID: pid("1") })), "ADDED");
+    expect(s.stateNodeForNodeClaim("nc1")!.schedulingTaints()).toEqual([{ key: "claim", effect: "NoSchedule" }]);
+    s.apply("Node", node("n1", { providerID: pid("1"), taints: starting }), "ADDED");
+    // Joined but not registered: still the claim's (the Node's startup taints are not the node's to keep).
+    expect(s.stateNodeForNode("n1")!.schedulingTaints()).toEqual([{ key: "claim", effect: "NoSchedule" }]);
+  });
+
+  it("drops the known ephemeral and startup taints of a registered Node until it is initialized, then keeps all", () => {
+    const s = new ClusterState();
+    s.apply("Node", node("n1", { providerID: pid("1"), taints: starting }), "ADDED");
+    s.apply("NodeClaim", withStartup(claim("nc1", { providerID: pid("1"), conditions: [{ type: "Registered", status: "True" }] })), "ADDED");
+    expect(s.stateNodeForNode("n1")!.schedulingTaints()).toEqual([{ key: "claim", effect: "NoSchedule" }]);
+    s.apply(
+      "NodeClaim",
+      withStartup(claim("nc1", { providerID: pid("1"), rv: "2", conditions: [{ type: "Registered", status: "True" }, { type: "Initialized", status: "True" }] })),
+      "MODIFIED",
+    );
+    // Initialized: a not-ready taint now means the node is not ready (e.g. it went NotReady), so it counts.
+    expect(s.stateNodeForNode("n1")!.schedulingTaints()).toEqual(starting);
+  });
+
+  it("an unmanaged Node's taints count as they are", () => {
+    const s = new ClusterState();
+    s.apply("Node", node("u1", { labels: {}, taints: starting }), "ADDED");
+    expect(s.stateNodeForNode("u1")!.schedulingTaints()).toEqual(starting);
+  });
+});
