@@ -6,26 +6,13 @@ import { isOwnedByDaemonSet, isTerminal } from "../apis/pods";
 import { podResourcesOrEmpty } from "../apis/podResources";
 import { addResources, type ResourceMap } from "../apis/quantity";
 import type { NodeClaim } from "../apis/generated/nodeclaims";
-import { LabelRegistered, TaintDisrupted, TaintUnregistered } from "../lifecycle/constants";
+import { isKnownEphemeralTaint, LabelRegistered, TaintDisrupted } from "../lifecycle/constants";
 import type { KubeObject } from "./client";
 
 type Taint = { key: string; value?: string; effect: string };
 
-/** Karpenter's KnownEphemeralTaints: put on a node while it starts, removed once it is ready. */
-export const KNOWN_EPHEMERAL_TAINTS: readonly Taint[] = [
-  { key: "node.kubernetes.io/not-ready", effect: "NoSchedule" },
-  { key: "node.kubernetes.io/not-ready", effect: "NoExecute" },
-  { key: "node.kubernetes.io/unreachable", effect: "NoSchedule" },
-  { key: "node.cloudprovider.kubernetes.io/uninitialized", effect: "NoSchedule", value: "true" },
-  TaintUnregistered,
-];
-/** Taint families whose key carries a controller-managed suffix (the Node Readiness Controller's). */
-const EPHEMERAL_TAINT_PREFIXES = ["readiness.k8s.io/"];
-
 /** corev1 MatchTaint: the same key and effect. */
 const matchTaint = (a: Taint, b: Taint): boolean => a.key === b.key && a.effect === b.effect;
-export const isKnownEphemeralTaint = (t: Taint): boolean =>
-  KNOWN_EPHEMERAL_TAINTS.some((e) => matchTaint(e, t)) || EPHEMERAL_TAINT_PREFIXES.some((p) => t.key.startsWith(p));
 type ResourceList = Record<string, string>;
 
 /** The provisioner's nomination of a NodeClaim: the pods it planned onto it, until when. */

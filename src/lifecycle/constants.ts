@@ -9,6 +9,22 @@ export const LabelDoNotSyncTaints = "karpenter.sh/do-not-sync-taints";
 export const LabelNodeClaimTag = "karpenter.sh/nodeclaim";
 export const TaintUnregistered = { key: "karpenter.sh/unregistered", effect: "NoExecute" } as const;
 export const TaintDisrupted = { key: "karpenter.sh/disrupted", effect: "NoSchedule" } as const;
+
+type Taint = { key: string; value?: string; effect: string };
+/** Karpenter's KnownEphemeralTaints: put on a node while it starts, removed once it is ready. */
+export const KNOWN_EPHEMERAL_TAINTS: readonly Taint[] = [
+  { key: "node.kubernetes.io/not-ready", effect: "NoSchedule" },
+  { key: "node.kubernetes.io/not-ready", effect: "NoExecute" },
+  { key: "node.kubernetes.io/unreachable", effect: "NoSchedule" },
+  { key: "node.cloudprovider.kubernetes.io/uninitialized", effect: "NoSchedule", value: "true" },
+  TaintUnregistered,
+];
+/** Taint families whose key carries a controller-managed suffix (the Node Readiness Controller's). */
+const EPHEMERAL_TAINT_PREFIXES = ["readiness.k8s.io/"];
+/** Karpenter's IsKnownEphemeralTaint: one of the known taints (same key and effect) or of a known family. */
+export const isKnownEphemeralTaint = (t: Taint): boolean =>
+  KNOWN_EPHEMERAL_TAINTS.some((e) => e.key === t.key && e.effect === t.effect) ||
+  EPHEMERAL_TAINT_PREFIXES.some((p) => t.key.startsWith(p));
 export const TerminationTimestampAnnotation = "karpenter.sh/nodeclaim-termination-timestamp";
 
 export function nodeClaimRef(nc: NodeClaim): { NodeClaim: { name: string } } {

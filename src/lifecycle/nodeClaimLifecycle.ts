@@ -23,6 +23,7 @@ import {
   sameConditions,
 } from "./conditions";
 import {
+  isKnownEphemeralTaint,
   LabelDoNotSyncTaints,
   LabelInitialized,
   LabelRegistered,
@@ -449,6 +450,14 @@ function notInitializedReason(nc: NodeClaim, node: KubeObject): { reason: string
     return {
       reason: "StartupTaintsExist",
       message: `StartupTaint "${startup.key}=${startup.value ?? ""}:${startup.effect}" still exists`,
+    };
+  // As Karpenter: not before the node's starting taints (not-ready, uninitialized...) are gone, or the scheduler
+  // would hold them against an initialized node and plan its pods elsewhere.
+  const ephemeral = nodeTaints.find(isKnownEphemeralTaint);
+  if (ephemeral)
+    return {
+      reason: "KnownEphemeralTaintsExist",
+      message: `KnownEphemeralTaint "${ephemeral.key}=${ephemeral.value ?? ""}:${ephemeral.effect}" still exists`,
     };
   // Karpenter's RequestedResourcesRegistered: only what the NodeClaim's pods requested must be non-zero in the
   // Node's allocatable; other extended resources of the type (e.g. vpc.amazonaws.com/pod-eni) may come later.

@@ -72,6 +72,29 @@ describe("NodeClaim lifecycle", () => {
     expect((await mc.client.get(Kinds.Node, "n1"))!.metadata.labels!["karpenter.sh/initialized"]).toBe("true");
   });
 
+  it("initializes only once the known ephemeral taints (not-ready, uninitialized...) are gone too, as Karpenter", async () => {
+    const mc = await cluster();
+    await mc.client.create(Kinds.NodeClaim, nodeClaim("default-abcde"));
+    await mc.tick(0);
+    await registerNode(mc.client, "aws:///us-east-1a/i-00000001", "n1");
+    await mc.tick(0);
+    // Ready, startup taints gone, but the node lifecycle controller has not yet removed its not-ready taint.
+    await setNodeReady(mc.client, "n1", n => {
+      n.spec.taints = [...n.spec.taints.filter((t: { key: string }) => t.key !== "cilium.io/agent-not-ready"), { key: "node.kubernetes.io/not-ready", effect: "NoSchedule" }];
+    });
+    await mc.tick(0);
+    let nc = (await mc.client.get(Kinds.NodeClaim, "default-abcde"))!;
+    expect(cond(nc, "Initialized")).toBe("Unknown");
+    expect(nc.status.conditions.find((c: { type: string }) => c.type === "Initialized")).toMatchObject({
+      reason: "KnownEphemeralTaintsExist",
+      message: 'KnownEphemeralTaint "node.kubernetes.io/not-ready=:NoSchedule" still exists',
+    });
+    await setNodeReady(mc.client, "n1", n => { n.spec.taints = n.spec.taints.filter((t: { key: string }) => t.key !== "node.kubernetes.io/not-ready"); });
+    await mc.tick(0);
+    nc = (await mc.client.get(Kinds.NodeClaim, "default-abcde"))!;
+    expect(cond(nc, "Initialized")).toBe("True");
+  });
+
   it("deletes a NodeClaim whose Node never registers within 15 minutes, terminating its instance", async () => {
     const mc = await cluster();
     await mc.client.create(Kinds.NodeClaim, nodeClaim("default-abcde"));
