@@ -447,6 +447,19 @@ export const METRICS = {
     help: "Amount of time an interruption message is on the queue before it is processed by karpenter.",
     buckets: DURATION_BUCKETS,
   },
+  /** The AWS provider's: each failed CreateFleet offering, each failed TerminateInstances. */
+  instanceLaunchFailures: {
+    type: "counter",
+    name: "karpenter_cloudprovider_instance_launch_failures_total",
+    help: "Number of instance launch (CreateFleet offering) failures, dimensioned by availability zone, zone ID, capacity type, and launch failure reason.",
+    labels: ["zone", "zone_id", "capacity_type", "reason"],
+  },
+  instanceTerminationFailures: {
+    type: "counter",
+    name: "karpenter_cloudprovider_instance_termination_failures_total",
+    help: "Number of instance termination (TerminateInstances) failures, dimensioned by availability zone and zone ID.",
+    labels: ["zone", "zone_id"],
+  },
   /** The AWS provider's: set as a launch template is created, dropped with the EC2NodeClass's templates. */
   ec2NodeClassUserDataBytes: {
     type: "gauge",

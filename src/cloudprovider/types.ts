@@ -91,6 +91,8 @@ export interface CloudInstance {
   instanceID: string;
   instanceType: string;
   zone: string;
+  /** The zone's ID (use1-az1), when EC2 reports it. */
+  zoneID?: string;
   capacityType: string;
   state: string; // pending | running | shutting-down | terminated | stopping | stopped
   launchTime: Date;

@@ -153,6 +153,14 @@ function awsCloudProvider(settings: Settings, state: ClusterState, log: Logger, 
     reservedCapacity: settings.featureGates.ReservedCapacity ?? true,
     isolatedVpc: settings.isolatedVpc,
     onUserDataBytes: userDataBytesRecorder(metrics),
+    onLaunchFailure: (f) =>
+      metrics.instanceLaunchFailures.inc({
+        zone: f.zone,
+        zone_id: f.zoneID,
+        capacity_type: f.capacityType,
+        reason: f.reason,
+      }),
+    onTerminationFailure: (i) => metrics.instanceTerminationFailures.inc({ zone: i.zone, zone_id: i.zoneID }),
   });
 }
 

@@ -47,7 +47,7 @@ import { UnavailableOfferings } from "./unavailableOfferings";
 import { TtlCache, TTL } from "./ttlCache";
 import { ClusterInfo, ClusterInfoProvider } from "./cluster";
 import { ec2NodeClassHashAnnotations } from "../../apis/karpenterHash";
-import { FleetLauncher } from "./launcher";
+import { FleetLauncher, type LaunchFailureRecorder } from "./launcher";
 import { driftReason, instanceTypeNotFound, placementGroupDrift, staticFieldsDrift } from "./drift";
 import { readFileSync } from "node:fs";
 import { CapacityReservationProvider } from "./capacityReservations";
@@ -84,6 +84,10 @@ export interface AwsCloudProviderSettings {
   now?: () => number;
   /** The rendered user data's size (raw bytes) per EC2NodeClass as a launch template is created; undefined: forget it. */
   onUserDataBytes?: (nodeClass: string, bytes: number | undefined) => void;
+  /** Each failed CreateFleet offering (karpenter_cloudprovider_instance_launch_failures_total). */
+  onLaunchFailure?: LaunchFailureRecorder;
+  /** Each failed TerminateInstances (karpenter_cloudprovider_instance_termination_failures_total). */
+  onTerminationFailure?: (instance: { zone: string; zoneID: string }) => void;
   clients?: AwsClients;
   /** Karpenter's ReservedCapacity feature gate (default on): capacity reservations, reserved offerings/launches. */
   reservedCapacity?: boolean;
@@ -203,8 +207,11 @@ export class AwsCloudProvider implements CloudProvider {
       clusterName: settings.clusterName,
       region: settings.region,
       caBundle: () => this.caBundle(),
+      onLaunchFailure: settings.onLaunchFailure,
     });
+    this.onTerminationFailure = settings.onTerminationFailure;
   }
+  private readonly onTerminationFailure?: (instance: { zone: string; zoneID: string }) => void;
 
   /** Where this region's on-demand prices come from (the Pricing API, or an embedded table standing in). */
   pricing(): PricingState {
@@ -420,7 +427,12 @@ export class AwsCloudProvider implements CloudProvider {
         `instance of NodeClaim ${nodeClaim.metadata.name} not found${pid ? ` (${pid})` : ""}`,
       );
     if (inst.state === "shutting-down") return;
-    await this.instances.terminate(inst);
+    try {
+      await this.instances.terminate(inst);
+    } catch (e) {
+      this.onTerminationFailure?.({ zone: inst.zone, zoneID: inst.zoneID ?? "" });
+      throw e;
+    }
   }
 
   async get(providerID: string): Promise<CloudInstance> {

@@ -45,6 +45,7 @@ export function toCloudInstance(i: Instance, reservedCapacity = true): CloudInst
     instanceID: i.InstanceId!,
     instanceType: String(i.InstanceType ?? ""),
     zone,
+    ...(i.Placement?.AvailabilityZoneId ? { zoneID: i.Placement.AvailabilityZoneId } : {}),
     capacityType,
     ...(capacityType === "reserved"
       ? {

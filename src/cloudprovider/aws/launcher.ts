@@ -16,6 +16,7 @@ import { InstanceProvider, TAG_NODECLAIM, TAG_NODECLASS, TAG_NODEPOOL, clusterTa
 import type { UnavailableOfferings } from "./unavailableOfferings";
 import { planLaunch, NoLaunchOptionError, LaunchOption } from "./launchOptions";
 import { buildCreateFleetInput, clientToken, parseFleetErrors, TemplateGroup } from "./fleetRequest";
+import { launchFailureReason } from "./launchFailureReason";
 import type { ClusterInfo } from "./cluster";
 import { ec2NodeClassHashAnnotations } from "../../apis/karpenterHash";
 import type { CapacityReservationProvider } from "./capacityReservations";
@@ -48,7 +49,12 @@ export interface FleetLauncherDeps {
   region: string;
   /** The CA bundle folded into the EC2NodeClass hash annotations written at launch. */
   caBundle: () => string;
+  /** Each failed offering of a CreateFleet (karpenter_cloudprovider_instance_launch_failures_total). */
+  onLaunchFailure?: LaunchFailureRecorder;
 }
+
+/** One CreateFleet offering that failed, labelled as Karpenter's metric is. */
+export type LaunchFailureRecorder = (f: { zone: string; zoneID: string; capacityType: string; reason: string }) => void;
 
 export class FleetLauncher {
   constructor(private readonly deps: FleetLauncherDeps) {}
@@ -161,7 +167,15 @@ export class FleetLauncher {
     const zoneOf = (id: string) => (status.subnets ?? []).find((s) => s.id === id)?.zone;
     const reservationOf = (type: string, zone: string | undefined) =>
       plan.options.find((o) => o.instanceType.name === type && o.zone === zone)?.reservation;
+    const zoneIDOf = (zone: string | undefined) => (status.subnets ?? []).find((s) => s.zone === zone)?.zoneID ?? "";
     for (const f of parseFleetErrors(out.Errors, plan.capacityType, zoneOf)) {
+      // As Karpenter: per failed offering, not per NodeClaim (one CreateFleet can fail several).
+      this.deps.onLaunchFailure?.({
+        zone: f.zone ?? "",
+        zoneID: zoneIDOf(f.zone),
+        capacityType: plan.capacityType,
+        reason: launchFailureReason(`${f.code}: ${f.message}`),
+      });
       if (plan.capacityType === "reserved") {
         // As Karpenter: a full reservation (ReservationCapacityExceeded, ...) is marked unavailable, not the
         // offering: the next plan falls back to the NodeClaim's other capacity types.

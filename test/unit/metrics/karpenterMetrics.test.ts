@@ -80,10 +80,15 @@ const KARPENTER: Array<[string, Kind, string[]]> = [
   ["karpenter_cloudprovider_instance_type_memory_bytes", "gauge", ["instance_type"]],
   // aws/karpenter-provider-aws pkg/providers/launchtemplate/metrics.go
   ["karpenter_ec2nodeclasses_userdata_bytes", "gauge", ["nodeclass"]],
+  // aws/karpenter-provider-aws pkg/providers/instance/metrics.go
+  ["karpenter_cloudprovider_instance_launch_failures_total", "counter", ["zone", "zone_id", "capacity_type", "reason"]],
+  ["karpenter_cloudprovider_instance_termination_failures_total", "counter", ["zone", "zone_id"]],
 ];
 
 // Karpenter's help texts (HELP lines), as its Go definitions spell them.
 const HELP: Record<string, string> = {
+  karpenter_cloudprovider_instance_launch_failures_total: "Number of instance launch (CreateFleet offering) failures, dimensioned by availability zone, zone ID, capacity type, and launch failure reason.",
+  karpenter_cloudprovider_instance_termination_failures_total: "Number of instance termination (TerminateInstances) failures, dimensioned by availability zone and zone ID.",
   karpenter_ec2nodeclasses_userdata_bytes: "Size in bytes of the rendered user data (raw, pre-base64) for the EC2NodeClass",
   karpenter_voluntary_disruption_consolidation_timeouts_total: "Number of times the Consolidation algorithm has reached a timeout. Labeled by consolidation type.",
   karpenter_scheduler_pending_pods_by_effective_zone_count: "Pending pods dimensioned by effective zone constraint, or the intersection of pod-level zone signals, volume topology (PVC zones), and topology constraints. Values: specific zone name (e.g., 'us-west-2a'), 'flexible' (multiple zones), or 'none' (no valid intersection).",
