@@ -14,7 +14,7 @@ import {
   EC2Client,
   Instance,
 } from "@aws-sdk/client-ec2";
-import { deployment, manifests, nodePool } from "./manifests";
+import { deployment, manifests, nodePool, sandboxNodeClass } from "./manifests";
 import { startE2E, cleanup, E2EEnv, kubectl, kubectlResult, getJSON, waitFor } from "./support";
 
 const NS = "reservations-e2e";
@@ -45,25 +45,7 @@ async function availableInstances(): Promise<number> {
   return out.CapacityReservations![0]!.AvailableInstanceCount!;
 }
 
-const NODE_CLASS = `
-apiVersion: karpenter.k8s.aws/v1
-kind: EC2NodeClass
-metadata:
-  name: ${CLASS}
-spec:
-  role: "KarpenterNodeRole-capsicum-sandbox"
-  amiSelectorTerms:
-    - alias: "al2023@latest"
-  subnetSelectorTerms:
-    - tags:
-        karpenter.sh/discovery: "capsicum-sandbox"
-  securityGroupSelectorTerms:
-    - tags:
-        karpenter.sh/discovery: "capsicum-sandbox"
-  capacityReservationSelectorTerms:
-    - tags:
-        team: "${TEAM}"
-`;
+const NODE_CLASS = manifests(sandboxNodeClass(CLASS, { capacityReservationSelectorTerms: [{ tags: { team: TEAM } }] }));
 
 /** Pods of the Deployment never share a node (required anti-affinity on the hostname), so each needs a NodeClaim. */
 function spreadDeployment(replicas: number): Obj {
@@ -192,5 +174,9 @@ test("with the reservation full, a third pod's NodeClaim is on-demand", async ()
 
 test("deleting the NodePool terminates its instances and frees the reservation's slot", async () => {
   await cleanup(NS, [POOL]);
-  await waitFor("the reservation's slot free again", async () => (await availableInstances()) === 1 || undefined, 60000);
+  await waitFor(
+    "the reservation's slot free again",
+    async () => (await availableInstances()) === 1 || undefined,
+    60000,
+  );
 }, 240000);

@@ -17,6 +17,23 @@ export interface PoolOptions {
   spec?: Obj;
 }
 
+/** The getting-started EC2NodeClass on the sandbox (its role, AL2023, discovery-tagged subnets and security groups). */
+export function sandboxNodeClass(name: string, spec: Obj = {}): Obj {
+  const discovery = () => [{ tags: { "karpenter.sh/discovery": "capsicum-sandbox" } }];
+  return {
+    apiVersion: "karpenter.k8s.aws/v1",
+    kind: "EC2NodeClass",
+    metadata: { name },
+    spec: {
+      role: "KarpenterNodeRole-capsicum-sandbox",
+      amiSelectorTerms: [{ alias: "al2023@latest" }],
+      subnetSelectorTerms: discovery(),
+      securityGroupSelectorTerms: discovery(),
+      ...spec,
+    },
+  };
+}
+
 /** An amd64 NodePool (on-demand unless `capacityTypes` says) on an EC2NodeClass, consolidating only when empty after 1h unless `spec` says. */
 export function nodePool(name: string, o: PoolOptions = {}): Obj {
   const requirements: Obj[] = [

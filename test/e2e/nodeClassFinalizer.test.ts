@@ -7,7 +7,7 @@ import { EC2Client } from "@aws-sdk/client-ec2";
 import { GetInstanceProfileCommand, IAMClient } from "@aws-sdk/client-iam";
 import { join } from "node:path";
 import { launchTemplatesOf as listTemplates } from "../launchTemplatesOf";
-import { deployment, manifests, nodePool } from "./manifests";
+import { deployment, manifests, nodePool, sandboxNodeClass } from "./manifests";
 import { startE2E, cleanup, E2EEnv, kubectl, kubectlResult, getJSON, waitFor, root } from "./support";
 
 const NS = "ncfinalizer-e2e";
@@ -37,22 +37,7 @@ async function profileExists(name: string): Promise<boolean> {
 const pool = (name: string, nodeClass: string) =>
   manifests(nodePool(name, { nodeClass }), deployment(name, NS, { pool: name }));
 
-const CLEANUP_CLASS = `
-apiVersion: karpenter.k8s.aws/v1
-kind: EC2NodeClass
-metadata:
-  name: ${CLASS}
-spec:
-  role: "KarpenterNodeRole-capsicum-sandbox"
-  amiSelectorTerms:
-    - alias: "al2023@latest"
-  subnetSelectorTerms:
-    - tags:
-        karpenter.sh/discovery: "capsicum-sandbox"
-  securityGroupSelectorTerms:
-    - tags:
-        karpenter.sh/discovery: "capsicum-sandbox"
-`;
+const CLEANUP_CLASS = manifests(sandboxNodeClass(CLASS));
 
 beforeAll(async () => {
   e2e = await startE2E();
