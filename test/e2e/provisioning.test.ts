@@ -3,6 +3,7 @@
 import { join } from "node:path";
 import { startE2E, cleanup, E2EEnv, kubectl, getJSON, waitFor, root, sleep } from "./support";
 import { clusterInstances, tag } from "./aws";
+import { clearFaults, injectFaults } from "./chaosSupport";
 import { parseResource } from "../../src/apis/quantity";
 
 const CLUSTER = process.env.CLUSTER_NAME ?? "capsicum-sandbox";
@@ -195,10 +196,17 @@ test("deleting a NodeClaim drains its node and terminates its instance", async (
 }, 300000);
 
 test("killing the controller while a launch is in flight leaks nothing and duplicates nothing", async () => {
-  scale(45);
-  await waitFor("a new NodeClaim without providerID (launch in flight)", async () =>
-    nodeClaims().some(c => !c.status?.providerID) || undefined, 60000);
-  await e2e.restart();
+  // EC2 throttles the first CreateFleets, so the launch stays in flight for seconds rather than the ~100 ms the
+  // emulator takes: the kill below always lands mid-launch instead of racing a 250 ms poll.
+  await injectFaults({ throttle: [{ action: "CreateFleet", count: 6 }] });
+  try {
+    scale(45);
+    await waitFor("a new NodeClaim without providerID (launch in flight)", async () =>
+      nodeClaims().some(c => !c.status?.providerID) || undefined, 60000);
+    await e2e.restart();
+  } finally {
+    await clearFaults();
+  }
   await waitFor("45 pods Running", async () => running(pods()).length === 45 || undefined, 240000);
   const claims = nodeClaims();
   const instances = await clusterInstances(CLUSTER);
