@@ -24,15 +24,25 @@ describe("ApiKubeClient against the apiserver", () => {
     });
     expect(created.metadata.uid).toBeTruthy();
     await expect(client.create(Kinds.Node, { metadata: { name } })).rejects.toMatchObject({ status: 409 });
-    // The node controller may touch a fresh Node right away, so guard against the version we just read.
-    const current = (await client.get<KubeObject>(Kinds.Node, name))!;
-    const patched = await client.patch<KubeObject>(Kinds.Node, name, [
-      rvGuard(current.metadata.resourceVersion),
-      { op: "add", path: "/metadata/labels/karpenter.sh~1registered", value: "true" },
-    ]);
-    expect(patched.metadata.labels!["karpenter.sh/registered"]).toBe("true");
+    // The node controller may touch a fresh Node between our read and our write (a 409 for us too): read again,
+    // as a controller would, until a guarded patch goes through on the version just read.
+    let current: KubeObject | undefined;
+    let patched: KubeObject | undefined;
+    for (let attempt = 0; attempt < 10 && !patched; attempt++) {
+      current = (await client.get<KubeObject>(Kinds.Node, name))!;
+      patched = await client
+        .patch<KubeObject>(Kinds.Node, name, [
+          rvGuard(current.metadata.resourceVersion),
+          { op: "add", path: "/metadata/labels/karpenter.sh~1registered", value: "true" },
+        ])
+        .catch((e: unknown) => {
+          if (!isConflict(e)) throw e;
+          return undefined;
+        });
+    }
+    expect(patched?.metadata.labels!["karpenter.sh/registered"]).toBe("true");
     const stale = client.patch(Kinds.Node, name, [
-      rvGuard(current.metadata.resourceVersion),
+      rvGuard(current!.metadata.resourceVersion),
       { op: "add", path: "/metadata/labels/b", value: "2" },
     ]);
     await expect(stale).rejects.toMatchObject({ status: 409 });
