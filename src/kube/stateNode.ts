@@ -6,13 +6,11 @@ import { isOwnedByDaemonSet, isTerminal } from "../apis/pods";
 import { podResourcesOrEmpty } from "../apis/podResources";
 import { addResources, type ResourceMap } from "../apis/quantity";
 import type { NodeClaim } from "../apis/generated/nodeclaims";
-import { isKnownEphemeralTaint, LabelRegistered, TaintDisrupted } from "../lifecycle/constants";
+import { isKnownEphemeralTaint, LabelRegistered, matchTaint, TaintDisrupted } from "../lifecycle/constants";
 import type { KubeObject } from "./client";
 
 type Taint = { key: string; value?: string; effect: string };
 
-/** corev1 MatchTaint: the same key and effect. */
-const matchTaint = (a: Taint, b: Taint): boolean => a.key === b.key && a.effect === b.effect;
 type ResourceList = Record<string, string>;
 
 /** The provisioner's nomination of a NodeClaim: the pods it planned onto it, until when. */

@@ -21,10 +21,11 @@ export const KNOWN_EPHEMERAL_TAINTS: readonly Taint[] = [
 ];
 /** Taint families whose key carries a controller-managed suffix (the Node Readiness Controller's). */
 const EPHEMERAL_TAINT_PREFIXES = ["readiness.k8s.io/"];
+/** corev1 MatchTaint: the same key and effect. */
+export const matchTaint = (a: Taint, b: Taint): boolean => a.key === b.key && a.effect === b.effect;
 /** Karpenter's IsKnownEphemeralTaint: one of the known taints (same key and effect) or of a known family. */
 export const isKnownEphemeralTaint = (t: Taint): boolean =>
-  KNOWN_EPHEMERAL_TAINTS.some((e) => e.key === t.key && e.effect === t.effect) ||
-  EPHEMERAL_TAINT_PREFIXES.some((p) => t.key.startsWith(p));
+  KNOWN_EPHEMERAL_TAINTS.some((e) => matchTaint(e, t)) || EPHEMERAL_TAINT_PREFIXES.some((p) => t.key.startsWith(p));
 export const TerminationTimestampAnnotation = "karpenter.sh/nodeclaim-termination-timestamp";
 
 export function nodeClaimRef(nc: NodeClaim): { NodeClaim: { name: string } } {
