@@ -307,6 +307,9 @@ class RepairingCloud extends FakeCloud {
 }
 
 describe("node repair in the running controllers", () => {
+  // Each test runs every controller's periodic loop through 31 fake minutes (~750 timer firings): ~8-14 s of CPU on
+  // an idle core, so jest's 30 s default fails them on a loaded CI machine although nothing is wrong.
+  const RUN_MS = 120_000;
   async function unhealthyNode(gates: string) {
     const clock = new FakeClock();
     const cloud = new RepairingCloud(clock);
@@ -361,31 +364,39 @@ describe("node repair in the running controllers", () => {
     return mc;
   }
 
-  it("leaves an unhealthy node alone with the NodeRepair gate off (Karpenter's default)", async () => {
-    const mc = await unhealthyNode("NodeRepair=false");
-    await mc.tick(31 * MIN);
-    expect((await mc.client.get(Kinds.NodeClaim, "default-abcde"))?.metadata.deletionTimestamp).toBeUndefined();
-    expect(mc.cloud.running()).toHaveLength(1);
-  });
+  it(
+    "leaves an unhealthy node alone with the NodeRepair gate off (Karpenter's default)",
+    async () => {
+      const mc = await unhealthyNode("NodeRepair=false");
+      await mc.tick(31 * MIN);
+      expect((await mc.client.get(Kinds.NodeClaim, "default-abcde"))?.metadata.deletionTimestamp).toBeUndefined();
+      expect(mc.cloud.running()).toHaveLength(1);
+    },
+    RUN_MS,
+  );
 
-  it("with the gate on, replaces a node Ready=Unknown for 30 minutes: pods force-deleted despite PDB and do-not-disrupt", async () => {
-    const mc = await unhealthyNode("NodeRepair=true");
-    await mc.tick(29 * MIN);
-    expect((await mc.client.get(Kinds.NodeClaim, "default-abcde"))?.metadata.deletionTimestamp).toBeUndefined();
-    await mc.tick(1 * MIN);
-    for (let i = 0; i < 10; i++) await mc.tick(5_000);
-    expect(await mc.client.get(Kinds.NodeClaim, "default-abcde")).toBeUndefined();
-    expect(await mc.client.get(Kinds.Pod, "stubborn", "default")).toBeUndefined();
-    expect(await mc.client.get(Kinds.Node, "n1")).toBeUndefined();
-    expect(mc.cloud.instances.get("i-00000001")?.state).toBe("terminated");
-    expect(mc.logs.messages("deleting unhealthy node")).toEqual([
-      expect.objectContaining({ Node: { name: "n1" }, condition: "Ready" }),
-    ]);
-    expect(
-      await metricValue(mc.controllers.metrics, "karpenter_nodeclaims_disrupted_total", {
-        reason: "unhealthy",
-        nodepool: "default",
-      }),
-    ).toBe(1);
-  });
+  it(
+    "with the gate on, replaces a node Ready=Unknown for 30 minutes: pods force-deleted despite PDB and do-not-disrupt",
+    async () => {
+      const mc = await unhealthyNode("NodeRepair=true");
+      await mc.tick(29 * MIN);
+      expect((await mc.client.get(Kinds.NodeClaim, "default-abcde"))?.metadata.deletionTimestamp).toBeUndefined();
+      await mc.tick(1 * MIN);
+      for (let i = 0; i < 10; i++) await mc.tick(5_000);
+      expect(await mc.client.get(Kinds.NodeClaim, "default-abcde")).toBeUndefined();
+      expect(await mc.client.get(Kinds.Pod, "stubborn", "default")).toBeUndefined();
+      expect(await mc.client.get(Kinds.Node, "n1")).toBeUndefined();
+      expect(mc.cloud.instances.get("i-00000001")?.state).toBe("terminated");
+      expect(mc.logs.messages("deleting unhealthy node")).toEqual([
+        expect.objectContaining({ Node: { name: "n1" }, condition: "Ready" }),
+      ]);
+      expect(
+        await metricValue(mc.controllers.metrics, "karpenter_nodeclaims_disrupted_total", {
+          reason: "unhealthy",
+          nodepool: "default",
+        }),
+      ).toBe(1);
+    },
+    RUN_MS,
+  );
 });
