@@ -447,6 +447,12 @@ export const METRICS = {
     help: "Amount of time an interruption message is on the queue before it is processed by karpenter.",
     buckets: DURATION_BUCKETS,
   },
+  interruptionInstanceStatusUnhealthy: {
+    type: "counter",
+    name: "karpenter_interruption_instance_status_unhealthy_total",
+    help: "Count of unique unhealthy instance statuses detected from EC2 DescribeInstanceStatus. Broken down by status check category.",
+    labels: ["category"],
+  },
   /** The AWS provider's: each failed CreateFleet offering, each failed TerminateInstances. */
   instanceLaunchFailures: {
     type: "counter",

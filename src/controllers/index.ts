@@ -26,6 +26,7 @@ import { Settings } from "../settings";
 import type { Controller } from "./controller";
 import { disruption as disruptionController } from "./disruption";
 import { garbageCollection, interruption, stateMetrics } from "./housekeeping";
+import { instanceStatus } from "./instanceStatus";
 import { instanceTypeMetrics } from "./instanceTypeMetrics";
 import { nodeClaimLifecycle } from "./nodeClaimLifecycle";
 import { nodeHealth } from "./nodeHealth";
@@ -269,6 +270,7 @@ export async function startControllers(settings: Settings, o: ControllerOverride
         : undefined,
       onDisrupted: () => provision.trigger(),
     }),
+    ...instanceStatus(deps, { ec2: aws?.clients.ec2, onDisrupted: () => provision.trigger() }),
     ...(aws?.reservedCapacity
       ? [
           capacityTypeSync(deps, { list: () => aws.list() }),

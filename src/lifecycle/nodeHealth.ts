@@ -139,11 +139,19 @@ function blocked(deps: NodeHealthDeps, node: KubeObject, message: string): void 
 }
 
 /**
- * Sets karpenter.sh/nodeclaim-termination-timestamp to now unless it already lies in the past: the drain then
- * deletes every pod at once, whatever the NodePool's terminationGracePeriod. False when the NodeClaim is gone.
+ * Sets karpenter.sh/nodeclaim-termination-timestamp to now unless it already lies in the past (`ifAbsent`: unless
+ * it is set at all, as Karpenter's interruption handler): the drain then deletes every pod at once, whatever the
+ * NodePool's terminationGracePeriod. False when the NodeClaim is gone.
  */
-async function annotateTerminationTimestamp(deps: NodeHealthDeps, nc: NodeClaim, now: number): Promise<boolean> {
-  const current = Date.parse(nc.metadata.annotations?.[TerminationTimestampAnnotation] ?? "");
+export async function annotateTerminationTimestamp(
+  deps: Pick<EngineDeps, "client" | "state" | "log">,
+  nc: NodeClaim,
+  now: number,
+  o: { ifAbsent?: boolean } = {},
+): Promise<boolean> {
+  const recorded = nc.metadata.annotations?.[TerminationTimestampAnnotation];
+  if (o.ifAbsent && recorded !== undefined) return true;
+  const current = Date.parse(recorded ?? "");
   if (Number.isFinite(current) && current < now) return true;
   const value = rfc3339(now);
   if (nc.metadata.annotations?.[TerminationTimestampAnnotation] === value) return true;

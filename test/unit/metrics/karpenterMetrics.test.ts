@@ -73,6 +73,7 @@ const KARPENTER: Array<[string, Kind, string[]]> = [
   ["karpenter_interruption_received_messages_total", "counter", ["message_type"]],
   ["karpenter_interruption_deleted_messages_total", "counter", []],
   ["karpenter_interruption_message_queue_duration_seconds", "histogram", []],
+  ["karpenter_interruption_instance_status_unhealthy_total", "counter", ["category"]],
   // aws/karpenter-provider-aws pkg/controllers/metrics, pkg/providers/instancetype/metrics.go
   ["karpenter_cloudprovider_instance_type_offering_available", "gauge", ["instance_type", "capacity_type", "zone"]],
   ["karpenter_cloudprovider_instance_type_offering_price_estimate", "gauge", ["instance_type", "capacity_type", "zone"]],
@@ -149,6 +150,7 @@ const HELP: Record<string, string> = {
   karpenter_interruption_received_messages_total: "Count of messages received from the SQS queue. Broken down by message type and whether the message was actionable.",
   karpenter_interruption_deleted_messages_total: "Count of messages deleted from the SQS queue.",
   karpenter_interruption_message_queue_duration_seconds: "Amount of time an interruption message is on the queue before it is processed by karpenter.",
+  karpenter_interruption_instance_status_unhealthy_total: "Count of unique unhealthy instance statuses detected from EC2 DescribeInstanceStatus. Broken down by status check category.",
   karpenter_scheduler_ignored_pods_count: "Number of pods ignored during scheduling by Karpenter",
   karpenter_cloudprovider_instance_type_offering_available: "Instance type offering availability, based on instance type, capacity type, and zone",
   karpenter_cloudprovider_instance_type_offering_price_estimate: "Instance type offering estimated hourly price used when making informed decisions on node cost calculation, based on instance type, capacity type, and zone.",

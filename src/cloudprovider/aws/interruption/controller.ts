@@ -8,7 +8,16 @@ import { ClusterState } from "../../../kube/clusterState";
 import { Kinds } from "../../../kube/client";
 import { involvedNodeClaim } from "../../../lifecycle/constants";
 import { countNodeClaimDisrupted } from "../../../disruption/disruptedMetric";
-import { InterruptionHandler, type InterruptedNodeClaim, type InterruptionReason, type QueueMessage } from "./handler";
+import { annotateTerminationTimestamp } from "../../../lifecycle/nodeHealth";
+import { realClock } from "../../../kube/clock";
+import type { NodeClaim } from "../../../apis/generated/nodeclaims";
+import {
+  InterruptionHandler,
+  type InterruptedNodeClaim,
+  type InterruptionActions,
+  type InterruptionReason,
+  type QueueMessage,
+} from "./handler";
 import { parseInterruptionMessage } from "./messages";
 import { SqsInterruptionQueue, runInterruptionLoop } from "./sqsPoller";
 import type { EngineDeps } from "../../../kube/deps";
@@ -55,12 +64,47 @@ const METRIC_KIND: Record<string, string> = {
   unknown: "unknown",
 };
 
+/** Acting on an interruption in this cluster: the part the SQS and instance-status controllers share. */
+export function interruptionActions(deps: InterruptionControllerDeps): InterruptionActions {
+  const { client, state, log, metrics, events } = deps;
+  return {
+    nodeClaimForInstance: async (id) => nodeClaimForInstance(state, id),
+    cordonAndDisrupt: async (ref: InterruptedNodeClaim, reason: InterruptionReason, kind: string) => {
+      const paired = state.stateNodeForNodeClaim(ref.name);
+      const nc = paired?.nodeClaim;
+      if (!nc) return;
+      const node = paired.node;
+      if (node) await addDisruptedTaint(client, state, node.metadata.name, log);
+      await client.delete(Kinds.NodeClaim, ref.name);
+      countNodeClaimDisrupted(metrics, kind, nc);
+      log.info(
+        { NodeClaim: { name: ref.name }, Node: node ? { name: node.metadata.name } : undefined, reason },
+        "initiating delete from interruption message",
+      );
+      deps.onDisrupted?.();
+    },
+    forceTermination: async (ref) => {
+      const nc = state.nodeClaims.get(ref.name);
+      if (nc)
+        await annotateTerminationTimestamp(deps, nc as NodeClaim, (deps.clock ?? realClock).now(), { ifAbsent: true });
+    },
+    markUnavailable: (it, zone, ct) => deps.markUnavailable?.(it, zone, ct, "SpotInterruption"),
+    markReservationUnavailable: (id) => deps.markReservationUnavailable?.(id),
+    recordEvent: (ref, reason, message) => {
+      const nc = state.nodeClaims.get(ref.name);
+      if (nc) events.publish({ involved: involvedNodeClaim(nc), type: "Warning", reason, message });
+    },
+    log: { info: (o, m) => log.info(o, m), warn: (o, m) => log.warn(o, m) },
+  };
+}
+
 export function makeInterruptionHandler<M extends QueueMessage>(
   deps: InterruptionControllerDeps,
   queue: { receive(): Promise<M[]>; deleteMessage(m: M): Promise<void> },
 ): InterruptionHandler<M> {
-  const { client, state, log, metrics, events } = deps;
+  const { metrics } = deps;
   return new InterruptionHandler<M>({
+    ...interruptionActions(deps),
     receive: async () => {
       const ms = await queue.receive();
       for (const m of ms)
@@ -79,28 +123,6 @@ export function makeInterruptionHandler<M extends QueueMessage>(
       await queue.deleteMessage(m);
       metrics.interruptionDeletedMessages.inc();
     },
-    nodeClaimForInstance: async (id) => nodeClaimForInstance(state, id),
-    cordonAndDisrupt: async (ref: InterruptedNodeClaim, reason: InterruptionReason) => {
-      const paired = state.stateNodeForNodeClaim(ref.name);
-      const nc = paired?.nodeClaim;
-      if (!nc) return;
-      const node = paired.node;
-      if (node) await addDisruptedTaint(client, state, node.metadata.name, log);
-      await client.delete(Kinds.NodeClaim, ref.name);
-      countNodeClaimDisrupted(metrics, "interruption", nc);
-      log.info(
-        { NodeClaim: { name: ref.name }, Node: node ? { name: node.metadata.name } : undefined, reason },
-        "initiating delete from interruption message",
-      );
-      deps.onDisrupted?.();
-    },
-    markUnavailable: (it, zone, ct) => deps.markUnavailable?.(it, zone, ct, "SpotInterruption"),
-    markReservationUnavailable: (id) => deps.markReservationUnavailable?.(id),
-    recordEvent: (ref, reason, message) => {
-      const nc = state.nodeClaims.get(ref.name);
-      if (nc) events.publish({ involved: involvedNodeClaim(nc), type: "Warning", reason, message });
-    },
-    log: { info: (o, m) => log.info(o, m), warn: (o, m) => log.warn(o, m) },
   });
 }
 

@@ -31,12 +31,19 @@ export type InterruptionReason =
   | "Terminating"
   | "CapacityReservationInterrupted";
 
-export interface InterruptionDeps<M extends QueueMessage = QueueMessage> {
-  receive(): Promise<M[]>;
-  deleteMessage(message: M): Promise<void>;
+/** What acting on an interruption needs from the cluster, whichever source (SQS, DescribeInstanceStatus) reported it. */
+export interface InterruptionActions {
   nodeClaimForInstance(instanceId: string): Promise<InterruptedNodeClaim | undefined>;
-  /** Taint/cordon, pre-spin a replacement and delete the NodeClaim (the termination finalizer drains it). */
-  cordonAndDisrupt(nodeClaim: InterruptedNodeClaim, reason: InterruptionReason): Promise<void>;
+  /**
+   * Taint/cordon, pre-spin a replacement and delete the NodeClaim (the termination finalizer drains it); `kind` is
+   * Karpenter's message kind, the reason karpenter_nodeclaims_disrupted_total counts it under.
+   */
+  cordonAndDisrupt(nodeClaim: InterruptedNodeClaim, reason: InterruptionReason, kind: string): Promise<void>;
+  /**
+   * Karpenter's ForcefulTermination (failed instance/system status checks): the termination timestamp set to now
+   * unless already set, so the drain ignores PDBs; the instance is broken and a graceful drain may never finish.
+   */
+  forceTermination?(nodeClaim: InterruptedNodeClaim): Promise<void>;
   /** ICE-cache the offering so the replacement is not launched into the same spot pool. */
   markUnavailable(instanceType: string, zone: string, capacityType: string): void | Promise<void>;
   /** The reservation is being reclaimed: no launch into it until EC2's next count (Karpenter's MarkUnavailable). */
@@ -45,8 +52,14 @@ export interface InterruptionDeps<M extends QueueMessage = QueueMessage> {
   log?: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
 }
 
+export interface InterruptionDeps<M extends QueueMessage = QueueMessage> extends InterruptionActions {
+  receive(): Promise<M[]>;
+  deleteMessage(message: M): Promise<void>;
+}
+
 export type MessageOutcome =
-  | { status: "handled"; event: InterruptionEvent; actions: string[] }
+  /** `found`: at least one instance had a NodeClaim (Karpenter's handleMessage result). */
+  | { status: "handled"; event: InterruptionEvent; actions: string[]; found: boolean }
   | { status: "ignored"; event: InterruptionEvent; reason: string }
   | { status: "failed"; event: InterruptionEvent; error: string };
 
@@ -63,6 +76,9 @@ function reasonFor(event: InterruptionEvent): InterruptionReason | undefined {
     case "rebalanceRecommendation":
       return "RebalanceRecommendation";
     case "scheduledChange":
+    case "instanceStatus":
+    case "systemStatus":
+    case "eventStatus":
       return "Unhealthy";
     case "capacityReservationInterruption":
       return "CapacityReservationInterrupted";
@@ -104,48 +120,91 @@ export class InterruptionHandler<M extends QueueMessage = QueueMessage> {
       this.deps.log?.info({ messageId: message.messageId, kind: event.kind, reason }, "ignoring interruption message");
       return { status: "ignored", event, reason };
     }
-    const reason = reasonFor(event)!;
-    const actions: string[] = [];
-    try {
-      for (const instanceId of event.instanceIds) {
-        const nc = await this.deps.nodeClaimForInstance(instanceId);
-        if (!nc) {
-          actions.push(`${instanceId}: not managed`);
-          continue;
-        }
-        const text = `${reason} for instance ${instanceId} (${nc.instanceType}, ${nc.zone}, ${nc.capacityType})`;
-        await this.deps.recordEvent?.(nc, reason, text);
-        if (event.kind === "spotInterruption" && nc.capacityType === "spot") {
-          await this.deps.markUnavailable(nc.instanceType, nc.zone, "spot");
-          actions.push(`${instanceId}: marked ${nc.instanceType}/${nc.zone}/spot unavailable`);
-        }
-        if (
-          event.kind === "capacityReservationInterruption" &&
-          nc.reservationID &&
-          this.deps.markReservationUnavailable
-        ) {
-          this.deps.markReservationUnavailable(nc.reservationID);
-          actions.push(`${instanceId}: marked capacity reservation ${nc.reservationID} unavailable`);
-        }
-        if (event.kind === "rebalanceRecommendation") {
-          actions.push(`${instanceId}: event only`);
-          continue;
-        }
-        if (nc.deleting) {
-          actions.push(`${instanceId}: nodeclaim ${nc.name} already disrupting`);
-          continue;
-        }
-        await this.deps.cordonAndDisrupt(nc, reason);
-        actions.push(`${instanceId}: cordoned and disrupting nodeclaim ${nc.name}`);
-      }
-    } catch (err) {
-      this.deps.log?.warn(
-        { messageId: message.messageId, kind: event.kind, err: String(err) },
-        "interruption action failed; message kept for retry",
-      );
-      return { status: "failed", event, error: String(err instanceof Error ? err.message : err) };
-    }
-    this.deps.log?.info({ messageId: message.messageId, kind: event.kind, actions }, "handled interruption message");
-    return { status: "handled", event, actions };
+    return actOnInterruption(this.deps, event, { messageId: message.messageId });
   }
+}
+
+/** Karpenter's message kind for an event: the reason its disruptions are counted under. */
+export function karpenterKind(event: ActionableEvent): string {
+  switch (event.kind) {
+    case "spotInterruption":
+      return "spot_interrupted";
+    case "rebalanceRecommendation":
+      return "rebalance_recommendation";
+    case "scheduledChange":
+      return "scheduled_change";
+    case "capacityReservationInterruption":
+      return "capacity_reservation_interrupted";
+    case "stateChange":
+      return event.state === "stopping" || event.state === "stopped" ? "instance_stopped" : "instance_terminated";
+    case "instanceStatus":
+      return "instance_status";
+    case "systemStatus":
+      return "system_status";
+    case "eventStatus":
+      return "event_status";
+  }
+}
+
+type ActionableEvent = Exclude<InterruptionEvent, { kind: "unknown" } | { kind: "noop" }>;
+
+/**
+ * Acts on every instance of one actionable event (Karpenter's InterruptionHandler.handleMessage, shared by the SQS
+ * and instance-status controllers). `dryRun` only resolves the NodeClaims (`found`) and acts on none.
+ */
+export async function actOnInterruption(
+  deps: InterruptionActions,
+  event: ActionableEvent,
+  o: { messageId?: string; dryRun?: boolean } = {},
+): Promise<MessageOutcome> {
+  const { messageId } = o;
+  const reason = reasonFor(event)!;
+  const forceful = event.kind === "instanceStatus" || event.kind === "systemStatus";
+  const actions: string[] = [];
+  let found = false;
+  try {
+    for (const instanceId of event.instanceIds) {
+      const nc = await deps.nodeClaimForInstance(instanceId);
+      if (!nc) {
+        actions.push(`${instanceId}: not managed`);
+        continue;
+      }
+      found = true;
+      if (o.dryRun) {
+        actions.push(`${instanceId}: dry run, nodeclaim ${nc.name} left alone`);
+        continue;
+      }
+      const text = `${reason} for instance ${instanceId} (${nc.instanceType}, ${nc.zone}, ${nc.capacityType})`;
+      await deps.recordEvent?.(nc, reason, text);
+      if (event.kind === "spotInterruption" && nc.capacityType === "spot") {
+        await deps.markUnavailable(nc.instanceType, nc.zone, "spot");
+        actions.push(`${instanceId}: marked ${nc.instanceType}/${nc.zone}/spot unavailable`);
+      }
+      if (event.kind === "capacityReservationInterruption" && nc.reservationID && deps.markReservationUnavailable) {
+        deps.markReservationUnavailable(nc.reservationID);
+        actions.push(`${instanceId}: marked capacity reservation ${nc.reservationID} unavailable`);
+      }
+      if (event.kind === "rebalanceRecommendation") {
+        actions.push(`${instanceId}: event only`);
+        continue;
+      }
+      // As Karpenter: the termination timestamp even on a NodeClaim already deleting, so a long
+      // terminationGracePeriod does not keep a broken instance draining.
+      if (forceful) await deps.forceTermination?.(nc);
+      if (nc.deleting) {
+        actions.push(`${instanceId}: nodeclaim ${nc.name} already disrupting`);
+        continue;
+      }
+      await deps.cordonAndDisrupt(nc, reason, karpenterKind(event));
+      actions.push(`${instanceId}: cordoned and disrupting nodeclaim ${nc.name}`);
+    }
+  } catch (err) {
+    deps.log?.warn(
+      { messageId, kind: event.kind, err: String(err) },
+      "interruption action failed; message kept for retry",
+    );
+    return { status: "failed", event, error: String(err instanceof Error ? err.message : err) };
+  }
+  deps.log?.info({ messageId, kind: event.kind, actions }, "handled interruption message");
+  return { status: "handled", event, actions, found };
 }

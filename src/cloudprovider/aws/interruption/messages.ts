@@ -16,6 +16,8 @@ export type InterruptionEvent =
   | (Base & { kind: "scheduledChange"; eventTypeCode?: string })
   | (Base & { kind: "stateChange"; state: StateChangeState })
   | (Base & { kind: "capacityReservationInterruption" })
+  /** DescribeInstanceStatus (not SQS): a failed instance/system status check, or a scheduled event. */
+  | (Base & { kind: "instanceStatus" | "systemStatus" | "eventStatus" })
   /** A recognised event that needs no action (e.g. a state change to "running"). */
   | (Base & { kind: "noop"; reason: string })
   | { kind: "unknown"; reason: string };
