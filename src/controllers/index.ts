@@ -11,6 +11,7 @@ import type { CloudProvider } from "../cloudprovider/types";
 import { Clock, realClock, TimerHandle } from "../kube/clock";
 import { ClusterState, Phase, StateChange, StateKind } from "../kube/clusterState";
 import { KindName, KubeClient, KubeObject, Kinds, isNotFound } from "../kube/client";
+import { discoverKubeDNSIP } from "../kube/kubeDNS";
 import type { EngineDeps } from "../kube/deps";
 import { EventRecorder } from "../kube/events";
 import { ApiKubeClient } from "../kube/apiClient";
@@ -140,12 +141,19 @@ async function syncState(client: KubeClient, state: ClusterState, log: Logger, k
   }
 }
 
-function awsCloudProvider(settings: Settings, state: ClusterState, log: Logger, metrics: Metrics): AwsCloudProvider {
+function awsCloudProvider(
+  settings: Settings,
+  state: ClusterState,
+  log: Logger,
+  metrics: Metrics,
+  kubeDNSIP: string | undefined,
+): AwsCloudProvider {
   return new AwsCloudProvider({
     clusterName: settings.clusterName,
     clusterEndpoint: settings.clusterEndpoint ?? "",
     clusterCABundle: settings.clusterCABundle,
     serviceCIDR: settings.clusterServiceCIDR,
+    kubeDNSIP,
     region: settings.awsRegion,
     endpoint: process.env.AWS_ENDPOINT_URL,
     interruptionQueue: settings.interruptionQueue,
@@ -184,7 +192,7 @@ export async function startControllers(settings: Settings, o: ControllerOverride
     onError: (err) => log.debug({ error: String((err as Error)?.message ?? err) }, "failed to record event"),
   });
   const deps: EngineDeps = { client, state, clock, log, metrics, events };
-  const cloud = o.cloud ?? awsCloudProvider(settings, state, log, metrics);
+  const cloud = o.cloud ?? awsCloudProvider(settings, state, log, metrics, await discoverKubeDNSIP(client, log));
   const aws = cloud instanceof AwsCloudProvider ? cloud : undefined;
   // Each controller calls the cloud through its own timing view (karpenter_cloudprovider_{duration_seconds,errors_total}).
   const cloudFor = (controller: string) => withCloudProviderMetrics(cloud, metrics, controller);

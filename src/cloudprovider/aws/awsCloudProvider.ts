@@ -80,6 +80,8 @@ export interface AwsCloudProviderSettings {
   kubernetesVersion?: string;
   /** Service CIDR written into node user data. */
   serviceCIDR?: string;
+  /** The kube-dns service's cluster IP (src/kube/kubeDNS.ts): default clusterDNS and the cluster's IP family. */
+  kubeDNSIP?: string;
   logger?: Logger;
   now?: () => number;
   /** The rendered user data's size (raw bytes) per EC2NodeClass as a launch template is created; undefined: forget it. */
@@ -172,6 +174,7 @@ export class AwsCloudProvider implements CloudProvider {
         endpoint: settings.clusterEndpoint || undefined,
         caBundle: settings.clusterCABundle || undefined,
         serviceCIDR: settings.serviceCIDR || undefined,
+        kubeDNSIP: settings.kubeDNSIP || undefined,
       },
       this.now,
     );

@@ -2,6 +2,7 @@
 // without any of them) and the Kubernetes version AMI aliases resolve for. Settings win; whatever is missing
 // comes from eks:DescribeCluster, as Karpenter's ResolveClusterCIDR does. Failures are reported, not thrown:
 // the EC2NodeClass then is not Ready with the reason, and nothing launches a node that could not join.
+import { isIPv6 } from "node:net";
 import { DescribeClusterCommand, EKSClient } from "@aws-sdk/client-eks";
 import type { Now } from "./ttlCache";
 
@@ -11,6 +12,8 @@ export interface ClusterInfo {
   serviceCIDR?: string;
   /** "1.31" from DescribeCluster, when the cluster reports one. */
   kubernetesVersion?: string;
+  /** The kube-dns service's cluster IP, when found at start (Karpenter's KubeDNSIP; optional, as there). */
+  kubeDNSIP?: string;
   /** Why something is missing (DescribeCluster failed, or the cluster has no service CIDR), for conditions. */
   problem?: string;
 }
@@ -20,6 +23,7 @@ export interface ClusterInfoSettings {
   endpoint?: string;
   caBundle?: string;
   serviceCIDR?: string;
+  kubeDNSIP?: string;
 }
 
 const SUCCESS_TTL_MS = 60 * 60_000;
@@ -45,7 +49,12 @@ export class ClusterInfoProvider {
   }
 
   private async resolve(): Promise<ClusterInfo> {
-    const info: ClusterInfo = { endpoint: this.s.endpoint, caBundle: this.s.caBundle, serviceCIDR: this.s.serviceCIDR };
+    const info: ClusterInfo = {
+      endpoint: this.s.endpoint,
+      caBundle: this.s.caBundle,
+      serviceCIDR: this.s.serviceCIDR,
+      ...(this.s.kubeDNSIP ? { kubeDNSIP: this.s.kubeDNSIP } : {}),
+    };
     if (!this.eks) return withProblem(info, "eks:DescribeCluster is not available");
     try {
       const out = await this.eks.send(new DescribeClusterCommand({ name: this.s.clusterName }));
@@ -74,4 +83,22 @@ function withProblem(info: ClusterInfo, why: string): ClusterInfo {
   if (missing.length)
     info.problem = `cluster ${missing.join(", ")} unknown${why ? `: ${why}` : " (DescribeCluster returned none)"}; nodes could not join, so nothing is launched`;
   return info;
+}
+
+export type ClusterIPFamily = "IPv4" | "IPv6";
+
+/**
+ * Karpenter's ClusterIPFamily: IPv6 when the kube-dns service's cluster IP is an IPv6 address (not an IPv4-mapped
+ * one, which Go's To4 reads as IPv4), else IPv4 (also when kube-dns could not be found).
+ */
+export function clusterIPFamily(kubeDNSIP: string | undefined): ClusterIPFamily {
+  if (!kubeDNSIP || !isIPv6(kubeDNSIP)) return "IPv4";
+  // The URL parser writes an IPv6 address canonically: an IPv4-mapped one always as [::ffff:x:y].
+  let canonical = kubeDNSIP;
+  try {
+    canonical = new URL(`http://[${kubeDNSIP}]`).hostname;
+  } catch {
+    /* a zone-scoped address (fe80::1%eth0): IPv6 */
+  }
+  return /^\[::ffff:[0-9a-f]{1,4}:[0-9a-f]{1,4}\]$/.test(canonical) ? "IPv4" : "IPv6";
 }

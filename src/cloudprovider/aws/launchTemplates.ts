@@ -15,6 +15,7 @@ import { amiFamilyOf, userDataFor } from "./userData";
 import { tagList } from "./fleetRequest";
 import { TtlCache, TTL, Now } from "./ttlCache";
 import { networkInterfaces } from "./networkInterfaces";
+import { clusterIPFamily } from "./cluster";
 
 export interface LaunchTemplateInput {
   nodeClass: EC2NodeClassLike;
@@ -22,6 +23,11 @@ export interface LaunchTemplateInput {
   clusterEndpoint: string;
   caBundle?: string;
   serviceCIDR?: string;
+  /**
+   * The kube-dns service's cluster IP, when it was found (Karpenter's KubeDNSIP): the nodes' clusterDNS unless the
+   * EC2NodeClass sets one, and its family is the cluster's (an IPv6 one gives the interfaces IPv6 addresses).
+   */
+  kubeDNSIP?: string;
   imageId: string;
   capacityType: string;
   instanceProfile: string;
@@ -100,7 +106,9 @@ export function launchTemplateData(i: LaunchTemplateInput): RequestLaunchTemplat
     serviceCIDR: i.serviceCIDR,
     labels: i.labels,
     taints: i.taints,
-    kubelet: spec.kubelet,
+    // As Karpenter's defaultClusterDNS: the discovered kube-dns address unless the class sets clusterDNS.
+    kubelet:
+      i.kubeDNSIP && !spec.kubelet?.clusterDNS?.length ? { ...spec.kubelet, clusterDNS: [i.kubeDNSIP] } : spec.kubelet,
     maxPods: i.maxPods,
     customUserData: spec.userData,
     instanceStorePolicy: spec.instanceStorePolicy,
@@ -139,7 +147,7 @@ export function launchTemplateData(i: LaunchTemplateInput): RequestLaunchTemplat
     else if (r?.interruptible) data.InstanceMarketOptions = { MarketType: "interruptible-capacity-reservation" };
   }
   // As Karpenter: security groups ride on the network interfaces (EFA, user-defined, or the primary one).
-  data.NetworkInterfaces = networkInterfaces(spec, i.securityGroupIds, i.efaCount);
+  data.NetworkInterfaces = networkInterfaces(spec, i.securityGroupIds, i.efaCount, clusterIPFamily(i.kubeDNSIP));
   const nested = spec.cpuOptions?.nestedVirtualization;
   if (nested) data.CpuOptions = { NestedVirtualization: nested as never };
   // As Karpenter: the group resolved from placementGroupSelector, by id; a partition only when one is targeted.

@@ -305,6 +305,7 @@ export class FleetLauncher {
         clusterEndpoint: cluster.endpoint ?? "",
         caBundle: cluster.caBundle,
         serviceCIDR: cluster.serviceCIDR,
+        kubeDNSIP: cluster.kubeDNSIP,
         imageId: g.ami,
         capacityType,
         instanceProfile: status.instanceProfile ?? "",

@@ -1,8 +1,11 @@
-// The launch template's network interfaces, as Karpenter v1.14's generateNetworkInterfaces builds them (IPv4
-// clusters): the EC2NodeClass's `networkInterfaces` when set (EFA-only interfaces get no public IP, prefixes or
+// The launch template's network interfaces, as Karpenter v1.14's generateNetworkInterfaces builds them: the
+// EC2NodeClass's `networkInterfaces` when set (EFA-only interfaces get no public IP, prefixes, IPv6 addresses or
 // connection tracking), else one EFA interface per requested `vpc.amazonaws.com/efa` (one per network card,
 // device 0 on the first card, 1 on the others), else one primary interface. Security groups always ride on the
 // interfaces (never SecurityGroupIds), with `associatePublicIPAddress`, `ipPrefixCount` and `connectionTracking`.
+// In an IPv6 cluster (the kube-dns service has an IPv6 address) pods get IPv6 addresses: `ipPrefixCount` becomes
+// IPv6 prefixes, and each interface gets a primary IPv6 address (PrimaryIpv6, Ipv6AddressCount 1).
+import type { ClusterIPFamily } from "./cluster";
 import type { LaunchTemplateInstanceNetworkInterfaceSpecificationRequest as NetworkInterface } from "@aws-sdk/client-ec2";
 
 export interface NetworkInterfaceSpec {
@@ -27,6 +30,13 @@ function connectionTracking(
   };
 }
 
+/** The interface's address fields for the cluster's IP family (Karpenter's ipCounts with no per-interface counts). */
+function ipFields(spec: NetworkInterfaceSpec, family: ClusterIPFamily): NetworkInterface {
+  return family === "IPv6"
+    ? { Ipv6PrefixCount: spec.ipPrefixCount, PrimaryIpv6: true, Ipv6AddressCount: 1 }
+    : { Ipv4PrefixCount: spec.ipPrefixCount };
+}
+
 /** Drops undefined fields, so the launch template (and its content-hash name) only says what is set. */
 function compact(ni: NetworkInterface): NetworkInterface {
   return Object.fromEntries(Object.entries(ni).filter(([, v]) => v !== undefined)) as NetworkInterface;
@@ -36,6 +46,7 @@ export function networkInterfaces(
   spec: NetworkInterfaceSpec,
   securityGroupIds: string[],
   efaCount = 0,
+  family: ClusterIPFamily = "IPv4",
 ): NetworkInterface[] {
   const groups = [...securityGroupIds].sort();
   const ct = connectionTracking(spec.connectionTracking);
@@ -47,7 +58,7 @@ export function networkInterfaces(
         DeviceIndex: ni.deviceIndex,
         InterfaceType: ni.interfaceType,
         Groups: groups,
-        Ipv4PrefixCount: full ? spec.ipPrefixCount : undefined,
+        ...(full ? ipFields(spec, family) : {}),
         AssociatePublicIpAddress: full ? spec.associatePublicIPAddress : undefined,
         ConnectionTrackingSpecification: full ? ct : undefined,
       });
@@ -58,7 +69,7 @@ export function networkInterfaces(
         NetworkCardIndex: i,
         DeviceIndex: i === 0 ? 0 : 1,
         InterfaceType: "efa",
-        Ipv4PrefixCount: spec.ipPrefixCount,
+        ...ipFields(spec, family),
         Groups: groups,
         AssociatePublicIpAddress: spec.associatePublicIPAddress,
         ConnectionTrackingSpecification: ct,
@@ -68,7 +79,7 @@ export function networkInterfaces(
     compact({
       AssociatePublicIpAddress: spec.associatePublicIPAddress,
       DeviceIndex: 0,
-      Ipv4PrefixCount: spec.ipPrefixCount,
+      ...ipFields(spec, family),
       Groups: groups,
       ConnectionTrackingSpecification: ct,
     }),

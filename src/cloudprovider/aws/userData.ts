@@ -4,6 +4,7 @@
 import { stringify } from "yaml";
 import type { KubeletSpec } from "./nodeClass";
 import { aliasFamily, type AmiFamily } from "../../apis/amiFamilies";
+import { clusterIPFamily } from "./cluster";
 
 export const MIME_BOUNDARY = "//";
 
@@ -173,17 +174,23 @@ function kubeletExtraArgs(o: UserDataOptions): string[] {
   return args;
 }
 
-/** AL2: a MIME document, the user's parts first, then /etc/eks/bootstrap.sh with the cluster and kubelet args. */
+/**
+ * AL2: a MIME document, the user's parts first, then /etc/eks/bootstrap.sh with the cluster and kubelet args. As
+ * Karpenter's, an IPv6 clusterDNS makes it an IPv6 node (`--ip-family ipv6`); the service CIDR is passed only as
+ * the IPv4 one it is taken for (bootstrap.sh derives an IPv6 node's DNS from --dns-cluster-ip).
+ */
 export function al2UserData(o: UserDataOptions): string {
   requireCluster(o);
+  const dns = o.kubelet?.clusterDNS?.[0];
   const words = [
     "/etc/eks/bootstrap.sh",
     shq(o.clusterName),
     "--apiserver-endpoint",
     shq(o.apiServerEndpoint),
     ...(o.caBundle ? ["--b64-cluster-ca", shq(o.caBundle)] : []),
-    ...(o.serviceCIDR ? ["--service-ipv4-cidr", shq(o.serviceCIDR)] : []),
-    ...(o.kubelet?.clusterDNS?.length ? ["--dns-cluster-ip", shq(o.kubelet.clusterDNS[0]!)] : []),
+    ...(o.serviceCIDR && !o.serviceCIDR.includes(":") ? ["--service-ipv4-cidr", shq(o.serviceCIDR)] : []),
+    ...(dns && clusterIPFamily(dns) === "IPv6" ? ["--ip-family", "ipv6"] : []),
+    ...(dns ? ["--dns-cluster-ip", shq(dns)] : []),
     ...(o.instanceStorePolicy === "RAID0" ? ["--local-disks", "raid0"] : []),
     "--use-max-pods",
     "false",

@@ -100,6 +100,10 @@ describe("dist/ (the committed artefact)", () => {
     for (const [g, r, verbs] of rows) for (const v of verbs) expect([g, r, v, allows(cluster, g, r, v)]).toEqual([g, r, v, true]);
     expect(allows(admCluster, "", "configmaps", "get", "capsicum-pod-defaults")).toBe(true);
     expect(allows(admCluster, "", "configmaps", "get", "other")).toBe(false);
+    // The kube-dns Service, by name only (Karpenter's KubeDNSIP: default clusterDNS, the cluster's IP family).
+    expect(allows(cluster, "", "services", "get", "kube-dns")).toBe(true);
+    expect(allows(cluster, "", "services", "get", "other")).toBe(false);
+    expect(allows(cluster, "", "services", "list")).toBe(false);
     for (const r of [...cluster, ...ns, ...admCluster, ...admNs]) {
       expect([...r.apiGroups, ...r.resources, ...r.verbs]).not.toContain("*");
     }
