@@ -43,6 +43,13 @@ export interface Faults {
   serverError?: Array<ApiFault & { status?: 500 | 503 }>;
   /** Eventual consistency: an instance younger than this is missing from DescribeInstances (by id: NotFound). */
   hideNewInstances?: { seconds: number };
+  /** DescribeInstanceStatus reports the instance impaired: a failed check (since `impairedSince`, default now) or an event. */
+  impairInstances?: Array<{
+    instanceId: string;
+    category: "instanceStatus" | "systemStatus" | "event";
+    eventCode?: "instance-reboot" | "system-reboot" | "system-maintenance" | "instance-retirement" | "instance-stop";
+    impairedSince?: string;
+  }>;
 }
 
 export interface EksClusterSeed { endpoint: string; certificateAuthority: string; version: string; serviceIpv4Cidr: string; /** another cluster than CLUSTER_NAME */ name?: string }

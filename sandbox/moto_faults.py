@@ -9,6 +9,8 @@ import threading
 import urllib.parse
 import uuid
 
+import moto_instance_status
+
 _faults_lock = threading.Lock()
 _faults: list = []  # [{"instanceType": str, "zone": str, "capacityType": "spot"|"on-demand"|None}]
 # [{"action": "CreateFleet"|"*", "count": int|None, "code": ..., "status": int}] answered before moto sees the call
@@ -107,7 +109,7 @@ def _fault_response(environ, start_response, fault, action):
 def _faults_state():
     with _faults_lock:
         return {"insufficientCapacity": list(_faults), "api": [dict(f) for f in _api_faults],
-                "hideNewInstances": dict(_hide_new_instances)}
+                "hideNewInstances": dict(_hide_new_instances), "impairInstances": moto_instance_status.state()}
 
 
 def faults_middleware(app, eks_seed):
@@ -116,7 +118,9 @@ def faults_middleware(app, eks_seed):
         {"insufficientCapacity": [{"instanceType": .., "zone": .., "capacityType": ..}],
          "throttle": [{"action": "CreateFleet", "count": 3}],          # RequestLimitExceeded (JSON: ThrottlingException)
          "serverError": [{"action": "*", "count": 1, "status": 503}],   # InternalError / Unavailable
-         "hideNewInstances": {"seconds": 10}}                           # DescribeInstances eventual consistency
+         "hideNewInstances": {"seconds": 10},                           # DescribeInstances eventual consistency
+         "impairInstances": [{"instanceId": .., "category": "instanceStatus"|"systemStatus"|"event"}]}
+                                                 # DescribeInstanceStatus reports them failed (moto_instance_status.py)
       `count` omitted = until cleared; `action` "*" = every API call.
     /_capsicum/eks     POST {"endpoint", "certificateAuthority", "version", "serviceIpv4Cidr"[, "name"]}: the EKS
       cluster (CLUSTER_NAME, or `name`) then describes the sandbox apiserver.
@@ -157,6 +161,8 @@ def faults_middleware(app, eks_seed):
                 throttle = body.get("throttle", [])
                 server = body.get("serverError", [])
                 hide = body.get("hideNewInstances")
+                impair = body.get("impairInstances", [])
+                moto_instance_status.validate(impair)
                 if not all(isinstance(x, list) for x in (ice, throttle, server)):
                     raise ValueError("insufficientCapacity, throttle and serverError must be lists")
                 for f in throttle + server:
@@ -178,11 +184,13 @@ def faults_middleware(app, eks_seed):
                                         "code": "Unavailable" if status == 503 else "InternalError"})
                 if hide is not None:
                     _hide_new_instances["seconds"] = float(hide["seconds"])
+            moto_instance_status.impair(impair)
         elif method == "DELETE":
             with _faults_lock:
                 _faults.clear()
                 _api_faults.clear()
                 _hide_new_instances["seconds"] = 0.0
+            moto_instance_status.clear()
         start_response("200 OK", [("Content-Type", "application/json")])
         return [json.dumps(_faults_state()).encode()]
 

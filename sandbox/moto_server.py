@@ -22,7 +22,10 @@ Why in-process (each is something moto cannot be told through the AWS API):
 - moto has no capacity reservations: sandbox/moto_reservations.py serves ODCRs, capacity blocks and
   reservation-targeted CreateFleet launches;
 - moto has no placement groups: sandbox/moto_placement.py serves them and places fleet instances in them;
-- moto's DescribeLaunchTemplates cuts the list at 15 with no NextToken: it pages as EC2 does.
+- moto's DescribeLaunchTemplates cuts the list at 15 with no NextToken: it pages as EC2 does;
+- moto's DescribeInstanceStatus ignores the status filters and reports every instance `ok`: the filters apply and
+  /_capsicum/faults {"impairInstances": [...]} fails an instance's checks or schedules an event on it
+  (moto_instance_status.py).
 """
 import argparse
 import json
@@ -40,6 +43,7 @@ import time
 
 # Siblings in sandbox/ (the script's directory is on sys.path): faults, seeding, the spot market.
 from moto_faults import _fault_for, _hide_new_instances, faults_middleware
+import moto_instance_status
 from moto_seed import ACCOUNT, seed, seed_eks, seeded
 from moto_spot import configure as configure_spot_market, install_spot_prices, on_demand_price, on_demand_types
 
@@ -371,6 +375,7 @@ def main():
     install_eventual_consistency()
     install_launch_template_paging()
     install_spot_prices()
+    moto_instance_status.install()
     moto_reservations.install(lambda: REGION, ACCOUNT)
     moto_placement.install(lambda: REGION, ACCOUNT)
     priced = lambda: (REGION, on_demand_types(), on_demand_price)  # noqa: E731

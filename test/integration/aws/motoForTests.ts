@@ -1,6 +1,6 @@
 // Where integration tests find moto: the endpoint the jest globalSetup exported (AWS_ENDPOINT_URL, cluster
 // name in CAPSICUM_CLUSTER_NAME or CLUSTER_NAME), or a private moto started for this test file.
-import { startMoto, awsEnv } from "../../../sandbox/moto";
+import { startMoto, awsEnv, type Faults } from "../../../sandbox/moto";
 
 export interface TestMoto {
   endpoint: string;
@@ -8,6 +8,7 @@ export interface TestMoto {
   clusterName: string;
   injectInsufficientCapacity(faults: Array<{ instanceType?: string; zone?: string; capacityType?: string }>): Promise<void>;
   clearFaults(): Promise<void>;
+  injectFaults(faults: Faults): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -24,11 +25,12 @@ export async function motoForTests(fallbackClusterName = "capsicum-it"): Promise
       endpoint: shared, region: process.env.AWS_REGION ?? "us-east-1", clusterName,
       injectInsufficientCapacity: f => call("POST", { insufficientCapacity: f }),
       clearFaults: () => call("DELETE"),
+      injectFaults: f => call("POST", f),
       stop: async () => undefined,
     };
   }
   const m = await startMoto({ clusterName: fallbackClusterName });
   // The SDK's default credential chain needs something; the endpoint is passed explicitly by each test.
   for (const [k, v] of Object.entries(awsEnv(m.endpoint))) if (k !== "AWS_ENDPOINT_URL" && !process.env[k]) process.env[k] = v;
-  return { endpoint: m.endpoint, region: m.region, clusterName: fallbackClusterName, injectInsufficientCapacity: m.injectInsufficientCapacity, clearFaults: m.clearFaults, stop: m.stop };
+  return { endpoint: m.endpoint, region: m.region, clusterName: fallbackClusterName, injectInsufficientCapacity: m.injectInsufficientCapacity, clearFaults: m.clearFaults, injectFaults: m.injectFaults, stop: m.stop };
 }
