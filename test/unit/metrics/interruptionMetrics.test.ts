@@ -1,7 +1,9 @@
 // Modelled on the AWS provider's interruption suite: karpenter_interruption_message_queue_duration_seconds observes,
 // for each message it parsed and processed, the time since the event's `time`; a malformed message is deleted
 // without an observation.
-import { makeInterruptionHandler } from "../../../src/cloudprovider/aws/interruption/controller";
+import { makeInterruptionHandler, receivedMessageType } from "../../../src/cloudprovider/aws/interruption/controller";
+import { parseInterruptionMessage } from "../../../src/cloudprovider/aws/interruption/messages";
+import { rebalance, scheduledChange, stateChange } from "../cloudprovider/interruption/events";
 import { ClusterState } from "../../../src/kube/clusterState";
 import { FakeClock } from "../../../src/kube/clock";
 import { EventRecorder } from "../../../src/kube/events";
@@ -38,5 +40,23 @@ describe("karpenter_interruption_message_queue_duration_seconds", () => {
     expect(text).toMatch(/^karpenter_interruption_message_queue_duration_seconds_sum 42$/m);
     expect(text).toMatch(/^karpenter_interruption_message_queue_duration_seconds_bucket\{le="40"\} 0$/m);
     expect(text).toMatch(/^karpenter_interruption_message_queue_duration_seconds_bucket\{le="50"\} 1$/m);
+  });
+});
+
+describe("karpenter_interruption_received_messages_total", () => {
+  it("labels each message with Karpenter's message kind; a body that is not JSON is not counted", () => {
+    const type = (body: unknown) => receivedMessageType(parseInterruptionMessage(typeof body === "string" ? body : JSON.stringify(body)));
+    expect(type(spotWarning("i-0000dead", "2025-01-01T00:00:00Z"))).toBe("spot_interrupted");
+    expect(type(rebalance)).toBe("rebalance_recommendation");
+    expect(type(scheduledChange)).toBe("scheduled_change");
+    expect(type(stateChange("stopping"))).toBe("instance_stopped");
+    expect(type(stateChange("stopped"))).toBe("instance_stopped");
+    expect(type(stateChange("shutting-down"))).toBe("instance_terminated");
+    expect(type(stateChange("terminated"))).toBe("instance_terminated");
+    expect(type({ ...stateChange("x"), "detail-type": "EC2 Capacity Reservation Instance Interruption Warning" })).toBe("capacity_reservation_interrupted");
+    // Karpenter's parser: no parser for the event (or a state it ignores) is a no-op message, still counted.
+    expect(type(stateChange("running"))).toBe("no_op");
+    expect(type({ version: "0", source: "aws.s3", "detail-type": "Object Created", detail: {} })).toBe("no_op");
+    expect(type("not json")).toBeUndefined();
   });
 });

@@ -13,12 +13,13 @@ import { realClock } from "../../../kube/clock";
 import type { NodeClaim } from "../../../apis/generated/nodeclaims";
 import {
   InterruptionHandler,
+  karpenterKind,
   type InterruptedNodeClaim,
   type InterruptionActions,
   type InterruptionReason,
   type QueueMessage,
 } from "./handler";
-import { parseInterruptionMessage } from "./messages";
+import { parseInterruptionMessage, type InterruptionEvent } from "./messages";
 import { SqsInterruptionQueue, runInterruptionLoop } from "./sqsPoller";
 import type { EngineDeps } from "../../../kube/deps";
 
@@ -54,15 +55,16 @@ export function nodeClaimForInstance(state: ClusterState, instanceId: string): I
   return undefined;
 }
 
-const METRIC_KIND: Record<string, string> = {
-  spotInterruption: "spot_interrupted",
-  rebalanceRecommendation: "rebalance_recommendation",
-  scheduledChange: "scheduled_change",
-  stateChange: "state_change",
-  capacityReservationInterruption: "capacity_reservation_interrupted",
-  noop: "noop",
-  unknown: "unknown",
-};
+/**
+ * karpenter_interruption_received_messages_total's message_type: Karpenter's message kind (`instance_stopped` /
+ * `instance_terminated` for state changes); an event it has no parser for is `no_op`; a body that is not JSON
+ * fails Karpenter's parse and is deleted uncounted (undefined).
+ */
+export function receivedMessageType(event: InterruptionEvent): string | undefined {
+  if (event.kind === "unknown") return /not JSON|not a JSON object/.test(event.reason) ? undefined : "no_op";
+  if (event.kind === "noop") return "no_op";
+  return karpenterKind(event);
+}
 
 /** Acting on an interruption in this cluster: the part the SQS and instance-status controllers share. */
 export function interruptionActions(deps: InterruptionControllerDeps): InterruptionActions {
@@ -107,10 +109,10 @@ export function makeInterruptionHandler<M extends QueueMessage>(
     ...interruptionActions(deps),
     receive: async () => {
       const ms = await queue.receive();
-      for (const m of ms)
-        metrics.interruptionReceivedMessages.inc({
-          message_type: METRIC_KIND[parseInterruptionMessage(m.body).kind] ?? "unknown",
-        });
+      for (const m of ms) {
+        const type = receivedMessageType(parseInterruptionMessage(m.body));
+        if (type) metrics.interruptionReceivedMessages.inc({ message_type: type });
+      }
       return ms;
     },
     deleteMessage: async (m) => {

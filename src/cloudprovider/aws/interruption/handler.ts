@@ -146,7 +146,7 @@ export function karpenterKind(event: ActionableEvent): string {
   }
 }
 
-type ActionableEvent = Exclude<InterruptionEvent, { kind: "unknown" } | { kind: "noop" }>;
+export type ActionableEvent = Exclude<InterruptionEvent, { kind: "unknown" } | { kind: "noop" }>;
 
 /**
  * Acts on every instance of one actionable event (Karpenter's InterruptionHandler.handleMessage, shared by the SQS

@@ -56,6 +56,7 @@ describe("interruption controller", () => {
     expect(nodeTaints).toContainEqual({ key: "karpenter.sh/disrupted", effect: "NoSchedule" });
     expect(mc.client.events.some(e => e.reason === "SpotInterrupted")).toBe(true);
     expect(await metrics.registry.metrics()).toMatch(/karpenter_interruption_received_messages_total\{message_type="spot_interrupted"\} 2/);
+    expect(await metrics.registry.metrics()).not.toMatch(/karpenter_interruption_received_messages_total\{message_type="(unknown|no_op)"\}/); // "not json": uncounted
     // Disruptions counted under the message's kind, as Karpenter's deleteNodeClaim (not one "interruption" reason).
     expect(await metrics.registry.metrics()).toMatch(/karpenter_nodeclaims_disrupted_total\{[^}]*reason="spot_interrupted"[^}]*\} 1/);
     // The drain runs through the finalizer; the instance is terminated.
