@@ -18,6 +18,8 @@ import { createLogger } from "../../src/log";
 import { schedule } from "../../src/scheduling/scheduler";
 import type { SchedulingInput } from "../../src/scheduling/types";
 import { loadSettings } from "../../src/settings";
+import { Session } from "node:inspector/promises";
+import { writeFileSync } from "node:fs";
 import { Writable } from "node:stream";
 import { basicShape, fullNode, fullPod, launchableMix, type App } from "./objects";
 
@@ -224,6 +226,15 @@ async function main(): Promise<void> {
   // Each trial re-solves every pod still pending (limit-blocked ones included), as every real batch does; at
   // 5,000+ pods that is seconds per trial, so those sizes take 10 trials unless BENCH_SCALE_TRIALS says.
   const trials = Number(process.env.BENCH_SCALE_TRIALS ?? (pods >= 5000 ? 10 : 50));
+  // BENCH_SCALE_PROFILE=<file>: a V8 CPU profile of the trials only (node --cpu-prof would mostly show ingest and
+  // the first solve); open it in Chrome DevTools or summarise it with `npx tsx bench/scale/cpuprofile.ts <file>`.
+  const profile = process.env.BENCH_SCALE_PROFILE;
+  const session = profile ? new Session() : undefined;
+  if (session) {
+    session.connect();
+    await session.post("Profiler.enable");
+    await session.post("Profiler.start");
+  }
   for (let t = 0; t < trials; t++) {
     const p = fullPod(trialApp, t, ++rv);
     p.spec.tolerations.push({ key: "bench/trial", operator: "Exists" });
@@ -239,6 +250,11 @@ async function main(): Promise<void> {
     c.onEvent("Pod", p, "DELETED");
     const nc = c.state.nodeClaims.get(r.created[0]!)!;
     c.onEvent("NodeClaim", { ...nc, metadata: { ...nc.metadata, resourceVersion: String(++rv) } } as KubeObject, "DELETED");
+  }
+  if (session) {
+    const { profile: p } = await session.post("Profiler.stop");
+    writeFileSync(profile!, JSON.stringify(p));
+    session.disconnect();
   }
   await settle();
   const end = mem();

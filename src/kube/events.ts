@@ -1,6 +1,7 @@
 // Kubernetes Events recorder. Karpenter de-duplicates identical events (same object, reason and message) for a
 // while and rate-limits the rest; without that, one batch of 1,000 unschedulable pods re-evaluated every few
 // seconds would flood etcd with Events.
+import { createHash } from "node:crypto";
 import { Clock, realClock } from "./clock";
 import { KubeClient, KubeObject } from "./client";
 
@@ -61,7 +62,7 @@ export class EventRecorder {
     const now = this.clock.now();
     const key = ev.dedupeValues
       ? `${ev.reason.toLowerCase()}-${ev.dedupeValues.join("-")}`
-      : `${ev.involved.kind}/${ev.involved.namespace ?? ""}/${ev.involved.name}/${ev.reason}/${ev.message}`;
+      : `${ev.involved.kind}/${ev.involved.namespace ?? ""}/${ev.involved.name}/${ev.reason}/${this.messageId(ev.message)}`;
     // Events with their own (longer) window are kept apart: `seen` relies on one window for its age-ordered eviction.
     const own = o.dedupeMs !== undefined && o.dedupeMs !== (this.opts.dedupeMs ?? 120_000);
     const last = own ? this.seenOwn.get(key) : this.seen.get(key);
@@ -101,6 +102,25 @@ export class EventRecorder {
     };
     this.client.createEvent(obj).catch((err) => this.opts.onError?.(err, ev));
     return true;
+  }
+
+  private readonly digests = new Map<string, string>();
+
+  /**
+   * A long message stands in the dedupe key as its digest (derived from the text, so equal messages always get the
+   * same one). A FailedScheduling message lists every NodePool's reason, hundreds of characters: building and
+   * hashing a key with the whole text for each of thousands of unschedulable pods per batch was most of a batch's
+   * event cost. Callers pass one string object per distinct message, so the cache hit compares pointers.
+   */
+  private messageId(message: string): string {
+    if (message.length <= 64) return message;
+    let d = this.digests.get(message);
+    if (d === undefined) {
+      if (this.digests.size >= 1000) this.digests.clear();
+      d = `#${createHash("sha256").update(message).digest("base64")}`;
+      this.digests.set(message, d);
+    }
+    return d;
   }
 
   private refill(now: number): void {

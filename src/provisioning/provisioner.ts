@@ -276,13 +276,13 @@ export class Provisioner {
         });
       }
     }
+    // One message string per distinct reason (equivalent pods share theirs): the recorder's dedupe then looks the
+    // same string up for each of the backlog's pods instead of a fresh copy per pod.
+    const messages = new Map<string, string>();
     for (const u of result.unschedulable) {
-      events.publish({
-        involved: podRef(u.pod as never),
-        type: "Warning",
-        reason: "FailedScheduling",
-        message: `Failed to schedule pod, ${u.reason}`,
-      });
+      let message = messages.get(u.reason);
+      if (message === undefined) messages.set(u.reason, (message = `Failed to schedule pod, ${u.reason}`));
+      events.publish({ involved: podRef(u.pod as never), type: "Warning", reason: "FailedScheduling", message });
     }
     if (result.unschedulable.length) {
       log.error(

@@ -40,18 +40,25 @@ export class NodeTarget {
   }
 
   placement(pod: Pod): Placement {
-    return { pod, domain: (k) => this.domain(k), taints: this.taints, satisfies: (r) => this.satisfies(r) };
+    return new PlacedOnNode(pod, this);
   }
 
-  /** Counts the pods already here (requests, ports, topology). */
+  /**
+   * Counts the pods already here (requests, ports, topology). Every batch binds every bound pod of the cluster
+   * again, so this adds in place into one copy of `used` and allocates nothing per pod it can avoid.
+   */
   bind(pods: Pod[], topology: Topology): void {
+    const used = { ...this.used };
     for (const p of pods) {
-      this.used = addResources(this.used, podRequests(p));
-      this.ports.push(...podHostPorts(p));
+      const r = podRequests(p);
+      for (const k in r) used[k] = (used[k] ?? 0) + r[k]!;
+      const ports = podHostPorts(p);
+      if (ports.length) this.ports.push(...ports);
       this.pods.push(p);
       if (this.volumesOf) this.volumeUsage.add(this.volumesOf(p));
       topology.recordExisting(this.placement(p));
     }
+    this.used = used;
   }
 
   /** Places the pod here if it fits; returns undefined on success or why not. */
@@ -86,6 +93,23 @@ export class NodeTarget {
     this.newPods.push(c.pod);
     topology.record(this.placement(c.pod), c.pt);
     return undefined;
+  }
+}
+
+/** A pod on a node: the node's labels are its domains (one object per bound pod, no closures). */
+class PlacedOnNode implements Placement {
+  constructor(
+    readonly pod: Pod,
+    private readonly node: NodeTarget,
+  ) {}
+  get taints(): Taint[] {
+    return this.node.taints;
+  }
+  domain(key: string): string | undefined {
+    return this.node.domain(key);
+  }
+  satisfies(r: Requirements): boolean {
+    return this.node.satisfies(r);
   }
 }
 

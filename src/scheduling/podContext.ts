@@ -10,7 +10,7 @@ export interface PodCtx {
   pod: Pod;
   key: string;
   requests: ResourceMap;
-  ports: HostPort[];
+  ports: readonly HostPort[];
   reqs: Requirements;
   reqsKey: string;
   pt: PodTopology;

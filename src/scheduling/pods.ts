@@ -46,7 +46,20 @@ export interface HostPort {
   protocol: string;
   port: number;
 }
-export function podHostPorts(p: Pod): HostPort[] {
+// Per pod object, as requestsByPod: every batch binds every bound pod again. Frozen: callers share the array.
+const portsByPod = new WeakMap<Pod, readonly HostPort[]>();
+const NO_PORTS: readonly HostPort[] = Object.freeze([]);
+
+export function podHostPorts(p: Pod): readonly HostPort[] {
+  let ports = portsByPod.get(p);
+  if (!ports) {
+    const found = computeHostPorts(p);
+    portsByPod.set(p, (ports = found.length ? Object.freeze(found) : NO_PORTS));
+  }
+  return ports;
+}
+
+function computeHostPorts(p: Pod): HostPort[] {
   const out: HostPort[] = [];
   for (const c of [...(p.spec.initContainers ?? []), ...p.spec.containers])
     for (const port of c.ports ?? []) {

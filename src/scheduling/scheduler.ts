@@ -13,6 +13,7 @@ import { ClaimTarget } from "./nodeClaim";
 import { NodeClaimTemplate } from "./nodeClaimTemplate";
 import { compilePod, type PodCtx, type PodVolumes } from "./podContext";
 import { isDaemonSetPod, podKey } from "./pods";
+import { equivalenceClass, topologyClass, zoneClass } from "./podClasses";
 import { dropPreferences, relax, relaxableCopy } from "./preferences";
 import { SolveContext } from "./solveContext";
 import { Topology, type NamespaceLabels } from "./topology";
@@ -55,78 +56,6 @@ function sortPods(pods: QueuedPod[]): void {
       (b.requests.memory ?? 0) - (a.requests.memory ?? 0) ||
       (a.key < b.key ? -1 : a.key > b.key ? 1 : 0),
   );
-}
-
-// Per pod object, across solves: the cluster state replaces a pod's object on every change and nothing mutates
-// one in place, so a batch re-solving a backlog of thousands of pods serialises each only once, not per batch.
-const equivalenceKeys = new WeakMap<Pod, string>();
-
-/**
- * Everything a placement check reads from a pod, as a string: equal for the replicas of one template. A generic
- * ephemeral volume's claim is named after its pod, so such pods are never equivalent.
- */
-function equivalenceKey(p: Pod): string {
-  let k = equivalenceKeys.get(p);
-  if (k === undefined) {
-    const own = (p.spec as { volumes?: Array<{ ephemeral?: unknown }> }).volumes?.some((v) => v.ephemeral);
-    k = JSON.stringify([
-      p.metadata.namespace ?? "",
-      own ? p.metadata.name : "",
-      p.metadata.labels ?? null,
-      { ...p.spec, nodeName: undefined },
-    ]);
-    equivalenceKeys.set(p, k);
-  }
-  return k;
-}
-
-/**
- * What effectiveZone reads from a pod: its namespace and labels (topology groups), node selector, affinity, spread
- * constraints, tolerations and volumes. Narrower than equivalenceKey, which serialises the whole spec, so counting
- * every pending pod reads only fields the trimmed cluster state keeps.
- */
-type PodVolumeRef = { name: string; persistentVolumeClaim?: { claimName: string }; ephemeral?: unknown };
-function zoneKey(p: Pod): string {
-  const s = p.spec;
-  return JSON.stringify([
-    p.metadata.namespace ?? "",
-    p.metadata.labels ?? null,
-    s.nodeSelector ?? null,
-    s.affinity ?? null,
-    s.topologySpreadConstraints ?? null,
-    s.tolerations ?? null,
-    // Claims only (the zones come from them); a generic ephemeral volume's claim is named after the pod.
-    ((s as { volumes?: PodVolumeRef[] }).volumes ?? []).map((v) =>
-      v.persistentVolumeClaim ? v.persistentVolumeClaim.claimName : v.ephemeral ? `${p.metadata.name}-${v.name}` : "",
-    ),
-  ]);
-}
-
-const topologyKeys = new WeakMap<Pod, string | null>();
-
-/**
- * What Topology.podTopology reads from a pod (namespace, labels, its terms, and the node affinity and tolerations
- * a spread's node filter reads); undefined when it has no terms.
- */
-function topologyKey(p: Pod): string | undefined {
-  let k = topologyKeys.get(p);
-  if (k === undefined) {
-    const spread = p.spec.topologySpreadConstraints;
-    const aff = p.spec.affinity;
-    k =
-      spread?.length || aff?.podAffinity || aff?.podAntiAffinity
-        ? JSON.stringify([
-            p.metadata.namespace ?? "",
-            p.metadata.labels ?? null,
-            spread ?? null,
-            aff ?? null,
-            p.spec.nodeSelector ?? null,
-            p.spec.tolerations ?? null,
-          ])
-        : null;
-    topologyKeys.set(p, k);
-  }
-  return k ?? undefined;
 }
 
 /**
@@ -204,9 +133,9 @@ class Scheduler {
     // Like Karpenter, build every pending pod's topology groups up front so that pods placed early are counted
     // (and their domain pinned) for groups whose owners are scheduled later. Equivalent pods (same namespace,
     // labels and topology terms) create the same groups: one of them registers them.
-    const registered = new Set<string>();
+    const registered = new Set<number>();
     for (const q of queue) {
-      const eq = topologyKey(q.pod);
+      const eq = topologyClass(q.pod);
       if (eq === undefined) continue; // no spread or pod (anti-)affinity terms: no groups
       if (registered.has(eq)) continue;
       registered.add(eq);
@@ -249,10 +178,10 @@ class Scheduler {
   /** Pending pods per effective zone, before anything of this solve is placed (equivalent pods computed once). */
   private pendingByEffectiveZone(queue: QueuedPod[]): Record<string, number> {
     const out: Record<string, number> = {};
-    const memo = new Map<string, string>();
+    const memo = new Map<number, string>();
     for (const q of queue) {
       if (q.pod.status?.phase !== "Pending") continue; // pods of draining nodes are running, not pending
-      const eq = zoneKey(q.pod);
+      const eq = zoneClass(q.pod);
       let zone = memo.get(eq);
       if (zone === undefined) {
         try {
@@ -280,16 +209,17 @@ class Scheduler {
     // Pods with the same namespace, labels and spec meet exactly the same checks, and a failed attempt changes
     // nothing: while no pod was placed since one of them failed, the others fail for the same reason. So the
     // backlog a NodePool at its limits leaves costs one evaluation per Deployment in every batch, not one per pod.
-    const failedEq = new Map<string, { placed: number; reason: string }>();
+    const failedEq = new Map<number, { placed: number; reason: string }>();
     const failed: Array<Attempt & { reason: string; at: number }> = [];
     const errors: Array<{ q: QueuedPod; reason: string }> = [];
     let placed = 0;
     for (const a of pods) {
       const { q } = a;
-      const eq = failedEq.size > 0 ? equivalenceKey(q.pod) : undefined; // memoised: cheap after the first batch
+      const eq = failedEq.size > 0 ? equivalenceClass(q.pod) : undefined; // memoised: cheap after the first batch
       const same = eq === undefined ? undefined : failedEq.get(eq);
       if (same && same.placed === placed) {
-        failed.push({ ...a, reason: same.reason, at: placed });
+        // A literal, not `{ ...a }`: object spread was the costliest line of a batch over a limit-blocked backlog.
+        failed.push({ q, pod: a.pod, copied: a.copied, reason: same.reason, at: placed });
         continue;
       }
       let { pod, copied } = a;
@@ -311,7 +241,7 @@ class Scheduler {
       if (reason === undefined) placed++;
       else {
         failed.push({ q, pod, copied, reason, at: placed });
-        failedEq.set(eq ?? equivalenceKey(q.pod), { placed, reason });
+        failedEq.set(eq ?? equivalenceClass(q.pod), { placed, reason });
       }
     }
     return { placed, failed, errors };

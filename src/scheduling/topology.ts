@@ -5,6 +5,7 @@
 // only the nodes its node filter admits (nodeAffinityPolicy / nodeTaintsPolicy, topologyFilter.ts).
 import { LabelHostname } from "../apis/labels";
 import { matchesLabelSelector } from "../apis/labelSelector";
+import { selectorClass } from "./podClasses";
 import { podNamespace } from "./pods";
 import { DomainGroups, NodeFilter, type FilterTarget } from "./topologyFilter";
 import type { LabelSelector, Pod, PodAffinityTerm } from "./types";
@@ -63,15 +64,6 @@ export class TopologyGroup {
   }
 }
 
-const selectorInputs = new WeakMap<Pod, string>();
-
-/** What TopologyGroup.selects reads from a pod, as a string (memoised per pod object: pods are replaced, not mutated). */
-function selectorInput(pod: Pod): string {
-  let k = selectorInputs.get(pod);
-  if (k === undefined) selectorInputs.set(pod, (k = JSON.stringify([podNamespace(pod), pod.metadata.labels ?? {}])));
-  return k;
-}
-
 function termNamespaces(term: PodAffinityTerm, pod: Pod): NamespaceSet {
   if (!term.namespaces?.length && !term.namespaceSelector) return { names: new Set([podNamespace(pod)]) };
   return { names: new Set(term.namespaces ?? []), selector: term.namespaceSelector };
@@ -112,7 +104,11 @@ export interface PodTopology {
 export class Topology {
   private readonly groups = new Map<string, TopologyGroup>();
   private readonly inverse = new Map<string, TopologyGroup>();
-  private readonly placed: Placement[] = [];
+  /**
+   * Placed pods by what TopologyGroup.selects reads (namespace + labels, the replicas of a Deployment share it): a
+   * new group decides once per class, and skips the classes it does not select without visiting their pods.
+   */
+  private readonly placed = new Map<number, Placement[]>();
 
   /** Nodes (and in-flight NodeClaims) with their labels: a filtered spread group learns domains only from those it admits. */
   private readonly nodes: Array<FilterTarget & { labels: Record<string, string> }> = [];
@@ -138,15 +134,13 @@ export class Topology {
     if (hit) return hit;
     // A new group counts every pod already placed that it selects. Whether it selects a pod depends only on the
     // pod's namespace and labels, which the replicas of a Deployment share: one selector match per distinct set.
-    const verdicts = new Map<string, boolean>();
-    for (const p of this.placed) {
-      const lk = selectorInput(p.pod);
-      let v = verdicts.get(lk);
-      if (v === undefined) verdicts.set(lk, (v = g.selects(p.pod)));
-      if (v && (g.filter.trivial || g.filter.matches(p))) {
-        const d = p.domain(g.key);
-        if (d !== undefined) g.record(d);
-      }
+    for (const ps of this.placed.values()) {
+      if (!g.selects(ps[0]!.pod)) continue;
+      for (const p of ps)
+        if (g.filter.trivial || g.filter.matches(p)) {
+          const d = p.domain(g.key);
+          if (d !== undefined) g.record(d);
+        }
     }
     map.set(g.id, g);
     return g;
@@ -324,7 +318,10 @@ export class Topology {
 
   /** Records a placed pod: counts it in every group that selects it and registers its anti-affinity terms. */
   record(p: Placement, pt?: PodTopology): void {
-    this.placed.push(p);
+    const c = selectorClass(p.pod);
+    const same = this.placed.get(c);
+    if (same) same.push(p);
+    else this.placed.set(c, [p]);
     for (const g of this.groups.values())
       if (g.countsAt(p)) {
         const d = p.domain(g.key);

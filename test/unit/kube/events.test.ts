@@ -33,6 +33,22 @@ describe("EventRecorder", () => {
     expect(r.publish(waiting("b", "uid-1"))).toBe(true);
   });
 
+  it("long messages (a FailedScheduling listing every NodePool) dedupe by their whole text, built per pod or shared", async () => {
+    const clock = new FakeClock();
+    const client = new MemoryKubeClient(clock);
+    const r = new EventRecorder(client, { clock, dedupeMs: 60_000 });
+    const reason = (tail: string) => `Failed to schedule pod, ${'NodePool "default": all available instance types exceed limits; '.repeat(8)}${tail}`;
+    const fail = (name: string, message: string) => ({ involved: { kind: "Pod", name, namespace: "default" }, type: "Warning" as const, reason: "FailedScheduling", message });
+    expect(r.publish(fail("p", reason("x")))).toBe(true);
+    expect(r.publish(fail("p", reason("x")))).toBe(false); // an equal text built again
+    expect(r.publish(fail("p", reason("y")))).toBe(true); // differs only in its last character
+    expect(r.publish(fail("q", reason("x")))).toBe(true); // another pod
+    await clock.advance(60_000);
+    expect(r.publish(fail("p", reason("x")))).toBe(true);
+    await flushMicrotasks();
+    expect(client.events.map((e) => e.message)).toEqual([reason("x"), reason("y"), reason("x"), reason("x")]);
+  });
+
   it("rate-limits bursts beyond the token bucket and refills over time", async () => {
     const clock = new FakeClock();
     const r = new EventRecorder(new MemoryKubeClient(clock), { clock, burst: 5, ratePerSecond: 1 });
