@@ -5,7 +5,7 @@
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import { addDisruptedTaint } from "../../../disruption/taints";
 import { ClusterState } from "../../../kube/clusterState";
-import { Kinds } from "../../../kube/client";
+import { Kinds, type KubeObject } from "../../../kube/client";
 import { involvedNodeClaim } from "../../../lifecycle/constants";
 import { countNodeClaimDisrupted } from "../../../disruption/disruptedMetric";
 import { annotateTerminationTimestamp } from "../../../lifecycle/nodeHealth";
@@ -69,6 +69,31 @@ export function receivedMessageType(event: InterruptionEvent): string | undefine
 /** Acting on an interruption in this cluster: the part the SQS and instance-status controllers share. */
 export function interruptionActions(deps: InterruptionControllerDeps): InterruptionActions {
   const { client, state, log, metrics, events } = deps;
+  // As Karpenter: a Warning on the NodeClaim and on its Node, each de-duplicated per object.
+  const publishOnBoth = (
+    nc: NodeClaim | undefined,
+    node: KubeObject | undefined,
+    reason: string,
+    onNodeClaim: string,
+    onNode: string,
+  ) => {
+    if (nc)
+      events.publish({
+        involved: involvedNodeClaim(nc),
+        type: "Warning",
+        reason,
+        message: onNodeClaim,
+        dedupeValues: [nc.metadata.uid ?? nc.metadata.name!],
+      });
+    if (node)
+      events.publish({
+        involved: { apiVersion: "v1", kind: "Node", name: node.metadata.name!, uid: node.metadata.uid },
+        type: "Warning",
+        reason,
+        message: onNode,
+        dedupeValues: [node.metadata.uid ?? node.metadata.name!],
+      });
+  };
   return {
     nodeClaimForInstance: async (id) => nodeClaimForInstance(state, id),
     cordonAndDisrupt: async (ref: InterruptedNodeClaim, reason: InterruptionReason, kind: string) => {
@@ -78,6 +103,13 @@ export function interruptionActions(deps: InterruptionControllerDeps): Interrupt
       const node = paired.node;
       if (node) await addDisruptedTaint(client, state, node.metadata.name, log);
       await client.delete(Kinds.NodeClaim, ref.name);
+      publishOnBoth(
+        nc,
+        node,
+        "TerminatingOnInterruption",
+        "Interruption triggered termination for the NodeClaim",
+        "Interruption triggered termination for the Node",
+      );
       countNodeClaimDisrupted(metrics, kind, nc);
       log.info(
         { NodeClaim: { name: ref.name }, Node: node ? { name: node.metadata.name } : undefined, reason },
@@ -93,8 +125,8 @@ export function interruptionActions(deps: InterruptionControllerDeps): Interrupt
     markUnavailable: (it, zone, ct) => deps.markUnavailable?.(it, zone, ct, "SpotInterruption"),
     markReservationUnavailable: (id) => deps.markReservationUnavailable?.(id),
     recordEvent: (ref, reason, message) => {
-      const nc = state.nodeClaims.get(ref.name);
-      if (nc) events.publish({ involved: involvedNodeClaim(nc), type: "Warning", reason, message });
+      const paired = state.stateNodeForNodeClaim(ref.name);
+      publishOnBoth(paired?.nodeClaim ?? state.nodeClaims.get(ref.name), paired?.node, reason, message, message);
     },
     log: { info: (o, m) => log.info(o, m), warn: (o, m) => log.warn(o, m) },
   };

@@ -22,14 +22,16 @@ export interface InterruptedNodeClaim {
   deleting?: boolean;
 }
 
-/** Event reasons as in Karpenter's aws interruption controller. */
-export type InterruptionReason =
-  | "SpotInterrupted"
-  | "RebalanceRecommendation"
-  | "Unhealthy"
-  | "Stopping"
-  | "Terminating"
-  | "CapacityReservationInterrupted";
+/** Event reasons and messages as in Karpenter AWS's interruption events (pkg/controllers/interruption/events). */
+export const INTERRUPTION_EVENTS = {
+  SpotInterrupted: "Spot interruption warning was triggered",
+  SpotRebalanceRecommendation: "Spot rebalance recommendation was triggered",
+  InstanceUnhealthy: "An unhealthy warning was triggered for the instance",
+  InstanceStopping: "Instance is stopping",
+  InstanceTerminating: "Instance is terminating",
+  CapacityReservationInstanceInterrupted: "Capacity Reservation interruption warning was triggered",
+} as const;
+export type InterruptionReason = keyof typeof INTERRUPTION_EVENTS;
 
 /** What acting on an interruption needs from the cluster, whichever source (SQS, DescribeInstanceStatus) reported it. */
 export interface InterruptionActions {
@@ -74,16 +76,16 @@ function reasonFor(event: InterruptionEvent): InterruptionReason | undefined {
     case "spotInterruption":
       return "SpotInterrupted";
     case "rebalanceRecommendation":
-      return "RebalanceRecommendation";
+      return "SpotRebalanceRecommendation";
     case "scheduledChange":
     case "instanceStatus":
     case "systemStatus":
     case "eventStatus":
-      return "Unhealthy";
+      return "InstanceUnhealthy";
     case "capacityReservationInterruption":
-      return "CapacityReservationInterrupted";
+      return "CapacityReservationInstanceInterrupted";
     case "stateChange":
-      return event.state === "stopping" || event.state === "stopped" ? "Stopping" : "Terminating";
+      return event.state === "stopping" || event.state === "stopped" ? "InstanceStopping" : "InstanceTerminating";
     default:
       return undefined;
   }
@@ -174,8 +176,7 @@ export async function actOnInterruption(
         actions.push(`${instanceId}: dry run, nodeclaim ${nc.name} left alone`);
         continue;
       }
-      const text = `${reason} for instance ${instanceId} (${nc.instanceType}, ${nc.zone}, ${nc.capacityType})`;
-      await deps.recordEvent?.(nc, reason, text);
+      await deps.recordEvent?.(nc, reason, INTERRUPTION_EVENTS[reason]);
       if (event.kind === "spotInterruption" && nc.capacityType === "spot") {
         await deps.markUnavailable(nc.instanceType, nc.zone, "spot");
         actions.push(`${instanceId}: marked ${nc.instanceType}/${nc.zone}/spot unavailable`);

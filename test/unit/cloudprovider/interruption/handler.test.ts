@@ -29,7 +29,7 @@ describe("InterruptionHandler", () => {
     const { deps, log } = setup([msg("a", scheduledChange), msg("b", stateChange("stopping")), msg("c", stateChange("terminated")), msg("d", rebalance)],
       { "i-abcd1111": od, "i-0aaaabbbbccccdddd": spotClaim });
     await new InterruptionHandler(deps).processBatch();
-    expect(log).toEqual(["disrupt nc-od Unhealthy", "delete a", "disrupt nc-od Stopping", "delete b", "disrupt nc-od Terminating", "delete c", "delete d"]);
+    expect(log).toEqual(["disrupt nc-od InstanceUnhealthy", "delete a", "disrupt nc-od InstanceStopping", "delete b", "disrupt nc-od InstanceTerminating", "delete c", "delete d"]);
   });
   it("keeps a message on the queue when its action fails, so a retry (or a restart) handles it", async () => {
     const { deps, log } = setup([msg("1", spotWarning), msg("2", stateChange("stopping"))], { "i-1234567890abcdef0": spotClaim, "i-abcd1111": spotClaim });
@@ -40,7 +40,7 @@ describe("InterruptionHandler", () => {
     };
     const res = await new InterruptionHandler(deps).processBatch();
     expect(res.outcomes[0]).toMatchObject({ status: "failed", error: "apiserver unavailable" });
-    expect(log).toEqual(["ice m5.large/us-east-1a/spot", "disrupt nc-spot Stopping", "delete 2"]);
+    expect(log).toEqual(["ice m5.large/us-east-1a/spot", "disrupt nc-spot InstanceStopping", "delete 2"]);
     // Redelivery of the same message succeeds and is harmless to repeat.
     const again = setup([msg("1", spotWarning)], { "i-1234567890abcdef0": spotClaim });
     await new InterruptionHandler(again.deps).processBatch();
@@ -52,7 +52,7 @@ describe("InterruptionHandler", () => {
     const { deps, log } = setup([msg("1", crWarning)], { "i-abcd1111": reserved });
     deps.markReservationUnavailable = (id) => log.push(`reservation ${id} unavailable`);
     await new InterruptionHandler(deps).processBatch();
-    expect(log).toEqual(["reservation cr-1 unavailable", "disrupt nc-r CapacityReservationInterrupted", "delete 1"]);
+    expect(log).toEqual(["reservation cr-1 unavailable", "disrupt nc-r CapacityReservationInstanceInterrupted", "delete 1"]);
   });
   it("deletes unknown, malformed and unmanaged-instance messages without acting", async () => {
     const { deps, log } = setup([msg("x", "garbage"), msg("y", { foo: 1 }), msg("z", spotWarning)], {});

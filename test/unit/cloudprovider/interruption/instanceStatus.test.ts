@@ -88,6 +88,15 @@ describe("interruption.instancestatus", () => {
     expect(await t.unhealthy("SystemStatus")).toBe(1);
     expect(await t.unhealthy("InstanceStatus")).toBe(0);
     expect(t.node()!.spec.taints).toContainEqual({ key: "karpenter.sh/disrupted", effect: "NoSchedule" });
+    // Karpenter's events, on the NodeClaim and on its Node.
+    await new Promise(r => setImmediate(r));
+    const events = t.client.events.map(e => { const o = e.involvedObject as { kind: string; name: string }; return `${o.kind}/${o.name} ${e.reason}: ${e.message}`; }).sort();
+    expect(events).toEqual([
+      `Node/node-${ID} InstanceUnhealthy: An unhealthy warning was triggered for the instance`,
+      `Node/node-${ID} TerminatingOnInterruption: Interruption triggered termination for the Node`,
+      `NodeClaim/nc-${ID} InstanceUnhealthy: An unhealthy warning was triggered for the instance`,
+      `NodeClaim/nc-${ID} TerminatingOnInterruption: Interruption triggered termination for the NodeClaim`,
+    ]);
   });
 
   it("forcefully terminates on an instance status check failure: termination timestamp set, then deleted", async () => {
