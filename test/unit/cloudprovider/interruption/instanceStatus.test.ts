@@ -4,6 +4,7 @@ import { DescribeInstanceStatusCommand, type DescribeInstanceStatusCommandInput,
 import { listUnhealthyInstances } from "../../../../src/cloudprovider/aws/instanceStatus";
 import { interruptionActions } from "../../../../src/cloudprovider/aws/interruption/controller";
 import { InstanceStatusController } from "../../../../src/cloudprovider/aws/interruption/instanceStatusController";
+import { instanceStatus } from "../../../../src/controllers/instanceStatus";
 import { Kinds, type KubeObject } from "../../../../src/kube/client";
 import { FakeClock } from "../../../../src/kube/clock";
 import { ClusterState } from "../../../../src/kube/clusterState";
@@ -225,5 +226,34 @@ describe("interruption.instancestatus", () => {
         { category: "SystemStatus", name: "reachability", impairedSince: since.getTime() },
       ],
     }]);
+  });
+});
+
+describe("the interruption.instancestatus controller registration", () => {
+  const deps = () => {
+    const clock = new FakeClock();
+    const client = new MemoryKubeClient(clock);
+    return { client, state: new ClusterState(), clock, log: createLogger({ level: "info", destination: new LogCapture() }), metrics: new Metrics(), events: new EventRecorder(client, { clock }) };
+  };
+  it("is not registered without an EC2 client (not AWS)", () => {
+    expect(instanceStatus(deps(), {})).toEqual([]);
+  });
+  it("polls at start and every minute, one poll at a time", async () => {
+    let calls = 0;
+    let release!: () => void;
+    const gate = new Promise<void>(r => (release = r));
+    const ec2 = { send: async () => { calls++; await gate; return { InstanceStatuses: [] }; } };
+    const [c] = instanceStatus(deps(), { ec2 });
+    expect(c!.name).toBe("interruption.instancestatus");
+    expect(c!.every!.ms).toBe(60_000);
+    await c!.start!();
+    const again = c!.every!.run(); // the timer firing while the start poll still waits on EC2
+    await new Promise(r => setImmediate(r));
+    expect(calls).toBe(1);
+    release();
+    await again;
+    expect(calls).toBe(3); // the start poll's three filter calls, and no second poll
+    await c!.every!.run();
+    expect(calls).toBe(6);
   });
 });
