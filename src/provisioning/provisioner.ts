@@ -202,14 +202,25 @@ export class Provisioner {
     }
     const t0 = clock.now();
     const started = process.hrtime.bigint();
-    const result = this.deps.schedule(input);
+    // Karpenter's provisioner disables reserved-capacity fallback (disruption's simulations, built from the same
+    // input, keep it): a pod whose compatible reservations are all taken by this solve's NodeClaims waits.
+    const result = this.deps.schedule({ ...input, options: { ...input.options, reservedOfferingMode: "Strict" } });
     metrics.schedulerQueueDepth.set(queue, 0);
     metrics.schedulerPendingPodsByEffectiveZone.reset(); // only this pass sets it: the previous solve's zones go
     for (const [zone, n] of Object.entries(result.pendingPodsByEffectiveZone ?? {}))
       metrics.schedulerPendingPodsByEffectiveZone.set({ controller: "provisioner", zone }, n);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     metrics.schedulingDuration.observe({ controller: "provisioner" }, seconds);
-    metrics.schedulerUnschedulablePods.set({ controller: "provisioner" }, result.unschedulable.length);
+    // A deferred decision (reserved capacity taken in this solve) is not an unschedulable pod (Karpenter's
+    // ReservedOfferingErrors): not counted, no FailedScheduling event; the periodic re-plan tries it again.
+    const deferred = result.unschedulable.filter((u) => u.deferred);
+    const unschedulable = result.unschedulable.filter((u) => !u.deferred);
+    if (deferred.length)
+      log.debug(
+        { Pods: deferred.slice(0, 5).map((u) => u.key), count: deferred.length },
+        "deferring scheduling decision for provisionable pod(s) to future simulation due to limited reserved offering capacity",
+      );
+    metrics.schedulerUnschedulablePods.set({ controller: "provisioner" }, unschedulable.length);
     // Karpenter's ignored pods: those its Validate rejects (a missing claim, PV or StorageClass...).
     metrics.schedulerIgnoredPods.set(result.unschedulable.filter((u) => u.reason.startsWith("ignoring pod")).length);
     metrics.provisionerSchedulingDuration.observe(seconds);
@@ -279,14 +290,14 @@ export class Provisioner {
     // One message string per distinct reason (equivalent pods share theirs): the recorder's dedupe then looks the
     // same string up for each of the backlog's pods instead of a fresh copy per pod.
     const messages = new Map<string, string>();
-    for (const u of result.unschedulable) {
+    for (const u of unschedulable) {
       let message = messages.get(u.reason);
       if (message === undefined) messages.set(u.reason, (message = `Failed to schedule pod, ${u.reason}`));
       events.publish({ involved: podRef(u.pod as never), type: "Warning", reason: "FailedScheduling", message });
     }
-    if (result.unschedulable.length) {
+    if (unschedulable.length) {
       log.error(
-        { pods: result.unschedulable.length, example: `${u0(result).key}: ${u0(result).reason}` },
+        { pods: unschedulable.length, example: `${unschedulable[0]!.key}: ${unschedulable[0]!.reason}` },
         "could not schedule pods",
       );
     }
@@ -326,10 +337,6 @@ function invalidHint(np: NodePool): string {
   if (n > 63)
     return ` (NodePool name is ${n} characters; its NodeClaims carry it as the karpenter.sh/nodepool label, whose value allows at most 63: rename the NodePool)`;
   return " (the NodePool's template produces an invalid NodeClaim: fix the field named above)";
-}
-
-function u0(r: SchedulingResult) {
-  return r.unschedulable[0]!;
 }
 
 /** The NodeClaim an in-flight placement names (by its own name, or the Node name it reported). */

@@ -6,7 +6,7 @@ import type { Requirements } from "../apis/requirements";
 import type { InstanceType } from "../cloudprovider/types";
 import { improve, isMovable } from "./improve";
 import { minValuesViolation } from "./instancetypes";
-import { ClaimTarget } from "./nodeClaim";
+import { ClaimTarget, sameHoldings } from "./nodeClaim";
 import type { SolveContext } from "./solveContext";
 import { hasClaimVolumes } from "./volumes";
 import type { Pod } from "./types";
@@ -31,6 +31,11 @@ function isFree(p: Pod, ctx: SolveContext): boolean {
  */
 export function spill(cl: ClaimTarget, ctx: SolveContext, nextName: () => string): ClaimTarget | undefined {
   if (cl.pods.length < 2) return undefined;
+  const rm = ctx.reservations;
+  // A split never touches reservations: neither the kept claim nor the new one may hold (or want) a slot.
+  if (rm.held(cl.name).length) return undefined;
+  const reservesNone = (types: InstanceType[]): boolean =>
+    rm.empty || sameHoldings(rm.toReserve(`${cl.name}/split`, types, cl.reqs), []);
   const compat = cl.template.compatibleTypes(cl.reqs);
   if (typeof compat === "string") return undefined;
   const table = ctx.priceTable(cl.reqs);
@@ -59,6 +64,7 @@ export function spill(cl: ClaimTarget, ctx: SolveContext, nextName: () => string
     const out = cheapestFit(addResources(cl.template.daemonOverhead, spilled), true);
     if (keep.price + out.price >= cl.price - 1e-9) continue;
     if (minValuesViolation(keep.types, cl.reqs) || minValuesViolation(out.types, cl.reqs)) continue;
+    if (!reservesNone(keep.types) || !reservesNone(out.types)) continue;
     const moved = new Set(free.slice(0, k));
     const nc = new ClaimTarget(nextName(), cl.template, cl.reqs.clone(), out.types);
     nc.requests = addResources(cl.template.daemonOverhead, spilled);

@@ -19,7 +19,7 @@ import {
   type SolveContext,
 } from "./solveContext";
 import type { NewNodeClaim, Pod } from "./types";
-import type { ReservationLedger } from "./reservations";
+import type { ReservationManager } from "./reservations";
 
 /** A placement under evaluation: the claim's name (its hostname) and the options left. */
 interface Tentative {
@@ -101,10 +101,15 @@ export class ClaimTarget {
     const mv = minValuesViolation(tentative.options, reqs);
     if (mv && ctx.strictMinValues) return mv;
     const relaxed = mv !== undefined && relaxMinValues(tentative.options, reqs);
+    // Last, as Karpenter's offeringsToReserve: the slots of every compatible reservation with room (strict mode:
+    // none with room, though one is compatible, is a ReservedOfferingError).
+    const reserve = ctx.reservations.toReserve(name, tentative.options, reqs);
+    if (typeof reserve === "string") return reserve;
     const cl = new ClaimTarget(name, tpl, reqs, tentative.options);
     cl.minValuesRelaxed = relaxed;
     cl.unitCap = growthCap(compat, reqs, ctx);
     cl.commit(reqs, tentative.options, requests, c, ctx);
+    ctx.reservations.hold(name, reserve);
     return cl;
   }
 
@@ -182,7 +187,12 @@ export class ClaimTarget {
     const cheapest = ctx.cheapestOf(tentative.options, reqs);
     if (cheapest.price > this.price + 1e-12 && unitPrice(cheapest.type, cheapest.price) > this.unitCap)
       return "growing this NodeClaim would need a cost-inefficient instance type";
+    // The pod may narrow the claim off the reservations it holds (released) or onto ones with room; strict mode
+    // refuses a pod that would leave it none.
+    const reserve = ctx.reservations.toReserve(this.name, tentative.options, reqs);
+    if (typeof reserve === "string") return reserve;
     this.commit(reqs, tentative.options, requests, c, ctx);
+    ctx.reservations.hold(this.name, reserve);
     return undefined;
   }
 
@@ -197,6 +207,13 @@ export class ClaimTarget {
     let options = this.options.filter((t) => fits(requests, t.allocatable));
     if (pr.size) options = options.filter((t) => typeIncompatibility(t, reqs) === undefined);
     if (options.length === 0 || minValuesViolation(options, reqs)) return false;
+    // Cost moves never change which reservations a claim holds: they were handed out in packing order, and a
+    // merge attempt's rollback restores options, not slots.
+    if (
+      !ctx.reservations.empty &&
+      !sameHoldings(ctx.reservations.toReserve(this.name, options, reqs), ctx.reservations.held(this.name))
+    )
+      return false;
     this.reqs = reqs;
     this.options = options;
     this.requests = requests;
@@ -260,8 +277,8 @@ export class ClaimTarget {
    * holds a slot of a compatible reservation (then pinned to `reserved` and those reservation ids, as Karpenter's
    * FinalizeScheduling), else spot when allowed and offered, else on-demand (reserved when that is all it allows).
    */
-  toNewNodeClaim(maxTypes: number, ledger?: ReservationLedger): NewNodeClaim {
-    const held = ledger && !ledger.empty ? ledger.reserve(this.options, this.reqs) : [];
+  toNewNodeClaim(maxTypes: number, reservations?: ReservationManager): NewNodeClaim {
+    const held = reservations?.held(this.name) ?? [];
     const allowed = this.reqs.get(L.LabelCapacityType);
     const ct = held.length
       ? L.CapacityTypeReserved
@@ -276,6 +293,7 @@ export class ClaimTarget {
       pinned.add(Requirement.in(L.LabelCapacityReservationID, ...held));
     }
     const priced = new Requirements(this.reqs.values()).add(Requirement.in(L.LabelCapacityType, ct));
+    if (held.length) priced.add(Requirement.in(L.LabelCapacityReservationID, ...held));
     const sorted = offeredByPrice(this.options, priced, this.template.types);
     const options = truncate(sorted, this.reqs, maxTypes);
     const cheapest = options[0]!;
@@ -305,7 +323,11 @@ export class ClaimTarget {
   }
 }
 
-/** Whether some type has an available offering of capacity type `ct` within reqs' zones and capacity types. */
+/** toReserve's answer holds exactly the reservations `held` (an error never does). */
+export function sameHoldings(planned: string[] | string, held: string[]): boolean {
+  return Array.isArray(planned) && planned.length === held.length && planned.every((id, i) => id === held[i]);
+}
+
 /**
  * Karpenter's tryVolumeAlternative: without volume topology one attempt on `base`; else each alternative of the
  * pod's volume topology (a PV's OR'd terms, a StorageClass's allowed topologies) in turn, the first to succeed
@@ -331,6 +353,7 @@ function withVolumeAlternatives<T>(
   return why;
 }
 
+/** Whether some type has an available offering of capacity type `ct` within reqs' zones and capacity types. */
 function offersCapacityType(types: InstanceType[], reqs: Requirements, ct: string): boolean {
   const cts = reqs.get(L.LabelCapacityType);
   if (cts && !cts.has(ct)) return false;

@@ -5,7 +5,7 @@
 // Pure, synchronous and deterministic. The placement rules live on the objects: NodeTarget (existingNode.ts),
 // ClaimTarget (nodeClaim.ts), NodeClaimTemplate (nodeClaimTemplate.ts), Topology (topology.ts).
 import * as L from "../apis/labels";
-import { ReservationLedger } from "./reservations";
+import { isReservedOfferingError, ReservationManager } from "./reservations";
 import type { ResourceMap } from "../apis/quantity";
 import { mergeClaims, spill } from "./claimImprovement";
 import { buildNodeTargets, usageByNodePool, type NodeTarget } from "./existingNode";
@@ -40,6 +40,12 @@ interface QueuedPod {
   key: string;
   requests: ResourceMap;
   vol?: PodVolumes;
+}
+
+/** Why a pod was not placed; `deferred`: a ReservedOfferingError (strict mode), retried in a later solve. */
+interface Failure {
+  reason: string;
+  deferred: boolean;
 }
 
 /** A pod being tried: its current (possibly relaxed) form, and whether that is already a private copy. */
@@ -108,7 +114,11 @@ class Scheduler {
           r.values.forEach((v) => poolDomain(r.key, v));
     }
     const topology = new Topology(domains, pools, namespaceLabels(input));
-    this.ctx = new SolveContext(topology, input.options);
+    const reservations = new ReservationManager(
+      this.templates.map((t) => t.types),
+      input.options?.reservedOfferingMode,
+    );
+    this.ctx = new SolveContext(topology, input.options, reservations);
     this.nodes = buildNodeTargets(input, topology, addDomain);
   }
 
@@ -164,7 +174,12 @@ class Scheduler {
       errors.push(...pass.errors);
     }
     for (const f of [...pass.failed, ...errors])
-      this.unschedulable.push({ pod: f.q.pod, key: f.q.key, reason: f.reason });
+      this.unschedulable.push({
+        pod: f.q.pod,
+        key: f.q.key,
+        reason: f.reason,
+        ...("deferred" in f && f.deferred ? { deferred: true } : {}),
+      });
     if (this.input.options?.improve !== false) {
       for (const cl of [...this.claims]) {
         const split = spill(cl, this.ctx, () => this.nextName(cl.template, ++this.claimSeq));
@@ -203,14 +218,14 @@ class Scheduler {
    */
   private placeAll(pods: Attempt[]): {
     placed: number;
-    failed: Array<Attempt & { reason: string; at: number }>;
+    failed: Array<Attempt & Failure & { at: number }>;
     errors: Array<{ q: QueuedPod; reason: string }>;
   } {
     // Pods with the same namespace, labels and spec meet exactly the same checks, and a failed attempt changes
     // nothing: while no pod was placed since one of them failed, the others fail for the same reason. So the
     // backlog a NodePool at its limits leaves costs one evaluation per Deployment in every batch, not one per pod.
-    const failedEq = new Map<number, { placed: number; reason: string }>();
-    const failed: Array<Attempt & { reason: string; at: number }> = [];
+    const failedEq = new Map<number, Failure & { placed: number }>();
+    const failed: Array<Attempt & Failure & { at: number }> = [];
     const errors: Array<{ q: QueuedPod; reason: string }> = [];
     let placed = 0;
     for (const a of pods) {
@@ -219,29 +234,30 @@ class Scheduler {
       const same = eq === undefined ? undefined : failedEq.get(eq);
       if (same && same.placed === placed) {
         // A literal, not `{ ...a }`: object spread was the costliest line of a batch over a limit-blocked backlog.
-        failed.push({ q, pod: a.pod, copied: a.copied, reason: same.reason, at: placed });
+        failed.push({ q, pod: a.pod, copied: a.copied, reason: same.reason, deferred: same.deferred, at: placed });
         continue;
       }
       let { pod, copied } = a;
-      let reason: string | undefined;
+      let failure: Failure | undefined;
       try {
-        reason = this.tryPod(compilePod(pod, q.requests, this.ctx.topology, q.vol));
-        while (reason !== undefined) {
+        failure = this.tryPod(compilePod(pod, q.requests, this.ctx.topology, q.vol));
+        // A reserved offering error is not relaxed (Karpenter's trySchedule): the pod may fit a reservation later.
+        while (failure !== undefined && !failure.deferred) {
           if (!copied) {
             pod = relaxableCopy(pod);
             copied = true;
           }
           if (relax(pod) === undefined) break;
-          reason = this.tryPod(compilePod(pod, q.requests, this.ctx.topology, q.vol));
+          failure = this.tryPod(compilePod(pod, q.requests, this.ctx.topology, q.vol));
         }
       } catch (e) {
         errors.push({ q, reason: (e as Error).message }); // names the pod: not shared with its equivalents
         continue;
       }
-      if (reason === undefined) placed++;
+      if (failure === undefined) placed++;
       else {
-        failed.push({ q, pod, copied, reason, at: placed });
-        failedEq.set(eq ?? equivalenceClass(q.pod), { placed, reason });
+        failed.push({ q, pod, copied, reason: failure.reason, deferred: failure.deferred, at: placed });
+        failedEq.set(eq ?? equivalenceClass(q.pod), { placed, reason: failure.reason, deferred: failure.deferred });
       }
     }
     return { placed, failed, errors };
@@ -268,8 +284,8 @@ class Scheduler {
     return `${this.input.options?.namePrefix ?? ""}${tpl.name}-${String(seq).padStart(4, "0")}`;
   }
 
-  /** Places the pod somewhere; returns undefined on success or the reason it could not be placed. */
-  private tryPod(c: PodCtx): string | undefined {
+  /** Places the pod somewhere; returns undefined on success or why it could not be placed. */
+  private tryPod(c: PodCtx): Failure | undefined {
     for (const n of this.nodes) if (n.add(c, this.ctx.topology) === undefined) return undefined;
     const claimReasons: string[] = [];
     for (const cl of this.claims) {
@@ -286,21 +302,26 @@ class Scheduler {
         return undefined;
       }
       reasons.push(`NodePool "${tpl.name}": ${opened}`);
+      // Strict mode: a pool with a compatible reservation it cannot take now is not fallen back from to a
+      // lower-weight pool (Karpenter's addToNewNodeClaim); the decision waits for a later solve.
+      if (isReservedOfferingError(opened)) return { reason: reasons.join("; "), deferred: true };
     }
     if (this.templates.length === 0)
-      return "no NodePool can provision nodes (none defined, or all are static with spec.replicas)";
-    return reasons.join("; ");
+      return {
+        reason: "no NodePool can provision nodes (none defined, or all are static with spec.replicas)",
+        deferred: false,
+      };
+    return { reason: reasons.join("; "), deferred: false };
   }
 
   private result(): SchedulingResult {
     const out: NewNodeClaim[] = [];
     let total = 0;
-    // Reservations are handed out in claim order, one slot per claim per compatible reservation (Karpenter's
-    // ReservationManager); a claim that finds none full is priced and launched in its other capacity types.
-    const ledger = new ReservationLedger(this.templates.map((t) => t.types));
+    // Each claim is pinned to the reservations it held as packing ended (Karpenter's FinalizeScheduling); one that
+    // held none (fallback mode) is priced and launched in its other capacity types.
     for (const cl of this.claims) {
       if (cl.pods.length === 0) continue;
-      const nc = cl.toNewNodeClaim(this.maxTypes, ledger);
+      const nc = cl.toNewNodeClaim(this.maxTypes, this.ctx.reservations);
       total += nc.pricePerHour;
       out.push(nc);
     }

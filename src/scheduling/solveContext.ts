@@ -7,6 +7,7 @@ import type { Requirements } from "../apis/requirements";
 import type { InstanceType } from "../cloudprovider/types";
 import { cheapestOffering, sortByPrice, valuesOf } from "./instancetypes";
 import { podRequests } from "./pods";
+import { ReservationManager } from "./reservations";
 import type { Topology } from "./topology";
 import type { Pod, SchedulingOptions } from "./types";
 
@@ -23,6 +24,8 @@ export class SolveContext {
   constructor(
     readonly topology: Topology,
     readonly options: SchedulingOptions = {},
+    /** Capacity-reservation slots of this solve and the planned claims holding them. */
+    readonly reservations = new ReservationManager([], options.reservedOfferingMode),
   ) {
     this.strictMinValues = options.minValuesPolicy !== "BestEffort";
   }

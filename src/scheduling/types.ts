@@ -192,6 +192,12 @@ export interface SchedulingOptions {
   namePrefix?: string;
   /** Run the cost-improvement pass after first-fit-decreasing (default true). */
   improve?: boolean;
+  /**
+   * Fallback (default; disruption's simulations): a NodeClaim that finds its compatible reservations taken is
+   * planned in its other capacity types. Strict (the provisioner, as Karpenter's DisableReservedCapacityFallback):
+   * the pod's decision is deferred (`deferred` in unschedulable) to a later solve instead.
+   */
+  reservedOfferingMode?: "Fallback" | "Strict";
 }
 
 export interface SchedulingInput {
@@ -252,6 +258,11 @@ export interface UnschedulablePod {
   pod: Pod;
   key: string;
   reason: string;
+  /**
+   * Karpenter's ReservedOfferingError (strict mode): not unschedulable, its decision waits for a later solve, since
+   * a compatible reservation had no room left in this one (no FailedScheduling event, not counted as unschedulable).
+   */
+  deferred?: boolean;
 }
 
 export interface SchedulingResult {
