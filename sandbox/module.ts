@@ -21,7 +21,10 @@ export interface RunningModule {
 }
 
 /** Module env → what a user configures: AWS access (Pod Identity in EKS) vs. capsicum settings (the ConfigMap). */
-export async function startModule(env: Record<string, string>, opts: { logDir?: string } = {}): Promise<RunningModule> {
+export async function startModule(
+  env: Record<string, string>,
+  opts: { logDir?: string; manifest?: string } = {},
+): Promise<RunningModule> {
   const settings: Record<string, string> = {};
   const podEnv: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) {
@@ -32,7 +35,7 @@ export async function startModule(env: Record<string, string>, opts: { logDir?: 
   if (env.KUBECONFIG) process.env.KUBECONFIG = env.KUBECONFIG;
   if (env.KUBECTL) process.env.KUBECTL = env.KUBECTL;
   try {
-    const artefact = await startArtefact({ settings, podEnv, logDir: opts.logDir });
+    const artefact = await startArtefact({ settings, podEnv, logDir: opts.logDir, manifest: opts.manifest });
     return { logFile: artefact.logFile, artefact, stop: (signal) => artefact.stop(signal) };
   } finally {
     if (!env.KUBECONFIG) process.env.KUBECONFIG = prev.KUBECONFIG;
