@@ -187,16 +187,16 @@ function deployment(src: Obj, role: "admission" | "watcher"): Obj {
       startupProbe: { ...probe(30), periodSeconds: 5 },
       readinessProbe: probe(3),
       livenessProbe: probe(6),
-      // From `npm run bench -- scale` (README "Benchmarks"; MiB, a pod = Pepr's entrypoint + the module it forks,
-      // both with MODULE_RUNTIME_ENV). Watcher: peak 585 on the sandbox during Karpenter's basic scale-out (1,000
-      // pods), ~365 steady in the 30-min churn soak; the engine grows by ~150 from 1,000 to 20,000 pods and the
-      // Pod LIST (~4.2 KiB/pod) is parsed whole at start and every relist (~250 transient at 20,000): ~1 GiB at
-      // 20,000 pods. Request = the basic-shape peak, limit = the 20,000-pod estimate + 50 %. Admission: peak 258,
-      // independent of the cluster's size: request = peak + 25 %, limit = 2.5 × peak. One solve is
-      // single-threaded: a 500m request, bursting to 2 cores.
+      // From `npm run bench -- scale` (README "Benchmarks"; a pod = Pepr's entrypoint + the module it forks, both
+      // with MODULE_RUNTIME_ENV), re-measured with the engine's pooled apiserver connection. Watcher: peak 368 MB on
+      // the sandbox in Karpenter's basic scale-out (1,000 pods; entrypoint 108 + module 276); the engine grows by
+      // ~150 from 1,000 to 20,000 pods and the Pod LIST (~4.2 KiB/pod) is parsed whole at start and every relist
+      // (~250 transient at 20,000). Request = the basic-shape peak, limit = peak + growth + LIST, + 50 %.
+      // Admission: peak 261, independent of the cluster's size: request = peak + 25 %, limit = 2.5 × peak.
+      // One solve is single-threaded: a 500m request, bursting to 2 cores.
       resources:
         role === "watcher"
-          ? { requests: { cpu: "500m", memory: "640Mi" }, limits: { cpu: "2", memory: "1536Mi" } }
+          ? { requests: { cpu: "500m", memory: "384Mi" }, limits: { cpu: "2", memory: "1152Mi" } }
           : { requests: { cpu: "100m", memory: "320Mi" }, limits: { cpu: "1", memory: "640Mi" } },
       securityContext: container,
       volumeMounts: [
