@@ -225,7 +225,7 @@ export async function startControllers(settings: Settings, o: ControllerOverride
     cloud: cloudFor("provisioner"),
     settings,
     onChanged: () => {
-      if (state.pendingPods().length) provision.trigger();
+      if (state.pendingCount()) provision.trigger();
       // Overlays change the catalog each pool can launch from: its Ready condition is recomputed over it.
       counter.addAll();
     },

@@ -56,7 +56,7 @@ export function nodeClassStatus(
         (c: { type: string; status: string }) => c.type === "Ready" && c.status === "True",
       );
       state.apply("EC2NodeClass", out, "MODIFIED");
-      if (res.ready && !wasReady && state.pendingPods().length) o.onReady();
+      if (res.ready && !wasReady && state.pendingCount()) o.onReady();
       if (!res.ready) {
         log.error({ EC2NodeClass: { name }, message: res.message }, "ec2nodeclass not ready");
         events.publish({

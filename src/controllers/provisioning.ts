@@ -118,7 +118,7 @@ export function provisioning(
           if (res.unschedulable.length || res.skipped || res.deletingNodePods) {
             clock.clearTimeout(retryTimer);
             retryTimer = clock.setTimeout(() => {
-              if (state.pendingPods().length || deletingNodePods(state).length) batcher.trigger();
+              if (state.pendingCount() || deletingNodePods(state).length) batcher.trigger();
             }, PROVISIONING_RETRY_MS);
           }
         })
@@ -128,7 +128,7 @@ export function provisioning(
   );
   const trigger = () => batcher.trigger();
   const triggerIfPending = () => {
-    if (state.pendingPods().length) trigger();
+    if (state.pendingCount()) trigger();
   };
   // Karpenter's AckPods: the first time the provisioner sees a pod pending (karpenter_pods_*_undecided/decision).
   const ack = (key: string) => state.podSchedulingTimes.ack(key, clock.now());

@@ -287,6 +287,16 @@ export class ClusterState {
     return out;
   }
 
+  /** How many pods pendingPods() returns, without building the list (triggers check it on every event). */
+  pendingCount(): number {
+    return this.provisionable.size;
+  }
+
+  /** Keys of pendingPods(), in no particular order (a batch sorts these strings instead of keying each pod). */
+  pendingPodKeys(): IterableIterator<string> {
+    return this.provisionable.values();
+  }
+
   counts(): Record<string, number> {
     return {
       nodes: this.nodes.size,

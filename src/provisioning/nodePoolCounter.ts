@@ -41,7 +41,7 @@ export function nodePoolConditions(
   // What admission only warns about: requirements no instance type/offering of this cluster's catalog (its region,
   // its node class's zones) satisfies. The pool can launch nothing, so Ready=False says why (Argo CD: Degraded).
   if (!invalid && catalog && catalog.length > 0) {
-    const sat = checkSatisfiable((np.spec?.template?.spec?.requirements ?? []) as Req[], catalog);
+    const sat = satisfiable((np.spec?.template?.spec?.requirements ?? []) as Req[], catalog);
     if (!sat.ok) invalid = `no instance type satisfies the requirements: ${sat.message}`;
   }
   conds = set(conds, "ValidationSucceeded", !invalid, "NodePoolValidationFailed", invalid);
@@ -81,6 +81,22 @@ export function nodePoolConditions(
       c.type === "Ready" && c.status === "False" ? { ...c, message: `${failed.type}=False: ${failed.message}` } : c,
     );
   return conds;
+}
+
+// The verdict per catalog array and requirements: catalogs are immutable (a change of offerings, prices or
+// overlays is a new array), and the counter runs on every NodeClaim event of the pool, where re-checking the
+// whole catalog was most of its cost while a batch creates and deletes NodeClaims.
+const satisfiability = new WeakMap<readonly CatalogInstanceType[], Map<string, ReturnType<typeof checkSatisfiable>>>();
+function satisfiable(reqs: Req[], catalog: readonly CatalogInstanceType[]): ReturnType<typeof checkSatisfiable> {
+  let byReqs = satisfiability.get(catalog);
+  if (!byReqs) satisfiability.set(catalog, (byReqs = new Map()));
+  const key = JSON.stringify(reqs);
+  let sat = byReqs.get(key);
+  if (!sat) {
+    if (byReqs.size >= 100) byReqs.clear();
+    byReqs.set(key, (sat = checkSatisfiable(reqs, catalog)));
+  }
+  return sat;
 }
 
 export function nodePoolUsage(

@@ -164,12 +164,12 @@ export class Provisioner {
     // Pods of nodes whose NodeClaim is being deleted are scheduled too (Karpenter's deleting-node pods), so their
     // capacity is launched while the node drains instead of after the pods turn Pending.
     const draining = deletingNodePods(state);
-    const drainingKeys = new Set(draining.map(podKey));
-    // Ordered by key for determinism; plain code-unit order (localeCompare per comparison grew with the backlog).
-    const pending = [...state.pendingPods(), ...draining]
-      .map((p) => ({ p, k: podKey(p) }))
-      .sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0))
-      .map((x) => x.p);
+    const drainingByKey = new Map(draining.map((p) => [podKey(p), p]));
+    const drainingKeys = new Set(drainingByKey.keys());
+    // Ordered by key for determinism, in plain code-unit order (localeCompare per comparison grew with the
+    // backlog). The state's key strings are sorted as they are: no key or wrapper object is built per pod per batch.
+    const keys = [...state.pendingPodKeys(), ...drainingKeys].sort();
+    const pending = keys.map((k) => drainingByKey.get(k) ?? state.pods.get(k)!);
     if (pending.length === 0) {
       metrics.schedulerUnschedulablePods.set({ controller: "provisioner" }, 0);
       metrics.schedulerIgnoredPods.set(0);

@@ -68,3 +68,21 @@ test("requirements no instance type of the catalog satisfies make the NodePool n
   const fine = nodePoolConditions(nodePool(), state, NOW, catalog);
   expect(status(fine, "Ready")?.status).toBe("True");
 });
+
+test("the verdict follows the catalog: offerings gone then back (new catalog arrays) flip Ready, the same catalog keeps it", () => {
+  const { loadCatalog } = require("../../../src/cloudprovider/aws/catalog"); // eslint-disable-line @typescript-eslint/no-require-imports
+  const catalog = loadCatalog({ region: "us-east-1" }) as Array<{ offerings: Array<{ available: boolean }> }>;
+  const np = nodePool();
+  np.spec.template.spec.requirements = [{ key: "node.kubernetes.io/instance-type", operator: "In", values: ["m5.large"] }];
+  const state = stateWith(["EC2NodeClass", nodeClass()], ["NodePool", np]);
+  const ready = (cat: unknown) => status(nodePoolConditions(np, state, NOW, cat as never), "Ready")?.status;
+  expect(ready(catalog)).toBe("True");
+  // m5.large's offerings all insufficient: the provider hands out a new array with them unavailable
+  const iced = catalog.map((t) => ((t as unknown as { name: string }).name === "m5.large" ? { ...t, offerings: t.offerings.map((o) => ({ ...o, available: false })) } : t));
+  expect(ready(iced)).toBe("False");
+  expect(ready(iced)).toBe("False");
+  expect(ready(catalog)).toBe("True");
+  // another pool's requirements against the same catalog are their own verdict
+  np.spec.template.spec.requirements = [{ key: "node.kubernetes.io/instance-type", operator: "In", values: ["no-such.type"] }];
+  expect(ready(catalog)).toBe("False");
+});
