@@ -23,6 +23,8 @@ export const KNOWN_EPHEMERAL_TAINTS: readonly Taint[] = [
 const EPHEMERAL_TAINT_PREFIXES = ["readiness.k8s.io/"];
 /** corev1 MatchTaint: the same key and effect. */
 export const matchTaint = (a: Taint, b: Taint): boolean => a.key === b.key && a.effect === b.effect;
+/** Karpenter's formatTaint (initialization.go): `key:effect`, or `key=value:effect` when it has a value. */
+export const formatTaint = (t: Taint): string => `${t.key}${t.value ? `=${t.value}` : ""}:${t.effect}`;
 /** Karpenter's IsKnownEphemeralTaint: one of the known taints (same key and effect) or of a known family. */
 export const isKnownEphemeralTaint = (t: Taint): boolean =>
   KNOWN_EPHEMERAL_TAINTS.some((e) => matchTaint(e, t)) || EPHEMERAL_TAINT_PREFIXES.some((p) => t.key.startsWith(p));

@@ -23,7 +23,9 @@ import {
   sameConditions,
 } from "./conditions";
 import {
+  formatTaint,
   isKnownEphemeralTaint,
+  matchTaint,
   LabelDoNotSyncTaints,
   LabelInitialized,
   LabelRegistered,
@@ -49,8 +51,6 @@ export interface LifecycleDeps extends EngineDeps {
 }
 
 type Taint = { key: string; value?: string; effect: string };
-const sameTaint = (a: Taint, b: Taint) =>
-  a.key === b.key && a.effect === b.effect && (a.value ?? "") === (b.value ?? "");
 /** Karpenter's LaunchTimeout: a NodeClaim whose launch has not succeeded this long after it started failing is deleted. */
 export const LAUNCH_TIMEOUT_MS = 5 * 60_000;
 /** Bounds of a failing launch's retry delay (the cap well inside the launch timeout, which is honoured on time). */
@@ -371,7 +371,8 @@ async function syncNodeOnRegistration(
   );
   if (nc.metadata.labels?.[LabelDoNotSyncTaints] !== "true") {
     for (const t of [...(nc.spec.taints ?? []), ...(nc.spec.startupTaints ?? [])] as Taint[]) {
-      if (!taints.some((x) => sameTaint(x, t)))
+      // Karpenter's Taints.Merge: a Node taint of the same key and effect (whatever its value) stands.
+      if (!taints.some((x) => matchTaint(x, t)))
         taints.push({ key: t.key, effect: t.effect, ...(t.value ? { value: t.value } : {}) });
     }
   }
@@ -445,19 +446,19 @@ async function launchTimedOut(deps: LifecycleDeps, nc: NodeClaim, now: number): 
 function notInitializedReason(nc: NodeClaim, node: KubeObject): { reason: string; message: string } | undefined {
   if (!isNodeReady(node)) return { reason: "NodeNotReady", message: "Node status is NotReady" };
   const nodeTaints = (node.spec?.taints ?? []) as Taint[];
-  const startup = ((nc.spec.startupTaints ?? []) as Taint[]).find((t) => nodeTaints.some((x) => sameTaint(x, t)));
-  if (startup)
-    return {
-      reason: "StartupTaintsExist",
-      message: `StartupTaint "${startup.key}=${startup.value ?? ""}:${startup.effect}" still exists`,
-    };
+  // Karpenter's StartupTaintsRemoved: a Node taint matching a startup taint by key and effect (corev1 MatchTaint,
+  // the value not compared) still holds initialization; the message names the Node's taint.
+  let startup: Taint | undefined;
+  for (const t of (nc.spec.startupTaints ?? []) as Taint[])
+    if ((startup = nodeTaints.find((x) => matchTaint(t, x)))) break;
+  if (startup) return { reason: "StartupTaintsExist", message: `StartupTaint "${formatTaint(startup)}" still exists` };
   // As Karpenter: not before the node's starting taints (not-ready, uninitialized...) are gone, or the scheduler
   // would hold them against an initialized node and plan its pods elsewhere.
   const ephemeral = nodeTaints.find(isKnownEphemeralTaint);
   if (ephemeral)
     return {
       reason: "KnownEphemeralTaintsExist",
-      message: `KnownEphemeralTaint "${ephemeral.key}=${ephemeral.value ?? ""}:${ephemeral.effect}" still exists`,
+      message: `KnownEphemeralTaint "${formatTaint(ephemeral)}" still exists`,
     };
   // Karpenter's RequestedResourcesRegistered: only what the NodeClaim's pods requested must be non-zero in the
   // Node's allocatable; other extended resources of the type (e.g. vpc.amazonaws.com/pod-eni) may come later.

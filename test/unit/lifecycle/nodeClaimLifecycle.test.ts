@@ -87,12 +87,51 @@ describe("NodeClaim lifecycle", () => {
     expect(cond(nc, "Initialized")).toBe("Unknown");
     expect(nc.status.conditions.find((c: { type: string }) => c.type === "Initialized")).toMatchObject({
       reason: "KnownEphemeralTaintsExist",
-      message: 'KnownEphemeralTaint "node.kubernetes.io/not-ready=:NoSchedule" still exists',
+      // Karpenter's formatTaint: key:effect when the taint has no value.
+      message: 'KnownEphemeralTaint "node.kubernetes.io/not-ready:NoSchedule" still exists',
     });
     await setNodeReady(mc.client, "n1", n => { n.spec.taints = n.spec.taints.filter((t: { key: string }) => t.key !== "node.kubernetes.io/not-ready"); });
     await mc.tick(0);
     nc = (await mc.client.get(Kinds.NodeClaim, "default-abcde"))!;
     expect(cond(nc, "Initialized")).toBe("True");
+  });
+
+  it("a startup taint is matched by key and effect, not value (corev1 MatchTaint), and named as the Node has it", async () => {
+    const mc = await cluster();
+    await mc.client.create(Kinds.NodeClaim, nodeClaim("default-abcde", { startupTaints: [{ key: "example.com/agent", value: "starting", effect: "NoSchedule" }] }));
+    await mc.tick(0);
+    await registerNode(mc.client, "aws:///us-east-1a/i-00000001", "n1");
+    await mc.tick(0);
+    // The agent rewrote the taint's value instead of removing it: initialization still waits.
+    await setNodeReady(mc.client, "n1", n => {
+      n.spec.taints = [...n.spec.taints.filter((t: { key: string }) => t.key !== "example.com/agent"), { key: "example.com/agent", value: "other", effect: "NoSchedule" }];
+    });
+    await mc.tick(0);
+    let nc = (await mc.client.get(Kinds.NodeClaim, "default-abcde"))!;
+    expect(nc.status.conditions.find((c: { type: string }) => c.type === "Initialized")).toMatchObject({
+      status: "Unknown", reason: "StartupTaintsExist", message: 'StartupTaint "example.com/agent=other:NoSchedule" still exists',
+    });
+    // Same key, another effect: not the startup taint.
+    await setNodeReady(mc.client, "n1", n => {
+      n.spec.taints = [...n.spec.taints.filter((t: { key: string }) => t.key !== "example.com/agent"), { key: "example.com/agent", value: "starting", effect: "PreferNoSchedule" }];
+    });
+    await mc.tick(0);
+    nc = (await mc.client.get(Kinds.NodeClaim, "default-abcde"))!;
+    expect(cond(nc, "Initialized")).toBe("True");
+  });
+
+  it("registration keeps a Node taint of the NodeClaim taint's key and effect with its own value (Karpenter's Taints.Merge)", async () => {
+    const mc = await cluster();
+    await mc.client.create(Kinds.NodeClaim, nodeClaim("default-abcde"));
+    await mc.tick(0);
+    await mc.client.create(Kinds.Node, {
+      metadata: { name: "n1", labels: { "kubernetes.io/hostname": "n1" } },
+      spec: { providerID: "aws:///us-east-1a/i-00000001", taints: [{ key: "karpenter.sh/unregistered", effect: "NoExecute" }, { key: "dedicated", value: "other", effect: "NoSchedule" }] },
+      status: { allocatable: { cpu: "1930m", memory: "7Gi", pods: "29" }, capacity: { cpu: "2", memory: "8Gi", pods: "29" }, conditions: [{ type: "Ready", status: "False" }] },
+    });
+    await mc.tick(0);
+    const node = (await mc.client.get(Kinds.Node, "n1"))!;
+    expect(node.spec.taints).toEqual([{ key: "dedicated", value: "other", effect: "NoSchedule" }, { key: "cilium.io/agent-not-ready", effect: "NoExecute" }]);
   });
 
   it("deletes a NodeClaim whose Node never registers within 15 minutes, terminating its instance", async () => {
