@@ -27,7 +27,7 @@ export interface MoveScore {
 
 export type ConsolidationOutcome =
   | { ok: true; decision: Decision; replacements: SimulatedNodeClaim[]; savingsPerHour: number; scores?: MoveScore[] }
-  | { ok: false; reason: string; scores?: MoveScore[] };
+  | { ok: false; reason: string; scores?: MoveScore[]; cancelled?: boolean };
 
 export interface ConsolidationInput {
   snapshot: ClusterSnapshot;
@@ -38,13 +38,21 @@ export interface ConsolidationInput {
   mode: "single" | "multi";
   /** Every disruption candidate of this pass: Balanced pool totals count candidates by their reschedule cost. */
   allCandidates?: readonly Candidate[];
+  /** Stops the simulation part-way (multi-node consolidation's timeout); the outcome then says `cancelled`. */
+  cancelled?: () => boolean;
 }
 
 export function computeConsolidation(input: ConsolidationInput): ConsolidationOutcome {
   const { snapshot, candidates, simulator, settings, mode } = input;
   const pods = candidates.flatMap((c) => c.reschedulablePods);
   const removed = new Set(candidates.map((c) => c.node.name));
-  const result = simulator.simulate({ snapshot, pods, removedNodes: removed });
+  const result = simulator.simulate({
+    snapshot,
+    pods,
+    removedNodes: removed,
+    ...(input.cancelled ? { cancelled: input.cancelled } : {}),
+  });
+  if (result.cancelled) return { ok: false, reason: "the scheduling simulation was cancelled", cancelled: true };
   if (result.unschedulable.length > 0) {
     const u = result.unschedulable[0]!;
     return { ok: false, reason: `not all pods would schedule, ${u.pod.namespace}/${u.pod.name} => ${u.reason}` };

@@ -48,7 +48,7 @@ export function schedulerSimulator(
   base: Omit<SchedulingInput, "pods" | "existingNodes">,
 ): Simulator {
   return {
-    simulate({ snapshot, pods, removedNodes }) {
+    simulate({ snapshot, pods, removedNodes, cancelled }) {
       const existingNodes: ExistingNode[] = snapshot.nodes.map((n) => ({
         node: nodeOf(n),
         pods: n.pods.filter((p) => p.pod !== undefined).map(podOf),
@@ -56,8 +56,10 @@ export function schedulerSimulator(
         ...(n.stateNode ? { taints: n.stateNode.schedulingTaints() } : {}),
       }));
       const byKey = new Map(pods.map((p) => [`${p.namespace}/${p.name}`, p]));
-      const result = schedule({ ...base, pods: pods.map((p) => unbound(podOf(p))), existingNodes });
+      const options = cancelled ? { ...base.options, cancelled } : base.options;
+      const result = schedule({ ...base, pods: pods.map((p) => unbound(podOf(p))), existingNodes, options });
       return {
+        ...(result.cancelled ? { cancelled: true } : {}),
         unschedulable: result.unschedulable.map((u) => {
           const key = `${u.pod.metadata.namespace ?? "default"}/${u.pod.metadata.name ?? ""}`;
           return {

@@ -144,6 +144,8 @@ export interface SimulationResult {
   /** Pods that could not be placed anywhere (existing nodes minus removed ones, or new NodeClaims). */
   unschedulable: Array<{ pod: PodInfo; reason: string }>;
   newNodeClaims: SimulatedNodeClaim[];
+  /** The simulation was stopped by `cancelled` before it finished: its answer means nothing. */
+  cancelled?: boolean;
 }
 
 /**
@@ -151,7 +153,13 @@ export interface SimulationResult {
  * Implemented over `schedule()` (see schedulerSimulator.ts); tests may inject a trivial one.
  */
 export interface Simulator {
-  simulate(input: { snapshot: ClusterSnapshot; pods: PodInfo[]; removedNodes: ReadonlySet<string> }): SimulationResult;
+  simulate(input: {
+    snapshot: ClusterSnapshot;
+    pods: PodInfo[];
+    removedNodes: ReadonlySet<string>;
+    /** Polled while simulating; true stops it (a consolidation timeout). */
+    cancelled?: () => boolean;
+  }): SimulationResult;
 }
 
 export interface DisruptionSettings {

@@ -29,6 +29,9 @@ import type {
   UnschedulablePod,
 } from "./types";
 
+/** The reason left on pods a cancelled solve never tried. */
+const CANCELLED = "scheduling simulation cancelled before this pod was tried";
+
 export const DEFAULT_MAX_INSTANCE_TYPES = 60;
 
 export function schedule(input: SchedulingInput): SchedulingResult {
@@ -86,6 +89,8 @@ class Scheduler {
   private readonly ctx: SolveContext;
   private readonly unschedulable: UnschedulablePod[] = [];
   private claimSeq = 0;
+  /** Set once `options.cancelled` answers true: every later attempt is skipped. */
+  private stopped = false;
 
   constructor(private readonly input: SchedulingInput) {
     this.maxTypes = input.options?.maxInstanceTypes ?? DEFAULT_MAX_INSTANCE_TYPES;
@@ -169,7 +174,7 @@ class Scheduler {
     // progress, so a pod whose affinity target (or spread peer) is placed later in the batch still schedules.
     let pass = this.placeAll(fresh);
     const errors = [...pass.errors];
-    while (pass.failed.some((f) => f.at < pass.placed)) {
+    while (!this.stopped && pass.failed.some((f) => f.at < pass.placed)) {
       pass = this.placeAll(pass.failed);
       errors.push(...pass.errors);
     }
@@ -180,6 +185,7 @@ class Scheduler {
         reason: f.reason,
         ...("deferred" in f && f.deferred ? { deferred: true } : {}),
       });
+    if (this.stopped) return { ...this.result(), pendingPodsByEffectiveZone: byZone, cancelled: true };
     if (this.input.options?.improve !== false) {
       for (const cl of [...this.claims]) {
         const split = spill(cl, this.ctx, () => this.nextName(cl.template, ++this.claimSeq));
@@ -228,8 +234,13 @@ class Scheduler {
     const failed: Array<Attempt & Failure & { at: number }> = [];
     const errors: Array<{ q: QueuedPod; reason: string }> = [];
     let placed = 0;
+    const cancelled = this.input.options?.cancelled;
     for (const a of pods) {
       const { q } = a;
+      if (this.stopped || (cancelled && (this.stopped = cancelled()))) {
+        failed.push({ q, pod: a.pod, copied: a.copied, reason: CANCELLED, deferred: false, at: placed });
+        continue;
+      }
       const eq = failedEq.size > 0 ? equivalenceClass(q.pod) : undefined; // memoised: cheap after the first batch
       const same = eq === undefined ? undefined : failedEq.get(eq);
       if (same && same.placed === placed) {

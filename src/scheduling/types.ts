@@ -198,6 +198,12 @@ export interface SchedulingOptions {
    * the pod's decision is deferred (`deferred` in unschedulable) to a later solve instead.
    */
   reservedOfferingMode?: "Fallback" | "Strict";
+  /**
+   * Polled before each pod attempt; once true the solve stops (Karpenter's context deadline inside a scheduling
+   * simulation, which multi-node consolidation's 1-minute timeout cancels): the pods not yet placed are left in
+   * `unschedulable` and the result says `cancelled`, so a caller must not act on it.
+   */
+  cancelled?: () => boolean;
 }
 
 export interface SchedulingInput {
@@ -272,4 +278,6 @@ export interface SchedulingResult {
   totalPricePerHour: number;
   /** Pending pods by effective zone (a zone, "flexible" or "none"), as the solve began. */
   pendingPodsByEffectiveZone?: Record<string, number>;
+  /** `options.cancelled` stopped the solve part-way: the result is incomplete. */
+  cancelled?: boolean;
 }

@@ -35,6 +35,8 @@ export const multiNodeConsolidation: Method = {
     const timeout = deadline(ctx, ctx.settings.multiNodeConsolidationTimeoutMs);
     let lastScores: MoveScore[] | undefined;
     let rejectedScores: MoveScore[] | undefined;
+    // As Karpenter's timeout context: the deadline also stops a simulation in progress, whose answer is dropped.
+    let cancelled = false;
     const attempt = (n: number): Command | undefined => {
       const prefix = pool.slice(0, n);
       const outcome = computeConsolidation({
@@ -44,7 +46,12 @@ export const multiNodeConsolidation: Method = {
         settings: ctx.settings,
         mode: "multi",
         allCandidates: ctx.candidates,
+        cancelled: timeout.expired,
       });
+      if (!outcome.ok && outcome.cancelled) {
+        cancelled = true;
+        return undefined;
+      }
       if (outcome.scores) {
         if (outcome.ok) lastScores = outcome.scores;
         else rejectedScores = outcome.scores;
@@ -67,7 +74,7 @@ export const multiNodeConsolidation: Method = {
     let hi = pool.length - 1;
     while (lo <= hi) {
       // As Karpenter: out of time, the best command so far (or none) stands.
-      if (timeout.expired())
+      if (cancelled || timeout.expired())
         return nothing({
           command: best,
           rejections: overBudget,
@@ -84,6 +91,7 @@ export const multiNodeConsolidation: Method = {
       }
     }
     // As Karpenter: the moves metric counts the chosen move once, or the last rejected one when none passed.
-    return nothing({ command: best, rejections: overBudget, scores: best ? lastScores : rejectedScores });
+    const scores = best ? lastScores : rejectedScores;
+    return nothing({ command: best, rejections: overBudget, scores, ...(cancelled ? { timedOut: "multi" } : {}) });
   },
 };

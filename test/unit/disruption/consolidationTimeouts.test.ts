@@ -122,6 +122,23 @@ describe("multi-node consolidation timeout", () => {
     expect(pass.command!.candidates.map((c) => c.node.name)).toEqual(["n1", "n2"]);
   });
 
+  it("a simulation still running at the deadline is cancelled and its answer dropped (Karpenter's timeout context)", () => {
+    // Each simulation takes 40 s and then looks at `cancelled`, as the scheduler polls between pods: the second one
+    // ([n1, n2], which would pass) ends past the minute, so nothing is returned, as Karpenter's DeadlineExceeded.
+    const inner = firstFitSimulator();
+    let t = 0;
+    const sim: Simulator = {
+      simulate: (input) => {
+        t += 40_000;
+        return input.cancelled?.() ? { unschedulable: [], newNodeClaims: [], cancelled: true } : inner.simulate(input);
+      },
+    };
+    const pass = computeCommand(snapshot, NOW, { simulator: sim, methods: [multiNodeConsolidation], elapsedMs: () => t });
+    expect(pass.timeouts).toEqual(["multi"]);
+    expect(pass.command).toBeUndefined();
+    expect(inner.calls).toBe(1); // only the first, full-prefix simulation finished
+  });
+
   it("out of time before anything passed, it returns no command", () => {
     const slow = slowSimulator(70_000);
     const pass = computeCommand(snapshot, NOW, {

@@ -62,3 +62,16 @@ describe("schedulerSimulator over schedule()", () => {
     expect(() => simulator.simulate({ snapshot: { nodePools: [pool], nodes: [n] }, pods: [], removedNodes: new Set() })).toThrow(/node a: NodeInfo\.stateNode must hold the registered Node/);
   });
 });
+
+describe("schedulerSimulator cancellation", () => {
+  const simulator = schedulerSimulator(schedule, { nodePools: [pool as never], instanceTypes: catalog });
+  it("passes `cancelled` to the solve and reports a stopped simulation", () => {
+    const snapshot = { nodePools: [pool], nodes: [mkNode("a", ["500m"]), mkNode("b", ["1"])] };
+    const pods = snapshot.nodes[0]!.pods;
+    const stopped = simulator.simulate({ snapshot, pods, removedNodes: new Set(["a"]), cancelled: () => true });
+    expect(stopped.cancelled).toBe(true);
+    const done = simulator.simulate({ snapshot, pods, removedNodes: new Set(["a"]), cancelled: () => false });
+    expect(done.cancelled).toBeUndefined();
+    expect(done.unschedulable).toEqual([]);
+  });
+});
