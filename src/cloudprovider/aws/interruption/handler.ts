@@ -1,7 +1,8 @@
 // Processes one batch of interruption messages. Crash-safety: a message is deleted only after every action it
 // implies succeeded, so a crash (or a failed API call) leaves it on the queue to be redelivered; actions are
 // idempotent (cordoning an already-disrupting NodeClaim is a no-op), so duplicates are harmless. Unknown or
-// malformed messages and events for instances we do not manage are logged and deleted.
+// malformed messages and events for instances we do not manage are logged and deleted. `actOnInterruption` is the
+// action on one event, shared with the instance-status controller (Karpenter's InterruptionHandler).
 import { parseInterruptionMessage, type InterruptionEvent } from "./messages";
 
 export interface QueueMessage {
