@@ -15,8 +15,7 @@ import type { Requirement, Requirements } from "../apis/requirements";
 
 /**
  * Keys an instance type has an opinion on: a type lacking such a label means "DoesNotExist" (e.g. gpu-name). The
- * capacity-reservation labels belong to reserved offerings, not types (checked when a NodeClaim is finalized and
- * launched).
+ * capacity-reservation labels belong to offerings, not types (offeringMatches).
  */
 const NOT_TYPE_KEYS = new Set([
   LabelNodePool,
@@ -32,12 +31,43 @@ export function isTypeKey(key: string): boolean {
   return WellKnownLabels.has(key) && !NOT_TYPE_KEYS.has(key);
 }
 
-export function offeringMatches(o: Offering, reqs: Requirements): boolean {
-  return offeringMatchesReq(o, reqs.get(LabelTopologyZone), reqs.get(LabelCapacityType));
+/** The requirements an offering is matched against: zone, capacity type and the capacity-reservation labels. */
+export interface OfferingReqs {
+  z?: Requirement;
+  ct?: Requirement;
+  rid?: Requirement;
+  rtype?: Requirement;
+  rint?: Requirement;
 }
 
-function offeringMatchesReq(o: Offering, z: Requirement | undefined, ct: Requirement | undefined): boolean {
-  return o.available && (!z || z.has(o.zone)) && (!ct || ct.has(o.capacityType));
+export function offeringReqs(reqs: Requirements): OfferingReqs {
+  return {
+    z: reqs.get(LabelTopologyZone),
+    ct: reqs.get(LabelCapacityType),
+    rid: reqs.get(LabelCapacityReservationID),
+    rtype: reqs.get(LabelCapacityReservationType),
+    rint: reqs.get(LabelCapacityReservationInterruptible),
+  };
+}
+
+export function offeringMatches(o: Offering, reqs: Requirements): boolean {
+  return offeringMatchesReq(o, offeringReqs(reqs));
+}
+
+/**
+ * As Karpenter's offering requirements: a reserved offering carries its reservation's id, type and interruptible
+ * labels, every other offering none of them (DoesNotExist), so `capacity-reservation-id In [cr-1]` keeps only cr-1's
+ * offerings while bin-packing and pricing.
+ */
+export function offeringMatchesReq(o: Offering, q: OfferingReqs): boolean {
+  if (!o.available || (q.z && !q.z.has(o.zone)) || (q.ct && !q.ct.has(o.capacityType))) return false;
+  if (!q.rid && !q.rtype && !q.rint) return true;
+  const r = o.reservation;
+  return (
+    (!q.rid || q.rid.allows(r?.id)) &&
+    (!q.rtype || q.rtype.allows(r?.type)) &&
+    (!q.rint || q.rint.allows(r ? String(r.interruptible) : undefined))
+  );
 }
 
 /** Why the type cannot satisfy `reqs`, or undefined. */
@@ -51,19 +81,17 @@ export function typeIncompatibility(it: InstanceType, reqs: Requirements): strin
     const v = it.labels[r.key];
     if (v === undefined ? !r.allowsAbsent() : !r.has(v)) return `${r.key}=${v ?? "<absent>"} not in ${r}`;
   }
-  const z = reqs.get(LabelTopologyZone);
-  const ct = reqs.get(LabelCapacityType);
-  if (!it.offerings.some((o) => offeringMatchesReq(o, z, ct)))
+  const q = offeringReqs(reqs);
+  if (!it.offerings.some((o) => offeringMatchesReq(o, q)))
     return "no available offering in the allowed zones/capacity types";
   return undefined;
 }
 
 export function cheapestOffering(it: InstanceType, reqs: Requirements, capacityType?: string): Offering | undefined {
   let best: Offering | undefined;
-  const z = reqs.get(LabelTopologyZone);
-  const ct = reqs.get(LabelCapacityType);
+  const q = offeringReqs(reqs);
   for (const o of it.offerings) {
-    if (!offeringMatchesReq(o, z, ct) || (capacityType && o.capacityType !== capacityType)) continue;
+    if (!offeringMatchesReq(o, q) || (capacityType && o.capacityType !== capacityType)) continue;
     if (!best || o.price < best.price || (o.price === best.price && o.zone < best.zone)) best = o;
   }
   return best;
@@ -82,13 +110,12 @@ export function sortByPrice(types: InstanceType[], reqs: Requirements): Instance
 /** Distinct values of `key` across the types (zone / capacity type from matching offerings); stops at `limit`. */
 export function valuesOf(types: InstanceType[], key: string, reqs: Requirements, limit = Infinity): Set<string> {
   const out = new Set<string>();
-  const z = reqs.get(LabelTopologyZone);
-  const ct = reqs.get(LabelCapacityType);
+  const q = offeringReqs(reqs);
   for (const t of types) {
     if (out.size >= limit) break;
     if (key === LabelTopologyZone || key === LabelCapacityType) {
       for (const o of t.offerings)
-        if (offeringMatchesReq(o, z, ct)) out.add(key === LabelTopologyZone ? o.zone : o.capacityType);
+        if (offeringMatchesReq(o, q)) out.add(key === LabelTopologyZone ? o.zone : o.capacityType);
     } else if (key === LabelPlacementGroupPartition && t.partitions) {
       for (const p of t.partitions) out.add(p);
     } else if (t.labels[key] !== undefined) out.add(t.labels[key]!);

@@ -5,7 +5,15 @@ import * as L from "../apis/labels";
 import { addResources, fits, formatResources, subtractResources, type ResourceMap } from "../apis/quantity";
 import { Requirement, Requirements } from "../apis/requirements";
 import type { InstanceType } from "../cloudprovider/types";
-import { cheapestOffering, minValuesViolation, relaxMinValues, truncate, typeIncompatibility } from "./instancetypes";
+import {
+  cheapestOffering,
+  minValuesViolation,
+  offeringMatchesReq,
+  offeringReqs,
+  relaxMinValues,
+  truncate,
+  typeIncompatibility,
+} from "./instancetypes";
 import type { NodeClaimTemplate } from "./nodeClaimTemplate";
 import { podRequirements, type PodCtx } from "./podContext";
 import { hostPortsConflict, untoleratedTaint, type HostPort } from "./pods";
@@ -355,11 +363,9 @@ function withVolumeAlternatives<T>(
 
 /** Whether some type has an available offering of capacity type `ct` within reqs' zones and capacity types. */
 function offersCapacityType(types: InstanceType[], reqs: Requirements, ct: string): boolean {
-  const cts = reqs.get(L.LabelCapacityType);
-  if (cts && !cts.has(ct)) return false;
-  const z = reqs.get(L.LabelTopologyZone);
+  const q = offeringReqs(reqs);
   for (const t of types)
-    for (const o of t.offerings) if (o.available && o.capacityType === ct && (!z || z.has(o.zone))) return true;
+    for (const o of t.offerings) if (o.capacityType === ct && offeringMatchesReq(o, q)) return true;
   return false;
 }
 

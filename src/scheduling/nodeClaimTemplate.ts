@@ -5,7 +5,7 @@ import * as L from "../apis/labels";
 import { addResources, parseResources, subtractResources, type ResourceMap } from "../apis/quantity";
 import { Requirements } from "../apis/requirements";
 import type { InstanceType } from "../cloudprovider/types";
-import { sortByPrice, typeIncompatibility } from "./instancetypes";
+import { offeringMatchesReq, offeringReqs, sortByPrice, typeIncompatibility } from "./instancetypes";
 import { applyOverlays } from "./overlay";
 import { podRequirements } from "./podContext";
 import { maxCapacity } from "./solveContext";
@@ -188,13 +188,10 @@ export class NodeClaimTemplate {
 function scanOfferedDomains(types: InstanceType[], reqs: Requirements): OfferedDomains {
   const zones = new Set<string>(),
     cts = new Set<string>();
+  const q = offeringReqs(reqs);
   for (const t of types)
     for (const o of t.offerings)
-      if (
-        o.available &&
-        reqs.get(L.LabelTopologyZone)?.has(o.zone) !== false &&
-        reqs.get(L.LabelCapacityType)?.has(o.capacityType) !== false
-      ) {
+      if (offeringMatchesReq(o, q)) {
         zones.add(o.zone);
         cts.add(o.capacityType);
       }

@@ -78,7 +78,7 @@ export class SolveContext {
       m = new Map();
       this.domainCache.set(options, m);
     }
-    const k = `${key}|${reqs.get(L.LabelTopologyZone)?.toString() ?? ""}|${reqs.get(L.LabelCapacityType)?.toString() ?? ""}`;
+    const k = `${key}|${priceKey(reqs)}`;
     let v = m.get(k);
     if (!v) {
       const bound = universe && universe !== options ? this.offeredDomains(universe, key, reqs).length : Infinity;
@@ -123,11 +123,15 @@ export function maxAllocatable(types: InstanceType[]): ResourceMap {
   return m;
 }
 
-/** Key of the requirements a price depends on (zone and capacity type). */
+/** Key of the requirements a price depends on (zone, capacity type and, when set, the reservation labels). */
 export function priceKey(reqs: Requirements): string {
   const z = reqs.get(L.LabelTopologyZone);
   const ct = reqs.get(L.LabelCapacityType);
-  return `${z ? z.toString() : ""}|${ct ? ct.toString() : ""}`;
+  const key = `${z ? z.toString() : ""}|${ct ? ct.toString() : ""}`;
+  const r = [L.LabelCapacityReservationID, L.LabelCapacityReservationType, L.LabelCapacityReservationInterruptible]
+    .map((k) => reqs.get(k)?.toString() ?? "")
+    .join("|");
+  return r === "||" ? key : `${key}|${r}`;
 }
 
 /** Growth threshold of a claim opened with these compatible types: 1.5x their 10th-percentile unit price. */

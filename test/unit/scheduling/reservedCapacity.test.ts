@@ -1,7 +1,8 @@
 // Reserved capacity in the scheduler, modelled on Karpenter's scheduling suite ("Reserved Capacity") and its
 // ReservationManager: a near-free reserved offering draws the plan to its instance type; each NodeClaim that holds a
 // slot is pinned to `reserved` and the reservation id, a reservation never backs more NodeClaims than it has room
-// for (the rest are planned on-demand), and a pool that does not allow `reserved` ignores it.
+// for (the rest are planned on-demand), and a pool that does not allow `reserved` ignores it; reservation id/type
+// requirements select offerings while bin-packing (a reserved offering has its reservation's labels, others none).
 import { reservedOffering } from "../../../src/cloudprovider/aws/reservedOfferings";
 import type { InstanceType } from "../../../src/cloudprovider/types";
 import { catalog, nodePool, pod, pods, run } from "./helpers";
@@ -57,5 +58,42 @@ describe("reserved capacity in the scheduler", () => {
     const types = withReservation("m5.4xlarge", "cr-1", 0);
     const r = run({ instanceTypes: types, nodePools: [pool(["reserved", "on-demand"])], pods: [pod({ name: "p", cpu: "12" })] });
     expect(r.newNodeClaims[0]!.capacityType).toBe("on-demand");
+  });
+});
+
+describe("capacity-reservation requirements while bin-packing (offering labels, as Karpenter's offering requirements)", () => {
+  const two = () => withReservation("m5.xlarge", "cr-2", 1, withReservation("m5.large", "cr-1", 1));
+  const wants = (key: string, values: string[], name = "p") => pod({ name, affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key, operator: "In", values }] }] } } } });
+
+  it("a pod requiring one reservation is planned only on that reservation's offerings", () => {
+    const r = run({ instanceTypes: two(), nodePools: [pool(["reserved", "on-demand"])], pods: [wants(RID, ["cr-2"])] });
+    expect(r.unschedulable).toEqual([]);
+    const [c] = r.newNodeClaims;
+    expect(c).toMatchObject({ capacityType: "reserved", instanceType: "m5.xlarge" });
+    expect(c!.instanceTypeOptions.map((t) => t.name)).toEqual(["m5.xlarge"]);
+    expect(req(c!, RID)).toEqual(["cr-2"]);
+  });
+
+  it("with that reservation full the pod is unschedulable: no other offering carries its id (not planned on-demand)", () => {
+    const full = withReservation("m5.xlarge", "cr-2", 0, withReservation("m5.large", "cr-1", 1));
+    const r = run({ instanceTypes: full, nodePools: [pool(["reserved", "on-demand"])], pods: [wants(RID, ["cr-2"])] });
+    expect(r.newNodeClaims).toEqual([]);
+    expect(r.unschedulable.map((u) => u.key)).toEqual(["default/p"]);
+  });
+
+  it("a reservation-type requirement no reservation meets leaves the pod unschedulable", () => {
+    const r = run({ instanceTypes: two(), nodePools: [pool(["reserved", "on-demand"])], pods: [wants("karpenter.k8s.aws/capacity-reservation-type", ["capacity-block"])] });
+    expect(r.newNodeClaims).toEqual([]);
+    expect(r.unschedulable).toHaveLength(1);
+  });
+
+  it("a pod that must avoid reservations (reservation-id DoesNotExist) cannot use a reserved-only NodePool; on-demand serves it", () => {
+    const avoid = () => pod({ name: "p", affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: RID, operator: "DoesNotExist" }] }] } } } });
+    const types = withReservation("m5.4xlarge", "cr-1", 5);
+    const only = run({ instanceTypes: types, nodePools: [pool(["reserved"])], pods: [avoid()] });
+    expect(only.newNodeClaims).toEqual([]);
+    expect(only.unschedulable).toHaveLength(1);
+    const both = run({ instanceTypes: types, nodePools: [pool(["reserved", "on-demand"])], pods: [avoid()] });
+    expect(both.newNodeClaims.map((c) => [c.capacityType, req(c, RID)])).toEqual([["on-demand", undefined]]);
   });
 });
