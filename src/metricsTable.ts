@@ -196,6 +196,13 @@ export const METRICS = {
     help: "Total cost of the nodepool from Karpenter's perspective. Units are determined by the cloud provider. Not an authoritative source for billing. Includes modifications due to NodeOverlays",
     labels: ["nodepool"],
   },
+  /** A pool's cost could not be computed: its instance types (prices) did not resolve (Karpenter's GetInstanceTypes error). */
+  nodePoolsCostTrackerErrors: {
+    type: "counter",
+    name: "karpenter_nodepools_cost_tracker_errors_total",
+    help: "Number of errors encountered during cost tracking operations. Labeled by nodepool and nodeclaim.",
+    labels: ["nodepool"],
+  },
   /**
    * Karpenter's labels. Karpenter sets one series per pod; capsicum by default leaves `name` and `owner` empty
    * and counts the pods of each remaining label set (METRICS_PODS_STATE_PER_POD=true restores one per pod).

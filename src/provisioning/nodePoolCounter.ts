@@ -125,16 +125,27 @@ export function nodePoolCost(state: ClusterState, nodePool: string, catalog: rea
   const byName = new Map(catalog.map((it) => [it.name, it]));
   let cost = 0;
   for (const nc of state.nodeClaimsOfPool(nodePool)) {
-    const l = nc.metadata.labels ?? {};
-    const type = l["node.kubernetes.io/instance-type"];
-    const zone = l["topology.kubernetes.io/zone"];
-    const capacityType = l["karpenter.sh/capacity-type"];
-    if (!type || !zone || !capacityType) continue;
-    const offering = byName.get(type)?.offerings.find((o) => o.zone === zone && o.capacityType === capacityType);
+    const key = offeringKey(nc);
+    if (!key) continue;
+    const offering = byName
+      .get(key.type)
+      ?.offerings.find((o) => o.zone === key.zone && o.capacityType === key.capacityType);
     cost += offering?.price ?? 0;
   }
   return cost;
 }
+
+/** The offering a NodeClaim launched with, once it carries Karpenter's cost labels (NecessaryLabels). */
+function offeringKey(nc: { metadata: { labels?: Record<string, string> } }): { type: string; zone: string; capacityType: string } | undefined {
+  const l = nc.metadata.labels ?? {};
+  const type = l["node.kubernetes.io/instance-type"];
+  const zone = l["topology.kubernetes.io/zone"];
+  const capacityType = l["karpenter.sh/capacity-type"];
+  return type && zone && capacityType ? { type, zone, capacityType } : undefined;
+}
+
+const hasLaunchedNodeClaims = (state: ClusterState, nodePool: string): boolean =>
+  state.nodeClaimsOfPool(nodePool).some((nc) => offeringKey(nc) !== undefined);
 
 /** A deleted NodePool's series go with it (Karpenter's metric store drops them on NotFound). */
 export async function forgetNodePoolMetrics(metrics: Metrics, nodePool: string): Promise<void> {
@@ -171,6 +182,9 @@ export async function updateNodePoolStatus(
     catalog = deps.instanceTypes ? await deps.instanceTypes(np as KubeObject) : undefined;
   } catch {
     catalog = undefined; // an unresolved catalog is the NodeClassReady condition's story, not a validation failure
+    // As Karpenter's ClusterCost, whose GetInstanceTypes error fails adding a launched NodeClaim: one error per
+    // attempt to price a pool that has launched NodeClaims (nothing to price otherwise).
+    if (hasLaunchedNodeClaims(deps.state, name)) deps.metrics.nodePoolsCostTrackerErrors.inc({ nodepool: name });
   }
   // An unresolved catalog keeps the last cost: the pool's prices are unknown, not zero.
   if (catalog) deps.metrics.nodePoolsCost.set({ nodepool: name }, nodePoolCost(deps.state, name, catalog));

@@ -75,3 +75,34 @@ describe("karpenter_nodepools_cost_total", () => {
     await mc.controllers.stop();
   });
 });
+
+describe("karpenter_nodepools_cost_tracker_errors_total", () => {
+  it("counts a pool whose launched NodeClaims cannot be priced (its instance types do not resolve); the cost keeps its last value", async () => {
+    const mc = await miniCluster({
+      seed: async (c) => {
+        await c.create(Kinds.EC2NodeClass, nodeClass());
+        await c.create(Kinds.NodePool, nodePool("default", { limits: { cpu: "100" } }));
+        await c.create(Kinds.NodePool, nodePool("idle", { limits: { cpu: "100" } }));
+      },
+    });
+    const m = mc.controllers.metrics;
+    const errors = async (pool: string) =>
+      (await m.nodePoolsCostTrackerErrors.get()).values.find((v) => v.labels.nodepool === pool)?.value ?? 0;
+    const cost = async () => (await m.nodePoolsCost.get()).values.find((v) => v.labels.nodepool === "default")?.value;
+    await mc.client.create(Kinds.Pod, pendingPod("web"));
+    await mc.tick(1_500);
+    await mc.tick(1_000);
+    const priced = await cost();
+    expect(priced).toBeGreaterThan(0);
+    expect(await errors("default")).toBe(0);
+
+    mc.cloud.getInstanceTypes = async () => {
+      throw new Error("DescribeInstanceTypes: RequestLimitExceeded");
+    };
+    await mc.tick(60_000);
+    expect(await errors("default")).toBeGreaterThan(0);
+    expect(await errors("idle")).toBe(0); // nothing launched there: nothing to price
+    expect(await cost()).toBe(priced);
+    await mc.controllers.stop();
+  });
+});
