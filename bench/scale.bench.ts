@@ -177,6 +177,10 @@ async function sandboxParts(basic: boolean, soakMinutes: number): Promise<void> 
       ...b.timeline.map((t) => [t.stage, t.by, String(t.n), f1(t.firstS), f1(t.p50S), f1(t.lastS)]),
     ]);
   }
+  if (r.basic?.midRun.length)
+    console.log(
+      `\nwatcher module mid-run (BENCH_INSPECT_EVERY_S, no forced GC; MB rss/heapUsed/heapTotal/external): ${r.basic.midRun.map((i) => `${f0(i.rssMB)}/${f0(i.heapUsedMB)}/${f0(i.heapTotalMB)}/${f0(i.externalMB)}`).join(" ")}`,
+    );
   if (r.inspections) {
     console.log(
       "\nBENCH_INSPECT: each process after the run, full GC first (MB; top = heap snapshot's largest groups by self size)",

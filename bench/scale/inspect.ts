@@ -3,7 +3,7 @@
 // process.memoryUsage() and, with a heap snapshot, the largest live object groups by constructor (self size).
 // One process at a time (they all take port 9229); each closes its inspector again before the next.
 // A CLI, run by the bench in a child with NODE_OPTIONS=--experimental-websocket (Node 20's WebSocket client; no
-// dependency): `NODE_OPTIONS=--experimental-websocket tsx bench/scale/inspect.ts <pid> [--snapshot]` prints JSON.
+// dependency): `NODE_OPTIONS=--experimental-websocket tsx bench/scale/inspect.ts <pid> [--snapshot] [--no-gc]` prints JSON.
 import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -61,7 +61,10 @@ function summarise(snapshot: string, n: number): Inspection["top"] {
     .map(([what, g]) => ({ what, count: g.count, mb: g.bytes / MB }));
 }
 
-export async function inspectProcess(pid: number, opts: { snapshot: boolean; top?: number }): Promise<Inspection> {
+export async function inspectProcess(
+  pid: number,
+  opts: { snapshot: boolean; top?: number; gc?: boolean },
+): Promise<Inspection> {
   process.kill(pid, "SIGUSR1");
   const ws = new WebSocket(await debuggerUrl(15_000));
   await new Promise((r, j) => {
@@ -83,7 +86,8 @@ export async function inspectProcess(pid: number, opts: { snapshot: boolean; top
     });
   try {
     await call("HeapProfiler.enable");
-    await call("HeapProfiler.collectGarbage");
+    // gc: false reads the heap as it is (mid-run: the garbage not yet collected is part of the RSS too).
+    if (opts.gc !== false) await call("HeapProfiler.collectGarbage");
     const res = (await call("Runtime.evaluate", {
       expression: "JSON.stringify(process.memoryUsage())",
       returnByValue: true,
@@ -113,17 +117,22 @@ export async function inspectProcess(pid: number, opts: { snapshot: boolean; top
 }
 
 /** Runs this file as a child (see the header): the bench's own process has no WebSocket on Node 20. */
-export async function inspectInChild(pid: number, snapshot: boolean): Promise<Inspection> {
+export async function inspectInChild(pid: number, snapshot: boolean, gc = true): Promise<Inspection> {
   const tsx = join(__dirname, "..", "..", "node_modules", ".bin", "tsx");
-  const { stdout } = await promisify(execFile)(tsx, [__filename, String(pid), ...(snapshot ? ["--snapshot"] : [])], {
-    env: { ...process.env, NODE_OPTIONS: "--experimental-websocket --max-old-space-size=4096" },
-    maxBuffer: 16 * MB,
-    timeout: 300_000,
-  });
+  const { stdout } = await promisify(execFile)(
+    tsx,
+    [__filename, String(pid), ...(snapshot ? ["--snapshot"] : []), ...(gc ? [] : ["--no-gc"])],
+    {
+      env: { ...process.env, NODE_OPTIONS: "--experimental-websocket --max-old-space-size=4096" },
+      maxBuffer: 16 * MB,
+      timeout: 300_000,
+    },
+  );
   return JSON.parse(stdout);
 }
 
 if (require.main === module)
-  void inspectProcess(Number(process.argv[2]), { snapshot: process.argv.includes("--snapshot") }).then((r) =>
-    console.log(JSON.stringify(r)),
-  );
+  void inspectProcess(Number(process.argv[2]), {
+    snapshot: process.argv.includes("--snapshot"),
+    gc: !process.argv.includes("--no-gc"),
+  }).then((r) => console.log(JSON.stringify(r)));

@@ -24,6 +24,7 @@ const HZ = 100; // USER_HZ on Linux
 type Obj = any;
 
 interface Proc {
+  comm: string;
   pid: number;
   ppid: number;
   pgrp: number;
@@ -43,11 +44,13 @@ function groupProcesses(groups: Map<number, string>): Proc[] {
     } catch {
       continue;
     }
+    const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")); // field 2
     const f = stat.slice(stat.lastIndexOf(")") + 2).split(" "); // fields from 3 (state) on
     const pgrp = Number(f[2]); // field 5
     if (!groups.has(pgrp)) continue;
     // field 4: ppid; 24: rss pages; 14 + 15: utime + stime
     out.push({
+      comm,
       pid: Number(d),
       ppid: Number(f[1]),
       pgrp,
@@ -295,6 +298,8 @@ export interface BasicResult {
   cpuSeconds: number;
   load: string;
   timeline: Stage[];
+  /** BENCH_INSPECT_EVERY_S samples of the watcher's module process, in time order. */
+  midRun: Inspection[];
 }
 
 /** (a) Karpenter's e2e "basic" shape, pending at once. */
@@ -318,6 +323,20 @@ export async function basic(e: Env): Promise<BasicResult> {
   // every 250 ms blocked the node agent (same process) most of the time and took CPU from the module.
   const names = async (args: string[]) =>
     (await e.kubectlAsync(["get", ...args, "-o", "name"])).split("\n").filter(Boolean).length;
+  // BENCH_INSPECT_EVERY_S: the watcher's module process read mid-run (memoryUsage without a forced GC), so the
+  // report says whether its peak RSS is JS heap or memory outside it. Off by default: each read costs a process.
+  const midRun: Inspection[] = [];
+  const every = Number(process.env.BENCH_INSPECT_EVERY_S ?? 0) * 1000;
+  let sampling = every > 0;
+  const sampler = (async () => {
+    while (sampling) {
+      await new Promise((r) => setTimeout(r, every));
+      const p = groupProcesses(moduleGroups(e.module)).find(
+        (x) => x.comm === "node" && x.pid !== x.pgrp && /^(watcher|module) /.test(x.role),
+      );
+      if (p && sampling) midRun.push(await inspectInChild(p.pid, false, false).catch(() => undefined as never));
+    }
+  })();
   const reached = await waitFor(
     "1,000 pods Running",
     async () => {
@@ -334,6 +353,8 @@ export async function basic(e: Env): Promise<BasicResult> {
     () => false,
   );
   const toAll = reached ? Date.now() - t0 : NaN;
+  sampling = false;
+  await sampler;
   const claims = list(e, ["nodeclaims"]);
   // How fast the control plane itself made the pods (kube-controller-manager's ReplicaSet controller, at its
   // client's default 20 requests/s): the part of "to all Running" no autoscaler can shorten.
@@ -370,6 +391,7 @@ export async function basic(e: Env): Promise<BasicResult> {
     cpuSeconds: e.meter.cpuSeconds() - cpu0,
     load: readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" "),
     timeline: stages,
+    midRun: midRun.filter(Boolean),
   };
 }
 
@@ -431,7 +453,8 @@ export async function soak(e: Env, minutes: number): Promise<SoakResult> {
  */
 async function inspectAll(e: Env): Promise<Record<string, Inspection>> {
   const out: Record<string, Inspection> = {};
-  for (const p of groupProcesses(moduleGroups(e.module))) {
+  // Node processes only: SIGUSR1 would kill another (pepr dev's esbuild service is in its group).
+  for (const p of groupProcesses(moduleGroups(e.module)).filter((x) => x.comm === "node")) {
     const k = `${p.role} ${p.pid === p.pgrp ? "entrypoint" : "module"} (pid ${p.pid})`;
     out[k] = await inspectInChild(p.pid, p.pid !== p.pgrp || e.mode === "dev").catch(
       (err) => ({ error: String(err) }) as unknown as Inspection,
