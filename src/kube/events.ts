@@ -37,7 +37,9 @@ export interface EventRecorderOptions {
 }
 
 export class EventRecorder {
-  private readonly seen = new Map<string, { until: number }>();
+  private readonly seen = new Map<string, Seen>();
+  /** `seen`'s object-event entries again, by name, namespace, kind, reason and message id (see `recent`). */
+  private readonly byParts: Nest = new Map();
   private readonly seenOwn = new Map<string, { until: number }>();
   private tokens: number;
   private lastRefill: number;
@@ -58,13 +60,19 @@ export class EventRecorder {
    * Records an event unless it duplicates a recent one (within `o.dedupeMs`, else the recorder's window) or the rate
    * limit is exhausted. Returns whether it was sent.
    */
-  publish(ev: EventSpec, o: { dedupeMs?: number } = {}): boolean {
+  publish(ev: EventSpec, o?: { dedupeMs?: number }): boolean {
     const now = this.clock.now();
+    // Events with their own (longer) window are kept apart: `seen` relies on one window for its age-ordered eviction.
+    const own = o?.dedupeMs !== undefined && o.dedupeMs !== (this.opts.dedupeMs ?? 120_000);
+    const { kind, namespace = "", name } = ev.involved;
+    const msg = ev.dedupeValues ? "" : this.messageId(ev.message);
+    if (!own && !ev.dedupeValues) {
+      const hit = this.recent(name, namespace, kind, ev.reason, msg);
+      if (hit !== undefined && now < hit.until) return false;
+    }
     const key = ev.dedupeValues
       ? `${ev.reason.toLowerCase()}-${ev.dedupeValues.join("-")}`
-      : `${ev.involved.kind}/${ev.involved.namespace ?? ""}/${ev.involved.name}/${ev.reason}/${this.messageId(ev.message)}`;
-    // Events with their own (longer) window are kept apart: `seen` relies on one window for its age-ordered eviction.
-    const own = o.dedupeMs !== undefined && o.dedupeMs !== (this.opts.dedupeMs ?? 120_000);
+      : `${kind}/${namespace}/${name}/${ev.reason}/${msg}`;
     const last = own ? this.seenOwn.get(key) : this.seen.get(key);
     if (last !== undefined && now < last.until) return false;
     this.refill(now);
@@ -75,10 +83,15 @@ export class EventRecorder {
     this.tokens -= 1;
     if (own) {
       for (const [k, v] of this.seenOwn) if (v.until <= now) this.seenOwn.delete(k);
-      this.seenOwn.set(key, { until: now + o.dedupeMs! });
+      this.seenOwn.set(key, { until: now + o!.dedupeMs! });
     } else {
-      this.seen.delete(key);
-      this.seen.set(key, { until: now + (this.opts.dedupeMs ?? 120_000) });
+      this.forget(key);
+      const entry: Seen = { until: now + (this.opts.dedupeMs ?? 120_000) };
+      if (!ev.dedupeValues) {
+        entry.parts = [name, namespace, kind, ev.reason, msg];
+        setPath(this.byParts, entry.parts, entry);
+      }
+      this.seen.set(key, entry);
       this.evict(now);
     }
     const ts = new Date(now).toISOString();
@@ -134,7 +147,59 @@ export class EventRecorder {
     const max = this.opts.maxKeys ?? 10_000;
     for (const [k, t] of this.seen) {
       if (this.seen.size <= max && t.until > now) break; // one window: insertion order = expiry order
-      this.seen.delete(k);
+      this.forget(k);
     }
+  }
+
+  /** Drops a `seen` entry and its mirror in `byParts`. */
+  private forget(key: string): void {
+    const e = this.seen.get(key);
+    if (!e) return;
+    this.seen.delete(key);
+    if (e.parts) deletePath(this.byParts, e.parts);
+  }
+
+  /**
+   * The `seen` entry of an object event, found from the strings the caller already has: a batch publishes a
+   * FailedScheduling event for each of thousands of pending pods, nearly all duplicates, and building each one's
+   * key string to look it up was most of the event path's cost (and garbage).
+   */
+  private recent(name: string, ns: string, kind: string, reason: string, msg: string): Seen | undefined {
+    const a = this.byParts.get(name) as Nest | undefined;
+    const b = a?.get(ns) as Nest | undefined;
+    const c = b?.get(kind) as Nest | undefined;
+    const d = c?.get(reason) as Nest | undefined;
+    return d?.get(msg) as Seen | undefined;
+  }
+}
+
+interface Seen {
+  until: number;
+  /** An object event's name, namespace, kind, reason and message id: its path in `byParts`. */
+  parts?: readonly string[];
+}
+type Nest = Map<string, Nest | Seen>;
+
+function setPath(root: Nest, parts: readonly string[], v: Seen): void {
+  let m = root;
+  for (let i = 0; i < parts.length - 1; i++) {
+    let next = m.get(parts[i]!) as Nest | undefined;
+    if (!next) m.set(parts[i]!, (next = new Map()));
+    m = next;
+  }
+  m.set(parts[parts.length - 1]!, v);
+}
+
+/** Removes the leaf and every map it leaves empty (pods come and go: no empty maps left behind). */
+function deletePath(root: Nest, parts: readonly string[]): void {
+  const trail: Nest[] = [root];
+  for (let i = 0; i < parts.length - 1; i++) {
+    const next = trail[i]!.get(parts[i]!) as Nest | undefined;
+    if (!next) return;
+    trail.push(next);
+  }
+  for (let i = parts.length - 1; i >= 0; i--) {
+    trail[i]!.delete(parts[i]!);
+    if (trail[i]!.size > 0) break;
   }
 }

@@ -1,5 +1,5 @@
 // What one solve shares between its existing nodes, planned NodeClaims and NodeClaim templates: the topology
-// counts, the options, and caches of offering prices, offered domains and pod requests (valid for one solve:
+// counts, the options, and caches of offering prices and offered domains (valid for one solve:
 // instance-type arrays are immutable, so they are keyed by identity).
 import * as L from "../apis/labels";
 import { fits, type ResourceMap } from "../apis/quantity";
@@ -17,7 +17,6 @@ const priceTables = new Map<string, PriceTable>();
 
 export class SolveContext {
   private readonly domainCache = new WeakMap<InstanceType[], Map<string, string[]>>();
-  private readonly reqCache = new WeakMap<Pod, ResourceMap>();
   /** minValues must hold (Strict, the default); BestEffort relaxes it. */
   readonly strictMinValues: boolean;
 
@@ -88,13 +87,9 @@ export class SolveContext {
     return v;
   }
 
+  /** podRequests, memoised per pod object across solves (a per-solve copy of that cache cost a WeakMap insert per pod). */
   requestsOf(p: Pod): ResourceMap {
-    let r = this.reqCache.get(p);
-    if (!r) {
-      r = podRequests(p);
-      this.reqCache.set(p, r);
-    }
-    return r;
+    return podRequests(p);
   }
 }
 

@@ -49,6 +49,20 @@ describe("EventRecorder", () => {
     expect(client.events.map((e) => e.message)).toEqual([reason("x"), reason("y"), reason("x"), reason("x")]);
   });
 
+  it("forgets the oldest events beyond maxKeys (they are sent again), keeps the newer ones deduplicated", () => {
+    const clock = new FakeClock();
+    const r = new EventRecorder(new MemoryKubeClient(clock), { clock, dedupeMs: 60_000, maxKeys: 3, burst: 100 });
+    const on = (name: string, msg = "Failed to schedule pod, no") => ({ involved: { kind: "Pod", name, namespace: "ns" }, type: "Warning" as const, reason: "FailedScheduling", message: msg });
+    for (const n of ["a", "b", "c", "d"]) expect(r.publish(on(n))).toBe(true);
+    expect(r.publish(on("a"))).toBe(true); // evicted by d: sent again (and now evicts b)
+    expect(r.publish(on("b"))).toBe(true);
+    expect(r.publish(on("d"))).toBe(false);
+    expect(r.publish(on("a"))).toBe(false);
+    // the same object and reason with another message, and the same message for another kind, are other events
+    expect(r.publish(on("a", "Failed to schedule pod, other"))).toBe(true);
+    expect(r.publish({ ...on("a"), involved: { kind: "NodeClaim", name: "a" } })).toBe(true);
+  });
+
   it("rate-limits bursts beyond the token bucket and refills over time", async () => {
     const clock = new FakeClock();
     const r = new EventRecorder(new MemoryKubeClient(clock), { clock, burst: 5, ratePerSecond: 1 });
