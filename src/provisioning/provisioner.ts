@@ -14,6 +14,7 @@ import type { SchedulingInput, SchedulingOptions, SchedulingResult, Pod } from "
 import { createNodeClaim } from "./createNodeClaim";
 import { buildSchedulingInput } from "./schedulingInput";
 import type { EngineDeps } from "../kube/deps";
+import type { InvolvedObject } from "../kube/events";
 
 /** NodeClaims of one batch created at once (bounds the burst on the apiserver and the admission webhook). */
 const CREATE_CONCURRENCY = 32;
@@ -345,14 +346,22 @@ function inFlightName(state: ClusterState, name: string): string {
   return state.stateNodeForNode(name)?.nodeClaimName ?? name;
 }
 
-function podRef(p: KubeObject) {
-  return {
-    apiVersion: "v1",
-    kind: "Pod",
-    name: p.metadata.name,
-    namespace: p.metadata.namespace ?? "default",
-    uid: p.metadata.uid,
-  };
+// Per pod object (the state replaces pods, never mutates them; the recorder copies what it sends): every batch
+// publishes a FailedScheduling event for each pod of the backlog, nearly all of them duplicates it drops.
+const podRefs = new WeakMap<KubeObject, InvolvedObject>();
+function podRef(p: KubeObject): InvolvedObject {
+  let ref = podRefs.get(p);
+  if (!ref) {
+    ref = {
+      apiVersion: "v1",
+      kind: "Pod",
+      name: p.metadata.name!,
+      namespace: p.metadata.namespace ?? "default",
+      uid: p.metadata.uid,
+    };
+    podRefs.set(p, ref);
+  }
+  return ref;
 }
 
 /** Reschedulable pods (not daemonset/node-owned, not terminating or finished) on nodes whose NodeClaim is deleting, unbound. */
