@@ -42,10 +42,11 @@ function start(): void {
   running.catch(() => undefined);
 }
 
-// Graceful shutdown where the module process itself gets SIGTERM (`pepr dev`, `npm start`): stop taking work, let
-// in-flight reconciles finish, close the metrics server. In a deployed pod it never does: PID 1 is Pepr 1.1.4's
-// controller.js, which forks the module and does not forward signals, so a pod stop ends the module with its PID
-// namespace (SIGKILL). Nothing depends on this handler: every step is idempotent and resumed by the next process
+// Graceful shutdown when the module process gets SIGTERM (dist/'s pods, whose PID 1 is the module itself through
+// scripts/module-entry.cjs; `pepr dev`; `npm start`): stop taking work, let in-flight reconciles finish, close the
+// metrics server (Pepr's own handler closes its HTTPS server and exits 143). Under `npx pepr deploy` PID 1 is
+// Pepr's controller.js, which forks the module and does not forward signals, so a pod stop ends the module with
+// its PID namespace. Nothing depends on this handler: every step is idempotent and resumed by the next process
 // (the chaos e2e kills the watcher with -9 mid scale-up, mid consolidation and at an interruption).
 process.once("SIGTERM", () => {
   const c = started;

@@ -31,7 +31,8 @@ export const WATCHER_NAME = `${NAME}-watcher`;
  * The two ServiceAccounts' rules. `package.json` → `pepr.rbac` declares everything the module does (Pepr's own
  * `pepr deploy` binds that union to one ServiceAccount); dist/ splits it. The admission pods (webhooks) get only
  * what capabilities/admission.ts and src/webhook call; the watcher (controllers) gets the rest and never sees the
- * webhook's private key. Both run Pepr's store (PeprStore CRs in pepr-system) and apply its CRD at start.
+ * webhook's private key. Both run Pepr's store (PeprStore CRs in pepr-system); its CRD ships in capsicum.yaml, and dist/'s
+ * entry (scripts/module-entry.cjs) does not apply it as Pepr's does, so neither may touch CRDs.
  */
 const ADMISSION_RULES: Obj[] = [
   // NodePool review: "EC2NodeClass not found yet" warning (policies/lookups cachedExistence).
@@ -57,7 +58,7 @@ const ADMISSION_ONLY = new Set([
   "mutatingwebhookconfigurations",
   "validatingwebhookconfigurations",
 ]);
-/** Both pods: Pepr's controller entrypoint applies the PeprStore CRD (by name: create cannot be). */
+/** Pepr's controller entrypoint applies the PeprStore CRD; dist/'s own entry does not (the CRD ships in capsicum.yaml). */
 const isPeprStoreCrd = (r: Obj) => r.resources.includes("customresourcedefinitions");
 /** Namespaced resources whose name-restricted rules belong in a Role in pepr-system, not the ClusterRole. */
 const MODULE_NAMESPACE_ONLY = new Set(["secrets"]);
@@ -117,9 +118,16 @@ function rbac(clusterRole: Obj): { admission: Rbac; watcher: Rbac } {
   for (const r of admission)
     if (!covered(all, r))
       throw new Error(`admission rule ${JSON.stringify(r)} is not in package.json pepr.rbac (pepr deploy needs it)`);
-  const crd = all.filter(isPeprStoreCrd);
-  const watcher = all.filter((r) => isPeprStoreCrd(r) || !r.resources.some((res: string) => ADMISSION_ONLY.has(res)));
-  return { admission: split([...admission, ...crd]), watcher: split(watcher) };
+  const watcher = all.filter((r) => !isPeprStoreCrd(r) && !r.resources.some((res: string) => ADMISSION_ONLY.has(res)));
+  return { admission: split(admission), watcher: split(watcher) };
+}
+
+function entryArgs(args: string[]): string[] {
+  if (args.length !== 2 || args[0] !== "/app/node_modules/pepr/dist/controller.js")
+    throw new Error(
+      `unexpected Pepr container args ${JSON.stringify(args)}: scripts/module-entry.cjs expects [controller.js, hash]`,
+    );
+  return [ENTRY_ARG, args[1]!];
 }
 
 const settingsEnvFrom = [{ configMapRef: { name: SETTINGS_CONFIGMAP } }];
@@ -173,7 +181,8 @@ function deployment(src: Obj, role: "admission" | "watcher"): Obj {
       name: c.name,
       image: IMAGE,
       imagePullPolicy: "IfNotPresent",
-      args: c.args,
+      // Pepr's [controller.js, <hash>] → [our entry, <hash>]: one process per pod (scripts/module-entry.cjs).
+      args: entryArgs(c.args),
       env,
       envFrom: settingsEnvFrom,
       ports:
@@ -301,7 +310,16 @@ export function transform(docs: Obj[]): Obj[] {
 /** Kubernetes rejects a Secret over 1 MiB of data, so the module must fit in one (Pepr ships it gzipped, base64). */
 export const SECRET_LIMIT_BYTES = 1024 * 1024;
 
-function moduleSecret(secret: Obj): Obj {
+/** The pods' entry (scripts/module-entry.cjs): unpacks and checks the module as Pepr's entrypoint, then runs it in-process. */
+export const MODULE_ENTRY = "capsicum-entry.js";
+const ENTRY_ARG = `/app/load/${MODULE_ENTRY}`;
+
+function moduleSecret(src: Obj): Obj {
+  const secret = structuredClone(src);
+  secret.data = {
+    ...secret.data,
+    [MODULE_ENTRY]: readFileSync(join(__dirname, "module-entry.cjs")).toString("base64"),
+  };
   const bytes = Object.values((secret.data ?? {}) as Record<string, string>).reduce((n, v) => n + v.length, 0);
   if (bytes > SECRET_LIMIT_BYTES)
     throw new Error(

@@ -2,24 +2,11 @@
 // buckets (pkg/metrics and the controllers' metrics.go files, and the AWS provider's), so Karpenter dashboards and
 // alerts work unchanged. src/metrics.ts builds a registry from it with one typed accessor per entry.
 import { WellKnownLabels } from "./apis/labels";
+import { DURATION_BUCKETS, type MetricDefinition } from "./metricDefinitions";
+import { AWS_PROVIDER_METRICS } from "./metricsTableAws";
 
-export type MetricType = "counter" | "gauge" | "histogram" | "summary";
-export interface MetricDefinition {
-  readonly type: MetricType;
-  readonly name: string;
-  readonly help: string;
-  readonly labels?: readonly string[];
-  /** Histograms only; prom-client's default buckets (Prometheus' DefBuckets) when absent. */
-  readonly buckets?: readonly number[];
-  /** Summaries only: the quantiles. */
-  readonly percentiles?: readonly number[];
-}
+export { DURATION_BUCKETS, type MetricDefinition, type MetricType } from "./metricDefinitions";
 
-/** Karpenter's DurationBuckets (pkg/metrics). */
-export const DURATION_BUCKETS = [
-  0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.25, 1.5, 1.75,
-  2.0, 2.5, 3.0, 3.5, 4.0, 4.5, 5, 6, 7, 8, 9, 10, 15, 20, 25, 30, 40, 50, 60, 120, 150, 300, 450, 600,
-];
 /** Karpenter's SummaryObjectives: quantiles 0, .5, .9, .99, 1. */
 const SUMMARY_OBJECTIVES = [0, 0.5, 0.9, 0.99, 1];
 
@@ -437,71 +424,6 @@ export const METRICS = {
     labels: ["reason", "consolidation_type"],
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
   },
-  interruptionReceivedMessages: {
-    type: "counter",
-    name: "karpenter_interruption_received_messages_total",
-    help: "Count of messages received from the SQS queue. Broken down by message type and whether the message was actionable.",
-    labels: ["message_type"],
-  },
-  interruptionDeletedMessages: {
-    type: "counter",
-    name: "karpenter_interruption_deleted_messages_total",
-    help: "Count of messages deleted from the SQS queue.",
-  },
-  interruptionMessageQueueDuration: {
-    type: "histogram",
-    name: "karpenter_interruption_message_queue_duration_seconds",
-    help: "Amount of time an interruption message is on the queue before it is processed by karpenter.",
-    buckets: DURATION_BUCKETS,
-  },
-  interruptionInstanceStatusUnhealthy: {
-    type: "counter",
-    name: "karpenter_interruption_instance_status_unhealthy_total",
-    help: "Count of unique unhealthy instance statuses detected from EC2 DescribeInstanceStatus. Broken down by status check category.",
-    labels: ["category"],
-  },
-  /** The AWS provider's: each failed CreateFleet offering, each failed TerminateInstances. */
-  instanceLaunchFailures: {
-    type: "counter",
-    name: "karpenter_cloudprovider_instance_launch_failures_total",
-    help: "Number of instance launch (CreateFleet offering) failures, dimensioned by availability zone, zone ID, capacity type, and launch failure reason.",
-    labels: ["zone", "zone_id", "capacity_type", "reason"],
-  },
-  instanceTerminationFailures: {
-    type: "counter",
-    name: "karpenter_cloudprovider_instance_termination_failures_total",
-    help: "Number of instance termination (TerminateInstances) failures, dimensioned by availability zone and zone ID.",
-    labels: ["zone", "zone_id"],
-  },
-  /** The AWS provider's: set as a launch template is created, dropped with the EC2NodeClass's templates. */
-  ec2NodeClassUserDataBytes: {
-    type: "gauge",
-    name: "karpenter_ec2nodeclasses_userdata_bytes",
-    help: "Size in bytes of the rendered user data (raw, pre-base64) for the EC2NodeClass",
-    labels: ["nodeclass"],
-  },
-  instanceTypeOfferingAvailable: {
-    type: "gauge",
-    name: "karpenter_cloudprovider_instance_type_offering_available",
-    help: "Instance type offering availability, based on instance type, capacity type, and zone",
-    labels: ["instance_type", "capacity_type", "zone"],
-  },
-  instanceTypeOfferingPriceEstimate: {
-    type: "gauge",
-    name: "karpenter_cloudprovider_instance_type_offering_price_estimate",
-    help: "Instance type offering estimated hourly price used when making informed decisions on node cost calculation, based on instance type, capacity type, and zone.",
-    labels: ["instance_type", "capacity_type", "zone"],
-  },
-  instanceTypeCpuCores: {
-    type: "gauge",
-    name: "karpenter_cloudprovider_instance_type_cpu_cores",
-    help: "VCPUs cores for a given instance type.",
-    labels: ["instance_type"],
-  },
-  instanceTypeMemoryBytes: {
-    type: "gauge",
-    name: "karpenter_cloudprovider_instance_type_memory_bytes",
-    help: "Memory, in bytes, for a given instance type.",
-    labels: ["instance_type"],
-  },
+  // The AWS provider's (interruption, launches, instance types): metricsTableAws.ts.
+  ...AWS_PROVIDER_METRICS,
 } as const satisfies Record<string, MetricDefinition>;

@@ -40,9 +40,11 @@ describe("dist/ (the committed artefact)", () => {
     // No 64-hex API path (the module Secret's key carries the sha256 of the code, which is public).
     const hex = [...all.matchAll(/\b[0-9a-f]{64}\b/g)].map((m) => m[0]);
     const moduleHash = docs.find((d) => d.metadata.name === "pepr-capsicum-module");
-    const hash = Object.keys(moduleHash.data)[0].replace(/^module-|\.js\.gz$/g, "");
+    const hash = Object.keys(moduleHash.data)
+      .find((k) => k.endsWith(".js.gz"))!
+      .replace(/^module-|\.js\.gz$/g, "");
     expect(new Set(hex)).toEqual(new Set([hash]));
-    expect(decodedSecrets).toEqual([`module-${hash}.js.gz`]);
+    expect(decodedSecrets).toEqual([`module-${hash}.js.gz`, "capsicum-entry.js"]);
     const tls = get("Secret", "pepr-capsicum-tls");
     expect(tls.data).toBeUndefined();
     for (const kind of ["MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"]) {
@@ -117,7 +119,8 @@ describe("dist/ (the committed artefact)", () => {
     for (const [g, r] of [["", "persistentvolumeclaims"], ["", "persistentvolumes"], ["storage.k8s.io", "volumeattachments"], ["storage.k8s.io", "csinodes"], ["", "namespaces"]])
       for (const v of ["create", "patch", "delete"]) expect([r, v, allows(cluster, g!, r!, v)]).toEqual([r, v, false]);
     expect(allows(cluster, "apiextensions.k8s.io", "customresourcedefinitions", "create")).toBe(false);
-    expect(allows(cluster, "apiextensions.k8s.io", "customresourcedefinitions", "patch", "peprstores.pepr.dev")).toBe(true);
+    // The PeprStore CRD ships in capsicum.yaml; dist/'s entry does not apply it as Pepr's controller.js does.
+    expect(allows(cluster, "apiextensions.k8s.io", "customresourcedefinitions", "patch", "peprstores.pepr.dev")).toBe(false);
     expect(allows(cluster, "apiextensions.k8s.io", "customresourcedefinitions", "patch", "nodepools.karpenter.sh")).toBe(false);
     expect(allows(ns, "pepr.dev", "peprstores", "watch")).toBe(true);
   });
@@ -152,7 +155,8 @@ describe("dist/ (the committed artefact)", () => {
 
   it("is generated from package.json pepr.rbac: every declared rule is held by one of the two ServiceAccounts", () => {
     const admissionOnly = ["secrets", "configmaps", "mutatingwebhookconfigurations", "validatingwebhookconfigurations"];
-    for (const rule of pkg.pepr.rbac) {
+    // Except the PeprStore CRD's: only Pepr's controller.js applies it (`pepr deploy`); dist/'s entry does not.
+    for (const rule of pkg.pepr.rbac.filter((r: any) => !r.resources.includes("customresourcedefinitions"))) {
       const admission = rule.resources.some((r: string) => admissionOnly.includes(r));
       const where = rule.resources.includes("secrets") ? admNs : admission ? admCluster : cluster;
       for (const res of rule.resources)
@@ -164,6 +168,8 @@ describe("dist/ (the committed artefact)", () => {
   it("runs non-root on a read-only root filesystem with probes, resources and the settings ConfigMap", () => {
     const settings = get("ConfigMap", "capsicum-settings");
     expect(Object.keys(settings.data)).toEqual(expect.arrayContaining(["CLUSTER_NAME", "AWS_REGION", "FEATURE_GATES", "METRICS_PORT"]));
+    const moduleKey = Object.keys(get("Secret", "pepr-capsicum-module").data).find((k) => k.endsWith(".js.gz"))!;
+    const hash = moduleKey.replace(/^module-|\.js\.gz$/g, "");
     for (const name of ["pepr-capsicum", "pepr-capsicum-watcher"]) {
       const spec = get("Deployment", name).spec.template.spec;
       expect(spec.serviceAccountName).toBe(name);
@@ -176,7 +182,8 @@ describe("dist/ (the committed artefact)", () => {
       expect(c.envFrom).toEqual([{ configMapRef: { name: "capsicum-settings" } }]);
       expect(c.readinessProbe.httpGet.path).toBe("/healthz");
       expect(c.livenessProbe.httpGet.path).toBe("/healthz");
-      expect(c.args[0]).toBe("/app/node_modules/pepr/dist/controller.js");
+      // dist/'s own entry, shipped in the module Secret: it checks the module's hash and runs it in-process.
+      expect(c.args).toEqual(["/app/load/capsicum-entry.js", hash]);
     }
     const metrics = get("Service", "capsicum-metrics");
     expect(metrics.spec.ports[0].port).toBe(8080);
