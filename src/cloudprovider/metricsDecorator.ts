@@ -34,7 +34,7 @@ export function withCloudProviderMetrics(cloud: CloudProvider, metrics: Metrics,
       }
     };
   const measured: Partial<CloudProvider> = {
-    create: timed("Create", (nc) => cloud.create(nc)),
+    create: timed("Create", (nc, opts) => (opts ? cloud.create(nc, opts) : cloud.create(nc))),
     delete: timed("Delete", (nc) => cloud.delete(nc)),
     get: timed("Get", (id) => cloud.get(id)),
     list: timed("List", () => cloud.list()),

@@ -24,6 +24,15 @@ export interface ReservationDetails {
   capacity: number;
 }
 
+/** What the controller adds to a launch (Karpenter AWS's Create reads the same from its instance-type store). */
+export interface CreateOptions {
+  /**
+   * The NodeClaim's NodePool's NodeOverlays applied to the catalog the launch chooses from: overlaid prices order
+   * (and prioritize) the fleet's options, overlaid capacity lets them fit the NodeClaim's extended resources.
+   */
+  instanceTypes?: <T extends InstanceType>(types: T[]) => T[];
+}
+
 /** One instance type as the scheduler sees it (Karpenter's cloudprovider.InstanceType). */
 export interface InstanceType {
   name: string;
@@ -205,7 +214,7 @@ export interface CloudProvider {
   /** The node class's drift-hash annotations (hash + version); the nodeclass.hash controller writes them. */
   nodeClassHashAnnotations?(nodeClass: NodeClassObject): Record<string, string>;
   /** Launch one instance for the NodeClaim. Idempotent: a retry for the same NodeClaim returns the existing instance. */
-  create(nodeClaim: NodeClaimLike): Promise<LaunchResult>;
+  create(nodeClaim: NodeClaimLike, opts?: CreateOptions): Promise<LaunchResult>;
   /** Terminate the NodeClaim's instance. Throws NodeClaimNotFoundError once it is gone, so callers retry until then. */
   delete(nodeClaim: NodeClaimLike): Promise<void>;
   get(providerID: string): Promise<CloudInstance>;

@@ -3,7 +3,7 @@
 import type { Drainer } from "../lifecycle/finalize";
 import { reconcileNodeClaim } from "../lifecycle/nodeClaimLifecycle";
 import type { EngineDeps } from "../kube/deps";
-import type { CloudProvider } from "../cloudprovider/types";
+import type { CloudProvider, CreateOptions } from "../cloudprovider/types";
 import type { NodeOverlayController } from "../provisioning/nodeOverlays";
 import type { Settings } from "../settings";
 import { reconcileQueue, type Controller } from "./controller";
@@ -29,6 +29,14 @@ export function nodeClaimLifecycle(
     drain: o.drain,
     registrationTtlMs: o.settings.registrationTtlMs,
     overlayCapacity: (pool: string, type: string) => o.overlays().evaluation?.capacityFor(pool, type),
+    // As Karpenter AWS's Create: the launch chooses among the pool's instance types with its NodeOverlays applied.
+    overlayLaunch: (pool: string): CreateOptions | undefined => {
+      const ev = o.overlays().evaluation;
+      const np = deps.state.nodePools.get(pool);
+      if (!ev || !np || !ev.touches(pool)) return undefined;
+      const labels = np.spec.template.metadata?.labels;
+      return { instanceTypes: (types) => ev.apply({ name: pool, labels }, types) as typeof types };
+    },
     random: o.random,
     log: deps.log.child({ controller: name }),
   };

@@ -6,6 +6,7 @@
 // at any point resumes from the conditions already written.
 import type { NodeClaim } from "../apis/generated/nodeclaims";
 import { CloudProvider, InsufficientCapacityError, LaunchResult, NodeClassNotReadyError } from "../cloudprovider/types";
+import type { CreateOptions } from "../cloudprovider/types";
 import { isNodeReady } from "../kube/clusterState";
 import { JsonPatchOp, KubeObject, Kinds, isNotFound, jsonPointerEscape, rvGuard } from "../kube/client";
 import { ReconcileResult } from "../kube/workqueue";
@@ -44,8 +45,9 @@ export interface LifecycleDeps extends EngineDeps {
   cloud: CloudProvider;
   drain: Drainer;
   registrationTtlMs: number;
-  /** Extended-resource capacity NodeOverlays add to this pool's instance type (reported in status, as Karpenter). */
+  /** What NodeOverlays add to this pool's instance type (reported in status) and to its launches (as Karpenter). */
   overlayCapacity?: (nodePool: string, instanceType: string) => Record<string, string> | undefined;
+  overlayLaunch?: (nodePool: string) => CreateOptions | undefined;
   /** 0..1, for the jitter of launch retries (Math.random by default; tests pin it). */
   random?: () => number;
 }
@@ -249,7 +251,8 @@ async function launch(
   const conds = nc.status?.conditions as Condition[];
   let result: LaunchResult;
   try {
-    result = await deps.cloud.create(nc as never);
+    const opts = deps.overlayLaunch?.(nc.metadata.labels?.["karpenter.sh/nodepool"] ?? "");
+    result = await (opts ? deps.cloud.create(nc as never, opts) : deps.cloud.create(nc as never));
   } catch (err) {
     const msg = (err as Error).message ?? String(err);
     if (err instanceof InsufficientCapacityError) {

@@ -5,6 +5,7 @@ import { GetQueueUrlCommand } from "@aws-sdk/client-sqs";
 import {
   CloudInstance,
   CloudProvider,
+  CreateOptions,
   LaunchResult,
   NodeClaimLike,
   NodeClaimNotFoundError,
@@ -48,6 +49,7 @@ import { TtlCache, TTL } from "./ttlCache";
 import { ClusterInfo, ClusterInfoProvider } from "./cluster";
 import { ec2NodeClassHashAnnotations } from "../../apis/karpenterHash";
 import { FleetLauncher, type LaunchFailureRecorder } from "./launcher";
+import { priceOverlaid } from "./fleetRequest";
 import { driftReason, instanceTypeNotFound, placementGroupDrift, staticFieldsDrift } from "./drift";
 import { readFileSync } from "node:fs";
 import { CapacityReservationProvider } from "./capacityReservations";
@@ -372,18 +374,16 @@ export class AwsCloudProvider implements CloudProvider {
     return nc;
   }
 
-  async create(nodeClaim: NodeClaimLike): Promise<LaunchResult> {
+  async create(nodeClaim: NodeClaimLike, opts?: CreateOptions): Promise<LaunchResult> {
     const nc = await this.readyNodeClass(nodeClaim);
     const cluster = await this.clusterInfo();
     if (cluster.problem)
       throw new NodeClassNotReadyError(`EC2NodeClass "${nc.metadata.name}" is not ready: ${cluster.problem}`);
-    return this.launcher.launch(
-      nodeClaim,
-      nc,
-      cluster,
-      await this.getInstanceTypes(nc),
-      await this.placementGroupOf(nc),
-    );
+    // As Karpenter AWS: the NodeClaim's pool's NodeOverlays apply to the types the launch chooses from.
+    const base = await this.getInstanceTypes(nc);
+    const types = opts?.instanceTypes?.(base) ?? base;
+    const pg = await this.placementGroupOf(nc);
+    return this.launcher.launch(nodeClaim, nc, cluster, types, pg, priceOverlaid(nodeClaim, base, types));
   }
 
   /**

@@ -2,6 +2,9 @@
 import { createHash } from "node:crypto";
 import type { CreateFleetCommandInput, CreateFleetError, FleetLaunchTemplateConfigRequest } from "@aws-sdk/client-ec2";
 import type { LaunchOption } from "./launchOptions";
+import type { InstanceType } from "./catalog";
+import type { NodeClaimLike } from "../types";
+import { LabelInstanceType } from "../../apis/labels";
 
 export interface TemplateGroup {
   launchTemplateName: string;
@@ -40,6 +43,12 @@ export function buildCreateFleetInput(p: {
   groups: TemplateGroup[];
   tags: Record<string, string>;
   clientToken: string;
+  /**
+   * NodeOverlays changed the price of one of the NodeClaim's types: as Karpenter AWS (price-overlay-applied), each
+   * override's Priority is its overlaid price and EC2 follows it (prioritized / capacity-optimized-prioritized),
+   * since lowest-price and price-capacity-optimized would pick by EC2's own prices.
+   */
+  prioritized?: boolean;
   /** EC2NodeClass spec.context: CreateFleet's reserved-capacity context, passed as Karpenter passes it. */
   context?: string;
 }): CreateFleetCommandInput {
@@ -69,7 +78,12 @@ export function buildCreateFleetInput(p: {
     LaunchTemplateSpecification: { LaunchTemplateName: g.launchTemplateName, Version: "$Latest" },
     Overrides: [...g.options]
       .sort((a, b) => a.price - b.price || a.instanceType.name.localeCompare(b.instanceType.name))
-      .map((o) => ({ InstanceType: o.instanceType.name as never, SubnetId: o.subnetId, AvailabilityZone: o.zone })),
+      .map((o) => ({
+        InstanceType: o.instanceType.name as never,
+        SubnetId: o.subnetId,
+        AvailabilityZone: o.zone,
+        ...(p.prioritized ? { Priority: o.price } : {}),
+      })),
   }));
   const tags = tagList(p.tags);
   const input: CreateFleetCommandInput = {
@@ -84,9 +98,12 @@ export function buildCreateFleetInput(p: {
     ],
   };
   if (p.context) input.Context = p.context;
-  if (p.capacityType === "spot") input.SpotOptions = { AllocationStrategy: "price-capacity-optimized" };
+  if (p.capacityType === "spot")
+    input.SpotOptions = {
+      AllocationStrategy: p.prioritized ? "capacity-optimized-prioritized" : "price-capacity-optimized",
+    };
   else if (interruptible) input.ReservedCapacityOptions = { ReservationTypes: ["interruptible-capacity-reservation"] };
-  else if (!block) input.OnDemandOptions = { AllocationStrategy: "lowest-price" };
+  else if (!block) input.OnDemandOptions = { AllocationStrategy: p.prioritized ? "prioritized" : "lowest-price" };
   return input;
 }
 
@@ -118,4 +135,17 @@ export function parseFleetErrors(
       unfulfillable: UNFULFILLABLE_CAPACITY_CODES.has(code),
     };
   });
+}
+
+/**
+ * Whether NodeOverlays changed the price of one of the NodeClaim's instance types (Karpenter's
+ * karpenter.sh/price-overlay-applied): `overlaid` is `base` with the NodeClaim's pool's overlays applied.
+ */
+export function priceOverlaid(nodeClaim: NodeClaimLike, base: InstanceType[], overlaid: InstanceType[]): boolean {
+  if (overlaid === base) return false;
+  const req = nodeClaim.spec.requirements.find((r) => r.key === LabelInstanceType && r.operator === "In");
+  const names = req ? new Set(req.values ?? []) : undefined;
+  return overlaid.some(
+    (it, i) => (!names || names.has(it.name)) && it.offerings.some((o, j) => o.price !== base[i]?.offerings[j]?.price),
+  );
 }

@@ -71,6 +71,8 @@ export class FleetLauncher {
     cluster: ClusterInfo,
     catalog: InstanceType[],
     placementGroup?: PlacementGroup,
+    /** NodeOverlays priced the NodeClaim's types: EC2 launches in the overlaid order (prioritized strategies). */
+    prioritized = false,
   ): Promise<LaunchResult> {
     const existing = await this.deps.instances.findByNodeClaim(nodeClaim.metadata.name);
     if (existing) {
@@ -125,6 +127,7 @@ export class FleetLauncher {
         groups,
         tags,
         clientToken: token,
+        prioritized,
         // As Karpenter AWS: a NodeClaim whose minValues were relaxed launches without the class's context.
         context:
           nodeClaim.metadata.annotations?.[L.MinValuesRelaxedAnnotation] === "true" ? undefined : nc.spec.context,

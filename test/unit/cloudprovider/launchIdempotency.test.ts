@@ -6,7 +6,8 @@ import type { AwsClients } from "../../../src/cloudprovider/aws/clients";
 import { AwsCloudProvider } from "../../../src/cloudprovider/aws/awsCloudProvider";
 import { TOKEN_REUSE_WINDOW_MS } from "../../../src/cloudprovider/aws/launcher";
 import type { EC2NodeClassLike } from "../../../src/cloudprovider/aws/nodeClass";
-import type { NodeClaimLike } from "../../../src/cloudprovider/types";
+import { InsufficientCapacityError, type CreateOptions, type NodeClaimLike } from "../../../src/cloudprovider/types";
+import { applyOverlays } from "../../../src/scheduling/overlay";
 import { readyNodeClass } from "./launchingFakeEc2";
 
 class FakeEc2 {
@@ -185,5 +186,51 @@ describe("CreateFleet Context and MIN_VALUES_POLICY=BestEffort", () => {
     expect((await launch({ "karpenter.sh/nodeclaim-min-values-relaxed": "true" })).Context).toBeUndefined();
     expect((await launch({ "karpenter.sh/nodeclaim-min-values-relaxed": "false" })).Context).toBe("ctx-0123");
     expect((await launch()).Context).toBe("ctx-0123");
+  });
+});
+
+describe("NodeOverlays at launch (Karpenter AWS's Create applies the NodeClaim's pool's overlays)", () => {
+  const IT = "node.kubernetes.io/instance-type";
+  const withOverlay = (spec: Record<string, unknown>): CreateOptions => ({
+    instanceTypes: (types) =>
+      applyOverlays(types, [{ apiVersion: "karpenter.sh/v1alpha1", kind: "NodeOverlay", metadata: { name: "o" }, spec } as never], { name: "default" }) as typeof types,
+  });
+  const overrides = (input: Record<string, any>): Array<Record<string, any>> => input.LaunchTemplateConfigs.flatMap((c: any) => c.Overrides);
+
+  test("a surcharge on the cheapest type: EC2 is asked in the overlaid order, prioritized, each override's Priority its overlaid price", async () => {
+    const plain = new FakeEc2();
+    expect((await provider(plain).create(nodeClaim)).instanceType).toBe("c5.large");
+    expect(plain.fleetCalls[0]!.OnDemandOptions).toEqual({ AllocationStrategy: "lowest-price" });
+    expect(overrides(plain.fleetCalls[0]!).some((o) => "Priority" in o)).toBe(false);
+
+    const ec2 = new FakeEc2();
+    const surcharge = withOverlay({ requirements: [{ key: IT, operator: "In", values: ["c5.large"] }], priceAdjustment: "+1000%" });
+    expect((await provider(ec2).create(nodeClaim, surcharge)).instanceType).toBe("m5.large");
+    const input = ec2.fleetCalls[0]!;
+    expect(input.OnDemandOptions).toEqual({ AllocationStrategy: "prioritized" });
+    const os = overrides(input);
+    expect(os[0]!.InstanceType).toBe("m5.large");
+    const c5 = os.find((o) => o.InstanceType === "c5.large")!.Priority;
+    const m5 = os.find((o) => o.InstanceType === "m5.large")!.Priority;
+    expect(c5).toBeCloseTo(0.085 * 11, 6);
+    expect(m5).toBeCloseTo(0.096, 6);
+  });
+
+  test("a capacity overlay lets a NodeClaim requesting an extended resource launch the overlaid family; without it nothing fits", async () => {
+    const widgets: NodeClaimLike = {
+      ...nodeClaim,
+      metadata: { ...nodeClaim.metadata, name: "default-w1", uid: "w1-uid" },
+      spec: { ...nodeClaim.spec, resources: { requests: { cpu: "500m", "example.com/widget": "1" } } },
+    };
+    await expect(provider(new FakeEc2()).create(widgets)).rejects.toThrow(InsufficientCapacityError);
+    const ec2 = new FakeEc2();
+    const capacity = withOverlay({
+      requirements: [{ key: "karpenter.k8s.aws/instance-family", operator: "In", values: ["m5"] }],
+      capacity: { "example.com/widget": "4" },
+    });
+    expect((await provider(ec2).create(widgets, capacity)).instanceType).toBe("m5.large");
+    expect(new Set(overrides(ec2.fleetCalls[0]!).map((o) => o.InstanceType))).toEqual(new Set(["m5.large", "m5.xlarge"]));
+    // No price changed: EC2 keeps its own lowest-price choice.
+    expect(ec2.fleetCalls[0]!.OnDemandOptions).toEqual({ AllocationStrategy: "lowest-price" });
   });
 });

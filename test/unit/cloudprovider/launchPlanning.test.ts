@@ -92,6 +92,15 @@ describe("CreateFleet request", () => {
     expect(input.SpotOptions).toBeUndefined();
   });
 
+  test("prioritized (NodeOverlay prices): capacity-optimized-prioritized for spot, prioritized on-demand, each override's Priority its price", () => {
+    const spot = buildCreateFleetInput({ capacityType: "spot", groups, tags: {}, clientToken: "t", prioritized: true });
+    expect(spot.SpotOptions).toEqual({ AllocationStrategy: "capacity-optimized-prioritized" });
+    const od = buildCreateFleetInput({ capacityType: "on-demand", groups, tags: {}, clientToken: "t", prioritized: true });
+    expect(od.OnDemandOptions).toEqual({ AllocationStrategy: "prioritized" });
+    const prices = new Map(plan.options.map(o => [`${o.instanceType.name}/${o.subnetId}`, o.price]));
+    for (const o of od.LaunchTemplateConfigs!.flatMap(c => c.Overrides!)) expect(o.Priority).toBe(prices.get(`${o.InstanceType}/${o.SubnetId}`));
+  });
+
   test("the client token depends on the NodeClaim and the attempt only, never on the (prunable) options", () => {
     expect(clientToken("uid-1")).toBe(clientToken("uid-1", 0));
     expect(clientToken("uid-1")).not.toBe(clientToken("uid-2"));

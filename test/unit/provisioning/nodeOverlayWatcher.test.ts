@@ -5,13 +5,20 @@
 import { loadCatalog } from "../../../src/cloudprovider/aws/catalog";
 import type { EC2NodeClassLike } from "../../../src/cloudprovider/aws/nodeClass";
 import { planObjects } from "../../../src/cli/plan";
+import type { CreateOptions, NodeClaimLike } from "../../../src/cloudprovider/types";
 import { Kinds, KubeObject } from "../../../src/kube/client";
 import { FakeClock } from "../../../src/kube/clock";
 import { cond, FakeCloud, miniCluster, nodeClass, nodePool, pendingPod } from "../lifecycle/fakes";
 
+/** What the lifecycle handed the last cloud.create (the pool's overlays for the launch). */
+let lastCreate: { nodeClaim: NodeClaimLike; opts?: CreateOptions } | undefined;
 class CatalogCloud extends FakeCloud {
   override async getInstanceTypes(nc?: EC2NodeClassLike) {
     return loadCatalog({ region: "us-east-1", kubelet: nc?.spec.kubelet as never });
+  }
+  override async create(nc: NodeClaimLike, opts?: CreateOptions) {
+    lastCreate = { nodeClaim: nc, opts };
+    return super.create(nc);
   }
 }
 
@@ -46,8 +53,7 @@ async function cluster(objs: { overlays?: KubeObject[]; pods?: KubeObject[]; gat
   return mc;
 }
 
-const firstType = (nc: KubeObject): string =>
-  nc.spec.requirements.find((r: { key: string }) => r.key === IT).values[0];
+const firstType = (nc: KubeObject): string => nc.spec.requirements.find((r: { key: string }) => r.key === IT).values[0];
 const claims = (mc: Awaited<ReturnType<typeof cluster>>) => mc.client.objects(Kinds.NodeClaim);
 
 describe("NodeOverlay in the running controller", () => {
@@ -61,7 +67,9 @@ describe("NodeOverlay in the running controller", () => {
   it("a price overlay makes the watcher launch the type it discounts", async () => {
     const target = baseline === "r5.4xlarge" ? "r5.8xlarge" : "r5.4xlarge";
     const mc = await cluster({
-      overlays: [overlay("discount", { requirements: [{ key: IT, operator: "In", values: [target] }], price: "0.00001" })],
+      overlays: [
+        overlay("discount", { requirements: [{ key: IT, operator: "In", values: [target] }], price: "0.00001" }),
+      ],
     });
     expect(claims(mc)).toHaveLength(1);
     expect(firstType(claims(mc)[0]!)).toBe(target);
@@ -73,11 +81,39 @@ describe("NodeOverlay in the running controller", () => {
   it("a priceAdjustment surcharge on the cheapest type moves the launch away from it", async () => {
     const mc = await cluster({
       overlays: [
-        overlay("surcharge", { requirements: [{ key: IT, operator: "In", values: [baseline] }], priceAdjustment: "+500%" }),
+        overlay("surcharge", {
+          requirements: [{ key: IT, operator: "In", values: [baseline] }],
+          priceAdjustment: "+500%",
+        }),
       ],
     });
     expect(claims(mc)).toHaveLength(1);
     expect(firstType(claims(mc)[0]!)).not.toBe(baseline);
+  });
+
+  it("the launch itself chooses among the pool's overlaid types (as Karpenter AWS's Create): price and capacity", async () => {
+    const mc = await cluster({
+      pods: [widgetPod("w-0")],
+      overlays: [
+        overlay("surcharge", {
+          requirements: [{ key: IT, operator: "In", values: ["m5.large"] }],
+          priceAdjustment: "+1000%",
+        }),
+        overlay("widgets", {
+          requirements: [{ key: "karpenter.k8s.aws/instance-family", operator: "In", values: ["m5"] }],
+          capacity: { "example.com/widget": "4" },
+        }),
+      ],
+    });
+    expect(claims(mc)).toHaveLength(1);
+    expect(lastCreate?.nodeClaim.metadata.name).toBe(claims(mc)[0]!.metadata.name);
+    const base = loadCatalog({ region: "us-east-1" });
+    const launched = lastCreate!.opts!.instanceTypes!(base);
+    const m5 = launched.find((t) => t.name === "m5.large")!;
+    const before = base.find((t) => t.name === "m5.large")!;
+    expect(m5.offerings[0]!.price).toBeCloseTo(before.offerings[0]!.price * 11, 6);
+    expect(m5.allocatable["example.com/widget"]).toBe(4);
+    expect(launched.find((t) => t.name === "c5.large")!.allocatable["example.com/widget"]).toBeUndefined();
   });
 
   it("a capacity overlay makes a pod requesting an extended resource schedulable on the matching family only", async () => {
@@ -101,7 +137,9 @@ describe("NodeOverlay in the running controller", () => {
   it("the provisioner's scheduling input (shared with disruption) carries the overlaid prices", async () => {
     const target = "r5.4xlarge";
     const mc = await cluster({
-      overlays: [overlay("discount", { requirements: [{ key: IT, operator: "In", values: [target] }], price: "0.00001" })],
+      overlays: [
+        overlay("discount", { requirements: [{ key: IT, operator: "In", values: [target] }], price: "0.00001" }),
+      ],
     });
     const { input } = await mc.controllers.provisioner.schedulingInput([]);
     const it = input.instanceTypesByNodePool!["default"]!.find((t) => t.name === target)!;
@@ -114,7 +152,9 @@ describe("NodeOverlay in the running controller", () => {
     const target = baseline === "r5.4xlarge" ? "r5.8xlarge" : "r5.4xlarge";
     const mc = await cluster({
       gate: false,
-      overlays: [overlay("discount", { requirements: [{ key: IT, operator: "In", values: [target] }], price: "0.00001" })],
+      overlays: [
+        overlay("discount", { requirements: [{ key: IT, operator: "In", values: [target] }], price: "0.00001" }),
+      ],
     });
     expect(firstType(claims(mc)[0]!)).toBe(baseline);
     const o = await mc.client.get(Kinds.NodeOverlay, "discount");
@@ -128,7 +168,10 @@ describe("NodeOverlay in the running controller", () => {
       overlays: [
         // Equal weight: Karpenter evaluates the name later in the alphabet first, so "b-cheap" wins.
         overlay("b-cheap", { requirements: [{ key: IT, operator: "In", values: ["r5.4xlarge"] }], price: "0.00001" }),
-        overlay("a-cheaper", { requirements: [{ key: IT, operator: "In", values: ["r5.4xlarge", "r5.8xlarge"] }], price: "0.000001" }),
+        overlay("a-cheaper", {
+          requirements: [{ key: IT, operator: "In", values: ["r5.4xlarge", "r5.8xlarge"] }],
+          price: "0.000001",
+        }),
       ],
     });
     const a = await mc.client.get(Kinds.NodeOverlay, "a-cheaper");
@@ -144,8 +187,16 @@ describe("NodeOverlay in the running controller", () => {
   it("a higher weight overlay wins the price over a lower one without conflict", async () => {
     const mc = await cluster({
       overlays: [
-        overlay("low", { weight: 1, requirements: [{ key: IT, operator: "In", values: ["r5.4xlarge"] }], price: "0.00001" }),
-        overlay("high", { weight: 10, requirements: [{ key: IT, operator: "In", values: ["r5.4xlarge"] }], price: "50" }),
+        overlay("low", {
+          weight: 1,
+          requirements: [{ key: IT, operator: "In", values: ["r5.4xlarge"] }],
+          price: "0.00001",
+        }),
+        overlay("high", {
+          weight: 10,
+          requirements: [{ key: IT, operator: "In", values: ["r5.4xlarge"] }],
+          price: "50",
+        }),
       ],
     });
     expect(cond(await mc.client.get(Kinds.NodeOverlay, "low"), "ValidationSucceeded")).toBe("True");
@@ -154,7 +205,12 @@ describe("NodeOverlay in the running controller", () => {
 
   it("a runtime-invalid overlay is reported and the pool keeps provisioning", async () => {
     const mc = await cluster({
-      overlays: [overlay("bad", { requirements: [{ key: IT, operator: "In", values: ["r5.4xlarge"] }], priceAdjustment: "ten percent" })],
+      overlays: [
+        overlay("bad", {
+          requirements: [{ key: IT, operator: "In", values: ["r5.4xlarge"] }],
+          priceAdjustment: "ten percent",
+        }),
+      ],
     });
     expect(claims(mc)).toHaveLength(1);
     const v = (await mc.client.get(Kinds.NodeOverlay, "bad"))!.status.conditions.find(
@@ -178,7 +234,10 @@ describe("NodeOverlay in the running controller", () => {
   });
 
   it("capsicum plan over the same objects plans the same instance type as the watcher", async () => {
-    const ov = overlay("discount", { requirements: [{ key: IT, operator: "In", values: ["r5.4xlarge"] }], price: "0.00001" });
+    const ov = overlay("discount", {
+      requirements: [{ key: IT, operator: "In", values: ["r5.4xlarge"] }],
+      price: "0.00001",
+    });
     const mc = await cluster({ overlays: [ov] });
     const plan = planObjects({
       nodePools: [nodePool("default")],
