@@ -53,7 +53,7 @@ export function schedulerSimulator(
         node: nodeOf(n),
         pods: n.pods.filter((p) => p.pod !== undefined).map(podOf),
         markedForDeletion: n.markedForDeletion || removedNodes.has(n.name),
-        ...(n.stateNode ? { taints: n.stateNode.schedulingTaints() } : {}),
+        ...(n.stateNode ? { taints: n.stateNode.schedulingTaints(), allocatable: n.stateNode.allocatable() } : {}),
       }));
       const byKey = new Map(pods.map((p) => [`${p.namespace}/${p.name}`, p]));
       const options = cancelled ? { ...base.options, cancelled } : base.options;

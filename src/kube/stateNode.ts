@@ -4,7 +4,7 @@
 // so controllers read the pair, its bound pods and their requests, and its nomination without pairing themselves.
 import { isOwnedByDaemonSet, isTerminal } from "../apis/pods";
 import { podResourcesOrEmpty } from "../apis/podResources";
-import { addResources, type ResourceMap } from "../apis/quantity";
+import { addResources, parseQuantity, type ResourceMap } from "../apis/quantity";
 import type { NodeClaim } from "../apis/generated/nodeclaims";
 import { isKnownEphemeralTaint, LabelRegistered, matchTaint, TaintDisrupted } from "../lifecycle/constants";
 import type { KubeObject } from "./client";
@@ -24,6 +24,16 @@ export interface StateNodeSource {
   podsOnNode(nodeName: string): KubeObject[];
   readonly pods: ReadonlyMap<string, KubeObject>;
   nominationOf(nodeClaimName: string): Nomination | undefined;
+}
+
+/** Absent, unparsable or zero (Karpenter's resources.IsZero on a missing quantity). */
+function isZero(q: string | undefined): boolean {
+  if (q === undefined) return true;
+  try {
+    return parseQuantity(q) === 0;
+  } catch {
+    return true;
+  }
 }
 
 const conditionTrue = (nc: NodeClaim | undefined, type: string): boolean =>
@@ -114,13 +124,26 @@ export class StateNode {
     return this.labels()["karpenter.sh/nodepool"] ?? this.claimObj?.metadata.labels?.["karpenter.sh/nodepool"] ?? "";
   }
 
-  /** The Node's status once it joined, else what the NodeClaim's launch reported. */
+  /**
+   * Karpenter's StateNode.Capacity/Allocatable: the Node's status once initialized; before that the NodeClaim's
+   * launch figures fill every resource the Node reports as zero or not at all (a GPU or an overlay's extended
+   * resource appears on the Node only once its device plugin runs: until then the pods it was launched for must
+   * still fit it, or each batch would launch another node for them).
+   */
   capacity(): ResourceList {
-    return ((this.nodeObj ? this.nodeObj.status?.capacity : this.claimObj?.status?.capacity) ?? {}) as ResourceList;
+    return this.resources("capacity");
   }
   allocatable(): ResourceList {
-    return ((this.nodeObj ? this.nodeObj.status?.allocatable : this.claimObj?.status?.allocatable) ??
-      {}) as ResourceList;
+    return this.resources("allocatable");
+  }
+  private resources(field: "capacity" | "allocatable"): ResourceList {
+    const onNode = (this.nodeObj?.status?.[field] ?? undefined) as ResourceList | undefined;
+    const fromClaim = (this.claimObj?.status?.[field] ?? undefined) as ResourceList | undefined;
+    if (this.initialized() || !this.claimObj) return onNode ?? fromClaim ?? {};
+    if (!this.nodeObj) return fromClaim ?? {};
+    const out: ResourceList = { ...(onNode ?? {}) };
+    for (const [k, v] of Object.entries(fromClaim ?? {})) if (isZero(out[k])) out[k] = v;
+    return out;
   }
 
   /** Every pod bound to the Node (none while in flight), terminal ones included. */

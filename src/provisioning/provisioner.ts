@@ -120,6 +120,7 @@ export class Provisioner {
         pods: sn.pods() as unknown as Pod[],
         markedForDeletion: sn.markedForDeletion(),
         taints: sn.schedulingTaints(),
+        allocatable: sn.allocatable(),
       }));
     const inFlightNodeClaims = paired
       .filter((sn) => sn.inFlight())

@@ -186,7 +186,7 @@ export function buildNodeTargets(
     const name = n.node.metadata.name ?? "";
     const labels = { [L.LabelHostname]: name, ...(n.node.metadata.labels ?? {}) };
     const alloc = parseResources(
-      n.node.status?.allocatable ?? n.node.status?.capacity,
+      n.allocatable ?? n.node.status?.allocatable ?? n.node.status?.capacity,
       `Node ${name} status.allocatable`,
     );
     const schedulable = !n.markedForDeletion && !n.node.spec?.unschedulable;

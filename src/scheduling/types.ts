@@ -173,6 +173,8 @@ export interface ExistingNode {
   markedForDeletion?: boolean;
   /** The taints to schedule against (StateNode.schedulingTaints); the Node's own when absent. */
   taints?: Array<{ key: string; value?: string; effect: string }>;
+  /** What the pods may use (StateNode.allocatable: the NodeClaim's figures until initialized); the Node's when absent. */
+  allocatable?: Record<string, string>;
 }
 
 export interface InFlightNodeClaim {

@@ -178,3 +178,42 @@ describe("StateNode.schedulingTaints (Karpenter's StateNode.Taints)", () => {
     expect(s.stateNodeForNode("u1")!.schedulingTaints()).toEqual(starting);
   });
 });
+
+describe("StateNode capacity and allocatable (Karpenter's StateNode.Capacity/Allocatable)", () => {
+  const gpuClaim = (conditions: object[] = []): KubeObject => {
+    const c = claim("nc1", { providerID: pid("1"), conditions });
+    c.status.capacity = { cpu: "4", "nvidia.com/gpu": "1" };
+    c.status.allocatable = { cpu: "3900m", "nvidia.com/gpu": "1", "example.com/widget": "4" };
+    return c;
+  };
+  // The kubelet has registered; the device plugin has not yet advertised the GPU (zero) nor the widget (absent).
+  const earlyNode = () => {
+    const n = node("n1", { providerID: pid("1") });
+    n.status.capacity = { ...n.status.capacity, "nvidia.com/gpu": "0" };
+    n.status.allocatable = { ...n.status.allocatable, "nvidia.com/gpu": "0" };
+    return n;
+  };
+
+  it("until initialized, the NodeClaim's figures fill what the Node reports as zero or not at all", () => {
+    const s = new ClusterState();
+    s.apply("NodeClaim", gpuClaim(), "ADDED");
+    s.apply("Node", earlyNode(), "ADDED");
+    const sn = s.stateNodeForNode("n1")!;
+    expect(sn.allocatable()).toEqual({ cpu: "3920m", memory: "15Gi", "nvidia.com/gpu": "1", "example.com/widget": "4" });
+    expect(sn.capacity()).toEqual({ cpu: "4", memory: "16Gi", "nvidia.com/gpu": "1" });
+  });
+
+  it("once initialized, the Node's own status only", () => {
+    const s = new ClusterState();
+    s.apply("NodeClaim", gpuClaim([{ type: "Initialized", status: "True" }]), "ADDED");
+    s.apply("Node", earlyNode(), "ADDED");
+    const sn = s.stateNodeForNode("n1")!;
+    expect(sn.allocatable()).toEqual({ cpu: "3920m", memory: "15Gi", "nvidia.com/gpu": "0" });
+  });
+
+  it("a Node without a NodeClaim reports its own status", () => {
+    const s = new ClusterState();
+    s.apply("Node", earlyNode(), "ADDED");
+    expect(s.stateNodeForNode("n1")!.allocatable()["nvidia.com/gpu"]).toBe("0");
+  });
+});
