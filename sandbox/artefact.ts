@@ -1,6 +1,6 @@
 // Runs the built artefact (dist/capsicum.yaml) against the sandbox as a cluster would, without a container
 // runtime: every object except the Deployments is applied to the apiserver as it is; the Deployments' pods run
-// on this host as processes started from the pod spec (Pepr's controller entrypoint and the module from the
+// on this host as processes started from the pod spec (the entry in the module Secret, which loads the module from the
 // module Secret, the container's args, env and envFrom ConfigMap), authenticated as their ServiceAccount with a
 // TokenRequest token, and restarted like a pod when they exit.
 //

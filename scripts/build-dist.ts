@@ -196,17 +196,17 @@ function deployment(src: Obj, role: "admission" | "watcher"): Obj {
       startupProbe: { ...probe(30), periodSeconds: 5 },
       readinessProbe: probe(3),
       livenessProbe: probe(6),
-      // From `npm run bench -- scale` (README "Benchmarks"; a pod = Pepr's entrypoint + the module it forks, both
-      // with MODULE_RUNTIME_ENV), re-measured with the engine's pooled apiserver connection. Watcher: peak 368 MB on
-      // the sandbox in Karpenter's basic scale-out (1,000 pods; entrypoint 108 + module 276); the engine grows by
-      // ~150 from 1,000 to 20,000 pods and the Pod LIST (~4.2 KiB/pod) is parsed whole at start and every relist
-      // (~250 transient at 20,000). Request = the basic-shape peak, limit = peak + growth + LIST, + 50 %.
-      // Admission: peak 261, independent of the cluster's size: request = peak + 25 %, limit = 2.5 × peak.
+      // From `npm run bench -- scale` (README "Benchmarks"; a pod = one process, the module loaded by
+      // module-entry.cjs, with MODULE_RUNTIME_ENV). Watcher: peak 222 MB on the sandbox in Karpenter's basic
+      // scale-out (1,000 pods); the engine grows by ~150 from 1,000 to 20,000 pods and the Pod LIST (~4.2 KiB/pod)
+      // is parsed whole at start and every relist (~250 transient at 20,000). Request = the basic-shape peak
+      // (rounded up), limit = peak + growth + LIST, + 50 %. Admission: peak 159, independent of the cluster's size:
+      // request = peak + 25 %, limit = 2.5 × peak.
       // One solve is single-threaded: a 500m request, bursting to 2 cores.
       resources:
         role === "watcher"
-          ? { requests: { cpu: "500m", memory: "384Mi" }, limits: { cpu: "2", memory: "1152Mi" } }
-          : { requests: { cpu: "100m", memory: "320Mi" }, limits: { cpu: "1", memory: "640Mi" } },
+          ? { requests: { cpu: "500m", memory: "256Mi" }, limits: { cpu: "2", memory: "960Mi" } }
+          : { requests: { cpu: "100m", memory: "200Mi" }, limits: { cpu: "1", memory: "400Mi" } },
       securityContext: container,
       volumeMounts: [
         { name: "app", mountPath: "/app" },

@@ -67,7 +67,7 @@ class ProcessMeter {
   peakMB = 0;
   /** Peak RSS per role (watcher, admission; "module" for pepr dev's single process). */
   readonly peakByRole = new Map<string, number>();
-  /** Peak RSS per process: "<role> entrypoint" (the pod's PID 1, Pepr's controller.js) and "<role> module". */
+  /** Peak RSS per process: "<role> PID 1" (dist/'s module entry, or Pepr's controller.js) and "<role> forked". */
   readonly peakByProcess = new Map<string, number>();
   private readonly cpu = new Map<number, number>();
   private timer?: NodeJS.Timeout;
@@ -80,7 +80,7 @@ class ProcessMeter {
       rss += p.rssBytes;
       byRole.set(p.role, (byRole.get(p.role) ?? 0) + p.rssBytes / 2 ** 20);
       this.cpu.set(p.pid, p.cpuS);
-      const k = `${p.role} ${p.pid === p.pgrp ? "entrypoint" : "module"}`;
+      const k = `${p.role} ${p.pid === p.pgrp ? "PID 1" : "forked"}`;
       this.peakByProcess.set(k, Math.max(this.peakByProcess.get(k) ?? 0, p.rssBytes / 2 ** 20));
     }
     const rssMB = rss / 2 ** 20;
@@ -455,7 +455,7 @@ async function inspectAll(e: Env): Promise<Record<string, Inspection>> {
   const out: Record<string, Inspection> = {};
   // Node processes only: SIGUSR1 would kill another (pepr dev's esbuild service is in its group).
   for (const p of groupProcesses(moduleGroups(e.module)).filter((x) => x.comm === "node")) {
-    const k = `${p.role} ${p.pid === p.pgrp ? "entrypoint" : "module"} (pid ${p.pid})`;
+    const k = `${p.role} ${p.pid === p.pgrp ? "PID 1" : "forked"} (pid ${p.pid})`;
     out[k] = await inspectInChild(p.pid, p.pid !== p.pgrp || e.mode === "dev").catch(
       (err) => ({ error: String(err) }) as unknown as Inspection,
     );
