@@ -136,7 +136,9 @@ export function nodePoolCost(state: ClusterState, nodePool: string, catalog: rea
 }
 
 /** The offering a NodeClaim launched with, once it carries Karpenter's cost labels (NecessaryLabels). */
-function offeringKey(nc: { metadata: { labels?: Record<string, string> } }): { type: string; zone: string; capacityType: string } | undefined {
+function offeringKey(nc: {
+  metadata: { labels?: Record<string, string> };
+}): { type: string; zone: string; capacityType: string } | undefined {
   const l = nc.metadata.labels ?? {};
   const type = l["node.kubernetes.io/instance-type"];
   const zone = l["topology.kubernetes.io/zone"];
