@@ -11,13 +11,15 @@ import { watchConfig } from "./watchConfig";
 
 let running: Promise<Controllers> | undefined;
 let started: Controllers | undefined;
+/** Set by SIGTERM: the process is going away, nothing (re)starts. */
+let stopping = false;
 // A failed start (e.g. a 403 on the initial LIST) is retried on a timer with exponential backoff, not on the
 // next watch event: events arrive by the hundred and would otherwise hammer the apiserver. Events seen before
 // the start are not lost: the engine rebuilds its state from a LIST when it starts.
 const backoff = new Backoff({ initialMs: 1000, maxMs: 300_000 });
 
 function start(): void {
-  if (running) return;
+  if (running || stopping) return;
   running = Promise.resolve()
     .then(() => startControllers(loadSettings(process.env), { podWatch }))
     .then(
@@ -49,18 +51,27 @@ function start(): void {
 // its PID namespace. Nothing depends on this handler: every step is idempotent and resumed by the next process
 // (the chaos e2e kills the watcher with -9 mid scale-up, mid consolidation and at an interruption).
 process.once("SIGTERM", () => {
-  const c = started;
-  if (!c) return;
-  Log.info("SIGTERM: stopping capsicum controllers");
+  stopping = true; // no start after this one, not even a retry
+  // Admission processes never run controllers: nothing to say there.
+  if (!started && !running && process.env.PEPR_WATCH_MODE !== "true") return;
+  Log.info({ started: !!started }, "SIGTERM: stopping capsicum controllers");
+  // A start in progress (the engine starts on the first watch event) is waited for, then stopped too.
+  const current = started ? Promise.resolve(started) : running;
+  if (!current) return;
   const cap = setTimeout(() => Log.warn("controllers did not stop within 20 s"), 20_000);
   cap.unref();
-  c.stop().then(
-    () => {
-      clearTimeout(cap);
-      Log.info("capsicum controllers stopped");
-    },
-    (err) => Log.error({ err: String(err?.message ?? err) }, "stopping controllers failed"),
-  );
+  current
+    .then(
+      (c) => c.stop(),
+      () => undefined, // the start failed: nothing runs
+    )
+    .then(
+      () => {
+        clearTimeout(cap);
+        Log.info("capsicum controllers stopped");
+      },
+      (err) => Log.error({ err: String(err?.message ?? err) }, "stopping controllers failed"),
+    );
 });
 
 /** Pods come from the engine's own kfc watch (src/kube/podWatch.ts), not from Pepr bindings: see there why. */
