@@ -15,23 +15,10 @@ import { createNodeClaim } from "./createNodeClaim";
 import { buildSchedulingInput } from "./schedulingInput";
 import type { EngineDeps } from "../kube/deps";
 import type { InvolvedObject } from "../kube/events";
+import { mapConcurrently } from "../kube/parallelize";
 
 /** NodeClaims of one batch created at once (bounds the burst on the apiserver and the admission webhook). */
 const CREATE_CONCURRENCY = 32;
-
-/** `fn` over `items`, at most `limit` at a time; results in the order of `items`. */
-async function mapConcurrently<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
 
 export interface ProvisionerDeps extends EngineDeps {
   schedule: (input: SchedulingInput) => SchedulingResult;

@@ -4,6 +4,10 @@
 // malformed messages and events for instances we do not manage are logged and deleted. `actOnInterruption` is the
 // action on one event, shared with the instance-status controller (Karpenter's InterruptionHandler).
 import { parseInterruptionMessage, type InterruptionEvent } from "./messages";
+import { mapConcurrently } from "../../../kube/parallelize";
+
+/** Messages of one receive handled at once (Karpenter's interruption controller: 10). */
+const MESSAGE_PARALLELISM = 10;
 
 export interface QueueMessage {
   messageId?: string;
@@ -99,10 +103,10 @@ export class InterruptionHandler<M extends QueueMessage = QueueMessage> {
   async processBatch(): Promise<BatchResult> {
     const messages = await this.deps.receive();
     const result: BatchResult = { received: messages.length, deleted: 0, outcomes: [] };
-    for (const m of messages) {
+    // Up to 10 messages at once, as Karpenter (workqueue.ParallelizeUntil(ctx, 10, ...)); outcomes in queue order.
+    result.outcomes = await mapConcurrently(messages, MESSAGE_PARALLELISM, async (m) => {
       const outcome = await this.handle(m);
-      result.outcomes.push(outcome);
-      if (outcome.status === "failed") continue; // stays on the queue; redelivered after the visibility timeout
+      if (outcome.status === "failed") return outcome; // stays on the queue; redelivered after the visibility timeout
       try {
         await this.deps.deleteMessage(m);
         result.deleted++;
@@ -112,7 +116,8 @@ export class InterruptionHandler<M extends QueueMessage = QueueMessage> {
           "failed to delete interruption message; it will be redelivered",
         );
       }
-    }
+      return outcome;
+    });
     return result;
   }
 

@@ -7,9 +7,12 @@
 import type { Logger } from "../../../log";
 import type { Metrics } from "../../../metrics";
 import { isUnauthorizedOperation, type InstanceHealth, type StatusCategory } from "../instanceStatus";
+import { mapConcurrently } from "../../../kube/parallelize";
 import { actOnInterruption, type InterruptionActions } from "./handler";
 
 export const INSTANCE_STATUS_INTERVAL_MS = 60_000;
+/** Unhealthy instances handled at once (Karpenter's controller: workqueue.ParallelizeUntil(ctx, 10, ...)). */
+const PARALLELISM = 10;
 
 const KIND = { InstanceStatus: "instanceStatus", SystemStatus: "systemStatus", EventStatus: "eventStatus" } as const;
 
@@ -45,7 +48,7 @@ export class InstanceStatusController {
     }
     const current = new Set<string>();
     const errors: string[] = [];
-    for (const s of statuses) {
+    await mapConcurrently(statuses, PARALLELISM, async (s) => {
       for (const category of new Set(s.details.map((d) => d.category))) {
         const event = {
           kind: KIND[category],
@@ -55,11 +58,11 @@ export class InstanceStatusController {
         const outcome = await actOnInterruption(deps.actions, event, { dryRun: deps.dryRun });
         if (outcome.status === "failed") {
           errors.push(`${s.instanceId} ${category}: ${outcome.error}`);
-          break; // as Karpenter: the instance's other categories wait for the next poll
+          return; // as Karpenter: the instance's other categories wait for the next poll
         }
         if (outcome.status === "handled" && outcome.found) this.record(s.instanceId, category, current);
       }
-    }
+    });
     // Forget what EC2 no longer reports, so the same instance failing again later is counted again.
     for (const key of this.seen) if (!current.has(key)) this.seen.delete(key);
     if (errors.length) throw new Error(`handling instance status check message, ${errors.join("; ")}`);

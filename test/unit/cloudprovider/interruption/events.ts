@@ -10,10 +10,10 @@ export const rebalance = {
   source: "aws.ec2", account: "123456789012", time: "2026-03-02T10:00:00Z", region: "us-east-1",
   resources: ["arn:aws:ec2:us-east-1a:instance/i-0aaaabbbbccccdddd"], detail: { "instance-id": "i-0aaaabbbbccccdddd" },
 };
-export const stateChange = (state: string) => ({
+export const stateChange = (state: string, instanceId = "i-abcd1111") => ({
   version: "0", id: "7bf73129-1428-4cd3-a780-95db273d1602", "detail-type": "EC2 Instance State-change Notification",
   source: "aws.ec2", account: "123456789012", time: "2026-03-02T10:00:00Z", region: "us-east-1",
-  resources: ["arn:aws:ec2:us-east-1:123456789012:instance/i-abcd1111"], detail: { "instance-id": "i-abcd1111", state },
+  resources: [`arn:aws:ec2:us-east-1:123456789012:instance/${instanceId}`], detail: { "instance-id": instanceId, state },
 });
 export const scheduledChange = {
   version: "0", id: "121345678-1234-1234-1234-123456789012", "detail-type": "AWS Health Event", source: "aws.health",

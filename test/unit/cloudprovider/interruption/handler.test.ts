@@ -29,13 +29,31 @@ describe("InterruptionHandler", () => {
     const { deps, log } = setup([msg("a", scheduledChange), msg("b", stateChange("stopping")), msg("c", stateChange("terminated")), msg("d", rebalance)],
       { "i-abcd1111": od, "i-0aaaabbbbccccdddd": spotClaim });
     await new InterruptionHandler(deps).processBatch();
-    expect(log).toEqual(["disrupt nc-od InstanceUnhealthy", "delete a", "disrupt nc-od InstanceStopping", "delete b", "disrupt nc-od InstanceTerminating", "delete c", "delete d"]);
+    // Messages are handled concurrently (as Karpenter, 10 at a time): each one's action precedes its delete.
+    expect([...log].sort()).toEqual(["delete a", "delete b", "delete c", "delete d", "disrupt nc-od InstanceStopping", "disrupt nc-od InstanceTerminating", "disrupt nc-od InstanceUnhealthy"]);
+    for (const [action, del] of [["disrupt nc-od InstanceUnhealthy", "delete a"], ["disrupt nc-od InstanceStopping", "delete b"], ["disrupt nc-od InstanceTerminating", "delete c"]])
+      expect(log.indexOf(action)).toBeLessThan(log.indexOf(del));
+  });
+  it("handles up to 10 messages of a batch at once, not one after another", async () => {
+    const ids = Array.from({ length: 12 }, (_, i) => `i-${String(i).padStart(8, "0")}`);
+    const claims = Object.fromEntries(ids.map((id, i) => [id, { ...spotClaim, name: `nc-${i}` }]));
+    const { deps } = setup(ids.map((id, i) => msg(String(i), stateChange("stopping", id))), claims);
+    let inFlight = 0;
+    let peak = 0;
+    deps.cordonAndDisrupt = async () => {
+      peak = Math.max(peak, ++inFlight);
+      await new Promise((r) => setTimeout(r, 5));
+      inFlight--;
+    };
+    const res = await new InterruptionHandler(deps).processBatch();
+    expect(res).toMatchObject({ received: 10, deleted: 10 });
+    expect(peak).toBe(10);
   });
   it("keeps a message on the queue when its action fails, so a retry (or a restart) handles it", async () => {
     const { deps, log } = setup([msg("1", spotWarning), msg("2", stateChange("stopping"))], { "i-1234567890abcdef0": spotClaim, "i-abcd1111": spotClaim });
     let failures = 1;
     deps.cordonAndDisrupt = async (nc, reason) => {
-      if (failures-- > 0) throw new Error("apiserver unavailable");
+      if (reason === "SpotInterrupted" && failures-- > 0) throw new Error("apiserver unavailable");
       log.push(`disrupt ${nc.name} ${reason}`);
     };
     const res = await new InterruptionHandler(deps).processBatch();

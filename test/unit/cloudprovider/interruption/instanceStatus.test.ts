@@ -257,3 +257,30 @@ describe("the interruption.instancestatus controller registration", () => {
     expect(calls).toBe(6);
   });
 });
+
+describe("instance status: parallelism", () => {
+  it("handles up to 10 unhealthy instances at once, as Karpenter's workqueue.ParallelizeUntil(ctx, 10, ...)", async () => {
+    const ids = Array.from({ length: 25 }, (_, i) => `i-${String(i).padStart(17, "0")}`);
+    let inFlight = 0;
+    let peak = 0;
+    const disrupted: string[] = [];
+    const controller = new InstanceStatusController({
+      list: async () => ids.map((instanceId) => ({ instanceId, impairedSince: 0, details: [{ category: "InstanceStatus" as const, name: "reachability", impairedSince: 0 }] })),
+      actions: {
+        nodeClaimForInstance: async (id) => ({ name: `nc-${id}`, instanceType: "m5.large", zone: "us-east-1a", capacityType: "on-demand" }),
+        cordonAndDisrupt: async (nc) => {
+          peak = Math.max(peak, ++inFlight);
+          await new Promise((r) => setTimeout(r, 5));
+          inFlight--;
+          disrupted.push(nc.name);
+        },
+        markUnavailable: () => undefined,
+      },
+      metrics: new Metrics(),
+      log: createLogger({ level: "info", destination: new LogCapture() }),
+    });
+    await controller.reconcile();
+    expect(peak).toBe(10);
+    expect(disrupted.sort()).toEqual(ids.map((id) => `nc-${id}`).sort());
+  });
+});
