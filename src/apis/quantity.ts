@@ -43,6 +43,20 @@ export function parseQuantity(q: string | number, field = "quantity"): number {
   return base * (BINARY[suffix] ?? DECIMAL[suffix]!);
 }
 
+/**
+ * Karpenter's resources.IsZero on a quantity that may be missing: absent or empty is zero; an unparsable one is
+ * not (something is there; the apiserver never stores one in a Node or a NodeClaim, so this only decides which
+ * way an invalid test or hand-written object leans: it is kept, not replaced).
+ */
+export function isZeroQuantity(q: string | number | undefined): boolean {
+  if (q === undefined || q === "") return true;
+  try {
+    return parseQuantity(q) === 0;
+  } catch {
+    return false;
+  }
+}
+
 /** Rounds a float up to an integer while forgiving binary floating-point noise (0.1*3*1000 = 300.00000000000006). */
 function ceilClean(v: number): number {
   const r = Math.round(v);

@@ -4,7 +4,7 @@
 // so controllers read the pair, its bound pods and their requests, and its nomination without pairing themselves.
 import { isOwnedByDaemonSet, isTerminal } from "../apis/pods";
 import { podResourcesOrEmpty } from "../apis/podResources";
-import { addResources, parseQuantity, type ResourceMap } from "../apis/quantity";
+import { addResources, isZeroQuantity, type ResourceMap } from "../apis/quantity";
 import type { NodeClaim } from "../apis/generated/nodeclaims";
 import { isKnownEphemeralTaint, LabelRegistered, matchTaint, TaintDisrupted } from "../lifecycle/constants";
 import type { KubeObject } from "./client";
@@ -24,16 +24,6 @@ export interface StateNodeSource {
   podsOnNode(nodeName: string): KubeObject[];
   readonly pods: ReadonlyMap<string, KubeObject>;
   nominationOf(nodeClaimName: string): Nomination | undefined;
-}
-
-/** Absent, unparsable or zero (Karpenter's resources.IsZero on a missing quantity). */
-function isZero(q: string | undefined): boolean {
-  if (q === undefined) return true;
-  try {
-    return parseQuantity(q) === 0;
-  } catch {
-    return true;
-  }
 }
 
 const conditionTrue = (nc: NodeClaim | undefined, type: string): boolean =>
@@ -142,7 +132,7 @@ export class StateNode {
     if (this.initialized() || !this.claimObj) return onNode ?? fromClaim ?? {};
     if (!this.nodeObj) return fromClaim ?? {};
     const out: ResourceList = { ...(onNode ?? {}) };
-    for (const [k, v] of Object.entries(fromClaim ?? {})) if (isZero(out[k])) out[k] = v;
+    for (const [k, v] of Object.entries(fromClaim ?? {})) if (isZeroQuantity(out[k])) out[k] = v;
     return out;
   }
 

@@ -11,7 +11,7 @@ import { isNodeReady } from "../kube/clusterState";
 import { JsonPatchOp, KubeObject, Kinds, isNotFound, jsonPointerEscape, rvGuard } from "../kube/client";
 import { ReconcileResult } from "../kube/workqueue";
 import { parseDuration } from "../apis/duration";
-import { parseQuantity } from "../apis/quantity";
+import { isZeroQuantity } from "../apis/quantity";
 import { countNodeClaimDisrupted } from "../disruption/disruptedMetric";
 import {
   Condition,
@@ -484,15 +484,6 @@ function withOverlayCapacity(
   const extra = pool ? deps.overlayCapacity?.(pool, result.instanceType) : undefined;
   if (!extra) return { capacity: result.capacity, allocatable: result.allocatable };
   return { capacity: { ...result.capacity, ...extra }, allocatable: { ...result.allocatable, ...extra } };
-}
-
-function isZeroQuantity(q: string | undefined): boolean {
-  if (q === undefined || q === "") return true;
-  try {
-    return parseQuantity(q) === 0;
-  } catch {
-    return false;
-  }
 }
 
 function truncate(s: string, n = 300): string {
