@@ -4,23 +4,17 @@
 // neither the pods' PDB nor do-not-disrupt nor a 24h terminationGracePeriod holds the drain; the instance is
 // terminated and the pods run on a replacement. The unhealthy instance is counted (logged) once, however many
 // polls see it before it is gone.
-import { join } from "node:path";
-import { startE2E, cleanup, E2EEnv, kubectl, getJSON, waitFor, root } from "./support";
-import { clusterInstances, tag } from "./aws";
-import { clearFaults, injectFaults } from "./chaosSupport";
+import { claimsOf, e2eSuite, isReady, podsOf, waitFor } from "./support";
+import { clearFaults, injectFaults, poolInstances as instancesOf } from "./chaosSupport";
 import { deployment, manifests, nodePool } from "./manifests";
 
-const CLUSTER = process.env.CLUSTER_NAME ?? "capsicum-sandbox";
 const NS = "instancestatus-e2e";
 const POOL = "instancestatus";
-let e2e: E2EEnv;
 
 type Obj = any;
-const claims = (): Obj[] => getJSON(["get", "nodeclaims", "-l", `karpenter.sh/nodepool=${POOL}`]).items;
-const pods = (): Obj[] => getJSON(["get", "pods", "-n", NS, "-l", "app=impaired"]).items;
-const isReady = (o: Obj) => (o.status?.conditions ?? []).some((c: Obj) => c.type === "Ready" && c.status === "True");
-const poolInstances = async () =>
-  (await clusterInstances(CLUSTER)).filter((i) => tag(i, "karpenter.sh/nodepool") === POOL);
+const claims = (): Obj[] => claimsOf(POOL);
+const pods = (): Obj[] => podsOf(NS, "app=impaired");
+const poolInstances = () => instancesOf(POOL);
 
 const MANIFESTS =
   manifests(
@@ -39,21 +33,7 @@ spec:
     matchLabels: { app: impaired }
 `;
 
-beforeAll(async () => {
-  e2e = await startE2E();
-  kubectl(["create", "namespace", NS]);
-  kubectl(["apply", "-f", join(root, "examples/ec2nodeclass.yaml")]);
-  kubectl(["apply", "-f", "-"], MANIFESTS);
-}, 300000);
-
-afterAll(async () => {
-  try {
-    await clearFaults();
-    await cleanup(NS, [POOL]);
-  } finally {
-    await e2e?.stop();
-  }
-}, 300000);
+const suite = e2eSuite({ namespace: NS, pools: [POOL], manifests: MANIFESTS, beforeCleanup: clearFaults });
 
 test("an instance failing its system status check is force-terminated and replaced, counted once", async () => {
   await waitFor(
@@ -98,7 +78,7 @@ test("an instance failing its system status check is force-terminated and replac
     },
     240000,
   );
-  const detected = e2e
+  const detected = suite.e2e
     .logs()
     .split("\n")
     .filter((l) => l.includes('"detected unhealthy instance owned by cluster"') && l.includes(instanceId));

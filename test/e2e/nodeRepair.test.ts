@@ -4,23 +4,18 @@
 // to shorten it; so the fault reports a transition 31 minutes ago, which is what the controller reads, instead of
 // a test-only duration setting. capsicum then force-deletes the NodeClaim (the pods' PDB and do-not-disrupt do not
 // hold it), terminates the instance, and the pods run on a replacement node.
-import { join } from "node:path";
-import { startE2E, cleanup, E2EEnv, kubectl, getJSON, waitFor, root } from "./support";
-import { clusterInstances, tag } from "./aws";
+import { claimsOf, e2eSuite, getJSON, isReady, podsOf, waitFor } from "./support";
+import { poolInstances as instancesOf } from "./chaosSupport";
 import { deployment, manifests, nodePool } from "./manifests";
 
-const CLUSTER = process.env.CLUSTER_NAME ?? "capsicum-sandbox";
 const NS = "repair-e2e";
 const POOL = "repair";
-let e2e: E2EEnv;
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Obj = any;
-const claims = (): Obj[] => getJSON(["get", "nodeclaims", "-l", `karpenter.sh/nodepool=${POOL}`]).items;
-const pods = (): Obj[] => getJSON(["get", "pods", "-n", NS, "-l", "app=repair"]).items;
-const isReady = (o: Obj) => (o.status?.conditions ?? []).some((c: Obj) => c.type === "Ready" && c.status === "True");
-const poolInstances = async () =>
-  (await clusterInstances(CLUSTER)).filter((i) => tag(i, "karpenter.sh/nodepool") === POOL);
+const claims = (): Obj[] => claimsOf(POOL);
+const pods = (): Obj[] => podsOf(NS, "app=repair");
+const poolInstances = () => instancesOf(POOL);
 
 const MANIFESTS =
   manifests(
@@ -40,20 +35,7 @@ spec:
     matchLabels: { app: repair }
 `;
 
-beforeAll(async () => {
-  e2e = await startE2E({ FEATURE_GATES: "NodeRepair=true" });
-  kubectl(["create", "namespace", NS]);
-  kubectl(["apply", "-f", join(root, "examples/ec2nodeclass.yaml")]);
-  kubectl(["apply", "-f", "-"], MANIFESTS);
-}, 300000);
-
-afterAll(async () => {
-  try {
-    await cleanup(NS, [POOL]);
-  } finally {
-    await e2e?.stop();
-  }
-}, 300000);
+const suite = e2eSuite({ namespace: NS, pools: [POOL], env: { FEATURE_GATES: "NodeRepair=true" }, manifests: MANIFESTS });
 
 test("a node Ready=False for 30 minutes is replaced: its NodeClaim force-deleted, the pods Running on a new node", async () => {
   await waitFor(
@@ -70,14 +52,14 @@ test("a node Ready=False for 30 minutes is replaced: its NodeClaim force-deleted
   const [instance] = await poolInstances();
   expect(instance).toBeDefined();
 
-  await e2e.agent.failKubelet(nodeName, { status: "False", since: new Date(Date.now() - 31 * 60_000) });
+  await suite.e2e.agent.failKubelet(nodeName, { status: "False", since: new Date(Date.now() - 31 * 60_000) });
 
   await waitFor(
     "the unhealthy NodeClaim gone",
     async () => !claims().some((c) => c.metadata.name === before.metadata.name) || undefined,
     180000,
   );
-  expect(e2e.logs()).toMatch(/"message":"deleting unhealthy node"/);
+  expect(suite.e2e.logs()).toMatch(/"message":"deleting unhealthy node"/);
   await waitFor(
     "the instance terminated",
     async () => !(await poolInstances()).some((i) => i.InstanceId === instance!.InstanceId) || undefined,

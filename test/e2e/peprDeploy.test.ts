@@ -11,7 +11,7 @@ import { stringify } from "yaml";
 import { AWS_ENV, RunningArtefact, startArtefact } from "../../sandbox/artefact";
 import { NodeAgent } from "../../sandbox/nodeAgent";
 import { SYSTEM_NODE, systemNodeManifest } from "../../sandbox/systemNode";
-import { applyCrds, getJSON, kubectl, kubectlResult, root, startNodeAgent, waitFor } from "./support";
+import { applyCrds, getJSON, kubectl, kubectlResult, root, startNodeAgent, waitFor, waitForOrExplain } from "./support";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Obj = any;
@@ -184,13 +184,15 @@ test("its watcher provisions: a pending pod gets a node of the NodePool, launche
     },
   };
   kubectl(["apply", "-f", "-"], JSON.stringify(pod));
-  const running = await waitFor(
+  const running = await waitForOrExplain(
     "the pod Running on a node of the pool",
     async () => {
       const p = getJSON(["get", "pod", "one", "-n", NS]);
       return p.status?.phase === "Running" && p.spec.nodeName ? p.spec.nodeName : undefined;
     },
     240000,
+    NS,
+    art?.logFile,
   );
   const node = getJSON(["get", "node", running]);
   expect(node.metadata.labels["karpenter.sh/nodepool"]).toBe(POOL);

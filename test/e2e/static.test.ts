@@ -1,26 +1,21 @@
 // Static NodePools (Karpenter v1.14 spec.replicas, StaticCapacity feature gate) end to end on the sandbox: a pool
 // with replicas 3 gets 3 NodeClaims, 3 moto instances and 3 Ready nodes with no pods asking for them; scaling the
 // pool to 1 removes 2 NodeClaims and terminates their instances.
-import { join } from "node:path";
-import { startE2E, cleanup, E2EEnv, kubectl, getJSON, waitFor, root } from "./support";
-import { clusterInstances, tag } from "./aws";
+import { claimsOf, e2eSuite, getJSON, isReady, kubectl, waitFor } from "./support";
+import { poolInstances as instancesOf } from "./chaosSupport";
 import { manifests, nodePool } from "./manifests";
 
-const CLUSTER = process.env.CLUSTER_NAME ?? "capsicum-sandbox";
 const NS = "static-e2e";
 const POOL = "static";
-let e2e: E2EEnv;
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Obj = any;
-const claims = (): Obj[] => getJSON(["get", "nodeclaims", "-l", `karpenter.sh/nodepool=${POOL}`]).items;
+const claims = (): Obj[] => claimsOf(POOL);
 const liveClaims = (): Obj[] => claims().filter((c) => !c.metadata.deletionTimestamp);
 const nodes = (): Obj[] => getJSON(["get", "nodes", "-l", `karpenter.sh/nodepool=${POOL}`]).items;
-const isReady = (o: Obj) => (o.status?.conditions ?? []).some((c: Obj) => c.type === "Ready" && c.status === "True");
-const poolInstances = async () =>
-  (await clusterInstances(CLUSTER)).filter((i) => tag(i, "karpenter.sh/nodepool") === POOL);
+const poolInstances = () => instancesOf(POOL);
 
-const STATIC_POOL = manifests(
+const MANIFESTS = manifests(
   nodePool(POOL, {
     categories: ["c", "m"],
     template: { expireAfter: "720h" },
@@ -28,20 +23,7 @@ const STATIC_POOL = manifests(
   }),
 );
 
-beforeAll(async () => {
-  e2e = await startE2E({ FEATURE_GATES: "StaticCapacity=true" });
-  kubectl(["create", "namespace", NS]);
-  kubectl(["apply", "-f", join(root, "examples/ec2nodeclass.yaml")]);
-  kubectl(["apply", "-f", "-"], STATIC_POOL);
-}, 300000);
-
-afterAll(async () => {
-  try {
-    await cleanup(NS, [POOL]);
-  } finally {
-    await e2e?.stop();
-  }
-}, 300000);
+const suite = e2eSuite({ namespace: NS, pools: [POOL], env: { FEATURE_GATES: "StaticCapacity=true" }, manifests: MANIFESTS });
 
 test("replicas: 3 → 3 NodeClaims, 3 instances and 3 Ready nodes without any pod", async () => {
   await waitFor(

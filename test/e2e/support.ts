@@ -102,3 +102,91 @@ export async function cleanup(namespace: string, nodePools: string[]): Promise<v
 export { waitFor };
 
 export const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Obj = any;
+/** The NodeClaims of a NodePool (its karpenter.sh/nodepool label), as `kubectl get nodeclaims -l` lists them. */
+export const claimsOf = (pool: string): Obj[] =>
+  getJSON(["get", "nodeclaims", "-l", `karpenter.sh/nodepool=${pool}`]).items;
+/** The pods of a namespace matching a label selector. */
+export const podsOf = (namespace: string, selector: string): Obj[] =>
+  getJSON(["get", "pods", "-n", namespace, "-l", selector]).items;
+/** Its Ready condition is True (a Node, a NodeClaim). */
+export const isReady = (o: Obj): boolean =>
+  (o.status?.conditions ?? []).some((c: Obj) => c.type === "Ready" && c.status === "True");
+
+/**
+ * One e2e file's lifecycle on the shared sandbox: before its tests the module starts with `env`, the namespace
+ * is created, the getting-started EC2NodeClass and `manifests` are applied; after them `beforeCleanup` runs (e.g.
+ * clear emulator faults), the namespace and NodePools are removed and their NodeClaims waited gone, and the module
+ * stops. Read `suite.e2e` inside tests and hooks.
+ */
+export function e2eSuite(o: {
+  namespace: string;
+  pools: string[];
+  env?: Record<string, string>;
+  manifests?: string;
+  beforeCleanup?: () => Promise<void>;
+}): { readonly e2e: E2EEnv } {
+  let env: E2EEnv | undefined;
+  beforeAll(async () => {
+    env = await startE2E(o.env ?? {});
+    kubectl(["create", "namespace", o.namespace]);
+    kubectl(["apply", "-f", join(root, "examples/ec2nodeclass.yaml")]);
+    if (o.manifests) kubectl(["apply", "-f", "-"], o.manifests);
+  }, 300000);
+  afterAll(async () => {
+    try {
+      await o.beforeCleanup?.();
+      await cleanup(o.namespace, o.pools);
+    } finally {
+      await env?.stop();
+    }
+  }, 300000);
+  return {
+    get e2e(): E2EEnv {
+      if (!env) throw new Error("the e2e module is not started (read suite.e2e inside a test or hook)");
+      return env;
+    },
+  };
+}
+
+/**
+ * What an operator would look at when a wait times out: the namespace's events and pods, every NodeClaim with its
+ * conditions, the Nodes, and the module's log lines about NodeClaims, Nodes, disruption, termination and errors.
+ * Appended to the timeout so a CI failure can be read from its output alone.
+ */
+export function clusterDiagnostics(namespace: string, moduleLog?: string): string {
+  const run = (args: string[]) => {
+    const r = kubectlResult(args);
+    return r.out.trim();
+  };
+  const parts = [
+    `events in ${namespace}:\n${run(["get", "events", "-n", namespace, "--sort-by=.lastTimestamp"])}`,
+    `pods in ${namespace}:\n${run(["get", "pods", "-n", namespace, "-o", "wide"])}`,
+    `nodeclaims:\n${run(["get", "nodeclaims", "-o", "custom-columns=NAME:.metadata.name,POOL:.metadata.labels.karpenter\\.sh/nodepool,NODE:.status.nodeName,DELETING:.metadata.deletionTimestamp,CONDITIONS:.status.conditions[*].type"])}`,
+    `nodes:\n${run(["get", "nodes", "-L", "karpenter.sh/nodepool"])}`,
+    `events about NodeClaims and Nodes:\n${run(["get", "events", "-A", "--field-selector", "involvedObject.kind=NodeClaim"])}\n${run(["get", "events", "-A", "--field-selector", "involvedObject.kind=Node"])}`,
+  ];
+  if (moduleLog) {
+    let log = "";
+    try {
+      log = readFileSync(moduleLog, "utf8");
+    } catch (e) {
+      log = `(could not read ${moduleLog}: ${(e as Error).message})`;
+    }
+    const wanted = /"level":"(WARN|ERROR)"|nodeclaim|disrupt|terminat|garbage|interrupt|consolidat|drift|expir|repair|evict/i;
+    const lines = log.split("\n").filter((l) => wanted.test(l) && !/Action configured|"msg":"\{\}"/.test(l));
+    parts.push(`module log (${moduleLog}), ${lines.length} lines about NodeClaims, disruption and errors, last 80:\n${lines.slice(-80).map((l) => l.slice(0, 600)).join("\n")}`);
+  }
+  return parts.join("\n\n");
+}
+
+/** `waitFor`, and on a timeout the cluster's diagnostics (`clusterDiagnostics`) appended to the error. */
+export async function waitForOrExplain<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number, namespace: string, moduleLog?: string): Promise<T> {
+  try {
+    return await waitFor(what, fn, timeoutMs);
+  } catch (e) {
+    throw new Error(`${(e as Error).message}\n\n${clusterDiagnostics(namespace, moduleLog)}`);
+  }
+}
