@@ -178,7 +178,14 @@ export class NodeAgent {
       const node = nodeByProvider.get(providerID);
       if (GONE_STATES.has(state)) {
         this.pendingExtended.delete(id);
-        if (node) work.push(() => this.core.deleteNode({ name: node.metadata!.name! }).then(() => undefined, ignoreNotFound));
+        // As the cloud node lifecycle controller: this instance's Node, by UID. Moto reuses a terminated instance's
+        // private IP at once, so a new instance's Node of the same name may already have replaced it.
+        if (node)
+          work.push(() =>
+            this.core
+              .deleteNode({ name: node.metadata!.name!, body: { preconditions: { uid: node.metadata!.uid } } })
+              .then(() => undefined, ignoreGoneOrReplaced),
+          );
         continue;
       }
       if (state !== "running") continue;
@@ -262,7 +269,19 @@ export class NodeAgent {
         },
       },
     };
-    await this.core.createNode({ body }).catch(ignoreConflict);
+    try {
+      await this.core.createNode({ body });
+    } catch (e) {
+      if ((e as { code?: number }).code !== 409) throw e;
+      // The name (from the private IP) is held: by this instance's Node (an earlier pass registered it), or by
+      // a terminated instance's that had the same IP and is not deleted yet. A kubelet keeps trying to register;
+      // so does this one, next pass, rather than taking over the other instance's Node.
+      const held = await this.core.readNode({ name: nodeName }).catch(() => undefined);
+      if (held && held.spec?.providerID !== providerID) {
+        this.say(id, "kubelet", `Unable to register node ${nodeName}: the name is held by the Node of ${held.spec?.providerID}; retrying`);
+        return;
+      }
+    }
     this.registered++;
     this.outcomes.set(id, { joined: true, nodeName });
     this.say(id, "kubelet", `Successfully registered node ${nodeName}`);
@@ -407,8 +426,9 @@ export class NodeAgent {
 function ignoreNotFound(e: { code?: number }): void {
   if (e?.code !== 404) throw e;
 }
-function ignoreConflict(e: { code?: number }): void {
-  if (e?.code !== 409) throw e;
+/** Not found, or the UID precondition failed (409): the Node meant is gone either way. */
+function ignoreGoneOrReplaced(e: { code?: number }): void {
+  if (e?.code !== 404 && e?.code !== 409) throw e;
 }
 
 /** Runs `write` again while the apiserver answers 409 Conflict (a stale resourceVersion), up to 10 times. */

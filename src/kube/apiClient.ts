@@ -91,8 +91,10 @@ export class ApiKubeClient implements KubeClient {
 
   async delete(kind: ResourceKind, name: string, namespace?: string, opts: DeleteOptions = {}): Promise<void> {
     const query = opts.gracePeriodSeconds === undefined ? "" : `?gracePeriodSeconds=${opts.gracePeriodSeconds}`;
-    const r = await this.conn.request("DELETE", item(kind, name, namespace) + query);
+    const body = opts.uid ? { apiVersion: "v1", kind: "DeleteOptions", preconditions: { uid: opts.uid } } : undefined;
+    const r = await this.conn.request("DELETE", item(kind, name, namespace) + query, body);
     if (r.status === 404 || ok(r.status)) return;
+    if (r.status === 409 && opts.uid) return; // the UID precondition failed: the object we meant is gone
     fail(r.status, r.body, `delete ${kind.kind} ${name}`);
   }
 

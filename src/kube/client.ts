@@ -123,6 +123,11 @@ export interface ListOptions {
 
 export interface DeleteOptions {
   gracePeriodSeconds?: number;
+  /**
+   * Delete only the object with this UID (the apiserver's preconditions.uid): a newer object that took the same
+   * name (a Node named after a reused private IP) is left alone, and the call returns as if already deleted.
+   */
+  uid?: string;
 }
 
 export interface KubeClient {

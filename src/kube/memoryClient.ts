@@ -181,6 +181,7 @@ export class MemoryKubeClient implements KubeClient {
       k = this.key(kind, name, namespace);
     const cur = b.get(k);
     if (!cur) return;
+    if (opts.uid && cur.metadata.uid !== opts.uid) return; // as the apiserver's preconditions.uid (409, ignored)
     if (
       kind.kind === "Pod" &&
       this.gracefulPodDeletion &&

@@ -75,7 +75,10 @@ export class StateNodeIndex {
     if (byPid !== undefined && this.claims.has(byPid)) return byPid;
     const byName = this.claimByNodeName.get(nodeName);
     if (byName === undefined || !this.claims.has(byName)) return undefined;
-    const other = this.nodeByProvider.get(providerOf(this.claims.get(byName), "NodeClaim") ?? "");
+    const claimPid = providerOf(this.claims.get(byName), "NodeClaim");
+    // Another instance's Node under the claim's node name (EC2 reuses private IPs, names derive from them).
+    if (pid && claimPid && pid !== claimPid) return undefined;
+    const other = this.nodeByProvider.get(claimPid ?? "");
     return other === undefined || other === nodeName ? byName : undefined;
   }
 

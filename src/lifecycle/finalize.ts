@@ -148,8 +148,11 @@ export async function finalizeNodeClaim(deps: LifecycleDeps, nc: NodeClaim): Pro
   }
 
   // The instance is gone: remove the Node (dropping our finalizer on it first), then our own finalizer.
-  if (node) {
-    const cur = deps.state.nodes.get(node.metadata.name) ?? node;
+  // A Node of that name with another providerID is a new instance given the same private IP (so the same name):
+  // ours is already gone, and the new one must not be deleted with it (the delete also carries our Node's UID).
+  const byName = node ? deps.state.nodes.get(node.metadata.name) : undefined;
+  if (node && (!byName || byName.spec?.providerID === node.spec?.providerID)) {
+    const cur = byName ?? node;
     if (cur.metadata.finalizers?.includes(TerminationFinalizer)) {
       try {
         const out = await deps.client.patch<KubeObject>(Kinds.Node, cur.metadata.name, [
@@ -169,7 +172,7 @@ export async function finalizeNodeClaim(deps: LifecycleDeps, nc: NodeClaim): Pro
         if (!isNotFound(e)) throw e;
       }
     }
-    await deps.client.delete(Kinds.Node, cur.metadata.name);
+    await deps.client.delete(Kinds.Node, cur.metadata.name, undefined, { uid: cur.metadata.uid });
     deps.log.info({ Node: { name: cur.metadata.name }, ...nodeClaimRef(nc) }, "deleted node");
     deps.metrics.nodesTerminated.inc({ nodepool: nodePoolOf(nc), zone: zoneOf(cur, nc) });
     const born = Date.parse(cur.metadata.creationTimestamp ?? "");

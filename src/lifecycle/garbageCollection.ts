@@ -94,7 +94,10 @@ export async function garbageCollect(deps: GcDeps): Promise<GcResult> {
       }
     }
     const node = deps.state.nodeForProviderID(inst.providerID);
-    if (node) await deps.client.delete(Kinds.Node, node.metadata.name).catch(() => undefined);
+    if (node)
+      await deps.client
+        .delete(Kinds.Node, node.metadata.name, undefined, { uid: node.metadata.uid })
+        .catch(() => undefined);
     deps.log.info(
       {
         "provider-id": inst.providerID,

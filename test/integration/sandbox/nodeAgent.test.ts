@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
-  EC2Client, CreateLaunchTemplateCommand, RunInstancesCommand, TerminateInstancesCommand, DescribeSubnetsCommand,
+  EC2Client, CreateLaunchTemplateCommand, RunInstancesCommand, TerminateInstancesCommand, DescribeSubnetsCommand, DescribeInstancesCommand,
 } from "@aws-sdk/client-ec2";
 import { SSMClient, GetParameterCommand } from "@aws-sdk/client-ssm";
 import { EKSClient, DescribeClusterCommand } from "@aws-sdk/client-eks";
@@ -179,3 +179,26 @@ test("a good NodeConfig joins with exactly its labels, the registerWithTaints ta
   expect(later.status?.allocatable?.["vpc.amazonaws.com/pod-eni"]).toBe("9");
   expect(registeredTaints(later)).toEqual(registeredTaints(node));
 });
+
+test("a new instance whose node name (from its private IP) is still held by a terminated instance's Node registers only once that Node is gone", async () => {
+  const first = await launch(mime(nodeConfig(good())));
+  await ec2.send(new TerminateInstancesCommand({ InstanceIds: [first] }));
+  const second = await launch(mime(nodeConfig(good())));
+  const inst = (await ec2.send(new DescribeInstancesCommand({ InstanceIds: [second] }))).Reservations![0]!.Instances![0]!;
+  const name = inst.PrivateDnsName || `ip-${inst.PrivateIpAddress!.replace(/\./g, "-")}.ec2.internal`;
+  // EC2 reuses private IPs: the terminated instance had this one, and its Node lingers while a finalizer runs.
+  const firstPid = `aws:///${inst.Placement!.AvailabilityZone}/${first}`;
+  await core.createNode({ body: { metadata: { name, finalizers: ["capsicum.test/hold"] }, spec: { providerID: firstPid } } });
+  await agent.syncOnce(); // deletes the terminated instance's Node (held by its finalizer); the new one must wait
+  await agent.syncOnce();
+  expect(await nodeOf(second)).toBeUndefined();
+  expect((await core.readNode({ name })).spec?.providerID).toBe(firstPid);
+  expect(agent.logOf(second)).toMatch(/the name is held by the Node of .*\/i-/);
+  const held = await core.readNode({ name });
+  await core.replaceNode({ name, body: { ...held, metadata: { ...held.metadata, finalizers: [] } } });
+  for (let i = 0; i < 20 && !(await nodeOf(second)); i++) await agent.syncOnce();
+  const fresh = (await nodeOf(second))!;
+  expect(fresh.metadata!.name).toBe(name);
+  await agent.syncOnce(); // the terminated instance is still listed: nothing of it may take the new Node
+  expect((await nodeOf(second))?.metadata?.uid).toBe(fresh.metadata!.uid);
+}, 120000);

@@ -67,6 +67,15 @@ describe("StateNode pairing", () => {
     expect(s.stateNodeForNode("n2")?.nodeClaimName).toBeUndefined();
   });
 
+  it("a Node of another instance under the claim's node name (a reused private IP) does not pair with it", () => {
+    const s = new ClusterState();
+    s.apply("NodeClaim", claim("old", { providerID: pid("1"), nodeName: "ip-10-0-0-7" }), "ADDED");
+    s.apply("Node", node("ip-10-0-0-7", { providerID: pid("2") }), "ADDED");
+    expect(s.stateNodeForNodeClaim("old")?.node).toBeUndefined();
+    expect(s.nodeForProviderID(pid("1"))).toBeUndefined();
+    expect(s.stateNodeForNode("ip-10-0-0-7")?.nodeClaimName).toBeUndefined();
+  });
+
   it("keeps the Node alone when its NodeClaim is deleted, and the claim alone when its Node is", () => {
     const s = new ClusterState();
     s.apply("Node", node("n1", { providerID: pid("1") }), "ADDED");

@@ -186,6 +186,34 @@ describe("NodeClaim lifecycle", () => {
     expect(mc.logs.messages("deleted nodeclaim")).toHaveLength(1);
   });
 
+  it("a new instance's Node with the same name (a reused private IP) survives the old NodeClaim's termination", async () => {
+    const mc = await cluster();
+    await mc.client.create(Kinds.NodeClaim, nodeClaim("default-abcde"));
+    await mc.tick(0);
+    await registerNode(mc.client, "aws:///us-east-1a/i-00000001", "ip-10-0-0-7.ec2.internal", true);
+    await mc.tick(0);
+    // While the old instance terminates, its Node goes and another instance given the same IP registers a Node
+    // of the same name (EC2 reuses private IPs; node names are derived from them).
+    const terminate = mc.cloud.delete.bind(mc.cloud);
+    let swapped = false;
+    mc.cloud.delete = async (nc) => {
+      await terminate(nc);
+      if (!swapped) {
+        swapped = true;
+        const old = (await mc.client.get(Kinds.Node, "ip-10-0-0-7.ec2.internal"))!;
+        await mc.client.replace(Kinds.Node, { ...old, metadata: { ...old.metadata, finalizers: [] } });
+        await mc.client.delete(Kinds.Node, "ip-10-0-0-7.ec2.internal");
+        await registerNode(mc.client, "aws:///us-east-1b/i-00000099", "ip-10-0-0-7.ec2.internal", true);
+      }
+    };
+    await mc.client.delete(Kinds.NodeClaim, "default-abcde");
+    for (let i = 0; i < 8; i++) await mc.tick(5_000);
+    expect(swapped).toBe(true);
+    expect(await mc.client.get(Kinds.NodeClaim, "default-abcde")).toBeUndefined();
+    const survivor = await mc.client.get(Kinds.Node, "ip-10-0-0-7.ec2.internal");
+    expect(survivor?.spec.providerID).toBe("aws:///us-east-1b/i-00000099");
+  });
+
   it("deletes the NodeClaim (and the instance) when someone deletes its Node", async () => {
     const mc = await cluster();
     await mc.client.create(Kinds.NodeClaim, nodeClaim("default-abcde"));
