@@ -63,6 +63,17 @@ describe("ApiKubeClient against the apiserver", () => {
     await expect(client.delete(Kinds.Node, name)).resolves.toBeUndefined();
   });
 
+  it("a delete carrying a UID leaves a newer object of the same name alone (preconditions.uid)", async () => {
+    const other = `${name}-uid`;
+    const first = await client.create<KubeObject>(Kinds.Node, { apiVersion: "v1", kind: "Node", metadata: { name: other } });
+    await client.delete(Kinds.Node, other);
+    const second = await client.create<KubeObject>(Kinds.Node, { apiVersion: "v1", kind: "Node", metadata: { name: other } });
+    await expect(client.delete(Kinds.Node, other, undefined, { uid: first.metadata.uid })).resolves.toBeUndefined();
+    expect((await client.get<KubeObject>(Kinds.Node, other))?.metadata.uid).toBe(second.metadata.uid);
+    await client.delete(Kinds.Node, other, undefined, { uid: second.metadata.uid });
+    expect(await client.get(Kinds.Node, other)).toBeUndefined();
+  });
+
   it("lists with a label selector", async () => {
     const nodes = await client.list(Kinds.Node, { labelSelector: { "capsicum-it-none": "x" } });
     expect(nodes).toEqual([]);
