@@ -26,12 +26,19 @@ export function isTerminal(p: PodLike | undefined): boolean {
 }
 
 export function isOwnedByDaemonSet(p: PodLike): boolean {
-  return (p.metadata.ownerReferences ?? []).some((o) => o.kind === "DaemonSet");
+  return ownedBy(p, "DaemonSet");
 }
 
 /** Static pods: their owner is the Node, and they live and die with it. */
 export function isOwnedByNode(p: PodLike): boolean {
-  return (p.metadata.ownerReferences ?? []).some((o) => o.kind === "Node");
+  return ownedBy(p, "Node");
+}
+
+// A plain loop: asked for every pod of the backlog and every bound pod in each batch (no array or closure per call).
+function ownedBy(p: PodLike, kind: string): boolean {
+  const refs = p.metadata.ownerReferences;
+  if (refs) for (const o of refs) if (o.kind === kind) return true;
+  return false;
 }
 
 export function isMirrorPod(p: PodLike): boolean {

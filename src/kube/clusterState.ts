@@ -235,7 +235,15 @@ export class ClusterState {
   }
 
   podsOnNode(nodeName: string): KubeObject[] {
-    return [...(this.podsByNode.get(nodeName) ?? [])].map((k) => this.pods.get(k)!).filter(Boolean);
+    // One array per call (asked for every node in each batch), not three.
+    const out: KubeObject[] = [];
+    const keys = this.podsByNode.get(nodeName);
+    if (keys)
+      for (const k of keys) {
+        const p = this.pods.get(k);
+        if (p) out.push(p);
+      }
+    return out;
   }
 
   nodeClaimsOfPool(nodePool: string): NodeClaim[] {

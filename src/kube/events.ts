@@ -36,6 +36,16 @@ export interface EventRecorderOptions {
   onError?: (err: unknown, ev: EventSpec) => void;
 }
 
+/** The first character is a capital letter (its lowercase differs), as every Kubernetes Kind's is. */
+function startsUpper(s: string): boolean {
+  const c = s.charAt(0);
+  return c !== "" && c !== c.toLowerCase();
+}
+
+function hasSlash(a: string, b: string, c: string, d: string): boolean {
+  return a.includes("/") || b.includes("/") || c.includes("/") || d.includes("/");
+}
+
 export class EventRecorder {
   private readonly seen = new Map<string, Seen>();
   /** `seen`'s object-event entries again, by name, namespace, kind, reason and message id (see `recent`). */
@@ -66,20 +76,31 @@ export class EventRecorder {
     const own = o?.dedupeMs !== undefined && o.dedupeMs !== (this.opts.dedupeMs ?? 120_000);
     const { kind, namespace = "", name } = ev.involved;
     const msg = ev.dedupeValues ? "" : this.messageId(ev.message);
-    if (!own && !ev.dedupeValues) {
+    const objectEvent = !own && !ev.dedupeValues;
+    if (objectEvent) {
       const hit = this.recent(name, namespace, kind, ev.reason, msg);
       if (hit !== undefined && now < hit.until) return false;
     }
-    const key = ev.dedupeValues
-      ? `${ev.reason.toLowerCase()}-${ev.dedupeValues.join("-")}`
-      : `${kind}/${namespace}/${name}/${ev.reason}/${msg}`;
-    const last = own ? this.seenOwn.get(key) : this.seen.get(key);
-    if (last !== undefined && now < last.until) return false;
+    const keyOf = (): string =>
+      ev.dedupeValues
+        ? `${ev.reason.toLowerCase()}-${ev.dedupeValues.join("-")}`
+        : `${kind}/${namespace}/${name}/${ev.reason}/${msg}`;
+    let key: string | undefined;
+    // `recent` has already answered for an object event whose key string names its parts alone (no "/" in kind,
+    // namespace, name or reason, as Kubernetes names never have) and cannot be a dedupeValues key (those start with
+    // the lowercased reason; a Kind starts with a capital): its key string is built only if the event is sent. The
+    // backlog's FailedScheduling events that miss (message changed, entry evicted) are nearly all rate-limited.
+    if (!objectEvent || !startsUpper(kind) || hasSlash(kind, namespace, name, ev.reason)) {
+      key = keyOf();
+      const last = own ? this.seenOwn.get(key) : this.seen.get(key);
+      if (last !== undefined && now < last.until) return false;
+    }
     this.refill(now);
     if (this.tokens < 1) {
       this.dropped++;
       return false;
     }
+    key ??= keyOf();
     this.tokens -= 1;
     if (own) {
       for (const [k, v] of this.seenOwn) if (v.until <= now) this.seenOwn.delete(k);

@@ -133,15 +133,16 @@ class Scheduler {
     for (const p of this.input.pods) {
       if (p.spec.nodeName || isDaemonSetPod(p)) continue;
       // One malformed pod must not block the others: it becomes unschedulable with the parse error as reason.
+      const key = podKey(p); // once per pod: a string built per pending pod per batch
       try {
         const vol = this.podVolumes(p);
         if (typeof vol === "string") {
-          this.unschedulable.push({ pod: p, key: podKey(p), reason: vol });
+          this.unschedulable.push({ pod: p, key, reason: vol });
           continue;
         }
-        queue.push({ pod: p, key: podKey(p), requests: this.ctx.requestsOf(p), vol });
+        queue.push({ pod: p, key, requests: this.ctx.requestsOf(p), vol });
       } catch (e) {
-        this.unschedulable.push({ pod: p, key: podKey(p), reason: (e as Error).message });
+        this.unschedulable.push({ pod: p, key, reason: (e as Error).message });
       }
     }
     sortPods(queue);

@@ -1,5 +1,6 @@
+import { createHash } from "node:crypto";
 import { FakeClock, flushMicrotasks } from "../../../src/kube/clock";
-import { EventRecorder } from "../../../src/kube/events";
+import { EventRecorder, type EventSpec } from "../../../src/kube/events";
 import { MemoryKubeClient } from "../../../src/kube/memoryClient";
 
 const ev = (msg: string) => ({ involved: { kind: "Pod", name: "p", namespace: "default" }, type: "Normal" as const, reason: "Nominated", message: msg });
@@ -73,5 +74,118 @@ describe("EventRecorder", () => {
     expect(r.publish(ev("late1"))).toBe(true);
     expect(r.publish(ev("late2"))).toBe(true);
     expect(r.publish(ev("late3"))).toBe(false);
+  });
+});
+
+// The recorder's publish as it was before the key string of an object event became lazy (built only when the event
+// is sent): every key looked up in `seen`. The lazy path must answer exactly as this does, collisions included.
+class ReferenceRecorder {
+  private readonly seen = new Map<string, { until: number; parts?: string }>();
+  private readonly byParts = new Map<string, { until: number; parts?: string }>();
+  private readonly seenOwn = new Map<string, { until: number }>();
+  private tokens: number;
+  private lastRefill: number;
+  dropped = 0;
+  sent = 0;
+  constructor(
+    private readonly clock: FakeClock,
+    private readonly opts: { dedupeMs: number; ratePerSecond: number; burst: number; maxKeys: number },
+  ) {
+    this.tokens = opts.burst;
+    this.lastRefill = clock.now();
+  }
+  private msgId(m: string): string {
+    return m.length <= 64 ? m : `#${createHash("sha256").update(m).digest("base64")}`;
+  }
+  private forget(key: string): void {
+    const e = this.seen.get(key);
+    if (!e) return;
+    this.seen.delete(key);
+    if (e.parts !== undefined) this.byParts.delete(e.parts);
+  }
+  publish(ev: EventSpec, o?: { dedupeMs?: number }): boolean {
+    const now = this.clock.now();
+    const own = o?.dedupeMs !== undefined && o.dedupeMs !== this.opts.dedupeMs;
+    const { kind, namespace = "", name } = ev.involved;
+    const msg = ev.dedupeValues ? "" : this.msgId(ev.message);
+    const parts = [name, namespace, kind, ev.reason, msg].join("\u0000");
+    if (!own && !ev.dedupeValues) {
+      const hit = this.byParts.get(parts);
+      if (hit !== undefined && now < hit.until) return false;
+    }
+    const key = ev.dedupeValues
+      ? `${ev.reason.toLowerCase()}-${ev.dedupeValues.join("-")}`
+      : `${kind}/${namespace}/${name}/${ev.reason}/${msg}`;
+    const last = own ? this.seenOwn.get(key) : this.seen.get(key);
+    if (last !== undefined && now < last.until) return false;
+    this.tokens = Math.min(this.opts.burst, this.tokens + ((now - this.lastRefill) / 1000) * this.opts.ratePerSecond);
+    this.lastRefill = now;
+    if (this.tokens < 1) {
+      this.dropped++;
+      return false;
+    }
+    this.tokens -= 1;
+    if (own) {
+      for (const [k, v] of this.seenOwn) if (v.until <= now) this.seenOwn.delete(k);
+      this.seenOwn.set(key, { until: now + o!.dedupeMs! });
+    } else {
+      this.forget(key);
+      const entry: { until: number; parts?: string } = { until: now + this.opts.dedupeMs };
+      if (!ev.dedupeValues) {
+        entry.parts = parts;
+        this.byParts.set(parts, entry);
+      }
+      this.seen.set(key, entry);
+      for (const [k, t] of this.seen) {
+        if (this.seen.size <= this.opts.maxKeys && t.until > now) break;
+        this.forget(k);
+      }
+    }
+    this.sent++;
+    return true;
+  }
+}
+
+describe("EventRecorder against the reference (every key looked up)", () => {
+  it("answers, drops and sends exactly as the reference on random streams, colliding keys included", async () => {
+    let seed = 17;
+    const rnd = (): number => {
+      // mulberry32
+      let t = (seed = (seed + 0x6d2b79f5) | 0);
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+    const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+    const long = `Failed to schedule pod, ${"NodePool \"default\": exceeds limits; ".repeat(4)}`;
+    // "pod"/"ns"/"a"/"x"/"m-v" is also the key of the dedupeValues event (reason "pod/ns/a/x/m", values ["v"]), and
+    // slashes in namespace, name or reason make two object events share a key.
+    const kinds = ["Pod", "NodeClaim", "pod", "Po/d", ""];
+    const namespaces = ["ns", "ns/a", "", undefined];
+    const names = ["a", "b", "a/x", "x"];
+    const reasons = ["FailedScheduling", "Nominated", "x", "a/x", "pod/ns/a/x/m"];
+    const messages = ["m", "m-v", "x/m", "b/x/m", long, `${long}!`];
+    for (let round = 0; round < 40; round++) {
+      const clock = new FakeClock();
+      const opts = { dedupeMs: 10_000, ratePerSecond: pick([1, 5, 50]), burst: pick([3, 20, 100]), maxKeys: pick([4, 16, 1000]) };
+      const client = new MemoryKubeClient(clock);
+      const r = new EventRecorder(client, { clock, ...opts });
+      const ref = new ReferenceRecorder(clock, opts);
+      for (let i = 0; i < 400; i++) {
+        const ev: EventSpec = {
+          involved: { kind: pick(kinds), name: pick(names), ...(rnd() < 0.8 ? { namespace: pick(namespaces) } : {}) },
+          type: "Warning",
+          reason: pick(reasons),
+          message: pick(messages),
+          ...(rnd() < 0.15 ? { dedupeValues: [pick(["v", "w", "v-w"])] } : {}),
+        };
+        const o = rnd() < 0.1 ? { dedupeMs: pick([10_000, 30_000]) } : undefined;
+        expect([i, r.publish(ev, o)]).toEqual([i, ref.publish(ev, o)]);
+        expect(r.dropped).toBe(ref.dropped);
+        if (rnd() < 0.3) await clock.advance(pick([100, 1000, 4000]));
+      }
+      await flushMicrotasks();
+      expect(client.events).toHaveLength(ref.sent);
+    }
   });
 });
