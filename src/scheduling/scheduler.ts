@@ -42,7 +42,19 @@ interface QueuedPod {
   pod: Pod;
   key: string;
   requests: ResourceMap;
+  /** `requests.cpu` and `requests.memory` (0 when absent), read once for the sort's comparisons. */
+  cpu: number;
+  memory: number;
   vol?: PodVolumes;
+}
+
+// Per pod object, as its requests and classes are (pods are replaced, never mutated): one key string per pod
+// rather than one per pod per batch, so the queue's sort and dedupe compare and hash strings they have seen.
+const keyByPod = new WeakMap<Pod, string>();
+function queueKey(p: Pod): string {
+  let k = keyByPod.get(p);
+  if (k === undefined) keyByPod.set(p, (k = podKey(p)));
+  return k;
 }
 
 /** Why a pod was not placed; `deferred`: a ReservedOfferingError (strict mode), retried in a later solve. */
@@ -59,12 +71,7 @@ interface Attempt {
 }
 
 function sortPods(pods: QueuedPod[]): void {
-  pods.sort(
-    (a, b) =>
-      (b.requests.cpu ?? 0) - (a.requests.cpu ?? 0) ||
-      (b.requests.memory ?? 0) - (a.requests.memory ?? 0) ||
-      (a.key < b.key ? -1 : a.key > b.key ? 1 : 0),
-  );
+  pods.sort((a, b) => b.cpu - a.cpu || b.memory - a.memory || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
 /**
@@ -133,14 +140,15 @@ class Scheduler {
     for (const p of this.input.pods) {
       if (p.spec.nodeName || isDaemonSetPod(p)) continue;
       // One malformed pod must not block the others: it becomes unschedulable with the parse error as reason.
-      const key = podKey(p); // once per pod: a string built per pending pod per batch
+      const key = queueKey(p);
       try {
         const vol = this.podVolumes(p);
         if (typeof vol === "string") {
           this.unschedulable.push({ pod: p, key, reason: vol });
           continue;
         }
-        queue.push({ pod: p, key, requests: this.ctx.requestsOf(p), vol });
+        const requests = this.ctx.requestsOf(p);
+        queue.push({ pod: p, key, requests, cpu: requests.cpu ?? 0, memory: requests.memory ?? 0, vol });
       } catch (e) {
         this.unschedulable.push({ pod: p, key, reason: (e as Error).message });
       }
