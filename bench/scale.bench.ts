@@ -3,15 +3,16 @@
 // one provisioning solve over every pending pod, launch + registration + binding, a scale-down, one disruption
 // decision, then 50 single-pod solves on the loaded cluster. The engine is bundled with esbuild first (as
 // dist/ is), so tsx's transpiler is not in the measured RSS. Targets are issue 17's (Karpenter's bars); a row
-// that misses one says NO. Then, on the sandbox (bench/scale/sandbox.ts): (a) Karpenter's e2e "basic" shape and
-// (d) a churn soak (BENCH_SOAK_MINUTES, default 30), the module running as users deploy it. BENCH_SCALE_PARTS
-// (engine,basic,soak; default all) chooses. The sandbox parts need the shared lock:
-//   flock /tmp/capsicum-sandbox.lock timeout 3600 npm run bench -- scale
+// that misses one says NO. Then, on the sandbox (bench/scale/sandbox.ts): (a) Karpenter's e2e "basic" shape,
+// (b) the launchable mix at BENCH_SCALE_LARGE_SIZES pods (default 5000,20000; NodePool limit reached part-way)
+// and (d) a churn soak (BENCH_SOAK_MINUTES, default 30), the module running as users deploy it.
+// BENCH_SCALE_PARTS (engine,basic,large,soak; default all) chooses. The sandbox parts need the shared lock:
+//   flock /tmp/capsicum-sandbox.lock timeout 7200 npm run bench -- scale
 import { execFileSync, spawnSync } from "node:child_process";
 import { cpus, totalmem, tmpdir } from "node:os";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { runSandboxBench } from "./scale/sandbox";
+import { LargeResult, runSandboxBench } from "./scale/sandbox";
 import { MODULE_RUNTIME_ENV } from "../scripts/module-runtime";
 
 /** The module containers' Node settings (dist/), unless BENCH_RUNTIME_ENV=none (for an A/B of those settings). */
@@ -109,14 +110,21 @@ function table(rows: string[][]): void {
 }
 
 export default async function (): Promise<void> {
-  const parts = (process.env.BENCH_SCALE_PARTS ?? "engine,basic,soak").split(",");
+  const parts = (process.env.BENCH_SCALE_PARTS ?? "engine,basic,large,soak").split(",");
   if (parts.includes("engine")) engine();
   const soakMinutes = parts.includes("soak") ? Number(process.env.BENCH_SOAK_MINUTES ?? 30) : 0;
-  if (parts.includes("basic") || soakMinutes > 0) await sandboxParts(parts.includes("basic"), soakMinutes);
+  const largeSizes = parts.includes("large")
+    ? (process.env.BENCH_SCALE_LARGE_SIZES ?? "5000,20000")
+        .split(",")
+        .map(Number)
+        .filter((n) => n > 0)
+    : [];
+  if (parts.includes("basic") || soakMinutes > 0 || largeSizes.length)
+    await sandboxParts(parts.includes("basic"), soakMinutes, largeSizes);
 }
 
-async function sandboxParts(basic: boolean, soakMinutes: number): Promise<void> {
-  const r = await runSandboxBench({ basic, soakMinutes, runtimeEnv: RUNTIME_ENV });
+async function sandboxParts(basic: boolean, soakMinutes: number, largeSizes: number[]): Promise<void> {
+  const r = await runSandboxBench({ basic, soakMinutes, largeSizes, runtimeEnv: RUNTIME_ENV });
   const cpu = cpus()[0]?.model ?? "?";
   console.log(
     `\nsandbox: ${cpus().length} × ${cpu}, Node ${process.version}; module = ${r.basic?.mode ?? process.env.BENCH_MODULE ?? "artefact"}, ${runtimeNote()} (RSS and CPU summed over all its processes, from /proc)`,
@@ -196,6 +204,7 @@ async function sandboxParts(basic: boolean, soakMinutes: number): Promise<void> 
       for (const t of i.top) console.log(`    ${f1(t.mb).padStart(7)} MB  ${String(t.count).padStart(8)}  ${t.what}`);
     }
   }
+  if (r.large?.length) printLarge(r.large);
   if (r.soak) {
     const s = r.soak;
     console.log(`\n(d) churn soak: a Deployment scaled 20 ↔ 120 every 20 s (target: end RSS within 10 % of start)`);
@@ -216,6 +225,77 @@ async function sandboxParts(basic: boolean, soakMinutes: number): Promise<void> 
         .map(([k, v]) => `${k} ${f0(v)}`)
         .join(", ")}`,
     );
+  }
+}
+
+const n0 = (n: number) => Math.round(n).toLocaleString("en-US");
+const counts = (c: Record<string, number>, top = Infinity) =>
+  Object.entries(c)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([k, v]) => `${k} ${n0(v)}`)
+    .join(", ");
+
+function printLarge(runs: LargeResult[]): void {
+  console.log(
+    "\n(b) launchable mix at scale: 20 Deployments (a third zone-spread, a fifth pinned to amd64) applied at once, NodePool cpu limit at 80 % of the requests, each size in a fresh sandbox",
+  );
+  table([
+    [
+      "pods",
+      "settled",
+      "last pod created s",
+      "first NodeClaim s",
+      "last NodeClaim s",
+      "NodeClaims",
+      "Nodes",
+      "Running / pending",
+      "NodePool cpu / limit",
+      "$/h",
+      "idle RSS MB",
+      "peak RSS MB",
+      "CPU s",
+      "load avg after",
+    ],
+    ...runs.map((r) => [
+      n0(r.pods),
+      r.settled ? `yes, ${f0(r.lastChangeS)} s` : `NO: deadline ${r.timeoutS} s`,
+      f1(r.lastPodCreatedS),
+      f1(r.firstClaimS),
+      f1(r.lastClaimS),
+      String(r.nodeClaims),
+      String(r.nodes),
+      `${n0(r.running)} / ${n0(r.pods - r.running)}${r.created < r.pods ? ` (${n0(r.created)} created)` : ""}`,
+      `${r.nodePoolCpu} / ${r.limitCpu}`,
+      r.pricePerHour.toFixed(2),
+      f0(r.idleRssMB),
+      f0(r.peakRssMB),
+      f1(r.cpuSeconds),
+      r.load,
+    ]),
+  ]);
+  console.log(
+    "NodeClaim times from their creationTimestamps (1 s resolution) after the apply; RSS summed over every module process (from /proc)",
+  );
+  for (const r of runs) {
+    const total = Object.values(r.requests.byVerb).reduce((a, b) => a + b, 0);
+    console.log(
+      `\n${n0(r.pods)} pods: kube-apiserver requests over the run (apiserver_request_total, every client; the metric has no user label; a WATCH counts when it ends): ${n0(total)}`,
+    );
+    console.log(`  by verb: ${counts(r.requests.byVerb)}`);
+    console.log(`  top verb + resource: ${counts(r.requests.byVerbResource, 12)}`);
+    console.log(
+      `  by APF flow schema (apiserver_flowcontrol_dispatched_requests_total; service-accounts = the module's ServiceAccounts, exempt = the sandbox admin: kube-controller-manager, kube-scheduler, KWOK, node agent, bench): ${counts(r.requests.byFlowSchema)}; the bench's own: ${counts(r.benchRequests)}`,
+    );
+    console.log(
+      `  peak RSS per pod (MB): ${Object.entries(r.peakByPodMB)
+        .map(([k, v]) => `${k} ${f0(v)}`)
+        .join(", ")}; NodeClaim → Node registered p50 ${f1(r.registerP50S)} s, slowest ${f1(r.registerMaxS)} s`,
+    );
+    table([
+      ["  stage", "by", "n", "first", "p50", "last"],
+      ...r.timeline.map((t) => [`  ${t.stage}`, t.by, String(t.n), f1(t.firstS), f1(t.p50S), f1(t.lastS)]),
+    ]);
   }
 }
 

@@ -21,7 +21,7 @@ import { loadSettings } from "../../src/settings";
 import { Session } from "node:inspector/promises";
 import { writeFileSync } from "node:fs";
 import { Writable } from "node:stream";
-import { basicShape, fullNode, fullPod, launchableMix, type App } from "./objects";
+import { basicShape, fullNode, fullPod, launchableMix, MIX_REQUIREMENTS, mixLimitCpu, type App } from "./objects";
 
 const T0 = performance.now();
 const progress = (what: string): void => {
@@ -80,9 +80,8 @@ async function main(): Promise<void> {
   const pods = Number(process.argv[2] ?? 1000);
   const basic = pods === 1000 && process.env.BENCH_SCALE_MIX !== "mix";
   const apps: App[] = basic ? basicShape() : launchableMix(pods);
-  const totalCpu = apps.reduce((s, a) => s + a.replicas * (a.cpu.endsWith("m") ? Number(a.cpu.slice(0, -1)) / 1000 : Number(a.cpu)), 0);
   // (b): a NodePool limit reached part-way, at 80 % of the requested vCPUs; the basic shape has none.
-  const limitCpu = basic ? undefined : Math.round(totalCpu * 0.8);
+  const limitCpu = basic ? undefined : mixLimitCpu(apps);
 
   const clock = new FakeClock(Date.UTC(2026, 2, 2, 10));
   const client = new MemoryKubeClient(clock);
@@ -105,12 +104,7 @@ async function main(): Promise<void> {
         ...extra,
       },
     });
-  await pool("default", limitCpu ? { limits: { cpu: String(limitCpu) } } : {}, [
-    { key: "karpenter.sh/capacity-type", operator: "In", values: ["spot", "on-demand"] },
-    { key: "kubernetes.io/arch", operator: "In", values: ["amd64", "arm64"] },
-    { key: "karpenter.k8s.aws/instance-category", operator: "In", values: ["c", "m", "r"] },
-    { key: "karpenter.k8s.aws/instance-generation", operator: "Gt", values: ["4"] },
-  ]);
+  await pool("default", limitCpu ? { limits: { cpu: String(limitCpu) } } : {}, MIX_REQUIREMENTS);
   // (c) trial pods go to their own tainted pool so each one needs a new NodeClaim, whatever the limits.
   await pool("trial", {}, [{ key: "karpenter.sh/capacity-type", operator: "In", values: ["on-demand"] }, { key: "karpenter.k8s.aws/instance-category", operator: "In", values: ["m"] }], [{ key: "bench/trial", value: "true", effect: "NoSchedule" }]);
 

@@ -45,6 +45,24 @@ export function launchableMix(total: number): App[] {
   return apps;
 }
 
+/** vCPUs the apps request in all ("250m" = 0.25). */
+export function requestedCpu(apps: App[]): number {
+  return apps.reduce((s, a) => s + a.replicas * (a.cpu.endsWith("m") ? Number(a.cpu.slice(0, -1)) / 1000 : Number(a.cpu)), 0);
+}
+
+/** Issue 17 (b): the NodePool's cpu limit for a launchable mix, 80 % of what it requests, so it is reached part-way. */
+export function mixLimitCpu(apps: App[]): number {
+  return Math.round(requestedCpu(apps) * 0.8);
+}
+
+/** The launchable mix's NodePool requirements (engine and sandbox): spot and on-demand c/m/r, both arches, gen > 4. */
+export const MIX_REQUIREMENTS = [
+  { key: "karpenter.sh/capacity-type", operator: "In", values: ["spot", "on-demand"] },
+  { key: "kubernetes.io/arch", operator: "In", values: ["amd64", "arm64"] },
+  { key: "karpenter.k8s.aws/instance-category", operator: "In", values: ["c", "m", "r"] },
+  { key: "karpenter.k8s.aws/instance-generation", operator: "Gt", values: ["4"] },
+];
+
 const TS = "2026-03-02T10:00:00Z";
 
 function hash(s: string): string {

@@ -1,18 +1,23 @@
 // The module on the sandbox (real kube-apiserver, kube-scheduler, KWOK, moto as EC2, the node agent as kubelets):
-// (a) Karpenter's e2e "basic" shape — 500 × 0.9 vCPU/3.1Gi + 500 × 3.5 vCPU/28Gi pending at once — and (d) a
-// churn soak (pods created and deleted continuously). The module runs as users run it (dist/capsicum.yaml under
+// (a) Karpenter's e2e "basic" shape — 500 × 0.9 vCPU/3.1Gi + 500 × 3.5 vCPU/28Gi pending at once —, (b) 5,000 /
+// 20,000 pods of the engine part's launchable mix with the NodePool's cpu limit reached part-way ("large"), and
+// (d) a churn soak (pods created and deleted continuously). The module runs as users run it (dist/capsicum.yaml under
 // its ServiceAccount; BENCH_MODULE=dev runs `pepr dev` from source instead), and its RSS and CPU are read from
 // /proc for every process of its pods' process groups. Run by bench/scale.bench.ts.
 import { execFile, execFileSync } from "node:child_process";
+import https from "node:https";
 import { promisify } from "node:util";
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
+import { KubeConfig } from "@kubernetes/client-node";
 import { loadCatalog } from "../../src/cloudprovider/aws/catalog";
 import { startSandbox, Sandbox } from "../../sandbox/sandbox";
 import { startDevModule, startModule, RunningModule } from "../../sandbox/module";
 import { NodeAgent } from "../../sandbox/nodeAgent";
 import { waitFor } from "../../sandbox/procs";
 import { inspectInChild, Inspection } from "./inspect";
+import { App, launchableMix, MIX_REQUIREMENTS, mixLimitCpu, requestedCpu } from "./objects";
+import { counterDelta, parsePrometheusText, sumBy } from "./promText";
 import { Stage, timeline } from "./timeline";
 
 const root = join(__dirname, "..", "..");
@@ -123,11 +128,52 @@ function buildFromSource(): string {
   return join(tmp, "dist", "capsicum.yaml");
 }
 
+/**
+ * The bench's own reads of the apiserver (polls, /metrics) as the sandbox admin, over one keep-alive connection,
+ * counted by verb so the report can tell them from the module's and the control plane's requests.
+ */
+class AdminApi {
+  readonly requests: Record<string, number> = {};
+  private conn?: Promise<{ server: string; opts: https.RequestOptions }>;
+  constructor(private readonly kubeconfig: string) {}
+  private connection(): Promise<{ server: string; opts: https.RequestOptions }> {
+    return (this.conn ??= (async () => {
+      const kc = new KubeConfig();
+      kc.loadFromFile(this.kubeconfig);
+      const opts: https.RequestOptions = {};
+      await kc.applyToHTTPSOptions(opts);
+      opts.agent = new https.Agent({ keepAlive: true, maxSockets: 1 });
+      return { server: kc.getCurrentCluster()!.server, opts };
+    })());
+  }
+  /** GET `path`, counted as `verb`: LIST for a collection (as the apiserver counts it), GET for /metrics. */
+  async get(path: string, verb: "GET" | "LIST" = "GET"): Promise<string> {
+    const { server, opts } = await this.connection();
+    this.requests[verb] = (this.requests[verb] ?? 0) + 1;
+    return new Promise((resolve, reject) => {
+      const req = https.get(new URL(path, server), { ...opts, timeout: 60_000 }, (res) => {
+        let body = "";
+        res.setEncoding("utf8");
+        res.on("data", (c) => (body += c));
+        res.on("end", () =>
+          (res.statusCode ?? 0) < 300 ? resolve(body) : reject(new Error(`GET ${path}: ${res.statusCode} ${body}`)),
+        );
+      });
+      req.on("error", reject);
+      req.on("timeout", () => req.destroy(new Error(`GET ${path}: timeout`)));
+    });
+  }
+  async list(path: string): Promise<Obj[]> {
+    return JSON.parse(await this.get(path, "LIST")).items;
+  }
+}
+
 interface Env {
   sandbox: Sandbox;
   module: RunningModule;
   agent: NodeAgent;
   meter: ProcessMeter;
+  api: AdminApi;
   kubectl(args: string[], input?: string): string;
   /** kubectl without blocking this process's event loop (the node agent runs in it). */
   kubectlAsync(args: string[]): Promise<string>;
@@ -135,7 +181,43 @@ interface Env {
   stop(): Promise<void>;
 }
 
-async function up(runtimeEnv: Record<string, string>): Promise<Env> {
+/** Karpenter's e2e NodePool for the basic shape: on-demand and spot c/m/r, no limit reached (2,200 vCPU requested). */
+function basicNodePool(): Obj {
+  return benchNodePool(
+    [
+      { key: "kubernetes.io/arch", operator: "In", values: ["amd64"] },
+      { key: "karpenter.sh/capacity-type", operator: "In", values: ["spot", "on-demand"] },
+      { key: "karpenter.k8s.aws/instance-category", operator: "In", values: ["c", "m", "r"] },
+    ],
+    10000,
+  );
+}
+
+/** NodePool `bench`; no disruption while the bench runs (budget 0 nodes; the soak opens it). */
+function benchNodePool(requirements: Obj[], limitCpu: number): Obj {
+  return {
+    apiVersion: "karpenter.sh/v1",
+    kind: "NodePool",
+    metadata: { name: "bench" },
+    spec: {
+      template: {
+        spec: {
+          requirements,
+          nodeClassRef: { group: "karpenter.k8s.aws", kind: "EC2NodeClass", name: "default" },
+          expireAfter: "720h",
+        },
+      },
+      limits: { cpu: limitCpu },
+      disruption: {
+        consolidationPolicy: "WhenEmptyOrUnderutilized",
+        consolidateAfter: "1m",
+        budgets: [{ nodes: "0" }],
+      },
+    },
+  };
+}
+
+async function up(runtimeEnv: Record<string, string>, nodePool: Obj = basicNodePool()): Promise<Env> {
   const sandbox = await startSandbox();
   Object.assign(process.env, sandbox.env);
   const cp = sandbox.controlPlane!;
@@ -190,34 +272,7 @@ async function up(runtimeEnv: Record<string, string>): Promise<Env> {
   meter.start();
   kubectl(["create", "namespace", NS]);
   kubectl(["apply", "-f", join(root, "examples/ec2nodeclass.yaml")]);
-  // Karpenter's e2e NodePool for this shape: on-demand and spot c/m/r, no limit reached (2,200 vCPU requested).
-  kubectl(
-    ["apply", "-f", "-"],
-    JSON.stringify({
-      apiVersion: "karpenter.sh/v1",
-      kind: "NodePool",
-      metadata: { name: "bench" },
-      spec: {
-        template: {
-          spec: {
-            requirements: [
-              { key: "kubernetes.io/arch", operator: "In", values: ["amd64"] },
-              { key: "karpenter.sh/capacity-type", operator: "In", values: ["spot", "on-demand"] },
-              { key: "karpenter.k8s.aws/instance-category", operator: "In", values: ["c", "m", "r"] },
-            ],
-            nodeClassRef: { group: "karpenter.k8s.aws", kind: "EC2NodeClass", name: "default" },
-            expireAfter: "720h",
-          },
-        },
-        limits: { cpu: 10000 },
-        disruption: {
-          consolidationPolicy: "WhenEmptyOrUnderutilized",
-          consolidateAfter: "1m",
-          budgets: [{ nodes: "0" }],
-        },
-      },
-    }),
-  );
+  kubectl(["apply", "-f", "-"], JSON.stringify(nodePool));
   await waitFor(
     "NodePool bench Ready",
     async () => {
@@ -231,6 +286,7 @@ async function up(runtimeEnv: Record<string, string>): Promise<Env> {
     module,
     agent,
     meter,
+    api: new AdminApi(cp.kubeconfig),
     kubectl,
     kubectlAsync,
     mode,
@@ -243,7 +299,7 @@ async function up(runtimeEnv: Record<string, string>): Promise<Env> {
   };
 }
 
-function deployment(name: string, replicas: number, cpu: string, memory: string): Obj {
+function deployment({ name, replicas, cpu, memory, zoneSpread, nodeSelector }: App): Obj {
   return {
     apiVersion: "apps/v1",
     kind: "Deployment",
@@ -256,6 +312,19 @@ function deployment(name: string, replicas: number, cpu: string, memory: string)
         spec: {
           terminationGracePeriodSeconds: 0,
           containers: [{ name: "pause", image: "registry.k8s.io/pause:3.9", resources: { requests: { cpu, memory } } }],
+          ...(nodeSelector ? { nodeSelector } : {}),
+          ...(zoneSpread
+            ? {
+                topologySpreadConstraints: [
+                  {
+                    maxSkew: 1,
+                    topologyKey: "topology.kubernetes.io/zone",
+                    whenUnsatisfiable: "DoNotSchedule",
+                    labelSelector: { matchLabels: { app: name } },
+                  },
+                ],
+              }
+            : {}),
         },
       },
     },
@@ -312,7 +381,10 @@ export async function basic(e: Env): Promise<BasicResult> {
     JSON.stringify({
       apiVersion: "v1",
       kind: "List",
-      items: [deployment("small", 500, "900m", "3.1Gi"), deployment("large", 500, "3500m", "28Gi")],
+      items: [
+        deployment({ name: "small", replicas: 500, cpu: "900m", memory: "3.1Gi" }),
+        deployment({ name: "large", replicas: 500, cpu: "3500m", memory: "28Gi" }),
+      ],
     }),
   );
   let first = -1;
@@ -355,14 +427,49 @@ export async function basic(e: Env): Promise<BasicResult> {
   const toAll = reached ? Date.now() - t0 : NaN;
   sampling = false;
   await sampler;
+  const run = afterRun(e, t0);
+  return {
+    mode: e.mode,
+    toFirstClaimS: first / 1000,
+    toAllRunningS: toAll / 1000,
+    running,
+    lastPodCreatedS: run.lastPodCreatedS,
+    nodeClaims: run.nodeClaims,
+    nodes: run.nodes,
+    registerP50S: run.registerP50S,
+    registerMaxS: run.registerMaxS,
+    pricePerHour: run.pricePerHour,
+    ...meterFigures(e, idle, cpu0),
+    timeline: run.timeline,
+    midRun: midRun.filter(Boolean),
+  };
+}
+
+/** What a run leaves in the cluster, read after it from the objects' own timestamps (1 s resolution). */
+interface AfterRun {
+  nodeClaims: number;
+  nodes: number;
+  /** Seconds from the apply to the first and the last NodeClaim's creation. */
+  firstClaimS: number;
+  lastClaimS: number;
+  /** Seconds from a NodeClaim's creation to its Node's (launch + boot + registration), median and slowest. */
+  registerP50S: number;
+  registerMaxS: number;
+  pricePerHour: number;
+  /** Seconds from the apply to the last pod's creation. */
+  lastPodCreatedS: number;
+  timeline: Stage[];
+}
+
+function afterRun(e: Env, t0: number): AfterRun {
   const claims = list(e, ["nodeclaims"]);
   // How fast the control plane itself made the pods (kube-controller-manager's ReplicaSet controller, at its
   // client's default 20 requests/s): the part of "to all Running" no autoscaler can shorten.
   const pods = list(e, ["pods", "-n", NS]);
-  const podsCreated = pods.map((p: Obj) => Date.parse(p.metadata.creationTimestamp));
-  const lastPodS = podsCreated.length ? (Math.max(...podsCreated) - t0) / 1000 : NaN;
+  const since = (times: number[]) => times.map((t) => (t - t0) / 1000).sort((a, b) => a - b);
+  const podsCreated = since(pods.map((p: Obj) => Date.parse(p.metadata.creationTimestamp)));
+  const claimsCreated = since(claims.map((c: Obj) => Date.parse(c.metadata.creationTimestamp)));
   const nodeList = list(e, ["nodes", "-l", "karpenter.sh/nodepool"]);
-  const nodes = nodeList.length;
   // Node registration after launch: the Node's creation minus its NodeClaim's (the node agent's share of the run).
   const claimAt = new Map<string, number>(
     claims.map((c: Obj) => [c.status?.providerID, Date.parse(c.metadata.creationTimestamp)]),
@@ -372,26 +479,170 @@ export async function basic(e: Env): Promise<BasicResult> {
     .filter((s: number) => Number.isFinite(s))
     .sort((a: number, b: number) => a - b);
   e.meter.sample();
-  const stages = timeline(t0, pods, list(e, ["events", "-n", NS]), claims, nodeList);
   return {
-    mode: e.mode,
-    toFirstClaimS: first / 1000,
-    toAllRunningS: toAll / 1000,
-    running,
-    lastPodCreatedS: lastPodS,
     nodeClaims: claims.length,
-    nodes,
+    nodes: nodeList.length,
+    firstClaimS: claimsCreated[0] ?? NaN,
+    lastClaimS: claimsCreated[claimsCreated.length - 1] ?? NaN,
     registerP50S: joinS[Math.floor(joinS.length / 2)] ?? NaN,
     registerMaxS: joinS[joinS.length - 1] ?? NaN,
     pricePerHour: pricePerHour(claims),
-    idleRssMB: idle,
+    lastPodCreatedS: podsCreated[podsCreated.length - 1] ?? NaN,
+    timeline: timeline(t0, pods, list(e, ["events", "-n", NS]), claims, nodeList),
+  };
+}
+
+/** The module's RSS (idle, peak: all its processes, per pod, per process) and CPU since `cpu0`; the load average. */
+function meterFigures(e: Env, idleRssMB: number, cpu0: number) {
+  e.meter.sample();
+  return {
+    idleRssMB,
     peakRssMB: e.meter.peakMB,
     peakByPodMB: Object.fromEntries(e.meter.peakByRole),
     peakByProcessMB: Object.fromEntries(e.meter.peakByProcess),
     cpuSeconds: e.meter.cpuSeconds() - cpu0,
     load: readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" "),
+  };
+}
+
+/** Apiserver request counters from kube-apiserver's /metrics (all clients: the metric has no user label). */
+interface ApiCounters {
+  /** apiserver_request_total summed by verb. */
+  byVerb: Record<string, number>;
+  /** apiserver_request_total summed by "VERB resource[/subresource]". */
+  byVerbResource: Record<string, number>;
+  /**
+   * apiserver_flowcontrol_dispatched_requests_total by flow schema: the module's ServiceAccounts (pepr-system)
+   * fall in `service-accounts`; the sandbox admin (kube-controller-manager, kube-scheduler, KWOK, the node agent,
+   * the bench) in `exempt`.
+   */
+  byFlowSchema: Record<string, number>;
+}
+
+async function apiCounters(api: AdminApi): Promise<ApiCounters> {
+  const text = await api.get("/metrics");
+  const req = parsePrometheusText(text, "apiserver_request_total");
+  const byResource = req.map((x) => ({
+    ...x,
+    labels: {
+      k: `${x.labels.verb} ${x.labels.resource || "(non-resource)"}${x.labels.subresource ? `/${x.labels.subresource}` : ""}`,
+    },
+  }));
+  return {
+    byVerb: sumBy(req, "verb"),
+    byVerbResource: sumBy(byResource, "k"),
+    byFlowSchema: sumBy(parsePrometheusText(text, "apiserver_flowcontrol_dispatched_requests_total"), "flow_schema"),
+  };
+}
+
+export interface LargeResult extends Omit<AfterRun, "timeline"> {
+  pods: number;
+  mode: string;
+  requestedCpu: number;
+  limitCpu: number;
+  /** NodePool bench's status.resources.cpu at the end (what its NodeClaims count against the limit). */
+  nodePoolCpu: string;
+  /**
+   * Every pod created and the pods Running, NodeClaims and Initialized NodeClaims unchanged for
+   * BENCH_LARGE_QUIET_S before the deadline; otherwise the figures are those at the deadline.
+   */
+  settled: boolean;
+  timeoutS: number;
+  /** Seconds from the apply to the last change of pods created / Running / NodeClaims / Initialized. */
+  lastChangeS: number;
+  created: number;
+  running: number;
+  idleRssMB: number;
+  peakRssMB: number;
+  peakByPodMB: Record<string, number>;
+  peakByProcessMB: Record<string, number>;
+  cpuSeconds: number;
+  load: string;
+  /** Over the run (apply → settled or deadline), every client. */
+  requests: ApiCounters;
+  /** Of those, the bench's own (polls once every 2 s, the first /metrics read). */
+  benchRequests: Record<string, number>;
+  timeline: Stage[];
+}
+
+/**
+ * (b) The engine part's launchable mix at `n` pods (20 Deployments, a third zone-spread, a fifth pinned to amd64)
+ * applied at once, with NodePool bench's cpu limit at 80 % of what they request (set by the caller's `up`), so
+ * the limit is reached part-way and the rest stay pending. Waits until everything has settled or
+ * BENCH_LARGE_TIMEOUT_S (default: the ReplicaSet controller's 20 pods/s × 1.2 + 120 s, at least 600 s).
+ */
+export async function large(e: Env, n: number): Promise<LargeResult> {
+  const apps = launchableMix(n);
+  const timeoutS = Number(process.env.BENCH_LARGE_TIMEOUT_S ?? Math.max(600, Math.round(120 + (1.2 * n) / 20)));
+  const quietMs = Number(process.env.BENCH_LARGE_QUIET_S ?? 30) * 1000;
+  const idle = e.meter.sample().rssMB;
+  const cpu0 = e.meter.cpuSeconds();
+  const bench0 = { ...e.api.requests };
+  const before = await apiCounters(e.api);
+  const t0 = Date.now();
+  e.kubectl(["apply", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "List", items: apps.map(deployment) }));
+  // Polls are two small LISTs (20 Deployments' status, the NodeClaims), asynchronous (the node agent runs in
+  // this process): a LIST of thousands of pods every few seconds would load the apiserver under measurement.
+  let [created, running, claims, initialized] = [0, 0, 0, 0];
+  let state = "";
+  let changedAt = t0;
+  let settled = false;
+  let reported = t0;
+  const deadline = t0 + timeoutS * 1000;
+  const tag = `[large ${n}]`;
+  while (Date.now() < deadline) {
+    const started = Date.now();
+    try {
+      const deps = await e.api.list(`/apis/apps/v1/namespaces/${NS}/deployments`);
+      created = deps.reduce((s: number, d: Obj) => s + (d.status?.replicas ?? 0), 0);
+      running = deps.reduce((s: number, d: Obj) => s + (d.status?.readyReplicas ?? 0), 0);
+      const ncs = await e.api.list("/apis/karpenter.sh/v1/nodeclaims");
+      claims = ncs.length;
+      initialized = ncs.filter((c: Obj) =>
+        c.status?.conditions?.some((x: Obj) => x.type === "Initialized" && x.status === "True"),
+      ).length;
+    } catch (err) {
+      process.stderr.write(`${tag} poll failed (retrying): ${(err as Error).message}\n`);
+    }
+    const now = `${created}/${running}/${claims}/${initialized}`;
+    if (now !== state) [state, changedAt] = [now, Date.now()];
+    if (started - reported >= 30_000) {
+      reported = started;
+      process.stderr.write(
+        `${tag} ${((started - t0) / 1000).toFixed(0)} s: ${created} pods created, ${running} Running, ${claims} NodeClaims (${initialized} Initialized), module RSS ${e.meter.sample().rssMB.toFixed(0)} MB\n`,
+      );
+    }
+    if (created >= n && claims > 0 && initialized === claims && Date.now() - changedAt >= quietMs) {
+      settled = true;
+      break;
+    }
+    await new Promise((r) => setTimeout(r, Math.max(0, 2000 - (Date.now() - started))));
+  }
+  const benchRequests = counterDelta(bench0, e.api.requests);
+  const after = await apiCounters(e.api);
+  const figures = meterFigures(e, idle, cpu0);
+  const nodePool = JSON.parse(e.kubectl(["get", "nodepool", "bench", "-o", "json"]));
+  const { timeline: stages, ...run } = afterRun(e, t0);
+  return {
+    pods: n,
+    mode: e.mode,
+    requestedCpu: requestedCpu(apps),
+    limitCpu: mixLimitCpu(apps),
+    nodePoolCpu: String(nodePool.status?.resources?.cpu ?? "?"),
+    settled,
+    timeoutS,
+    lastChangeS: (changedAt - t0) / 1000,
+    created,
+    running,
+    ...run,
+    ...figures,
+    requests: {
+      byVerb: counterDelta(before.byVerb, after.byVerb),
+      byVerbResource: counterDelta(before.byVerbResource, after.byVerbResource),
+      byFlowSchema: counterDelta(before.byFlowSchema, after.byFlowSchema),
+    },
+    benchRequests,
     timeline: stages,
-    midRun: midRun.filter(Boolean),
   };
 }
 
@@ -420,7 +671,10 @@ export async function soak(e: Env, minutes: number): Promise<SoakResult> {
     "-p",
     JSON.stringify({ spec: { disruption: { budgets: [{ nodes: "100%" }], consolidateAfter: "30s" } } }),
   ]);
-  e.kubectl(["apply", "-f", "-"], JSON.stringify(deployment("churn", 20, "500m", "512Mi")));
+  e.kubectl(
+    ["apply", "-f", "-"],
+    JSON.stringify(deployment({ name: "churn", replicas: 20, cpu: "500m", memory: "512Mi" })),
+  );
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
   await sleep(20_000);
   const start = e.meter.sample().rssMB;
@@ -463,19 +717,38 @@ async function inspectAll(e: Env): Promise<Record<string, Inspection>> {
   return out;
 }
 
+export interface SandboxResults {
+  basic?: BasicResult;
+  soak?: SoakResult;
+  inspections?: Record<string, Inspection>;
+  large?: LargeResult[];
+}
+
 export async function runSandboxBench(parts: {
   basic: boolean;
   soakMinutes: number;
+  /** Pod counts for the large part, each in a sandbox of its own (its NodePool limit depends on the size). */
+  largeSizes: number[];
   runtimeEnv: Record<string, string>;
-}): Promise<{ basic?: BasicResult; soak?: SoakResult; inspections?: Record<string, Inspection> }> {
-  const e = await up(parts.runtimeEnv);
-  try {
-    const out: { basic?: BasicResult; soak?: SoakResult; inspections?: Record<string, Inspection> } = {};
-    if (parts.basic) out.basic = await basic(e);
-    if (parts.basic && process.env.BENCH_INSPECT) out.inspections = await inspectAll(e);
-    if (parts.soakMinutes > 0) out.soak = await soak(e, parts.soakMinutes);
-    return out;
-  } finally {
-    await e.stop();
+}): Promise<SandboxResults> {
+  const out: SandboxResults = {};
+  if (parts.basic || parts.soakMinutes > 0) {
+    const e = await up(parts.runtimeEnv);
+    try {
+      if (parts.basic) out.basic = await basic(e);
+      if (parts.basic && process.env.BENCH_INSPECT) out.inspections = await inspectAll(e);
+      if (parts.soakMinutes > 0) out.soak = await soak(e, parts.soakMinutes);
+    } finally {
+      await e.stop();
+    }
   }
+  for (const n of parts.largeSizes) {
+    const e = await up(parts.runtimeEnv, benchNodePool(MIX_REQUIREMENTS, mixLimitCpu(launchableMix(n))));
+    try {
+      (out.large ??= []).push(await large(e, n));
+    } finally {
+      await e.stop();
+    }
+  }
+  return out;
 }
