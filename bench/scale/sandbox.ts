@@ -347,7 +347,17 @@ function pricePerHour(claims: Obj[]): number {
   return sum;
 }
 
-export interface BasicResult {
+/** What `meterFigures` reports: the module's RSS and CPU over a run. */
+interface MeterFigures {
+  idleRssMB: number;
+  peakRssMB: number;
+  peakByPodMB: Record<string, number>;
+  peakByProcessMB: Record<string, number>;
+  cpuSeconds: number;
+  load: string;
+}
+
+export interface BasicResult extends MeterFigures {
   mode: string;
   toFirstClaimS: number;
   toAllRunningS: number;
@@ -360,12 +370,6 @@ export interface BasicResult {
   pricePerHour: number;
   /** Seconds from the apply to the last pod's creation (second resolution, the apiserver's timestamps). */
   lastPodCreatedS: number;
-  idleRssMB: number;
-  peakRssMB: number;
-  peakByPodMB: Record<string, number>;
-  peakByProcessMB: Record<string, number>;
-  cpuSeconds: number;
-  load: string;
   timeline: Stage[];
   /** BENCH_INSPECT_EVERY_S samples of the watcher's module process, in time order. */
   midRun: Inspection[];
@@ -493,7 +497,7 @@ function afterRun(e: Env, t0: number): AfterRun {
 }
 
 /** The module's RSS (idle, peak: all its processes, per pod, per process) and CPU since `cpu0`; the load average. */
-function meterFigures(e: Env, idleRssMB: number, cpu0: number) {
+function meterFigures(e: Env, idleRssMB: number, cpu0: number): MeterFigures {
   e.meter.sample();
   return {
     idleRssMB,
@@ -535,7 +539,7 @@ async function apiCounters(api: AdminApi): Promise<ApiCounters> {
   };
 }
 
-export interface LargeResult extends Omit<AfterRun, "timeline"> {
+export interface LargeResult extends Omit<AfterRun, "timeline">, MeterFigures {
   pods: number;
   mode: string;
   requestedCpu: number;
@@ -552,12 +556,6 @@ export interface LargeResult extends Omit<AfterRun, "timeline"> {
   lastChangeS: number;
   created: number;
   running: number;
-  idleRssMB: number;
-  peakRssMB: number;
-  peakByPodMB: Record<string, number>;
-  peakByProcessMB: Record<string, number>;
-  cpuSeconds: number;
-  load: string;
   /** Over the run (apply → settled or deadline), every client. */
   requests: ApiCounters;
   /** Of those, the bench's own (polls once every 2 s, the first /metrics read). */
