@@ -13,6 +13,7 @@ import { cpus, totalmem, tmpdir } from "node:os";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { LargeResult, runSandboxBench } from "./scale/sandbox";
+import type { AuditCounts } from "./scale/auditLog";
 import { MODULE_RUNTIME_ENV } from "../scripts/module-runtime";
 
 /** The module containers' Node settings (dist/), unless BENCH_RUNTIME_ENV=none (for an A/B of those settings). */
@@ -172,6 +173,7 @@ async function sandboxParts(basic: boolean, soakMinutes: number, largeSizes: num
         .map(([k, v]) => `${k} ${f0(v)}`)
         .join(", ")}`,
     );
+    printModuleRequests("the module's own apiserver requests from the apply to all Running", b.moduleRequests);
     console.log(
       `peak RSS per process (MB): ${Object.entries(b.peakByProcessMB)
         .map(([k, v]) => `${k} ${f0(v)}`)
@@ -236,6 +238,14 @@ const counts = (c: Record<string, number>, top = Infinity) =>
     .map(([k, v]) => `${k} ${n0(v)}`)
     .join(", ");
 
+/** The module's requests, from the apiserver's audit log of its ServiceAccounts (bench/scale/auditLog.ts). */
+function printModuleRequests(what: string, c: AuditCounts): void {
+  console.log(`${what} (audit log of its ServiceAccounts; a watch counts when established): ${n0(c.total)}`);
+  console.log(`  by verb: ${counts(c.byVerb)}; by ServiceAccount: ${counts(c.byUser)}`);
+  console.log(`  by verb + resource: ${counts(c.byVerbResource, 16)}`);
+  if (Object.keys(c.byErrorCode).length) console.log(`  answered ≥ 400: ${counts(c.byErrorCode)}`);
+}
+
 function printLarge(runs: LargeResult[]): void {
   console.log(
     "\n(b) launchable mix at scale: 20 Deployments (a third zone-spread, a fifth pinned to amd64) applied at once, NodePool cpu limit at 80 % of the requests, each size in a fresh sandbox",
@@ -287,6 +297,7 @@ function printLarge(runs: LargeResult[]): void {
     console.log(
       `  by APF flow schema (apiserver_flowcontrol_dispatched_requests_total; service-accounts = the module's ServiceAccounts, exempt = the sandbox admin: kube-controller-manager, kube-scheduler, KWOK, node agent, bench): ${counts(r.requests.byFlowSchema)}; the bench's own: ${counts(r.benchRequests)}`,
     );
+    printModuleRequests(`  the module's own requests over the run`, r.moduleRequests);
     console.log(
       `  peak RSS per pod (MB): ${Object.entries(r.peakByPodMB)
         .map(([k, v]) => `${k} ${f0(v)}`)

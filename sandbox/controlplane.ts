@@ -24,6 +24,8 @@ export interface ControlPlane {
    * apiserver reaches a webhook's `clientConfig.service` through them (sandbox/pod/clusterEgress.cjs).
    */
   serviceRoutes: string;
+  /** The apiserver's audit log (JSON lines), when started with `auditGroups`. */
+  auditLog?: string;
   stop(): Promise<void>;
 }
 
@@ -32,6 +34,20 @@ export const SERVICE_CIDR = "10.96.0.0/16";
 
 /** Annotation KWOK is told to manage: only Nodes that carry it get a simulated kubelet. */
 export const KWOK_NODE_ANNOTATION = "kwok.x-k8s.io/node";
+
+/**
+ * The audit policy for `auditGroups`: Metadata for those groups, None for the rest. RequestReceived is omitted, so
+ * a request is one ResponseComplete event, and a watch also has a ResponseStarted one when it is established.
+ */
+function auditFlags(dir: string, groups: string[]): { flags: string[]; log: string } {
+  const policy = join(dir, "audit-policy.yaml");
+  const log = join(dir, "audit.log");
+  writeFileSync(policy, [
+    "apiVersion: audit.k8s.io/v1", "kind: Policy", "omitStages: [RequestReceived]", "rules:",
+    "  - level: Metadata", `    userGroups: ${JSON.stringify(groups)}`, "  - level: None", "",
+  ].join("\n"));
+  return { log, flags: [`--audit-policy-file=${policy}`, `--audit-log-path=${log}`, "--audit-log-format=json", "--audit-log-maxsize=0"] };
+}
 
 function getJSON(url: string, ca: Buffer, cert: Buffer, key: Buffer): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
@@ -53,7 +69,17 @@ function canConnect(socket: string): Promise<boolean> {
   });
 }
 
-export async function startControlPlane(bins: Binaries, opts: { keepDir?: boolean } = {}): Promise<ControlPlane> {
+/**
+ * `auditGroups`: the apiserver writes an audit event (level Metadata: who, verb, resource; no bodies) for every
+ * request of a user in one of these groups, and nothing for anyone else (the bench counts the module's own requests
+ * this way: `apiserver_request_total` has no user label).
+ */
+export interface ControlPlaneOptions {
+  keepDir?: boolean;
+  auditGroups?: string[];
+}
+
+export async function startControlPlane(bins: Binaries, opts: ControlPlaneOptions = {}): Promise<ControlPlane> {
   const timings: Record<string, number> = {};
   const t0 = Date.now();
   const dir = mkdtempSync(join(tmpdir(), "capsicum-cp-"));
@@ -98,6 +124,7 @@ export async function startControlPlane(bins: Binaries, opts: { keepDir?: boolea
     const egress = procs.start("cluster-egress", process.execPath, [join(__dirname, "pod", "clusterEgress.cjs"), egressSocket, serviceRoutes]);
     await waitFor("cluster egress proxy", async () => (await canConnect(egressSocket)) || undefined, 20000, egress.logFile);
 
+    const audit = opts.auditGroups?.length ? auditFlags(dir, opts.auditGroups) : undefined;
     const api = procs.start("kube-apiserver", join(bins.k8s, "kube-apiserver"), [
       `--etcd-servers=${etcdURL}`, "--bind-address=127.0.0.1", `--secure-port=${apiPort}`, `--advertise-address=127.0.0.1`,
       `--tls-cert-file=${pki.serverCrt}`, `--tls-private-key-file=${pki.serverKey}`, `--client-ca-file=${pki.caCrt}`,
@@ -107,6 +134,7 @@ export async function startControlPlane(bins: Binaries, opts: { keepDir?: boolea
       // namespace before the service-account controller has made its `default` ServiceAccount.
       "--disable-admission-plugins=ServiceAccount", "--endpoint-reconciler-type=none", "--v=1",
       `--egress-selector-config-file=${egressConfig}`,
+      ...(audit?.flags ?? []),
     ]);
     const ca = readFileSync(pki.caCrt), cert = readFileSync(pki.adminCrt), key = readFileSync(pki.adminKey);
     await waitFor("kube-apiserver /readyz", async () => (await getJSON(`${server}/readyz`, ca, cert, key)).status === 200 || undefined, 60000, api.logFile);
@@ -137,7 +165,7 @@ export async function startControlPlane(bins: Binaries, opts: { keepDir?: boolea
     }, 60000, join(dir, "kube-controller-manager.log"));
     timings.ready = Date.now() - t0;
     writeFileSync(join(dir, "timings.json"), JSON.stringify(timings));
-    return { dir, kubeconfig, server, caFile: pki.caCrt, kubectl, timings, kubectlRun, serviceRoutes, stop };
+    return { dir, kubeconfig, server, caFile: pki.caCrt, kubectl, timings, kubectlRun, serviceRoutes, auditLog: audit?.log, stop };
   } catch (e) {
     await procs.stop();
     process.removeListener("exit", onExit);

@@ -3,7 +3,7 @@
 import { ensureBinaries } from "./binaries";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { startControlPlane, ControlPlane, SERVICE_CIDR } from "./controlplane";
+import { startControlPlane, ControlPlane, ControlPlaneOptions, SERVICE_CIDR } from "./controlplane";
 import { startMoto, sandboxRegion } from "./moto";
 
 export const SANDBOX_CLUSTER_NAME = "capsicum-sandbox";
@@ -24,13 +24,15 @@ export function kubernetesMinor(): string {
   return v;
 }
 
-export async function startSandbox(opts: { kube?: boolean; moto?: boolean } = {}): Promise<Sandbox> {
+export async function startSandbox(
+  opts: { kube?: boolean; moto?: boolean; controlPlane?: ControlPlaneOptions } = {},
+): Promise<Sandbox> {
   const wantKube = opts.kube ?? true, wantMoto = opts.moto ?? true;
   const t0 = Date.now();
   const { region, zones } = sandboxRegion();
   const bins = ensureBinaries();
   const [controlPlane, moto] = await Promise.all([
-    wantKube ? startControlPlane(bins) : Promise.resolve(undefined),
+    wantKube ? startControlPlane(bins, opts.controlPlane) : Promise.resolve(undefined),
     wantMoto ? startMoto({ clusterName: SANDBOX_CLUSTER_NAME, region, zones }) : Promise.resolve(undefined),
   ]);
   if (controlPlane && moto) {

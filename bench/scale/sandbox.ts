@@ -17,6 +17,7 @@ import { NodeAgent } from "../../sandbox/nodeAgent";
 import { waitFor } from "../../sandbox/procs";
 import { inspectInChild, Inspection } from "./inspect";
 import { App, launchableMix, MIX_REQUIREMENTS, mixLimitCpu, requestedCpu } from "./objects";
+import { auditOffset, readAuditWindow, type AuditCounts } from "./auditLog";
 import { counterDelta, parsePrometheusText, sumBy } from "./promText";
 import { Stage, timeline } from "./timeline";
 
@@ -168,6 +169,12 @@ class AdminApi {
   }
 }
 
+/** Every ServiceAccount of the module's namespace (admission and watcher). */
+const MODULE_SA_GROUP = "system:serviceaccounts:pepr-system";
+
+/** Where the module's audited requests start now (a byte offset in the apiserver's audit log). */
+const auditMark = (e: Env): number => auditOffset(e.sandbox.controlPlane!.auditLog!);
+
 interface Env {
   sandbox: Sandbox;
   module: RunningModule;
@@ -218,7 +225,8 @@ function benchNodePool(requirements: Obj[], limitCpu: number): Obj {
 }
 
 async function up(runtimeEnv: Record<string, string>, nodePool: Obj = basicNodePool()): Promise<Env> {
-  const sandbox = await startSandbox();
+  // The apiserver audits the module's ServiceAccounts (and no one else): its own requests, by verb and resource.
+  const sandbox = await startSandbox({ controlPlane: { auditGroups: [MODULE_SA_GROUP] } });
   Object.assign(process.env, sandbox.env);
   const cp = sandbox.controlPlane!;
   const kubectl = (args: string[], input?: string) =>
@@ -371,6 +379,8 @@ export interface BasicResult extends MeterFigures {
   /** Seconds from the apply to the last pod's creation (second resolution, the apiserver's timestamps). */
   lastPodCreatedS: number;
   timeline: Stage[];
+  /** The module's own apiserver requests from the apply to the end of the run (audit log). */
+  moduleRequests: AuditCounts;
   /** BENCH_INSPECT_EVERY_S samples of the watcher's module process, in time order. */
   midRun: Inspection[];
 }
@@ -379,6 +389,7 @@ export interface BasicResult extends MeterFigures {
 export async function basic(e: Env): Promise<BasicResult> {
   const idle = e.meter.sample().rssMB;
   const cpu0 = e.meter.cpuSeconds();
+  const audit0 = auditMark(e);
   const t0 = Date.now();
   e.kubectl(
     ["apply", "-f", "-"],
@@ -431,7 +442,7 @@ export async function basic(e: Env): Promise<BasicResult> {
   const toAll = reached ? Date.now() - t0 : NaN;
   sampling = false;
   await sampler;
-  const run = afterRun(e, t0);
+  const run = afterRun(e, t0, audit0);
   return {
     mode: e.mode,
     toFirstClaimS: first / 1000,
@@ -445,6 +456,7 @@ export async function basic(e: Env): Promise<BasicResult> {
     pricePerHour: run.pricePerHour,
     ...meterFigures(e, idle, cpu0),
     timeline: run.timeline,
+    moduleRequests: run.moduleRequests,
     midRun: midRun.filter(Boolean),
   };
 }
@@ -463,9 +475,12 @@ interface AfterRun {
   /** Seconds from the apply to the last pod's creation. */
   lastPodCreatedS: number;
   timeline: Stage[];
+  /** The module's own apiserver requests since the apply (its ServiceAccounts, from the audit log). */
+  moduleRequests: AuditCounts;
 }
 
-function afterRun(e: Env, t0: number): AfterRun {
+function afterRun(e: Env, t0: number, audit0: number): AfterRun {
+  const moduleRequests = readAuditWindow(e.sandbox.controlPlane!.auditLog!, audit0);
   const claims = list(e, ["nodeclaims"]);
   // How fast the control plane itself made the pods (kube-controller-manager's ReplicaSet controller, at its
   // client's default 20 requests/s): the part of "to all Running" no autoscaler can shorten.
@@ -493,6 +508,7 @@ function afterRun(e: Env, t0: number): AfterRun {
     pricePerHour: pricePerHour(claims),
     lastPodCreatedS: podsCreated[podsCreated.length - 1] ?? NaN,
     timeline: timeline(t0, pods, list(e, ["events", "-n", NS]), claims, nodeList),
+    moduleRequests,
   };
 }
 
@@ -577,6 +593,7 @@ export async function large(e: Env, n: number): Promise<LargeResult> {
   const cpu0 = e.meter.cpuSeconds();
   const bench0 = { ...e.api.requests };
   const before = await apiCounters(e.api);
+  const audit0 = auditMark(e);
   const t0 = Date.now();
   e.kubectl(["apply", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "List", items: apps.map(deployment) }));
   // Polls are two small LISTs (20 Deployments' status, the NodeClaims), asynchronous (the node agent runs in
@@ -620,7 +637,7 @@ export async function large(e: Env, n: number): Promise<LargeResult> {
   const after = await apiCounters(e.api);
   const figures = meterFigures(e, idle, cpu0);
   const nodePool = JSON.parse(e.kubectl(["get", "nodepool", "bench", "-o", "json"]));
-  const { timeline: stages, ...run } = afterRun(e, t0);
+  const { timeline: stages, ...run } = afterRun(e, t0, audit0);
   return {
     pods: n,
     mode: e.mode,
