@@ -43,7 +43,9 @@ export function countAuditEvents(text: string): AuditCounts {
     const established = verb === "watch" && (code === undefined || code < 400);
     if (e.stage === "ResponseStarted" ? !established : e.stage !== "ResponseComplete" || established) continue;
     const ref = e.objectRef;
-    const resource = ref?.resource ? `${ref.resource}${ref.subresource ? `/${ref.subresource}` : ""}` : "(non-resource)";
+    const resource = ref?.resource
+      ? `${ref.resource}${ref.subresource ? `/${ref.subresource}` : ""}`
+      : "(non-resource)";
     out.total++;
     bump(out.byVerb, verb);
     bump(out.byVerbResource, `${verb} ${resource}`);

@@ -23,7 +23,9 @@ const ev = (
     requestURI: "/x",
     verb,
     user: { username: `system:serviceaccount:pepr-system:${user}`, groups: ["system:serviceaccounts"] },
-    ...(resource ? { objectRef: { resource, namespace: "ns", apiVersion: "v1", ...(subresource ? { subresource } : {}) } } : {}),
+    ...(resource
+      ? { objectRef: { resource, namespace: "ns", apiVersion: "v1", ...(subresource ? { subresource } : {}) } }
+      : {}),
     responseStatus: { metadata: {}, code },
     stageTimestamp: "2026-12-02T21:00:00.000000Z",
   });
