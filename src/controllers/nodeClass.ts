@@ -1,6 +1,7 @@
 // The node-class controllers (EC2NodeClass on AWS): nodeclass.status writes what the cloud resolves from the
 // selectors (subnets, security groups, AMIs, instance profile, Ready) and announces a price fallback once;
 // nodeclass.termination holds the karpenter.k8s.aws/termination finalizer until its NodeClaims are gone.
+import { jsonEqual } from "../apis/jsonEqual";
 import type { CloudProvider } from "../cloudprovider/types";
 import { PRICE_FALLBACK_EVENT, PRICES_CONDITION } from "../cloudprovider/aws/pricing";
 import { Kinds, KubeObject, isNotFound } from "../kube/client";
@@ -49,7 +50,7 @@ export function nodeClassStatus(
     announcePriceFallback(ncl, prices);
     // PricesResolved=Unknown until the Pricing API first answers: look again shortly rather than at the next refresh.
     if (prices?.status === "Unknown") clock.setTimeout(() => queue.add(name), PRICES_PENDING_RECHECK_MS);
-    if (JSON.stringify(res.status) === JSON.stringify(ncl.status ?? {})) return;
+    if (jsonEqual(res.status, ncl.status ?? {})) return;
     try {
       const out = await client.patchStatus<KubeObject>(Kinds.EC2NodeClass, name, res.status);
       const wasReady = (ncl.status?.conditions ?? []).some(

@@ -1,6 +1,7 @@
 // Minimal RFC 6902 (add/replace/remove/test) and RFC 7386 merge patch, used by the in-memory client so unit
 // tests exercise the same patches the real apiserver receives.
 import { JsonPatchOp, KubeError } from "./client";
+import { jsonEqual } from "../apis/jsonEqual";
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -25,7 +26,7 @@ export function applyJsonPatch<T>(doc: T, ops: JsonPatchOp[]): T {
     }
     if (op.op === "test") {
       const cur = Array.isArray(parent) ? parent[Number(last)] : parent[last];
-      if (JSON.stringify(cur) !== JSON.stringify(op.value)) throw new KubeError(422, `test failed at ${op.path}`);
+      if (!jsonEqual(cur, op.value)) throw new KubeError(422, `test failed at ${op.path}`);
     } else if (op.op === "remove") {
       if (Array.isArray(parent)) {
         const i = Number(last);

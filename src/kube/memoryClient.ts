@@ -108,9 +108,10 @@ export class MemoryKubeClient implements KubeClient {
       generation: 1,
       creationTimestamp: stored.metadata.creationTimestamp ?? new Date(this.clock.now()).toISOString(),
     };
-    b.set(k, stored);
-    this.emit(kind, stored, "ADDED");
-    return structuredClone(stored) as T;
+    const served = asServed(stored);
+    b.set(k, served);
+    this.emit(kind, served, "ADDED");
+    return structuredClone(served) as T;
   }
 
   async patch<T extends KubeObject>(
@@ -169,9 +170,10 @@ export class MemoryKubeClient implements KubeClient {
       this.emit(kind, next, "DELETED");
       return structuredClone(next);
     }
-    b.set(k, next);
-    this.emit(kind, next, "MODIFIED");
-    return structuredClone(next);
+    const served = asServed(next);
+    b.set(k, served);
+    this.emit(kind, served, "MODIFIED");
+    return structuredClone(served);
   }
 
   async delete(kind: ResourceKind, name: string, namespace?: string, opts: DeleteOptions = {}): Promise<void> {
@@ -235,6 +237,22 @@ export class MemoryKubeClient implements KubeClient {
     this.checkFault("createEvent", Kinds.Event);
     this.events.push(structuredClone(event));
   }
+}
+
+/**
+ * An object as the apiserver hands it back: a copy whose object keys are sorted (custom resources are stored and
+ * served that way, and maps such as labels always are), not in the order the writer used. Code that compares a
+ * computed value with a served one by its JSON string then fails here as it would against a real apiserver.
+ */
+function asServed<T>(v: T): T {
+  if (Array.isArray(v)) return v.map(asServed) as T;
+  if (typeof v !== "object" || v === null) return v;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(v).sort()) {
+    const x = (v as Record<string, unknown>)[k];
+    if (x !== undefined) out[k] = asServed(x);
+  }
+  return out as T;
 }
 
 /** The apiserver's metadata validation every object gets (422): name length, label value length. */

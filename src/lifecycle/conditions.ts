@@ -2,6 +2,7 @@
 // root `Ready` is True only when its dependents all are (a NodeClaim's: Launched, Registered, Initialized).
 import { transitionTime } from "../apis/conditions";
 import type { Condition } from "../apis/conditions";
+import { jsonEqual } from "../apis/jsonEqual";
 export type { Condition };
 
 export const Launched = "Launched";
@@ -69,8 +70,9 @@ function withReady(list: Condition[], now: number, readyDependsOn: readonly stri
   return rest.sort((a, b) => a.type.localeCompare(b.type));
 }
 
+/** Same conditions in the same order; field order does not matter (the apiserver serves them with sorted keys). */
 export function sameConditions(a: Condition[] | undefined, b: Condition[] | undefined): boolean {
-  return JSON.stringify(a ?? []) === JSON.stringify(b ?? []);
+  return jsonEqual(a ?? [], b ?? []);
 }
 
 /**

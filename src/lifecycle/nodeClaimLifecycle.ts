@@ -11,6 +11,7 @@ import { isNodeReady } from "../kube/clusterState";
 import { JsonPatchOp, KubeObject, Kinds, isNotFound, jsonPointerEscape, rvGuard } from "../kube/client";
 import { ReconcileResult } from "../kube/workqueue";
 import { parseDuration } from "../apis/duration";
+import { jsonEqual } from "../apis/jsonEqual";
 import { isZeroQuantity } from "../apis/quantity";
 import { countNodeClaimDisrupted } from "../disruption/disruptedMetric";
 import {
@@ -391,10 +392,10 @@ async function syncNodeOnRegistration(
   // Owner references are compared by what identifies them: the state's slim Node keeps no blockOwnerDeletion.
   const ownerKey = (o: { kind: string; name: string; uid: string }) => `${o.kind}/${o.name}/${o.uid}`;
   const unchanged =
-    JSON.stringify(labels) === JSON.stringify(node.metadata.labels ?? {}) &&
+    jsonEqual(labels, node.metadata.labels ?? {}) &&
     owners.map(ownerKey).join() === (node.metadata.ownerReferences ?? []).map(ownerKey).join() &&
-    JSON.stringify(finalizers) === JSON.stringify(node.metadata.finalizers ?? []) &&
-    JSON.stringify(taints) === JSON.stringify(node.spec?.taints ?? []);
+    jsonEqual(finalizers, node.metadata.finalizers ?? []) &&
+    jsonEqual(taints, node.spec?.taints ?? []);
   if (unchanged) return;
   const ops: JsonPatchOp[] = [
     rvGuard(node.metadata.resourceVersion),

@@ -9,6 +9,7 @@ import type { ClusterState } from "../kube/clusterState";
 import { KubeClient, KubeObject, Kinds, isNotFound } from "../kube/client";
 import type { Logger } from "../log";
 import { transitionTime } from "../apis/conditions";
+import { jsonEqual } from "../apis/jsonEqual";
 import type { Condition } from "../lifecycle/conditions";
 import type { OverlayEvaluation } from "../scheduling/overlay";
 import type { NodeOverlay, NodePool as SchedNodePool } from "../scheduling/types";
@@ -122,8 +123,8 @@ export class NodeOverlayController {
         : [cond("Ready", status, status === "True" ? "Ready" : reason, message), cond(type, status, reason, message)];
     const gen = cur.metadata.generation as number | undefined;
     if (gen !== undefined) conds = conds.map((c) => ({ ...c, observedGeneration: gen }));
-    const strip = (cs: Condition[]) => JSON.stringify(cs.map(({ lastTransitionTime: _t, ...c }) => c));
-    if (strip(conds) === strip(before)) return;
+    const strip = (cs: Condition[]) => cs.map(({ lastTransitionTime: _t, ...c }) => c);
+    if (jsonEqual(strip(conds), strip(before))) return;
     try {
       const out = await this.deps.client.patchStatus<KubeObject>(Kinds.NodeOverlay, cur.metadata.name, {
         conditions: conds,

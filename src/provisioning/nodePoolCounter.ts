@@ -2,6 +2,7 @@
 // NodeClaims, status.nodes = their count (the NODES column and the scale subresource). Also the usage/limit
 // gauges. Only patches when the numbers change, so it can run on every NodeClaim event.
 import { formatResources, parseResources, ResourceMap } from "../apis/quantity";
+import { jsonEqual } from "../apis/jsonEqual";
 import { ClusterState } from "../kube/clusterState";
 import { KubeClient, KubeObject, Kinds, isNotFound } from "../kube/client";
 import type { Metrics } from "../metrics";
@@ -193,8 +194,7 @@ export async function updateNodePoolStatus(
   const conditions = nodePoolConditions(np as KubeObject, deps.state, deps.now?.() ?? Date.now(), catalog);
   const same =
     (cur.nodes ?? 0) === nodes &&
-    JSON.stringify(formatResources(parseResources(cur.resources as Record<string, string> | undefined))) ===
-      JSON.stringify(resources) &&
+    jsonEqual(formatResources(parseResources(cur.resources as Record<string, string> | undefined)), resources) &&
     sameConditions(cur.conditions as Condition[] | undefined, conditions);
   if (same && cur.resources !== undefined) return false;
   // Merge patch semantics: resources that dropped to zero must be removed explicitly.
