@@ -17,12 +17,18 @@ test("after a NodeClaim is Initialized, re-reconciling the NodePool, node class,
         apiVersion: "karpenter.sh/v1alpha1",
         kind: "NodeOverlay",
         metadata: { name: "discount", generation: 1 },
-        spec: { requirements: [{ key: "kubernetes.io/arch", operator: "In", values: ["amd64"] }], priceAdjustment: "-10%" },
+        spec: {
+          requirements: [{ key: "kubernetes.io/arch", operator: "In", values: ["amd64"] }],
+          priceAdjustment: "-10%",
+        },
       });
       // No disruption decision may write either: consolidation is off for this pool.
       await c.create(
         Kinds.NodePool,
-        nodePool("default", { limits: { cpu: "100" }, disruption: { consolidateAfter: "Never", budgets: [{ nodes: "0" }] } }),
+        nodePool("default", {
+          limits: { cpu: "100" },
+          disruption: { consolidateAfter: "Never", budgets: [{ nodes: "0" }] },
+        }),
       );
     },
   });
