@@ -22,6 +22,8 @@ import {
   type PodLike,
 } from "../policies/podDefaults";
 import { cachedExistence, cachedLoader } from "../policies/lookups";
+import { ApiKubeClient } from "../src/kube/apiClient";
+import { Kinds } from "../src/kube/client";
 import { AWSNodeTemplate, EC2NodeClass, NodeClaim, NodeOverlay, NodePool, Provisioner } from "./kinds";
 
 export const Admission = new Capability({
@@ -48,18 +50,23 @@ function catalogOnce(): CatalogInstanceType[] | undefined {
   return catalog && catalog.length > 0 ? catalog : undefined;
 }
 
-const nodeClassExists = cachedExistence((name) => K8s(EC2NodeClass).Get(name));
+// Lookups made while admitting go through the engine's pooled connection: kfc's K8s(...) opens a TLS connection per
+// request and keeps it 10 minutes, and the pod webhook looks its policy up throughout a scale-out.
+const api = new ApiKubeClient();
+const nodeClassExists = cachedExistence((name) => api.get(Kinds.EC2NodeClass, name));
 
 const podPolicy = cachedLoader<PodDefaultsPolicy | undefined>(async (namespace) => {
   for (const ns of [namespace, MODULE_NAMESPACE]) {
     try {
-      const cm = await K8s(a.ConfigMap).InNamespace(ns).Get(POLICY_CONFIGMAP_NAME);
-      return parsePodDefaultsConfigMap(cm.data, MODULE_NAMESPACE);
+      const cm = await api.get<{ metadata: { name: string }; data?: Record<string, string> }>(
+        Kinds.ConfigMap,
+        POLICY_CONFIGMAP_NAME,
+        ns,
+      );
+      if (cm) return parsePodDefaultsConfigMap(cm.data, MODULE_NAMESPACE);
     } catch (e) {
-      if ((e as { status?: number }).status !== 404) {
-        Log.warn({ namespace: ns, err: String(e) }, "pod-defaults policy unreadable; pods left as they are");
-        return undefined;
-      }
+      Log.warn({ namespace: ns, err: String(e) }, "pod-defaults policy unreadable; pods left as they are");
+      return undefined;
     }
   }
   return undefined;
