@@ -97,18 +97,20 @@ export class MemoryKubeClient implements KubeClient {
     const b = this.bucket(kind);
     const k = this.key(kind, obj.metadata.name, obj.metadata.namespace);
     if (b.has(k)) throw new KubeError(409, `${kind.plural} "${obj.metadata.name}" already exists`);
-    const stored: KubeObject = structuredClone(obj);
-    stored.apiVersion = apiVersionOf(kind);
-    stored.kind = kind.kind;
-    stored.metadata = {
-      ...stored.metadata,
-      namespace: kind.namespaced ? (stored.metadata.namespace ?? "default") : undefined,
-      uid: `uid-${++this.uid}`,
-      resourceVersion: String(++this.rv),
-      generation: 1,
-      creationTimestamp: stored.metadata.creationTimestamp ?? new Date(this.clock.now()).toISOString(),
-    };
-    const served = asServed(stored);
+    // asServed makes the stored deep copy; the caller's object is not kept.
+    const served = asServed<KubeObject>({
+      ...obj,
+      apiVersion: apiVersionOf(kind),
+      kind: kind.kind,
+      metadata: {
+        ...obj.metadata,
+        namespace: kind.namespaced ? (obj.metadata.namespace ?? "default") : undefined,
+        uid: `uid-${++this.uid}`,
+        resourceVersion: String(++this.rv),
+        generation: 1,
+        creationTimestamp: obj.metadata.creationTimestamp ?? new Date(this.clock.now()).toISOString(),
+      },
+    });
     b.set(k, served);
     this.emit(kind, served, "ADDED");
     return structuredClone(served) as T;
@@ -142,8 +144,8 @@ export class MemoryKubeClient implements KubeClient {
       k = this.key(kind, name, namespace);
     const cur = b.get(k);
     if (!cur) throw new KubeError(404, `${kind.plural} "${name}" not found`);
-    const next = structuredClone(cur);
-    next.status = mergePatch(cur.status ?? {}, status);
+    // Shallow: update() stores a deep copy (asServed), and nothing writes into a stored object's nested values.
+    const next: KubeObject = { ...cur, status: mergePatch(cur.status ?? {}, status) };
     return this.update(kind, k, cur, next) as T;
   }
 
@@ -153,8 +155,10 @@ export class MemoryKubeClient implements KubeClient {
       k = this.key(kind, obj.metadata.name, obj.metadata.namespace);
     const cur = b.get(k);
     if (!cur) throw new KubeError(404, `${kind.plural} "${obj.metadata.name}" not found`);
-    const next = structuredClone(obj) as KubeObject;
-    next.metadata = { ...next.metadata, uid: cur.metadata.uid, creationTimestamp: cur.metadata.creationTimestamp };
+    const next: KubeObject = {
+      ...obj,
+      metadata: { ...obj.metadata, uid: cur.metadata.uid, creationTimestamp: cur.metadata.creationTimestamp },
+    };
     return this.update(kind, k, cur, next) as T;
   }
 
