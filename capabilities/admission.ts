@@ -23,7 +23,7 @@ import {
 } from "../policies/podDefaults";
 import { cachedExistence, cachedLoader } from "../policies/lookups";
 import { ApiKubeClient } from "../src/kube/apiClient";
-import { Kinds } from "../src/kube/client";
+import { Kinds, type ResourceKind } from "../src/kube/client";
 import { AWSNodeTemplate, EC2NodeClass, NodeClaim, NodeOverlay, NodePool, Provisioner } from "./kinds";
 
 export const Admission = new Capability({
@@ -53,13 +53,21 @@ function catalogOnce(): CatalogInstanceType[] | undefined {
 // Lookups made while admitting go through the engine's pooled connection: kfc's K8s(...) opens a TLS connection per
 // request and keeps it 10 minutes, and the pod webhook looks its policy up throughout a scale-out.
 const api = new ApiKubeClient();
+// Not in the engine's Kinds: only admission reads ConfigMaps, and the cluster state never holds one.
+const ConfigMapKind: ResourceKind = {
+  group: "",
+  version: "v1",
+  kind: "ConfigMap",
+  plural: "configmaps",
+  namespaced: true,
+};
 const nodeClassExists = cachedExistence((name) => api.get(Kinds.EC2NodeClass, name));
 
 const podPolicy = cachedLoader<PodDefaultsPolicy | undefined>(async (namespace) => {
   for (const ns of [namespace, MODULE_NAMESPACE]) {
     try {
       const cm = await api.get<{ metadata: { name: string }; data?: Record<string, string> }>(
-        Kinds.ConfigMap,
+        ConfigMapKind,
         POLICY_CONFIGMAP_NAME,
         ns,
       );

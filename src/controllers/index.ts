@@ -204,7 +204,7 @@ export async function startControllers(settings: Settings, o: ControllerOverride
   let deliver: ((change: StateChange) => void) | undefined;
   const early: StateChange[] = [];
   function onEvent(kind: KindName, obj: KubeObject, phase: Phase): void {
-    if (kind === "Event" || kind === "ConfigMap" || !obj?.metadata?.name) return;
+    if (kind === "Event" || !obj?.metadata?.name) return;
     const change = state.apply(kind, obj, phase);
     if (!change || !state.isSynced) return;
     if (deliver) deliver(change);

@@ -30,8 +30,6 @@ export const Kinds = {
   Pod: { group: "", version: "v1", kind: "Pod", plural: "pods", namespaced: true },
   Node: { group: "", version: "v1", kind: "Node", plural: "nodes", namespaced: false },
   Event: { group: "", version: "v1", kind: "Event", plural: "events", namespaced: true },
-  // Read by admission only: the pod-defaults policy.
-  ConfigMap: { group: "", version: "v1", kind: "ConfigMap", plural: "configmaps", namespaced: true },
   DaemonSet: { group: "apps", version: "v1", kind: "DaemonSet", plural: "daemonsets", namespaced: true },
   PodDisruptionBudget: {
     group: "policy",

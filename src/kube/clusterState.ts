@@ -14,7 +14,7 @@ import type { Nomination, StateNode } from "./stateNode";
 import { StateNodeIndex } from "./stateNodes";
 
 export type Phase = "ADDED" | "MODIFIED" | "DELETED";
-export type StateKind = Exclude<KindName, "Event" | "ConfigMap">;
+export type StateKind = Exclude<KindName, "Event">;
 
 export { podKey } from "../apis/pods";
 
