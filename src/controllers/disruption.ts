@@ -1,6 +1,9 @@
 // The disruption controller (Karpenter's disruption.Controller): one pass every DISRUPTION_POLL_INTERVAL; pod
-// events bound to or leaving a node restart its consolidateAfter clock (Karpenter's lastPodEventTime).
-import { isTerminal } from "../apis/pods";
+// events bound to or leaving a node restart its consolidateAfter clock (Karpenter's nodeclaim.podevents: a
+// pod scheduled, gone terminal or terminating; DaemonSet pods do not count), which each pass persists as the
+// NodeClaim's status.lastPodEventTime.
+import { isOwnedByDaemonSet, isTerminal, isTerminating } from "../apis/pods";
+import type { KubeObject } from "../kube/client";
 import type { CloudProvider } from "../cloudprovider/types";
 import type { EngineDeps } from "../kube/deps";
 import { DisruptionRunner } from "../disruption/runner";
@@ -34,14 +37,22 @@ export function disruption(
     settings: { spotToSpotConsolidation: o.settings.featureGates.SpotToSpotConsolidation ?? false },
     log: deps.log.child({ controller: "disruption" }),
   });
-  // After a restart nothing is known about recent pod events: count the start as one (never consolidate early).
-  for (const name of deps.state.nodes.keys()) runner.recordPodEvent(name);
   return {
     name: "disruption",
     runner,
+    // After a restart, as Karpenter's podevents reconciling every pod: a bound pod's event is its PodScheduled
+    // transition, a terminal or terminating pod's is now. With the persisted lastPodEventTime (the newer wins),
+    // a restart neither resets the consolidateAfter clocks nor lets them run ahead.
+    start() {
+      const now = deps.clock.now();
+      for (const pod of deps.state.pods.values()) {
+        const at = podEventAtStart(pod, now);
+        if (at !== undefined) runner.recordPodEvent(pod.spec.nodeName, at);
+      }
+    },
     onChange({ kind, key, phase, obj, previous }) {
       if (kind === "Node" && phase === "DELETED") runner.forgetNode(key);
-      if (kind !== "Pod") return;
+      if (kind !== "Pod" || isOwnedByDaemonSet(obj)) return;
       const node = obj.spec?.nodeName as string | undefined;
       const prevNode = previous?.spec?.nodeName as string | undefined;
       if (phase === "DELETED" && prevNode) runner.recordPodEvent(prevNode);
@@ -56,4 +67,15 @@ export function disruption(
     every: { ms: o.settings.disruptionPollMs, run: () => runner.tick() },
     stop: () => runner.stop(),
   };
+}
+
+/** The last event of a pod already bound when the watcher starts, or undefined when it has none to count. */
+function podEventAtStart(pod: KubeObject, now: number): number | undefined {
+  if (!pod.spec?.nodeName || isOwnedByDaemonSet(pod)) return undefined;
+  if (isTerminal(pod) || isTerminating(pod)) return now;
+  const scheduled = (
+    pod.status?.conditions as Array<{ type: string; status: string; lastTransitionTime?: string }>
+  )?.find((c) => c.type === "PodScheduled" && c.status === "True");
+  const at = scheduled?.lastTransitionTime ? Date.parse(scheduled.lastTransitionTime) : NaN;
+  return Number.isNaN(at) ? undefined : at;
 }

@@ -113,16 +113,39 @@ function initializedAt(node: NodeInfo): Date {
   return c?.lastTransitionTime ? new Date(c.lastTransitionTime) : node.createdAt;
 }
 
+/** The NodePool's consolidateAfter in ms (null: "Never"); throws naming the field when it does not parse. */
+export function consolidateAfterMs(nodePool: {
+  metadata?: { name?: string };
+  spec?: { disruption?: { consolidateAfter?: string } };
+}): number | null {
+  return requireDuration(
+    nodePool.spec?.disruption?.consolidateAfter ?? "0s",
+    `NodePool ${nodePool.metadata?.name} spec.disruption.consolidateAfter`,
+  );
+}
+
+/**
+ * As Karpenter's NodeClaim `Consolidatable` condition: consolidateAfter has elapsed since the last pod event, or
+ * since initialization when no pod event is known. `after` null ("Never") never elapses.
+ */
+export function consolidateAfterElapsed(
+  after: number | null,
+  lastPodEventMs: number | undefined,
+  initializedAtMs: number,
+  nowMs: number,
+): boolean {
+  return after !== null && nowMs - (lastPodEventMs ?? initializedAtMs) >= after;
+}
+
 /** consolidateAfter elapsed since the last pod event; false when "Never", static pools, or no policy applies. */
 export function isConsolidatable(node: NodeInfo, nodePool: NodePoolLike, now: Date): boolean {
   if (nodePool.spec.replicas !== undefined) return false; // static pools keep their count
-  const after = requireDuration(
-    nodePool.spec.disruption?.consolidateAfter ?? "0s",
-    `NodePool ${nodePool.metadata.name} spec.disruption.consolidateAfter`,
+  return consolidateAfterElapsed(
+    consolidateAfterMs(nodePool),
+    node.lastPodEventTime?.getTime(),
+    initializedAt(node).getTime(),
+    now.getTime(),
   );
-  if (after === null) return false;
-  const since = node.lastPodEventTime ?? initializedAt(node);
-  return now.getTime() - since.getTime() >= after;
 }
 
 export interface CandidateSelection {

@@ -1,5 +1,5 @@
-// The Events a disruption pass publishes on NodeClaims and Nodes (Karpenter's disruption events), skipped when the
-// object is already gone from the cluster state.
+// The Events a disruption pass publishes on NodeClaims, Nodes and NodePools (Karpenter's disruption events),
+// skipped when the object is already gone from the cluster state.
 import type { EngineDeps } from "../kube/deps";
 import { involvedNodeClaim } from "../lifecycle/constants";
 
@@ -32,4 +32,29 @@ export function nodeEvent(
     reason,
     message,
   });
+}
+
+/**
+ * Karpenter's NodePoolBlockedForDisruptionReason: a method with candidates found this pool's active budgets allowing
+ * no disruption for its reason. Deduplicated per pool and reason for a minute, as Karpenter's (budgets can change
+ * every minute).
+ */
+export function nodePoolBudgetBlockedEvent(
+  deps: Pick<EngineDeps, "state" | "events">,
+  pool: string,
+  reason: string,
+): void {
+  const np = deps.state.nodePools.get(pool);
+  if (!np) return;
+  const uid = np.metadata.uid ?? pool;
+  deps.events.publish(
+    {
+      involved: { apiVersion: "karpenter.sh/v1", kind: "NodePool", name: pool, uid: np.metadata.uid },
+      type: "Normal",
+      reason: "DisruptionBlocked",
+      message: `No allowed disruptions for disruption reason ${reason} due to blocking budget`,
+      dedupeValues: [uid, reason],
+    },
+    { dedupeMs: 60_000 },
+  );
 }

@@ -1,5 +1,6 @@
 // The disruption controller loop over the cluster state (Karpenter's disruption.Controller): each tick marks
-// drift on NodeClaims (lifecycle/driftMarking.ts), then either advances the one command in flight (queue.ts), or
+// drift on NodeClaims (lifecycle/driftMarking.ts) and persists their last pod event and Consolidatable condition
+// (lifecycle/consolidatableMarking.ts), then either advances the one command in flight (queue.ts), or
 // computes a new one, waits the validation delay, re-validates it against a fresh snapshot and hands it to the
 // queue (taint, launch replacements, wait for them Initialized, delete the candidates' NodeClaims).
 // Only one command is ever in flight; nodes in it count against budgets and are never re-picked.
@@ -7,11 +8,12 @@ import type { NodePool } from "../apis/generated/nodepools";
 import type { CloudProvider, InstanceType } from "../cloudprovider/types";
 import type { TimerHandle } from "../kube/clock";
 import type { EngineDeps } from "../kube/deps";
+import { ConsolidatableMarker } from "../lifecycle/consolidatableMarking";
 import { DriftMarker } from "../lifecycle/driftMarking";
 import type { SchedulingInput } from "../scheduling/types";
 import { isEmptyCandidate, selectCandidates } from "./candidates";
-import { computeCommand, type DisruptionPass } from "./disruptionController";
-import { nodeClaimEvent, nodeEvent } from "./events";
+import { computeCommand, METHODS, type DisruptionPass } from "./disruptionController";
+import { nodeClaimEvent, nodeEvent, nodePoolBudgetBlockedEvent } from "./events";
 import type { CommandExecution } from "./orchestrator";
 import { newConsolidationMemory, type ConsolidationMemory } from "./method";
 import { cheapest } from "./pricing";
@@ -46,6 +48,7 @@ type Phase = "idle" | "validating" | "executing";
 export class DisruptionRunner {
   private readonly queue: CommandQueue;
   private readonly drift: DriftMarker;
+  private readonly consolidatable: ConsolidatableMarker;
   private phase: Phase = "idle";
   private readonly lastPodEvent = new Map<string, number>();
   private orphanTaintsCleaned = false;
@@ -58,6 +61,7 @@ export class DisruptionRunner {
     this.settings = { ...DEFAULT_SETTINGS, ...deps.settings };
     this.queue = new CommandQueue(deps);
     this.drift = new DriftMarker(deps);
+    this.consolidatable = new ConsolidatableMarker(deps);
     // As Karpenter: both series exist from the start, at 0.
     for (const t of ["multi", "single"]) deps.metrics.consolidationTimeouts.inc({ consolidation_type: t }, 0);
   }
@@ -91,6 +95,7 @@ export class DisruptionRunner {
     try {
       if (!this.orphanTaintsCleaned) await this.cleanOrphanTaints();
       await this.drift.markDrift();
+      await this.consolidatable.mark(this.lastPodEvent);
       if (this.queue.inFlight) {
         await this.advance();
         return;
@@ -259,6 +264,14 @@ export class DisruptionRunner {
       { reason: "drifted" },
       candidates.filter((c) => c.driftReason !== undefined).length,
     );
+    // As Karpenter's BuildDisruptionBudgetMapping, run by each method evaluated that has candidates: every pool
+    // whose active budgets allow none for that method's reason says so on the NodePool.
+    const evaluated = new Set(pass.evaluations.map((e) => e.method));
+    for (const method of METHODS) {
+      if (!evaluated.has(method.name) || !candidates.some((c) => method.shouldDisrupt(c))) continue;
+      for (const [pool, byReason] of Object.entries(pass.allowed))
+        if (byReason[method.reason] === 0) nodePoolBudgetBlockedEvent(this.deps, pool, method.reason);
+    }
     for (const b of pass.blocked) {
       if (b.nodeClaim)
         nodeClaimEvent(this.deps, b.nodeClaim, "Normal", "DisruptionBlocked", `Cannot disrupt NodeClaim: ${b.reason}`);

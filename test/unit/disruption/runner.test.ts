@@ -173,4 +173,103 @@ describe("disruption loop", () => {
     const rev3 = mc.client.objects(Kinds.NodeClaim).filter(c => c.metadata.labels?.rev === "3");
     expect(rev3).toHaveLength(1);
   });
+
+  it("says on the NodePool that a blocking budget holds back its empty nodes, once a minute, and only for that reason", async () => {
+    const blocking = nodePool("default", { disruption: { consolidationPolicy: "WhenEmptyOrUnderutilized", consolidateAfter: "30s", budgets: [{ nodes: "0" }] } });
+    const mc = await cluster([pendingPod("a-0"), pendingPod("a-1")], blocking);
+    const claims = liveClaims(mc).length;
+    const blockedEvents = () =>
+      mc.client.events.filter(e => e.reason === "DisruptionBlocked" && (e.involvedObject as { kind?: string } | undefined)?.kind === "NodePool");
+    await mc.tick(60_000);
+    // Underutilized nodes (pods bound), no empty one yet: only consolidation's reason is reported.
+    expect(blockedEvents().map(e => e.message)).toEqual(["No allowed disruptions for disruption reason Underutilized due to blocking budget"]);
+    await deletePods(mc, "a-");
+    for (let i = 0; i < 20; i++) await mc.tick(2_000);
+    expect(liveClaims(mc)).toHaveLength(claims);
+    const messages = blockedEvents().map(e => e.message);
+    expect(messages).toContain("No allowed disruptions for disruption reason Empty due to blocking budget");
+    expect(blockedEvents().filter(e => /reason Empty/.test(String(e.message)))).toHaveLength(1); // 30 s: deduplicated
+    expect(blockedEvents()[0]).toMatchObject({ type: "Normal", involvedObject: { name: "default" } });
+    const emptyCount = () => blockedEvents().filter(e => /reason Empty/.test(String(e.message))).reduce((n, e) => n + Number(e.count ?? 1), 0);
+    for (let i = 0; i < 20; i++) await mc.tick(2_000);
+    expect(emptyCount()).toBe(1); // 40 s later: still within the minute
+    for (let i = 0; i < 15; i++) await mc.tick(2_000);
+    expect(emptyCount()).toBe(2); // past it: once more
+
+    // A budget that blocks only Underutilized lets the empty nodes go, and says nothing about Empty.
+    const np = (await mc.client.get(Kinds.NodePool, "default"))!;
+    np.spec.disruption.budgets = [{ nodes: "0", reasons: ["Underutilized"] }];
+    await mc.client.replace(Kinds.NodePool, np);
+    const before = blockedEvents().length;
+    for (let i = 0; i < 15; i++) await mc.tick(2_000);
+    expect(liveClaims(mc)).toHaveLength(0);
+    expect(blockedEvents().slice(before).filter(e => /reason Empty/.test(String(e.message)))).toHaveLength(0);
+  });
+
+  describe("consolidateAfter persisted on the NodeClaim (status.lastPodEventTime, Consolidatable)", () => {
+    const consolidatable = (c: KubeObject) => c.status.conditions?.find((x: { type: string }) => x.type === "Consolidatable");
+
+    it("records the last pod event, clears Consolidatable on it and sets it again once consolidateAfter has passed", async () => {
+      const mc = await cluster([pendingPod("k-0", "100m"), pendingPod("a-0"), pendingPod("a-1")]);
+      await mc.tick(2_000);
+      const claims = liveClaims(mc);
+      for (const c of claims) {
+        expect(c.status.lastPodEventTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+        expect(Date.parse(c.status.lastPodEventTime)).toBeGreaterThanOrEqual(mc.clock.now() - 4_000);
+        expect(consolidatable(c)).toBeUndefined(); // pods bound < 30s ago
+      }
+      for (let i = 0; i < 16; i++) await mc.tick(2_000);
+      const later = liveClaims(mc);
+      expect(later.length).toBeGreaterThan(0);
+      for (const c of later) expect(consolidatable(c)).toMatchObject({ status: "True", reason: "Consolidatable" });
+      const stamps = new Map(later.map(c => [c.metadata.name, c.status.lastPodEventTime]));
+
+      // A pod leaves one node: that NodeClaim's clock restarts, the others' do not.
+      const pod = mc.client.objects(Kinds.Pod).find(p => p.metadata.name === "a-0")!;
+      const node = pod.spec.nodeName;
+      await mc.client.delete(Kinds.Pod, "a-0", "default");
+      await mc.tick(2_000);
+      for (const c of liveClaims(mc)) {
+        if (`node-${c.metadata.name}` === node) {
+          expect(consolidatable(c)).toBeUndefined();
+          expect(Date.parse(c.status.lastPodEventTime)).toBeGreaterThan(Date.parse(stamps.get(c.metadata.name)!));
+        } else if (stamps.has(c.metadata.name)) {
+          expect(c.status.lastPodEventTime).toBe(stamps.get(c.metadata.name));
+        }
+      }
+    });
+
+    it("keeps the consolidateAfter clock across a restart of the controllers: neither reset nor run ahead", async () => {
+      const mc = await cluster([pendingPod("a-0"), pendingPod("a-1")]);
+      const claims = liveClaims(mc).map(c => c.metadata.name);
+      expect(claims.length).toBeGreaterThan(0);
+      await mc.tick(60_000);
+      await deletePods(mc, "a-");
+      await mc.tick(2_000); // one pass persists the pods' leaving
+      const left = Date.parse(mc.client.objects(Kinds.NodeClaim).find(c => c.metadata.name === claims[0])!.status.lastPodEventTime);
+      expect(left).toBeGreaterThanOrEqual(mc.clock.now() - 4_000);
+      await mc.tick(18_000);
+      await mc.restart();
+      // 20 s after the pods left: not yet (the restored clock does not run ahead) ...
+      await mc.tick(4_000);
+      expect(liveClaims(mc).map(c => c.metadata.name).sort()).toEqual([...claims].sort());
+      // ... and the empty nodes go soon after 30 s since the pods left, not 30 s after the restart.
+      for (let i = 0; i < 8 && liveClaims(mc).length > 0; i++) await mc.tick(2_000);
+      expect(mc.clock.now() - left).toBeLessThan(50_000);
+      expect(liveClaims(mc)).toHaveLength(0);
+      expect(mc.logs.messages("disrupting node(s)")[0]).toMatchObject({ method: "emptiness" });
+    });
+
+    it("removes Consolidatable when consolidateAfter becomes Never", async () => {
+      const mc = await cluster([pendingPod("a-0")]);
+      for (let i = 0; i < 18; i++) await mc.tick(2_000);
+      for (const c of liveClaims(mc)) expect(consolidatable(c)?.status).toBe("True");
+      const np = (await mc.client.get(Kinds.NodePool, "default"))!;
+      np.spec.disruption.consolidateAfter = "Never";
+      await mc.client.replace(Kinds.NodePool, np);
+      await mc.tick(2_000);
+      await mc.tick(2_000);
+      for (const c of liveClaims(mc)) expect(consolidatable(c)).toBeUndefined();
+    });
+  });
 });

@@ -45,8 +45,10 @@ test("after a NodeClaim is Initialized, re-reconciling the NodePool, node class,
   pod.spec.nodeName = "node-a";
   pod.status = { phase: "Running", conditions: [{ type: "PodScheduled", status: "True" }] };
   await mc.client.replace(Kinds.Pod, pod);
-  for (let i = 0; i < 5; i++) await mc.tick(1_000);
+  // Past one disruption pass (10 s), which persists the pod's binding as the NodeClaim's lastPodEventTime.
+  for (let i = 0; i < 12; i++) await mc.tick(1_000);
   expect(cond(mc.client.objects(Kinds.NodeClaim)[0], "Initialized")).toBe("True");
+  expect(mc.client.objects(Kinds.NodeClaim)[0]?.status?.lastPodEventTime).toBeDefined();
   expect(mc.client.objects(Kinds.NodePool)[0]?.status?.nodes).toBe(1);
   expect(cond(mc.client.objects(Kinds.NodeOverlay)[0], "Ready")).toBe("True");
 
