@@ -1,6 +1,6 @@
 // Admission: validating webhooks for capsicum's API kinds and the pod-defaulting mutating webhook.
 // Glue only: every rule lives in policies/validate and policies/podDefaults.
-import { Capability, K8s, Log, a } from "pepr";
+import { Capability, Log, a } from "pepr";
 import { loadCatalog } from "../src/cloudprovider/aws/catalog";
 import { admissionModeFrom } from "../src/settings";
 import {
@@ -60,6 +60,13 @@ const ConfigMapKind: ResourceKind = {
   kind: "ConfigMap",
   plural: "configmaps",
   namespaced: true,
+};
+const AWSNodeTemplateKind: ResourceKind = {
+  group: "karpenter.k8s.aws",
+  version: "v1alpha1",
+  kind: "AWSNodeTemplate",
+  plural: "awsnodetemplates",
+  namespaced: false,
 };
 const nodeClassExists = cachedExistence((name) => api.get(Kinds.EC2NodeClass, name));
 
@@ -121,9 +128,10 @@ When(Provisioner)
     const ref = req.Raw.spec?.providerRef?.name;
     const awsNodeTemplate =
       ref && req.Raw.spec?.kubeletConfiguration
-        ? await K8s(AWSNodeTemplate)
-            .Get(ref)
-            .catch(() => undefined)
+        ? await api.get(AWSNodeTemplateKind, ref).catch((e: unknown) => {
+            Log.warn({ awsNodeTemplate: ref, err: String(e) }, "AWSNodeTemplate unreadable; converted without it");
+            return undefined;
+          })
         : undefined;
     return respond(
       req,

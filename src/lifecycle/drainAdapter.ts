@@ -68,7 +68,7 @@ export function makeDrainer(deps: {
     );
     if (res.drained) progress.delete(name);
     else progress.set(name, res.state);
-    return { drained: res.drained, requeueAfterMs: res.requeueAfterMs };
+    return { drained: res.drained, requeueAfterMs: res.requeueAfterMs, waiting: res.remaining };
   };
 }
 

@@ -29,7 +29,26 @@ export type Drainer = (
   nodeClaim: NodeClaim,
   now: number,
   deadline?: number,
-) => Promise<{ drained: boolean; requeueAfterMs?: number }>;
+) => Promise<{ drained: boolean; requeueAfterMs?: number; /** pods still to leave */ waiting?: number }>;
+
+/** The NodeClaim condition Karpenter's termination controller keeps while it drains the Node. */
+export const Drained = "Drained";
+
+/** Drained=Unknown (Draining) while pods are waiting to be evicted, True once they are gone; written on change. */
+async function markDrained(deps: LifecycleDeps, nc: NodeClaim, drained: boolean, now: number): Promise<NodeClaim> {
+  const conds = nc.status?.conditions as Condition[] | undefined;
+  const cur = conds?.find((c) => c.type === Drained);
+  if (drained ? cur?.status === "True" : cur?.status === "Unknown" && cur.reason === "Draining") return nc;
+  const next = drained
+    ? setCondition(conds, Drained, "True", Drained, "", now)
+    : setCondition(conds, Drained, "Unknown", "Draining", "Draining", now);
+  try {
+    return (await writeNodeClaimConditions(deps, nc as unknown as KubeObject, next, now)) as unknown as NodeClaim;
+  } catch (e) {
+    if (isNotFound(e)) return nc;
+    throw e;
+  }
+}
 
 async function instanceGone(deps: LifecycleDeps, providerID: string | undefined): Promise<boolean> {
   if (!providerID) return false;
@@ -99,7 +118,19 @@ export async function finalizeNodeClaim(deps: LifecycleDeps, nc: NodeClaim): Pro
       );
     } else {
       const res = await deps.drain(fresh, nc, now, deadline);
-      if (!res.drained) return { requeueAfterMs: res.requeueAfterMs ?? 1000 };
+      if (!res.drained) {
+        // As Karpenter's NodeFailedToDrain: one Warning per Node and dedupe window while the drain waits.
+        deps.events.publish({
+          involved: { apiVersion: "v1", kind: "Node", name: fresh.metadata.name, uid: fresh.metadata.uid },
+          type: "Warning",
+          reason: "FailedDraining",
+          message: `Failed to drain node, ${res.waiting ?? 0} pods are waiting to be evicted`,
+          dedupeValues: [fresh.metadata.name!],
+        });
+        await markDrained(deps, nc, false, now);
+        return { requeueAfterMs: res.requeueAfterMs ?? 1000 };
+      }
+      nc = await markDrained(deps, deps.state.nodeClaims.get(name) ?? nc, true, now);
       if (!drainedOnce.has(name)) {
         drainedOnce.add(name);
         deps.metrics.nodesDrained.inc({ nodepool: nodePoolOf(nc) });

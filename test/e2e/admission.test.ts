@@ -162,6 +162,26 @@ spec:
       !kubectlResult(["get", "nodepool", "legacy"]).ok || undefined, 60000);
   });
 
+  test("a Provisioner with kubeletConfiguration is converted with its AWSNodeTemplate, read by the admission pod under its own RBAC", async () => {
+    const template = legacy.split("---\n")[0]!.replace("name: legacy\n", "name: legacy-kubelet\n");
+    kubectl(["apply", "-f", "-"], template);
+    const prov = legacy.split("---\n")[1]!
+      .replace("name: legacy\nspec", "name: legacy-kubelet\nspec")
+      .replace("    name: legacy\n", "    name: legacy-kubelet\n")
+      .replace("ttlSecondsAfterEmpty: 30", "ttlSecondsAfterEmpty: 30\n  kubeletConfiguration:\n    maxPods: 50");
+    const res = kubectlResult(["apply", "-f", "-"], prov);
+    expect(res.ok).toBe(true);
+    // The admission answer previews the per-Provisioner EC2NodeClass; a failed lookup would say "was not found".
+    expect(res.out).not.toMatch(/was not found/);
+    const nc = await waitFor("converted EC2NodeClass with the kubelet settings", async () => {
+      const r = kubectlResult(["get", "ec2nodeclass", "legacy-kubelet-legacy-kubelet", "-o", "json"]);
+      return r.ok ? JSON.parse(r.out) : undefined;
+    }, 60000);
+    expect(nc.spec.kubelet).toMatchObject({ maxPods: 50 });
+    kubectl(["delete", "provisioner", "legacy-kubelet"]);
+    kubectl(["delete", "awsnodetemplate", "legacy-kubelet"]);
+  });
+
   test("an invalid Provisioner is rejected with the field named", () => {
     const bad = legacy.split("---\n")[1].replace("ttlSecondsAfterEmpty: 30", "ttlSecondsAfterEmpty: 30\n  consolidation:\n    enabled: true");
     const res = kubectlResult(["apply", "-f", "-"], bad.replace("name: legacy\nspec", "name: legacy-bad\nspec"));

@@ -92,6 +92,11 @@ afterAll(async () => {
 test("[regions] inflate 10 → 0: empty nodes are removed after consolidateAfter and their instances terminated", async () => {
   kubectl(["apply", "-f", "-"], deployment("empty", 10, "500m"));
   await settle("empty", 10);
+  // Karpenter's NodeClaim status as users read it: the pods' binding as lastPodEventTime, then Consolidatable
+  // once consolidateAfter (5s) has passed.
+  const marked = await waitFor("a NodeClaim with lastPodEventTime and Consolidatable=True", async () =>
+    claims().find(c => c.status?.lastPodEventTime && c.status.conditions?.some((x: Obj) => x.type === "Consolidatable" && x.status === "True")), 60000);
+  expect(Date.parse(marked.status.lastPodEventTime)).toBeGreaterThanOrEqual(Date.parse(marked.metadata.creationTimestamp));
   const ids = claims().map(c => c.status.providerID.split("/").pop());
   expect(ids.length).toBeGreaterThan(0);
   kubectl(["scale", "deployment", "empty", "-n", NS, "--replicas=0"]);

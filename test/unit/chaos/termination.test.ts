@@ -63,6 +63,34 @@ describe("chaos: termination always finishes", () => {
     expect(mc.client.calls.some(c => c.method === "evict" && c.name === "web")).toBe(true);
   });
 
+  it("says the drain waits: Drained=Unknown (Draining) on the NodeClaim and a FailedDraining Warning on the Node, then Drained=True", async () => {
+    const mc = await launched();
+    await mc.client.create(Kinds.Pod, pod("web-0", "n1"));
+    await mc.client.create(Kinds.Pod, pod("web-1", "n1"));
+    mc.client.evictionBlocked = () => true; // a PDB holds both pods
+    await mc.client.delete(Kinds.NodeClaim, "default-abcde");
+    for (let i = 0; i < 5; i++) await mc.tick(1_000);
+    const drained = async () =>
+      (await mc.client.get(Kinds.NodeClaim, "default-abcde"))?.status?.conditions?.find((c: { type: string }) => c.type === "Drained");
+    expect(await drained()).toMatchObject({ status: "Unknown", reason: "Draining", message: "Draining" });
+    const failed = mc.client.events.filter(e => e.reason === "FailedDraining");
+    expect(failed).toHaveLength(1); // deduplicated while the drain keeps waiting
+    expect(failed[0]).toMatchObject({ type: "Warning", message: "Failed to drain node, 2 pods are waiting to be evicted", involvedObject: { kind: "Node", name: "n1" } });
+    // The PDB allows it now: the pods go, Drained turns True before the instance is terminated.
+    const seen: string[] = [];
+    mc.client.watch((kind, obj) => {
+      if (kind.kind !== "NodeClaim") return;
+      const d = obj.status?.conditions?.find((c: { type: string }) => c.type === "Drained");
+      const terminating = obj.status?.conditions?.some((c: { type: string; status: string }) => c.type === "InstanceTerminating" && c.status === "True");
+      if (d) seen.push(`${d.status}${terminating ? "+terminating" : ""}`);
+    });
+    mc.client.evictionBlocked = () => false;
+    for (let i = 0; i < 30 && !(await finished(mc)); i++) await mc.tick(1_000);
+    expect(await finished(mc)).toBe(true);
+    expect(seen).toContain("True");
+    expect(seen.indexOf("True")).toBeLessThan(seen.findIndex(x => x.endsWith("+terminating")));
+  });
+
   it("treats terminationGracePeriod as a hard bound: PDB-blocked and still-terminating pods are force-deleted at the deadline", async () => {
     const mc = await launched({ terminationGracePeriod: "2m" });
     mc.client.gracefulPodDeletion = true; // deleted pods stay Terminating until a kubelet confirms: it never does
