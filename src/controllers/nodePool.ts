@@ -1,4 +1,4 @@
-// The NodePool controllers: nodepool.counter (status resources/nodes, NodeClassReady → Ready), nodepool.static
+// The NodePool controllers: nodepool.counter (status resources/nodes, NodeClassReady → Ready, NodeRegistrationHealthy), nodepool.static
 // (spec.replicas of static NodePools), and the drift-hash annotations of NodePools and node classes
 // (nodepool.hash / nodeclass.hash).
 import type { NodePool } from "../apis/generated/nodepools";
@@ -42,7 +42,10 @@ export function nodePoolCounter(deps: EngineDeps, instanceTypes: InstanceTypes, 
         if (pool) queue.add(pool);
       }
       if (kind === "NodePool" && phase !== "DELETED") queue.add(key);
-      if (kind === "NodePool" && phase === "DELETED") void forgetNodePoolMetrics(deps.metrics, key);
+      if (kind === "NodePool" && phase === "DELETED") {
+        void forgetNodePoolMetrics(deps.metrics, key);
+        if (obj.metadata.uid) state.nodePoolHealth.forget(obj.metadata.uid);
+      }
       // NodePools mirror their node class's readiness (NodeClassReady → Ready).
       if (kind === "EC2NodeClass")
         for (const [name, np] of state.nodePools) if (np.spec.template.spec.nodeClassRef?.name === key) queue.add(name);

@@ -2,6 +2,7 @@
 // pending), daemonsets, NodePools, NodeClasses and PDBs, fed by watch events and by our own writes. Reading it
 // instead of listing the apiserver keeps decisions fast and API load flat (pepr-details §6.6); it stores slim
 // projections only (see slim.ts) because the single watcher replica holds every pod in the cluster.
+import { NodePoolHealth } from "./nodePoolHealth";
 import { isOwnedByDaemonSet, isOwnedByNode, isTerminal, podKey } from "../apis/pods";
 import type { NodeClaim } from "../apis/generated/nodeclaims";
 import type { NodePool } from "../apis/generated/nodepools";
@@ -53,6 +54,8 @@ export class ClusterState {
   readonly namespaces = new Map<string, KubeObject>();
   /** When the provisioner saw, decided and placed each pending pod (the pod metrics read them). */
   readonly podSchedulingTimes = new PodSchedulingTimes();
+  /** The last launches' outcomes per NodePool UID (NodeRegistrationHealthy), as Karpenter keeps them in its state. */
+  readonly nodePoolHealth = new NodePoolHealth();
   private readonly podsByNode = new Map<string, Set<string>>();
   /** Keys of the provisionable pods, kept on every change: a batch reads the backlog, not every pod. */
   private readonly provisionable = new Set<string>();

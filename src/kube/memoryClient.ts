@@ -1,6 +1,7 @@
 // An in-memory KubeClient with the apiserver semantics the engine relies on: resourceVersions, 409 on
 // duplicate create, finalizers (delete only sets deletionTimestamp until they are gone), status merge-patch,
 // eviction (429 when `evictionBlocked` says so) and a watch stream. For unit tests and benchmarks.
+import { jsonEqual } from "../apis/jsonEqual";
 import { Clock, realClock } from "./clock";
 import {
   DeleteOptions,
@@ -167,7 +168,9 @@ export class MemoryKubeClient implements KubeClient {
     if (next.metadata.resourceVersion !== cur.metadata.resourceVersion && next.metadata.resourceVersion !== undefined) {
       throw new KubeError(409, `the object has been modified; please apply your changes to the latest version`);
     }
-    next.metadata = { ...next.metadata, resourceVersion: String(++this.rv) };
+    // As kube-apiserver: the generation is the server's, bumped by a change of the spec only.
+    const generation = jsonEqual(cur.spec, next.spec) ? cur.metadata.generation : (cur.metadata.generation ?? 0) + 1;
+    next.metadata = { ...next.metadata, resourceVersion: String(++this.rv), generation };
     const kubeletPending = kind.kind === "Pod" && this.terminating.has(k);
     if (next.metadata.deletionTimestamp && !next.metadata.finalizers?.length && !kubeletPending) {
       b.delete(k);

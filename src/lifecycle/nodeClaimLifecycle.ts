@@ -4,6 +4,7 @@
 // expiration (expireAfter → delete). Every step reads the cluster state, writes one thing, and is safe to
 // repeat: cloud create is idempotent per NodeClaim name, patches carry a resourceVersion test, and a restart
 // at any point resumes from the conditions already written.
+import { recordRegistration } from "./registrationHealth";
 import type { NodeClaim } from "../apis/generated/nodeclaims";
 import { CloudProvider, InsufficientCapacityError, LaunchResult, NodeClassNotReadyError } from "../cloudprovider/types";
 import type { CreateOptions } from "../cloudprovider/types";
@@ -147,6 +148,7 @@ export async function reconcileNodeClaim(deps: LifecycleDeps, name: string): Pro
           message: `Node did not register within ${deps.registrationTtlMs / 60000}m, deleting NodeClaim`,
         });
         countNodeClaimDisrupted(deps.metrics, "liveness", nc);
+        recordRegistration(deps, nc, { reason: "RegistrationFailed", message: "Failed to register node" });
         await deps.client.delete(Kinds.NodeClaim, name);
         return;
       }
@@ -176,6 +178,7 @@ export async function reconcileNodeClaim(deps: LifecycleDeps, name: string): Pro
     nc = await patchConditions(deps, nc, setCondition(conds(), Registered, "True", Registered, "", now), {
       nodeName: node.metadata.name,
     });
+    recordRegistration(deps, nc);
     deps.log.info(
       { ...nodeClaimRef(nc), "provider-id": nc.status?.providerID, Node: { name: node.metadata.name } },
       "registered nodeclaim",
@@ -441,6 +444,7 @@ async function launchTimedOut(deps: LifecycleDeps, nc: NodeClaim, now: number): 
     message: truncate(`NodeClaim failed to launch within ${LAUNCH_TIMEOUT_MS / 60000}m (${c.reason}): ${c.message}`),
   });
   countNodeClaimDisrupted(deps.metrics, "launch_timeout", nc);
+  recordRegistration(deps, nc, { reason: c.reason, message: c.message });
   await deps.client.delete(Kinds.NodeClaim, nc.metadata.name!).catch((e) => {
     if (!isNotFound(e)) throw e;
   });

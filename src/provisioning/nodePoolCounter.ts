@@ -11,6 +11,7 @@ import { Requirements } from "../apis/requirements";
 import { checkSatisfiable, type Req } from "../../policies/validate/satisfiability";
 import type { CatalogInstanceType } from "../../policies/validate/types";
 import { PRICES_CONDITION, PRICE_FALLBACK_REASON } from "../cloudprovider/types";
+import type { NodePoolHealth } from "../kube/nodePoolHealth";
 
 /** A NodePool's root Ready depends on these (Karpenter v1): the spec is usable and its node class is Ready. */
 export const NODEPOOL_READY_DEPENDS_ON = ["ValidationSucceeded", "NodeClassReady"] as const;
@@ -74,6 +75,7 @@ export function nodePoolConditions(
   } else if (getCondition(conds, PRICES_CONDITION)) {
     conds = conds.filter((c) => c.type !== PRICES_CONDITION);
   }
+  if (nc) conds = registrationHealthy(conds, np, nc, state.nodePoolHealth, now);
   // Argo CD's NodePool health shows only Ready's message: carry the failing dependent's own words there
   // (Karpenter's "<Type>=False", then why: the validation failure, or the missing/unready node class).
   const failed = NODEPOOL_READY_DEPENDS_ON.map((t) => getCondition(conds, t)).find((c) => c?.status === "False");
@@ -82,6 +84,55 @@ export function nodePoolConditions(
       c.type === "Ready" && c.status === "False" ? { ...c, message: `${failed.type}=False: ${failed.message}` } : c,
     );
   return conds;
+}
+
+export const NODE_REGISTRATION_HEALTHY = "NodeRegistrationHealthy";
+
+/**
+ * Karpenter's nodepool.registrationhealth: NodeRegistrationHealthy is Unknown while nothing is known of the pool's
+ * launches since its spec or its node class last changed (the condition's observedGeneration, the status'
+ * nodeClassObservedGeneration); then the last launches say True or False (kube/nodePoolHealth.ts).
+ */
+export function registrationStale(np: KubeObject, nodeClass: KubeObject): boolean {
+  const cur = getCondition(np.status?.conditions as Condition[] | undefined, NODE_REGISTRATION_HEALTHY);
+  return (
+    !cur ||
+    cur.observedGeneration !== np.metadata.generation ||
+    np.status?.nodeClassObservedGeneration !== nodeClass.metadata.generation
+  );
+}
+
+function registrationHealthy(
+  conds: Condition[],
+  np: KubeObject,
+  nodeClass: KubeObject,
+  health: NodePoolHealth,
+  now: number,
+): Condition[] {
+  const uid = np.metadata.uid ?? np.metadata.name!;
+  let next: Pick<Condition, "status" | "reason" | "message">;
+  const status = registrationStale(np, nodeClass) ? "Unknown" : health.status(uid);
+  if (status === "Unknown") {
+    if (!registrationStale(np, nodeClass)) return conds; // nothing launched since: keep what it says
+    next = { status: "Unknown", reason: "AwaitingReconciliation", message: "object is awaiting reconciliation" };
+  } else if (status === "Healthy") {
+    next = { status: "True", reason: NODE_REGISTRATION_HEALTHY, message: "" };
+  } else {
+    const f = health.lastFailure(uid);
+    next = { status: "False", reason: f?.reason || "RegistrationFailed", message: f?.message ?? "" };
+  }
+  const out = setCondition(
+    conds,
+    NODE_REGISTRATION_HEALTHY,
+    next.status,
+    next.reason,
+    next.message,
+    now,
+    NODEPOOL_READY_DEPENDS_ON,
+  );
+  return out.map((c) =>
+    c.type === NODE_REGISTRATION_HEALTHY ? { ...c, observedGeneration: np.metadata.generation } : c,
+  );
 }
 
 // The verdict per catalog array and requirements: catalogs are immutable (a change of offerings, prices or
@@ -180,6 +231,18 @@ export async function updateNodePoolStatus(
     deps.metrics.nodePoolsLimit.set({ nodepool: name, resource_type: k }, k === "cpu" ? v / 1000 : v);
   }
   const cur = np.status ?? {};
+  // NodeRegistrationHealthy's memory: forgotten when the pool or its class changed, else continued from the
+  // condition after a restart.
+  const ref = np.spec?.template?.spec?.nodeClassRef as { name?: string } | undefined;
+  const nodeClass = ref?.name ? deps.state.nodeClasses.get(ref.name) : undefined;
+  const uid = np.metadata.uid ?? name;
+  if (nodeClass && registrationStale(np as KubeObject, nodeClass)) deps.state.nodePoolHealth.reset(uid);
+  else if (!deps.state.nodePoolHealth.knows(uid))
+    deps.state.nodePoolHealth.seed(
+      uid,
+      getCondition(cur.conditions as Condition[] | undefined, NODE_REGISTRATION_HEALTHY),
+    );
+  const nodeClassObservedGeneration = nodeClass?.metadata.generation ?? cur.nodeClassObservedGeneration;
   let catalog: readonly CatalogInstanceType[] | undefined;
   try {
     catalog = deps.instanceTypes ? await deps.instanceTypes(np as KubeObject) : undefined;
@@ -194,6 +257,7 @@ export async function updateNodePoolStatus(
   const conditions = nodePoolConditions(np as KubeObject, deps.state, deps.now?.() ?? Date.now(), catalog);
   const same =
     (cur.nodes ?? 0) === nodes &&
+    cur.nodeClassObservedGeneration === nodeClassObservedGeneration &&
     jsonEqual(formatResources(parseResources(cur.resources as Record<string, string> | undefined)), resources) &&
     sameConditions(cur.conditions as Condition[] | undefined, conditions);
   if (same && cur.resources !== undefined) return false;
@@ -205,6 +269,7 @@ export async function updateNodePoolStatus(
       resources: resPatch,
       nodes,
       conditions,
+      ...(nodeClassObservedGeneration !== undefined ? { nodeClassObservedGeneration } : {}),
     });
     deps.state.apply("NodePool", out, "MODIFIED");
   } catch (e) {

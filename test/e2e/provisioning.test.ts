@@ -85,6 +85,12 @@ test("[regions] inflate 10 × 500m: NodeClaims launch spot instances, nodes regi
     expect(tag(i, "eks:eks-cluster-name")).toBe(CLUSTER);
     expect(claims.map(c => c.metadata.name)).toContain(tag(i, "karpenter.sh/nodeclaim"));
   }
+  // Its nodes joined: the NodePool says so as Karpenter v1.14 does.
+  const np = await waitFor("NodePool NodeRegistrationHealthy=True", async () => {
+    const o = getJSON(["get", "nodepool", "default"]);
+    return o.status?.conditions?.some((c: Obj) => c.type === "NodeRegistrationHealthy" && c.status === "True") ? o : undefined;
+  }, 30000);
+  expect(np.status.nodeClassObservedGeneration).toBe(getJSON(["get", "ec2nodeclass", "default"]).metadata.generation);
   for (const c of claims) {
     expect(ZONES).toContain(c.status.providerID.split("/")[3]);
     expect(c.status.providerID).toMatch(new RegExp(`^aws:///${REGION}[a-z]/i-`));
