@@ -196,7 +196,8 @@ export async function startControllers(settings: Settings, o: ControllerOverride
   const aws = cloud instanceof AwsCloudProvider ? cloud : undefined;
   // Each controller calls the cloud through its own timing view (karpenter_cloudprovider_{duration_seconds,errors_total}).
   const cloudFor = (controller: string) => withCloudProviderMetrics(cloud, metrics, controller);
-  const drain = o.drain ?? makeDrainer({ client, state, metrics, log: log.child({ controller: "node.termination" }) });
+  const drain =
+    o.drain ?? makeDrainer({ client, state, metrics, events, log: log.child({ controller: "node.termination" }) });
   const schedule = o.schedule ?? defaultSchedule;
 
   // Changes seen after the initial sync but before every controller has started are handed over once they have

@@ -5,16 +5,34 @@ import { toPodInfo } from "../disruption/snapshot";
 import { ClusterState } from "../kube/clusterState";
 import { KubeClient, KubeError, KubeObject, Kinds, isNotFound, isTooManyRequests } from "../kube/client";
 import type { Metrics } from "../metrics";
+import type { EventRecorder } from "../kube/events";
 import type { Logger } from "../log";
 import { drainNode, DrainState, EvictionOutcome } from "./termination/drainNode";
 import type { Drainer } from "./finalize";
+
+/** Go's time.Time String() in UTC ("2025-01-01 00:00:00.5 +0000 UTC"), as Karpenter's pod events print a deadline. */
+export function goTimeString(ms: number): string {
+  const iso = new Date(ms).toISOString(); // 2025-01-01T00:00:00.500Z
+  const frac = iso.slice(20, 23).replace(/0+$/, "");
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}${frac ? `.${frac}` : ""} +0000 UTC`;
+}
 
 export function makeDrainer(deps: {
   client: KubeClient;
   state: ClusterState;
   log: Logger;
   metrics?: Metrics;
+  events?: EventRecorder;
 }): Drainer {
+  // Karpenter's pod events of a drain (EvictPod, DisruptPodDelete), one per pod and dedupe window.
+  const podEvent = (pod: PodInfo, reason: string, message: string) =>
+    deps.events?.publish({
+      involved: { apiVersion: "v1", kind: "Pod", name: pod.name, namespace: pod.namespace, uid: pod.uid },
+      type: "Normal",
+      reason,
+      message,
+      dedupeValues: [pod.name],
+    });
   const progress = new Map<string, DrainState>();
   // The cache can lag or be wrong (a relist, a missed event): ask the apiserver before evicting or deleting, so
   // a pod that was replaced under the same name, or already moved, is never acted on.
@@ -36,6 +54,7 @@ export function makeDrainer(deps: {
             deps.log.info({ Pod: { name: pod.name, namespace: pod.namespace }, Node: { name } }, "evicted pod");
             deps.metrics?.podsEvictionRequests.inc({ code: "200" });
             deps.metrics?.podsDrained.inc({ reason: evictionReason(nodeClaim) });
+            podEvent(pod, "Evicted", `Evicted pod: ${evictionReason(nodeClaim)}`);
             return "evicted";
           } catch (e) {
             if (e instanceof KubeError) deps.metrics?.podsEvictionRequests.inc({ code: String(e.status) });
@@ -47,6 +66,14 @@ export function makeDrainer(deps: {
         deletePod: async (pod, gracePeriodSeconds) => {
           if (!(await stillOnNode(pod, name))) return;
           await deps.client.delete(Kinds.Pod, pod.name, pod.namespace, { gracePeriodSeconds });
+          if (deadline !== undefined)
+            podEvent(
+              pod,
+              "Disrupted",
+              `Deleting the pod to accommodate the terminationTime ${goTimeString(deadline)} of the node. The pod was ` +
+                `granted ${gracePeriodSeconds} seconds of grace-period of its ${pod.terminationGracePeriodSeconds ?? 30} ` +
+                `terminationGracePeriodSeconds. This bypasses the PDB of the pod and the do-not-disrupt annotation.`,
+            );
           deps.log.info(
             {
               Pod: { name: pod.name, namespace: pod.namespace },

@@ -105,6 +105,25 @@ export async function finalizeNodeClaim(deps: LifecycleDeps, nc: NodeClaim): Pro
     nc = out as unknown as NodeClaim;
   }
 
+  if (deadline !== undefined) {
+    // Karpenter's TerminationGracePeriodExpiring, on the NodeClaim and its Node, once per dedupe window.
+    const message = `All pods will be deleted by ${new Date(deadline).toISOString().replace(/\.\d{3}Z$/, "Z")}`;
+    deps.events.publish({
+      involved: involvedNodeClaim(nc),
+      type: "Warning",
+      reason: "TerminationGracePeriodExpiring",
+      message,
+      dedupeValues: [name],
+    });
+    if (node)
+      deps.events.publish({
+        involved: { apiVersion: "v1", kind: "Node", name: node.metadata.name, uid: node.metadata.uid },
+        type: "Warning",
+        reason: "TerminationGracePeriodExpiring",
+        message,
+        dedupeValues: [node.metadata.name!],
+      });
+  }
   if (node) {
     // Cordon: nothing new lands here while we drain.
     await addDisruptedTaint(deps.client, deps.state, node.metadata.name, deps.log, nodeClaimRef(nc));

@@ -88,6 +88,8 @@ describe("chaos: termination always finishes", () => {
     for (let i = 0; i < 30 && !(await finished(mc)); i++) await mc.tick(1_000);
     expect(await finished(mc)).toBe(true);
     expect(seen).toContain("True");
+    for (const p of ["web-0", "web-1"])
+      expect(mc.client.events.find(e => e.reason === "Evicted" && (e.involvedObject as { name: string }).name === p)).toMatchObject({ type: "Normal", message: "Evicted pod: Forceful Termination" });
     expect(seen.indexOf("True")).toBeLessThan(seen.findIndex(x => x.endsWith("+terminating")));
   });
 
@@ -110,6 +112,15 @@ describe("chaos: termination always finishes", () => {
     expect(mc.client.objects(Kinds.Pod)).toHaveLength(0);
     expect(ours(mc)).toHaveLength(0);
     expect(await finished(mc)).toBe(true);
+    // What Karpenter tells the user on the way: the deadline on the NodeClaim and its Node, and each pod deleted
+    // past its PDB with the grace period it got ("slow" at once: its own 600 s would outlast the deadline).
+    const expiring = mc.client.events.filter(e => e.reason === "TerminationGracePeriodExpiring");
+    // Once per 2-minute dedupe window for each (the drain took 2m15s here).
+    expect(expiring.map(e => (e.involvedObject as { kind: string }).kind).sort()).toEqual(["Node", "Node", "NodeClaim", "NodeClaim"]);
+    for (const e of expiring) expect(e).toMatchObject({ type: "Warning", message: expect.stringMatching(/^All pods will be deleted by \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/) });
+    const disrupted = mc.client.events.find(e => e.reason === "Disrupted" && (e.involvedObject as { name: string }).name === "blocked");
+    expect(mc.client.events.find(e => e.reason === "Disrupted" && (e.involvedObject as { name: string }).name === "slow")?.message).toMatch(/granted 120 seconds of grace-period of its 600 terminationGracePeriodSeconds/);
+    expect(disrupted?.message).toMatch(/^Deleting the pod to accommodate the terminationTime \d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)? \+0000 UTC of the node\. The pod was granted (29|30) seconds of grace-period of its 30 terminationGracePeriodSeconds\. This bypasses the PDB of the pod and the do-not-disrupt annotation\.$/);
   });
 
   it("does not hang on a pod stuck Terminating when no terminationGracePeriod is set", async () => {
@@ -140,4 +151,11 @@ describe("chaos: termination always finishes", () => {
     expect(mc.client.calls.filter(c => c.method === "evict" && c.name === "web")).toHaveLength(0);
     expect(await mc.client.get(Kinds.Pod, "web")).toBeDefined();
   });
+});
+
+test("deadlines in pod events print as Go's time.Time does", () => {
+  const { goTimeString } = require("../../../src/lifecycle/drainAdapter"); // eslint-disable-line @typescript-eslint/no-require-imports
+  expect(goTimeString(Date.parse("2025-01-01T00:02:00Z"))).toBe("2025-01-01 00:02:00 +0000 UTC");
+  expect(goTimeString(Date.parse("2025-01-01T00:02:00.500Z"))).toBe("2025-01-01 00:02:00.5 +0000 UTC");
+  expect(goTimeString(Date.parse("2025-01-01T00:02:00.012Z"))).toBe("2025-01-01 00:02:00.012 +0000 UTC");
 });
