@@ -1,7 +1,9 @@
 // Which nodes may be voluntarily disrupted, why others may not (DisruptionBlocked events), and how costly each
 // disruption is. Mirrors Karpenter's candidate filtering (state node + pod checks) and disruption cost:
 //   cost = sum(clamp(1 + priority/2^25 + deletionCost/2^27, -10, 10)) * lifetimeRemaining
-import { parseDuration, requireDuration } from "../apis/duration";
+import { requireDuration } from "../apis/duration";
+import { podDoNotDisruptActive } from "./doNotDisrupt";
+export { podDoNotDisruptActive } from "./doNotDisrupt";
 import { TaintDisrupted } from "../lifecycle/constants";
 import { tolerates } from "../scheduling/pods";
 import * as pods from "../apis/pods";
@@ -57,19 +59,6 @@ export function lifetimeRemaining(node: NodeInfo, now: Date): number {
 
 export function disruptionCost(node: NodeInfo, pods: PodInfo[], now: Date): number {
   return pods.reduce((sum, p) => sum + evictionCost(p), 0) * lifetimeRemaining(node, now);
-}
-
-/**
- * `karpenter.sh/do-not-disrupt` on a pod: "true" blocks; a duration ("5m") blocks until startTime + duration;
- * anything else is ignored (Karpenter emits InvalidDoNotDisruptAnnotation and carries on).
- */
-export function podDoNotDisruptActive(p: PodInfo, now: Date): boolean {
-  const v = p.annotations?.[DO_NOT_DISRUPT_ANNOTATION];
-  if (v === undefined) return false;
-  if (v === "true") return true;
-  const ms = parseDuration(v).ms;
-  if (ms === undefined || ms === null || p.startTime === undefined) return false;
-  return now.getTime() < Date.parse(p.startTime) + ms;
 }
 
 /** Tolerates karpenter.sh/disrupted:NoSchedule: never evicted, so its PDBs do not matter (Karpenter IsEvictable). */

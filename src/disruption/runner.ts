@@ -11,7 +11,8 @@ import type { EngineDeps } from "../kube/deps";
 import { ConsolidatableMarker } from "../lifecycle/consolidatableMarking";
 import { DriftMarker } from "../lifecycle/driftMarking";
 import type { SchedulingInput } from "../scheduling/types";
-import { isEmptyCandidate, selectCandidates } from "./candidates";
+import { isEmptyCandidate, isInitialized, isTerminal, isTerminating, selectCandidates } from "./candidates";
+import { doNotDisruptNotice } from "./doNotDisrupt";
 import { computeCommand, METHODS, type DisruptionPass } from "./disruptionController";
 import { nodeClaimEvent, nodeEvent, nodePoolBudgetBlockedEvent } from "./events";
 import type { CommandExecution } from "./orchestrator";
@@ -271,6 +272,19 @@ export class DisruptionRunner {
       if (!evaluated.has(method.name) || !candidates.some((c) => method.shouldDisrupt(c))) continue;
       for (const [pool, byReason] of Object.entries(pass.allowed))
         if (byReason[method.reason] === 0) nodePoolBudgetBlockedEvent(this.deps, pool, method.reason);
+    }
+    // What each pod's karpenter.sh/do-not-disrupt does (Karpenter publishes it while validating candidates).
+    for (const n of snapshot.nodes) {
+      if (n.unmanaged || n.markedForDeletion || !isInitialized(n)) continue;
+      for (const p of n.pods) {
+        if (isTerminal(p) || isTerminating(p)) continue;
+        const notice = doNotDisruptNotice(p, now);
+        if (notice)
+          this.deps.events.publish({
+            involved: { apiVersion: "v1", kind: "Pod", name: p.name, namespace: p.namespace, uid: p.uid },
+            ...notice,
+          });
+      }
     }
     for (const b of pass.blocked) {
       if (b.nodeClaim)

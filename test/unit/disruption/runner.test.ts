@@ -111,6 +111,27 @@ describe("disruption loop", () => {
     expect(blocked.some(e => /do-not-disrupt/.test(String(e.message)))).toBe(true);
   });
 
+  it("ignores an invalid do-not-disrupt value with Karpenter's Warning on the pod, and says until when a duration protects", async () => {
+    const bad = pendingPod("bad-0", "100m");
+    bad.metadata.annotations = { "karpenter.sh/do-not-disrupt": "soon" };
+    const timed = pendingPod("timed-0", "100m");
+    timed.metadata.annotations = { "karpenter.sh/do-not-disrupt": "1h" };
+    const mc = await cluster([bad, timed]);
+    for (let i = 0; i < 3; i++) await mc.tick(2_000);
+    const podEvents = (reason: string) => mc.client.events.filter(e => e.reason === reason);
+    expect(podEvents("InvalidDoNotDisruptAnnotation")).toHaveLength(1); // deduplicated per pod and text
+    expect(podEvents("InvalidDoNotDisruptAnnotation")[0]).toMatchObject({
+      type: "Warning",
+      involvedObject: { kind: "Pod", name: "bad-0", namespace: "default" },
+      message: 'Invalid karpenter.sh/do-not-disrupt annotation: failed to parse "soon" as a duration: time: invalid duration "soon", ignoring annotation',
+    });
+    expect(podEvents("DoNotDisruptUntil")[0]).toMatchObject({
+      type: "Normal",
+      involvedObject: { kind: "Pod", name: "timed-0" },
+      message: expect.stringMatching(/^The karpenter\.sh\/do-not-disrupt grace period will elapse at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
+    });
+  });
+
   it("marks NodeClaims Drifted when the NodePool template changes and replaces before deleting", async () => {
     const mc = await cluster([pendingPod("a-0"), pendingPod("a-1")]);
     const original = liveClaims(mc).map(c => c.metadata.name);
