@@ -41,6 +41,8 @@ export interface Faults {
   throttle?: ApiFault[];
   /** InternalError (500) or Unavailable (503). */
   serverError?: Array<ApiFault & { status?: 500 | 503 }>;
+  /** UnauthorizedOperation (403): an IAM policy or SCP denying the call, its dry runs included. */
+  deny?: ApiFault[];
   /** Eventual consistency: an instance younger than this is missing from DescribeInstances (by id: NotFound). */
   hideNewInstances?: { seconds: number };
   /** DescribeInstanceStatus reports the instance impaired: a failed check (since `impairedSince`, default now) or an event. */

@@ -64,7 +64,20 @@ _ERRORS = {
     "InternalError": (500, "An internal error has occurred"),
     "Unavailable": (503, "The server is overloaded and can't handle the request."),
     "InternalServerError": (500, "An internal error has occurred"),
+    # An IAM policy or SCP denying the call (also to a dry run), and a dry run EC2 would have allowed.
+    "UnauthorizedOperation": (403, "You are not authorized to perform this operation."),
+    "DryRunOperation": (412, "Request would have succeeded, but DryRun flag is set."),
 }
+
+# Calls whose dry run EC2 answers with DryRunOperation once authorized (moto would run CreateFleet/RunInstances).
+_DRY_RUN_ACTIONS = {"CreateFleet", "RunInstances", "CreateLaunchTemplate"}
+
+
+def _dry_run(raw):
+    try:
+        return urllib.parse.parse_qs(raw.decode("utf-8", "replace")).get("DryRun", ["false"])[0].lower() == "true"
+    except Exception:  # noqa: BLE001
+        return False
 
 
 def _take_api_fault(action):
@@ -91,7 +104,8 @@ def _fault_response(environ, start_response, fault, action):
     status, message = _ERRORS.get(code, (int(fault.get("status") or 500), "An internal error has occurred"))
     if fault.get("status"):
         status = int(fault["status"])
-    reason = {400: "Bad Request", 500: "Internal Server Error", 503: "Service Unavailable"}.get(status, "Error")
+    reason = {400: "Bad Request", 403: "Forbidden", 412: "Precondition Failed", 500: "Internal Server Error",
+              503: "Service Unavailable"}.get(status, "Error")
     request_id = str(uuid.uuid4())
     if json_protocol:
         body = json.dumps({"__type": code, "message": message}).encode()
@@ -118,6 +132,7 @@ def faults_middleware(app, eks_seed):
         {"insufficientCapacity": [{"instanceType": .., "zone": .., "capacityType": ..}],
          "throttle": [{"action": "CreateFleet", "count": 3}],          # RequestLimitExceeded (JSON: ThrottlingException)
          "serverError": [{"action": "*", "count": 1, "status": 503}],   # InternalError / Unavailable
+         "deny": [{"action": "CreateFleet"}],                            # UnauthorizedOperation (403), dry runs too
          "hideNewInstances": {"seconds": 10},                           # DescribeInstances eventual consistency
          "impairInstances": [{"instanceId": .., "category": "instanceStatus"|"systemStatus"|"event"}]}
                                                  # DescribeInstanceStatus reports them failed (moto_instance_status.py)
@@ -142,15 +157,20 @@ def faults_middleware(app, eks_seed):
             start_response("200 OK", [("Content-Type", "application/json")])
             return [json.dumps(out).encode()]
         if path != "/_capsicum/faults":
-            if environ.get(BYPASS_HEADER) or not (_api_faults):
+            if environ.get(BYPASS_HEADER):
                 return app(environ, start_response)
             length = int(environ.get("CONTENT_LENGTH") or 0)
             raw = environ["wsgi.input"].read(length) if length else b""
             environ["wsgi.input"] = io.BytesIO(raw)
+            dry_run = b"DryRun=" in raw and _dry_run(raw)
+            if not _api_faults and not dry_run:
+                return app(environ, start_response)
             action = _action_of(environ, raw)
             fault = _take_api_fault(action) if action else None
             if fault is not None:
                 return _fault_response(environ, start_response, fault, action)
+            if dry_run and action in _DRY_RUN_ACTIONS:
+                return _fault_response(environ, start_response, {"code": "DryRunOperation"}, action)
             return app(environ, start_response)
         method = environ.get("REQUEST_METHOD")
         if method == "POST":
@@ -160,12 +180,13 @@ def faults_middleware(app, eks_seed):
                 ice = body.get("insufficientCapacity", [])
                 throttle = body.get("throttle", [])
                 server = body.get("serverError", [])
+                deny = body.get("deny", [])
                 hide = body.get("hideNewInstances")
                 impair = body.get("impairInstances", [])
                 moto_instance_status.validate(impair)
-                if not all(isinstance(x, list) for x in (ice, throttle, server)):
-                    raise ValueError("insufficientCapacity, throttle and serverError must be lists")
-                for f in throttle + server:
+                if not all(isinstance(x, list) for x in (ice, throttle, server, deny)):
+                    raise ValueError("insufficientCapacity, throttle, serverError and deny must be lists")
+                for f in throttle + server + deny:
                     if not isinstance(f, dict) or not f.get("action"):
                         raise ValueError('each throttle/serverError entry needs an "action" (an API name or "*")')
                 if hide is not None and not isinstance(hide.get("seconds"), (int, float)):
@@ -173,11 +194,14 @@ def faults_middleware(app, eks_seed):
             except Exception as e:  # noqa: BLE001
                 return bad(start_response, f"bad fault body: {e}; expected "
                                            '{"insufficientCapacity":[...],"throttle":[{"action":..,"count":..}],'
-                                           '"serverError":[{"action":..,"status":500}],"hideNewInstances":{"seconds":N}}')
+                                           '"serverError":[{"action":..,"status":500}],"deny":[{"action":..}],'
+                                           '"hideNewInstances":{"seconds":N}}')
             with _faults_lock:
                 _faults.extend(ice)
                 for f in throttle:
                     _api_faults.append({"action": f["action"], "count": f.get("count"), "code": "RequestLimitExceeded"})
+                for f in deny:
+                    _api_faults.append({"action": f["action"], "count": f.get("count"), "code": "UnauthorizedOperation"})
                 for f in server:
                     status = int(f.get("status") or 500)
                     _api_faults.append({"action": f["action"], "count": f.get("count"), "status": status,

@@ -10,6 +10,8 @@
 //   INTERRUPTION_QUEUE               SQS queue name; when set the interruption poller runs.
 //   ISOLATED_VPC [false]             no route to AWS endpoints without a VPC endpoint (Karpenter's): the Pricing
 //                                    API is not asked (embedded prices) and managed instance profiles not deleted.
+//   DISABLE_DRY_RUN [false]          skip the EC2NodeClass authorization dry runs (Karpenter's --disable-dry-run):
+//                                    ValidationSucceeded=True with reason DryRunDisabled.
 //   BATCH_IDLE_DURATION [1s]         provisioning batch closes after this long without new pending pods.
 //   BATCH_MAX_DURATION [10s]         ...or after this long in total.
 //   FEATURE_GATES [SpotToSpotConsolidation=false]  comma list Name=true|false.
@@ -40,6 +42,8 @@ export interface Settings {
   interruptionQueue?: string;
   /** ISOLATED_VPC: no Pricing API, no IAM instance-profile cleanup (Karpenter's --isolated-vpc). */
   isolatedVpc: boolean;
+  /** DISABLE_DRY_RUN: no ec2:CreateLaunchTemplate/CreateFleet/RunInstances dry runs validating a node class. */
+  disableDryRun: boolean;
   batchIdleMs: number;
   batchMaxMs: number;
   featureGates: Record<string, boolean>;
@@ -185,6 +189,7 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     awsRegion,
     interruptionQueue: str("INTERRUPTION_QUEUE", false),
     isolatedVpc: bool("ISOLATED_VPC", false),
+    disableDryRun: bool("DISABLE_DRY_RUN", false),
     batchIdleMs,
     batchMaxMs,
     featureGates,

@@ -161,6 +161,7 @@ function awsCloudProvider(
     logger: log.child({ controller: "cloudprovider" }),
     reservedCapacity: settings.featureGates.ReservedCapacity ?? true,
     isolatedVpc: settings.isolatedVpc,
+    disableDryRun: settings.disableDryRun,
     onUserDataBytes: userDataBytesRecorder(metrics),
     onLaunchFailure: (f) =>
       metrics.instanceLaunchFailures.inc({

@@ -43,32 +43,21 @@ import { InstanceProfileProvider } from "./instanceProfiles";
 import { NodeClassResolver, NodeClassResolution } from "./nodeClassStatus";
 import { LaunchTemplateProvider } from "./launchTemplates";
 import { InstanceProvider, parseProviderID } from "./instances";
+import { AuthorizationCheck } from "./authorization";
 import { SpotPriceProvider } from "./spotPrices";
 import { UnavailableOfferings } from "./unavailableOfferings";
 import { TtlCache, TTL } from "./ttlCache";
-import { ClusterInfo, ClusterInfoProvider } from "./cluster";
+import { ClusterInfo, ClusterInfoProvider, inClusterCABundle } from "./cluster";
 import { ec2NodeClassHashAnnotations } from "../../apis/karpenterHash";
 import { FleetLauncher, type LaunchFailureRecorder } from "./launcher";
 import { priceOverlaid } from "./fleetRequest";
 import { driftReason, instanceTypeNotFound, placementGroupDrift, staticFieldsDrift } from "./drift";
-import { readFileSync } from "node:fs";
 import { CapacityReservationProvider } from "./capacityReservations";
 import { withReservedOfferings } from "./reservedOfferings";
 import { LabelCapacityReservationID } from "../../apis/labels";
 import { PlacementGroup, PlacementGroupProvider } from "./placementGroups";
 import { compatibleInstanceTypes } from "./compatibility";
 import { embeddedShapes } from "./catalog";
-
-const SERVICE_ACCOUNT_CA = "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt";
-
-/** base64 of the service account's CA (Karpenter reads the CA data of its REST config); "" outside a pod. */
-function inClusterCABundle(): string {
-  try {
-    return readFileSync(SERVICE_ACCOUNT_CA).toString("base64");
-  } catch {
-    return "";
-  }
-}
 
 export interface AwsCloudProviderSettings {
   clusterName: string;
@@ -100,6 +89,8 @@ export interface AwsCloudProviderSettings {
    * asked (the embedded table prices, as chosen, not as a failure) and managed instance profiles are not deleted.
    */
   isolatedVpc?: boolean;
+  /** Karpenter's DISABLE_DRY_RUN: no authorization dry runs validating a node class. */
+  disableDryRun?: boolean;
 }
 
 export const DEFAULT_KUBERNETES_VERSION = "1.34";
@@ -131,6 +122,7 @@ export class AwsCloudProvider implements CloudProvider {
   /** On-demand prices: the embedded table, refreshed from the Pricing API every 12 h. */
   readonly onDemandPrices: OnDemandPricingProvider;
   private readonly resolver: NodeClassResolver;
+  private readonly authorization: AuthorizationCheck;
   readonly cluster: ClusterInfoProvider;
   private readonly log: Logger;
   private readonly now: () => number;
@@ -180,6 +172,13 @@ export class AwsCloudProvider implements CloudProvider {
       },
       this.now,
     );
+    this.authorization = AuthorizationCheck.forCluster(
+      ec2,
+      settings.clusterName,
+      settings.disableDryRun,
+      this.log,
+      this.now,
+    );
     this.resolver = new NodeClassResolver(
       {
         subnets: this.subnets,
@@ -192,6 +191,7 @@ export class AwsCloudProvider implements CloudProvider {
           this.onDemandPrices.awaitingFirstAnswer() ? PRICES_PENDING : pricesCondition(this.pricing()),
         capacityReservations: this.reservedCapacity ? this.capacityReservations : undefined,
         placementGroups: this.placementGroups,
+        authorization: (nc, status) => this.authorization.check(nc, status),
         onInvalidReservation: (msg) => this.log.error({}, `failed to parse discovered capacity reservation: ${msg}`),
       },
       () => this.k8sMinor,

@@ -2,6 +2,7 @@
 // without any of them) and the Kubernetes version AMI aliases resolve for. Settings win; whatever is missing
 // comes from eks:DescribeCluster, as Karpenter's ResolveClusterCIDR does. Failures are reported, not thrown:
 // the EC2NodeClass then is not Ready with the reason, and nothing launches a node that could not join.
+import { readFileSync } from "node:fs";
 import { isIPv6 } from "node:net";
 import { DescribeClusterCommand, EKSClient } from "@aws-sdk/client-eks";
 import type { Now } from "./ttlCache";
@@ -101,4 +102,15 @@ export function clusterIPFamily(kubeDNSIP: string | undefined): ClusterIPFamily 
     /* a zone-scoped address (fe80::1%eth0): IPv6 */
   }
   return /^\[::ffff:[0-9a-f]{1,4}:[0-9a-f]{1,4}\]$/.test(canonical) ? "IPv4" : "IPv6";
+}
+
+const SERVICE_ACCOUNT_CA = "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt";
+
+/** base64 of the service account's CA (Karpenter reads the CA data of its REST config); "" outside a pod. */
+export function inClusterCABundle(): string {
+  try {
+    return readFileSync(SERVICE_ACCOUNT_CA).toString("base64");
+  } catch {
+    return "";
+  }
 }

@@ -1,6 +1,7 @@
 // Resolves an EC2NodeClass's selectors into its status (subnets, security groups, AMIs, instance profile) and
 // the conditions Karpenter reports: SubnetsReady, SecurityGroupsReady, AMIsReady, InstanceProfileReady,
-// PlacementGroupReady, CapacityReservationsReady, ValidationSucceeded -> Ready,
+// PlacementGroupReady, CapacityReservationsReady, ValidationSucceeded (cluster resolved, launch calls authorized:
+// authorization.ts) -> Ready,
 // with a reason and a message that says what matched nothing (e.g. "no subnet matches tag karpenter.sh/discovery=demo").
 import { transitionTime } from "../../apis/conditions";
 import type { Condition, EC2NodeClassLike, EC2NodeClassStatus } from "./nodeClass";
@@ -13,6 +14,7 @@ import type { ClusterInfo } from "./cluster";
 import { fieldsCondition } from "./ignoredFields";
 import { CapacityReservationProvider, reservationFromEC2 } from "./capacityReservations";
 import { PlacementGroupProvider, placementGroupCondition } from "./placementGroups";
+import { AUTH_FAILURES } from "./authorization";
 
 export interface NodeClassResolution {
   status: EC2NodeClassStatus;
@@ -46,6 +48,14 @@ export class NodeClassResolver {
       capacityReservations?: CapacityReservationProvider;
       /** placementGroupSelector -> PlacementGroupReady (part of Ready, as Karpenter's). */
       placementGroups?: PlacementGroupProvider;
+      /**
+       * The authorization dry runs (authorization.ts) once subnets, security groups, AMIs and the instance profile
+       * resolved: ValidationSucceeded's verdict, undefined when EC2's answer was inconclusive.
+       */
+      authorization?: (
+        nc: EC2NodeClassLike,
+        status: EC2NodeClassStatus,
+      ) => Promise<{ ok: boolean; reason: string; message: string } | undefined>;
       /** Reservations EC2 returned that Karpenter's API cannot represent (logged, left out of the status). */
       onInvalidReservation?: (message: string) => void;
     },
@@ -125,12 +135,7 @@ export class NodeClassResolver {
 
     if (this.deps.capacityReservations) parts.push(await this.resolveReservations(nc, status));
 
-    if (cluster)
-      parts.push(
-        cluster.problem
-          ? { type: "ValidationSucceeded", ok: false, reason: "ClusterNotResolved", message: cluster.problem }
-          : { type: "ValidationSucceeded", ok: true, reason: "ValidationSucceeded", message: "" },
-      );
+    if (cluster) parts.push(await this.validation(nc, status, parts, cluster.problem));
 
     if (this.deps.pricing) parts.push({ ...(await this.deps.pricing()), informational: true });
     parts.push({ ...fieldsCondition(spec), informational: true });
@@ -144,6 +149,30 @@ export class NodeClassResolver {
     ];
     status.conditions = conds.map((p) => condition(p, nc, this.now()));
     return { status, ready, message };
+  }
+
+  /**
+   * ValidationSucceeded: the cluster must resolve, then (dependencies resolved) EC2 must authorize the launch calls.
+   * An inconclusive dry run keeps the condition as it was (True when there was none; logged at warn).
+   */
+  private async validation(
+    nc: EC2NodeClassLike,
+    status: EC2NodeClassStatus,
+    parts: Part[],
+    clusterProblem: string | undefined,
+  ): Promise<Part> {
+    const type = "ValidationSucceeded";
+    if (clusterProblem) return { type, ok: false, reason: "ClusterNotResolved", message: clusterProblem };
+    const passed: Part = { type, ok: true, reason: type, message: "" };
+    const dependencies = ["SubnetsReady", "SecurityGroupsReady", "AMIsReady", "InstanceProfileReady"];
+    if (!this.deps.authorization || !parts.filter((p) => dependencies.includes(p.type)).every((p) => p.ok))
+      return passed;
+    const verdict = await this.deps.authorization(nc, status);
+    if (verdict) return { type, ...verdict };
+    const prev = nc.status?.conditions?.find((c) => c.type === type);
+    return prev && prev.status === "False" && prev.reason in AUTH_FAILURES
+      ? { type, ok: false, reason: prev.reason, message: prev.message ?? "" }
+      : passed;
   }
 
   /**

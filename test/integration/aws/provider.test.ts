@@ -97,6 +97,45 @@ describe("EC2NodeClass resolution", () => {
     expect(status.conditions!.find(c => c.type === "SecurityGroupsReady")!.status).toBe("True");
   });
 
+  test("the launch calls are dry-run against EC2: a denied ec2:CreateFleet makes the class ValidationSucceeded=False, Ready=False", async () => {
+    const ok = await provider.resolveNodeClass(nodeClass("authorized"));
+    expect(ok.status.conditions!.find(c => c.type === "ValidationSucceeded")).toMatchObject({ status: "True", reason: "ValidationSucceeded" });
+    // An SCP denying CreateFleet (dry runs included); a fresh class, so no cached verdict.
+    await moto.injectFaults({ deny: [{ action: "CreateFleet" }] });
+    const denied = await provider.resolveNodeClass(nodeClass("denied"));
+    expect(denied.ready).toBe(false);
+    expect(denied.status.conditions!.find(c => c.type === "ValidationSucceeded")).toMatchObject({
+      status: "False", reason: "CreateFleetAuthCheckFailed", message: "Controller isn't authorized to call ec2:CreateFleet",
+    });
+    expect(denied.status.conditions!.find(c => c.type === "Ready")).toMatchObject({ status: "False", reason: "CreateFleetAuthCheckFailed" });
+    // The verdict is cached (30 min): the class stays failed after the policy is fixed until the inputs change.
+    await moto.clearFaults();
+    const cached = await provider.resolveNodeClass({ ...nodeClass("denied"), status: denied.status });
+    expect(cached.status.conditions!.find(c => c.type === "ValidationSucceeded")?.reason).toBe("CreateFleetAuthCheckFailed");
+    const changed = await provider.resolveNodeClass({ ...nodeClass("denied", { tags: { team: "web" } }), status: denied.status });
+    expect(changed.status.conditions!.find(c => c.type === "ValidationSucceeded")).toMatchObject({ status: "True", reason: "ValidationSucceeded" });
+    // RunInstances and CreateLaunchTemplate are checked too; nothing was launched by any dry run.
+    await moto.injectFaults({ deny: [{ action: "RunInstances" }] });
+    const noRun = await provider.resolveNodeClass(nodeClass("norun"));
+    expect(noRun.status.conditions!.find(c => c.type === "ValidationSucceeded")?.reason).toBe("RunInstancesAuthCheckFailed");
+    await moto.clearFaults();
+    await moto.injectFaults({ deny: [{ action: "CreateLaunchTemplate" }] });
+    const noLt = await provider.resolveNodeClass(nodeClass("nolt"));
+    expect(noLt.status.conditions!.find(c => c.type === "ValidationSucceeded")?.reason).toBe("CreateLaunchTemplateAuthCheckFailed");
+    const all = await ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: "tag:karpenter.k8s.aws/ec2nodeclass", Values: ["authorized", "denied", "norun", "nolt"] }] }));
+    expect((all.Reservations ?? []).flatMap(r => r.Instances ?? [])).toHaveLength(0);
+  });
+
+  test("a throttled dry run is inconclusive: the condition stays as it was", async () => {
+    await moto.injectFaults({ deny: [{ action: "CreateFleet" }] });
+    const denied = await provider.resolveNodeClass(nodeClass("flaky"));
+    expect(denied.status.conditions!.find(c => c.type === "ValidationSucceeded")?.reason).toBe("CreateFleetAuthCheckFailed");
+    await moto.clearFaults();
+    await moto.injectFaults({ throttle: [{ action: "CreateLaunchTemplate" }] });
+    const flaky = await provider.resolveNodeClass({ ...nodeClass("flaky", { tags: { team: "other" } }), status: denied.status });
+    expect(flaky.status.conditions!.find(c => c.type === "ValidationSucceeded")?.reason).toBe("CreateFleetAuthCheckFailed");
+  });
+
   test("security groups select by name and by id; a missing role is reported", async () => {
     const sgId = nodeClasses.get("default")!.status!.securityGroups![0]!.id;
     const byName = await provider.resolveNodeClass(nodeClass("byname", { securityGroupSelectorTerms: [{ name: `eks-cluster-sg-${moto.clusterName}` }] }));
