@@ -104,6 +104,13 @@ export class AuthorizationCheck {
     const groups = (status.securityGroups ?? []).map((g) => g.id);
     // A name for the dry run only: nothing is created.
     const templateName = `karpenter.k8s.aws/validation/${nc.metadata.name}`;
+    // What a launch template and RunInstances both carry: the image, groups, profile and tagged resources.
+    const instance = {
+      ImageId: image,
+      SecurityGroupIds: groups,
+      IamInstanceProfile: status.instanceProfile ? { Name: status.instanceProfile } : undefined,
+      TagSpecifications: (["instance", "volume"] as const).map((ResourceType) => ({ ResourceType, Tags: tagList })),
+    };
     const calls: Array<[Failure, () => Promise<unknown>]> = [
       [
         "CreateLaunchTemplateAuthCheckFailed",
@@ -112,15 +119,7 @@ export class AuthorizationCheck {
             new CreateLaunchTemplateCommand({
               DryRun: true,
               LaunchTemplateName: templateName,
-              LaunchTemplateData: {
-                ImageId: image,
-                SecurityGroupIds: groups,
-                IamInstanceProfile: status.instanceProfile ? { Name: status.instanceProfile } : undefined,
-                TagSpecifications: [
-                  { ResourceType: "instance", Tags: tagList },
-                  { ResourceType: "volume", Tags: tagList },
-                ],
-              },
+              LaunchTemplateData: instance,
               TagSpecifications: [{ ResourceType: "launch-template", Tags: tagList }],
             }),
           ),
@@ -156,14 +155,8 @@ export class AuthorizationCheck {
               MinCount: 1,
               MaxCount: 1,
               InstanceType: "m5.large",
-              ImageId: image,
               SubnetId: subnet,
-              SecurityGroupIds: groups,
-              IamInstanceProfile: status.instanceProfile ? { Name: status.instanceProfile } : undefined,
-              TagSpecifications: [
-                { ResourceType: "instance", Tags: tagList },
-                { ResourceType: "volume", Tags: tagList },
-              ],
+              ...instance,
             }),
           ),
       ],
