@@ -2,11 +2,12 @@
 // NodeClaims still run waits for them (Event WaitingOnNodeClaimTermination, nothing removed in AWS); once its
 // NodePool's NodeClaims are gone, the instance profile capsicum made from spec.role and the class's launch
 // templates are deleted in the emulator, the finalizer goes and the class with it. Another class's launch
-// templates and profile are left alone.
+// templates and profile are left alone. A class whose launch calls IAM denies is not Ready, with Karpenter's reason.
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { GetInstanceProfileCommand, IAMClient } from "@aws-sdk/client-iam";
 import { join } from "node:path";
 import { launchTemplatesOf as listTemplates } from "../launchTemplatesOf";
+import { clearFaults, injectFaults } from "./chaosSupport";
 import { deployment, manifests, nodePool, sandboxNodeClass } from "./manifests";
 import { startE2E, cleanup, E2EEnv, kubectl, kubectlResult, getJSON, waitFor, root } from "./support";
 
@@ -113,3 +114,29 @@ test("deleting an EC2NodeClass waits for its NodeClaims, then removes its instan
   expect(await profileExists(keptProfile)).toBe(true);
   expect(e2e.logs()).toMatch(/"message":"deleted ec2nodeclass resources, removed finalizer"/);
 }, 600000);
+
+test("an EC2NodeClass whose launch calls IAM denies is Ready=False with Karpenter's CreateFleetAuthCheckFailed", async () => {
+  // As an SCP denying ec2:CreateFleet would: the module's dry run is refused (the check's own calls are not).
+  await injectFaults({ deny: [{ action: "CreateFleet" }] });
+  try {
+    kubectl(["apply", "-f", "-"], manifests(sandboxNodeClass("denied")));
+    const cls = await waitFor(
+      "ValidationSucceeded=False on the denied class",
+      async () => {
+        const o = getJSON(["get", "ec2nodeclass", "denied"]);
+        return o.status?.conditions?.some((c: Obj) => c.type === "ValidationSucceeded" && c.status === "False") ? o : undefined;
+      },
+      120000,
+    );
+    expect(cls.status.conditions.find((c: Obj) => c.type === "ValidationSucceeded")).toMatchObject({
+      reason: "CreateFleetAuthCheckFailed",
+      message: "Controller isn't authorized to call ec2:CreateFleet",
+    });
+    expect(cls.status.conditions.find((c: Obj) => c.type === "Ready")).toMatchObject({ status: "False", reason: "CreateFleetAuthCheckFailed" });
+    // The classes validated before the denial keep their verdict.
+    expect(getJSON(["get", "ec2nodeclass", "default"]).status.conditions.find((c: Obj) => c.type === "Ready").status).toBe("True");
+  } finally {
+    await clearFaults();
+    kubectl(["delete", "ec2nodeclass", "denied", "--wait=false"]);
+  }
+}, 300000);
