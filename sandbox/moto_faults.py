@@ -188,7 +188,7 @@ def faults_middleware(app, eks_seed):
                     raise ValueError("insufficientCapacity, throttle, serverError and deny must be lists")
                 for f in throttle + server + deny:
                     if not isinstance(f, dict) or not f.get("action"):
-                        raise ValueError('each throttle/serverError entry needs an "action" (an API name or "*")')
+                        raise ValueError('each throttle/serverError/deny entry needs an "action" (an API name or "*")')
                 if hide is not None and not isinstance(hide.get("seconds"), (int, float)):
                     raise ValueError('hideNewInstances needs {"seconds": N}')
             except Exception as e:  # noqa: BLE001

@@ -2,6 +2,7 @@
 // Go duration protects until the pod's startTime + duration (with no startTime yet, it protects: fail safe);
 // anything else is ignored and said so. Each disruption pass tells the user what the annotation does, with
 // Karpenter's Events (deduplicated per pod and text).
+import { rfc3339 } from "../apis/goTime";
 import { parseDuration } from "../apis/duration";
 import { DO_NOT_DISRUPT_ANNOTATION } from "../apis/pods";
 import type { PodInfo } from "./types";
@@ -42,9 +43,6 @@ export function podDoNotDisruptActive(p: Pick<PodInfo, "annotations" | "startTim
   const s = doNotDisruptState(p, now);
   return s.kind === "always" || s.kind === "until";
 }
-
-/** Go's time.RFC3339 in UTC: whole seconds. */
-const rfc3339 = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
 
 export interface PodNotice {
   type: "Normal" | "Warning";

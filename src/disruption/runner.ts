@@ -4,6 +4,7 @@
 // computes a new one, waits the validation delay, re-validates it against a fresh snapshot and hands it to the
 // queue (taint, launch replacements, wait for them Initialized, delete the candidates' NodeClaims).
 // Only one command is ever in flight; nodes in it count against budgets and are never re-picked.
+import { involvedPod } from "../lifecycle/constants";
 import type { NodePool } from "../apis/generated/nodepools";
 import type { CloudProvider, InstanceType } from "../cloudprovider/types";
 import type { TimerHandle } from "../kube/clock";
@@ -281,7 +282,7 @@ export class DisruptionRunner {
         const notice = doNotDisruptNotice(p, now);
         if (notice)
           this.deps.events.publish({
-            involved: { apiVersion: "v1", kind: "Pod", name: p.name, namespace: p.namespace, uid: p.uid },
+            involved: involvedPod(p),
             ...notice,
           });
       }

@@ -3,6 +3,7 @@
 // the consolidateAfter clock survives a restart of the watcher and users see which NodeClaims consolidation may
 // pick (`kubectl get nodeclaims -o yaml`, Argo CD). The disruption pass decides from the same rule
 // (disruption/candidates.ts), over the same pod events.
+import { rfc3339 } from "../apis/goTime";
 import { consolidateAfterElapsed, consolidateAfterMs } from "../disruption/candidates";
 import { isNotFound, type KubeObject } from "../kube/client";
 import type { EngineDeps } from "../kube/deps";
@@ -13,7 +14,7 @@ export const Consolidatable = "Consolidatable";
 
 /** A metav1.Time has whole seconds: round up, so a restored clock never runs ahead of the event. */
 export function lastPodEventStamp(ms: number): string {
-  return new Date(Math.ceil(ms / 1000) * 1000).toISOString().replace(/\.000Z$/, "Z");
+  return rfc3339(Math.ceil(ms / 1000) * 1000);
 }
 
 function parseTime(s: unknown): number | undefined {

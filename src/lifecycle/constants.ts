@@ -38,6 +38,16 @@ export function nodePoolOf(nc: NodeClaim): string {
   return nc.metadata.labels?.["karpenter.sh/nodepool"] ?? "";
 }
 
+/** Event target for a Node. */
+export function involvedNode(node: { metadata: { name?: string; uid?: string } }) {
+  return { apiVersion: "v1", kind: "Node", name: node.metadata.name!, uid: node.metadata.uid };
+}
+
+/** Event target for a pod (the disruption snapshot's flattened pod, or any with these fields). */
+export function involvedPod(p: { name: string; namespace: string; uid?: string }) {
+  return { apiVersion: "v1", kind: "Pod", name: p.name, namespace: p.namespace, uid: p.uid };
+}
+
 /** Event target for a (cluster-scoped) NodeClaim; such events live in "default", as client-go records them. */
 export function involvedNodeClaim(nc: NodeClaim) {
   return {

@@ -1,5 +1,7 @@
 // Binds the termination step function (src/lifecycle/termination/drainNode) to the cluster state (pods on the
 // node) and the KubeClient (Eviction API, forced delete), keeping its per-node retry bookkeeping in memory.
+import { involvedPod } from "./constants";
+import { goTimeString } from "../apis/goTime";
 import type { PodInfo } from "../disruption/types";
 import { toPodInfo } from "../disruption/snapshot";
 import { ClusterState } from "../kube/clusterState";
@@ -9,13 +11,6 @@ import type { EventRecorder } from "../kube/events";
 import type { Logger } from "../log";
 import { drainNode, DrainState, EvictionOutcome } from "./termination/drainNode";
 import type { Drainer } from "./finalize";
-
-/** Go's time.Time String() in UTC ("2025-01-01 00:00:00.5 +0000 UTC"), as Karpenter's pod events print a deadline. */
-export function goTimeString(ms: number): string {
-  const iso = new Date(ms).toISOString(); // 2025-01-01T00:00:00.500Z
-  const frac = iso.slice(20, 23).replace(/0+$/, "");
-  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}${frac ? `.${frac}` : ""} +0000 UTC`;
-}
 
 export function makeDrainer(deps: {
   client: KubeClient;
@@ -27,7 +22,7 @@ export function makeDrainer(deps: {
   // Karpenter's pod events of a drain (EvictPod, DisruptPodDelete), one per pod and dedupe window.
   const podEvent = (pod: PodInfo, reason: string, message: string) =>
     deps.events?.publish({
-      involved: { apiVersion: "v1", kind: "Pod", name: pod.name, namespace: pod.namespace, uid: pod.uid },
+      involved: involvedPod(pod),
       type: "Normal",
       reason,
       message,
@@ -53,8 +48,9 @@ export function makeDrainer(deps: {
             await deps.client.evict(pod.name, pod.namespace);
             deps.log.info({ Pod: { name: pod.name, namespace: pod.namespace }, Node: { name } }, "evicted pod");
             deps.metrics?.podsEvictionRequests.inc({ code: "200" });
-            deps.metrics?.podsDrained.inc({ reason: evictionReason(nodeClaim) });
-            podEvent(pod, "Evicted", `Evicted pod: ${evictionReason(nodeClaim)}`);
+            const reason = evictionReason(nodeClaim);
+            deps.metrics?.podsDrained.inc({ reason });
+            podEvent(pod, "Evicted", `Evicted pod: ${reason}`);
             return "evicted";
           } catch (e) {
             if (e instanceof KubeError) deps.metrics?.podsEvictionRequests.inc({ code: String(e.status) });

@@ -3,6 +3,7 @@
 // honour terminationGracePeriod, terminate the instance until the
 // cloud says NotFound, delete the Node, and only then drop the finalizer. Each call does the next missing step
 // and returns; the work queue calls again (on events or after requeueAfterMs), so a crash anywhere just resumes.
+import { rfc3339 } from "../apis/goTime";
 import type { NodeClaim } from "../apis/generated/nodeclaims";
 import { NodeClaimNotFoundError } from "../cloudprovider/types";
 import { JsonPatchOp, KubeObject, Kinds, isNotFound, jsonPointerEscape, rvGuard } from "../kube/client";
@@ -17,6 +18,7 @@ import {
   TaintDisrupted,
   TerminationFinalizer,
   TerminationTimestampAnnotation,
+  involvedNode,
   involvedNodeClaim,
   nodeClaimRef,
   nodePoolOf,
@@ -107,7 +109,7 @@ export async function finalizeNodeClaim(deps: LifecycleDeps, nc: NodeClaim): Pro
 
   if (deadline !== undefined) {
     // Karpenter's TerminationGracePeriodExpiring, on the NodeClaim and its Node, once per dedupe window.
-    const message = `All pods will be deleted by ${new Date(deadline).toISOString().replace(/\.\d{3}Z$/, "Z")}`;
+    const message = `All pods will be deleted by ${rfc3339(deadline)}`;
     deps.events.publish({
       involved: involvedNodeClaim(nc),
       type: "Warning",
@@ -117,7 +119,7 @@ export async function finalizeNodeClaim(deps: LifecycleDeps, nc: NodeClaim): Pro
     });
     if (node)
       deps.events.publish({
-        involved: { apiVersion: "v1", kind: "Node", name: node.metadata.name, uid: node.metadata.uid },
+        involved: involvedNode(node),
         type: "Warning",
         reason: "TerminationGracePeriodExpiring",
         message,
@@ -140,7 +142,7 @@ export async function finalizeNodeClaim(deps: LifecycleDeps, nc: NodeClaim): Pro
       if (!res.drained) {
         // As Karpenter's NodeFailedToDrain: one Warning per Node and dedupe window while the drain waits.
         deps.events.publish({
-          involved: { apiVersion: "v1", kind: "Node", name: fresh.metadata.name, uid: fresh.metadata.uid },
+          involved: involvedNode(fresh),
           type: "Warning",
           reason: "FailedDraining",
           message: `Failed to drain node, ${res.waiting ?? 0} pods are waiting to be evicted`,

@@ -4,6 +4,7 @@
 // forceful termination does) and is deleted; the provisioner replaces it as for any deleted NodeClaim. Repair
 // stops while more than 20% of the NodePool's Nodes (of the cluster's, for a NodeClaim without NodePool) are
 // unhealthy: replacing them all at once would only take the workload down with them.
+import { rfc3339 } from "../apis/goTime";
 import type { ObservedCondition } from "../apis/conditions";
 import type { NodeClaim } from "../apis/generated/nodeclaims";
 import { LabelCapacityType, LabelNodePool } from "../apis/labels";
@@ -11,7 +12,7 @@ import type { RepairPolicy } from "../cloudprovider/types";
 import { KubeObject, Kinds, isNotFound, jsonPointerEscape, rvGuard } from "../kube/client";
 import type { EngineDeps } from "../kube/deps";
 import { countNodeClaimDisrupted } from "../disruption/disruptedMetric";
-import { TerminationTimestampAnnotation, nodeClaimRef } from "./constants";
+import { TerminationTimestampAnnotation, involvedNode, nodeClaimRef } from "./constants";
 
 export const ALLOWED_UNHEALTHY_PERCENT = 20;
 /** Karpenter re-checks a repair blocked by the unhealthy cap every 5 minutes. */
@@ -56,11 +57,6 @@ function matchesAnyPolicy(node: KubeObject, policies: readonly RepairPolicy[]): 
 export function withinUnhealthyCap(nodes: KubeObject[], policies: readonly RepairPolicy[]): boolean {
   const unhealthy = nodes.filter((n) => matchesAnyPolicy(n, policies)).length;
   return unhealthy <= Math.ceil((nodes.length * ALLOWED_UNHEALTHY_PERCENT) / 100);
-}
-
-/** Go's time.RFC3339 (second precision, UTC): the format Karpenter writes the termination timestamp in. */
-function rfc3339(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(/\.000Z$/, "Z");
 }
 
 /** Karpenter's pretty.ToSnakeCase, for the metric's condition label ("AcceleratedHardwareReady" → accelerated_hardware_ready). */
@@ -129,7 +125,7 @@ export async function reconcileNodeHealth(deps: NodeHealthDeps, nodeName: string
 function blocked(deps: NodeHealthDeps, node: KubeObject, message: string): void {
   deps.events.publish(
     {
-      involved: { apiVersion: "v1", kind: "Node", name: node.metadata.name, uid: node.metadata.uid },
+      involved: involvedNode(node),
       type: "Warning",
       reason: "NodeRepairBlocked",
       message,

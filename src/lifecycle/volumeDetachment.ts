@@ -16,6 +16,7 @@ import type { LifecycleDeps } from "./nodeClaimLifecycle";
 import { isStuckTerminating } from "./termination/drainNode";
 import { toleratesDisruptedTaint } from "./termination/drainPlan";
 import { writeNodeClaimConditions } from "./nodeClaimConditions";
+import { involvedNode } from "./constants";
 
 export const VolumesDetached = "VolumesDetached";
 
@@ -67,7 +68,7 @@ export async function awaitVolumeDetachment(
     reason = "AwaitingVolumeDetachment";
     const names = pending.map((va) => va.metadata.name);
     deps.events.publish({
-      involved: { apiVersion: "v1", kind: "Node", name: node.metadata.name, uid: node.metadata.uid },
+      involved: involvedNode(node),
       type: "Normal",
       reason: "AwaitingVolumeDetachment",
       message: `Awaiting deletion of bound volumeattachments (${names.slice(0, 5).join(", ")}${names.length > 5 ? ` and ${names.length - 5} other(s)` : ""})`,

@@ -111,9 +111,10 @@ function registrationHealthy(
 ): Condition[] {
   const uid = np.metadata.uid ?? np.metadata.name!;
   let next: Pick<Condition, "status" | "reason" | "message">;
-  const status = registrationStale(np, nodeClass) ? "Unknown" : health.status(uid);
+  const stale = registrationStale(np, nodeClass);
+  const status = stale ? "Unknown" : health.status(uid);
+  if (status === "Unknown" && !stale) return conds; // nothing launched since: keep what it says
   if (status === "Unknown") {
-    if (!registrationStale(np, nodeClass)) return conds; // nothing launched since: keep what it says
     next = { status: "Unknown", reason: "AwaitingReconciliation", message: "object is awaiting reconciliation" };
   } else if (status === "Healthy") {
     next = { status: "True", reason: NODE_REGISTRATION_HEALTHY, message: "" };

@@ -13,7 +13,7 @@ import {
 } from "@aws-sdk/client-ec2";
 import { createHash } from "node:crypto";
 import type { Logger } from "../../log";
-import { TAG_NODECLASS, clusterTag } from "./instances";
+import { nodeClassTags } from "./instances";
 import type { EC2NodeClassLike, EC2NodeClassStatus } from "./nodeClass";
 
 export const VALIDATION_TTL_MS = 30 * 60_000;
@@ -36,7 +36,7 @@ export interface AuthorizationVerdict {
 type DryRunAnswer = "allowed" | "denied" | "inconclusive";
 
 function answerOf(err: unknown): DryRunAnswer {
-  const name = (err as { name?: string; Code?: string })?.name ?? (err as { Code?: string })?.Code;
+  const name = (err as { name?: string })?.name;
   if (name === "DryRunOperation") return "allowed";
   if (name === "UnauthorizedOperation") return "denied";
   return "inconclusive";
@@ -48,7 +48,6 @@ export class AuthorizationCheck {
   constructor(
     private readonly deps: {
       ec2: Pick<EC2Client, "send">;
-      clusterName: string;
       /** Karpenter's tags for a class's resources (the launch's, without a NodeClaim). */
       tags: (nc: EC2NodeClassLike) => Record<string, string>;
       disabled: boolean;
@@ -65,13 +64,8 @@ export class AuthorizationCheck {
     log: Logger,
     now: () => number,
   ): AuthorizationCheck {
-    const tags = (nc: EC2NodeClassLike) => ({
-      ...(nc.spec.tags ?? {}),
-      [clusterTag(clusterName)]: "owned",
-      "eks:eks-cluster-name": clusterName,
-      [TAG_NODECLASS]: nc.metadata.name,
-    });
-    return new AuthorizationCheck({ ec2, clusterName, tags, disabled: disabled ?? false, log, now });
+    const tags = (nc: EC2NodeClassLike) => nodeClassTags(clusterName, nc);
+    return new AuthorizationCheck({ ec2, tags, disabled: disabled ?? false, log, now });
   }
 
   /** The ValidationSucceeded verdict for a class whose dependencies resolved into `status`; undefined: not known. */

@@ -2,6 +2,7 @@
 // AWS's capacityreservation provider: one DescribeCapacityReservations query per term (active reservations only),
 // cached a minute per query, expired ones dropped; plus the availability cache offerings read (the reservation's
 // AvailableInstanceCount from the last sync, less our launches since, plus our terminations).
+import { rfc3339 } from "../../apis/goTime";
 import { DescribeCapacityReservationsCommand, EC2Client, CapacityReservation } from "@aws-sdk/client-ec2";
 import type { Filter } from "./selectors";
 import { TtlCache, TTL, Now } from "./ttlCache";
@@ -84,7 +85,7 @@ export function reservationFromEC2(cr: CapacityReservation, now: number): Capaci
     reservationType: rt,
     interruptible: (cr as { Interruptible?: boolean }).Interruptible ?? false,
     state: expiring ? "expiring" : "active",
-    ...(end !== undefined ? { endTime: new Date(end).toISOString().replace(/\.\d{3}Z$/, "Z") } : {}),
+    ...(end !== undefined ? { endTime: rfc3339(end) } : {}),
   };
 }
 

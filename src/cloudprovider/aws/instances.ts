@@ -7,6 +7,19 @@ export const TAG_NODEPOOL = "karpenter.sh/nodepool";
 export const TAG_NODECLASS = "karpenter.k8s.aws/ec2nodeclass";
 export const clusterTag = (cluster: string) => `kubernetes.io/cluster/${cluster}`;
 
+/** Karpenter's tags on a node class's resources: its spec.tags, the cluster's ownership, the class's name. */
+export function nodeClassTags(
+  clusterName: string,
+  nc: { metadata: { name: string }; spec: { tags?: Record<string, string> } },
+): Record<string, string> {
+  return {
+    ...(nc.spec.tags ?? {}),
+    [clusterTag(clusterName)]: "owned",
+    "eks:eks-cluster-name": clusterName,
+    [TAG_NODECLASS]: nc.metadata.name,
+  };
+}
+
 const LIVE_STATES = ["pending", "running", "stopping", "stopped", "shutting-down"];
 
 export function providerID(zone: string, instanceId: string): string {

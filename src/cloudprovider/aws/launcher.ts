@@ -12,7 +12,7 @@ import type { EC2NodeClassLike } from "./nodeClass";
 import { subnetPerZone } from "./subnets";
 import { amiFor } from "./amis";
 import type { LaunchTemplateProvider } from "./launchTemplates";
-import { InstanceProvider, TAG_NODECLAIM, TAG_NODECLASS, TAG_NODEPOOL, clusterTag } from "./instances";
+import { InstanceProvider, TAG_NODECLAIM, TAG_NODEPOOL, nodeClassTags } from "./instances";
 import type { UnavailableOfferings } from "./unavailableOfferings";
 import { planLaunch, NoLaunchOptionError, LaunchOption } from "./launchOptions";
 import { buildCreateFleetInput, clientToken, parseFleetErrors, TemplateGroup } from "./fleetRequest";
@@ -339,12 +339,9 @@ export class FleetLauncher {
   private tagsFor(nodeClaim: NodeClaimLike, nc: EC2NodeClassLike): Record<string, string> {
     return {
       Name: nodeClaim.metadata.name,
-      ...(nc.spec.tags ?? {}),
-      [clusterTag(this.deps.clusterName)]: "owned",
-      "eks:eks-cluster-name": this.deps.clusterName,
+      ...nodeClassTags(this.deps.clusterName, nc),
       [TAG_NODEPOOL]: nodeClaim.metadata.labels?.[L.LabelNodePool] ?? "",
       [TAG_NODECLAIM]: nodeClaim.metadata.name,
-      [TAG_NODECLASS]: nc.metadata.name,
     };
   }
 

@@ -154,7 +154,7 @@ describe("chaos: termination always finishes", () => {
 });
 
 test("deadlines in pod events print as Go's time.Time does", () => {
-  const { goTimeString } = require("../../../src/lifecycle/drainAdapter"); // eslint-disable-line @typescript-eslint/no-require-imports
+  const { goTimeString } = require("../../../src/apis/goTime"); // eslint-disable-line @typescript-eslint/no-require-imports
   expect(goTimeString(Date.parse("2025-01-01T00:02:00Z"))).toBe("2025-01-01 00:02:00 +0000 UTC");
   expect(goTimeString(Date.parse("2025-01-01T00:02:00.500Z"))).toBe("2025-01-01 00:02:00.5 +0000 UTC");
   expect(goTimeString(Date.parse("2025-01-01T00:02:00.012Z"))).toBe("2025-01-01 00:02:00.012 +0000 UTC");

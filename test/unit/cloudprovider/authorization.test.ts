@@ -29,7 +29,6 @@ function check(answers: (command: string) => Error, o: { disabled?: boolean } = 
         throw answers(cmd.constructor.name);
       },
     } as never,
-    clusterName: "demo",
     tags: (x) => ({ ...(x.spec.tags ?? {}), "kubernetes.io/cluster/demo": "owned" }),
     disabled: o.disabled ?? false,
     log: createLogger({ level: "debug", destination: logs as never }),
